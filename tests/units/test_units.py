@@ -1,0 +1,191 @@
+"""Administrative units: loading Bắc Giang, the two-level structure, /units; and the other CLI commands."""
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from training.extensions import db
+from training.people import services as people
+from training.people.models import Trainee, User
+from training.units.models import Unit
+from tests.conftest import PASSWORD
+
+
+def count(level: str, parent: Unit | None = None) -> int:
+    query = select(func.count()).select_from(Unit).where(Unit.level == level)
+    if parent is not None:
+        query = query.where(Unit.parent_id == parent.id)
+    return db.session.scalar(query)
+
+
+def province() -> Unit:
+    return db.session.scalar(select(Unit).where(Unit.code == "24"))
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def load(runner, *extra):
+    result = runner.invoke(args=["units", "load", "--province", "24", *extra])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+# --- flask units load -------------------------------------------------------------------------
+
+def test_load_bac_giang(runner):
+    result = load(runner)
+    assert "Tỉnh Bắc Giang: 10 đơn vị trực thuộc." in result.output
+    assert (count("province"), count("district"), count("commune")) == (1, 10, 195)
+    bac_giang = province()
+    assert bac_giang.name == "Tỉnh Bắc Giang" and bac_giang.parent is None
+    yen_the = db.session.scalar(select(Unit).where(Unit.code == "215"))
+    assert yen_the.name == "Huyện Yên Thế" and yen_the.parent_id == bac_giang.id
+    assert count("commune", yen_the) == 17
+    assert {u.level for u in bac_giang.children} == {"district"}
+    assert sum(count("commune", d) for d in bac_giang.children) == 195
+
+
+def test_loading_twice_keeps_the_counts(runner):
+    load(runner)
+    ids = set(db.session.scalars(select(Unit.id)))
+    load(runner)
+    db.session.expire_all()
+    assert (count("province"), count("district"), count("commune")) == (1, 10, 195)
+    assert set(db.session.scalars(select(Unit.id))) == ids
+
+
+def test_unknown_province_is_an_error(runner):
+    result = runner.invoke(args=["units", "load", "--province", "99"])
+    assert result.exit_code == 1
+    assert "Không có tỉnh/thành phố mã 99" in result.output
+    assert count("province") == 0
+
+
+def test_two_level_attaches_communes_to_the_province(runner):
+    load(runner, "--two-level")
+    bac_giang = province()
+    assert (count("province"), count("district"), count("commune")) == (1, 0, 195)
+    assert count("commune", bac_giang) == 195
+    load(runner, "--two-level")
+    assert (count("province"), count("district"), count("commune", bac_giang)) == (1, 0, 195)
+
+
+def test_two_level_units_page_and_a_province_trainer(runner, app, login, admin):
+    load(runner, "--two-level")
+    bac_giang = province()
+    commune = db.session.scalar(select(Unit).where(Unit.code == "7243"))  # Xã Đồng Tiến
+    trainee = people.save_trainee(None, {
+        "full_name": "Thân Văn Toàn", "birth_date": date(1980, 1, 2), "gender": "male",
+        "commune_id": commune.id, "group": "commune_broadcast",
+    })
+    trainer = people.create_user("gv.tinh", PASSWORD, "Giáp Thị Nga", "trainer", bac_giang.id)
+    db.session.commit()
+
+    page = login(admin).get("/units/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Tỉnh Bắc Giang" in html and "195 xã/phường · 1 học viên" in html
+
+    client = login(trainer)
+    assert client.get("/units/").status_code == 200
+    assert client.get(f"/trainees/{trainee.id}").status_code == 200
+    assert "Thân Văn Toàn" in client.get("/trainees").get_data(as_text=True)
+    response = client.post(f"/trainees/{trainee.id}/edit", data={
+        "full_name": "Thân Văn Toàn", "birth_date": "1980-01-02", "gender": "male", "position": "Phó Bí thư Đoàn xã",
+        "commune_id": commune.id, "group": "party_mass_org", "phone": "",
+    })
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Trainee, trainee.id).group == "party_mass_org"
+
+
+# --- /units -----------------------------------------------------------------------------------
+
+def test_units_page_lists_districts_communes_and_counts(login, admin, make_trainee):
+    make_trainee(commune="Xã Đồng Kỳ")
+    make_trainee(commune="Xã Đồng Kỳ")
+    make_trainee(commune="Xã Ngọc Thiện")
+    response = login(admin).get("/units/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "2 đơn vị cấp huyện · 3 học viên" in html
+    assert "Huyện Yên Thế" in html and "Huyện Tân Yên" in html
+    assert "3 xã/phường · 2 học viên" in html and "3 xã/phường · 1 học viên" in html
+    for commune in ("Xã Đồng Kỳ", "Xã Hồng Kỳ", "Thị trấn Phồn Xương", "Xã Ngọc Thiện", "Xã Cao Xá", "Xã Liên Sơn"):
+        assert commune in html
+    assert '<td class="num">2</td>' in html
+
+
+def test_trainer_sees_only_own_district(login, trainer_a, make_trainee):
+    make_trainee(commune="Xã Ngọc Thiện")
+    html = login(trainer_a).get("/units/").get_data(as_text=True)
+    assert "Huyện Yên Thế" in html and "Xã Đồng Kỳ" in html
+    assert "Huyện Tân Yên" not in html and "Xã Ngọc Thiện" not in html
+    assert "1 đơn vị cấp huyện · 0 học viên" in html
+
+
+def test_trainee_role_cannot_see_units(login, make_user, units):
+    assert login(make_user("hocvien", "trainee", None)).get("/units/").status_code == 403
+
+
+def test_empty_units_page_says_how_to_load(login, app):
+    user = people.create_user("quantri", PASSWORD, "Quản trị", "admin")
+    db.session.commit()
+    html = login(user).get("/units/").get_data(as_text=True)
+    assert "flask units load --province 24" in html
+
+
+# --- flask users create-admin, flask demo load --------------------------------------------------
+
+def test_create_admin(runner, app):
+    result = runner.invoke(args=["users", "create-admin", "SoTTTT", "--password", "mat-khau-quan-tri", "--full-name", "Sở TT&TT"])
+    assert result.exit_code == 0, result.output
+    assert "Đã tạo tài khoản quản trị sotttt." in result.output
+    user = db.session.scalar(select(User).where(User.username == "sotttt"))
+    assert user.role == "admin" and user.unit_id is None and user.full_name == "Sở TT&TT"
+    assert user.check_password("mat-khau-quan-tri")
+    signed_in = app.test_client().post("/login", data={"username": "sotttt", "password": "mat-khau-quan-tri"})
+    assert signed_in.status_code == 302
+
+
+def test_create_admin_refuses_a_short_password(runner):
+    result = runner.invoke(args=["users", "create-admin", "quantri", "--password", "ngan"])
+    assert result.exit_code == 1
+    assert "mật khẩu từ 8 ký tự" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_create_admin_refuses_a_taken_username(runner, admin):
+    result = runner.invoke(args=["users", "create-admin", "admin", "--password", "mat-khau-quan-tri"])
+    assert result.exit_code == 1
+    assert "đã có người dùng" in result.output
+
+
+def test_demo_load(runner, app):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    for username in ("admin", "trainer", "trainer2", "hocvien"):
+        assert username in result.output
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    assert {"admin", "trainer", "trainer2", "hocvien"} <= set(users)
+    assert users["admin"].role == "admin"
+    assert users["trainer"].role == "trainer" and users["trainer"].unit.name == "Huyện Yên Thế"
+    assert users["trainer2"].role == "trainer" and users["trainer2"].unit_id != users["trainer"].unit_id
+    assert users["hocvien"].role == "trainee" and users["hocvien"].trainee is not None
+    assert users["trainer"].check_password("taphuan-demo")
+
+    trainees = list(db.session.scalars(select(Trainee)))
+    assert 55 <= len(trainees) <= 70
+    assert {t.group for t in trainees} == {"commune_broadcast", "party_mass_org"}
+    assert {t.district_id for t in trainees} == {users["trainer"].unit_id, users["trainer2"].unit_id}
+    assert len({t.commune_id for t in trainees}) >= 6
+    assert all(t.full_name.count(" ") >= 2 for t in trainees)  # family, middle and given names
+
+    # a second run adds nothing
+    again = runner.invoke(args=["demo", "load"])
+    assert again.exit_code == 0, again.output
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == len(trainees)
+    assert db.session.scalar(select(func.count()).select_from(User)) == len(users)

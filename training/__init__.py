@@ -1,0 +1,139 @@
+"""Tập huấn: training-course management for grassroots information officers."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, has_request_context, session
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .ids import IntegerConverter
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI, error pages."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRAINING_INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    # Before any route is added: <int:…> ids beyond the database's integers are a 404.
+    app.url_map.converters["int"] = IntegerConverter
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "training.sqlite"),
+        CURRICULA_DIR=str(PROJECT_ROOT / "curricula"),
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
+        LANGUAGES=["vi", "en"],
+        PROVINCE_CODE="24",
+        MAX_CONTENT_LENGTH=5 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        PAGE_SIZE=25,
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCK_MINUTES=15,
+        # Absolute base of the public verification URL printed in certificate QR codes,
+        # e.g. "https://taphuan.bacgiang.gov.vn"; empty: the URL the request came in on.
+        PUBLIC_BASE_URL="",
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("TRAINING")
+        if os.environ.get("DATABASE_URL"):
+            app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    else:
+        app.config.from_mapping(test_config)
+    _ensure_secret_key(app)
+    if app.config.get("PROXY_COUNT"):
+        # Behind a reverse proxy: trust its X-Forwarded-* headers (client address for the
+        # rate limits, https for secure cookies and HSTS) from that many hops.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    from .errors import register_error_handlers
+    from .security import install_security_headers, refuse_nul_bytes
+
+    register_error_handlers(app)
+    install_security_headers(app)
+    refuse_nul_bytes(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Use the configured key, or one generated once into instance/secret_key."""
+    if app.config.get("SECRET_KEY"):
+        if len(app.config["SECRET_KEY"]) < 32 and not (app.testing or app.debug):
+            raise RuntimeError("SECRET_KEY phải dài ít nhất 32 ký tự (SECRET_KEY is too short).")
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLite leaves foreign keys off by default; WAL lets readers work during a check-in burst.
+    # In WAL mode, synchronous=NORMAL syncs at checkpoints rather than at every commit: still
+    # safe from corruption, and a commit no longer holds the write lock through an fsync (a
+    # power cut may lose the last commits, never the database).
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _select_locale() -> str:
+    # Vietnamese unless the user picked English with the switch in the header; CLI commands
+    # and services run outside a request, where there is no session to ask.
+    return session.get("lang", "vi") if has_request_context() else "vi"
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    # Flask-Babel 4 no longer puts get_locale in templates; base.html needs it for <html lang>.
+    app.jinja_env.globals["get_locale"] = get_locale
+    limiter.init_app(app)
+
+    from . import curricula
+
+    curricula.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from . import attendance, auth, certificates, courses, main, people, privacy, reports, units
+    from . import curricula as curricula_domain
+
+    for package in (main, auth, units, people, curricula_domain, courses, attendance, certificates, reports, privacy):
+        app.register_blueprint(package.bp)
+    auth.install_login_wall(app)
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,56 @@
+"""The audit trail: who changed what, when, from what to what.
+
+Every change to attendance, results and certificates (and course status) is recorded here.
+"""
+import json
+from datetime import datetime
+
+from flask_login import current_user
+from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .clock import utcnow
+from .extensions import db
+
+
+class AuditEvent(db.Model):
+    """One recorded change."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    #: dotted verb, e.g. "course.status", "attendance.mark", "certificate.revoke"
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    #: "<table>:<id>" of the object changed
+    object_ref: Mapped[str] = mapped_column(String(60), index=True)
+    #: JSON with the details, typically {"before": …, "after": …}
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+    actor = relationship("User")
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.detail or "{}")
+
+    def __repr__(self) -> str:
+        return f"<AuditEvent {self.action} {self.object_ref}>"
+
+
+def record(action: str, obj, actor_id: int | None = None, **detail) -> AuditEvent:
+    """Add an audit event for `obj` (a model instance with an id); the caller commits."""
+    if actor_id is None and current_user and getattr(current_user, "is_authenticated", False):
+        actor_id = current_user.id
+    event = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        object_ref=f"{obj.__tablename__}:{obj.id}",
+        detail=json.dumps(detail, ensure_ascii=False, default=str),
+    )
+    db.session.add(event)
+    return event
+
+
+def history(obj) -> list[AuditEvent]:
+    """Audit events of one object, newest first."""
+    ref = f"{obj.__tablename__}:{obj.id}"
+    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.object_ref == ref).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))

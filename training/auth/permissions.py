@@ -1,0 +1,55 @@
+"""The one place that decides who may act on what.
+
+A trainer works within one managing unit (their district, or the province where there are
+only two levels); the admin works everywhere; a trainee sees only their own records.
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+
+def managed_unit_id(user) -> int | None:
+    """The unit a trainer manages; None for the admin (no restriction)."""
+    return None if user.is_admin else user.unit_id
+
+
+def may_act_on_unit(user, unit_id: int | None) -> bool:
+    """May this user see and change the data of the managing unit `unit_id`?"""
+    if not user.is_authenticated:
+        return False
+    if user.is_admin:
+        return True
+    return user.is_trainer and unit_id is not None and user.unit_id == unit_id
+
+
+def require_unit(unit_id: int | None) -> None:
+    """Abort with 403 unless the current user may act on this managing unit.
+
+    :raises werkzeug.exceptions.Forbidden:
+    """
+    if not may_act_on_unit(current_user, unit_id):
+        abort(403)
+
+
+def require_role(*roles: str) -> None:
+    """Abort with 403 unless the current user has one of these roles.
+
+    :raises werkzeug.exceptions.Forbidden:
+    """
+    if not current_user.is_authenticated or current_user.role not in roles:
+        abort(403)
+
+
+def roles_required(*roles: str):
+    """View decorator form of require_role."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            require_role(*roles)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,57 @@
+"""Command-line entry points: `flask setup`, `flask demo load`, and each domain's group."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from . import demo
+from .backup import backup_command, restore_command
+from .extensions import db
+from .people.cli import users_cli
+from .people.models import User
+from .units.cli import units_cli
+
+demo_cli = AppGroup("demo", help="Dữ liệu mẫu (demo data).")
+
+
+@demo_cli.command("load")
+@click.option("--scale", type=click.IntRange(min=1), help="Thêm N học viên, các khóa học và điểm danh đầy đủ (để đo hiệu năng).")
+def demo_load(scale: int | None) -> None:
+    """Nạp dữ liệu mẫu: tỉnh Bắc Giang, giảng viên, học viên."""
+    demo.load()
+    db.session.commit()
+    if scale:
+        from .demo_scale import load_scale
+
+        click.echo(f"Nạp dữ liệu quy mô {scale} học viên…")
+        load_scale(scale, echo=click.echo)
+        db.session.commit()
+    _print_accounts()
+
+
+@click.command("setup")
+def setup() -> None:
+    """Migrate the database; on the very first run load the demo data (used by `make run`)."""
+    upgrade()
+    if db.session.scalar(select(func.count()).select_from(User)) == 0:
+        click.echo("Cơ sở dữ liệu mới: nạp dữ liệu mẫu…")
+        demo.load()
+        db.session.commit()
+    _print_accounts()
+
+
+def _print_accounts() -> None:
+    demo_users = db.session.scalars(select(User).where(User.username.in_(demo.ACCOUNTS))).all()
+    if not demo_users:
+        return
+    click.echo("\nTài khoản mẫu (mật khẩu: %s):" % demo.PASSWORD)
+    for user in sorted(demo_users, key=lambda u: list(demo.ACCOUNTS).index(u.username)):
+        unit = f" — {user.unit.name}" if user.unit else ""
+        click.echo(f"  {user.username:10} {user.role}{unit}")
+    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}\n")
+
+
+def register(app) -> None:
+    for command in (setup, demo_cli, users_cli, units_cli, backup_command, restore_command):
+        app.cli.add_command(command)

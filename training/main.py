@@ -1,0 +1,61 @@
+"""Pages that belong to no domain: the home page, the language switch and /healthz."""
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from .auth import public
+from .auth.permissions import managed_unit_id
+from .clock import to_local
+from .courses.services import DASHBOARD_DAYS, dashboard, status_label
+from .extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    if current_user.role == "trainee":
+        return redirect(url_for("people.me"))
+    return render_template("main/home.html", dash=dashboard(managed_unit_id(current_user)), days=DASHBOARD_DAYS,
+                           status_label=status_label)
+
+
+@bp.route("/lang", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang", "vi")
+    session["lang"] = lang if lang in ("vi", "en") else "vi"
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means the database is not usable
+        db.session.rollback()
+        reason = type(exc).__name__
+        return jsonify(status="error", db="unreachable", reason=reason), 503
+    return jsonify(status="ok", db="ok")
+
+
+@bp.app_template_filter("vndate")
+def vndate(value) -> str:
+    """dd/mm/yyyy, the way Vietnamese documents write dates."""
+    return value.strftime("%d/%m/%Y") if value else ""
+
+
+@bp.app_template_filter("localtime")
+def localtime(value, fmt: str = "%H:%M") -> str:
+    """A stored UTC time in Vietnam's time, default HH:MM."""
+    return to_local(value).strftime(fmt) if value else ""
+
+
+@bp.app_template_filter("localdate")
+def localdate(value) -> str:
+    """The local date (dd/mm/yyyy) of a stored UTC time."""
+    return to_local(value).strftime("%d/%m/%Y") if value else ""

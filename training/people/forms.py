@@ -1,0 +1,43 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from . import GENDER_LABELS, GROUP_LABELS
+
+
+class TraineeForm(FlaskForm):
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
+    birth_date = DateField(_l("Ngày sinh"), validators=[DataRequired(message=_l("Nhập ngày sinh hợp lệ."))])
+    gender = SelectField(_l("Giới tính"), choices=[SelectChoice(code, label) for code, label in GENDER_LABELS.items()])
+    position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=160)])
+    commune_id = SelectField(_l("Xã/phường"), coerce=int, validate_choice=True)
+    group = SelectField(_l("Nhóm đối tượng"), choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()])
+    phone = StringField(
+        _l("Điện thoại"),
+        validators=[Optional(), Regexp(r"^0\d{9}$", message=_l("Số điện thoại gồm 10 chữ số, bắt đầu bằng 0."))],
+    )
+    confirm_duplicate = BooleanField(_l("Tôi đã kiểm tra: đây là người khác, vẫn lưu"))
+
+
+class TraineeImportForm(FlaskForm):
+    file = FileField(
+        _l("Tệp danh sách (.xlsx hoặc .csv)"),
+        validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
+    )
+    unit_id = SelectField(_l("Huyện"), coerce=int)
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(), Length(min=3, max=64), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang."))],
+    )
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
+    unit_id = SelectField(_l("Huyện"), coerce=int)
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128)])
+
+
+class PasswordResetForm(FlaskForm):
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8, max=128)])

@@ -1,0 +1,279 @@
+"""Trainee import from XLSX or CSV: all rows or none, every bad row named."""
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from ..units.services import communes_of
+from ..vietnamese import clean, fold
+from . import GENDER_LABELS, GROUP_LABELS, GROUP_SHORT_LABELS
+from .services import find_probable_duplicates, save_trainee
+
+MAX_ROWS = 5000
+
+# Column → accepted header spellings (folded: no accents, lower case).
+HEADERS = {
+    "full_name": ("ho va ten", "ho ten", "full name", "name"),
+    "birth_date": ("ngay sinh", "ngay thang nam sinh", "birth date", "date of birth", "birthdate"),
+    "gender": ("gioi tinh", "gender", "sex"),
+    "position": ("chuc vu", "position", "title"),
+    "commune": ("xa/phuong", "xa, phuong", "xa", "phuong", "don vi", "commune", "ward"),
+    "group": ("nhom", "nhom doi tuong", "doi tuong", "group"),
+    "phone": ("dien thoai", "so dien thoai", "sdt", "phone", "phone number"),
+}
+TEMPLATE_HEADERS = ["Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ", "Xã/phường", "Nhóm", "Điện thoại"]
+REQUIRED = ("full_name", "birth_date", "gender", "commune", "group")
+_COMMUNE_PREFIX = re.compile(r"^(xa|phuong|thi tran|tt\.?)\s+")
+_DATE_TEXT = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+
+
+@dataclass
+class RowError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportRejected(Exception):
+    """The file was refused as a whole; `errors` lists every bad row."""
+
+    errors: list[RowError] = field(default_factory=list)
+
+
+def read_rows(filename: str, content: bytes) -> list[list]:
+    """The rows of the first sheet of an .xlsx, or of a .csv (UTF-8 or Windows-1258).
+
+    :raises ImportRejected: the file cannot be read.
+    """
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise ImportRejected([RowError(0, _("Không đọc được tệp Excel (.xlsx). Hãy lưu lại tệp bằng Excel rồi thử lại."))]) from exc
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+        return rows
+    if name.endswith(".csv"):
+        for encoding in ("utf-8-sig", "cp1258"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ImportRejected([RowError(0, _("Không đọc được tệp CSV: hãy lưu với mã hóa UTF-8."))])
+        dialect = csv.excel
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:
+            pass
+        # newline="": line breaks are the reader's to find, so a file saved with bare CR line
+        # ends (old Mac Excel) or a CR inside a cell is read rather than refused as malformed.
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        try:
+            return [row for row in reader]
+        except csv.Error as exc:  # e.g. a cell over the csv module's field size limit
+            raise ImportRejected([RowError(reader.line_num, _("Không đọc được tệp CSV từ dòng %(line)d. Hãy mở tệp bằng Excel, lưu lại dạng CSV UTF-8 rồi thử lại.", line=reader.line_num))]) from exc
+    raise ImportRejected([RowError(0, _("Chỉ nhận tệp .xlsx hoặc .csv."))])
+
+
+def map_headers(header_row: list, spec: dict[str, tuple[str, ...]] = HEADERS) -> dict[str, int]:
+    """Column index of each known column, recognising the header spellings in `spec`."""
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header_row):
+        folded = fold(str(cell or ""))
+        for key, spellings in spec.items():
+            if folded in spellings and key not in columns:
+                columns[key] = index
+    return columns
+
+
+def parse_date(value) -> date:
+    """A date from an Excel date cell or dd/mm/yyyy text. :raises ValueError: with the reason."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = _DATE_TEXT.match(clean(str(value or "")))
+    if not match:
+        raise ValueError(_("Ngày sinh phải theo dạng dd/mm/yyyy"))
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(_("Ngày sinh %(value)s không có thật", value=clean(str(value)))) from exc
+
+
+def _parse_gender(value) -> str:
+    folded = fold(str(value or ""))
+    if folded in ("nam", "male", "m"):
+        return "male"
+    if folded in ("nu", "female", "f"):
+        return "female"
+    raise ValueError(_("Giới tính “%(value)s” không hợp lệ (Nam hoặc Nữ)", value=clean(str(value or ""))))
+
+
+def _group_spellings() -> dict[str, str]:
+    # Accept the code, and the long and short labels in both interface languages.
+    spellings = {}
+    for locale in ("vi", "en"):
+        with force_locale(locale):
+            for code in GROUP_LABELS:
+                for text in (code, GROUP_LABELS[code], GROUP_SHORT_LABELS[code]):
+                    spellings[fold(str(text))] = code
+    spellings.update({"1": "commune_broadcast", "2": "party_mass_org"})
+    return spellings
+
+
+def _parse_group(value, spellings: dict[str, str]) -> str:
+    group = spellings.get(fold(str(value or "")))
+    if group is None:
+        raise ValueError(
+            _("Nhóm “%(value)s” không hợp lệ (1: %(one)s; 2: %(two)s)", value=clean(str(value or "")),
+              one=GROUP_SHORT_LABELS["commune_broadcast"], two=GROUP_SHORT_LABELS["party_mass_org"])
+        )
+    return group
+
+
+def _parse_phone(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        value = str(int(value))
+    digits = re.sub(r"[\s.\-()]", "", clean(str(value)))
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    if digits.isdigit() and len(digits) == 9:
+        digits = "0" + digits  # Excel drops the leading zero of a phone typed as a number
+    if not (digits.isdigit() and len(digits) == 10 and digits.startswith("0")):
+        raise ValueError(_("Số điện thoại “%(value)s” không hợp lệ (10 chữ số, bắt đầu bằng 0)", value=clean(str(value))))
+    return digits
+
+
+def commune_key(name: str) -> str:
+    """A commune name as typed in a spreadsheet, reduced for matching ("Xã Đồng Kỳ" → "dong ky")."""
+    return _COMMUNE_PREFIX.sub("", fold(name))
+
+
+def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
+    """Create trainees from an uploaded file for the communes of one managing unit.
+
+    Every row is checked before anything is written; flushes only when all rows are good.
+
+    :raises ImportRejected: with every bad row (line number as shown in the spreadsheet).
+    """
+    rows = read_rows(filename, content)
+    skipped = 0  # blank rows above the header still count in the line numbers people see
+    while rows and all(clean(str(c or "")) == "" for c in rows[0]):
+        rows.pop(0)
+        skipped += 1
+    if not rows:
+        raise ImportRejected([RowError(0, _("Tệp không có dữ liệu."))])
+    columns = map_headers(rows[0])
+    missing = [TEMPLATE_HEADERS[list(HEADERS).index(k)] for k in REQUIRED if k not in columns]
+    if missing:
+        raise ImportRejected([RowError(skipped + 1, _("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))])
+
+    communes: dict[str, list] = {}
+    for commune in communes_of(unit_id):
+        communes.setdefault(commune_key(commune.name), []).append(commune)
+    groups = _group_spellings()
+
+    errors: list[RowError] = []
+    parsed: list[tuple[int, dict]] = []
+    seen: dict[tuple, int] = {}
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        raise ImportRejected([RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))])
+    for offset, row in enumerate(body):
+        line = skipped + offset + 2
+        cell = lambda key: row[columns[key]] if key in columns and columns[key] < len(row) else None  # noqa: E731
+        if all(clean(str(c if c is not None else "")) == "" for c in row):
+            continue
+        problems: list[str] = []
+        data: dict = {"full_name": clean(str(cell("full_name") or ""))}
+        if not data["full_name"]:
+            problems.append(_("Thiếu họ và tên"))
+        for key, parse in (("birth_date", parse_date), ("gender", _parse_gender), ("phone", _parse_phone)):
+            try:
+                data[key] = parse(cell(key))
+            except ValueError as exc:
+                problems.append(str(exc))
+        try:
+            data["group"] = _parse_group(cell("group"), groups)
+        except ValueError as exc:
+            problems.append(str(exc))
+        if isinstance(data.get("birth_date"), date) and not date(1930, 1, 1) <= data["birth_date"] <= date.today():
+            problems.append(_("Ngày sinh nằm ngoài khoảng hợp lý"))
+        commune_name = clean(str(cell("commune") or ""))
+        matches = communes.get(commune_key(commune_name), [])
+        if not commune_name:
+            problems.append(_("Thiếu xã/phường"))
+        elif not matches:
+            problems.append(_("Không có xã/phường “%(name)s” trong huyện", name=commune_name))
+        elif len(matches) > 1:
+            problems.append(_("Tên xã/phường “%(name)s” trùng nhau, hãy ghi rõ “Xã” hoặc “Phường”", name=commune_name))
+        else:
+            data["commune_id"] = matches[0].id
+        data["position"] = clean(str(cell("position") or ""))
+        if not problems:
+            identity = (fold(data["full_name"]), data["birth_date"], data["commune_id"])
+            if identity in seen:
+                problems.append(_("Trùng với dòng %(line)d trong tệp", line=seen[identity]))
+            elif find_probable_duplicates(data["full_name"], data["birth_date"], data["commune_id"]):
+                problems.append(_("Đã có học viên cùng họ tên, ngày sinh và xã trong hệ thống"))
+            seen.setdefault(identity, line)
+        if problems:
+            errors.append(RowError(line, "; ".join(problems) + "."))
+        else:
+            parsed.append((line, data))
+    if errors:
+        raise ImportRejected(errors)
+    if not parsed:
+        raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
+    return [save_trainee(None, data) for _line, data in parsed]
+
+
+def template_workbook(unit_id: int | None) -> bytes:
+    """The import template: the header row, one example row, and lists of valid values."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Hoc vien"
+    sheet.append(TEMPLATE_HEADERS)
+    communes = communes_of(unit_id) if unit_id else []
+    example_commune = communes[0].name if communes else "Xã …"
+    sheet.append(["Nguyễn Thị Hương", "15/03/1985", "Nữ", "Công chức Văn hóa - Xã hội", example_commune, str(GROUP_SHORT_LABELS["commune_broadcast"]), "0912345678"])
+    for column, width in zip("ABCDEFG", (28, 14, 10, 32, 24, 40, 14)):
+        sheet.column_dimensions[column].width = width
+    lists = workbook.create_sheet("Danh muc")
+    lists.append(["Xã/phường", "Nhóm", "Giới tính"])
+    values = [c.name for c in communes]
+    groups = [str(label) for label in GROUP_SHORT_LABELS.values()]
+    genders = [str(label) for label in GENDER_LABELS.values()]
+    for i in range(max(len(values), len(groups), len(genders))):
+        lists.append([values[i] if i < len(values) else None, groups[i] if i < len(groups) else None, genders[i] if i < len(genders) else None])
+    lists.column_dimensions["A"].width = 28
+    lists.column_dimensions["B"].width = 40
+    # Drop-down lists in the data sheet so a typo never gets that far.
+    for column, source in (("E", f"'Danh muc'!$A$2:$A${len(values) + 1}"), ("F", "'Danh muc'!$B$2:$B$3"), ("C", "'Danh muc'!$C$2:$C$3")):
+        if column == "E" and not values:
+            continue
+        validation = DataValidation(type="list", formula1=source, allow_blank=True)
+        sheet.add_data_validation(validation)
+        validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
+    # A commune name that begins like a formula (=, +, -, @) must stay text in both sheets;
+    # the quote prefix keeps the value itself as typed, so an imported copy still matches.
+    for cell in (cell for ws in workbook.worksheets for row in ws.iter_rows() for cell in row):
+        if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
+            cell.data_type, cell.quotePrefix = "s", True
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,115 @@
+import secrets
+from datetime import date, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..clock import utcnow
+from ..extensions import db
+from ..units.models import Unit
+from ..vietnamese import clean, fold, name_sort_key
+
+ROLES = ("admin", "trainer", "trainee")
+GROUPS = ("commune_broadcast", "party_mass_org")
+GENDERS = ("male", "female")
+
+# Personal and verify codes avoid characters people confuse on paper (0/O, 1/I/L).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def random_code(length: int = 10) -> str:
+    """A random code from CODE_ALPHABET (10 characters ≈ 49 bits)."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+class User(UserMixin, db.Model):
+    """Someone who signs in: a province admin, a district trainer or a trainee."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    full_name: Mapped[str] = mapped_column(String(120))
+    #: admin | trainer | trainee
+    role: Mapped[str] = mapped_column(String(10), index=True)
+    #: for a trainer, the district (or, with two levels, the province) they work in
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: for a trainee account, the trainee record it belongs to
+    trainee_id: Mapped[int | None] = mapped_column(ForeignKey("trainee.id"), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    #: wrong passwords in a row; reaching the limit locks sign-in for a while
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    unit: Mapped[Unit | None] = relationship()
+    trainee: Mapped["Trainee | None"] = relationship(back_populates="user")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_trainer(self) -> bool:
+        return self.role == "trainer"
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class Trainee(db.Model):
+    """A commune official who attends training."""
+
+    __table_args__ = (
+        # The trainee list pages through everyone in name order, and its search matches
+        # anywhere in the folded name, which no index can seek: both indexes carry what the
+        # list filters and joins on, so a search scans an index, not the table (a province
+        # has tens of thousands of trainees). The second also finds probable duplicates.
+        Index("ix_trainee_name_order", "name_key", "id", "name_folded", "commune_id"),
+        Index("ix_trainee_name_search", "name_folded", "commune_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(120))
+    #: digits-only key for Vietnamese name order (given name first), kept by a listener
+    name_key: Mapped[str] = mapped_column(String(250))
+    #: the name without accents, lower case, for accent-insensitive search
+    name_folded: Mapped[str] = mapped_column(String(120))
+    birth_date: Mapped[date] = mapped_column(Date)
+    #: male | female
+    gender: Mapped[str] = mapped_column(String(10))
+    position: Mapped[str] = mapped_column(String(160), default="")
+    commune_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: commune_broadcast | party_mass_org
+    group: Mapped[str] = mapped_column(String(20), index=True)
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    #: random, unguessable; what the trainee's badge QR carries
+    personal_code: Mapped[str] = mapped_column(String(16), unique=True, default=random_code)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    commune: Mapped[Unit] = relationship()
+    user: Mapped[User | None] = relationship(back_populates="trainee")
+
+    @property
+    def district_id(self) -> int | None:
+        return self.commune.managing_unit_id if self.commune else None
+
+    def __repr__(self) -> str:
+        return f"<Trainee {self.id} {self.full_name}>"
+
+
+@event.listens_for(Trainee.full_name, "set", retval=True)
+def _derive_name_columns(target: Trainee, value: str, _old, _initiator) -> str:
+    # Keep the search and sort columns in step with the name, whoever sets it.
+    value = clean(value)
+    target.name_key = name_sort_key(value)
+    target.name_folded = fold(value)
+    return value

@@ -1,0 +1,132 @@
+"""Use cases for people: trainees (list, search, create, edit, duplicates) and accounts."""
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager
+
+from ..auth.permissions import require_role, require_unit
+from ..extensions import db
+from ..units.models import Unit
+from ..vietnamese import clean, fold
+from .models import GENDERS, GROUPS, ROLES, Trainee, User
+
+
+class PeopleError(Exception):
+    """A people operation that cannot be done; the message is for the user."""
+
+
+@dataclass
+class TraineeFilter:
+    q: str = ""
+    unit_id: int | None = None
+    commune_id: int | None = None
+    group: str | None = None
+
+
+def trainee_query(filters: TraineeFilter) -> Select:
+    """Trainees matching the filters, in Vietnamese name order, each with its commune (loaded
+    by the same query, so a page of the list is one query whatever its communes)."""
+    query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune))
+    if filters.q:
+        query = query.where(Trainee.name_folded.contains(fold(filters.q), autoescape=True))
+    if filters.unit_id is not None:
+        query = query.where(Unit.parent_id == filters.unit_id)
+    if filters.commune_id is not None:
+        query = query.where(Trainee.commune_id == filters.commune_id)
+    if filters.group in GROUPS:
+        query = query.where(Trainee.group == filters.group)
+    return query.order_by(Trainee.name_key, Trainee.id)
+
+
+def get_trainee_or_404(trainee_id: int) -> Trainee:
+    """The trainee, if the current user may act on their district.
+
+    :raises NotFound: no such trainee. :raises Forbidden: another district's trainee.
+    """
+    trainee = db.get_or_404(Trainee, trainee_id)
+    require_unit(trainee.district_id)
+    return trainee
+
+
+def trainee_counts_by_commune() -> dict[int, int]:
+    """Number of trainees per commune id."""
+    rows = db.session.execute(select(Trainee.commune_id, func.count()).group_by(Trainee.commune_id))
+    return dict(rows.all())
+
+
+def find_probable_duplicates(full_name: str, birth_date: date, commune_id: int, exclude_id: int | None = None) -> list[Trainee]:
+    """Trainees with the same name (ignoring accents and case), birth date and commune."""
+    query = select(Trainee).where(
+        Trainee.name_folded == fold(full_name),
+        Trainee.birth_date == birth_date,
+        Trainee.commune_id == commune_id,
+    )
+    if exclude_id is not None:
+        query = query.where(Trainee.id != exclude_id)
+    return list(db.session.scalars(query))
+
+
+def _check_trainee_fields(data: dict) -> None:
+    if not clean(data.get("full_name")):
+        raise PeopleError(_("Họ và tên không được để trống."))
+    if data.get("group") not in GROUPS:
+        raise PeopleError(_("Nhóm đối tượng không hợp lệ."))
+    if data.get("gender") not in GENDERS:
+        raise PeopleError(_("Giới tính không hợp lệ."))
+    commune = db.session.get(Unit, data.get("commune_id") or 0)
+    if commune is None or commune.level != "commune":
+        raise PeopleError(_("Xã/phường không hợp lệ."))
+
+
+def save_trainee(trainee: Trainee | None, data: dict) -> Trainee:
+    """Create (trainee=None) or update a trainee from cleaned form data; flushes.
+
+    :raises PeopleError: a field is missing or invalid.
+    """
+    _check_trainee_fields(data)
+    if trainee is None:
+        trainee = Trainee()
+        db.session.add(trainee)
+    trainee.full_name = data["full_name"]
+    trainee.birth_date = data["birth_date"]
+    trainee.gender = data["gender"]
+    trainee.position = clean(data.get("position"))
+    trainee.commune_id = data["commune_id"]
+    trainee.group = data["group"]
+    trainee.phone = clean(data.get("phone"))
+    db.session.flush()
+    return trainee
+
+
+def create_user(username: str, password: str, full_name: str, role: str, unit_id: int | None = None) -> User:
+    """Create a sign-in account; a trainer must be bound to a managing unit. Flushes.
+
+    :raises PeopleError: duplicate username, unknown role, or trainer without a unit.
+    """
+    username = clean(username).lower()
+    if role not in ROLES:
+        raise PeopleError(_("Vai trò không hợp lệ."))
+    if not username or len(password) < 8:
+        raise PeopleError(_("Cần tên đăng nhập và mật khẩu từ 8 ký tự."))
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise PeopleError(_("Tên đăng nhập “%(u)s” đã có người dùng.", u=username))
+    if role == "trainer":
+        unit = db.session.get(Unit, unit_id or 0)
+        if unit is None or unit.level == "commune":
+            raise PeopleError(_("Giảng viên phải thuộc một huyện (hoặc tỉnh, nếu chỉ có hai cấp)."))
+    user = User(username=username, full_name=clean(full_name), role=role, unit_id=unit_id if role == "trainer" else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def get_user_or_404(user_id: int) -> User:
+    """An account, for the admin only.
+
+    :raises NotFound: no such account. :raises Forbidden: the current user is not the admin.
+    """
+    require_role("admin")
+    return db.get_or_404(User, user_id)

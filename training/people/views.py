@@ -1,0 +1,173 @@
+import io
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
+from ..extensions import db
+from ..ids import db_int
+from ..units.services import communes_of, managing_units
+from . import bp, importer, services
+from .forms import PasswordResetForm, TraineeForm, TraineeImportForm, UserCreateForm
+from .models import GROUPS, User
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# WTForms 3.3 deprecates tuple and dict choices; SelectChoice carries the optgroup instead.
+def _commune_choices() -> list[SelectChoice]:
+    """Communes the current user may use: their own district's, or all grouped by district."""
+    unit_id = managed_unit_id(current_user)
+    if unit_id is not None:
+        return [SelectChoice(c.id, c.name) for c in communes_of(unit_id)]
+    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units() for c in communes_of(u.id)]
+
+
+def _unit_choices() -> list[SelectChoice]:
+    return [SelectChoice(u.id, u.name) for u in managing_units()]
+
+
+def _int_arg(name: str) -> int | None:
+    return request.args.get(name, type=db_int)
+
+
+@bp.route("/trainees")
+@roles_required("admin", "trainer")
+def trainees():
+    unit_id = managed_unit_id(current_user) or _int_arg("unit")
+    filters = services.TraineeFilter(
+        q=request.args.get("q", "").strip(),
+        unit_id=unit_id,
+        commune_id=_int_arg("commune"),
+        group=request.args.get("group") if request.args.get("group") in GROUPS else None,
+    )
+    page = db.paginate(services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template(
+        "people/trainees.html",
+        page=page,
+        filters=filters,
+        units=managing_units() if current_user.is_admin else [],
+        communes=communes_of(unit_id) if unit_id else [],
+    )
+
+
+def _trainee_form_page(trainee, form: TraineeForm):
+    form.commune_id.choices = _commune_choices()
+    duplicates = []
+    if form.validate_on_submit():
+        duplicates = services.find_probable_duplicates(
+            form.full_name.data, form.birth_date.data, form.commune_id.data, exclude_id=trainee.id if trainee else None
+        )
+        if duplicates and not form.confirm_duplicate.data:
+            flash(_("Có thể trùng với học viên đã có. Hãy kiểm tra trước khi lưu."), "warning")
+        else:
+            try:
+                saved = services.save_trainee(trainee, form.data)
+            except services.PeopleError as exc:
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("Đã lưu học viên %(name)s.", name=saved.full_name), "success")
+                return redirect(url_for("people.trainee", trainee_id=saved.id))
+    return render_template("people/trainee_form.html", form=form, trainee=trainee, duplicates=duplicates)
+
+
+@bp.route("/trainees/new", methods=["GET", "POST"])
+@roles_required("admin", "trainer")
+def trainee_new():
+    return _trainee_form_page(None, TraineeForm())
+
+
+@bp.route("/trainees/<int:trainee_id>")
+def trainee(trainee_id: int):
+    trainee = services.get_trainee_or_404(trainee_id)
+    return render_template("people/trainee.html", trainee=trainee)
+
+
+@bp.route("/trainees/<int:trainee_id>/edit", methods=["GET", "POST"])
+def trainee_edit(trainee_id: int):
+    trainee = services.get_trainee_or_404(trainee_id)
+    return _trainee_form_page(trainee, TraineeForm(obj=trainee))
+
+
+@bp.route("/trainees/import", methods=["GET", "POST"])
+@roles_required("admin", "trainer")
+def trainee_import():
+    form = TraineeImportForm()
+    form.unit_id.choices = _unit_choices()
+    if not current_user.is_admin:
+        form.unit_id.choices = [SelectChoice(current_user.unit_id, current_user.unit.name)]
+        if form.unit_id.data is None:
+            form.unit_id.data = current_user.unit_id
+    if form.is_submitted():
+        # Another district's id is refused outright, not quietly swapped for one's own.
+        require_unit(form.unit_id.data)
+    errors = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            created = importer.import_trainees(upload.filename, upload.read(), form.unit_id.data)
+        except importer.ImportRejected as rejected:
+            db.session.rollback()
+            errors = rejected.errors
+            flash(_("Chưa nhập dòng nào: tệp có %(n)d dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.", n=len(errors)), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã nhập %(n)d học viên.", n=len(created)), "success")
+            return redirect(url_for("people.trainees", unit=form.unit_id.data))
+    return render_template("people/import.html", form=form, errors=errors)
+
+
+@bp.route("/trainees/import/template.xlsx")
+@roles_required("admin", "trainer")
+def trainee_import_template():
+    unit_id = managed_unit_id(current_user) or _int_arg("unit")
+    content = importer.template_workbook(unit_id)
+    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="mau-nhap-hoc-vien.xlsx")
+
+
+@bp.route("/me")
+def me():
+    require_role("trainee")
+    return render_template("people/me.html", trainee=current_user.trainee)
+
+
+@bp.route("/users")
+@roles_required("admin")
+def users():
+    query = db.select(User).order_by(User.role, User.username)
+    page = db.paginate(query, per_page=50, error_out=False)
+    return render_template("people/users.html", page=page, reset_form=PasswordResetForm())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    form = UserCreateForm()
+    form.unit_id.choices = _unit_choices()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(form.username.data, form.password.data, form.full_name.data, "trainer", form.unit_id.data)
+        except services.PeopleError as exc:
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã tạo tài khoản giảng viên %(u)s.", u=user.username), "success")
+            return redirect(url_for("people.users"))
+    return render_template("people/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles_required("admin")
+def user_reset_password(user_id: int):
+    user = services.get_user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        db.session.commit()
+        flash(_("Đã đặt lại mật khẩu cho %(u)s.", u=user.username), "success")
+    else:
+        flash(_("Mật khẩu mới cần từ 8 ký tự."), "error")
+    return redirect(url_for("people.users"))
