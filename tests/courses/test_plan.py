@@ -1,0 +1,110 @@
+"""The course plan: a print-friendly page and an A4 PDF in a Vietnamese font."""
+import io
+import unicodedata
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from training.clock import to_local
+from training.courses import plan_pdf, services
+from training.extensions import db
+
+MONDAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def course(units, trainer_a, make_trainee):
+    """CT2 (four modules of 8 periods: several days) in district A, with two trainees."""
+    course = services.create_course(units["A"].id, "CT2", "Lớp kỹ năng đài truyền thanh xã", "Hội trường UBND huyện Yên Thế",
+                                    MONDAY, 30, [trainer_a.id])
+    services.generate_sessions(course)
+    services.enrol_many(course, [make_trainee(), make_trainee()])
+    db.session.commit()
+    return course
+
+
+def _pdf_text(data: bytes) -> str:
+    reader = PdfReader(io.BytesIO(data))
+    return unicodedata.normalize("NFC", "\n".join(page.extract_text() for page in reader.pages))
+
+
+def test_plan_pdf_has_the_heading_programme_code_and_every_session_date(login, trainer_a, course):
+    response = login(trainer_a).get(f"/courses/{course.id}/plan.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(response.data))
+    assert reader.pages[0].mediabox.width == pytest.approx(595.27, abs=0.5)  # A4
+    text = _pdf_text(response.data)
+    assert "UBND HUYỆN YÊN THẾ" in text and "PHÒNG VĂN HÓA VÀ THÔNG TIN" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
+    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in text
+    assert "Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã" in text  # the programme, diacritics intact
+    assert course.code in text and "Hội trường UBND huyện Yên Thế" in text and "Trainer.A" in text
+    days = {to_local(s.starts_at).strftime("%d/%m/%Y") for s in course.sessions}
+    assert len(days) >= 4
+    for day in days:
+        assert day in text
+    assert "Thứ Hai" in text and "07:30" in text
+    assert "Tổng số tiết" in text and "32" in text
+    assert "TRƯỞNG PHÒNG" in text and "Yên Thế, ngày" in text
+
+
+def test_plan_pdf_repeats_the_header_row_on_every_page(login, trainer_a, course):
+    # Enough sessions to run over a page: split every one of them.
+    for session in list(course.sessions):
+        if session.periods > 1:
+            services.split_session(session, 1)
+    db.session.commit()
+    reader = PdfReader(io.BytesIO(login(trainer_a).get(f"/courses/{course.id}/plan.pdf").data))
+    assert len(reader.pages) >= 2
+    for page in reader.pages:
+        text = unicodedata.normalize("NFC", page.extract_text())
+        assert "STT" in text and "Chuyên đề" in text and "Giảng viên" in text
+
+
+def test_plan_pdf_is_vietnamese_even_with_an_english_screen(login, trainer_a, course):
+    client = login(trainer_a)
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    text = _pdf_text(client.get(f"/courses/{course.id}/plan.pdf").data)
+    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in text and "Tổng số tiết" in text
+
+
+def test_plan_pdf_of_a_course_without_sessions(app, units, trainer_a):
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
+    db.session.commit()
+    with app.test_request_context():
+        text = _pdf_text(plan_pdf.course_plan_pdf(course, today=date(2026, 2, 20)).getvalue())
+    assert course.code in text and "Chưa có buổi học nào" in text and "ngày 20 tháng 02 năm 2026" in text
+
+
+def test_plan_html_lists_the_sessions_for_printing(login, trainer_a, course):
+    response = login(trainer_a).get(f"/courses/{course.id}/plan")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in html and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
+    assert course.code in html and "Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã" in html
+    for session in course.sessions:
+        assert to_local(session.starts_at).strftime("%d/%m/%Y") in html
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert body.count("<tr>") == len(course.sessions)
+    assert "data-print" in html and "onclick" not in html and f"/courses/{course.id}/plan.pdf" in html
+    assert 'class="print-toolbar no-print"' in html and 'class="site-header no-print"' in html
+
+
+def test_course_page_links_to_the_plan(login, trainer_a, course):
+    html = login(trainer_a).get(f"/courses/{course.id}").get_data(as_text=True)
+    actions = html.split('<div class="actions">', 1)[1].split("</div>", 1)[0]
+    assert f"/courses/{course.id}/plan" in actions and f"/courses/{course.id}/plan.pdf" in actions
+
+
+def test_another_districts_trainer_gets_403_on_the_plan(login, trainer_b, course):
+    client = login(trainer_b)
+    assert client.get(f"/courses/{course.id}/plan").status_code == 403
+    assert client.get(f"/courses/{course.id}/plan.pdf").status_code == 403
+
+
+def test_place_name_drops_the_unit_kind():
+    assert plan_pdf.place_name("Huyện Yên Thế") == "Yên Thế"
+    assert plan_pdf.place_name("Thành phố Bắc Giang") == "Bắc Giang"
+    assert plan_pdf.place_name("Tỉnh Bắc Giang") == "Bắc Giang"

@@ -1,0 +1,76 @@
+from datetime import time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CourseForm(FlaskForm):
+    unit_id = SelectField(_l("Đơn vị tổ chức"), coerce=int)
+    curriculum_code = SelectField(_l("Chương trình"))
+    title = StringField(_l("Tên khóa học"), validators=[Optional(), Length(max=250)])
+    venue = StringField(_l("Địa điểm"), validators=[DataRequired(), Length(max=250)])
+    starts_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired(message=_l("Nhập ngày hợp lệ."))])
+    capacity = IntegerField(_l("Số học viên tối đa"), default=40, validators=[InputRequired(), NumberRange(min=1, max=500)])
+    trainer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=int, validators=[DataRequired(message=_l("Chọn ít nhất một giảng viên."))])
+    notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
+    morning_start = TimeField(_l("Sáng từ"), default=time(7, 30))
+    morning_end = TimeField(_l("Sáng đến"), default=time(11, 30))
+    afternoon_start = TimeField(_l("Chiều từ"), default=time(13, 30))
+    afternoon_end = TimeField(_l("Chiều đến"), default=time(17, 0))
+    skip_saturdays = BooleanField(_l("Nghỉ thứ Bảy"))
+    skip_sundays = BooleanField(_l("Nghỉ Chủ nhật"), default=True)
+    late_after_minutes = IntegerField(_l("Tính đi muộn sau (phút)"), default=15, validators=[InputRequired(), NumberRange(min=0, max=120)])
+
+    SLOT_FIELDS = ("morning_start", "morning_end", "afternoon_start", "afternoon_end", "skip_saturdays", "skip_sundays", "late_after_minutes")
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Trạng thái mới"))
+    reason = StringField(_l("Lý do (bắt buộc khi hủy)"), validators=[Optional(), Length(max=500)])
+
+
+class SessionForm(FlaskForm):
+    module_code = SelectField(_l("Chuyên đề"))
+    day = DateField(_l("Ngày"), validators=[DataRequired(message=_l("Nhập ngày hợp lệ."))])
+    start = TimeField(_l("Bắt đầu"), validators=[DataRequired(message=_l("Nhập giờ hợp lệ."))])
+    end = TimeField(_l("Kết thúc"), validators=[DataRequired(message=_l("Nhập giờ hợp lệ."))])
+    periods = IntegerField(_l("Số tiết"), validators=[Optional(), NumberRange(min=1, max=12)])
+    venue = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=250)])
+    trainer_id = SelectField(_l("Giảng viên"), coerce=int)
+
+
+class SplitForm(FlaskForm):
+    first_periods = IntegerField(_l("Số tiết của phần đầu"), validators=[InputRequired(), NumberRange(min=1)])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST with a CSRF token, for buttons that need a confirmation."""
+
+
+class EnrolForm(FlaskForm):
+    trainee_ids = SelectMultipleField(_l("Học viên"), coerce=int, validate_choice=False)
+
+
+class EnrolFilterForm(FlaskForm):
+    commune_id = SelectField(_l("Xã/phường"), coerce=int)
+    group = SelectField(_l("Nhóm"))
+
+
+class EnrolImportForm(FlaskForm):
+    file = FileField(
+        _l("Tệp danh sách (.xlsx hoặc .csv)"),
+        validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
+    )
+
+
+class WithdrawForm(FlaskForm):
+    reason = StringField(_l("Lý do rút tên"), validators=[DataRequired(message=_l("Cần ghi lý do rút tên.")), Length(max=500)])

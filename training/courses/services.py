@@ -1,0 +1,725 @@
+"""Use cases for courses: creation, status, session planning, conflicts and enrolment.
+
+Services flush and never commit; the view or command that calls them commits once.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
+
+from .. import audit
+from ..auth.permissions import require_unit
+from ..clock import local_today, to_local, utc_at
+from ..curricula import catalogue
+from ..curricula.catalogue import PERIOD_MINUTES, Curriculum
+from ..extensions import db
+from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, map_headers, parse_date, read_rows
+from ..people.models import Trainee, User
+from ..units.models import Unit
+from ..vietnamese import clean, fold
+from .models import Course, CourseSession, Enrolment
+
+#: allowed status changes; a closed course can be reopened by the admin only
+TRANSITIONS = {
+    "draft": ("open", "cancelled"),
+    "open": ("draft", "running", "cancelled"),
+    "running": ("closed", "cancelled"),
+    "closed": ("running",),
+    "cancelled": (),
+}
+PERIOD = timedelta(minutes=PERIOD_MINUTES)
+
+
+class CourseError(Exception):
+    """A course operation that cannot be done; the message is for the user."""
+
+
+class ConflictError(CourseError):
+    """A session or enrolment clashes with another booking; the message names the clash."""
+
+
+# --- reading, with permission checks -------------------------------------------------------
+
+def get_course_or_404(course_id: int, write: bool = False) -> Course:
+    """The course, if the current user may act on its district; with `write`, also refuses a
+    trainer when the course is closed or cancelled (read-only except for the admin).
+
+    :raises NotFound, Forbidden:
+    """
+    course = db.get_or_404(Course, course_id)
+    require_unit(course.unit_id)
+    if write and not course.is_editable and not current_user.is_admin:
+        abort(403)
+    return course
+
+
+def get_session_or_404(session_id: int, write: bool = False) -> CourseSession:
+    """A session of a course the current user may act on (see get_course_or_404); the course
+    comes in the same query."""
+    session = db.get_or_404(CourseSession, session_id, options=[joinedload(CourseSession.course)])
+    get_course_or_404(session.course_id, write=write)
+    return session
+
+
+@dataclass
+class CourseFilter:
+    unit_id: int | None = None
+    curriculum_code: str | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+
+
+def course_query(filters: CourseFilter) -> Select:
+    """Courses matching the filters, newest first."""
+    query = select(Course).options(selectinload(Course.unit))
+    if filters.unit_id is not None:
+        query = query.where(Course.unit_id == filters.unit_id)
+    if filters.curriculum_code:
+        query = query.where(Course.curriculum_code == filters.curriculum_code)
+    if filters.status:
+        query = query.where(Course.status == filters.status)
+    if filters.date_from:
+        query = query.where(Course.ends_on >= filters.date_from)
+    if filters.date_to:
+        query = query.where(Course.starts_on <= filters.date_to)
+    if filters.q:
+        pattern = f"%{filters.q}%"
+        query = query.where(or_(Course.title.ilike(pattern), Course.code.ilike(pattern)))
+    return query.order_by(Course.starts_on.desc(), Course.id.desc())
+
+
+def district_trainers(unit_id: int) -> list[User]:
+    """Active trainer accounts of a managing unit."""
+    return list(db.session.scalars(
+        select(User).where(User.role == "trainer", User.unit_id == unit_id, User.is_active.is_(True)).order_by(User.full_name)
+    ))
+
+
+# --- courses --------------------------------------------------------------------------------
+
+def _next_code(unit: Unit, year: int, curriculum_code: str) -> str:
+    prefix = f"{unit.code}-{year}-{curriculum_code}-"
+    taken = db.session.scalars(select(Course.code).where(Course.code.like(prefix + "%"))).all()
+    numbers = [int(code.rsplit("-", 1)[1]) for code in taken if code.rsplit("-", 1)[1].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:02d}"
+
+
+def _check_trainers(unit_id: int, trainer_ids: list[int]) -> list[User]:
+    trainers = [db.session.get(User, i) for i in trainer_ids]
+    if not trainers:
+        raise CourseError(_("Cần ít nhất một giảng viên."))
+    for trainer in trainers:
+        if trainer is None or trainer.role != "trainer" or trainer.unit_id != unit_id:
+            raise CourseError(_("Giảng viên phải thuộc huyện tổ chức khóa học."))
+    return trainers
+
+
+def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, starts_on: date,
+                  capacity: int, trainer_ids: list[int], notes: str = "", created_by: User | None = None) -> Course:
+    """Create a draft course of the current version of a programme; flushes.
+
+    :raises CourseError: unknown programme, unit or trainers, bad capacity.
+    """
+    curriculum = catalogue().current(curriculum_code)
+    unit = db.session.get(Unit, unit_id)
+    if curriculum is None:
+        raise CourseError(_("Không có chương trình %(code)s.", code=curriculum_code))
+    if unit is None or unit.level == "commune":
+        raise CourseError(_("Đơn vị tổ chức không hợp lệ."))
+    if capacity < 1:
+        raise CourseError(_("Số học viên tối đa phải lớn hơn 0."))
+    course = Course(
+        code=_next_code(unit, starts_on.year, curriculum.code),
+        curriculum_code=curriculum.code,
+        curriculum_version=curriculum.version,
+        unit_id=unit.id,
+        title=clean(title) or curriculum.title,
+        venue=clean(venue),
+        starts_on=starts_on,
+        ends_on=starts_on,
+        capacity=capacity,
+        notes=(notes or "").strip(),
+        created_by_id=created_by.id if created_by else None,
+    )
+    course.trainers = _check_trainers(unit.id, trainer_ids)
+    db.session.add(course)
+    db.session.flush()
+    return course
+
+
+def update_course(course: Course, title: str, venue: str, starts_on: date, capacity: int, trainer_ids: list[int],
+                  notes: str, slots: dict | None = None) -> Course:
+    """Edit a course's details (not its programme); flushes.
+
+    :raises CourseError: capacity below the current enrolment, bad trainers or slot times.
+    """
+    if capacity < len(course.active_enrolments):
+        raise CourseError(_("Đã có %(n)d học viên ghi danh; không thể giảm số chỗ xuống %(c)d.", n=len(course.active_enrolments), c=capacity))
+    course.trainers = _check_trainers(course.unit_id, trainer_ids)
+    course.title, course.venue, course.notes = clean(title), clean(venue), (notes or "").strip()
+    moved = starts_on != course.starts_on
+    course.starts_on, course.capacity = starts_on, capacity
+    for key, value in (slots or {}).items():
+        setattr(course, key, value)
+    if not (course.morning_start < course.morning_end <= course.afternoon_start < course.afternoon_end):
+        raise CourseError(_("Giờ buổi sáng phải kết thúc trước giờ buổi chiều."))
+    if moved and course.sessions:
+        # A new start date is where the next "generate" begins (a postponed course); the
+        # sessions stay where they are until then, so the date is not snapped back to them.
+        course.ends_on = max([starts_on] + [to_local(s.ends_at).date() for s in course.sessions])
+    else:
+        _sync_dates(course)
+    db.session.flush()
+    return course
+
+
+def change_status(course: Course, new_status: str, reason: str = "") -> Course:
+    """Move a course along draft → open → running → closed, or cancel it with a reason.
+
+    :raises CourseError: a change that is not allowed, or a cancel without a reason.
+    """
+    if new_status not in TRANSITIONS.get(course.status, ()):
+        raise CourseError(_("Không thể chuyển khóa học từ “%(a)s” sang “%(b)s”.", a=status_label(course.status), b=status_label(new_status)))
+    if course.status == "closed" and not current_user.is_admin:
+        raise CourseError(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."))
+    if new_status == "cancelled" and not clean(reason):
+        raise CourseError(_("Cần ghi lý do hủy khóa học."))
+    if new_status in ("open", "running") and not course.sessions:
+        raise CourseError(_("Khóa học chưa có buổi học nào: hãy lập lịch trước."))
+    before = course.status
+    course.status = new_status
+    if new_status == "cancelled":
+        course.cancel_reason = clean(reason)
+    audit.record("course.status", course, before=before, after=new_status, reason=clean(reason))
+    db.session.flush()
+    return course
+
+
+def status_label(status: str) -> str:
+    labels = {
+        "draft": _("Nháp"), "open": _("Mở ghi danh"), "running": _("Đang học"),
+        "closed": _("Đã kết thúc"), "cancelled": _("Đã hủy"),
+    }
+    return labels.get(status, status)
+
+
+def _sync_dates(course: Course) -> None:
+    if course.sessions:
+        course.starts_on = to_local(course.sessions[0].starts_at).date() if course.sessions[0].starts_at else course.starts_on
+        course.ends_on = max(to_local(s.ends_at).date() for s in course.sessions)
+    else:
+        course.ends_on = course.starts_on
+
+
+# --- session planning -----------------------------------------------------------------------
+
+@dataclass
+class PlannedSession:
+    module_code: str
+    day: date
+    start: time
+    end: time
+    periods: int
+
+
+def plan_sessions(course: Course, curriculum: Curriculum) -> list[PlannedSession]:
+    """Pack the programme's periods into the course's half-day slots from its start date.
+
+    Each session teaches one module within one slot; a module starts in a fresh slot unless
+    it fits in the rest of the current one; a module longer than a slot continues in the next;
+    Saturdays/Sundays are skipped as the course says.
+    """
+    slots = [(course.morning_start, course.morning_end), (course.afternoon_start, course.afternoon_end)]
+    capacities = [_slot_periods(a, b) for a, b in slots]
+    if not any(capacities):
+        raise CourseError(_("Buổi học quá ngắn để dạy một tiết (45 phút)."))
+    planned: list[PlannedSession] = []
+    day, slot, used = course.starts_on, 0, 0
+
+    def skip_closed_days(d: date) -> date:
+        while (d.weekday() == 6 and course.skip_sundays) or (d.weekday() == 5 and course.skip_saturdays):
+            d += timedelta(days=1)
+        return d
+
+    day = skip_closed_days(day)
+    for module in curriculum.modules:
+        remaining = module.periods
+        while remaining:
+            room = capacities[slot] - used
+            # A module starts in a fresh slot unless it fits whole in what is left of this one,
+            # so nobody teaches one stray period of a topic before lunch.
+            starting_midway = remaining == module.periods and used > 0 and remaining > room
+            if room <= 0 or starting_midway:
+                slot, used = slot + 1, 0
+                if slot == len(slots):
+                    day, slot = skip_closed_days(day + timedelta(days=1)), 0
+                continue
+            take = min(room, remaining)
+            start = (datetime.combine(day, slots[slot][0]) + used * PERIOD)
+            planned.append(PlannedSession(module.code, day, start.time(), (start + take * PERIOD).time(), take))
+            used += take
+            remaining -= take
+    return planned
+
+
+def _slot_periods(start: time, end: time) -> int:
+    minutes = (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds() / 60
+    return max(0, int(minutes // PERIOD_MINUTES))
+
+
+def generate_sessions(course: Course) -> list[CourseSession]:
+    """Replace the course's sessions with a fresh plan from its programme; flushes.
+
+    :raises ConflictError: a generated session clashes (trainer, venue or trainee), named.
+    :raises CourseError: the course has recorded attendance, or no trainer.
+    """
+    if _has_attendance(course):
+        raise CourseError(_("Khóa học đã có điểm danh; hãy sửa từng buổi thay vì lập lại lịch."))
+    trainer = course.trainers[0] if course.trainers else None
+    for session in list(course.sessions):
+        course.sessions.remove(session)
+    db.session.flush()
+    created = []
+    for plan in plan_sessions(course, course.curriculum):
+        session = CourseSession(
+            module_code=plan.module_code,
+            starts_at=utc_at(plan.day, plan.start),
+            ends_at=utc_at(plan.day, plan.end),
+            periods=plan.periods,
+            venue=course.venue,
+            trainer=trainer,
+        )
+        course.sessions.append(session)
+        created.append(session)
+    db.session.flush()
+    for session in created:
+        check_conflicts(session)
+    _sync_dates(course)
+    db.session.flush()
+    return created
+
+
+def _has_attendance(course: Course) -> bool:
+    # Attendance lives in a later domain; look it up by table so courses stays below it.
+    table = db.metadata.tables.get("attendance")
+    if table is None or not course.sessions:
+        return False
+    ids = [s.id for s in course.sessions]
+    return db.session.execute(select(table.c.id).where(table.c.session_id.in_(ids)).limit(1)).first() is not None
+
+
+def save_session(course: Course, session: CourseSession | None, module_code: str, day: date, start: time, end: time,
+                 venue: str, trainer_id: int | None, periods: int | None = None) -> CourseSession:
+    """Add (session=None) or change a session (move, re-time, other venue or trainer); flushes.
+
+    :raises ConflictError: the new time clashes, with the clash named.
+    :raises CourseError: unknown module, end before start, trainer of another district.
+    """
+    curriculum = course.curriculum
+    if curriculum.module(module_code) is None:
+        raise CourseError(_("Chuyên đề %(code)s không thuộc chương trình.", code=module_code))
+    if end <= start:
+        raise CourseError(_("Giờ kết thúc phải sau giờ bắt đầu."))
+    if trainer_id is not None:
+        trainer = db.session.get(User, trainer_id)
+        if trainer is None or trainer.role != "trainer" or trainer.unit_id != course.unit_id:
+            raise CourseError(_("Giảng viên phải thuộc huyện tổ chức khóa học."))
+    if session is None:
+        session = CourseSession(course=course)
+        db.session.add(session)
+    session.module_code = module_code
+    session.starts_at, session.ends_at = utc_at(day, start), utc_at(day, end)
+    session.periods = periods if periods else max(1, _slot_periods(start, end))
+    session.venue = clean(venue) or course.venue
+    # the relationship, not just the id, so a clash message names the new trainer
+    session.trainer = db.session.get(User, trainer_id) if trainer_id is not None else None
+    db.session.flush()
+    check_conflicts(session)
+    db.session.refresh(course)
+    _sync_dates(course)
+    db.session.flush()
+    return session
+
+
+def split_session(session: CourseSession, first_periods: int) -> tuple[CourseSession, CourseSession]:
+    """Split a session into two of the same module at a period boundary; flushes.
+
+    :raises CourseError: the split point is not inside the session.
+    """
+    if not 0 < first_periods < session.periods:
+        raise CourseError(_("Tách buổi học: phần đầu phải có từ 1 đến %(n)d tiết.", n=session.periods - 1))
+    middle = session.starts_at + first_periods * PERIOD
+    second = CourseSession(
+        course_id=session.course_id, module_code=session.module_code, starts_at=middle, ends_at=session.ends_at,
+        periods=session.periods - first_periods, venue=session.venue, trainer_id=session.trainer_id,
+    )
+    session.ends_at, session.periods = middle, first_periods
+    db.session.add(second)
+    db.session.flush()
+    return session, second
+
+
+def delete_session(session: CourseSession) -> None:
+    """Remove a session that has no attendance yet; flushes.
+
+    :raises CourseError: attendance was already recorded for it.
+    """
+    table = db.metadata.tables.get("attendance")
+    if table is not None and db.session.execute(select(table.c.id).where(table.c.session_id == session.id).limit(1)).first():
+        raise CourseError(_("Buổi học đã có điểm danh, không thể xóa."))
+    course = session.course
+    course.sessions.remove(session)
+    db.session.flush()
+    _sync_dates(course)
+
+
+def period_mismatches(course: Course) -> list[tuple[str, str, int, int]]:
+    """Modules whose scheduled periods differ from the programme: (code, title, planned, required)."""
+    scheduled: dict[str, int] = {}
+    for session in course.sessions:
+        scheduled[session.module_code] = scheduled.get(session.module_code, 0) + session.periods
+    return [
+        (m.code, m.title, scheduled.get(m.code, 0), m.periods)
+        for m in course.curriculum.modules
+        if scheduled.get(m.code, 0) != m.periods
+    ]
+
+
+# --- conflicts ------------------------------------------------------------------------------
+
+def _describe(session: CourseSession) -> str:
+    start = to_local(session.starts_at)
+    return _("buổi %(module)s của khóa %(course)s (%(day)s, %(start)s–%(end)s)", module=session.module_code,
+             course=session.course.code, day=start.strftime("%d/%m/%Y"), start=start.strftime("%H:%M"),
+             end=to_local(session.ends_at).strftime("%H:%M"))
+
+
+def _overlapping(session: CourseSession) -> Select:
+    return (
+        select(CourseSession).join(Course)
+        .where(CourseSession.starts_at < session.ends_at, CourseSession.ends_at > session.starts_at,
+               CourseSession.id != session.id, Course.status != "cancelled")
+        .order_by(CourseSession.starts_at)
+    )
+
+
+def check_conflicts(session: CourseSession) -> None:
+    """Refuse a session whose trainer, venue or trainees are already booked at that time.
+
+    :raises ConflictError: naming the clashing session (and trainee).
+    """
+    if session.trainer_id is not None:
+        clash = db.session.scalars(_overlapping(session).where(CourseSession.trainer_id == session.trainer_id)).first()
+        if clash is not None:
+            raise ConflictError(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.", name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
+    venue = fold(session.venue)
+    for other in db.session.scalars(_overlapping(session)):
+        if fold(other.venue) == venue:
+            raise ConflictError(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(other)))
+    mine = aliased(Enrolment)
+    theirs = aliased(Enrolment)
+    row = db.session.execute(
+        _overlapping(session).add_columns(Trainee)
+        .join(theirs, and_(theirs.course_id == CourseSession.course_id, theirs.status == "enrolled"))
+        .join(mine, and_(mine.trainee_id == theirs.trainee_id, mine.course_id == session.course_id, mine.status == "enrolled"))
+        .join(Trainee, Trainee.id == theirs.trainee_id)
+        .where(CourseSession.course_id != session.course_id)
+        .limit(1)
+    ).first()
+    if row is not None:
+        clash, trainee = row
+        raise ConflictError(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
+
+
+def trainee_clash(course: Course, trainee: Trainee) -> str | None:
+    """A description of a session of another course of this trainee that overlaps this course's
+    sessions, or None."""
+    mine = aliased(CourseSession)
+    row = db.session.execute(
+        select(mine, CourseSession)
+        .join(Enrolment, and_(Enrolment.course_id == CourseSession.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled"))
+        .join(Course, Course.id == CourseSession.course_id)
+        .join(mine, and_(mine.course_id == course.id, mine.starts_at < CourseSession.ends_at, mine.ends_at > CourseSession.starts_at))
+        .where(CourseSession.course_id != course.id, Course.status != "cancelled")
+        .limit(1)
+    ).first()
+    return _describe(row[1]) if row else None
+
+
+# --- enrolment ------------------------------------------------------------------------------
+
+def enrolment_problem(course: Course, trainee: Trainee) -> str | None:
+    """Why this trainee cannot be enrolled in this course (None if they can), capacity aside."""
+    curriculum = course.curriculum
+    if trainee.district_id != course.unit_id:
+        return _("%(name)s không thuộc đơn vị tổ chức khóa học.", name=trainee.full_name)
+    if trainee.group not in curriculum.groups:
+        return _("%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.", name=trainee.full_name,
+                 code=curriculum.code, groups="; ".join(_group_name(g) for g in curriculum.groups))
+    existing = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id))
+    if existing is not None and existing.status == "enrolled":
+        return _("%(name)s đã ghi danh khóa học này.", name=trainee.full_name)
+    clash = trainee_clash(course, trainee)
+    if clash:
+        return _("%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.", name=trainee.full_name, clash=clash)
+    return None
+
+
+def _group_name(code: str) -> str:
+    from ..people import GROUP_SHORT_LABELS
+
+    return str(GROUP_SHORT_LABELS.get(code, code))
+
+
+def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:
+    """Enrol several trainees, all or none; flushes.
+
+    :raises EnrolmentRejected: with one reason per refused trainee, or the capacity shortfall.
+    """
+    problems = [p for p in (enrolment_problem(course, t) for t in trainees) if p]
+    if problems:
+        raise EnrolmentRejected(problems)
+    free = course.capacity - len(course.active_enrolments)
+    if len(trainees) > free:
+        raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
+    enrolments = []
+    for trainee in trainees:
+        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id))
+        if enrolment is None:
+            enrolment = Enrolment(course=course, trainee=trainee)
+            db.session.add(enrolment)
+        enrolment.status, enrolment.withdraw_reason = "enrolled", ""
+        enrolment.enrolled_by_id = current_user.id if current_user and current_user.is_authenticated else None
+        enrolments.append(enrolment)
+    db.session.flush()
+    return enrolments
+
+
+class EnrolmentRejected(CourseError):
+    """Enrolment refused as a whole; `reasons` lists each problem."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+def eligible_by_filter(course: Course, commune_id: int | None, group: str | None) -> list[Trainee]:
+    """Trainees of the course's district and programme groups, matching the filter, who are
+    not yet enrolled."""
+    enrolled = select(Enrolment.trainee_id).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+    query = (
+        select(Trainee).join(Trainee.commune)
+        .where(Unit.parent_id == course.unit_id, Trainee.group.in_(course.curriculum.groups), Trainee.id.not_in(enrolled))
+        .order_by(Trainee.name_key)
+    )
+    if commune_id:
+        query = query.where(Trainee.commune_id == commune_id)
+    if group:
+        query = query.where(Trainee.group == group)
+    return list(db.session.scalars(query))
+
+
+def withdraw(enrolment: Enrolment, reason: str) -> Enrolment:
+    """Withdraw a trainee from a course, keeping the record; flushes.
+
+    :raises CourseError: no reason given.
+    """
+    if not clean(reason):
+        raise CourseError(_("Cần ghi lý do rút tên."))
+    if enrolment.status == "withdrawn":
+        raise CourseError(_("%(name)s đã rút tên khỏi khóa học từ trước.", name=enrolment.trainee.full_name))
+    enrolment.status, enrolment.withdraw_reason = "withdrawn", clean(reason)
+    audit.record("enrolment.withdraw", enrolment, reason=clean(reason))
+    db.session.flush()
+    return enrolment
+
+
+def course_enrolments(course: Course) -> list[Enrolment]:
+    """A course's enrolments, withdrawn ones too, with their trainees and the trainees'
+    communes, in one query (the course page lists them all)."""
+    return list(db.session.scalars(
+        select(Enrolment).where(Enrolment.course_id == course.id).options(joinedload(Enrolment.trainee).joinedload(Trainee.commune))
+    ))
+
+
+def enrolment_counts(course_ids: list[int]) -> dict[int, int]:
+    """Active enrolments per course, in one query."""
+    if not course_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(course_ids), Enrolment.status == "enrolled").group_by(Enrolment.course_id)
+    )
+    return dict(rows.all())
+
+
+# --- enrolment from a file ------------------------------------------------------------------
+
+ENROL_HEADERS = {
+    "personal_code": ("ma ca nhan", "ma hoc vien", "personal code", "code"),
+    "full_name": HEADERS["full_name"],
+    "birth_date": HEADERS["birth_date"],
+    "commune": HEADERS["commune"],
+}
+
+
+def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enrolment]:
+    """Enrol the trainees listed in a file (by personal code, or by name and birth date with
+    the commune when names repeat), all rows or none; flushes.
+
+    :raises ImportRejected: with every bad row named.
+    """
+    rows = read_rows(filename, content)
+    while rows and all(clean(str(c or "")) == "" for c in rows[0]):
+        rows.pop(0)
+    columns = map_headers(rows[0], ENROL_HEADERS) if rows else {}
+    if "personal_code" not in columns and not {"full_name", "birth_date"} <= set(columns):
+        raise ImportRejected([RowError(1, _("Cần cột “Mã cá nhân”, hoặc hai cột “Họ và tên” và “Ngày sinh”."))])
+    district_trainees = list(db.session.scalars(select(Trainee).join(Trainee.commune).where(Unit.parent_id == course.unit_id)))
+    by_code = {t.personal_code: t for t in district_trainees}
+    by_name: dict[tuple, list[Trainee]] = {}
+    for t in district_trainees:
+        by_name.setdefault((fold(t.full_name), t.birth_date), []).append(t)
+
+    errors, chosen, seen = [], [], {}
+    for offset, row in enumerate(rows[1:]):
+        line = offset + 2
+        cell = lambda key: row[columns[key]] if key in columns and columns[key] < len(row) else None  # noqa: E731
+        if all(clean(str(c if c is not None else "")) == "" for c in row):
+            continue
+        trainee, problem = _match_trainee(cell, by_code, by_name)
+        if trainee is not None:
+            if trainee.id in seen:
+                problem = _("Trùng với dòng %(line)d trong tệp", line=seen[trainee.id])
+            else:
+                problem = enrolment_problem(course, trainee)
+            seen.setdefault(trainee.id, line)
+        if problem:
+            errors.append(RowError(line, problem))
+        else:
+            chosen.append(trainee)
+    if errors:
+        raise ImportRejected(errors)
+    if not chosen:
+        raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
+    try:
+        return enrol_many(course, chosen)
+    except EnrolmentRejected as rejected:
+        raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
+
+
+def _match_trainee(cell, by_code: dict, by_name: dict) -> tuple[Trainee | None, str | None]:
+    code = clean(str(cell("personal_code") or "")).upper()
+    if code:
+        trainee = by_code.get(code)
+        return (trainee, None) if trainee else (None, _("Không có học viên mã %(code)s trong huyện", code=code))
+    name = clean(str(cell("full_name") or ""))
+    try:
+        born = parse_date(cell("birth_date"))
+    except ValueError as exc:
+        return None, str(exc)
+    matches = by_name.get((fold(name), born), [])
+    commune = clean(str(cell("commune") or ""))
+    if len(matches) > 1 and commune:
+        matches = [t for t in matches if commune_key(t.commune.name) == commune_key(commune)]
+    if not matches:
+        return None, _("Không tìm thấy học viên %(name)s, sinh ngày %(born)s trong huyện", name=name, born=born.strftime("%d/%m/%Y"))
+    if len(matches) > 1:
+        return None, _("Có nhiều học viên %(name)s cùng ngày sinh: hãy ghi mã cá nhân", name=name)
+    return matches[0], None
+
+
+# --- calendar, schedules and the dashboard --------------------------------------------------
+
+#: how far ahead the dashboard looks for upcoming sessions and under-filled courses
+DASHBOARD_DAYS = 14
+
+
+def _sessions_query(unit_id: int | None = None) -> Select:
+    """Sessions of courses that are not cancelled, with their course and trainer loaded in the
+    same query, in time order; restricted to a managing unit when `unit_id` is given."""
+    query = (
+        select(CourseSession).join(CourseSession.course)
+        .options(contains_eager(CourseSession.course).joinedload(Course.unit), joinedload(CourseSession.trainer))
+        .where(Course.status != "cancelled")
+        .order_by(CourseSession.starts_at, Course.code, CourseSession.id)
+    )
+    if unit_id is not None:
+        query = query.where(Course.unit_id == unit_id)
+    return query
+
+
+def sessions_between(first: date, last: date, unit_id: int | None = None) -> list[CourseSession]:
+    """Sessions starting on the local days `first`..`last` (inclusive), in one query."""
+    query = _sessions_query(unit_id).where(
+        CourseSession.starts_at >= utc_at(first, time.min), CourseSession.starts_at < utc_at(last + timedelta(days=1), time.min)
+    )
+    return list(db.session.scalars(query))
+
+
+def course_calendar_sessions(course: Course) -> list[CourseSession]:
+    """A course's sessions for its calendar file (none when the course is cancelled)."""
+    return [] if course.status == "cancelled" else list(course.sessions)
+
+
+def trainee_sessions(trainee_id: int) -> list[CourseSession]:
+    """Sessions of the courses a trainee is enrolled in (not withdrawn, course not cancelled)."""
+    query = _sessions_query().join(
+        Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled")
+    )
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Dashboard:
+    """What a trainer sees first: sessions today and soon, and courses needing attention."""
+
+    today: date
+    today_sessions: list[CourseSession]
+    upcoming_sessions: list[CourseSession]
+    #: active courses (draft, open or running) with no session planned
+    no_sessions: list[Course]
+    #: (course, enrolled) of courses starting within DASHBOARD_DAYS with under half their places filled
+    under_filled: list[tuple[Course, int]]
+    #: open or running courses whose last day has passed
+    not_closed: list[Course]
+
+    @property
+    def attention_count(self) -> int:
+        return len(self.no_sessions) + len(self.under_filled) + len(self.not_closed)
+
+
+def dashboard(unit_id: int | None, today: date | None = None) -> Dashboard:
+    """The home page's data for a managing unit (None: every unit), in a fixed number of
+    queries however many courses there are."""
+    today = today or local_today()
+    horizon = today + timedelta(days=DASHBOARD_DAYS)
+    sessions = sessions_between(today, horizon, unit_id)
+    today_sessions = [s for s in sessions if to_local(s.starts_at).date() == today]
+    upcoming = [s for s in sessions if to_local(s.starts_at).date() > today]
+
+    def courses(*where) -> Select:
+        query = select(Course).options(joinedload(Course.unit)).where(*where).order_by(Course.starts_on, Course.code)
+        return query.where(Course.unit_id == unit_id) if unit_id is not None else query
+
+    has_session = select(CourseSession.id).where(CourseSession.course_id == Course.id).exists()
+    no_sessions = list(db.session.scalars(courses(Course.status.in_(("draft", "open", "running")), ~has_session)))
+
+    enrolled = (
+        select(func.count(Enrolment.id))
+        .where(Enrolment.course_id == Course.id, Enrolment.status == "enrolled")
+        .correlate(Course).scalar_subquery()
+    )
+    under_filled = [
+        (course, count) for course, count in db.session.execute(
+            courses(Course.status.in_(("draft", "open", "running")), Course.starts_on >= today, Course.starts_on <= horizon,
+                    enrolled * 2 < Course.capacity).add_columns(enrolled)
+        )
+    ]
+    not_closed = list(db.session.scalars(courses(Course.status.in_(("open", "running")), Course.ends_on < today)))
+    return Dashboard(today, today_sessions, upcoming, no_sessions, under_filled, not_closed)

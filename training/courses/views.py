@@ -1,0 +1,451 @@
+import io
+from datetime import datetime
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
+from ..clock import local_today, to_local, utcnow
+from ..curricula import catalogue
+from ..extensions import db
+from ..ids import db_int
+from ..pdf import MOTTO, MOTTO_SUB, issuer_lines, place_name
+from ..people import services as people
+from ..people.importer import ImportRejected
+from ..people.models import GROUPS, Trainee
+from ..units.services import communes_of, managing_units
+from . import bp, plan_pdf, services
+from . import calendar as cal
+from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
+                    StatusForm, WithdrawForm)
+from .models import STATUSES, Enrolment
+
+# --- courses --------------------------------------------------------------------------------
+
+
+@bp.route("/courses")
+@roles_required("admin", "trainer")
+def index():
+    filters = services.CourseFilter(
+        unit_id=managed_unit_id(current_user) or request.args.get("unit", type=db_int),
+        curriculum_code=request.args.get("programme") or None,
+        status=request.args.get("status") if request.args.get("status") in STATUSES else None,
+        date_from=_date_arg("from"),
+        date_to=_date_arg("to"),
+        q=request.args.get("q", "").strip(),
+    )
+    page = db.paginate(services.course_query(filters), per_page=20, error_out=False)
+    counts = services.enrolment_counts([c.id for c in page.items])
+    return render_template(
+        "courses/index.html", page=page, filters=filters, counts=counts,
+        units=managing_units() if current_user.is_admin else [], curricula=catalogue().all_current(),
+        statuses=STATUSES, status_label=services.status_label,
+    )
+
+
+def _date_arg(name: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _fill_course_form(form: CourseForm, unit_id: int | None) -> None:
+    form.unit_id.choices = [(u.id, u.name) for u in managing_units()] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
+    form.curriculum_code.choices = [(c.code, f"{c.code}. {c.title}") for c in catalogue().all_current()]
+    unit_id = unit_id or form.unit_id.data or (form.unit_id.choices[0][0] if form.unit_id.choices else None)
+    form.trainer_ids.choices = [(t.id, t.full_name) for t in services.district_trainers(unit_id)] if unit_id else []
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@roles_required("admin", "trainer")
+def create():
+    form = CourseForm()
+    if request.method == "GET" and not current_user.is_admin:
+        form.trainer_ids.data = [current_user.id]
+    if current_user.is_admin and request.method == "GET" and request.args.get("unit", type=db_int):
+        form.unit_id.data = request.args.get("unit", type=db_int)
+    _fill_course_form(form, managed_unit_id(current_user))
+    if form.validate_on_submit():
+        require_unit(form.unit_id.data)
+        try:
+            course = services.create_course(
+                form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
+                form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
+            )
+            for key in CourseForm.SLOT_FIELDS:
+                setattr(course, key, getattr(form, key).data)
+            services.update_course(course, course.title, course.venue, course.starts_on, course.capacity,
+                                   form.trainer_ids.data, course.notes)
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=course.code), "success")
+            return redirect(url_for("courses.detail", course_id=course.id))
+    return render_template("courses/form.html", form=form, course=None)
+
+
+@bp.route("/courses/<int:course_id>")
+def detail(course_id: int):
+    course = services.get_course_or_404(course_id)
+    status_form = StatusForm()
+    status_form.status.choices = [(s, services.status_label(s)) for s in services.TRANSITIONS[course.status]]
+    enrolments = sorted(services.course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
+    return render_template(
+        "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
+        confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
+        mismatches=services.period_mismatches(course), enrolments=enrolments, status_label=services.status_label,
+    )
+
+
+@bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
+def edit(course_id: int):
+    course = services.get_course_or_404(course_id, write=True)
+    form = CourseForm(obj=course)
+    if request.method == "GET":
+        form.trainer_ids.data = [t.id for t in course.trainers]
+    _fill_course_form(form, course.unit_id)
+    form.unit_id.choices = [(course.unit_id, course.unit.name)]
+    form.curriculum_code.choices = [(course.curriculum_code, f"{course.curriculum_code} ({course.curriculum_version})")]
+    if form.validate_on_submit():
+        try:
+            services.update_course(
+                course, form.title.data, form.venue.data, form.starts_on.data, form.capacity.data, form.trainer_ids.data,
+                form.notes.data, {key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
+            )
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu khóa học."), "success")
+            return redirect(url_for("courses.detail", course_id=course.id))
+    return render_template("courses/form.html", form=form, course=course)
+
+
+@bp.route("/courses/<int:course_id>/status", methods=["POST"])
+def change_status(course_id: int):
+    course = services.get_course_or_404(course_id)
+    if course.status == "closed" and not current_user.is_admin:
+        flash(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."), "error")
+        return redirect(url_for("courses.detail", course_id=course.id))
+    form = StatusForm()
+    form.status.choices = [(s, s) for s in STATUSES]
+    if form.validate_on_submit():
+        try:
+            services.change_status(course, form.status.data, form.reason.data or "")
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Khóa học chuyển sang: %(s)s.", s=services.status_label(course.status)), "success")
+    return redirect(url_for("courses.detail", course_id=course.id))
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<int:course_id>/sessions/generate", methods=["POST"])
+def generate_sessions(course_id: int):
+    course = services.get_course_or_404(course_id, write=True)
+    if ConfirmForm().validate_on_submit():
+        try:
+            created = services.generate_sessions(course)
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)), "success")
+    return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
+
+
+def _session_form_page(course, session, form: SessionForm):
+    form.module_code.choices = [(m.code, f"{m.code}. {m.title} ({m.periods} tiết)") for m in course.curriculum.modules]
+    form.trainer_id.choices = [(0, _("— chưa phân công —"))] + [(t.id, t.full_name) for t in services.district_trainers(course.unit_id)]
+    if form.validate_on_submit():
+        try:
+            saved = services.save_session(
+                course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
+                form.venue.data or course.venue, form.trainer_id.data or None, form.periods.data,
+            )
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu buổi học %(m)s ngày %(d)s.", m=saved.module_code, d=to_local(saved.starts_at).strftime("%d/%m/%Y")), "success")
+            return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
+    return render_template("courses/session_form.html", form=form, course=course, session=session)
+
+
+@bp.route("/courses/<int:course_id>/sessions/new", methods=["GET", "POST"])
+def session_new(course_id: int):
+    course = services.get_course_or_404(course_id, write=True)
+    form = SessionForm()
+    if request.method == "GET":
+        form.venue.data = course.venue
+        form.trainer_id.data = course.trainers[0].id if course.trainers else 0
+    return _session_form_page(course, None, form)
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+def session_edit(session_id: int):
+    session = services.get_session_or_404(session_id, write=True)
+    form = SessionForm()
+    if request.method == "GET":
+        start, end = to_local(session.starts_at), to_local(session.ends_at)
+        form.module_code.data, form.day.data, form.start.data, form.end.data = session.module_code, start.date(), start.time(), end.time()
+        form.periods.data, form.venue.data, form.trainer_id.data = session.periods, session.venue, session.trainer_id or 0
+    return _session_form_page(session.course, session, form)
+
+
+@bp.route("/sessions/<int:session_id>/split", methods=["POST"])
+def session_split(session_id: int):
+    session = services.get_session_or_404(session_id, write=True)
+    form = SplitForm()
+    if form.validate_on_submit():
+        try:
+            services.split_session(session, form.first_periods.data)
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã tách buổi học thành hai buổi."), "success")
+    return redirect(url_for("courses.detail", course_id=session.course_id, _anchor="sessions"))
+
+
+@bp.route("/sessions/<int:session_id>/delete", methods=["POST"])
+def session_delete(session_id: int):
+    session = services.get_session_or_404(session_id, write=True)
+    course_id = session.course_id
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.delete_session(session)
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã xóa buổi học."), "success")
+    return redirect(url_for("courses.detail", course_id=course_id, _anchor="sessions"))
+
+
+# --- enrolment ------------------------------------------------------------------------------
+
+
+@bp.route("/courses/<int:course_id>/enrol", methods=["GET", "POST"])
+def enrol(course_id: int):
+    course = services.get_course_or_404(course_id, write=request.method == "POST")
+    form = EnrolForm()
+    if form.validate_on_submit():
+        # A POST without any ticked box carries no trainee_ids at all (data is None, not []).
+        trainees = [people.get_trainee_or_404(i) for i in form.trainee_ids.data or []]
+        if not trainees:
+            flash(_("Chọn ít nhất một học viên."), "error")
+        elif _enrol_and_report(course, trainees, _("Đã ghi danh %(n)d học viên.")):
+            return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
+    q = request.args.get("q", "").strip()
+    candidates = []
+    if q:
+        filters = people.TraineeFilter(q=q, unit_id=course.unit_id)
+        candidates = db.session.scalars(people.trainee_query(filters).limit(30)).all()
+    enrolled_ids = {e.trainee_id for e in course.active_enrolments}
+    return render_template(
+        "courses/enrol.html", course=course, form=form, q=q, candidates=candidates, enrolled_ids=enrolled_ids,
+        filter_form=_filter_form(course), import_form=EnrolImportForm(), curriculum=course.curriculum,
+    )
+
+
+def _filter_form(course) -> EnrolFilterForm:
+    form = EnrolFilterForm()
+    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in communes_of(course.unit_id)]
+    form.group.choices = [("", _("Tất cả nhóm của chương trình"))] + [(g, g) for g in course.curriculum.groups]
+    return form
+
+
+def _enrol_and_report(course, trainees: list[Trainee], success: str) -> bool:
+    """Enrol all of `trainees` or none, commit, and flash the outcome; True when enrolled.
+    `success` is a translated message with %(n)d for the number enrolled."""
+    try:
+        enrolled = services.enrol_many(course, trainees)
+    except services.EnrolmentRejected as rejected:
+        db.session.rollback()
+        for reason in rejected.reasons:
+            flash(reason, "error")
+        return False
+    db.session.commit()
+    flash(success % {"n": len(enrolled)}, "success")
+    return True
+
+
+@bp.route("/courses/<int:course_id>/enrol/filter", methods=["POST"])
+def enrol_filter(course_id: int):
+    course = services.get_course_or_404(course_id, write=True)
+    form = EnrolFilterForm()
+    form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in communes_of(course.unit_id)]
+    form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
+    if form.validate_on_submit():
+        trainees = services.eligible_by_filter(course, form.commune_id.data or None, form.group.data or None)
+        if not trainees:
+            flash(_("Không còn học viên phù hợp với bộ lọc để ghi danh."), "warning")
+        elif _enrol_and_report(course, trainees, _("Đã ghi danh %(n)d học viên theo bộ lọc.")):
+            return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
+    return redirect(url_for("courses.enrol", course_id=course.id))
+
+
+@bp.route("/courses/<int:course_id>/enrol/import", methods=["POST"])
+def enrol_import(course_id: int):
+    course = services.get_course_or_404(course_id, write=True)
+    form = EnrolImportForm()
+    errors = []
+    if form.validate_on_submit():
+        try:
+            enrolled = services.import_enrolments(course, form.file.data.filename, form.file.data.read())
+        except ImportRejected as rejected:
+            db.session.rollback()
+            errors = rejected.errors
+            flash(_("Chưa ghi danh ai: tệp có %(n)d dòng lỗi.", n=len(errors)), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(enrolled)), "success")
+            return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
+    else:
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+    return render_template(
+        "courses/enrol.html", course=course, form=EnrolForm(), q="", candidates=[], enrolled_ids=set(),
+        filter_form=_filter_form(course), import_form=form, curriculum=course.curriculum, import_errors=errors,
+    )
+
+
+@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
+def withdraw(enrolment_id: int):
+    enrolment = db.get_or_404(Enrolment, enrolment_id)
+    course = services.get_course_or_404(enrolment.course_id, write=True)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        try:
+            services.withdraw(enrolment, form.reason.data)
+        except services.CourseError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name), "success")
+    else:
+        flash(_("Cần ghi lý do rút tên."), "error")
+    return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
+
+
+# --- calendar, schedules and the printable plan ---------------------------------------------
+
+
+@bp.route("/calendar")
+@roles_required("admin", "trainer")
+def calendar():
+    view = request.args.get("view") if request.args.get("view") in cal.VIEWS else "week"
+    anchor = _date_arg("date")
+    if anchor is None or not 1900 <= anchor.year <= 2999:  # also keeps the neighbours' arithmetic in range
+        anchor = local_today()
+    unit_id, units = managed_unit_id(current_user), []
+    if current_user.is_admin:
+        units = managing_units()
+        unit_id = request.args.get("unit", type=db_int)
+        if unit_id not in {u.id for u in units}:
+            unit_id = None
+    period = cal.period_for(view, anchor)
+    sessions = services.sessions_between(period.first, period.last, unit_id)
+    return render_template(
+        "courses/calendar.html", period=period, days=cal.by_day(sessions), count=len(sessions), units=units,
+        unit_id=unit_id, nav_unit=unit_id if current_user.is_admin else None, today=local_today(), weekdays=cal.WEEKDAYS,
+    )
+
+
+@bp.app_template_filter("weekday")
+def weekday_filter(value) -> str:
+    """"Thứ Hai" … "Chủ nhật" of a date, or of a stored UTC time's local day."""
+    if isinstance(value, datetime):
+        value = to_local(value).date()
+    return cal.weekday_name(value) if value else ""
+
+
+def _ics_response(sessions, name: str, filename: str, link_courses: bool = True):
+    course_url = (lambda c: url_for("courses.detail", course_id=c.id, _external=True)) if link_courses else None
+    content = cal.ics_calendar(sessions, name, course_url)
+    return send_file(io.BytesIO(content), mimetype="text/calendar", as_attachment=True, download_name=filename)
+
+
+@bp.route("/courses/<int:course_id>/calendar.ics")
+def course_ics(course_id: int):
+    course = services.get_course_or_404(course_id)
+    return _ics_response(services.course_calendar_sessions(course), f"{course.code} · {course.title}",
+                         f"lich-{course.code}.ics")
+
+
+@bp.route("/trainees/<int:trainee_id>/calendar.ics")
+def trainee_ics(trainee_id: int):
+    trainee = people.get_trainee_or_404(trainee_id)
+    return _ics_response(services.trainee_sessions(trainee.id), _("Lịch học của %(name)s", name=trainee.full_name),
+                         f"lich-hoc-{trainee.id}.ics")
+
+
+def _my_trainee() -> Trainee | None:
+    require_role("trainee")
+    return current_user.trainee
+
+
+@bp.route("/me/calendar.ics")
+def my_ics():
+    trainee = _my_trainee()
+    if trainee is None:
+        abort(404)
+    # A trainee may not open course pages, so their file carries no links to them.
+    return _ics_response(services.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics",
+                         link_courses=False)
+
+
+def _schedule_page(trainee: Trainee | None, ics_url: str | None):
+    upcoming, past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    return render_template("courses/schedule.html", trainee=trainee, upcoming=upcoming, past=past, ics_url=ics_url,
+                           status_label=services.status_label)
+
+
+@bp.route("/me/schedule")
+def my_schedule():
+    trainee = _my_trainee()
+    return _schedule_page(trainee, url_for("courses.my_ics") if trainee else None)
+
+
+@bp.route("/trainees/<int:trainee_id>/schedule")
+def trainee_schedule(trainee_id: int):
+    trainee = people.get_trainee_or_404(trainee_id)
+    return _schedule_page(trainee, url_for("courses.trainee_ics", trainee_id=trainee.id))
+
+
+@bp.route("/courses/<int:course_id>/plan")
+def plan(course_id: int):
+    course = services.get_course_or_404(course_id)
+    return render_template(
+        "courses/plan.html", course=course, curriculum=course.curriculum, today=local_today(),
+        issuer=issuer_lines(course.unit), motto=(MOTTO, MOTTO_SUB), place=place_name(course.unit.name),
+        total=sum(s.periods for s in course.sessions),
+    )
+
+
+@bp.route("/courses/<int:course_id>/plan.pdf", endpoint="plan_pdf")
+def plan_pdf_download(course_id: int):
+    course = services.get_course_or_404(course_id)
+    # An official paper: always in Vietnamese, whatever language the screen is in.
+    with force_locale("vi"):
+        content = plan_pdf.course_plan_pdf(course)
+    return send_file(content, mimetype="application/pdf", download_name=f"ke-hoach-{course.code}.pdf")
