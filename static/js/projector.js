@@ -1,0 +1,40 @@
+// Keeps the projector's QR current. The token is made by the server, so the page follows the
+// server's clock, not the laptop's; it asks again just after each 30-second step ends.
+(function () {
+  "use strict";
+  var root = document.getElementById("projector");
+  if (!root) return;
+  var url = root.getAttribute("data-state-url");
+  var qr = document.getElementById("qr");
+  var note = document.getElementById("offline-note");
+  var lastSvg = null;
+
+  function show(state) {
+    document.getElementById("count").textContent = state.checked_in;
+    document.getElementById("enrolled").textContent = state.enrolled;
+    document.getElementById("server-time").textContent = state.server_time;
+    if (state.svg) {
+      if (state.svg !== lastSvg) { qr.innerHTML = state.svg; lastSvg = state.svg; }
+    } else {
+      qr.innerHTML = "";
+      var p = document.createElement("p");
+      p.className = "projector-closed";
+      p.textContent = state.message;
+      qr.appendChild(p);
+      lastSvg = null;
+    }
+  }
+
+  function refresh() {
+    fetch(url, { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (state) {
+        note.hidden = true;
+        show(state);
+        // Next ask: when this step ends, but at least every 5 s for the live count.
+        setTimeout(refresh, Math.min(5000, (state.seconds_left + 0.3) * 1000));
+      })
+      .catch(function () { note.hidden = false; setTimeout(refresh, 3000); });
+  }
+  refresh();
+})();

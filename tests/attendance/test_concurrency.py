@@ -1,0 +1,130 @@
+"""Check-ins arriving at once: a room of trainees scanning the projector in the same second,
+and a scanner resending the same scan while the first is still being handled.
+
+Each thread works in its own app context, so its own database session and connection, on the
+file database of the suite (SQLite in WAL mode, or PostgreSQL with TEST_DATABASE_URL).
+"""
+import threading
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from training.attendance import services
+from training.attendance.models import Attendance, ScanLog
+from training.courses.models import CourseSession
+from training.extensions import db
+from training.people.models import Trainee
+from tests.attendance.conftest import make_course_now
+
+pytestmark = pytest.mark.slow
+
+ROOM = 100
+SAME = 50
+
+
+def run_together(count: int, work) -> list:
+    """Run work(i) in `count` threads released at the same moment; their results in order.
+    A thread's exception fails the test."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+    errors: list = []
+
+    def target(i: int) -> None:
+        try:
+            barrier.wait(timeout=60)
+            results[i] = work(i)
+        except BaseException as exc:  # noqa: BLE001 - reported below with the thread's number
+            errors.append((i, repr(exc)))
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=180)
+    assert not any(t.is_alive() for t in threads), "a check-in thread hung"
+    assert not errors, errors[:5]
+    return results
+
+
+def rows(model, *where) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def room(clock, units, trainer_a, make_trainee):
+    """A course with ROOM enrolled trainees."""
+    trainees = [make_trainee(f"Học Viên Số {i:03d}", commune=("Xã Đồng Kỳ", "Xã Hồng Kỳ")[i % 2],
+                             birth_date=date(1980 + i % 20, 1 + i % 12, 1 + i % 28)) for i in range(ROOM)]
+    return make_course_now(units, trainer_a, trainees)
+
+
+def test_a_room_checking_in_at_once_gives_one_row_each(app, room):
+    session_id = room.current.id
+    trainee_ids = [t.id for t in room.trainees]
+
+    def check_in(i: int) -> str:
+        with app.app_context():
+            session = db.session.get(CourseSession, session_id)
+            trainee = db.session.get(Trainee, trainee_ids[i])
+            result = services.check_in(session, trainee, "qr_self", device=f"phone-{i}")
+            db.session.commit()
+            return result.reason
+
+    reasons = run_together(ROOM, check_in)
+    assert Counter(reasons) == {"ok": ROOM}
+    assert rows(Attendance) == ROOM
+    assert rows(Attendance, Attendance.session_id == session_id) == ROOM
+    assert db.session.scalar(select(func.count(func.distinct(Attendance.trainee_id)))) == ROOM
+
+
+def test_a_room_of_badge_scans_through_the_api_gives_one_row_each(app, room, trainer_a):
+    session_id = room.current.id
+    codes = [t.personal_code for t in room.trainees]
+    clients = [app.test_client(user=trainer_a) for _ in range(ROOM)]  # one signed-in scanner each
+
+    def post(i: int) -> tuple[int, str]:
+        response = clients[i].post("/api/v1/checkins", json={"session": session_id, "code": codes[i], "nonce": f"room-scan-{i:04d}"})
+        return response.status_code, response.get_json()["reason"]
+
+    answers = run_together(ROOM, post)
+    assert Counter(answers) == {(200, "ok"): ROOM}
+    assert rows(Attendance) == ROOM
+    assert rows(ScanLog) == ROOM
+
+
+def test_the_same_trainee_fifty_times_at_once_gives_one_row(app, room):
+    session_id, trainee_id = room.current.id, room.trainees[0].id
+
+    def check_in(i: int):
+        with app.app_context():
+            session = db.session.get(CourseSession, session_id)
+            trainee = db.session.get(Trainee, trainee_id)
+            result = services.check_in(session, trainee, "qr_self", device=f"phone-{i}")
+            db.session.commit()
+            return result.reason, result.attendance.id, result.attendance.checked_in_at
+
+    answers = run_together(SAME, check_in)
+    assert Counter(reason for reason, _, _ in answers) == {"ok": 1, "already_checked_in": SAME - 1}
+    assert len({(row_id, at) for _, row_id, at in answers}) == 1  # everyone was told the same row and time
+    assert rows(Attendance) == 1
+
+
+def test_the_same_nonce_fifty_times_at_once_gives_one_row_and_one_log(app, room, trainer_a):
+    session_id, code, trainer_id = room.current.id, room.trainees[0].personal_code, trainer_a.id
+
+    def scan(i: int):
+        with app.app_context():
+            session = db.session.get(CourseSession, session_id)
+            result = services.scan_badge(session, code, "one-scan-resent-0001", None, False, trainer_id, "scanner-1")
+            db.session.commit()
+            return result.as_json()
+
+    answers = run_together(SAME, scan)
+    assert all(answer == answers[0] for answer in answers), Counter(a["reason"] for a in answers)
+    assert answers[0]["reason"] == "ok"
+    assert rows(Attendance) == 1
+    assert rows(ScanLog) == 1
+    assert rows(ScanLog, ScanLog.nonce == "one-scan-resent-0001") == 1

@@ -1,0 +1,6 @@
+"""Attendance: QR check-in (session QR and badges), the manual roster and attendance sheets."""
+from flask import Blueprint
+
+bp = Blueprint("attendance", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,346 @@
+"""Use cases for attendance: QR and badge check-in, the manual roster, attendance shares.
+
+Services flush and never commit; the view or command that calls them commits once.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload
+
+from .. import audit
+from ..clock import to_local, utcnow
+from ..courses.models import Course, CourseSession, Enrolment
+from ..extensions import db
+from ..people.models import CODE_ALPHABET, Trainee
+from .models import STATUSES, Attendance, ScanLog
+
+ATTENDED = ("present", "late")
+
+
+class AttendanceError(Exception):
+    """An attendance operation that cannot be done; the message is for the user."""
+
+
+@dataclass
+class CheckinResult:
+    """The answer to one check-in attempt: a reason code, a message, and the row if any."""
+
+    reason: str
+    message: str
+    trainee: Trainee | None = None
+    attendance: Attendance | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "ok"
+
+    def as_json(self) -> dict:
+        data = {"reason": self.reason, "ok": self.ok, "message": self.message}
+        if self.trainee is not None:
+            data["trainee"] = {"id": self.trainee.id, "name": self.trainee.full_name, "commune": self.trainee.commune.name}
+        if self.attendance is not None:
+            data["status"] = self.attendance.status
+            seen = self.attendance.checked_in_at or self.attendance.recorded_at
+            data["checked_in_at"] = to_local(seen).strftime("%H:%M")
+        return data
+
+
+# --- the check-in window and lateness -------------------------------------------------------
+
+def checkin_opens_at(session: CourseSession) -> datetime:
+    minutes = current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15)
+    return session.starts_at - timedelta(minutes=minutes)
+
+
+def checkin_state(session: CourseSession, at: datetime | None = None) -> str:
+    """'not_yet', 'open' or 'ended' for a (naive UTC) moment; a closed or cancelled course is
+    'ended' (its record is final)."""
+    at = at or utcnow()
+    if session.course.status in ("closed", "cancelled") or at > session.ends_at:
+        return "ended"
+    if at < checkin_opens_at(session):
+        return "not_yet"
+    return "open"
+
+
+def status_for(session: CourseSession, at: datetime) -> str:
+    """present, or late when seen after the start plus the course's grace minutes."""
+    late_after = session.starts_at + timedelta(minutes=session.course.late_after_minutes)
+    return "late" if at > late_after else "present"
+
+
+def _closed_message(session: CourseSession, state: str) -> str:
+    if state == "not_yet":
+        return _("Buổi học chưa mở điểm danh (mở từ %(t)s ngày %(d)s).", t=to_local(checkin_opens_at(session)).strftime("%H:%M"),
+                 d=to_local(session.starts_at).strftime("%d/%m/%Y"))
+    return _("Buổi học đã kết thúc điểm danh.")
+
+
+# --- recording a check-in --------------------------------------------------------------------
+
+def is_enrolled(session: CourseSession, trainee: Trainee) -> bool:
+    return db.session.scalar(
+        select(Enrolment.id).where(Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled")
+    ) is not None
+
+
+def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime | None = None,
+             recorded_by_id: int | None = None, device: str = "") -> CheckinResult:
+    """Record that a trainee was seen at a session (QR or badge); idempotent.
+
+    A second check-in of the same trainee gives `already_checked_in` with the first time,
+    including when two arrive at once (the unique row decides). Flushes.
+
+    The checks read without the write lock, which a hall of scanners queues for; it is taken
+    only to write, and what was read then is either re-read (a row to change) or guarded by
+    the unique row (a row to add).
+    """
+    at = at or utcnow()
+    state = checkin_state(session, at)
+    if state != "open":
+        return CheckinResult("session_closed", _closed_message(session, state), trainee)
+    if not is_enrolled(session, trainee):
+        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
+    existing = _attendance(session.id, trainee.id)
+    if existing is not None and existing.status in ATTENDED:
+        return _already(existing, trainee)
+    status = status_for(session, at)
+    _write_lock()
+    if existing is not None:
+        db.session.refresh(existing)  # under the lock now: a racing scan may have recorded it
+        if existing.status in ATTENDED:
+            return _already(existing, trainee)
+        # Marked absent or excused by hand earlier, then seen after all: the scan wins.
+        before = existing.status
+        existing.status, existing.method, existing.checked_in_at = status, method, at
+        existing.recorded_at, existing.recorded_by_id, existing.device = utcnow(), recorded_by_id, device[:64]
+        audit.record("attendance.checkin", existing, actor_id=recorded_by_id, before=before, after=status, method=method)
+        db.session.flush()
+        return _recorded(existing, trainee)
+    row = Attendance(session_id=session.id, trainee_id=trainee.id, status=status, method=method, checked_in_at=at,
+                     recorded_by_id=recorded_by_id, device=device[:64])
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        # Another request recorded this trainee a moment ago; report theirs.
+        return _already(_attendance(session.id, trainee.id), trainee)
+    audit.record("attendance.checkin", row, actor_id=recorded_by_id, before=None, after=status, method=method)
+    db.session.flush()
+    return _recorded(row, trainee)
+
+
+def _write_lock() -> None:
+    """On SQLite, start the check-in's transaction with the database's write lock taken.
+
+    pysqlite opens a transaction only at the first INSERT, so the savepoints below would run
+    outside one, and SQLite commits on releasing an outermost savepoint: the row would be
+    committed alone and a racing scan would see it before its audit and scan log. BEGIN
+    IMMEDIATE makes the check-in one transaction and queues concurrent ones on the busy
+    timeout, where a deferred read-then-write fails at once with "database is locked".
+    PostgreSQL needs none of this: its unique indexes make racing inserts wait.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _attendance(session_id: int, trainee_id: int) -> Attendance | None:
+    return db.session.scalar(select(Attendance).where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id))
+
+
+def _recorded(row: Attendance, trainee: Trainee) -> CheckinResult:
+    when = to_local(row.checked_in_at).strftime("%H:%M")
+    if row.status == "late":
+        message = _("%(name)s: đã điểm danh lúc %(t)s (đi muộn).", name=trainee.full_name, t=when)
+    else:
+        message = _("%(name)s: đã điểm danh lúc %(t)s (đúng giờ).", name=trainee.full_name, t=when)
+    return CheckinResult("ok", message, trainee, row)
+
+
+def _already(row: Attendance, trainee: Trainee) -> CheckinResult:
+    when = to_local(row.checked_in_at or row.recorded_at).strftime("%H:%M")
+    return CheckinResult("already_checked_in", _("%(name)s đã điểm danh lúc %(t)s.", name=trainee.full_name, t=when), trainee, row)
+
+
+def normalise_code(text: str) -> str | None:
+    """A scanned or typed personal code in canonical form, or None if it cannot be one."""
+    code = "".join((text or "").split()).upper()
+    if not 6 <= len(code) <= 16 or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at: datetime | None, offline: bool,
+               user_id: int | None, device: str = "") -> CheckinResult:
+    """Handle one badge scan from the scanner page or API; logs it; a repeated nonce gets the
+    first answer again without recording anything twice. Every rule is checked on arrival;
+    an offline scan is judged at its scan time, which may not lie in the future. Flushes.
+
+    Like check_in, it reads without the write lock: a resend racing its first attempt finds
+    no log yet, then meets the first attempt's row and log in the unique indexes, and gets
+    its answer from there.
+    """
+    canonical = normalise_code(code)
+    # With the commune, which the answer names.
+    trainee = db.session.scalar(
+        select(Trainee).options(joinedload(Trainee.commune)).where(Trainee.personal_code == canonical)
+    ) if canonical else None
+    if nonce:
+        previous = db.session.scalar(select(ScanLog).where(ScanLog.nonce == nonce))
+        if previous is not None:
+            return _replay(previous, session)
+    now = utcnow()
+    at = min(scanned_at, now) if (offline and scanned_at) else now
+    if canonical is None:
+        result = CheckinResult("invalid_token", _("Mã vừa quét không phải mã học viên."))
+    elif trainee is None:
+        result = CheckinResult("unknown_code", _("Không có học viên nào mang mã %(code)s.", code=canonical))
+    else:
+        result = check_in(session, trainee, "qr_badge", at=at, recorded_by_id=user_id, device=device)
+    _write_lock()  # check_in has taken it if it wrote; a refused scan's log still needs it
+    log = ScanLog(nonce=nonce or None, session_id=session.id, code=(code or "")[:64], reason=result.reason,
+                  trainee_id=trainee.id if trainee else None, scanned_at=at, offline=offline, user_id=user_id, device=device[:64])
+    try:
+        with db.session.begin_nested():
+            db.session.add(log)
+            db.session.flush()
+    except IntegrityError:
+        # The same nonce arrived twice at once; the other request's answer stands.
+        return _replay(db.session.scalar(select(ScanLog).where(ScanLog.nonce == nonce)), session)
+    return result
+
+
+def _replay(log: ScanLog, session: CourseSession) -> CheckinResult:
+    row = _attendance(log.session_id, log.trainee_id) if log.trainee_id else None
+    trainee = log.trainee
+    if log.reason == "ok" and row is not None:
+        return _recorded(row, trainee)
+    if log.reason == "already_checked_in" and row is not None:
+        return _already(row, trainee)
+    return CheckinResult(log.reason, _("Lần quét này đã được xử lý trước đó."), trainee, row)
+
+
+def identify_trainee(session: CourseSession, code_or_phone: str, birth_date) -> Trainee | None:
+    """The enrolled trainee matching a personal code (or phone number) and birth date."""
+    text = "".join((code_or_phone or "").split())
+    code = normalise_code(text)
+    query = select(Trainee).join(Enrolment, Enrolment.trainee_id == Trainee.id).where(
+        Enrolment.course_id == session.course_id, Trainee.birth_date == birth_date
+    )
+    candidates = []
+    if code:
+        candidates = db.session.scalars(query.where(Trainee.personal_code == code)).all()
+    if not candidates and text.isdigit():
+        candidates = db.session.scalars(query.where(Trainee.phone == text)).all()
+    return candidates[0] if len(candidates) == 1 else None
+
+
+# --- the manual roster ------------------------------------------------------------------------
+
+def roster(session: CourseSession) -> list[tuple[Enrolment, Attendance | None]]:
+    """Enrolled trainees of the session's course in Vietnamese name order, with their record;
+    two queries (the trainees and their communes come with the enrolments)."""
+    enrolments = db.session.scalars(
+        select(Enrolment).join(Trainee).options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
+        .where(Enrolment.course_id == session.course_id, Enrolment.status == "enrolled").order_by(Trainee.name_key)
+    ).all()
+    records = {a.trainee_id: a for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))}
+    return [(e, records.get(e.trainee_id)) for e in enrolments]
+
+
+def mark(session: CourseSession, trainee: Trainee, status: str, remark: str, user_id: int) -> Attendance | None:
+    """Set a trainee's attendance by hand, auditing before → after; returns the row, or None
+    when nothing changed. Flushes.
+
+    :raises AttendanceError: unknown status or a trainee not in the course.
+    """
+    if status not in STATUSES:
+        raise AttendanceError(_("Trạng thái điểm danh không hợp lệ."))
+    if not is_enrolled(session, trainee):
+        raise AttendanceError(_("%(name)s không có tên trong khóa học này.", name=trainee.full_name))
+    remark = (remark or "").strip()[:500]
+    row = _attendance(session.id, trainee.id)
+    if row is not None and row.status == status and (row.remark or "") == remark:
+        return None
+    before = {"status": row.status, "remark": row.remark} if row else None
+    if row is None:
+        row = Attendance(session_id=session.id, trainee_id=trainee.id, method="manual")
+        db.session.add(row)
+    if row.status != status:
+        row.method = "manual"  # a remark alone does not hide that the trainee scanned in
+    row.status, row.remark = status, remark
+    row.recorded_by_id, row.recorded_at = user_id, utcnow()
+    if status in ATTENDED and row.checked_in_at is None:
+        row.checked_in_at = session.starts_at
+    db.session.flush()
+    audit.record("attendance.mark", row, actor_id=user_id, trainee=trainee.full_name, before=before, after={"status": status, "remark": remark})
+    db.session.flush()
+    return row
+
+
+def mark_unmarked_absent(session: CourseSession, user_id: int) -> int:
+    """Mark every enrolled trainee with no record as absent (once the session has started);
+    returns how many. Flushes.
+
+    :raises AttendanceError: the session has not started yet.
+    """
+    if utcnow() < session.starts_at:
+        raise AttendanceError(_("Buổi học chưa bắt đầu."))
+    count = 0
+    for enrolment, record in roster(session):
+        if record is None:
+            mark(session, enrolment.trainee, "absent", "", user_id)
+            count += 1
+    return count
+
+
+def checked_in_count(session: CourseSession) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Attendance).where(Attendance.session_id == session.id, Attendance.status.in_(ATTENDED))
+    ) or 0
+
+
+# --- attendance shares ----------------------------------------------------------------------
+
+@dataclass
+class TraineeAttendance:
+    """One trainee's attendance over a course: a status per session and the share of periods."""
+
+    enrolment: Enrolment
+    marks: dict[int, str]
+    attended_periods: int
+    required_periods: int
+
+    @property
+    def share(self) -> float:
+        return self.attended_periods / self.required_periods if self.required_periods else 0.0
+
+
+def course_attendance(course: Course) -> list[TraineeAttendance]:
+    """Every active trainee of a course with their marks and attended periods, in Vietnamese
+    name order. Late counts as attended; excused counts when the programme says so. The share
+    is of the programme's periods, not of the sessions scheduled. Three queries (the trainees
+    and their communes come with the enrolments)."""
+    curriculum = course.curriculum
+    counted = ATTENDED + (("excused",) if curriculum.completion.excused_counts else ())
+    sessions = {s.id: s for s in course.sessions}
+    enrolments = db.session.scalars(
+        select(Enrolment).join(Trainee).options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
+        .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled").order_by(Trainee.name_key)
+    ).all()
+    marks: dict[int, dict[int, str]] = {}
+    if sessions:
+        for row in db.session.execute(select(Attendance.trainee_id, Attendance.session_id, Attendance.status).where(Attendance.session_id.in_(sessions))):
+            marks.setdefault(row.trainee_id, {})[row.session_id] = row.status
+    result = []
+    for enrolment in enrolments:
+        own = marks.get(enrolment.trainee_id, {})
+        attended = sum(sessions[sid].periods for sid, status in own.items() if status in counted)
+        result.append(TraineeAttendance(enrolment, own, min(attended, curriculum.periods), curriculum.periods))
+    return result

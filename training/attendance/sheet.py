@@ -1,0 +1,631 @@
+"""The attendance sheet (danh sách điểm danh) of a course, and the blank sign-in sheet printed
+before it starts: the data they show, assembled once, and its PDF and XLSX forms (the HTML
+page renders the same data in templates/attendance/sheet.html).
+
+Pure document code: functions take a course and return bytes or plain data; the views send
+them. Strings go through gettext, and the views render the official papers in Vietnamese.
+"""
+import math
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import date
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..clock import to_local
+from ..courses.models import Course, CourseSession
+from ..extensions import db
+from ..pdf import FONT, FONT_BOLD, MOTTO, MOTTO_SUB, header_block, issuer_lines, place_name, register_fonts, style
+from ..people.models import Trainee
+from .services import course_attendance
+
+#: the mark printed for each attendance status (a blank cell: not marked)
+MARKS = {"present": "x", "late": "M", "absent": "V", "excused": "P"}
+#: morning (Sáng) and afternoon (Chiều), by the session's local start hour
+MORNING, AFTERNOON = "S", "C"
+#: more session columns than this and the sheet is cut into parts (each repeats STT and name)
+MAX_SESSIONS_PER_PART = 20
+#: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
+MAX_BOXES_PER_PART = 8
+#: characters that make a spreadsheet cell a formula (or DDE call) when a value starts with them
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- the data --------------------------------------------------------------------------------
+
+@dataclass
+class Column:
+    """One session of the course as a column of the sheet."""
+
+    session: CourseSession
+    day: date
+    #: MORNING or AFTERNOON
+    half: str
+
+    @property
+    def day_label(self) -> str:
+        return self.day.strftime("%d/%m")
+
+    @property
+    def label(self) -> str:
+        return f"{self.day_label} {self.half}"
+
+
+@dataclass
+class Row:
+    """One enrolled trainee: their details, a mark per column, attended periods and share."""
+
+    number: int
+    trainee: Trainee
+    name: str
+    position: str
+    commune: str
+    marks: list[str]
+    attended: int
+    required: int
+    share: float
+
+    @property
+    def periods_label(self) -> str:
+        return f"{self.attended}/{self.required}"
+
+    @property
+    def share_label(self) -> str:
+        return f"{self.share * 100:.0f}%"
+
+
+@dataclass
+class Part:
+    """A slice of the session columns printed as one table; the first part carries the
+    position and commune, the last the totals and the signature."""
+
+    number: int
+    count: int
+    columns: list[Column]
+    first_column: int
+    first: bool
+    last: bool
+
+
+@dataclass
+class DayGroup:
+    """Consecutive columns of the same day, for the spanning date heading."""
+
+    label: str
+    span: int
+
+
+@dataclass
+class SheetData:
+    course: Course
+    issuer: list[str]
+    place: str
+    programme: str
+    dates: str
+    columns: list[Column]
+    rows: list[Row]
+    excused_counts: bool
+    required_periods: int
+    parts: list[Part] = field(default_factory=list)
+
+
+def date_range(course: Course) -> str:
+    first = course.starts_on.strftime("%d/%m/%Y")
+    if course.ends_on and course.ends_on != course.starts_on:
+        return _("từ %(a)s đến %(b)s", a=first, b=course.ends_on.strftime("%d/%m/%Y"))
+    return first
+
+
+def session_column(session: CourseSession) -> Column:
+    start = to_local(session.starts_at)
+    return Column(session, start.date(), MORNING if start.hour < 12 else AFTERNOON)
+
+
+def split_parts(columns: list, limit: int) -> list[Part]:
+    """Cut the columns into as few parts of at most `limit` as possible, of balanced size."""
+    count = max(1, math.ceil(len(columns) / limit))
+    size = math.ceil(len(columns) / count) if columns else 0
+    parts = []
+    for index in range(count):
+        chunk = columns[index * size:(index + 1) * size]
+        parts.append(Part(index + 1, count, chunk, index * size, index == 0, index == count - 1))
+    return parts
+
+
+def day_groups(columns: list[Column]) -> list[DayGroup]:
+    groups: list[DayGroup] = []
+    for column in columns:
+        if groups and groups[-1].label == column.day_label:
+            groups[-1].span += 1
+        else:
+            groups.append(DayGroup(column.day_label, 1))
+    return groups
+
+
+def sheet_data(course: Course) -> SheetData:
+    """Everything the attendance sheet shows, in Vietnamese name order (as course_attendance
+    gives it). A handful of queries, whatever the number of trainees."""
+    records = course_attendance(course)
+    # Load the trainees and their communes in one go rather than one query per row.
+    ids = [record.enrolment.trainee_id for record in records]
+    if ids:
+        db.session.scalars(select(Trainee).options(selectinload(Trainee.commune)).where(Trainee.id.in_(ids))).all()
+    columns = [session_column(s) for s in course.sessions]
+    rows = []
+    for number, record in enumerate(records, start=1):
+        trainee = record.enrolment.trainee
+        rows.append(Row(
+            number=number, trainee=trainee, name=trainee.full_name, position=trainee.position or "",
+            commune=trainee.commune.name if trainee.commune else "",
+            marks=[MARKS.get(record.marks.get(c.session.id, ""), "") for c in columns],
+            attended=record.attended_periods, required=record.required_periods, share=record.share,
+        ))
+    curriculum = course.curriculum
+    return SheetData(
+        course=course, issuer=issuer_lines(course.unit), place=place_name(course.unit.name),
+        programme=f"{curriculum.code}. {curriculum.title}", dates=date_range(course), columns=columns, rows=rows,
+        excused_counts=curriculum.completion.excused_counts, required_periods=curriculum.periods,
+        parts=split_parts(columns, MAX_SESSIONS_PER_PART),
+    )
+
+
+def legend(data: SheetData) -> str:
+    """What the marks mean, printed under the table."""
+    text = _("Ký hiệu: x - có mặt; M - đi muộn; V - vắng không phép; P - vắng có phép; ô trống - chưa điểm danh. "
+             "S - buổi sáng; C - buổi chiều.")
+    counted = _("Số tiết: số tiết đã tham dự/số tiết của chương trình; đi muộn được tính là có mặt")
+    if data.excused_counts:
+        counted += _(", vắng có phép cũng được tính")
+    return f"{text} {counted}."
+
+
+# --- PDF pieces shared by the attendance and sign-in sheets ----------------------------------
+
+PAGE = landscape(A4)
+MARGIN = 10 * mm
+WIDTH = PAGE[0] - 2 * MARGIN
+GRID = colors.HexColor("#444444")
+HEAD_BG = colors.HexColor("#e8e8e8")
+
+
+def _e(value) -> str:
+    return escape(str(value or ""))
+
+
+def _p(text: str, size: float = 9, **kw) -> Paragraph:
+    return Paragraph(text, style(size, **kw))
+
+
+def numbered_canvas(footer: str):
+    """A canvas class that writes `footer` and "Trang x/y" at the foot of every page; the total
+    is known only at the end, so pages are kept until then."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._pages = []
+
+        def showPage(self):
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            total = len(self._pages)
+            for number, state in enumerate(self._pages, start=1):
+                self.__dict__.update(state)
+                self.setFont(FONT, 7.5)
+                self.setFillColor(colors.HexColor("#555555"))
+                self.drawString(MARGIN, 6 * mm, footer)
+                self.drawRightString(self._pagesize[0] - MARGIN, 6 * mm, _("Trang %(n)d/%(total)d", n=number, total=total))
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def _document(buffer: BytesIO, title: str, course: Course) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + 3 * mm,
+        title=title, author=course.unit.name, subject=course.title,
+    )
+
+
+def _heading(data: SheetData, title: str) -> list:
+    course = data.course
+    facts = [
+        f"<b>{_e(_('Chương trình'))}:</b> {_e(data.programme)}",
+        f"<b>{_e(_('Mã lớp'))}:</b> {_e(course.code)} &nbsp;&nbsp; <b>{_e(_('Thời gian'))}:</b> {_e(data.dates)}"
+        f" &nbsp;&nbsp; <b>{_e(_('Địa điểm'))}:</b> {_e(course.venue)}",
+    ]
+    return [
+        header_block(data.issuer, WIDTH),
+        Spacer(1, 3 * mm),
+        _p(f"<b>{_e(title)}</b>", 14, align=TA_CENTER),
+        Spacer(1, 1 * mm),
+        _p(f"<b>{_e(course.title)}</b>", 11.5, align=TA_CENTER),
+        Spacer(1, 1.5 * mm),
+        *[_p(line, 9.5, align=TA_CENTER) for line in facts],
+        Spacer(1, 3 * mm),
+    ]
+
+
+def _signer_block(data: SheetData) -> KeepTogether:
+    dated = _("%(place)s, ngày …… tháng …… năm ……", place=data.place)
+    left = [
+        _p(f"<b>{_e(_('XÁC NHẬN CỦA ĐƠN VỊ'))}</b>", 10.5, align=TA_CENTER),
+        _p(_e(_("(Ký tên, đóng dấu)")), 9, align=TA_CENTER, italic=True),
+    ]
+    right = [
+        _p(f"<i>{_e(dated)}</i>", 10, align=TA_CENTER),
+        _p(f"<b>{_e(_('NGƯỜI LẬP BIỂU'))}</b>", 10.5, align=TA_CENTER),
+        _p(_e(_("(Ký, ghi rõ họ tên)")), 9, align=TA_CENTER, italic=True),
+    ]
+    table = Table([[left, right]], colWidths=[WIDTH * 0.5, WIDTH * 0.5])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    # Room under the titles for the signatures (and the unit's seal).
+    return KeepTogether([Spacer(1, 5 * mm), table, Spacer(1, 24 * mm)])
+
+
+def _fit_size(text: str, width: float, largest: float, smallest: float = 5) -> float:
+    """The largest font size (down to `smallest`) at which `text` fits in `width` points."""
+    needed = stringWidth(text, FONT_BOLD, 1)
+    return max(smallest, min(largest, (width - 2) / needed if needed else largest))
+
+
+def _grid_style(header_rows: int) -> list:
+    return [
+        ("FONT", (0, 0), (-1, -1), FONT, 8),
+        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_BG),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+
+
+# --- the attendance sheet as PDF --------------------------------------------------------------
+
+#: widths (mm) of the fixed columns; the session columns share what is left
+STT_W, NAME_W, POSITION_W, COMMUNE_W, PERIODS_W, SHARE_W, SIGN_W = 8, 40, 32, 28, 13, 11, 20
+#: a session column is never wider than this; spare width goes to the text columns
+SESSION_MAX_W = 11
+
+
+def _attendance_widths(part: Part) -> tuple[list[float], float]:
+    """Column widths (points) of one part of the sheet and the width of a session column."""
+    text = [STT_W, NAME_W] + ([POSITION_W, COMMUNE_W] if part.first else [])
+    tail = [PERIODS_W, SHARE_W, SIGN_W] if part.last else []
+    free = WIDTH / mm - sum(text) - sum(tail)
+    n = len(part.columns)
+    session_w = min(SESSION_MAX_W, free / n) if n else 0
+    spare = free - session_w * n
+    if spare > 0:
+        # Give it to the name, position, commune and signature columns.
+        grow = {1: 0.4, 2: 0.3, 3: 0.3} if part.first else {1: 1.0}
+        if part.last:
+            # The signature column gets a share too: a quarter, or half when it is beside the name alone.
+            grow = {k: v * (0.75 if part.first else 0.5) for k, v in grow.items()}
+        for index, share in grow.items():
+            text[index] += spare * share
+        if tail:
+            tail[-1] += spare * (1 - sum(grow.values()))
+    widths = text + [session_w] * n + tail
+    return [w * mm for w in widths], session_w * mm
+
+
+def _attendance_table(data: SheetData, part: Part) -> Table:
+    widths, session_w = _attendance_widths(part)
+    n = len(part.columns)
+    lead = 4 if part.first else 2
+    mark_size = max(6, min(9, session_w / 2.2))
+    head_size = 7.5
+
+    def head(text):
+        return _p(f"<b>{_e(text)}</b>", head_size, align=TA_CENTER)
+
+    top = [head(_("STT")), head(_("Họ và tên"))]
+    if part.first:
+        top += [head(_("Chức vụ")), head(_("Đơn vị (xã)"))]
+    top += [""] * n
+    if part.last:
+        top += [head(_("Số tiết")), head(_("Tỷ lệ")), head(_("Ký tên"))]
+    second = [""] * len(top)
+    commands = _grid_style(2) + [
+        ("ALIGN", (0, 0), (-1, 1), "CENTER"),
+        ("ALIGN", (0, 2), (0, -1), "CENTER"),
+        ("ALIGN", (lead, 2), (-1, -1), "CENTER"),
+        ("TOPPADDING", (0, 2), (-1, -1), ROW_PADDING),
+        ("BOTTOMPADDING", (0, 2), (-1, -1), ROW_PADDING),
+    ]
+    # The fixed columns span both heading rows; the session columns show the date above, S/C below.
+    for index in list(range(lead)) + list(range(lead + n, len(top))):
+        commands.append(("SPAN", (index, 0), (index, 1)))
+    column = lead
+    for group in day_groups(part.columns):
+        size = _fit_size(group.label, session_w * group.span, head_size)
+        top[column] = group.label
+        commands += [("SPAN", (column, 0), (column + group.span - 1, 0)), ("FONT", (column, 0), (column, 0), FONT_BOLD, size)]
+        column += group.span
+    for offset, col in enumerate(part.columns):
+        second[lead + offset] = col.half
+    if n:
+        commands += [("FONT", (lead, 2), (lead + n - 1, -1), FONT_BOLD, mark_size),
+                     ("FONT", (lead, 1), (lead + n - 1, 1), FONT_BOLD, min(head_size, mark_size))]
+
+    body_style = style(8, leading=9.5)
+    rows = [top, second]
+    chunk = slice(part.first_column, part.first_column + n)
+    for row in data.rows:
+        cells = [str(row.number), Paragraph(_e(row.name), body_style)]
+        if part.first:
+            cells += [Paragraph(_e(row.position), body_style), Paragraph(_e(row.commune), body_style)]
+        cells += row.marks[chunk]
+        if part.last:
+            cells += [row.periods_label, row.share_label, ""]
+        rows.append(cells)
+    heights = [None, None] + _row_heights(rows[2:], widths, ROW_PADDING, body_style.leading)
+    table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+#: top and bottom padding of a trainee's row on the attendance sheet (room to sign)
+ROW_PADDING = 4.5
+
+
+def _row_heights(rows: list[list], widths: list[float], padding: float, line: float) -> list[float]:
+    """Each row's height, computed once: reportlab would otherwise wrap every paragraph again
+    each time a long table is split across pages."""
+    heights = []
+    for cells in rows:
+        tallest = line
+        for cell, width in zip(cells, widths):
+            if isinstance(cell, Paragraph):
+                tallest = max(tallest, cell.wrap(width - 4, 10_000)[1])
+        heights.append(tallest + 2 * padding)
+    return heights
+
+
+def _part_heading(part: Part) -> str:
+    return _("Phần %(n)d/%(total)d: buổi %(a)d-%(b)d (%(first)s - %(last)s)", n=part.number, total=part.count,
+             a=part.first_column + 1, b=part.first_column + len(part.columns), first=part.columns[0].label,
+             last=part.columns[-1].label)
+
+
+def attendance_pdf(data: SheetData) -> bytes:
+    """The attendance sheet: A4 landscape, the official heading, a row per trainee with a mark
+    per session, periods, share and a signature column; the signer block at the end."""
+    register_fonts()
+    course = data.course
+    buffer = BytesIO()
+    title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
+    doc = _document(buffer, _("Danh sách điểm danh %(code)s", code=course.code), course)
+    story = _heading(data, title)
+    if not data.rows:
+        story.append(_p(f"<i>{_e(_('Khóa học chưa có học viên.'))}</i>", 10))
+    else:
+        for part in data.parts:
+            if part.count > 1:
+                if not part.first:
+                    story.append(PageBreak())
+                story.append(_p(f"<b>{_e(_part_heading(part))}</b>", 9.5))
+                story.append(Spacer(1, 1.5 * mm))
+            story.append(_attendance_table(data, part))
+    story += [Spacer(1, 2 * mm), _p(f"<i>{_e(legend(data))}</i>", 8.5), _signer_block(data)]
+    doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
+    return buffer.getvalue()
+
+
+# --- the blank sign-in sheet as PDF -----------------------------------------------------------
+
+@dataclass
+class Box:
+    """A signature box of the blank sheet: one session, or a whole day when there are many."""
+
+    heading: str
+    sub: str
+
+
+def signin_boxes(data: SheetData) -> list[Box]:
+    """One box per session when they fit on a page, else one per day; one plain box when the
+    course has no sessions yet."""
+    if not data.columns:
+        return [Box(_("Ký tên"), "")]
+    if len(data.columns) <= MAX_BOXES_PER_PART:
+        return [Box(c.day_label, _("Sáng") if c.half == MORNING else _("Chiều")) for c in data.columns]
+    days: list[date] = []
+    for column in data.columns:
+        if not days or days[-1] != column.day:
+            days.append(column.day)
+    return [Box(day.strftime("%d/%m"), _("Ngày %(n)d", n=index)) for index, day in enumerate(days, start=1)]
+
+
+#: top and bottom padding of a row of the sign-in sheet: a box tall enough for a signature
+SIGN_PADDING = 9
+
+
+def _signin_table(data: SheetData, part: Part) -> Table:
+    lead_widths = [STT_W, NAME_W + 8] + ([POSITION_W, COMMUNE_W] if part.first else [])
+    n = len(part.columns)
+    box_w = min(40, (WIDTH / mm - sum(lead_widths)) / n)
+    lead_widths[1] += WIDTH / mm - sum(lead_widths) - box_w * n
+    lead = len(lead_widths)
+
+    def head(text, size=8):
+        return _p(f"<b>{_e(text)}</b>", size, align=TA_CENTER)
+
+    top = [head(_("STT")), head(_("Họ và tên"))] + ([head(_("Chức vụ")), head(_("Đơn vị (xã)"))] if part.first else [])
+    top += [head(box.heading) for box in part.columns]
+    second = [""] * lead + [_p(_e(box.sub), 7.5, align=TA_CENTER) for box in part.columns]
+    commands = _grid_style(2) + [
+        ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+        ("TOPPADDING", (0, 2), (-1, -1), SIGN_PADDING),
+        ("BOTTOMPADDING", (0, 2), (-1, -1), SIGN_PADDING),
+    ]
+    for index in range(lead):
+        commands.append(("SPAN", (index, 0), (index, 1)))
+    name_style, small = style(8.5, leading=10), style(8, leading=9.5)
+    rows = [top, second]
+    for row in data.rows:
+        cells = [str(row.number), Paragraph(_e(row.name), name_style)]
+        if part.first:
+            cells += [Paragraph(_e(row.position), small), Paragraph(_e(row.commune), small)]
+        rows.append(cells + [""] * n)
+    widths = [w * mm for w in lead_widths + [box_w] * n]
+    heights = [None, None] + _row_heights(rows[2:], widths, SIGN_PADDING, name_style.leading)
+    table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def signin_pdf(data: SheetData) -> bytes:
+    """The sheet trainees sign on arrival: the enrolled trainees with an empty box per session
+    (or per day when there are many), printed before the course."""
+    register_fonts()
+    course = data.course
+    buffer = BytesIO()
+    title = _("DANH SÁCH HỌC VIÊN KÝ TÊN THAM DỰ")
+    doc = _document(buffer, _("Danh sách ký tên %(code)s", code=course.code), course)
+    story = _heading(data, title)
+    boxes = signin_boxes(data)
+    if not data.rows:
+        story.append(_p(f"<i>{_e(_('Khóa học chưa có học viên.'))}</i>", 10))
+    else:
+        for part in split_parts(boxes, MAX_BOXES_PER_PART):
+            if part.count > 1:
+                if not part.first:
+                    story.append(PageBreak())
+                story.append(_p(f"<b>{_e(_('Phần %(n)d/%(total)d', n=part.number, total=part.count))}</b>", 9.5))
+                story.append(Spacer(1, 1.5 * mm))
+            story.append(_signin_table(data, part))
+    if len(data.columns) > MAX_BOXES_PER_PART:
+        story += [Spacer(1, 2 * mm), _p(f"<i>{_e(_('Học viên ký tên vào ô của ngày học mình tham dự.'))}</i>", 8.5)]
+    story.append(_signer_block(data))
+    doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
+    return buffer.getvalue()
+
+
+# --- the attendance sheet as XLSX -------------------------------------------------------------
+
+def safe_cell(value):
+    """A value for a spreadsheet cell: text that a spreadsheet would read as a formula (or a
+    DDE call) gets a leading apostrophe, so it stays text. Numbers pass through."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def attendance_xlsx(data: SheetData) -> bytes:
+    """The attendance sheet as one worksheet: title rows, a frozen heading row, numbers as
+    numbers, the share as a percentage, and a landscape A4 print setup repeating the heading."""
+    course = data.course
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Điểm danh")[:31]
+    book.properties.title = _("Danh sách điểm danh %(code)s", code=course.code)
+    book.properties.creator = course.unit.name
+
+    headers = [_("STT"), _("Họ và tên"), _("Chức vụ"), _("Đơn vị (xã)")]
+    headers += [f"{c.day_label}\n{c.half}" for c in data.columns]
+    headers += [_("Số tiết đã dự"), _("Số tiết chương trình"), _("Tỷ lệ"), _("Ký tên")]
+    last_col = len(headers)
+    last_letter = get_column_letter(last_col)
+    bold = Font(bold=True)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    thin = Side(style="thin", color="666666")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    def put(row: int, col: int, value, **styles):
+        cell = sheet.cell(row=row, column=col, value=safe_cell(value) if value != "" else None)
+        if isinstance(value, str) and value:
+            cell.data_type = "s"  # never a formula, whatever the text
+        for name, setting in styles.items():
+            setattr(cell, name, setting)
+        return cell
+
+    def banner(row: int, text: str, first: int = 1, last: int = last_col, **styles):
+        styles.setdefault("alignment", Alignment(horizontal="center", vertical="center", wrap_text=True))
+        put(row, first, text, **styles)
+        if last > first:
+            sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+
+    split = min(4, last_col - 1)
+    banner(1, data.issuer[0].upper(), 1, split)
+    banner(2, data.issuer[1].upper(), 1, split, font=bold)
+    banner(1, MOTTO, split + 1, last_col, font=bold)
+    banner(2, MOTTO_SUB, split + 1, last_col, font=bold)
+    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(bold=True, size=14))
+    banner(5, course.title, font=Font(bold=True, size=12))
+    banner(6, f"{_('Chương trình')}: {data.programme}")
+    banner(7, f"{_('Mã lớp')}: {course.code}   {_('Thời gian')}: {data.dates}   {_('Địa điểm')}: {course.venue}")
+
+    head_row = 9
+    fill = PatternFill("solid", fgColor="E8E8E8")
+    for col, text in enumerate(headers, start=1):
+        put(head_row, col, text, font=bold, alignment=centre, fill=fill, border=box)
+    sheet.row_dimensions[head_row].height = 32
+
+    # Style the first trainee's row, then copy its cells' style records to the other rows:
+    # assigning style objects cell by cell is what makes openpyxl slow on large sheets.
+    first_session, share_col = 5, last_col - 1
+    centred = Alignment(horizontal="center", vertical="center")
+    wrapped = Alignment(vertical="center", wrap_text=True)
+    prototypes: list = []
+    for offset, row in enumerate(data.rows):
+        r = head_row + 1 + offset
+        values = [row.number, row.name, row.position, row.commune, *row.marks, row.attended, row.required, row.share, ""]
+        for col, value in enumerate(values, start=1):
+            cell = put(r, col, value)
+            if offset:
+                cell._style = copy(prototypes[col - 1])
+                continue
+            cell.border = box
+            cell.alignment = centred if col == 1 or col >= first_session else wrapped
+            if col == share_col:
+                cell.number_format = "0%"
+            prototypes.append(cell._style)
+
+    after = head_row + len(data.rows) + 2
+    banner(after, legend(data), alignment=Alignment(wrap_text=True, vertical="top"))
+    sheet.row_dimensions[after].height = 30
+    put(after + 2, split + 1, _("%(place)s, ngày …… tháng …… năm ……", place=data.place),
+        font=Font(italic=True), alignment=Alignment(horizontal="center"))
+    sheet.merge_cells(start_row=after + 2, start_column=split + 1, end_row=after + 2, end_column=last_col)
+    put(after + 3, 1, _("XÁC NHẬN CỦA ĐƠN VỊ"), font=bold, alignment=Alignment(horizontal="center"))
+    sheet.merge_cells(start_row=after + 3, start_column=1, end_row=after + 3, end_column=split)
+    put(after + 3, split + 1, _("NGƯỜI LẬP BIỂU"), font=bold, alignment=Alignment(horizontal="center"))
+    sheet.merge_cells(start_row=after + 3, start_column=split + 1, end_row=after + 3, end_column=last_col)
+
+    widths = [6, 28, 24, 20] + [6.5] * len(data.columns) + [9, 11, 8, 14]
+    for col, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)
+    sheet.print_title_rows = f"{head_row}:{head_row}"
+    sheet.print_area = f"A1:{last_letter}{after + 8}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.5
+    sheet.oddFooter.right.text = _("Trang &P/&N")
+    sheet.oddFooter.left.text = course.code
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,326 @@
+import secrets
+from datetime import date, datetime
+
+from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from sqlalchemy import select
+
+from ..auth import public
+from ..auth.permissions import roles_required
+from ..clock import to_local, to_utc, utcnow
+from ..courses.models import CourseSession
+from ..courses.services import get_session_or_404
+from ..extensions import db, limiter
+from ..people.models import Trainee
+from . import bp, openapi, qr, services
+from .forms import IdentifyForm
+from .models import STATUSES, ScanLog
+
+DEVICE_COOKIE = "taphuan_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600
+#: how long a phone may take to fill in the identification form after scanning
+TICKET_SECONDS = 300
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="trainee-device")
+
+
+def _ticket_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-ticket")
+
+
+def _remembered_device() -> tuple[Trainee | None, str]:
+    """The trainee this phone was identified as, and its device id, from the signed cookie."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None, ""
+    try:
+        data = _device_serializer().loads(raw)
+    except BadSignature:
+        return None, ""
+    return db.session.get(Trainee, data.get("t", 0)), str(data.get("d", ""))
+
+
+def _checkin_page(result: services.CheckinResult | None, session=None, status: int = 200, form=None, error: str | None = None):
+    return make_response(render_template("attendance/checkin.html", result=result, session=session, form=form, error=error), status)
+
+
+_RESULT_STATUS = {"ok": 200, "already_checked_in": 200, "not_enrolled": 403, "session_closed": 409}
+
+# --- the trainee's phone: /checkin/<token> ----------------------------------------------------
+
+
+@bp.route("/checkin/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("600 per minute", methods=["POST"])
+@limiter.limit("20 per 5 minutes", methods=["POST"], key_func=lambda: request.form.get("ticket", "")[:80] or request.remote_addr)
+def checkin(token: str):
+    form = IdentifyForm()
+    if request.method == "POST":
+        return _identify_and_check_in(form)
+    try:
+        info = qr.read_token(token)
+    except qr.TokenError as exc:
+        return _checkin_page(None, error=str(exc), status=410 if exc.reason == "expired_token" else 400)
+    session = db.session.get(CourseSession, info.session_id)
+    if session is None:
+        return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
+    state = services.checkin_state(session)
+    if state != "open":
+        return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), session, 409)
+    trainee, device = _remembered_device()
+    if trainee is not None:
+        result = services.check_in(session, trainee, "qr_self", device=device)
+        db.session.commit()
+        return _checkin_page(result, session, _RESULT_STATUS.get(result.reason, 400))
+    form.ticket.data = _ticket_serializer().dumps(session.id)
+    return _checkin_page(None, session, form=form)
+
+
+def _identify_and_check_in(form: IdentifyForm):
+    try:
+        session_id = _ticket_serializer().loads(form.ticket.data or "", max_age=TICKET_SECONDS)
+    except SignatureExpired:
+        return _checkin_page(None, error=_("Đã quá thời gian điểm danh của lần quét này. Hãy quét lại mã QR đang chiếu."), status=410)
+    except BadSignature:
+        return _checkin_page(None, error=_("Yêu cầu không hợp lệ. Hãy quét lại mã QR đang chiếu."), status=400)
+    session = db.session.get(CourseSession, session_id)
+    if session is None:
+        abort(400)
+    if not form.validate_on_submit():
+        return _checkin_page(None, session, form=form, status=400)
+    birth_date = _parse_birth_date(form.birth_date.data)
+    trainee = services.identify_trainee(session, form.code.data, birth_date) if birth_date else None
+    if trainee is None:
+        form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
+        return _checkin_page(None, session, form=form, status=400)
+    device = secrets.token_urlsafe(12)
+    result = services.check_in(session, trainee, "qr_self", device=device)
+    db.session.commit()
+    response = _checkin_page(result, session, _RESULT_STATUS.get(result.reason, 400))
+    response.set_cookie(
+        DEVICE_COOKIE, _device_serializer().dumps({"t": trainee.id, "d": device}), max_age=DEVICE_MAX_AGE,
+        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
+    return response
+
+
+def _parse_birth_date(text: str) -> date | None:
+    text = (text or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+@bp.route("/checkin/forget", methods=["POST"])
+@public
+def forget_device():
+    response = make_response(render_template("attendance/checkin.html", result=None, session=None, form=None,
+                                             error=None, forgotten=True))
+    response.delete_cookie(DEVICE_COOKIE)
+    return response
+
+
+# --- the trainer's projector --------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/projector")
+@roles_required("admin", "trainer")
+def projector(session_id: int):
+    session = get_session_or_404(session_id)
+    return render_template("attendance/projector.html", session=session, state=_projector_state(session))
+
+
+@bp.route("/sessions/<int:session_id>/projector.json")
+@roles_required("admin", "trainer")
+def projector_state(session_id: int):
+    session = get_session_or_404(session_id)
+    return jsonify(_projector_state(session))
+
+
+def _projector_state(session) -> dict:
+    """What the projector shows now. The token comes from the server's clock, so a laptop
+    with a wrong clock still shows codes that are accepted."""
+    state = services.checkin_state(session)
+    data = {
+        "state": state,
+        "checked_in": services.checked_in_count(session),
+        "enrolled": len(session.course.active_enrolments),
+        "seconds_left": round(qr.seconds_left_in_step(), 1),
+        "server_time": to_local(utcnow()).strftime("%H:%M:%S"),
+    }
+    if state == "open":
+        url = url_for("attendance.checkin", token=qr.make_token(session.id), _external=True)
+        data.update(url=url, svg=qr.qr_svg(url))
+    else:
+        data["message"] = _("Chưa mở điểm danh") if state == "not_yet" else _("Đã kết thúc điểm danh")
+    return data
+
+
+# --- the trainer's badge scanner and its JSON API ----------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/scan")
+@roles_required("admin", "trainer")
+def scan(session_id: int):
+    session = get_session_or_404(session_id)
+    return render_template("attendance/scan.html", session=session)
+
+
+@bp.route("/api/v1/sessions/<int:session_id>/roster")
+@roles_required("admin", "trainer")
+def api_roster(session_id: int):
+    session = get_session_or_404(session_id)
+    trainees = []
+    for enrolment, record in services.roster(session):
+        t = enrolment.trainee
+        trainees.append({"code": t.personal_code, "name": t.full_name, "commune": t.commune.name,
+                         "status": record.status if record else None})
+    # A fresh CSRF token too: the scanner page outlives the one it was served with (an hour).
+    return jsonify(session_id=session.id, state=services.checkin_state(session), trainees=trainees, csrf_token=generate_csrf())
+
+
+@bp.route("/api/v1/checkins", methods=["POST"])
+@roles_required("admin", "trainer")
+def api_checkin():
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(error="bad_request", message=_("Cần dữ liệu JSON.")), 400
+    errors = openapi.validate_checkin(payload)
+    if errors:
+        return jsonify(error="bad_request", message="; ".join(errors)), 400
+    # A scan records attendance: a closed course takes none from its trainers (an offline
+    # scanner may upload long after the course was closed), as on the roster.
+    session = get_session_or_404(payload["session"], write=True)
+    scanned_at = None
+    if payload.get("scanned_at"):
+        scanned_at = to_utc(datetime.fromisoformat(payload["scanned_at"]))
+    result = services.scan_badge(
+        session, payload["code"], payload.get("nonce"), scanned_at, bool(payload.get("offline")),
+        current_user.id, device=str(payload.get("device", ""))[:64],
+    )
+    answer = result.as_json()  # before the commit, which would expire the rows it reads
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.route("/api/v1/openapi.json")
+@public
+def api_spec():
+    return jsonify(openapi.spec(url_for("main.home", _external=True).rstrip("/")))
+
+
+# --- the manual roster --------------------------------------------------------------------------
+
+
+@bp.route("/sessions/<int:session_id>/roster", methods=["GET", "POST"])
+@roles_required("admin", "trainer")
+def manual_roster(session_id: int):
+    session = get_session_or_404(session_id, write=request.method == "POST")
+    rows = services.roster(session)
+    if request.method == "POST":
+        changed = 0
+        try:
+            for enrolment, _record in rows:
+                status = request.form.get(f"status-{enrolment.trainee_id}")
+                if status in STATUSES:
+                    remark = request.form.get(f"remark-{enrolment.trainee_id}", "")
+                    changed += services.mark(session, enrolment.trainee, status, remark, current_user.id) is not None
+        except services.AttendanceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu điểm danh: %(n)d thay đổi.", n=changed), "success")
+        return redirect(url_for("attendance.manual_roster", session_id=session.id))
+    return render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES,
+                           state=services.checkin_state(session), now=utcnow())
+
+
+@bp.route("/sessions/<int:session_id>/mark-absent", methods=["POST"])
+@roles_required("admin", "trainer")
+def mark_absent(session_id: int):
+    session = get_session_or_404(session_id, write=True)
+    try:
+        count = services.mark_unmarked_absent(session, current_user.id)
+    except services.AttendanceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Đã ghi vắng mặt cho %(n)d học viên chưa điểm danh.", n=count), "success")
+    return redirect(url_for("attendance.manual_roster", session_id=session.id))
+
+
+@bp.route("/sessions/<int:session_id>/scans")
+@roles_required("admin", "trainer")
+def scan_log(session_id: int):
+    session = get_session_or_404(session_id)
+    logs = db.session.scalars(select(ScanLog).where(ScanLog.session_id == session.id)
+                              .order_by(ScanLog.received_at.desc()).limit(500)).all()
+    return render_template("attendance/scans.html", session=session, logs=logs)
+
+
+# --- attendance sheets and badges ---------------------------------------------------------------
+# The official papers are always in Vietnamese, whatever language the screen is in; the HTML
+# page follows the screen. Pure document code lives in sheet.py and badges.py. (Imported here
+# so that this section stays self-contained.)
+from io import BytesIO  # noqa: E402
+
+from flask import send_file  # noqa: E402
+from flask_babel import force_locale  # noqa: E402
+
+from ..courses.services import get_course_or_404  # noqa: E402
+from ..pdf import MOTTO, MOTTO_SUB  # noqa: E402
+from . import badges, sheet  # noqa: E402
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _course_document(course_id: int, build, mimetype: str, filename: str):
+    course = get_course_or_404(course_id)
+    with force_locale("vi"):
+        content = build(sheet.sheet_data(course))
+    response = send_file(BytesIO(content), mimetype=mimetype, download_name=filename.format(code=course.code),
+                         as_attachment=mimetype == XLSX_MIMETYPE)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/courses/<int:course_id>/attendance")
+@roles_required("admin", "trainer")
+def attendance_sheet(course_id: int):
+    course = get_course_or_404(course_id)
+    return render_template("attendance/sheet.html", data=sheet.sheet_data(course), course=course,
+                           motto=(MOTTO, MOTTO_SUB), day_groups=sheet.day_groups, legend=sheet.legend)
+
+
+@bp.route("/courses/<int:course_id>/attendance.pdf")
+@roles_required("admin", "trainer")
+def attendance_pdf(course_id: int):
+    return _course_document(course_id, sheet.attendance_pdf, "application/pdf", "diem-danh-{code}.pdf")
+
+
+@bp.route("/courses/<int:course_id>/attendance.xlsx")
+@roles_required("admin", "trainer")
+def attendance_xlsx(course_id: int):
+    return _course_document(course_id, sheet.attendance_xlsx, XLSX_MIMETYPE, "diem-danh-{code}.xlsx")
+
+
+@bp.route("/courses/<int:course_id>/signin-sheet.pdf")
+@roles_required("admin", "trainer")
+def signin_sheet_pdf(course_id: int):
+    return _course_document(course_id, sheet.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
+
+
+@bp.route("/courses/<int:course_id>/badges.pdf")
+@roles_required("admin", "trainer")
+def badges_pdf(course_id: int):
+    return _course_document(course_id, badges.badges_pdf, "application/pdf", "the-hoc-vien-{code}.pdf")
