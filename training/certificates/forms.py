@@ -1,0 +1,35 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .models import REVOKE_CATEGORIES
+
+REVOKE_CATEGORY_LABELS = {
+    "fraud": _l("Gian lận hồ sơ, điểm danh hoặc kết quả"),
+    "error": _l("Cấp nhầm hoặc sai thông tin"),
+    "duplicate": _l("Cấp trùng"),
+    "other": _l("Lý do khác"),
+}
+
+
+# Every validator carries its own message: WTForms has no Vietnamese catalogue, and its default
+# ("This field is required.") would show in English on a Vietnamese page.
+class IssueForm(FlaskForm):
+    signer_title = StringField(_l("Chức vụ người ký"), validators=[DataRequired(_l("Cần ghi chức vụ người ký.")), Length(max=120)])
+    signer_name = StringField(_l("Họ tên người ký"), validators=[DataRequired(_l("Cần ghi họ tên người ký.")), Length(max=120)])
+    place = StringField(_l("Địa danh ghi ngày cấp"), validators=[DataRequired(_l("Cần ghi địa danh ghi ngày cấp.")), Length(max=80)])
+
+
+class RevokeForm(FlaskForm):
+    category = SelectField(_l("Loại lý do"), choices=[SelectChoice(c, REVOKE_CATEGORY_LABELS[c]) for c in REVOKE_CATEGORIES])
+    reason = StringField(_l("Lý do cụ thể"), validators=[DataRequired(_l("Cần ghi lý do thu hồi.")), Length(max=500)])
+
+
+class UnrevokeForm(FlaskForm):
+    reason = StringField(_l("Lý do khôi phục"), validators=[DataRequired(_l("Cần ghi lý do khôi phục.")), Length(max=500)])
+
+
+class VerifyForm(FlaskForm):
+    serial = StringField(_l("Số hiệu giấy chứng nhận"), validators=[DataRequired(_l("Nhập số hiệu giấy chứng nhận.")), Length(max=40)])
+    full_name = StringField(_l("Họ và tên người được cấp"), validators=[DataRequired(_l("Nhập họ và tên người được cấp.")), Length(max=120)])

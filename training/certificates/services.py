@@ -1,0 +1,339 @@
+"""Use cases for results and certificates: scores, eligibility, issuing, verification,
+revocation and replacement copies.
+
+Services flush and never commit; the view or command that calls them commits once.
+"""
+import hashlib
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+from flask import abort, current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from .. import audit
+from ..attendance.services import TraineeAttendance, course_attendance
+from ..auth.permissions import require_unit
+from ..clock import local_today, to_local, utcnow
+from ..courses.models import Course, Enrolment
+from ..extensions import db
+from ..pdf import issuer_lines, place_name
+from ..people.models import CODE_ALPHABET
+from ..vietnamese import fold
+from .models import REVOKE_CATEGORIES, Assessment, Certificate, SerialCounter, Verification
+
+VERIFY_CODE_LENGTH = 17  # 17 characters of a 31-letter alphabet ≈ 84 bits
+
+
+class CertificateError(Exception):
+    """A certificate operation that cannot be done; the message is for the user."""
+
+
+def new_verify_code() -> str:
+    """A random verification code of about 84 bits, without confusable characters."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(VERIFY_CODE_LENGTH))
+
+
+def get_certificate_or_404(certificate_id: int) -> Certificate:
+    """A certificate of a course the current user may act on (a trainee: their own).
+
+    :raises NotFound, Forbidden:
+    """
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if current_user.role == "trainee":
+        if current_user.trainee_id != certificate.enrolment.trainee_id:
+            abort(403)
+    else:
+        require_unit(certificate.enrolment.course.unit_id)
+    return certificate
+
+
+# --- results --------------------------------------------------------------------------------
+
+def record_score(enrolment: Enrolment, score: float | None, user_id: int | None) -> Assessment | None:
+    """Set (or clear, with None) a trainee's assessment score, audited; flushes.
+
+    :raises CertificateError: a score outside 0–10, or the trainee already has a certificate.
+    """
+    if score is not None and not 0 <= score <= 10:
+        raise CertificateError(_("Điểm phải từ 0 đến 10."))
+    if _original(enrolment) is not None:
+        raise CertificateError(_("%(name)s đã được cấp giấy chứng nhận; không sửa được điểm.", name=enrolment.trainee.full_name))
+    assessment = db.session.scalar(select(Assessment).where(Assessment.enrolment_id == enrolment.id))
+    before = assessment.score if assessment else None
+    if before == score:
+        return assessment
+    if score is None:
+        db.session.delete(assessment)
+    else:
+        if assessment is None:
+            assessment = Assessment(enrolment=enrolment, score=score, passed=False)
+            db.session.add(assessment)
+        assessment.score = score
+        assessment.passed = score >= enrolment.course.curriculum.completion.pass_mark
+        assessment.recorded_by_id, assessment.recorded_at = user_id, utcnow()
+    audit.record("result.score", enrolment, actor_id=user_id, trainee=enrolment.trainee.full_name, before=before, after=score)
+    db.session.flush()
+    return assessment if score is not None else None
+
+
+# --- eligibility ----------------------------------------------------------------------------
+
+@dataclass
+class Eligibility:
+    """Whether one trainee meets the programme's completion rule, and why not."""
+
+    attendance: TraineeAttendance
+    assessment: Assessment | None
+    certificate: Certificate | None
+    reasons: list[str]
+
+    @property
+    def eligible(self) -> bool:
+        return not self.reasons
+
+    @property
+    def enrolment(self) -> Enrolment:
+        return self.attendance.enrolment
+
+
+def course_eligibility(course: Course) -> list[Eligibility]:
+    """Every active trainee of a course judged against the programme's completion rule."""
+    rule = course.curriculum.completion
+    rows = course_attendance(course)
+    ids = [row.enrolment.id for row in rows]
+    assessments = {a.enrolment_id: a for a in db.session.scalars(select(Assessment).where(Assessment.enrolment_id.in_(ids)))} if ids else {}
+    certificates = {
+        c.enrolment_id: c for c in db.session.scalars(
+            select(Certificate).where(Certificate.enrolment_id.in_(ids), Certificate.copy_number == 0))
+    } if ids else {}
+    result = []
+    for row in rows:
+        reasons = []
+        if row.share + 1e-9 < rule.min_attendance:
+            reasons.append(_("tham dự %(a)d/%(b)d tiết (%(p)s%%), cần từ %(m)s%%", a=row.attended_periods, b=row.required_periods,
+                             p=_percent(row.share), m=_percent(rule.min_attendance)))
+        assessment = assessments.get(row.enrolment.id)
+        if rule.assessment_required:
+            if assessment is None:
+                reasons.append(_("chưa có điểm bài kiểm tra/thu hoạch"))
+            elif assessment.score < rule.pass_mark:
+                reasons.append(_("điểm %(s)s dưới điểm đạt %(m)s", s=_number(assessment.score), m=_number(rule.pass_mark)))
+        result.append(Eligibility(row, assessment, certificates.get(row.enrolment.id), reasons))
+    return result
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}".rstrip("0").rstrip(".")
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _original(enrolment: Enrolment) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id, Certificate.copy_number == 0))
+
+
+# --- issuing --------------------------------------------------------------------------------
+
+def reserve_serials(unit_id: int, year: int, count: int) -> range:
+    """Reserve `count` consecutive serial numbers for a unit and year, atomically.
+
+    The counter row is bumped with one UPDATE … RETURNING, which the database serialises,
+    so two batches issued at the same moment get disjoint ranges.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(SerialCounter).values(unit_id=unit_id, year=year, last=0).on_conflict_do_nothing())
+    last = db.session.execute(
+        update(SerialCounter).where(SerialCounter.unit_id == unit_id, SerialCounter.year == year)
+        .values(last=SerialCounter.last + count).returning(SerialCounter.last)
+    ).scalar_one()
+    return range(last - count + 1, last + 1)
+
+
+def format_serial(unit_code: str, year: int, number: int) -> str:
+    return f"{unit_code}/{year}/{number:04d}"
+
+
+@dataclass
+class SignerInfo:
+    """Who signs the certificates of a batch, and where they are issued."""
+
+    title: str
+    name: str
+    place: str
+    issuer: str
+    issuer_parent: str
+
+
+def default_signer(course: Course) -> SignerInfo:
+    with force_locale("vi"):  # a certificate is an official Vietnamese paper, whatever the UI language
+        parent, office = issuer_lines(course.unit)
+    return SignerInfo(
+        title=current_app.config.get("CERTIFICATE_SIGNER_TITLE", "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN"),
+        name="", place=place_name(course.unit.name), issuer=office.upper(), issuer_parent=parent,
+    )
+
+
+def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: date | None = None) -> list[Certificate]:
+    """Issue certificates to every eligible trainee of a closed course who has none yet.
+
+    Serials are reserved in one step; each PDF is made once, here, and stored with its hash.
+    Flushes.
+
+    :raises CertificateError: the course is not closed, or nobody is eligible.
+    """
+    from .pdf import render_certificate
+
+    if course.status != "closed":
+        raise CertificateError(_("Chỉ cấp giấy chứng nhận khi khóa học đã kết thúc (trạng thái “Đã kết thúc”)."))
+    if not signer.name.strip():
+        raise CertificateError(_("Cần ghi họ tên người ký."))
+    on = on or local_today()
+    # Take the unit's serial counter first: a second batch of the same course (a double click,
+    # two trainers at once) waits here until this one commits, then finds it already issued.
+    reserve_serials(course.unit_id, on.year, 0)
+    todo = [e for e in course_eligibility(course) if e.eligible and e.certificate is None]
+    if not todo:
+        raise CertificateError(_("Không còn học viên nào đủ điều kiện mà chưa được cấp giấy chứng nhận."))
+    numbers = reserve_serials(course.unit_id, on.year, len(todo))
+    issued = []
+    for number, eligibility in zip(numbers, todo):
+        certificate = _new_certificate(course, eligibility.enrolment, format_serial(course.unit.code, on.year, number), 0, user_id)
+        certificate.pdf = render_certificate(certificate, eligibility.enrolment, signer, on)
+        certificate.sha256 = hashlib.sha256(certificate.pdf).hexdigest()
+        issued.append(certificate)
+        audit.record("certificate.issue", certificate, actor_id=user_id, serial=certificate.serial, trainee=certificate.holder_name)
+    db.session.flush()
+    return issued
+
+
+def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_number: int, user_id: int | None) -> Certificate:
+    sessions = course.sessions
+    first = to_local(sessions[0].starts_at).date() if sessions else course.starts_on
+    last = to_local(sessions[-1].ends_at).date() if sessions else course.ends_on
+    dates = first.strftime("%d/%m/%Y") if first == last else f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
+    certificate = Certificate(
+        serial=serial, copy_number=copy_number, verify_code=new_verify_code(), enrolment=enrolment,
+        issuing_unit_id=course.unit_id, issued_by_id=user_id, holder_name=enrolment.trainee.full_name,
+        programme=f"{course.curriculum.code}. {course.curriculum.title}", course_code=course.code, course_dates=dates,
+        issuer_name=course.unit.name, pdf=b"", sha256="",
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    return certificate
+
+
+def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, on: date | None = None) -> Certificate:
+    """A replacement copy for a lost certificate: the same serial, marked as a copy and linked
+    to the original, with its own verification code. Flushes.
+
+    :raises CertificateError: the original is revoked or is itself a copy.
+    """
+    from .pdf import render_certificate
+
+    if original.is_copy:
+        raise CertificateError(_("Hãy cấp bản sao từ giấy chứng nhận gốc."))
+    if original.is_revoked:
+        raise CertificateError(_("Giấy chứng nhận đã bị thu hồi, không cấp bản sao."))
+    if not signer.name.strip():
+        raise CertificateError(_("Cần ghi họ tên người ký."))
+    copies = db.session.scalars(select(Certificate.copy_number).where(Certificate.serial == original.serial)).all()
+    course = original.enrolment.course
+    copy = _new_certificate(course, original.enrolment, original.serial, max(copies) + 1, user_id)
+    copy.replaces = original
+    copy.holder_name, copy.programme, copy.course_dates = original.holder_name, original.programme, original.course_dates
+    copy.pdf = render_certificate(copy, original.enrolment, signer, on or local_today())
+    copy.sha256 = hashlib.sha256(copy.pdf).hexdigest()
+    audit.record("certificate.copy", copy, actor_id=user_id, serial=copy.serial, original=original.id)
+    db.session.flush()
+    return copy
+
+
+# --- revocation -----------------------------------------------------------------------------
+
+def revoke(certificate: Certificate, category: str, reason: str, user_id: int | None) -> Certificate:
+    """Revoke a certificate (its verification URL keeps working and says so); audited.
+
+    :raises CertificateError: unknown category, missing reason, or already revoked.
+    """
+    if category not in REVOKE_CATEGORIES:
+        raise CertificateError(_("Chọn loại lý do thu hồi."))
+    if not reason.strip():
+        raise CertificateError(_("Cần ghi lý do thu hồi."))
+    if certificate.is_revoked:
+        raise CertificateError(_("Giấy chứng nhận đã bị thu hồi từ trước."))
+    certificate.revoked_at, certificate.revoke_category, certificate.revoke_reason = utcnow(), category, reason.strip()
+    audit.record("certificate.revoke", certificate, actor_id=user_id, category=category, reason=reason.strip())
+    db.session.flush()
+    return certificate
+
+
+def unrevoke(certificate: Certificate, reason: str, user_id: int | None) -> Certificate:
+    """Undo a revocation, audited with the reason.
+
+    :raises CertificateError: not revoked, or no reason.
+    """
+    if not certificate.is_revoked:
+        raise CertificateError(_("Giấy chứng nhận đang có hiệu lực."))
+    if not reason.strip():
+        raise CertificateError(_("Cần ghi lý do khôi phục."))
+    before = {"category": certificate.revoke_category, "reason": certificate.revoke_reason}
+    certificate.revoked_at, certificate.revoke_category, certificate.revoke_reason = None, "", ""
+    audit.record("certificate.unrevoke", certificate, actor_id=user_id, before=before, reason=reason.strip())
+    db.session.flush()
+    return certificate
+
+
+# --- public verification --------------------------------------------------------------------
+
+def _typed(text: str | None) -> str:
+    """Public input with control characters read as spaces: nobody means them, and PostgreSQL
+    refuses NUL in text, in a look-up as in the log."""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in (text or ""))
+
+
+def verify_by_code(code: str) -> tuple[str, Certificate | None]:
+    """Look up a certificate by its verification code and log the look-up."""
+    canonical = "".join(_typed(code).split()).replace("-", "").upper()[:32]
+    certificate = None
+    if len(canonical) == VERIFY_CODE_LENGTH and all(ch in CODE_ALPHABET for ch in canonical):
+        certificate = db.session.scalar(select(Certificate).where(Certificate.verify_code == canonical))
+    return _log(certificate, "qr", canonical)
+
+
+def verify_by_serial(serial: str, full_name: str) -> tuple[str, Certificate | None]:
+    """Look up a certificate by its serial and the holder's full name (accents and case
+    ignored) and log the look-up; a copy is preferred over its revoked original."""
+    serial, full_name = _typed(serial), _typed(full_name)
+    candidates = db.session.scalars(
+        select(Certificate).where(Certificate.serial == (serial or "").strip()).order_by(Certificate.copy_number.desc())
+    ).all()
+    matches = [c for c in candidates if fold(c.holder_name) == fold(full_name)]
+    certificate = next((c for c in matches if not c.is_revoked), matches[0] if matches else None)
+    return _log(certificate, "serial", f"{(serial or '').strip()[:40]} {fold(full_name)[:60]}")
+
+
+def _log(certificate: Certificate | None, via: str, query: str) -> tuple[str, Certificate | None]:
+    outcome = "unknown" if certificate is None else "revoked" if certificate.is_revoked else "valid"
+    db.session.add(Verification(via=via, query=query[:120], certificate_id=certificate.id if certificate else None, outcome=outcome))
+    db.session.flush()
+    return outcome, certificate
+
+
+def verification_url(certificate: Certificate) -> str:
+    """The absolute public URL the certificate's QR carries (PUBLIC_BASE_URL decides the host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or ""
+    if base:
+        return f"{base.rstrip('/')}/v/{certificate.verify_code}"
+    from flask import url_for
+
+    return url_for("certificates.verify_code", code=certificate.verify_code, _external=True)

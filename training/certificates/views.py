@@ -1,0 +1,222 @@
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from pypdf import PdfWriter
+from sqlalchemy import select
+
+from .. import audit
+from ..auth import public
+from ..auth.permissions import require_role, roles_required
+from ..courses.services import get_course_or_404
+from ..extensions import db, limiter
+from ..web import commit_or_flash
+from . import bp, services
+from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
+from .models import Certificate
+
+PDF = "application/pdf"
+
+
+def _pdf(content: bytes, name: str, download: bool = False):
+    return send_file(io.BytesIO(content), mimetype=PDF, as_attachment=download, download_name=name)
+
+
+def _file_name(certificate: Certificate) -> str:
+    suffix = f"-ban-sao-{certificate.copy_number}" if certificate.is_copy else ""
+    return f"giay-chung-nhan-{certificate.serial.replace('/', '-')}{suffix}.pdf"
+
+
+# --- results and eligibility ------------------------------------------------------------------
+
+
+@bp.route("/courses/<int:course_id>/results", methods=["GET", "POST"])
+@roles_required("admin", "trainer")
+def results(course_id: int):
+    course = get_course_or_404(course_id, write=request.method == "POST")
+    rows = services.course_eligibility(course)
+    if request.method == "POST":
+        problems, changed = [], 0
+        for row in rows:
+            raw = request.form.get(f"score-{row.enrolment.id}", "").strip().replace(",", ".")
+            if raw == "" and row.assessment is None:
+                continue
+            try:
+                score = float(raw) if raw else None
+                before = row.assessment.score if row.assessment else None
+                services.record_score(row.enrolment, score, current_user.id)
+                changed += before != score
+            except ValueError:
+                problems.append(_("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw))
+            except services.CertificateError as exc:
+                problems.append(str(exc))
+        if problems:
+            db.session.rollback()
+            for problem in problems:
+                flash(problem, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã lưu kết quả: %(n)d thay đổi.", n=changed), "success")
+        return redirect(url_for("certificates.results", course_id=course.id))
+    return render_template("certificates/results.html", course=course, rows=rows, rule=course.curriculum.completion)
+
+
+@bp.route("/courses/<int:course_id>/certificates")
+@roles_required("admin", "trainer")
+def course_certificates(course_id: int):
+    course = get_course_or_404(course_id)
+    rows = services.course_eligibility(course)
+    issued = db.session.scalars(
+        select(Certificate).where(Certificate.enrolment.has(course_id=course.id)).order_by(Certificate.serial, Certificate.copy_number)
+    ).all()
+    return render_template("certificates/course.html", course=course, rows=rows, issued=issued, rule=course.curriculum.completion,
+                           revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), categories=REVOKE_CATEGORY_LABELS)
+
+
+@bp.route("/courses/<int:course_id>/certificates/issue", methods=["GET", "POST"])
+@roles_required("admin", "trainer")
+def issue(course_id: int):
+    course = get_course_or_404(course_id)
+    signer = services.default_signer(course)
+    form = IssueForm(signer_title=signer.title, place=signer.place)
+    todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
+    if form.validate_on_submit():
+        signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
+        try:
+            issued = services.issue_batch(course, signer, current_user.id)
+        except services.CertificateError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã cấp %(n)d giấy chứng nhận.", n=len(issued)), "success")
+            return redirect(url_for("certificates.course_certificates", course_id=course.id))
+    return render_template("certificates/issue.html", course=course, form=form, todo=todo)
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+def download(certificate_id: int):
+    certificate = services.get_certificate_or_404(certificate_id)
+    if certificate.is_revoked and current_user.role == "trainee":
+        abort(403)  # a revoked certificate is no longer the holder's to print; staff still see it
+    return _pdf(certificate.pdf, _file_name(certificate), download=request.args.get("download") == "1")
+
+
+@bp.route("/courses/<int:course_id>/certificates.pdf")
+@roles_required("admin", "trainer")
+def course_pdf(course_id: int):
+    course = get_course_or_404(course_id)
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.enrolment.has(course_id=course.id), Certificate.revoked_at.is_(None))
+        .order_by(Certificate.serial, Certificate.copy_number)
+    ).all()
+    if not certificates:
+        flash(_("Khóa học chưa có giấy chứng nhận nào còn hiệu lực."), "warning")
+        return redirect(url_for("certificates.course_certificates", course_id=course.id))
+    writer = PdfWriter()
+    for certificate in certificates:
+        writer.append(io.BytesIO(certificate.pdf))
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return _pdf(buffer.getvalue(), f"giay-chung-nhan-{course.code}.pdf", download=True)
+
+
+@bp.route("/me/certificates")
+def mine():
+    require_role("trainee")
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.enrolment.has(trainee_id=current_user.trainee_id)).order_by(Certificate.issued_at.desc())
+    ).all() if current_user.trainee_id else []
+    return render_template("certificates/mine.html", certificates=certificates)
+
+
+# --- revocation and copies ------------------------------------------------------------------------
+
+
+@bp.route("/certificates/<int:certificate_id>")
+@roles_required("admin", "trainer")
+def detail(certificate_id: int):
+    certificate = services.get_certificate_or_404(certificate_id)
+    signer = services.default_signer(certificate.enrolment.course)
+    return render_template("certificates/detail.html", certificate=certificate, history=audit.history(certificate),
+                           revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), copy_form=IssueForm(signer_title=signer.title, place=signer.place),
+                           categories=REVOKE_CATEGORY_LABELS, url=services.verification_url(certificate))
+
+
+@bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
+@roles_required("admin", "trainer")
+def revoke(certificate_id: int):
+    certificate = services.get_certificate_or_404(certificate_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        commit_or_flash(lambda: services.revoke(certificate, form.category.data, form.reason.data, current_user.id),
+                        services.CertificateError, _("Đã thu hồi giấy chứng nhận %(s)s.", s=certificate.serial))
+    else:
+        flash(_("Cần chọn loại lý do và ghi lý do thu hồi."), "error")
+    return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+
+
+@bp.route("/certificates/<int:certificate_id>/unrevoke", methods=["POST"])
+@roles_required("admin", "trainer")
+def unrevoke(certificate_id: int):
+    certificate = services.get_certificate_or_404(certificate_id)
+    form = UnrevokeForm()
+    if form.validate_on_submit():
+        commit_or_flash(lambda: services.unrevoke(certificate, form.reason.data, current_user.id),
+                        services.CertificateError, _("Đã khôi phục hiệu lực giấy chứng nhận %(s)s.", s=certificate.serial))
+    else:
+        flash(_("Cần ghi lý do khôi phục."), "error")
+    return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+
+
+@bp.route("/certificates/<int:certificate_id>/copy", methods=["POST"])
+@roles_required("admin", "trainer")
+def copy(certificate_id: int):
+    certificate = services.get_certificate_or_404(certificate_id)
+    form = IssueForm()
+    if form.validate_on_submit():
+        signer = services.default_signer(certificate.enrolment.course)
+        signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
+        try:
+            new = services.issue_copy(certificate, signer, current_user.id)
+        except services.CertificateError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(_("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=new.copy_number, s=new.serial), "success")
+            return redirect(url_for("certificates.detail", certificate_id=new.id))
+    else:
+        flash(_("Cần ghi chức vụ, họ tên người ký và địa danh."), "error")
+    return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+
+
+# --- public verification ------------------------------------------------------------------------
+
+
+@bp.route("/v/<code>")
+@public
+@limiter.limit("30 per minute")
+def verify_code(code: str):
+    outcome, certificate = services.verify_by_code(code)
+    db.session.commit()
+    status = 404 if outcome == "unknown" else 200
+    return render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=VerifyForm(),
+                           categories=REVOKE_CATEGORY_LABELS), status
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+def verify():
+    form = VerifyForm()
+    outcome = certificate = None
+    if form.validate_on_submit():
+        outcome, certificate = services.verify_by_serial(form.serial.data, form.full_name.data)
+        db.session.commit()
+    return render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=form,
+                           categories=REVOKE_CATEGORY_LABELS)
