@@ -1,0 +1,68 @@
+from datetime import date
+
+from flask import abort, render_template, request, send_file
+from flask_login import current_user
+
+from ..auth.permissions import managed_unit_id, require_unit, roles_required
+from ..clock import local_today
+from ..curricula import catalogue
+from ..people.services import get_trainee_or_404
+from ..units.services import managing_units
+from . import bp, services
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _period() -> services.Period:
+    """The period asked for: ?start=&end= (ISO dates), else ?year=, else this calendar year."""
+    try:
+        start, end = date.fromisoformat(request.args.get("start", "")), date.fromisoformat(request.args.get("end", ""))
+        if start <= end:
+            return services.Period(start, end)
+    except ValueError:
+        pass
+    year = request.args.get("year", type=int) or local_today().year
+    if not 2000 <= year <= 2100:
+        abort(400)
+    return services.Period.year(year)
+
+
+def _respond(report: services.Report, kind: str):
+    """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf."""
+    from . import charts, exports
+
+    fmt = request.args.get("format", "html")
+    stem = f"bao-cao-{kind}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}"
+    if fmt == "xlsx":
+        return send_file(exports.report_xlsx(report, kind), mimetype=XLSX, as_attachment=True, download_name=stem + ".xlsx")
+    if fmt == "pdf":
+        return send_file(exports.report_pdf(report, kind), mimetype="application/pdf", as_attachment=True, download_name=stem + ".pdf")
+    if fmt != "html":
+        abort(400)
+    return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(),
+                           charts=charts.report_svgs(report, kind), units=managing_units() if current_user.is_admin else [])
+
+
+@bp.route("/reports/district")
+@roles_required("admin", "trainer")
+def district():
+    # A trainer's own district wins over ?unit=; the admin may choose any managing unit (and
+    # gets the first one by default), but not a commune or a unit that does not exist.
+    units = managing_units()
+    unit_id = managed_unit_id(current_user) or request.args.get("unit", type=int) or (units[0].id if units else None)
+    if unit_id not in {u.id for u in units}:
+        abort(404)
+    require_unit(unit_id)
+    return _respond(services.build_report(_period(), unit_id), "district")
+
+
+@bp.route("/reports/province")
+@roles_required("admin")
+def province():
+    return _respond(services.build_report(_period(), None), "province")
+
+
+@bp.route("/trainees/<int:trainee_id>/record")
+def trainee_record(trainee_id: int):
+    trainee = get_trainee_or_404(trainee_id)
+    return render_template("reports/trainee_record.html", trainee=trainee, rows=services.trainee_record(trainee))
