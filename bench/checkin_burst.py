@@ -1,0 +1,224 @@
+"""Benchmark: a hall of trainees checking in at once, through the badge scanner's API.
+
+    .venv/bin/python bench/checkin_burst.py [--rounds 5] [--clients 200] [--json PATH]
+
+The app runs under gunicorn with the production settings (gunicorn.conf.py: 2 processes × 8
+threads, unless WEB_CONCURRENCY / GUNICORN_THREADS say otherwise) on a SQLite file (WAL) in a
+throw-away instance folder, with a course of `clients` enrolled trainees and rounds + 1
+sessions open now. A trainer signs in once through the login form (CSRF token and all) and the
+session cookie and the scanner page's CSRF token are shared by every client.
+
+Each round, `clients` threads, each on its own TCP connection, wait at a barrier and then POST
+one badge scan each to /api/v1/checkins (a distinct trainee, a fresh nonce), all for the same
+session; the next round uses the next session. The rounds alternate with rounds of the same
+client against bench/bare_app.py (a bare Flask route answering the same POST with a small
+JSON) under the same gunicorn settings, so both see the same machine. The first round of each
+is a warm-up and is not counted.
+
+Figures: throughput per round (clients / time from the first request sent to the last answer
+received; median over the rounds), latency per request (connect to last byte; p50/p95/p99 over
+all counted requests), and the Attendance rows in the database afterwards.
+Targets: check-in throughput ≥ ½ of the bare route's; check-in p95 < 100 ms; every
+check-in recorded exactly once (rows = rounds × clients, each answer "ok").
+"""
+import http.client
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import ROOT, Report, arguments, make_app, median, percentile, temp_instance  # noqa: E402
+
+HOST = "127.0.0.1"
+GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A gunicorn started by this script (and stopped by it, by its own process id)."""
+
+    def __init__(self, name: str, target: str, env: dict, chdir: Path | None = None):
+        self.name, self.port = name, free_port()
+        command = [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"{HOST}:{self.port}"]
+        if chdir:
+            command += ["--chdir", str(chdir)]
+        self.log = open(Path(env["TRAINING_INSTANCE_PATH"]) / f"{name}.log", "w")
+        self.process = subprocess.Popen(command + [target], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait_ready(self, path: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name}: gunicorn exited ({self.process.returncode}); see {self.log.name}")
+            try:
+                connection = http.client.HTTPConnection(HOST, self.port, timeout=5)
+                connection.request("GET", path)
+                connection.getresponse().read()
+                connection.close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name}: not answering on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def sign_in(port: int, username: str, password: str, session_id: int) -> tuple[str, str]:
+    """Sign in through the form, open the scanner page; the Cookie header and the CSRF token."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://{HOST}:{port}"
+    page = opener.open(f"{base}/login").read().decode()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password}).encode()
+    home = opener.open(f"{base}/login", data=form)
+    if "/login" in home.geturl():
+        raise RuntimeError("sign-in failed")
+    scanner = opener.open(f"{base}/sessions/{session_id}/scan").read().decode()
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', scanner).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return cookie, csrf
+
+
+def burst(port: int, bodies: list[bytes], headers: dict) -> tuple[float, list[tuple[float, int, bytes]]]:
+    """Every body POSTed at once, one thread and connection each; (wall seconds, results)."""
+    barrier = threading.Barrier(len(bodies) + 1)
+    results: list = [None] * len(bodies)
+    marks: list = [None] * len(bodies)
+
+    def client(index: int, body: bytes) -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=120)
+        barrier.wait()
+        started = time.perf_counter()
+        try:
+            connection.request("POST", "/api/v1/checkins", body=body, headers=headers)
+            response = connection.getresponse()
+            data = response.read()
+            status = response.status
+        except OSError as exc:
+            data, status = str(exc).encode(), 0
+        finished = time.perf_counter()
+        connection.close()
+        results[index] = (finished - started, status, data)
+        marks[index] = (started, finished)
+
+    threads = [threading.Thread(target=client, args=(i, body), daemon=True) for i, body in enumerate(bodies)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    wall = max(m[1] for m in marks) - min(m[0] for m in marks)
+    return wall, results
+
+
+def main() -> None:
+    parser = arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5, help="counted rounds (sessions), after one warm-up round (5)")
+    parser.add_argument("--clients", type=int, default=200, help="concurrent clients per round (200)")
+    args = parser.parse_args()
+    report = Report("checkin burst")
+
+    with temp_instance("checkin") as instance:
+        app = make_app(instance)
+        from fixtures import PASSWORD, build_course
+        from sqlalchemy import func, select
+
+        from training.attendance.models import Attendance, ScanLog
+        from training.extensions import db
+
+        with app.app_context():
+            built = build_course(args.clients, args.rounds + 1, open_now=True)
+        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32))
+        env.pop("DATABASE_URL", None)
+        servers = [Server("app", "app:app", env), Server("bare", "bare_app:app", env, chdir=ROOT / "bench")]
+        try:
+            servers[0].wait_ready("/login")
+            servers[1].wait_ready("/api/v1/checkins")
+            cookie, csrf = sign_in(servers[0].port, built.trainer_username, PASSWORD, built.session_ids[0])
+            headers = {"Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": csrf}
+            figures = {"app": {"walls": [], "latencies": [], "answers": []}, "bare": {"walls": [], "latencies": [], "answers": []}}
+            for round_no, session_id in enumerate(built.session_ids):
+                bodies = [json.dumps({"session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"}).encode()
+                          for code in built.codes]
+                for name, server in (("bare", servers[1]), ("app", servers[0])):
+                    wall, results = burst(server.port, bodies, headers)
+                    if round_no == 0:
+                        continue  # warm-up
+                    figures[name]["walls"].append(wall)
+                    figures[name]["latencies"] += [r[0] for r in results]
+                    figures[name]["answers"] += [r[1:] for r in results]
+                    print(f"  round {round_no} {name:4}: {len(bodies) / wall:7.1f} req/s, "
+                          f"p95 {percentile([r[0] for r in results], 95) * 1000:7.1f} ms", flush=True)
+        finally:
+            for server in servers:
+                server.stop()
+
+        with app.app_context():
+            counted = built.session_ids[1:]
+            rows = db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.session_id.in_(counted)))
+            pairs = db.session.scalar(select(func.count()).select_from(
+                select(Attendance.session_id, Attendance.trainee_id).where(Attendance.session_id.in_(counted)).distinct().subquery()))
+            scans = db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.session_id.in_(counted)))
+            db.engine.dispose()
+
+    expected = args.rounds * args.clients
+    app_fig, bare_fig = figures["app"], figures["bare"]
+    reasons: dict[str, int] = {}
+    for status, data in app_fig["answers"]:
+        try:
+            reason = json.loads(data).get("reason", "?") if status == 200 else f"HTTP {status}"
+        except ValueError:
+            reason = f"HTTP {status} (not JSON)"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    bare_errors = sum(1 for status, _data in bare_fig["answers"] if status != 200)
+
+    tput = {name: median([args.clients / w for w in fig["walls"]]) for name, fig in figures.items()}
+    pct = {name: {p: percentile(fig["latencies"], p) * 1000 for p in (50, 95, 99)} for name, fig in figures.items()}
+    ratio = tput["app"] / tput["bare"]
+    workers, threads = os.environ.get("WEB_CONCURRENCY", "2"), os.environ.get("GUNICORN_THREADS", "8")
+    report.note(f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), SQLite WAL on disk; "
+                f"{args.rounds} rounds × {args.clients} concurrent clients, after a warm-up round; medians over rounds.")
+    report.note(f"check-in answers: {reasons}; bare route errors: {bare_errors}")
+    report.add("bare route: throughput (median)", f"{tput['bare']:.0f} req/s")
+    report.add("bare route: latency p50/p95/p99", "/".join(f"{pct['bare'][p]:.0f}" for p in (50, 95, 99)) + " ms")
+    report.add("check-in: throughput (median)", f"{tput['app']:.0f} req/s")
+    report.add("check-in / bare throughput", f"{ratio:.2f}×", "≥ 0.50×", ratio >= 0.5)
+    report.add("check-in: latency p50/p95/p99", "/".join(f"{pct['app'][p]:.0f}" for p in (50, 95, 99)) + " ms")
+    report.add("check-in: p95 at 200 clients" if args.clients == 200 else f"check-in: p95 at {args.clients} clients",
+               f"{pct['app'][95]:.0f} ms", "< 100 ms", pct["app"][95] < 100)
+    exact = rows == expected and pairs == expected and reasons.get("ok", 0) == expected
+    report.add("check-ins recorded (rows / expected)", f"{rows} / {expected} (answers ok: {reasons.get('ok', 0)}, scan log: {scans})",
+               "exactly once", exact)
+    print()
+    report.print()
+    report.write(args.json)
+
+
+if __name__ == "__main__":
+    main()

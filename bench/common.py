@@ -1,0 +1,120 @@
+"""Shared pieces of the benchmarks: statistics, the result rows every benchmark reports, a
+throw-away instance folder, and the JSON file bench/run.py collects.
+
+A benchmark prints its own figures and, given ``--json PATH``, also writes them there as
+``{"benchmark": name, "rows": [...], "notes": [...]}``; each row is one figure with its
+target and whether it was met. Timings are wall-clock on a shared, noisy machine: compare
+figures taken in the same run (ratios), and read medians, never single runs.
+"""
+import argparse
+import json
+import math
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def percentile(values, p: float) -> float:
+    """The p-th percentile (0–100) with linear interpolation between the closest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def median(values) -> float:
+    return statistics.median(values) if values else math.nan
+
+
+@dataclass
+class Row:
+    """One figure of a benchmark, with its target (text) and whether it was met (None: no target)."""
+
+    benchmark: str
+    metric: str
+    value: str
+    target: str = ""
+    ok: bool | None = None
+
+
+class Report:
+    """The rows of one benchmark; prints them and writes them as JSON for bench/run.py."""
+
+    def __init__(self, name: str):
+        self.name, self.rows, self.notes = name, [], []
+
+    def add(self, metric: str, value: str, target: str = "", ok: bool | None = None) -> None:
+        self.rows.append(Row(self.name, metric, value, target, ok))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def print(self) -> None:
+        print_table(self.rows)
+        for text in self.notes:
+            print("  " + text)
+
+    def write(self, path: str | None) -> None:
+        if path:
+            Path(path).write_text(json.dumps({"benchmark": self.name, "rows": [asdict(r) for r in self.rows], "notes": self.notes},
+                                             ensure_ascii=False, indent=1))
+
+
+def verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("pass" if ok else "FAIL")
+
+
+def print_table(rows: list[Row], file=None) -> None:
+    """benchmark | metric | value | target | pass/fail, in aligned columns."""
+    header = ("benchmark", "metric", "value", "target", "result")
+    lines = [header] + [(r.benchmark, r.metric, r.value, r.target, verdict(r.ok)) for r in rows]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(header))]
+    out = file or sys.stdout
+    for n, line in enumerate(lines):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip(), file=out)
+        if n == 0:
+            print("  ".join("-" * width for width in widths), file=out)
+    out.flush()
+
+
+def arguments(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON here (bench/run.py reads it)")
+    return parser
+
+
+def temp_instance(prefix: str) -> tempfile.TemporaryDirectory:
+    """A throw-away instance folder (config, SQLite file, secret key) on the real disk, where
+    SQLite's fsyncs cost what they cost in production (not /dev/shm)."""
+    return tempfile.TemporaryDirectory(prefix=f"taphuan-bench-{prefix}-")
+
+
+def make_app(instance: str | Path, **config):
+    """The app on `instance`'s SQLite file, migrated (Alembic, as in production)."""
+    os.environ["TRAINING_INSTANCE_PATH"] = str(instance)
+    from flask_migrate import upgrade
+
+    from training import create_app
+
+    settings = {"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance) / 'training.sqlite'}"}
+    settings.update(config)
+    app = create_app(settings)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"

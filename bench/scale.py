@@ -1,0 +1,200 @@
+"""Benchmark: do the busiest pages stay flat as the province grows?
+
+    .venv/bin/python bench/scale.py [--sizes 1000 50000] [--requests 20] [--rebuild] [--json PATH]
+
+For each size N, `flask demo load --scale N` data (the demo province plus N trainees in
+closed ~30-trainee courses with full attendance, built by training.demo_scale.load_scale) in
+a SQLite file. Built databases are cached in bench/results/scale-N.sqlite, keyed on the
+generator's source and the migrations, and copied to a throw-away instance folder for each
+run, then migrated to the current head; --rebuild builds afresh.
+
+The pages are fetched with the Flask test client as the province admin, `requests` times each
+after one warm-up, the sizes and pages taken in turn so that both sizes see the same machine;
+a before_cursor_execute listener counts the SQL statements of each request. Server time is
+the wall time of the request in the test client (median, p95). Targets, per page: the same
+number of statements at every size; p95 at the largest size within 2× of the p95 at the
+smallest.
+"""
+import hashlib
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import RESULTS, ROOT, Report, arguments, make_app, median, percentile, temp_instance  # noqa: E402
+
+GENERATOR = [ROOT / "training" / "demo_scale.py", ROOT / "training" / "demo.py", ROOT / "training" / "units" / "services.py"]
+#: a page slower than this on its warm-up request gets fewer timed requests (and says so)
+SLOW_S = 3.0
+
+
+def cache_key() -> str:
+    """The generator's source and the migrations it was built with: a copy is migrated to
+    the current head before use, which needs the revision it was built at to be known."""
+    digest = hashlib.sha256()
+    for path in GENERATOR:
+        digest.update(path.read_bytes())
+    for path in sorted((ROOT / "migrations" / "versions").glob("*.py")):
+        digest.update(path.name.encode())
+    return digest.hexdigest()[:16]
+
+
+def build(size: int, target: Path) -> float:
+    """Build the size-N database into `target` (via a temporary folder); seconds taken."""
+    from training import demo
+    from training.demo_scale import load_scale
+    from training.extensions import db
+
+    started = time.perf_counter()
+    with temp_instance(f"build{size}") as folder:
+        app = make_app(folder)
+        with app.app_context():
+            demo.load()
+            db.session.commit()
+            load_scale(size, echo=lambda text: print(f"    N={size}:{text}", flush=True))
+            db.session.commit()
+            with db.engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.engine.dispose()
+        shutil.move(str(Path(folder) / "training.sqlite"), target)
+    return time.perf_counter() - started
+
+
+def cached_database(size: int, rebuild: bool) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path, stamp = RESULTS / f"scale-{size}.sqlite", RESULTS / f"scale-{size}.json"
+    key = cache_key()
+    if not rebuild and path.exists() and stamp.exists() and json.loads(stamp.read_text()).get("key") == key:
+        return path
+    print(f"  building N={size} (cached afterwards in {path.relative_to(ROOT)})…", flush=True)
+    path.unlink(missing_ok=True)
+    seconds = build(size, path)
+    stamp.write_text(json.dumps({"key": key, "size": size, "build_seconds": round(seconds, 1)}))
+    print(f"  N={size} built in {seconds:.0f} s", flush=True)
+    return path
+
+
+class Site:
+    """One size's app on a private copy of its database, with a statement counter."""
+
+    def __init__(self, size: int, source: Path, folder: str):
+        from flask_login import FlaskLoginClient
+        from sqlalchemy import event, func, select
+
+        from training.clock import to_local
+        from training.courses.calendar import period_for
+        from training.courses.models import Course, CourseSession
+        from training.courses.services import sessions_between
+        from training.extensions import db
+        from training.people.models import Trainee, User
+        from training.units.models import Unit
+
+        shutil.copyfile(source, Path(folder) / "training.sqlite")
+        self.size = size
+        self.app = make_app(folder)  # migrates the copy to the current head
+        self.app.test_client_class = FlaskLoginClient
+        self.statements = 0
+
+        def count(*_args):
+            self.statements += 1
+
+        with self.app.app_context():
+            event.listen(db.engine, "before_cursor_execute", count)
+            admin = db.session.scalar(select(User).where(User.username == "admin"))
+            self.client = self.app.test_client(user=admin)
+            # A course of the scale data (closed, ~30 trainees, every session marked), the
+            # week of its first session, and the first district.
+            course_id = db.session.scalar(select(func.min(Course.id)).where(Course.code.like("%-S%")))
+            first = db.session.scalar(select(func.min(CourseSession.starts_at)).where(CourseSession.course_id == course_id))
+            district = db.session.scalar(select(Unit.id).where(Unit.level == "district").order_by(Unit.name).limit(1))
+            week = period_for("week", to_local(first).date())
+            self.week_sessions = len(sessions_between(week.first, week.last))
+            self.trainees = db.session.scalar(select(func.count()).select_from(Trainee))
+            db.session.remove()
+        self.pages = {
+            "trainee list, first page": "/trainees",
+            # a family name: a full first page at both sizes (60 and 3,390 hits), so both pages
+            # show the same rows and only the search itself can differ
+            "trainee list, search": "/trainees?q=nguyen",
+            "course page": f"/courses/{course_id}",
+            "calendar, a week with sessions": f"/calendar?view=week&date={first.date().isoformat()}",
+            "district report": f"/reports/district?unit={district}",
+            "province report": "/reports/province",
+        }
+
+    def fetch(self, page: str) -> tuple[float, int]:
+        self.statements = 0
+        started = time.perf_counter()
+        response = self.client.get(self.pages[page])
+        elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            raise SystemExit(f"N={self.size} {self.pages[page]}: HTTP {response.status_code}")
+        return elapsed, self.statements
+
+    def close(self) -> None:
+        from training.extensions import db
+
+        with self.app.app_context():
+            db.engine.dispose()
+
+
+def main() -> None:
+    parser = arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 50000])
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per page and size (20)")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
+    args = parser.parse_args()
+    sizes = sorted(args.sizes)
+    report = Report("scale")
+
+    sources = {size: cached_database(size, args.rebuild) for size in sizes}
+    folders = [temp_instance(f"scale{size}") for size in sizes]
+    sites = [Site(size, sources[size], folder.name) for size, folder in zip(sizes, folders)]
+    try:
+        pages = list(sites[0].pages)
+        times = {(s.size, p): [] for s in sites for p in pages}
+        counts = {(s.size, p): set() for s in sites for p in pages}
+        runs = {}
+        for page in pages:
+            warm = max(site.fetch(page)[0] for site in sites)
+            runs[page] = args.requests if warm < SLOW_S else max(5, args.requests // 4)
+        for n in range(max(runs.values())):
+            for page in pages:
+                if n >= runs[page]:
+                    continue
+                for site in sites:
+                    elapsed, statements = site.fetch(page)
+                    times[(site.size, page)].append(elapsed)
+                    counts[(site.size, page)].add(statements)
+    finally:
+        for site in sites:
+            site.close()
+        for folder in folders:
+            folder.cleanup()
+
+    small, large = sizes[0], sizes[-1]
+    report.note("sessions in the calendar week shown: " + ", ".join(f"{s.week_sessions} at N={s.size:,}" for s in sites)
+                + "; trainees in the database: " + ", ".join(f"{s.trainees:,}" for s in sites) + " (the demo's own included)")
+    report.note(f"sizes N = {', '.join(f'{s:,}' for s in sizes)}; test client as the admin; {args.requests} timed requests "
+                f"per page and size after a warm-up, interleaved; statements per request from a before_cursor_execute listener.")
+    for page in pages:
+        stmt = {s: counts[(s, page)] for s in sizes}
+        same = all(stmt[s] == stmt[small] for s in sizes) and len(stmt[small]) == 1
+        shown = " vs ".join("/".join(str(c) for c in sorted(stmt[s])) for s in sizes)
+        report.add(f"{page}: SQL statements (N={small:,} vs {large:,})", shown, "same", same)
+        med = {s: median(times[(s, page)]) * 1000 for s in sizes}
+        p95 = {s: percentile(times[(s, page)], 95) * 1000 for s in sizes}
+        ratio = p95[large] / p95[small]
+        fewer = f" ({runs[page]} requests)" if runs[page] != args.requests else ""
+        report.add(f"{page}: median ms (N={small:,} vs {large:,}){fewer}", " vs ".join(f"{med[s]:.0f}" for s in sizes))
+        report.add(f"{page}: p95 ms (N={small:,} vs {large:,})", " vs ".join(f"{p95[s]:.0f}" for s in sizes) + f"  ({ratio:.1f}×)",
+                   "≤ 2.0×", ratio <= 2.0)
+    report.print()
+    report.write(args.json)
+
+
+if __name__ == "__main__":
+    main()
