@@ -1,0 +1,169 @@
+"""Certificates in a real Chromium: a trainer issues the certificates of a closed course through
+the confirmation page, one certificate's PDF is rendered to an image and its QR read back with
+zbarimg, and an anonymous visitor who opens the decoded URL sees that the certificate is valid.
+
+The module serves its own app (CSRF on, as in production) with a finished course made through
+the services in the server's app context. Its PUBLIC_BASE_URL is the server's own address,
+as a deployment sets it to the public one, so the QR points back at this server.
+"""
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from training.extensions import db
+from tests.certificates.conftest import pdf_text, qr_codes_in
+
+PASSWORD = "mat-khau-giang-vien"
+FIRST_DAY = date(2026, 3, 2)
+#: (full name, attended every session); the last one missed two of three and is not eligible
+TRAINEES = [("Nguyễn Thị Hoa", True), ("Trần Văn Bình", True), ("Lê Minh Châu", False)]
+
+
+@dataclass
+class Server:
+    app: Flask
+    url: str
+    course_id: int
+
+
+def _finished_course() -> int:
+    """District A's CT1 course, held (three sessions), attendance marked, and closed."""
+    from training.attendance import services as attendance
+    from training.courses import services as courses
+    from training.people import services as people
+    from training.units.models import Unit
+
+    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
+    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
+    commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
+    db.session.add_all([province, district, commune])
+    db.session.flush()
+    trainer = people.create_user("giangvien", PASSWORD, "Trần Văn Khánh", "trainer", district.id)
+    course = courses.create_course(district.id, "CT1", "", "Hội trường UBND huyện Yên Thế", FIRST_DAY, 40, [trainer.id])
+    sessions = []
+    for index, module in enumerate(m.code for m in course.curriculum.modules):
+        day = FIRST_DAY + timedelta(days=index)
+        end = (datetime.combine(day, time(7, 30)) + timedelta(minutes=45 * 4)).time()
+        sessions.append(courses.save_session(course, None, module, day, time(7, 30), end, "", trainer.id))
+    courses.change_status(course, "open")
+    courses.change_status(course, "running")
+    trainees = [people.save_trainee(None, {"full_name": name, "birth_date": date(1985, 3, 15), "gender": "female",
+                                           "position": "Công chức Văn hóa - Xã hội", "commune_id": commune.id,
+                                           "group": "commune_broadcast", "phone": "0912000001"})
+                for name, _full in TRAINEES]
+    courses.enrol_many(course, trainees)
+    for trainee, (_name, full) in zip(trainees, TRAINEES):
+        for index, session in enumerate(sessions):
+            attendance.mark(session, trainee, "present" if full or index == 0 else "absent", "", trainer.id)
+    courses.change_status(course, "closed")
+    db.session.commit()
+    return course.id
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from training import create_app
+
+    folder = tmp_path_factory.mktemp("certificates-server")
+    app = create_app({
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        db.create_all()
+        course_id = _finished_course()
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{http.server_port}"
+    app.config["PUBLIC_BASE_URL"] = url  # the address printed in the QR codes
+    thread = threading.Thread(target=http.serve_forever, name="certificates-server", daemon=True)
+    thread.start()
+    yield Server(app, url, course_id)
+    http.shutdown()
+    thread.join(timeout=10)
+    http.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def open_context(browser, server):
+    """Fresh browser contexts (own cookies) on this module's server."""
+    contexts = []
+
+    def _open():
+        context = browser.new_context(base_url=server.url, locale="vi-VN")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def test_issue_then_verify_from_the_decoded_qr(server, open_context):
+    from training.certificates.models import Certificate
+
+    trainer = open_context()
+    page = trainer.new_page()
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("giangvien")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.locator("form:has(#username)").get_by_role("button", name="Đăng nhập").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+    # The course page leads to its certificates, where everyone is judged with a reason.
+    page.goto(f"/courses/{server.course_id}")
+    page.locator(".page-head .actions").get_by_role("link", name="Giấy chứng nhận", exact=True).click()
+    expect(page).to_have_url(f"{server.url}/courses/{server.course_id}/certificates")
+    rows = page.locator("#eligibility tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.filter(has_text="Lê Minh Châu")).to_contain_text("tham dự 4/12 tiết")
+    expect(rows.filter(has_text="Nguyễn Thị Hoa")).to_contain_text("Đủ điều kiện")
+
+    # Issue: the confirmation page lists who gets one and asks for the signer.
+    page.get_by_role("link", name="Cấp giấy chứng nhận").click()
+    expect(page.locator(".issue-list li")).to_have_count(2)
+    page.get_by_label("Họ tên người ký").fill("Hoàng Văn Ký")
+    page.get_by_role("button", name="Xác nhận cấp 2 giấy chứng nhận").click()
+    expect(page).to_have_url(f"{server.url}/courses/{server.course_id}/certificates")
+    expect(page.locator(".flash-success")).to_have_text("Đã cấp 2 giấy chứng nhận.")
+    issued = page.locator("table.compact tbody tr")
+    expect(issued).to_have_count(2)
+
+    # Download Hoa's certificate as the trainer's browser would, with its cookies.
+    hoa = issued.filter(has_text="Nguyễn Thị Hoa")
+    href = hoa.get_by_role("link", name="PDF").get_attribute("href")
+    response = trainer.request.get(href)
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    pdf = response.body()
+    assert "Nguyễn Thị Hoa" in pdf_text(pdf)
+    with server.app.app_context():
+        stored = db.session.scalar(select(Certificate).where(Certificate.holder_name == "Nguyễn Thị Hoa"))
+        assert pdf == stored.pdf
+        code = stored.verify_code
+
+    # Its QR, read off the rendered page, is the public verification URL ...
+    [url] = qr_codes_in(pdf)
+    assert url == f"{server.url}/v/{code}"
+
+    # ... which anyone opens without signing in, and sees a valid certificate.
+    visitor = open_context().new_page()
+    visitor.goto(url)
+    expect(visitor).to_have_url(url)
+    result = visitor.locator(".verify-result")
+    expect(result).to_have_attribute("data-outcome", "valid")
+    expect(result).to_contain_text("Giấy chứng nhận hợp lệ")
+    expect(result.locator(".holder")).to_have_text("Nguyễn Thị Hoa")
+    expect(result).not_to_contain_text("15/03/1985")
+    expect(visitor.get_by_role("button", name="Đăng xuất")).to_have_count(0)  # really anonymous

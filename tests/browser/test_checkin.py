@@ -1,0 +1,280 @@
+"""QR check-in in a real Chromium: the projector's QR read back with zbarimg, a trainee's phone,
+the trainer's badge scanner typed into like a USB scanner, and a scan made offline.
+
+The demo data has no session open at an arbitrary moment, so this module serves its own app
+(CSRF on, as in production) with a course whose session is open now, made through the
+course services in the server's app context; the tests read the server's database directly.
+"""
+import re
+import secrets
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import expect
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from training.attendance.models import Attendance, ScanLog
+from training.clock import LOCAL_TZ, to_utc
+from training.extensions import db
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+PASSWORD = "mat-khau-giang-vien"
+#: (full name, birth date) of the enrolled trainees; each test checks in a different one
+TRAINEES = [
+    ("Nguyễn Thị Hoa", date(1985, 3, 15)),
+    ("Trần Văn Bình", date(1990, 11, 2)),
+    ("Lê Minh Châu", date(1979, 7, 30)),
+    ("Đỗ Thị Ánh", date(1992, 5, 9)),
+]
+
+
+@dataclass
+class Server:
+    app: Flask
+    url: str
+    session_id: int
+    #: full name → personal code
+    codes: dict
+
+
+def _open_session_now(app: Flask) -> tuple[int, dict]:
+    """District A's course with a session that started two minutes ago and runs an hour."""
+    from training.courses import services as courses
+    from training.people import services as people
+    from training.units.models import Unit
+
+    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
+    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
+    commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
+    db.session.add_all([province, district, commune])
+    db.session.flush()
+    trainer = people.create_user("giangvien", PASSWORD, "Trần Văn Khánh", "trainer", district.id)
+    trainees = [
+        people.save_trainee(None, {"full_name": name, "birth_date": born, "gender": "female", "position": "Công chức Văn hóa - Xã hội",
+                                   "commune_id": commune.id, "group": "commune_broadcast", "phone": ""})
+        for name, born in TRAINEES
+    ]
+    now = datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
+    start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
+    course = courses.create_course(district.id, "CT1", "Lớp kiểm thử điểm danh", "Hội trường UBND huyện Yên Thế", start.date(), 40, [trainer.id])
+    if start.date() == end.date():
+        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
+    else:
+        # Near midnight no same-day slot holds "now" with an hour to spare; stretch one.
+        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
+        session.ends_at = to_utc(end)
+    courses.change_status(course, "open")
+    courses.enrol_many(course, trainees)
+    db.session.commit()
+    return session.id, {t.full_name: t.personal_code for t in trainees}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from training import create_app
+
+    folder = tmp_path_factory.mktemp("checkin-server")
+    app = create_app({
+        "SECRET_KEY": secrets.token_urlsafe(32),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_ENABLED": False,
+    })
+    with app.app_context():
+        db.create_all()
+        session_id, codes = _open_session_now(app)
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, name="checkin-server", daemon=True)
+    thread.start()
+    yield Server(app, f"http://127.0.0.1:{http.server_port}", session_id, codes)
+    http.shutdown()
+    thread.join(timeout=10)
+    http.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def open_page(browser, server):
+    """Pages in fresh contexts on this module's server; returns (page, context)."""
+    contexts = []
+
+    def _open(**options):
+        context = browser.new_context(base_url=server.url, locale="vi-VN", **options)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page(), context
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page) -> None:
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("giangvien")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.locator("form:has(#username)").get_by_role("button", name="Đăng nhập").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
+
+
+def records(server: Server, name: str) -> list[Attendance]:
+    from training.people.models import Trainee
+
+    with server.app.app_context():
+        rows = db.session.scalars(
+            select(Attendance).join(Trainee).where(Attendance.session_id == server.session_id, Trainee.full_name == name)
+        ).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def scan_logs(server: Server, code: str) -> list[ScanLog]:
+    with server.app.app_context():
+        rows = db.session.scalars(select(ScanLog).where(ScanLog.session_id == server.session_id, ScanLog.code == code)).all()
+        for row in rows:
+            db.session.expunge(row)
+        return rows
+
+
+def decode_projector_qr(page, tmp_path) -> str:
+    """Screenshot the QR on the projector page and read it with zbarimg."""
+    expect(page.locator("#qr svg")).to_be_visible()
+    png = tmp_path / f"qr-{time.monotonic_ns()}.png"
+    page.locator("#qr").screenshot(path=str(png))  # the box, not the SVG, which the page swaps as the code rotates
+    result = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True)
+    assert result.returncode == 0, f"zbarimg found no QR code in the projector's screenshot: {result.stderr}"
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def projector(open_page, server):
+    page, _ = open_page()
+    sign_in(page)
+    page.goto(f"/sessions/{server.session_id}/projector")
+    return page
+
+
+def test_the_projector_shows_a_qr_that_opens_the_check_in_page(projector, open_page, server, tmp_path):
+    expect(projector.locator("h1")).to_have_text("Quét mã để điểm danh")
+    expect(projector.locator("#enrolled")).to_have_text(str(len(TRAINEES)))
+    url = decode_projector_qr(projector, tmp_path)
+    assert re.fullmatch(re.escape(server.url) + r"/checkin/\d+\.\d+\.[A-Za-z0-9_-]{22}", url), url
+    assert url.split("/checkin/")[1].startswith(f"{server.session_id}.")
+
+    phone, _ = open_page(**PHONE)
+    response = phone.goto(url)
+    assert response.status == 200
+    expect(phone.get_by_role("heading", name="Điểm danh lần đầu trên điện thoại này")).to_be_visible()
+    expect(phone.get_by_label("Mã cá nhân")).to_be_visible()
+
+
+def test_a_trainee_checks_in_on_a_phone(projector, open_page, server, tmp_path):
+    name = "Nguyễn Thị Hoa"
+    url = decode_projector_qr(projector, tmp_path)
+    phone, _ = open_page(**PHONE)
+    phone.goto(url)
+    phone.get_by_label("Mã cá nhân").fill(server.codes[name].lower())
+    phone.get_by_label("Ngày sinh").fill("1985-03-15")  # a date field: the phone's date picker gives ISO dates
+    phone.get_by_role("button", name="Điểm danh").click()
+
+    result = phone.locator(".checkin-result")
+    expect(result).to_have_attribute("data-reason", "ok")
+    expect(result.locator(".name")).to_have_text(name)
+    expect(result.locator(".when strong")).to_have_text(re.compile(r"^(Đúng giờ|Đi muộn)$"))
+    for element in (result.locator(".name"), result.locator(".when")):
+        assert float(element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20  # readable at arm's length
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
+    [row] = records(server, name)
+    assert (row.method, row.status) == ("qr_self", "present")
+
+    # The next scan from the same phone needs no questions and records nothing new.
+    phone.goto(decode_projector_qr(projector, tmp_path))
+    expect(result).to_have_attribute("data-reason", "already_checked_in")
+    expect(result).to_contain_text(f"{name} đã điểm danh lúc")
+    expect(phone.get_by_label("Mã cá nhân")).to_have_count(0)
+    assert len(records(server, name)) == 1
+    expect(projector.locator("#count")).to_have_text("1", timeout=10_000)  # the projector's live count
+
+
+def scanner(open_page, server, **options):
+    page, context = open_page(**options)
+    sign_in(page)
+    page.goto(f"/sessions/{server.session_id}/scan")
+    expect(page.locator("#roster-count")).to_have_text(str(len(TRAINEES)))  # the roster is kept for offline use
+    return page, context
+
+
+def test_the_scanner_records_a_code_typed_into_its_field(open_page, server):
+    name = "Trần Văn Bình"
+    page, _ = scanner(open_page, server)
+    expect(page.locator("#code")).to_be_focused()  # a USB scanner types wherever the focus is
+    page.keyboard.type(server.codes[name])
+    page.keyboard.press("Enter")
+
+    expect(page.locator("#last")).to_contain_text(name)
+    expect(page.locator("#last")).to_have_class(re.compile(r"\bgood\b"))
+    expect(page.locator("#queue-count")).to_have_text("0")
+    expect(page.locator("#code")).to_have_value("")
+    [row] = records(server, name)
+    assert row.method == "qr_badge"
+
+    page.keyboard.type("23456789AB")
+    page.keyboard.press("Enter")
+    expect(page.locator("#last")).to_contain_text("Không có học viên nào mang mã 23456789AB")
+    expect(page.locator("#last")).to_have_class(re.compile(r"\bbad\b"))
+
+
+def test_a_scan_made_offline_is_sent_when_the_network_returns(open_page, server):
+    name = "Lê Minh Châu"
+    code = server.codes[name]
+    page, context = scanner(open_page, server)
+
+    context.set_offline(True)
+    expect(page.locator("#net-offline")).to_be_visible()
+    page.locator("#code").fill(code)
+    page.locator("#code").press("Enter")
+    expect(page.locator("#queue-count")).to_have_text("1")
+    expect(page.locator("#last")).to_contain_text(f"{name} — đã lưu trên máy")
+    time.sleep(1)
+    assert records(server, name) == []
+
+    context.set_offline(False)
+    expect(page.locator("#queue-count")).to_have_text("0")
+    expect(page.locator("#last")).to_contain_text(name)
+    expect(page.locator("#last")).to_have_class(re.compile(r"\bgood\b"))
+    expect(page.locator("#net-status")).to_be_visible()
+
+    page.wait_for_timeout(1500)  # room for a resend, which must be harmless
+    [row] = records(server, name)
+    assert (row.method, row.status) == ("qr_badge", "present")
+    [log] = scan_logs(server, code)
+    assert log.offline and log.reason == "ok"
+    assert page.evaluate(f"JSON.parse(localStorage.getItem('taphuan.queue.{server.session_id}'))") == []
+
+
+def test_a_scan_survives_the_pages_csrf_token_expiring(open_page, server):
+    """A scanner page stays open for a whole session, longer than a CSRF token lives; a scan
+    sent with an expired token is kept and sent again with a fresh one, never dropped."""
+    name = "Đỗ Thị Ánh"
+    server.app.config["WTF_CSRF_TIME_LIMIT"] = 2
+    try:
+        page, _ = scanner(open_page, server)
+        page.wait_for_timeout(3000)  # the token in the page has expired
+        page.locator("#code").fill(server.codes[name])
+        page.locator("#code").press("Enter")
+        expect(page.locator("#last")).to_contain_text(name)
+        expect(page.locator("#last")).to_have_class(re.compile(r"\bgood\b"))
+        expect(page.locator("#queue-count")).to_have_text("0")
+    finally:
+        server.app.config["WTF_CSRF_TIME_LIMIT"] = 3600
+    [row] = records(server, name)
+    assert row.method == "qr_badge"
+    assert len(scan_logs(server, server.codes[name])) == 1

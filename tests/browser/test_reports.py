@@ -1,0 +1,50 @@
+"""The admin opens the province report in Chromium, sees its charts and downloads the XLSX,
+whose summary holds the figures the page shows."""
+import re
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+
+def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(page, sign_in, live_server, tmp_path):
+    sign_in(page, "admin")
+    expect(page).to_have_url(f"{live_server}/")
+
+    page.get_by_role("navigation").get_by_role("link", name="Báo cáo").click()
+    expect(page).to_have_url(re.compile(r"/reports/province$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Báo cáo kết quả bồi dưỡng toàn tỉnh")
+
+    # three charts, drawn server-side as SVG
+    charts = page.locator("figure.chart")
+    expect(charts).to_have_count(3)
+    titles = ["Học viên đã bồi dưỡng theo huyện và nhóm đối tượng", "Tỷ lệ tham dự theo chương trình",
+              "Tỷ lệ xã có cán bộ đã được bồi dưỡng"]
+    for index, title in enumerate(titles):
+        svg = charts.nth(index).locator("svg")
+        expect(svg).to_be_visible()
+        expect(svg).to_contain_text(title)
+        assert svg.bounding_box()["width"] > 100
+    # the demo has trainees this year, so the first chart has bars (the demo records no
+    # attendance, so the second may have none)
+    assert charts.nth(0).locator("svg rect").count() > 1
+
+    summary = page.locator("table#summary tbody tr").first.locator("td")
+    expect(summary).to_have_count(8)
+    shown = summary.all_inner_texts()
+    assert int(shown[2]) > 0, "the demo data should have trained someone this year"
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Tải Excel").click()
+    download = download_info.value
+    assert re.fullmatch(r"bao-cao-province-\d{8}-\d{8}\.xlsx", download.suggested_filename)
+
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+    workbook = load_workbook(saved)
+    sheet = workbook["Tong hop"]
+    assert sheet["A5"].value == "Tổng cộng"
+    figures = [cell.value for cell in sheet[5][1:]]
+    assert figures[2] == int(shown[2])  # trainees (people), the same as on the page
+    rate = figures[4]
+    as_shown = [str(v) for v in figures[:4]] + ["—" if rate is None else f"{rate * 100:.1f}%"] + [str(v) for v in figures[5:]]
+    assert as_shown == shown
