@@ -2,17 +2,20 @@
 root reads this file (or `gunicorn -c gunicorn.conf.py app:app` from elsewhere). Flags on the
 command line win, e.g. `-b 0.0.0.0:8000`.
 
-Two processes of eight threads each suit a 2-core host: a request spends much of its time
-waiting on SQLite or PostgreSQL, when another thread can run; more processes would only
-contend for the database's write lock. WEB_CONCURRENCY and GUNICORN_THREADS change the counts.
-bench/checkin_burst.py measures these settings (200 badge scans at once).
+Two single-threaded processes per core (four on a 2-core host). A request here spends most of
+its time in Python (SQLAlchemy, templates, PDF drawing), not waiting on the database, so
+threads in one process only take turns on its interpreter lock: bench/checkin_burst.py (200
+badge scans at once, SQLite) measured 193 check-ins/s with 2 processes × 8 threads, 260 with
+4 × 2 and 338 with 4 × 1 (p95 933 → 530 ms), on one 2-core machine in one run. A slow
+request (a 300-trainee attendance sheet takes about a second) holds one process, not the
+site. WEB_CONCURRENCY and GUNICORN_THREADS change the counts.
 """
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A hall of trainees scanning at once opens a couple of hundred connections together.
 backlog = 2048
 keepalive = 5

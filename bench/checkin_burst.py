@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/checkin_burst.py [--rounds 5] [--clients 200] [--json PATH]
 
-The app runs under gunicorn with the production settings (gunicorn.conf.py: 2 processes × 8
-threads, unless WEB_CONCURRENCY / GUNICORN_THREADS say otherwise) on a SQLite file (WAL) in a
+The app runs under gunicorn with the production settings (gunicorn.conf.py: 2 processes per
+core of 1 thread each, unless WEB_CONCURRENCY / GUNICORN_THREADS say otherwise) on a SQLite file (WAL) in a
 throw-away instance folder, with a course of `clients` enrolled trainees and rounds + 1
 sessions open now. A trainer signs in once through the login form (CSRF token and all) and the
 session cookie and the scanner page's CSRF token are shared by every client.
@@ -201,7 +201,7 @@ def main() -> None:
     tput = {name: median([args.clients / w for w in fig["walls"]]) for name, fig in figures.items()}
     pct = {name: {p: percentile(fig["latencies"], p) * 1000 for p in (50, 95, 99)} for name, fig in figures.items()}
     ratio = tput["app"] / tput["bare"]
-    workers, threads = os.environ.get("WEB_CONCURRENCY", "2"), os.environ.get("GUNICORN_THREADS", "8")
+    workers, threads = os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)), os.environ.get("GUNICORN_THREADS", "1")
     report.note(f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), SQLite WAL on disk; "
                 f"{args.rounds} rounds × {args.clients} concurrent clients, after a warm-up round; medians over rounds.")
     report.note(f"check-in answers: {reasons}; bare route errors: {bare_errors}")
