@@ -82,10 +82,15 @@ def _closed_message(session: CourseSession, state: str) -> str:
 
 # --- recording a check-in --------------------------------------------------------------------
 
-def is_enrolled(session: CourseSession, trainee: Trainee) -> bool:
-    return db.session.scalar(
-        select(Enrolment.id).where(Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled")
-    ) is not None
+def enrolment_record(session: CourseSession, trainee: Trainee) -> tuple[bool, Attendance | None]:
+    """Whether the trainee is enrolled in the session's course, and their record of the
+    session if they are and have one; one query, as a check-in burst asks it for every scan."""
+    found = db.session.execute(
+        select(Enrolment.id, Attendance)
+        .outerjoin(Attendance, (Attendance.session_id == session.id) & (Attendance.trainee_id == Enrolment.trainee_id))
+        .where(Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled")
+    ).first()
+    return (False, None) if found is None else (True, found[1])
 
 
 def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime | None = None,
@@ -103,9 +108,9 @@ def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime
     state = checkin_state(session, at)
     if state != "open":
         return CheckinResult("session_closed", _closed_message(session, state), trainee)
-    if not is_enrolled(session, trainee):
+    enrolled, existing = enrolment_record(session, trainee)
+    if not enrolled:
         return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
-    existing = _attendance(session.id, trainee.id)
     if existing is not None and existing.status in ATTENDED:
         return _already(existing, trainee)
     status = status_for(session, at)
@@ -262,10 +267,10 @@ def mark(session: CourseSession, trainee: Trainee, status: str, remark: str, use
     """
     if status not in STATUSES:
         raise AttendanceError(_("Trạng thái điểm danh không hợp lệ."))
-    if not is_enrolled(session, trainee):
+    enrolled, row = enrolment_record(session, trainee)
+    if not enrolled:
         raise AttendanceError(_("%(name)s không có tên trong khóa học này.", name=trainee.full_name))
     remark = (remark or "").strip()[:500]
-    row = _attendance(session.id, trainee.id)
     if row is not None and row.status == status and (row.remark or "") == remark:
         return None
     before = {"status": row.status, "remark": row.remark} if row else None
