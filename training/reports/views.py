@@ -8,7 +8,7 @@ from ..clock import local_today
 from ..curricula import catalogue
 from ..people.services import get_trainee_or_404
 from ..units.services import managing_units
-from . import bp, services
+from . import bp, cache, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,13 +53,13 @@ def district():
     if unit_id not in {u.id for u in units}:
         abort(404)
     require_unit(unit_id)
-    return _respond(services.build_report(_period(), unit_id), "district")
+    return _respond(cache.report(_period(), unit_id), "district")
 
 
 @bp.route("/reports/province")
 @roles_required("admin")
 def province():
-    return _respond(services.build_report(_period(), None), "province")
+    return _respond(cache.report(_period(), None), "province")
 
 
 @bp.route("/trainees/<int:trainee_id>/record")

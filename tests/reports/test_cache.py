@@ -1,0 +1,174 @@
+"""Reports kept between requests: served again while nothing they count has changed, built
+afresh as soon as something has (in this process, in another, or by the clock)."""
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import insert, select, text
+
+from training.attendance import services as attendance
+from training.attendance.models import Attendance
+from training.clock import utcnow
+from training.courses import services as courses
+from training.courses.models import CourseSession
+from training.extensions import db
+from training.people import services as people
+from training.people.models import Trainee
+from training.reports import cache
+from training.reports import services as report_services
+from training.reports.models import ReportStamp
+from training.units.models import Unit
+
+from .conftest import YEAR
+from .test_figures import body_rows, get_ok, page_tables
+
+URL = f"/reports/province?year={YEAR}"
+
+
+@pytest.fixture
+def builds(world, monkeypatch):
+    """Counts the reports actually built (not served from the cache)."""
+    cache.clear()
+    calls = []
+    real = report_services.build_report
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_services, "build_report", counting)
+    return calls
+
+
+def enrolments_shown(client) -> int:
+    """The "Tổng cộng" row's enrolment count on the province page."""
+    total = body_rows(page_tables(get_ok(client, URL).get_data(as_text=True))["summary"])["Tổng cộng"]
+    return int(total[3])
+
+
+def stamp() -> int:
+    return db.session.scalar(select(ReportStamp.version))
+
+
+def an_unenrolled_pair(world):
+    """A session of a running course, and a new trainee of its district and group, who may be
+    enrolled in it."""
+    session = next(s for s in db.session.scalars(select(CourseSession).order_by(CourseSession.id)) if s.course.status == "running")
+    commune = db.session.scalars(select(Unit).where(Unit.parent_id == session.course.unit_id).order_by(Unit.id)).first()
+    trainee = people.save_trainee(None, {
+        "full_name": "Hoàng Thị Mới", "birth_date": date(1990, 5, 5), "gender": "female", "position": "Công chức",
+        "commune_id": commune.id, "group": session.course.curriculum.groups[0], "phone": "",
+    })
+    db.session.commit()
+    assert courses.enrolment_problem(session.course, trainee) is None
+    return session, trainee
+
+
+def test_the_same_report_is_served_again_without_building_it(world, login, builds):
+    client = login(world.users["admin"])
+    first = get_ok(client, URL).get_data(as_text=True)
+    assert len(builds) == 1
+    for _ in range(3):
+        assert get_ok(client, URL).get_data(as_text=True) == first
+    assert get_ok(client, URL + "&format=xlsx").status_code == 200
+    assert len(builds) == 1
+    # Another period or another district is another report.
+    get_ok(client, f"/reports/province?year={YEAR - 1}")
+    get_ok(client, f"/reports/district?unit={world.unit_ids['A']}&year={YEAR}")
+    assert len(builds) == 3
+
+
+def test_a_committed_enrolment_shows_at_once(world, login, builds):
+    client = login(world.users["admin"])
+    before = enrolments_shown(client)
+    session, trainee = an_unenrolled_pair(world)
+    version = stamp()
+    courses.enrol_many(session.course, [trainee])
+    db.session.commit()
+    assert stamp() != version
+    assert enrolments_shown(client) == before + 1
+    assert len(builds) == 2
+
+
+def test_attendance_written_in_bulk_moves_the_stamp(world, login, builds):
+    """ORM bulk statements (imports, the scale loader) pass no flush; they move it too."""
+    client = login(world.users["admin"])
+    get_ok(client, URL)
+    session = db.session.scalars(select(CourseSession).order_by(CourseSession.id.desc())).first()
+    marked = set(db.session.scalars(select(Attendance.trainee_id).where(Attendance.session_id == session.id)))
+    enrolled = [e.trainee_id for e in session.course.enrolments if e.trainee_id not in marked]
+    assert enrolled, "the fixture has a session with somebody unmarked"
+    version = stamp()
+    db.session.execute(insert(Attendance), [{"session_id": session.id, "trainee_id": enrolled[0], "status": "present",
+                                             "method": "manual", "recorded_at": utcnow(), "device": "", "remark": ""}])
+    db.session.commit()
+    assert stamp() != version
+    get_ok(client, URL)
+    assert len(builds) == 2
+
+
+def test_a_rolled_back_change_keeps_the_report(world, login, builds):
+    client = login(world.users["admin"])
+    get_ok(client, URL)
+    version = stamp()
+    trainee = db.session.scalars(select(Trainee)).first()
+    trainee.group = "party_mass_org" if trainee.group == "commune_broadcast" else "commune_broadcast"
+    db.session.flush()
+    assert stamp() != version  # moved inside the transaction …
+    db.session.rollback()
+    assert stamp() == version  # … and back with it
+    get_ok(client, URL)
+    assert len(builds) == 1
+
+
+def test_a_savepoint_rolled_back_does_not_hide_a_later_change(world, builds):
+    """The stamp moves once per transaction; a savepoint that moved it and was rolled back
+    must not stop the next change of the same transaction from moving it."""
+    version = stamp()
+    trainees = db.session.scalars(select(Trainee).order_by(Trainee.id)).all()
+    with pytest.raises(RuntimeError):
+        with db.session.begin_nested():
+            trainees[0].position = "Đổi rồi hoàn lại"
+            db.session.flush()
+            raise RuntimeError
+    assert stamp() == version
+    trainees[1].position = "Chuyên viên"
+    db.session.commit()
+    assert stamp() != version
+
+
+def test_a_change_made_by_another_process_is_seen(world, login, builds):
+    """Another process shares only the database: its commit moves the row every process reads."""
+    client = login(world.users["admin"])
+    get_ok(client, URL)
+    db.session.execute(text("UPDATE report_stamp SET version = version + 1"))
+    db.session.commit()
+    get_ok(client, URL)
+    assert len(builds) == 2
+
+
+def test_a_session_starting_makes_the_report_count_it(world, login, builds, monkeypatch):
+    """Nothing is written when a session starts, yet it counts as held from then on."""
+    client = login(world.users["admin"])
+    get_ok(client, URL)
+    now = report_services.utcnow()
+    upcoming = db.session.scalar(select(CourseSession.starts_at).where(CourseSession.starts_at > now).order_by(CourseSession.starts_at))
+    assert upcoming is not None, "the fixture has a session after 'now'"
+    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming - timedelta(minutes=1))
+    get_ok(client, URL)
+    assert len(builds) == 1
+    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming + timedelta(minutes=1))
+    get_ok(client, URL)
+    assert len(builds) == 2
+
+
+def test_a_check_in_moves_the_stamp(world, builds):
+    session, trainee = an_unenrolled_pair(world)
+    version = stamp()
+    result = attendance.check_in(session, trainee, "qr_badge", at=session.starts_at)
+    assert result.reason == "not_enrolled"
+    db.session.commit()
+    assert stamp() == version  # a refused scan changes nothing a report counts
+    enrolment = session.course.enrolments[0]
+    attendance.mark(session, enrolment.trainee, "excused", "Ốm", world.users["admin"].id)
+    db.session.commit()
+    assert stamp() != version

@@ -1,0 +1,136 @@
+"""Reports kept between requests until what they count changes.
+
+A province report reads every enrolment and attendance row of its year: about 300 ms for a
+province of 50,000 trainees, where the page around it takes a few milliseconds. The figures
+change far less often than they are looked at (a report is opened, filtered, printed, exported
+to XLSX and PDF), so each process keeps the last few reports it built and answers from them
+for as long as both of these hold:
+
+- the stamp has not moved. `ReportStamp.version` takes a new random value in the same
+  transaction as any flush (or ORM bulk statement) that adds, changes or deletes a course,
+  session, enrolment, attendance record, result, certificate, trainee or unit, so a change
+  committed by any process is seen by every other at its next request. Random rather than
+  counting up, so that a database restored from a backup (or another test's database) never
+  shows a version a process has already seen;
+- no session has started since. A session counts as held once it has started, so a report
+  is also rebuilt when the clock passes the next session's start, with nothing written.
+
+A cached report's units are detached from the request's database session that loaded them
+and are only ever read (names and ids).
+"""
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
+
+from ..attendance.models import Attendance
+from ..certificates.models import Assessment, Certificate
+from ..courses.models import Course, CourseSession, Enrolment
+from ..extensions import db
+from ..people.models import Trainee
+from ..units.models import Unit
+from . import services
+from .models import ReportStamp
+
+#: what the reports count; a change to any of these moves the stamp
+COUNTED = (Course, CourseSession, Enrolment, Attendance, Assessment, Certificate, Trainee, Unit)
+#: reports kept per process (each district, the province, a few periods)
+KEEP = 32
+_BUMPED = "training.report_stamp_bumped"
+
+
+@dataclass
+class _Entry:
+    version: int
+    valid_until: datetime | None
+    report: services.Report
+
+
+_lock = threading.Lock()
+_entries: dict[tuple, _Entry] = {}
+
+
+def report(period: services.Period, unit_id: int | None = None) -> services.Report:
+    """The report of build_report(period, unit_id), built afresh only when its figures may
+    have changed (see the module's docstring)."""
+    key = (db.engine.url, period, unit_id)  # one process may serve several databases (tests, benchmarks)
+    version = db.session.scalar(select(ReportStamp.version).where(ReportStamp.id == 1))
+    if version is None:  # a database made without the migrations and never written to
+        return services.build_report(period, unit_id)
+    now = services.utcnow()
+    with _lock:
+        entry = _entries.get(key)
+    if entry is not None and entry.version == version and (entry.valid_until is None or now < entry.valid_until):
+        return entry.report
+    built = services.build_report(period, unit_id)
+    next_start = db.session.scalar(select(func.min(CourseSession.starts_at)).where(CourseSession.starts_at > now))
+    for unit in _units_of(built):
+        if unit in db.session:
+            db.session.expunge(unit)
+    with _lock:
+        _entries.pop(key, None)
+        _entries[key] = _Entry(version, next_start, built)
+        while len(_entries) > KEEP:
+            _entries.pop(next(iter(_entries)))
+    return built
+
+
+def _units_of(built: services.Report):
+    if built.scope is not None:
+        yield built.scope
+    yield from built.units
+    for communes in built.communes.values():
+        yield from communes
+    for by_unit in built.uncovered.values():
+        for communes in by_unit.values():
+            yield from communes
+
+
+def clear() -> None:
+    """Forget every kept report (for a test that counts the reports built)."""
+    with _lock:
+        _entries.clear()
+
+
+def _bump(session: Session) -> None:
+    """Move the stamp once per transaction, inside it (so a rollback takes it back)."""
+    if session.info.get(_BUMPED):
+        return
+    session.info[_BUMPED] = True
+    connection, version = session.connection(), new_version()
+    if connection.execute(update(ReportStamp).where(ReportStamp.id == 1).values(version=version)).rowcount == 0:
+        connection.execute(ReportStamp.__table__.insert().values(id=1, version=version))
+
+
+def new_version() -> int:
+    return secrets.randbits(62)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    if any(isinstance(obj, COUNTED) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _bump(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _after_bulk_statement(state) -> None:
+    # insert(Attendance) etc. run through session.execute: no flush sees their rows.
+    if state.is_insert or state.is_update or state.is_delete:
+        mapper = state.bind_mapper
+        if mapper is not None and issubclass(mapper.class_, COUNTED):
+            _bump(state.session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    # Also a savepoint's rollback, which takes back a stamp moved inside it.
+    session.info.pop(_BUMPED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_BUMPED, None)
