@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, ROOT, Report, arguments, make_app, median, percentile, temp_instance  # noqa: E402
 
 GENERATOR = [ROOT / "training" / "demo_scale.py", ROOT / "training" / "demo.py", ROOT / "training" / "units" / "services.py"]
+#: the calendar for a week with as many sessions as the smallest size's (Site.as_busy_as)
+AS_BUSY = "calendar, a week as busy at both sizes"
 #: the reports fetched right after the report stamp moved, as after any change to what they
 #: count: built afresh rather than served from the report cache; timed after the other pages
 AFTER_A_CHANGE = ("district report, just after a change", "province report, just after a change")
@@ -127,11 +129,33 @@ class Site:
             "trainee list, search": "/trainees?q=nguyen",
             "course page": f"/courses/{course_id}",
             "calendar, a week with sessions": f"/calendar?view=week&date={first.date().isoformat()}",
+            # set by as_busy_as(): the same page for a week with as many sessions at every size
+            AS_BUSY: f"/calendar?view=week&date={first.date().isoformat()}",
             "district report": f"/reports/district?unit={district}",
             "province report": "/reports/province",
             AFTER_A_CHANGE[0]: f"/reports/district?unit={district}",
             AFTER_A_CHANGE[1]: "/reports/province",
         }
+
+    def as_busy_as(self, sessions: int) -> None:
+        """Show, for the AS_BUSY page, the week whose session count is nearest `sessions`: the
+        busiest week grows with the province, and drawing more sessions takes longer whatever
+        the database's size; this row times the database's size alone."""
+        from collections import Counter
+
+        from sqlalchemy import select
+
+        from training.clock import to_local
+        from training.courses.calendar import week_start
+        from training.courses.models import Course, CourseSession
+        from training.extensions import db
+
+        with self.app.app_context():
+            starts = db.session.scalars(select(CourseSession.starts_at).join(Course).where(Course.status != "cancelled"))
+            weeks = Counter(week_start(to_local(at).date()) for at in starts)
+            db.session.remove()
+        week, self.busy_sessions = min(weeks.items(), key=lambda item: (abs(item[1] - sessions), item[0]))
+        self.pages[AS_BUSY] = f"/calendar?view=week&date={week.isoformat()}"
 
     def fetch(self, page: str) -> tuple[float, int]:
         if page in AFTER_A_CHANGE:
@@ -172,6 +196,8 @@ def main() -> None:
     sources = {size: cached_database(size, args.rebuild) for size in sizes}
     folders = [temp_instance(f"scale{size}") for size in sizes]
     sites = [Site(size, sources[size], folder.name) for size, folder in zip(sizes, folders)]
+    for site in sites:
+        site.as_busy_as(sites[0].week_sessions)
     try:
         pages = list(sites[0].pages)
         times = {(s.size, p): [] for s in sites for p in pages}
@@ -198,6 +224,7 @@ def main() -> None:
 
     small, large = sizes[0], sizes[-1]
     report.note("sessions in the calendar week shown: " + ", ".join(f"{s.week_sessions} at N={s.size:,}" for s in sites)
+                + "; in the week as busy: " + ", ".join(f"{s.busy_sessions} at N={s.size:,}" for s in sites)
                 + "; trainees in the database: " + ", ".join(f"{s.trainees:,}" for s in sites) + " (the demo's own included)")
     report.note(f"sizes N = {', '.join(f'{s:,}' for s in sizes)}; test client as the admin; {args.requests} timed requests "
                 f"per page and size after a warm-up, interleaved; statements per request from a before_cursor_execute listener.")
