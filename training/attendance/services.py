@@ -333,7 +333,6 @@ def course_attendance(course: Course) -> list[TraineeAttendance]:
     is of the programme's periods, not of the sessions scheduled. Three queries (the trainees
     and their communes come with the enrolments)."""
     curriculum = course.curriculum
-    counted = ATTENDED + (("excused",) if curriculum.completion.excused_counts else ())
     sessions = {s.id: s for s in course.sessions}
     enrolments = db.session.scalars(
         select(Enrolment).join(Trainee).options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
@@ -346,6 +345,7 @@ def course_attendance(course: Course) -> list[TraineeAttendance]:
     result = []
     for enrolment in enrolments:
         own = marks.get(enrolment.trainee_id, {})
-        attended = sum(sessions[sid].periods for sid, status in own.items() if status in counted)
-        result.append(TraineeAttendance(enrolment, own, min(attended, curriculum.periods), curriculum.periods))
+        attended = sum(sessions[sid].periods for sid, status in own.items() if status in ATTENDED)
+        excused = sum(sessions[sid].periods for sid, status in own.items() if status == "excused")
+        result.append(TraineeAttendance(enrolment, own, curriculum.counted_periods(attended, excused), curriculum.periods))
     return result

@@ -79,11 +79,14 @@ class Curriculum:
     def module(self, code: str) -> Module | None:
         return next((m for m in self.modules if m.code == code), None)
 
+    def counted_periods(self, attended_periods: int, excused_periods: int = 0) -> int:
+        """Periods that count towards completion: those attended (late included), plus excused
+        absences only when the completion rule says so, at most the programme's periods."""
+        return min(attended_periods + (excused_periods if self.completion.excused_counts else 0), self.periods)
+
     def attendance_share(self, attended_periods: int, excused_periods: int = 0) -> float:
-        """Share of the programme's periods a trainee attended; late counts as attended and
-        excused absences count only when the completion rule says so."""
-        counted = attended_periods + (excused_periods if self.completion.excused_counts else 0)
-        return min(counted, self.periods) / self.periods if self.periods else 0.0
+        """Share of the programme's periods that count towards completion (counted_periods)."""
+        return self.counted_periods(attended_periods, excused_periods) / self.periods if self.periods else 0.0
 
     def is_completed(self, share: float, score: float | None) -> bool:
         """Whether an attendance share and an assessment score (None: none) meet the rule."""
