@@ -435,6 +435,21 @@ def test_a_replacement_copy_keeps_the_serial_and_links_to_the_original(make_fini
         services.issue_copy(copy, SIGNER, trainer_a.id)
 
 
+def test_two_copies_at_the_same_moment_refuse_the_second_politely(make_finished, trainer_a, monkeypatch):
+    """Two requests read the same copy numbers; the one that writes second is refused with a
+    message, and the first copy stands."""
+    [original, *_] = issue(make_finished())
+    first = services.issue_copy(original, SIGNER, trainer_a.id)
+    db.session.commit()
+    # The second request read the numbers before the first one's copy was committed.
+    monkeypatch.setattr(services, "_next_copy_number", lambda serial: 1)
+    with pytest.raises(CertificateError, match="Vừa có một bản sao khác"):
+        services.issue_copy(original, SIGNER, trainer_a.id)
+    db.session.commit()
+    copies = db.session.scalars(select(Certificate).where(Certificate.serial == original.serial, Certificate.copy_number > 0)).all()
+    assert copies == [first]
+
+
 def test_no_copy_of_a_revoked_certificate(make_finished, trainer_a):
     [original, *_] = issue(make_finished())
     services.revoke(original, "fraud", "Hồ sơ giả", trainer_a.id)

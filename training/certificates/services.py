@@ -13,9 +13,10 @@ from flask import abort, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..attendance.services import TraineeAttendance, course_attendance
@@ -232,11 +233,16 @@ def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_num
     return certificate
 
 
+def _next_copy_number(serial: str) -> int:
+    return db.session.scalar(select(func.max(Certificate.copy_number)).where(Certificate.serial == serial)) + 1
+
+
 def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, on: date | None = None) -> Certificate:
     """A replacement copy for a lost certificate: the same serial, marked as a copy and linked
     to the original, with its own verification code. Flushes.
 
-    :raises CertificateError: the original is revoked or is itself a copy.
+    :raises CertificateError: the original is revoked or is itself a copy, or another copy of
+        it was issued at the same moment.
     """
     from .pdf import render_certificate
 
@@ -246,9 +252,14 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
         raise CertificateError(_("Giấy chứng nhận đã bị thu hồi, không cấp bản sao."))
     if not signer.name.strip():
         raise CertificateError(_("Cần ghi họ tên người ký."))
-    copies = db.session.scalars(select(Certificate.copy_number).where(Certificate.serial == original.serial)).all()
     course = original.enrolment.course
-    copy = _new_certificate(course, original.enrolment, original.serial, max(copies) + 1, user_id)
+    try:
+        with db.session.begin_nested():
+            copy = _new_certificate(course, original.enrolment, original.serial, _next_copy_number(original.serial), user_id)
+    except IntegrityError:
+        # Someone issued a copy of the same certificate a moment ago and took this number.
+        raise CertificateError(_("Vừa có một bản sao khác của giấy chứng nhận này được cấp. "
+                                 "Hãy tải lại trang để xem bản sao đó trước khi cấp thêm.")) from None
     copy.replaces = original
     copy.holder_name, copy.programme, copy.course_dates = original.holder_name, original.programme, original.course_dates
     copy.pdf = render_certificate(copy, original.enrolment, signer, on or local_today())
