@@ -1,17 +1,18 @@
 """Reports kept between requests until what they count changes.
 
 A province report reads every enrolment and attendance row of its year: about 300 ms for a
-province of 50,000 trainees, where the page around it takes a few milliseconds. The figures
+province of 50,000 trainees, where drawing the page and its charts takes about 40. The figures
 change far less often than they are looked at (a report is opened, filtered, printed, exported
 to XLSX and PDF), so each process keeps the last few reports it built and answers from them
 for as long as both of these hold:
 
-- the stamp has not moved. `ReportStamp.version` takes a new random value in the same
-  transaction as any flush (or ORM bulk statement) that adds, changes or deletes a course,
-  session, enrolment, attendance record, result, certificate, trainee or unit, so a change
-  committed by any process is seen by every other at its next request. Random rather than
-  counting up, so that a database restored from a backup (or another test's database) never
-  shows a version a process has already seen;
+- the stamp has not moved. `ReportStamp.version` takes a new random value when a transaction
+  commits in which a flush (or an ORM bulk statement) added, changed or deleted a course,
+  session, enrolment, attendance record, result, certificate, trainee or unit; it is written
+  in that transaction, just before its COMMIT, so a change committed by any process is seen
+  by every other at its next request. Random rather than counting up, so that a database
+  restored from a backup (or another test's database) never shows a version a process has
+  already seen;
 - no session has started since. A session counts as held once it has started, so a report
   is also rebuilt when the clock passes the next session's start, with nothing written.
 
@@ -39,7 +40,7 @@ from .models import ReportStamp
 COUNTED = (Course, CourseSession, Enrolment, Attendance, Assessment, Certificate, Trainee, Unit)
 #: reports kept per process (each district, the province, a few periods)
 KEEP = 32
-_BUMPED = "training.report_stamp_bumped"
+_CHANGED = "training.report_figures_changed"
 
 
 @dataclass
@@ -95,14 +96,8 @@ def clear() -> None:
         _entries.clear()
 
 
-def _bump(session: Session) -> None:
-    """Move the stamp once per transaction, inside it (so a rollback takes it back)."""
-    if session.info.get(_BUMPED):
-        return
-    session.info[_BUMPED] = True
-    connection, version = session.connection(), new_version()
-    if connection.execute(update(ReportStamp).where(ReportStamp.id == 1).values(version=version)).rowcount == 0:
-        connection.execute(ReportStamp.__table__.insert().values(id=1, version=version))
+def _mark_changed(session: Session) -> None:
+    session.info[_CHANGED] = True
 
 
 def new_version() -> int:
@@ -112,7 +107,7 @@ def new_version() -> int:
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
     if any(isinstance(obj, COUNTED) for obj in (*session.new, *session.dirty, *session.deleted)):
-        _bump(session)
+        _mark_changed(session)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -121,16 +116,26 @@ def _after_bulk_statement(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         mapper = state.bind_mapper
         if mapper is not None and issubclass(mapper.class_, COUNTED):
-            _bump(state.session)
+            _mark_changed(state.session)
 
 
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session: Session) -> None:
-    # Also a savepoint's rollback, which takes back a stamp moved inside it.
-    session.info.pop(_BUMPED, None)
+@event.listens_for(Session, "before_commit")
+def _move_stamp(session: Session) -> None:
+    """Move the stamp as the transaction's last statement before COMMIT: a savepoint's
+    release is no commit, and holding the stamp's row lock (PostgreSQL) only from there to the
+    COMMIT means that no transaction waits for another while holding it."""
+    if session.in_nested_transaction():
+        return
+    session.flush()  # the commit's own flush comes after this event; count what it writes
+    if session.info.pop(_CHANGED, False):
+        connection, version = session.connection(), new_version()
+        if connection.execute(update(ReportStamp).where(ReportStamp.id == 1).values(version=version)).rowcount == 0:
+            connection.execute(ReportStamp.__table__.insert().values(id=1, version=version))
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction) -> None:
+    # A rolled-back savepoint keeps the mark (the changes before it still stand); the end of
+    # the whole transaction, committed or not, clears it.
     if transaction.parent is None:
-        session.info.pop(_BUMPED, None)
+        session.info.pop(_CHANGED, None)
