@@ -188,3 +188,14 @@ def test_a_check_in_moves_the_stamp(world, builds):
     attendance.mark(session, enrolment.trainee, "excused", "Ốm", world.users["admin"].id)
     db.session.commit()
     assert stamp() != version
+
+
+def test_only_the_last_few_reports_are_kept(world, login, builds, monkeypatch):
+    monkeypatch.setattr(cache, "KEEP", 2)
+    client = login(world.users["admin"])
+    for year in (YEAR, YEAR - 1, YEAR - 2):
+        get_ok(client, f"/reports/province?year={year}")
+    get_ok(client, f"/reports/province?year={YEAR - 2}")  # still kept
+    assert len(builds) == 3
+    get_ok(client, f"/reports/province?year={YEAR}")  # the oldest, dropped
+    assert len(builds) == 4

@@ -38,8 +38,10 @@ from .models import ReportStamp
 
 #: what the reports count; a change to any of these moves the stamp
 COUNTED = (Course, CourseSession, Enrolment, Attendance, Assessment, Certificate, Trainee, Unit)
-#: reports kept per process (each district, the province, a few periods)
-KEEP = 32
+#: reports kept per process, the least recently built dropped first: every district's and
+#: the province's for this year, and a few more. A year's province report of 50,000 trainees
+#: holds about 10 MB (the trainee sets behind the distinct counts), a district's a tenth.
+KEEP = 16
 _CHANGED = "training.report_figures_changed"
 
 
