@@ -7,7 +7,9 @@ missing browser must not pass unnoticed.
 import os
 import secrets
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from werkzeug.serving import make_server
@@ -38,33 +40,66 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
+class LiveServer(SimpleNamespace):
+    """A served app: `app`, its base `url`, and by name what its set-up returned."""
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app served over HTTP from a thread, on its own SQLite file, with CSRF on as in
-    production and the demo data loaded; yields its base URL."""
-    from training import create_app, demo
+def serve(tmp_path_factory):
+    """A factory of live servers. `with serve(set_up) as server:` makes the app on a SQLite
+    file of its own, with CSRF on as in production, runs set_up() in its app context and
+    commits, serves it over HTTP from a thread, and gives a LiveServer with the names of the
+    dict set_up returned; the server stops at the end of the block. With public=True the app's
+    PUBLIC_BASE_URL is the server's own address, as a deployment sets it to the public one."""
+    from training import create_app
     from training.extensions import db
 
-    folder = tmp_path_factory.mktemp("live-server")
-    app = create_app({
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-    })
-    with app.app_context():
-        db.create_all()
-        demo.load()
-        db.session.commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    @contextmanager
+    def _serve(set_up, *, public: bool = False):
+        folder = tmp_path_factory.mktemp("live-server")
+        app = create_app({
+            "SECRET_KEY": secrets.token_urlsafe(32),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        })
+        with app.app_context():
+            db.create_all()
+            made = set_up() or {}
+            db.session.commit()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        url = f"http://127.0.0.1:{server.server_port}"
+        if public:
+            app.config["PUBLIC_BASE_URL"] = url
+        thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+        thread.start()
+        try:
+            yield LiveServer(app=app, url=url, **made)
+        finally:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+            with app.app_context():
+                db.engine.dispose()
+
+    return _serve
+
+
+@pytest.fixture(scope="session")
+def server(serve):
+    """The server the page fixtures below open: the app with the demo data. A module that needs
+    other data overrides this fixture, module-scoped, with a server of its own from `serve`
+    (tests/browser/test_certificates.py, tests/browser/test_checkin.py)."""
+    from training import demo
+
+    with serve(demo.load) as server:
+        yield server
+
+
+@pytest.fixture
+def live_server(server) -> str:
+    """The base URL of `server`."""
+    return server.url
 
 
 @pytest.fixture(scope="session")

@@ -2,21 +2,17 @@
 the confirmation page, one certificate's PDF is rendered to an image and its QR read back with
 zbarimg, and an anonymous visitor who opens the decoded URL sees that the certificate is valid.
 
-The module serves its own app (CSRF on, as in production) with a finished course made through
-the services in the server's app context. Its PUBLIC_BASE_URL is the server's own address,
-as a deployment sets it to the public one, so the QR points back at this server.
+The module serves its own app (the conftest's `serve`, CSRF on as in production) with a
+finished course made through the services in the server's app context. Its PUBLIC_BASE_URL is
+the server's own address, as a deployment sets it to the public one, so the QR points back at
+this server.
 """
 import re
-import secrets
-import threading
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from training.extensions import db
 from tests.certificates.conftest import pdf_text, qr_codes_in
@@ -27,14 +23,7 @@ FIRST_DAY = date(2026, 3, 2)
 TRAINEES = [("Nguyễn Thị Hoa", True), ("Trần Văn Bình", True), ("Lê Minh Châu", False)]
 
 
-@dataclass
-class Server:
-    app: Flask
-    url: str
-    course_id: int
-
-
-def _finished_course() -> int:
+def _finished_course() -> dict:
     """District A's CT1 course, held (three sessions), attendance marked, and closed."""
     from training.attendance import services as attendance
     from training.courses import services as courses
@@ -64,62 +53,21 @@ def _finished_course() -> int:
         for index, session in enumerate(sessions):
             attendance.mark(session, trainee, "present" if full or index == 0 else "absent", "", trainer.id)
     courses.change_status(course, "closed")
-    db.session.commit()
-    return course.id
+    return {"course_id": course.id}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from training import create_app
-
-    folder = tmp_path_factory.mktemp("certificates-server")
-    app = create_app({
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-    })
-    with app.app_context():
-        db.create_all()
-        course_id = _finished_course()
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    url = f"http://127.0.0.1:{http.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url  # the address printed in the QR codes
-    thread = threading.Thread(target=http.serve_forever, name="certificates-server", daemon=True)
-    thread.start()
-    yield Server(app, url, course_id)
-    http.shutdown()
-    thread.join(timeout=10)
-    http.server_close()
-    with app.app_context():
-        db.engine.dispose()
+def server(serve):
+    """This module's own server, which the conftest's pages open."""
+    with serve(_finished_course, public=True) as server:
+        yield server
 
 
-@pytest.fixture
-def open_context(browser, server):
-    """Fresh browser contexts (own cookies) on this module's server."""
-    contexts = []
-
-    def _open():
-        context = browser.new_context(base_url=server.url, locale="vi-VN")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context
-
-    yield _open
-    for context in contexts:
-        context.close()
-
-
-def test_issue_then_verify_from_the_decoded_qr(server, open_context):
+def test_issue_then_verify_from_the_decoded_qr(server, new_page, sign_in):
     from training.certificates.models import Certificate
 
-    trainer = open_context()
-    page = trainer.new_page()
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("giangvien")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.locator("form:has(#username)").get_by_role("button", name="Đăng nhập").click()
+    page = new_page()
+    sign_in(page, "giangvien", PASSWORD)
     expect(page).not_to_have_url(re.compile(r"/login"))
 
     # The course page leads to its certificates, where everyone is judged with a reason.
@@ -144,7 +92,7 @@ def test_issue_then_verify_from_the_decoded_qr(server, open_context):
     # Download Hoa's certificate as the trainer's browser would, with its cookies.
     hoa = issued.filter(has_text="Nguyễn Thị Hoa")
     href = hoa.get_by_role("link", name="PDF").get_attribute("href")
-    response = trainer.request.get(href)
+    response = page.request.get(href)  # the page's context's request, with its cookies
     assert response.ok and response.headers["content-type"] == "application/pdf"
     pdf = response.body()
     assert "Nguyễn Thị Hoa" in pdf_text(pdf)
@@ -158,7 +106,7 @@ def test_issue_then_verify_from_the_decoded_qr(server, open_context):
     assert url == f"{server.url}/v/{code}"
 
     # ... which anyone opens without signing in, and sees a valid certificate.
-    visitor = open_context().new_page()
+    visitor = new_page()
     visitor.goto(url)
     expect(visitor).to_have_url(url)
     result = visitor.locator(".verify-result")

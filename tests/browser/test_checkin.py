@@ -2,26 +2,23 @@
 the trainer's badge scanner typed into like a USB scanner, and a scan made offline.
 
 The demo data has no session open at an arbitrary moment, so this module serves its own app
-(CSRF on, as in production) with a course whose session is open now, made through the
-course services in the server's app context; the tests read the server's database directly.
+(the conftest's `serve`, CSRF on as in production) with a course whose session is open now,
+made through the course services in the server's app context; the tests read the server's
+database directly.
 """
 import re
-import secrets
 import subprocess
-import threading
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pytest
-from flask import Flask
 from playwright.sync_api import expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from training.attendance.models import Attendance, ScanLog
 from training.clock import LOCAL_TZ, to_utc
 from training.extensions import db
+from tests.browser.conftest import LiveServer
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PASSWORD = "mat-khau-giang-vien"
@@ -34,17 +31,9 @@ TRAINEES = [
 ]
 
 
-@dataclass
-class Server:
-    app: Flask
-    url: str
-    session_id: int
-    #: full name → personal code
-    codes: dict
-
-
-def _open_session_now(app: Flask) -> tuple[int, dict]:
-    """District A's course with a session that started two minutes ago and runs an hour."""
+def _open_session_now() -> dict:
+    """District A's course with a session that started two minutes ago and runs an hour; its
+    session_id, and codes: full name → personal code."""
     from training.courses import services as courses
     from training.people import services as people
     from training.units.models import Unit
@@ -71,60 +60,31 @@ def _open_session_now(app: Flask) -> tuple[int, dict]:
         session.ends_at = to_utc(end)
     courses.change_status(course, "open")
     courses.enrol_many(course, trainees)
-    db.session.commit()
-    return session.id, {t.full_name: t.personal_code for t in trainees}
+    db.session.flush()
+    return {"session_id": session.id, "codes": {t.full_name: t.personal_code for t in trainees}}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    from training import create_app
-
-    folder = tmp_path_factory.mktemp("checkin-server")
-    app = create_app({
-        "SECRET_KEY": secrets.token_urlsafe(32),
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_ENABLED": False,
-    })
-    with app.app_context():
-        db.create_all()
-        session_id, codes = _open_session_now(app)
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, name="checkin-server", daemon=True)
-    thread.start()
-    yield Server(app, f"http://127.0.0.1:{http.server_port}", session_id, codes)
-    http.shutdown()
-    thread.join(timeout=10)
-    http.server_close()
-    with app.app_context():
-        db.engine.dispose()
+def server(serve):
+    """This module's own server, which the conftest's pages open."""
+    with serve(_open_session_now) as server:
+        yield server
 
 
 @pytest.fixture
-def open_page(browser, server):
-    """Pages in fresh contexts on this module's server; returns (page, context)."""
-    contexts = []
+def trainer_page(new_page, sign_in):
+    """Opens a page signed in as the course's trainer, in a fresh context of its own."""
 
-    def _open(**options):
-        context = browser.new_context(base_url=server.url, locale="vi-VN", **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page(), context
+    def _open():
+        page = new_page()
+        sign_in(page, "giangvien", PASSWORD)
+        expect(page).not_to_have_url(re.compile(r"/login"))
+        return page
 
-    yield _open
-    for context in contexts:
-        context.close()
+    return _open
 
 
-def sign_in(page) -> None:
-    page.goto("/login")
-    page.get_by_label("Tên đăng nhập").fill("giangvien")
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.locator("form:has(#username)").get_by_role("button", name="Đăng nhập").click()
-    expect(page).not_to_have_url(re.compile(r"/login"))
-
-
-def records(server: Server, name: str) -> list[Attendance]:
+def records(server: LiveServer, name: str) -> list[Attendance]:
     from training.people.models import Trainee
 
     with server.app.app_context():
@@ -136,7 +96,7 @@ def records(server: Server, name: str) -> list[Attendance]:
         return rows
 
 
-def scan_logs(server: Server, code: str) -> list[ScanLog]:
+def scan_logs(server: LiveServer, code: str) -> list[ScanLog]:
     with server.app.app_context():
         rows = db.session.scalars(select(ScanLog).where(ScanLog.session_id == server.session_id, ScanLog.code == code)).all()
         for row in rows:
@@ -155,31 +115,30 @@ def decode_projector_qr(page, tmp_path) -> str:
 
 
 @pytest.fixture
-def projector(open_page, server):
-    page, _ = open_page()
-    sign_in(page)
+def projector(trainer_page, server):
+    page = trainer_page()
     page.goto(f"/sessions/{server.session_id}/projector")
     return page
 
 
-def test_the_projector_shows_a_qr_that_opens_the_check_in_page(projector, open_page, server, tmp_path):
+def test_the_projector_shows_a_qr_that_opens_the_check_in_page(projector, new_page, server, tmp_path):
     expect(projector.locator("h1")).to_have_text("Quét mã để điểm danh")
     expect(projector.locator("#enrolled")).to_have_text(str(len(TRAINEES)))
     url = decode_projector_qr(projector, tmp_path)
     assert re.fullmatch(re.escape(server.url) + r"/checkin/\d+\.\d+\.[A-Za-z0-9_-]{22}", url), url
     assert url.split("/checkin/")[1].startswith(f"{server.session_id}.")
 
-    phone, _ = open_page(**PHONE)
+    phone = new_page(**PHONE)
     response = phone.goto(url)
     assert response.status == 200
     expect(phone.get_by_role("heading", name="Điểm danh lần đầu trên điện thoại này")).to_be_visible()
     expect(phone.get_by_label("Mã cá nhân")).to_be_visible()
 
 
-def test_a_trainee_checks_in_on_a_phone(projector, open_page, server, tmp_path):
+def test_a_trainee_checks_in_on_a_phone(projector, new_page, server, tmp_path):
     name = "Nguyễn Thị Hoa"
     url = decode_projector_qr(projector, tmp_path)
-    phone, _ = open_page(**PHONE)
+    phone = new_page(**PHONE)
     phone.goto(url)
     phone.get_by_label("Mã cá nhân").fill(server.codes[name].lower())
     phone.get_by_label("Ngày sinh").fill("1985-03-15")  # a date field: the phone's date picker gives ISO dates
@@ -204,17 +163,17 @@ def test_a_trainee_checks_in_on_a_phone(projector, open_page, server, tmp_path):
     expect(projector.locator("#count")).to_have_text("1", timeout=10_000)  # the projector's live count
 
 
-def scanner(open_page, server, **options):
-    page, context = open_page(**options)
-    sign_in(page)
+def scanner(trainer_page, server):
+    """The trainer's badge-scanner page, its roster loaded."""
+    page = trainer_page()
     page.goto(f"/sessions/{server.session_id}/scan")
     expect(page.locator("#roster-count")).to_have_text(str(len(TRAINEES)))  # the roster is kept for offline use
-    return page, context
+    return page
 
 
-def test_the_scanner_records_a_code_typed_into_its_field(open_page, server):
+def test_the_scanner_records_a_code_typed_into_its_field(trainer_page, server):
     name = "Trần Văn Bình"
-    page, _ = scanner(open_page, server)
+    page = scanner(trainer_page, server)
     expect(page.locator("#code")).to_be_focused()  # a USB scanner types wherever the focus is
     page.keyboard.type(server.codes[name])
     page.keyboard.press("Enter")
@@ -232,10 +191,11 @@ def test_the_scanner_records_a_code_typed_into_its_field(open_page, server):
     expect(page.locator("#last")).to_have_class(re.compile(r"\bbad\b"))
 
 
-def test_a_scan_made_offline_is_sent_when_the_network_returns(open_page, server):
+def test_a_scan_made_offline_is_sent_when_the_network_returns(trainer_page, server):
     name = "Lê Minh Châu"
     code = server.codes[name]
-    page, context = scanner(open_page, server)
+    page = scanner(trainer_page, server)
+    context = page.context
 
     context.set_offline(True)
     expect(page.locator("#net-offline")).to_be_visible()
@@ -260,13 +220,13 @@ def test_a_scan_made_offline_is_sent_when_the_network_returns(open_page, server)
     assert page.evaluate(f"JSON.parse(localStorage.getItem('taphuan.queue.{server.session_id}'))") == []
 
 
-def test_a_scan_survives_the_pages_csrf_token_expiring(open_page, server):
+def test_a_scan_survives_the_pages_csrf_token_expiring(trainer_page, server):
     """A scanner page stays open for a whole session, longer than a CSRF token lives; a scan
     sent with an expired token is kept and sent again with a fresh one, never dropped."""
     name = "Đỗ Thị Ánh"
     server.app.config["WTF_CSRF_TIME_LIMIT"] = 2
     try:
-        page, _ = scanner(open_page, server)
+        page = scanner(trainer_page, server)
         page.wait_for_timeout(3000)  # the token in the page has expired
         page.locator("#code").fill(server.codes[name])
         page.locator("#code").press("Enter")
