@@ -4,7 +4,6 @@ and a scanner resending the same scan while the first is still being handled.
 Each thread works in its own app context, so its own database session and connection, on the
 file database of the suite (SQLite in WAL mode, or PostgreSQL with TEST_DATABASE_URL).
 """
-import threading
 from collections import Counter
 from datetime import date
 
@@ -15,37 +14,13 @@ from training.attendance import services
 from training.attendance.models import Attendance, ScanLog
 from training.courses.models import CourseSession
 from training.extensions import db
-from training.people.models import Trainee
 from tests.attendance.conftest import make_course_now
+from tests.attendance.together import check_ins_together, run_together
 
 pytestmark = pytest.mark.slow
 
 ROOM = 100
 SAME = 50
-
-
-def run_together(count: int, work) -> list:
-    """Run work(i) in `count` threads released at the same moment; their results in order.
-    A thread's exception fails the test."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait(timeout=60)
-            results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below with the thread's number
-            errors.append((i, repr(exc)))
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(t.is_alive() for t in threads), "a check-in thread hung"
-    assert not errors, errors[:5]
-    return results
 
 
 def rows(model, *where) -> int:
@@ -63,17 +38,7 @@ def room(clock, units, trainer_a, make_trainee):
 
 def test_a_room_checking_in_at_once_gives_one_row_each(app, room):
     session_id = room.current.id
-    trainee_ids = [t.id for t in room.trainees]
-
-    def check_in(i: int) -> str:
-        with app.app_context():
-            session = db.session.get(CourseSession, session_id)
-            trainee = db.session.get(Trainee, trainee_ids[i])
-            result = services.check_in(session, trainee, "qr_self", device=f"phone-{i}")
-            db.session.commit()
-            return result.reason
-
-    reasons = run_together(ROOM, check_in)
+    reasons = check_ins_together(app, session_id, [t.id for t in room.trainees])
     assert Counter(reasons) == {"ok": ROOM}
     assert rows(Attendance) == ROOM
     assert rows(Attendance, Attendance.session_id == session_id) == ROOM
@@ -96,17 +61,8 @@ def test_a_room_of_badge_scans_through_the_api_gives_one_row_each(app, room, tra
 
 
 def test_the_same_trainee_fifty_times_at_once_gives_one_row(app, room):
-    session_id, trainee_id = room.current.id, room.trainees[0].id
-
-    def check_in(i: int):
-        with app.app_context():
-            session = db.session.get(CourseSession, session_id)
-            trainee = db.session.get(Trainee, trainee_id)
-            result = services.check_in(session, trainee, "qr_self", device=f"phone-{i}")
-            db.session.commit()
-            return result.reason, result.attendance.id, result.attendance.checked_in_at
-
-    answers = run_together(SAME, check_in)
+    answers = check_ins_together(app, room.current.id, [room.trainees[0].id] * SAME,
+                                 lambda result: (result.reason, result.attendance.id, result.attendance.checked_in_at))
     assert Counter(reason for reason, _, _ in answers) == {"ok": 1, "already_checked_in": SAME - 1}
     assert len({(row_id, at) for _, row_id, at in answers}) == 1  # everyone was told the same row and time
     assert rows(Attendance) == 1
@@ -115,14 +71,13 @@ def test_the_same_trainee_fifty_times_at_once_gives_one_row(app, room):
 def test_the_same_nonce_fifty_times_at_once_gives_one_row_and_one_log(app, room, trainer_a):
     session_id, code, trainer_id = room.current.id, room.trainees[0].personal_code, trainer_a.id
 
-    def scan(i: int):
-        with app.app_context():
-            session = db.session.get(CourseSession, session_id)
-            result = services.scan_badge(session, code, "one-scan-resent-0001", None, False, trainer_id, "scanner-1")
-            db.session.commit()
-            return result.as_json()
+    def scan(_i: int):
+        session = db.session.get(CourseSession, session_id)
+        result = services.scan_badge(session, code, "one-scan-resent-0001", None, False, trainer_id, "scanner-1")
+        db.session.commit()
+        return result.as_json()
 
-    answers = run_together(SAME, scan)
+    answers = run_together(SAME, scan, app=app)
     assert all(answer == answers[0] for answer in answers), Counter(a["reason"] for a in answers)
     assert answers[0]["reason"] == "ok"
     assert rows(Attendance) == 1

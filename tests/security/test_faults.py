@@ -33,34 +33,13 @@ from training.people import services as people
 from training.people.models import Trainee
 from training.units.models import Unit
 from tests.attendance.conftest import make_course_now
+from tests.attendance.together import check_ins_together, run_together
 from tests.certificates.conftest import close, mark_all, start_course
 from tests.conftest import PASSWORD
 from tests.security.conftest import count
 
 ROOT = Path(__file__).resolve().parents[2]
 HALL = 200
-
-
-def run_together(count_: int, work) -> list:
-    """work(i) in `count_` threads released at the same moment; their results, in order."""
-    barrier = threading.Barrier(count_)
-    results, errors = [None] * count_, []
-
-    def target(i: int) -> None:
-        try:
-            barrier.wait(timeout=120)
-            results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below with the thread's number
-            errors.append((i, repr(exc)))
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count_)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "a check-in hung"
-    assert not errors, errors[:5]
-    return results
 
 
 # --- 200 check-ins at once ----------------------------------------------------------------------
@@ -74,30 +53,21 @@ def test_two_hundred_simultaneous_check_ins_give_exactly_two_hundred_rows(app, u
     session_id, trainee_ids = course.current.id, [t.id for t in hall]
     codes = {t.id: t.personal_code for t in hall}
 
-    def check_in(i: int) -> str:
-        with app.app_context():  # its own session and connection, as a request of its own
-            session = db.session.get(CourseSession, session_id)
-            trainee = db.session.get(Trainee, trainee_ids[i])
-            result = attendance.check_in(session, trainee, "qr_self", device=f"phone-{i}")
-            db.session.commit()
-            return result.reason
-
-    assert Counter(run_together(HALL, check_in)) == {"ok": HALL}
+    assert Counter(check_ins_together(app, session_id, trainee_ids)) == {"ok": HALL}
     assert count(Attendance, Attendance.session_id == session_id) == HALL
     assert db.session.scalar(select(func.count(func.distinct(Attendance.trainee_id)))) == HALL
 
     # The whole hall again at once, phones and the trainer's badge scanner mixed: no new row.
     def again(i: int) -> str:
-        with app.app_context():
-            session = db.session.get(CourseSession, session_id)
-            if i % 2:
-                result = attendance.scan_badge(session, codes[trainee_ids[i]], f"again-{i:04d}", None, False, trainer_a.id)
-            else:
-                result = attendance.check_in(session, db.session.get(Trainee, trainee_ids[i]), "qr_self", device=f"phone-{i}")
-            db.session.commit()
-            return result.reason
+        session = db.session.get(CourseSession, session_id)
+        if i % 2:
+            result = attendance.scan_badge(session, codes[trainee_ids[i]], f"again-{i:04d}", None, False, trainer_a.id)
+        else:
+            result = attendance.check_in(session, db.session.get(Trainee, trainee_ids[i]), "qr_self", device=f"phone-{i}")
+        db.session.commit()
+        return result.reason
 
-    assert Counter(run_together(HALL, again)) == {"already_checked_in": HALL}
+    assert Counter(run_together(HALL, again, app=app)) == {"already_checked_in": HALL}
     assert count(Attendance) == HALL
 
 
