@@ -1,14 +1,19 @@
 """Small helpers shared by the views of every domain."""
 from collections.abc import Callable
+from typing import TypeVar
 
 from flask import flash
 
 from .extensions import db
 
+T = TypeVar("T")
 
-def commit_or_flash(action: Callable[[], object], error: type[Exception], success: str):
+
+def commit_or_flash(action: Callable[[], T], error: type[Exception], success: str | Callable[[T], str]) -> T | None:
     """Run a service call; commit and flash `success` when it works, roll back and flash the
-    domain error's message when it raises `error`. Returns the call's result, or None."""
+    domain error's message when it raises `error`. `success` may instead be a function of the
+    call's result, called after the commit, for a message that names what was done. Returns the
+    call's result, or None when it raised."""
     try:
         result = action()
     except error as exc:
@@ -16,5 +21,5 @@ def commit_or_flash(action: Callable[[], object], error: type[Exception], succes
         flash(str(exc), "error")
         return None
     db.session.commit()
-    flash(success, "success")
+    flash(success(result) if callable(success) else success, "success")
     return result

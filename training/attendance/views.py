@@ -15,6 +15,7 @@ from ..courses.models import CourseSession
 from ..courses.services import get_session_or_404
 from ..extensions import db, limiter
 from ..people.models import Trainee
+from ..web import commit_or_flash
 from . import bp, openapi, qr, services
 from .forms import IdentifyForm
 from .models import STATUSES, ScanLog
@@ -248,14 +249,8 @@ def manual_roster(session_id: int):
 @roles_required("admin", "trainer")
 def mark_absent(session_id: int):
     session = get_session_or_404(session_id, write=True)
-    try:
-        count = services.mark_unmarked_absent(session, current_user.id)
-    except services.AttendanceError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Đã ghi vắng mặt cho %(n)d học viên chưa điểm danh.", n=count), "success")
+    commit_or_flash(lambda: services.mark_unmarked_absent(session, current_user.id), services.AttendanceError,
+                    lambda count: _("Đã ghi vắng mặt cho %(n)d học viên chưa điểm danh.", n=count))
     return redirect(url_for("attendance.manual_roster", session_id=session.id))
 
 

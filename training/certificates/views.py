@@ -83,14 +83,11 @@ def issue(course_id: int):
     todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
     if form.validate_on_submit():
         signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
-        try:
-            issued = services.issue_batch(course, signer, current_user.id)
-        except services.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã cấp %(n)d giấy chứng nhận.", n=len(issued)), "success")
+        issued = commit_or_flash(
+            lambda: services.issue_batch(course, signer, current_user.id), services.CertificateError,
+            lambda batch: _("Đã cấp %(n)d giấy chứng nhận.", n=len(batch)),
+        )
+        if issued is not None:  # an empty list is a success too
             return redirect(url_for("certificates.course_certificates", course_id=course.id))
     return render_template("certificates/issue.html", course=course, form=form, todo=todo)
 
@@ -181,14 +178,11 @@ def copy(certificate_id: int):
     if form.validate_on_submit():
         signer = services.default_signer(certificate.enrolment.course)
         signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
-        try:
-            new = services.issue_copy(certificate, signer, current_user.id)
-        except services.CertificateError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=new.copy_number, s=new.serial), "success")
+        new = commit_or_flash(
+            lambda: services.issue_copy(certificate, signer, current_user.id), services.CertificateError,
+            lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),
+        )
+        if new is not None:
             return redirect(url_for("certificates.detail", certificate_id=new.id))
     else:
         flash(_("Cần ghi chức vụ, họ tên người ký và địa danh."), "error")

@@ -16,6 +16,7 @@ from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
 from ..units.services import communes_of, managing_units
+from ..web import commit_or_flash
 from . import bp, plan_pdf, services
 from . import calendar as cal
 from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
@@ -114,17 +115,15 @@ def edit(course_id: int):
     form.unit_id.choices = [(course.unit_id, course.unit.name)]
     form.curriculum_code.choices = [(course.curriculum_code, f"{course.curriculum_code} ({course.curriculum_version})")]
     if form.validate_on_submit():
-        try:
-            services.update_course(
+        saved = commit_or_flash(
+            lambda: services.update_course(
                 course, form.title.data, form.venue.data, form.starts_on.data, form.capacity.data, form.trainer_ids.data,
                 form.notes.data, {key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
-            )
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lưu khóa học."), "success")
+            ),
+            services.CourseError,
+            _("Đã lưu khóa học."),
+        )
+        if saved is not None:
             return redirect(url_for("courses.detail", course_id=course.id))
     return render_template("courses/form.html", form=form, course=course)
 
@@ -138,14 +137,9 @@ def change_status(course_id: int):
     form = StatusForm()
     form.status.choices = [(s, s) for s in STATUSES]
     if form.validate_on_submit():
-        try:
-            services.change_status(course, form.status.data, form.reason.data or "")
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Khóa học chuyển sang: %(s)s.", s=services.status_label(course.status)), "success")
+        commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or ""),
+                        services.CourseError,
+                        lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)))
     return redirect(url_for("courses.detail", course_id=course.id))
 
 
@@ -156,14 +150,8 @@ def change_status(course_id: int):
 def generate_sessions(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     if ConfirmForm().validate_on_submit():
-        try:
-            created = services.generate_sessions(course)
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)), "success")
+        commit_or_flash(lambda: services.generate_sessions(course), services.CourseError,
+                        lambda created: _("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)))
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
 
 
@@ -171,17 +159,16 @@ def _session_form_page(course, session, form: SessionForm):
     form.module_code.choices = [(m.code, f"{m.code}. {m.title} ({m.periods} tiết)") for m in course.curriculum.modules]
     form.trainer_id.choices = [(0, _("— chưa phân công —"))] + [(t.id, t.full_name) for t in services.district_trainers(course.unit_id)]
     if form.validate_on_submit():
-        try:
-            saved = services.save_session(
+        saved = commit_or_flash(
+            lambda: services.save_session(
                 course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
                 form.venue.data or course.venue, form.trainer_id.data or None, form.periods.data,
-            )
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lưu buổi học %(m)s ngày %(d)s.", m=saved.module_code, d=to_local(saved.starts_at).strftime("%d/%m/%Y")), "success")
+            ),
+            services.CourseError,
+            lambda s: _("Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code,
+                        d=to_local(s.starts_at).strftime("%d/%m/%Y")),
+        )
+        if saved is not None:
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
     return render_template("courses/session_form.html", form=form, course=course, session=session)
 
@@ -212,14 +199,8 @@ def session_split(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     form = SplitForm()
     if form.validate_on_submit():
-        try:
-            services.split_session(session, form.first_periods.data)
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã tách buổi học thành hai buổi."), "success")
+        commit_or_flash(lambda: services.split_session(session, form.first_periods.data), services.CourseError,
+                        _("Đã tách buổi học thành hai buổi."))
     return redirect(url_for("courses.detail", course_id=session.course_id, _anchor="sessions"))
 
 
@@ -228,14 +209,7 @@ def session_delete(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     course_id = session.course_id
     if ConfirmForm().validate_on_submit():
-        try:
-            services.delete_session(session)
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã xóa buổi học."), "success")
+        commit_or_flash(lambda: services.delete_session(session), services.CourseError, _("Đã xóa buổi học."))
     return redirect(url_for("courses.detail", course_id=course_id, _anchor="sessions"))
 
 
@@ -334,14 +308,8 @@ def withdraw(enrolment_id: int):
     course = services.get_course_or_404(enrolment.course_id, write=True)
     form = WithdrawForm()
     if form.validate_on_submit():
-        try:
-            services.withdraw(enrolment, form.reason.data)
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name), "success")
+        commit_or_flash(lambda: services.withdraw(enrolment, form.reason.data), services.CourseError,
+                        _("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name))
     else:
         flash(_("Cần ghi lý do rút tên."), "error")
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
