@@ -199,3 +199,16 @@ def test_only_the_last_few_reports_are_kept(world, login, builds, monkeypatch):
     assert len(builds) == 3
     get_ok(client, f"/reports/province?year={YEAR}")  # the oldest, dropped
     assert len(builds) == 4
+
+
+def test_a_kept_report_holds_no_objects_of_the_database_session(world, login, builds):
+    """It outlives its request, so it must neither hold nor detach that request's objects: a
+    trainee's record opened in the same database session afterwards still loads its commune."""
+    client = login(world.users["admin"])
+    trainee = db.session.get(Trainee, world.trainee_ids["a1"])
+    get_ok(client, URL)
+    kept = cache.report(report_services.Period.year(YEAR))
+    units = [kept.scope, *kept.units, *(c for communes in kept.communes.values() for c in communes)]
+    assert units[1:] and all(isinstance(u, cache.UnitRef) for u in units if u is not None)
+    assert trainee.commune in db.session
+    assert get_ok(client, f"/trainees/{trainee.id}/record").status_code == 200

@@ -16,12 +16,12 @@ for as long as both of these hold:
 - no session has started since. A session counts as held once it has started, so a report
   is also rebuilt when the clock passes the next session's start, with nothing written.
 
-A cached report's units are detached from the request's database session that loaded them
-and are only ever read (names and ids).
+A kept report holds its units as plain UnitRefs (id, code, name, level, parent), never as
+objects of the database session of the request that built it.
 """
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import event, func, select, update
@@ -68,11 +68,8 @@ def report(period: services.Period, unit_id: int | None = None) -> services.Repo
         entry = _entries.get(key)
     if entry is not None and entry.version == version and (entry.valid_until is None or now < entry.valid_until):
         return entry.report
-    built = services.build_report(period, unit_id)
+    built = _snapshot(services.build_report(period, unit_id))
     next_start = db.session.scalar(select(func.min(CourseSession.starts_at)).where(CourseSession.starts_at > now))
-    for unit in _units_of(built):
-        if unit in db.session:
-            db.session.expunge(unit)
     with _lock:
         _entries.pop(key, None)
         _entries[key] = _Entry(version, next_start, built)
@@ -81,15 +78,35 @@ def report(period: services.Period, unit_id: int | None = None) -> services.Repo
     return built
 
 
-def _units_of(built: services.Report):
-    if built.scope is not None:
-        yield built.scope
-    yield from built.units
-    for communes in built.communes.values():
-        yield from communes
-    for by_unit in built.uncovered.values():
-        for communes in by_unit.values():
-            yield from communes
+@dataclass(frozen=True)
+class UnitRef:
+    """What a report shows of a unit, held apart from any database session (a kept report
+    outlives the request that built it)."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+
+
+def _snapshot(built: services.Report) -> services.Report:
+    """The report with its units replaced by UnitRefs."""
+    refs: dict[int, UnitRef] = {}
+
+    def ref(unit: Unit) -> UnitRef:
+        if unit.id not in refs:
+            refs[unit.id] = UnitRef(unit.id, unit.code, unit.name, unit.level, unit.parent_id)
+        return refs[unit.id]
+
+    return replace(
+        built,
+        scope=ref(built.scope) if built.scope is not None else None,
+        units=[ref(u) for u in built.units],
+        communes={key: [ref(c) for c in communes] for key, communes in built.communes.items()},
+        uncovered={group: {key: [ref(c) for c in communes] for key, communes in by_unit.items()}
+                   for group, by_unit in built.uncovered.items()},
+    )
 
 
 def clear() -> None:
