@@ -15,7 +15,7 @@ from training.attendance.models import Attendance, ScanLog
 from training.courses.models import CourseSession
 from training.extensions import db
 from tests.attendance.conftest import make_course_now
-from tests.attendance.together import check_ins_together, run_together
+from tests.together import check_ins_together, run_together
 
 pytestmark = pytest.mark.slow
 

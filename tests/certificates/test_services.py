@@ -3,7 +3,6 @@ serials under concurrency, verify codes, frozen PDFs, revocation, copies and ver
 import hashlib
 import io
 import math
-import threading
 from datetime import date
 
 import pytest
@@ -20,6 +19,7 @@ from training.extensions import db
 from training.people import services as people
 from training.people.models import CODE_ALPHABET
 from tests.certificates.conftest import ISSUED_ON, SIGNER, close, issue, mark_all, pdf_text, qr_codes_in, start_course
+from tests.together import run_together
 
 pytestmark = pytest.mark.usefixtures("in_request")
 
@@ -216,31 +216,6 @@ def test_serials_follow_the_issuing_unit_and_year_and_are_never_reused(make_fini
     assert [c.serial for c in issue(fourth)] == ["215/2026/0003"]
 
 
-def run_together(app, count: int, work) -> list:
-    """work(i) in `count` threads released at once, each in its own app context (so its own
-    database session and connection); the results in order. A thread's exception fails."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def target(i: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait(timeout=60)
-                results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below with the thread's number
-            errors.append((i, repr(exc)))
-
-    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.slow
 def test_two_batches_issued_at_the_same_moment_get_distinct_consecutive_serials(app, make_finished):
     # Two closed courses of the same district, three eligible trainees each, issued at once.
@@ -256,7 +231,7 @@ def test_two_batches_issued_at_the_same_moment_get_distinct_consecutive_serials(
         db.session.commit()
         return [c.serial for c in issued]
 
-    batches = run_together(app, 2, issue_course)
+    batches = run_together(2, issue_course, app=app)
     serials = [s for batch in batches for s in batch]
     assert len(serials) == len(set(serials)) == 6
     assert sorted(serials) == [f"215/2026/{n:04d}" for n in range(1, 7)]
@@ -283,7 +258,7 @@ def test_the_same_course_issued_twice_at_once_gets_one_certificate_each(app, mak
         db.session.commit()
         return [c.serial for c in issued]
 
-    outcomes = run_together(app, 2, issue_course)
+    outcomes = run_together(2, issue_course, app=app)
     assert sorted(map(type, outcomes), key=str) == [list, str], outcomes
     assert "Không còn học viên" in next(o for o in outcomes if isinstance(o, str))
     assert count(Certificate) == 3
@@ -301,7 +276,7 @@ def test_reserving_serials_from_many_threads_never_overlaps(app, units):
         db.session.commit()
         return list(numbers)
 
-    ranges = run_together(app, threads, reserve)
+    ranges = run_together(threads, reserve, app=app)
     numbers = [n for block in ranges for n in block]
     assert sorted(numbers) == list(range(1, threads * size + 1))
     assert all(block == list(range(block[0], block[0] + size)) for block in ranges)

@@ -33,7 +33,7 @@ from training.people import services as people
 from training.people.models import Trainee
 from training.units.models import Unit
 from tests.attendance.conftest import make_course_now
-from tests.attendance.together import check_ins_together, run_together
+from tests.together import check_ins_together, run_together
 from tests.certificates.conftest import close, mark_all, start_course
 from tests.conftest import PASSWORD
 from tests.security.conftest import count

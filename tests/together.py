@@ -1,5 +1,6 @@
-"""Work released in many threads at the same moment, for the tests of check-ins arriving at
-once (tests/attendance/test_concurrency.py, tests/security/test_faults.py)."""
+"""Work released in many threads at the same moment: check-ins arriving at once
+(tests/attendance/test_concurrency.py, tests/security/test_faults.py), certificate batches
+issued at once (tests/certificates/test_services.py)."""
 import threading
 import time
 
@@ -40,7 +41,7 @@ def run_together(count: int, work, *, app=None) -> list:
     deadline = time.monotonic() + JOIN_SECONDS
     for thread in threads:
         thread.join(timeout=max(0.0, deadline - time.monotonic()))
-    assert not any(t.is_alive() for t in threads), "a check-in thread hung"
+    assert not any(t.is_alive() for t in threads), "a thread hung"
     assert not errors, errors[:5]
     return results
 
