@@ -2,7 +2,7 @@
 import csv
 import io
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from html import unescape
 
 import pytest
@@ -258,9 +258,51 @@ def test_status_change_through_the_form(login, trainer_a, make_course):
                             follow_redirects=True))
     assert "Cần ghi lý do hủy khóa học" in page
     assert reload(course).status == "open"
-    client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": "Lũ lụt"})
+    # Cancelling asks first, then goes through with the reason carried by the confirmation.
+    page = text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": "Lũ lụt"}))
+    assert "Hủy khóa học?" in page and "Lũ lụt" in page
+    assert reload(course).status == "open"
+    client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": "Lũ lụt", "confirmed": "yes"})
     course = reload(course)
     assert (course.status, course.cancel_reason) == ("cancelled", "Lũ lụt")
+
+
+def test_closing_shows_what_it_leaves_undone_before_it_is_confirmed(login, trainer_a, make_course, make_trainee):
+    """Closing is final for a trainer: the page names the sessions not yet over and each
+    trainee who does not meet the completion rule, with the reason, and writes nothing."""
+    course = make_course("CT1", starts_on=date.today() + timedelta(days=3), sessions=True)
+    trainees = [make_trainee("Lê Văn Đủ"), make_trainee("Trần Thị Thiếu")]
+    services.enrol_many(course, trainees)
+    services.change_status(course, "open")
+    services.change_status(course, "running")
+    db.session.commit()
+    client = login(trainer_a)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    unfinished = sum(1 for s in course.sessions if s.ends_at > now)
+    assert unfinished > 0, "the course must still have sessions ahead"
+
+    response = client.post(f"/courses/{course.id}/status", data={"status": "closed"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "Kết thúc khóa học?" in page
+    assert f"Còn {unfinished} buổi học chưa kết thúc" in page
+    assert "0/2 học viên đủ điều kiện hoàn thành chương trình" in page
+    assert "Lê Văn Đủ: tham dự 0/" in page and "Trần Thị Thiếu: tham dự 0/" in page
+    assert 'name="confirmed" value="yes"' in response.get_data(as_text=True)
+    assert reload(course).status == "running"
+
+    client.post(f"/courses/{course.id}/status", data={"status": "closed", "confirmed": "yes"})
+    assert reload(course).status == "closed"
+
+
+def test_a_change_that_would_be_refused_is_refused_at_once_not_confirmed(login, trainer_a, make_course):
+    course = make_course("CT1", sessions=True)
+    client = login(trainer_a)
+    page = text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": " "}, follow_redirects=True))
+    assert "Cần ghi lý do hủy khóa học" in page and "Hủy khóa học?" not in page
+    page = text(client.post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
+    assert "Không thể chuyển" in page and "Kết thúc khóa học?" not in page
+    assert reload(course).status == "draft"
 
 
 def test_a_disallowed_status_change_through_the_form_is_refused(login, trainer_a, make_course):

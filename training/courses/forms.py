@@ -3,7 +3,7 @@ from datetime import time
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,6 +36,8 @@ class CourseForm(FlaskForm):
 class StatusForm(FlaskForm):
     status = SelectField(_l("Trạng thái mới"))
     reason = StringField(_l("Lý do (bắt buộc khi hủy)"), validators=[Optional(), Length(max=500)])
+    #: set by the confirmation page that closing or cancelling goes through first
+    confirmed = HiddenField()
 
 
 class SessionForm(FlaskForm):

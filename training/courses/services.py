@@ -179,8 +179,8 @@ def update_course(course: Course, title: str, venue: str, starts_on: date, capac
     return course
 
 
-def change_status(course: Course, new_status: str, reason: str = "") -> Course:
-    """Move a course along draft → open → running → closed, or cancel it with a reason.
+def check_status_change(course: Course, new_status: str, reason: str = "") -> None:
+    """Refuse, before anything is written, a status change that change_status would refuse.
 
     :raises CourseError: a change that is not allowed, or a cancel without a reason.
     """
@@ -192,6 +192,14 @@ def change_status(course: Course, new_status: str, reason: str = "") -> Course:
         raise CourseError(_("Cần ghi lý do hủy khóa học."))
     if new_status in ("open", "running") and not course.sessions:
         raise CourseError(_("Khóa học chưa có buổi học nào: hãy lập lịch trước."))
+
+
+def change_status(course: Course, new_status: str, reason: str = "") -> Course:
+    """Move a course along draft → open → running → closed, or cancel it with a reason.
+
+    :raises CourseError: a change that is not allowed, or a cancel without a reason.
+    """
+    check_status_change(course, new_status, reason)
     before = course.status
     course.status = new_status
     if new_status == "cancelled":

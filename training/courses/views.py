@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
+from ..certificates.services import course_eligibility
 from ..clock import local_today, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
@@ -22,6 +23,9 @@ from . import calendar as cal
 from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
                     StatusForm, WithdrawForm)
 from .models import STATUSES, Enrolment
+
+#: the statuses a trainer cannot leave again, reached only through a confirmation page
+FINAL_STATUSES = ("closed", "cancelled")
 
 # --- courses --------------------------------------------------------------------------------
 
@@ -137,6 +141,18 @@ def change_status(course_id: int):
     form = StatusForm()
     form.status.choices = [(s, s) for s in STATUSES]
     if form.validate_on_submit():
+        if form.status.data in FINAL_STATUSES and form.confirmed.data != "yes":
+            # Closing or cancelling cannot be undone by a trainer: show what it leaves first,
+            # unless the change would be refused anyway.
+            try:
+                services.check_status_change(course, form.status.data, form.reason.data or "")
+            except services.CourseError as exc:
+                flash(str(exc), "error")
+                return redirect(url_for("courses.detail", course_id=course.id))
+            now = utcnow()
+            return render_template("courses/confirm_status.html", course=course, form=form,
+                                   unfinished=[s for s in course.sessions if s.ends_at > now],
+                                   eligibility=course_eligibility(course) if form.status.data == "closed" else [])
         commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or ""),
                         services.CourseError,
                         lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)))
