@@ -217,6 +217,9 @@ def session_split(session_id: int):
     if form.validate_on_submit():
         commit_or_flash(lambda: services.split_session(session, form.first_periods.data), services.CourseError,
                         _("Đã tách buổi học thành hai buổi."))
+    else:
+        # An emptied or non-numeric box fails the form before the service could say why.
+        flash(_("Tách buổi học: phần đầu phải có từ 1 đến %(n)d tiết.", n=session.periods - 1), "error")
     return redirect(url_for("courses.detail", course_id=session.course_id, _anchor="sessions"))
 
 
