@@ -13,9 +13,10 @@ PG_USER ?= postgres
 PG_TEST_DB ?= taphuan_test
 TEST_DATABASE_URL ?= postgresql+psycopg://$(PG_USER)@$(PG_HOST):$(PG_PORT)/$(PG_TEST_DB)
 
-# Message catalogues: translations/<lang>/LC_MESSAGES/messages.po is the source (committed),
-# messages.mo is build output (git-ignored), compiled here so a fresh clone shows English too.
-PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+# Message catalogues: translations/<lang>/LC_MESSAGES/*.po are the sources (committed), the
+# .mo files build output (git-ignored), compiled here so a fresh clone shows English too:
+# messages.po (the app's strings, English) and vi/…/wtforms.po (WTForms' own messages).
+PO_FILES := $(wildcard translations/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 BABEL_EXTRACT := $(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-wrap --sort-by-file \
 	--project "Tập huấn" --copyright-holder "Tập huấn" -o translations/messages.pot .
@@ -38,7 +39,7 @@ translations: $(MO_FILES)
 
 # Fuzzy entries are left out of the .mo (they show in Vietnamese until someone checks them);
 # a catalogue whose header is fuzzy would compile to nothing, so that is an error.
-translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+translations/%.mo: translations/%.po | $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 	@test -f $@ || { echo "$<: not compiled (is its header marked fuzzy?)" >&2; exit 1; }
 

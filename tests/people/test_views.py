@@ -160,15 +160,27 @@ def test_personal_codes_are_random_and_unique(make_trainee):
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("full_name", "", "This field is required."),
+    ("full_name", "", "Không được để trống."),
     ("birth_date", "20/04/1988", "Nhập ngày sinh hợp lệ."),
     ("phone", "12345", "Số điện thoại gồm 10 chữ số"),
-    ("group", "farmers", "Not a valid choice"),
+    ("group", "farmers", "Lựa chọn không hợp lệ."),
 ])
 def test_invalid_trainee_form_is_not_saved(login, trainer_a, units, field, value, message):
     response = login(trainer_a).post("/trainees/new", data=form_data(units, **{field: value}))
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
+    assert trainee_count() == 0
+
+
+def test_the_forms_own_checks_stay_english_on_an_english_page(login, trainer_a, units):
+    """WTForms' built-in messages come from translations/vi/LC_MESSAGES/wtforms.po on a
+    Vietnamese page (test above; WTForms ships no Vietnamese) and are WTForms' own in English."""
+    client = login(trainer_a)
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    html = client.post("/trainees/new", data=form_data(units, full_name="", group="farmers")).get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "This field is required." in html and "Not a valid choice." in html
+    assert "Không được để trống." not in html
     assert trainee_count() == 0
 
 

@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import DataRequired, Length
+
+from ..forms import Form
 
 
 def _strip(value):
@@ -9,7 +10,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class IdentifyForm(FlaskForm):
+class IdentifyForm(Form):
     """The one-time question a new phone is asked before its first check-in."""
 
     ticket = HiddenField()

@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..forms import Form
 from .models import REVOKE_CATEGORIES
 
 REVOKE_CATEGORY_LABELS = {
@@ -13,23 +13,24 @@ REVOKE_CATEGORY_LABELS = {
 }
 
 
-# Every validator carries its own message: WTForms has no Vietnamese catalogue, and its default
-# ("This field is required.") would show in English on a Vietnamese page.
-class IssueForm(FlaskForm):
+# Every validator carries its own message, naming what is missing: the default one ("Không
+# được để trống.", from training/forms.py's catalogue) would not say which field on a
+# certificate is meant.
+class IssueForm(Form):
     signer_title = StringField(_l("Chức vụ người ký"), validators=[DataRequired(_l("Cần ghi chức vụ người ký.")), Length(max=120)])
     signer_name = StringField(_l("Họ tên người ký"), validators=[DataRequired(_l("Cần ghi họ tên người ký.")), Length(max=120)])
     place = StringField(_l("Địa danh ghi ngày cấp"), validators=[DataRequired(_l("Cần ghi địa danh ghi ngày cấp.")), Length(max=80)])
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(Form):
     category = SelectField(_l("Loại lý do"), choices=[SelectChoice(c, REVOKE_CATEGORY_LABELS[c]) for c in REVOKE_CATEGORIES])
     reason = StringField(_l("Lý do cụ thể"), validators=[DataRequired(_l("Cần ghi lý do thu hồi.")), Length(max=500)])
 
 
-class UnrevokeForm(FlaskForm):
+class UnrevokeForm(Form):
     reason = StringField(_l("Lý do khôi phục"), validators=[DataRequired(_l("Cần ghi lý do khôi phục.")), Length(max=500)])
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(Form):
     serial = StringField(_l("Số hiệu giấy chứng nhận"), validators=[DataRequired(_l("Nhập số hiệu giấy chứng nhận.")), Length(max=40)])
     full_name = StringField(_l("Họ và tên người được cấp"), validators=[DataRequired(_l("Nhập họ và tên người được cấp.")), Length(max=120)])

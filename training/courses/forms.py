@@ -1,11 +1,12 @@
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..forms import Form
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -13,7 +14,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class CourseForm(FlaskForm):
+class CourseForm(Form):
     unit_id = SelectField(_l("Đơn vị tổ chức"), coerce=int)
     curriculum_code = SelectField(_l("Chương trình"))
     title = StringField(_l("Tên khóa học"), validators=[Optional(), Length(max=250)])
@@ -33,14 +34,14 @@ class CourseForm(FlaskForm):
     SLOT_FIELDS = ("morning_start", "morning_end", "afternoon_start", "afternoon_end", "skip_saturdays", "skip_sundays", "late_after_minutes")
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("Trạng thái mới"))
     reason = StringField(_l("Lý do (bắt buộc khi hủy)"), validators=[Optional(), Length(max=500)])
     #: set by the confirmation page that closing or cancelling goes through first
     confirmed = HiddenField()
 
 
-class SessionForm(FlaskForm):
+class SessionForm(Form):
     module_code = SelectField(_l("Chuyên đề"))
     day = DateField(_l("Ngày"), validators=[DataRequired(message=_l("Nhập ngày hợp lệ."))])
     start = TimeField(_l("Bắt đầu"), validators=[DataRequired(message=_l("Nhập giờ hợp lệ."))])
@@ -50,29 +51,29 @@ class SessionForm(FlaskForm):
     trainer_id = SelectField(_l("Giảng viên"), coerce=int)
 
 
-class SplitForm(FlaskForm):
+class SplitForm(Form):
     first_periods = IntegerField(_l("Số tiết của phần đầu"), validators=[InputRequired(), NumberRange(min=1)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """An empty form: a POST with a CSRF token, for buttons that need a confirmation."""
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(Form):
     trainee_ids = SelectMultipleField(_l("Học viên"), coerce=int, validate_choice=False)
 
 
-class EnrolFilterForm(FlaskForm):
+class EnrolFilterForm(Form):
     commune_id = SelectField(_l("Xã/phường"), coerce=int)
     group = SelectField(_l("Nhóm"))
 
 
-class EnrolImportForm(FlaskForm):
+class EnrolImportForm(Form):
     file = FileField(
         _l("Tệp danh sách (.xlsx hoặc .csv)"),
         validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(Form):
     reason = StringField(_l("Lý do rút tên"), validators=[DataRequired(message=_l("Cần ghi lý do rút tên.")), Length(max=500)])

@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, DateField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..forms import Form
 from . import GENDER_LABELS, GROUP_LABELS
 
 
-class TraineeForm(FlaskForm):
+class TraineeForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
     birth_date = DateField(_l("Ngày sinh"), validators=[DataRequired(message=_l("Nhập ngày sinh hợp lệ."))])
     gender = SelectField(_l("Giới tính"), choices=[SelectChoice(code, label) for code, label in GENDER_LABELS.items()])
@@ -21,7 +21,7 @@ class TraineeForm(FlaskForm):
     confirm_duplicate = BooleanField(_l("Tôi đã kiểm tra: đây là người khác, vẫn lưu"))
 
 
-class TraineeImportForm(FlaskForm):
+class TraineeImportForm(Form):
     file = FileField(
         _l("Tệp danh sách (.xlsx hoặc .csv)"),
         validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
@@ -29,7 +29,7 @@ class TraineeImportForm(FlaskForm):
     unit_id = SelectField(_l("Huyện"), coerce=int)
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(Form):
     username = StringField(
         _l("Tên đăng nhập"),
         validators=[DataRequired(), Length(min=3, max=64), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang."))],
@@ -39,5 +39,5 @@ class UserCreateForm(FlaskForm):
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128)])
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8, max=128)])
