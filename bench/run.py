@@ -26,6 +26,7 @@ BENCH = ROOT / "bench"
 #: name → (script, arguments, arguments with --quick, time limit in seconds)
 BENCHMARKS = {
     "checkin_burst": ("checkin_burst.py", [], ["--rounds", "2"], 300),
+    "checkin_cost": ("checkin_cost.py", [], ["--requests", "100", "--rounds", "2"], 240),
     "attendance_sheet": ("attendance_sheet.py", [], ["--runs", "2"], 240),
     "certificates": ("certificates.py", [], ["--count", "200"], 300),
     "scale": ("scale.py", [], ["--requests", "5"], 420),

@@ -1,0 +1,99 @@
+"""Benchmark: where a check-in's time goes, one request at a time, inside one process.
+
+    .venv/bin/python bench/checkin_cost.py [--requests 300] [--rounds 5] [--json PATH]
+
+The burst benchmark (checkin_burst.py) compares the check-in with a bare Flask route under
+gunicorn; this one explains the gap by timing, with the test client and no server, the same
+JSON POST answered by four routes of increasing work, interleaved round by round:
+
+- the bare route of bench/bare_app.py (no session, no sign-in, no database);
+- a signed-in no-op: the app's login wall, session cookie, CSRF check and JSON answer;
+- the same plus the session lookup and permission check every check-in does;
+- the check-in itself (`POST /api/v1/checkins`: reads, BEGIN IMMEDIATE, three inserts,
+  the audit trail and the report stamp, COMMIT), a fresh trainee each time.
+
+The two no-op routes are added to the app by this script only. Figures: milliseconds per
+request (median over the rounds) and each as a share of the check-in. No target: it is the
+floor under the burst's "≥ ½ of the bare route" target.
+"""
+import re
+import secrets
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Report, arguments, make_app, median, temp_instance  # noqa: E402
+
+
+def main() -> None:
+    parser = arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300, help="requests per route and round (300)")
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds, after one warm-up (5)")
+    args = parser.parse_args()
+    report = Report("checkin cost")
+
+    with temp_instance("cost") as instance:
+        app = make_app(instance)
+        from bare_app import app as bare
+        from fixtures import PASSWORD, build_course
+        from flask import jsonify, request
+        from flask_login import current_user
+
+        from training.courses.services import get_session_or_404
+        from training.extensions import db
+
+        def signed_in_noop():
+            payload = request.get_json(silent=True)
+            return jsonify(ok=True, user=current_user.id, session=payload["session"])
+
+        def with_session_lookup():
+            payload = request.get_json(silent=True)
+            return jsonify(ok=True, session=get_session_or_404(payload["session"], write=True).id)
+
+        app.add_url_rule("/bench/noop", "bench_noop", signed_in_noop, methods=["POST"])
+        app.add_url_rule("/bench/lookup", "bench_lookup", with_session_lookup, methods=["POST"])
+        rounds = args.rounds + 1
+        with app.app_context():
+            built = build_course(args.requests * rounds, rounds, open_now=True)
+            db.session.remove()
+
+        client = app.test_client()
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        client.post("/login", data={"csrf_token": token, "username": built.trainer_username, "password": PASSWORD})
+        scanner = client.get(f"/sessions/{built.session_ids[0]}/scan").get_data(as_text=True)
+        headers = {"X-CSRFToken": re.search(r'<meta name="csrf-token" content="([^"]+)"', scanner).group(1)}
+        routes = {"bare route (bench/bare_app.py)": (bare.test_client(), "/api/v1/checkins"),
+                  "signed-in no-op (login wall, CSRF, JSON)": (client, "/bench/noop"),
+                  "+ session lookup and permission": (client, "/bench/lookup"),
+                  "check-in (POST /api/v1/checkins)": (client, "/api/v1/checkins")}
+        timings: dict[str, list[float]] = {name: [] for name in routes}
+        answers = set()
+        for round_no, session_id in enumerate(built.session_ids):
+            codes = built.codes[round_no * args.requests:(round_no + 1) * args.requests]
+            for name, (route_client, url) in routes.items():
+                started = time.perf_counter()
+                for code in codes:
+                    response = route_client.post(url, headers=headers, json={
+                        "session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"})
+                    answers.add((name, response.status_code, (response.get_json() or {}).get("reason", "")))
+                if round_no:  # the first round warms up
+                    timings[name].append((time.perf_counter() - started) / len(codes) * 1000)
+        with app.app_context():
+            db.engine.dispose()
+
+    checkin = median(timings["check-in (POST /api/v1/checkins)"])
+    for name, values in timings.items():
+        ms = median(values)
+        report.add(f"{name}: ms per request (median)", f"{ms:.2f} ms ({ms / checkin:.0%} of a check-in)")
+    refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith("check-in") and a[2] != "ok"))
+    report.note(f"{args.rounds} rounds × {args.requests} requests per route after a warm-up round, in one process "
+                f"(Flask test client, SQLite WAL on disk); answers not 200/ok: {refused or 'none'}")
+    report.print()
+    report.write(args.json)
+
+
+if __name__ == "__main__":
+    main()
