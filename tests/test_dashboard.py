@@ -78,7 +78,7 @@ def test_a_course_without_sessions_needs_attention(login, units, trainer_a, toda
 def test_an_under_filled_course_starting_soon_needs_attention(login, units, trainer_a, make_trainee, today):
     thin = new_course(units, trainer_a, today + timedelta(days=3), capacity=10, status="open", title="Lớp ít người")
     full = new_course(units, trainer_a, today + timedelta(days=7), capacity=4, status="open", title="Lớp đủ người")
-    later = new_course(units, trainer_a, today + timedelta(days=25), capacity=10, status="open", title="Lớp còn xa")
+    new_course(units, trainer_a, today + timedelta(days=25), capacity=10, status="open", title="Lớp còn xa")
     services.enrol_many(thin, [make_trainee() for _ in range(4)])
     services.enrol_many(full, [make_trainee() for _ in range(2)])  # exactly half: not under-filled
     db.session.commit()

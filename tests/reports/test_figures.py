@@ -429,6 +429,15 @@ def test_district_pdf_holds_title_period_and_totals(world, login):
     assert "Tổng cộng " + " ".join(as_text(expected(world, date(2025, 1, 1), date(2025, 6, 30), "B").row("total"))) in text
 
 
+def test_pdf_prints_unit_names_holding_markup_characters(world, login):
+    """Names are data: an & or < in a commune's name is printed, not read as PDF markup."""
+    commune = db.session.get(Unit, world.unit_ids[next(iter(world.communes))])
+    commune.name = "Xã Đông & Tây <mới>"
+    db.session.commit()
+    text = _compact(_pdf_text(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf")))
+    assert "Xã Đông & Tây <mới>" in text
+
+
 def test_unknown_format_is_refused(world, login):
     client = login(world.users["admin"])
     assert client.get("/reports/province?format=csv").status_code == 400

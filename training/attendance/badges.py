@@ -5,7 +5,6 @@ under it in text, so a trainer can type it when a scanner fails.
 Pure document code: `badges_pdf` takes the course's rows (sheet.sheet_data) and returns bytes.
 """
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
@@ -15,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from ..pdf import FONT, FONT_BOLD, draw_qr, register_fonts, style
+from ..pdf import FONT, FONT_BOLD, draw_qr, escaped, paragraph, register_fonts, style
 from .sheet import Row, SheetData
 
 COLUMNS, ROWS = 2, 4
@@ -76,17 +75,17 @@ def _draw_paragraph(canvas: Canvas, paragraph: Paragraph, x: float, top: float, 
 def _name_paragraph(name: str, width: float, height: float) -> Paragraph:
     """The name in the largest size at which it fits the box (it wraps if long)."""
     for size in NAME_SIZES:
-        paragraph = Paragraph(f"<b>{escape(name)}</b>", style(size, leading=size * 1.15))
-        if paragraph.wrap(width, 1000)[1] <= height:
-            return paragraph
-    return paragraph
+        fitted = paragraph(f"<b>{escaped(name)}</b>", size, leading=size * 1.15)
+        if fitted.wrap(width, 1000)[1] <= height:
+            return fitted
+    return fitted
 
 
 def _badge(canvas: Canvas, x: float, y: float, course_title: str, row: Row) -> None:
     inner_w = BADGE_W - 2 * PAD
     top = y + BADGE_H - PAD
     # The course across the top, at most two lines, with a rule under it.
-    heading = Paragraph(escape(course_title), style(7.5, align=TA_CENTER, leading=9))
+    heading = paragraph(escaped(course_title), 7.5, align=TA_CENTER, leading=9)
     heading_h = min(_draw_paragraph(canvas, heading, x + PAD, top, inner_w), 18)
     rule_y = top - heading_h - 1.5 * mm
     canvas.saveState()
@@ -107,7 +106,7 @@ def _badge(canvas: Canvas, x: float, y: float, course_title: str, row: Row) -> N
     # The name across the badge above the QR (as large as fits), then position and commune
     # beside the QR.
     text_top = rule_y - 2.5 * mm
-    label = Paragraph(escape(_("HỌC VIÊN")), style(7, leading=8.5))
+    label = paragraph(escaped(_("HỌC VIÊN")), 7, leading=8.5)
     text_top -= _draw_paragraph(canvas, label, x + PAD, text_top, inner_w) + 0.5 * mm
     qr_top = qr_y + QR_SIZE
     name = _name_paragraph(row.name, inner_w, text_top - qr_top - 1 * mm)
@@ -117,7 +116,7 @@ def _badge(canvas: Canvas, x: float, y: float, course_title: str, row: Row) -> N
     detail_style = style(8.5, leading=10.5)
     for detail in (row.position, row.commune):
         if detail:
-            detail_top -= _draw_paragraph(canvas, Paragraph(escape(detail), detail_style), x + PAD, detail_top, detail_w) + 1 * mm
+            detail_top -= _draw_paragraph(canvas, Paragraph(escaped(detail), detail_style), x + PAD, detail_top, detail_w) + 1 * mm
 
 
 def badges_pdf(data: SheetData) -> bytes:

@@ -10,7 +10,6 @@ from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -29,7 +28,8 @@ from sqlalchemy.orm import selectinload
 from ..clock import to_local
 from ..courses.models import Course, CourseSession
 from ..extensions import db
-from ..pdf import FONT, FONT_BOLD, MOTTO, MOTTO_SUB, header_block, issuer_lines, place_name, register_fonts, style
+from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, issuer_lines, paragraph, place_name,
+                   register_fonts, style)
 from ..people.models import Trainee
 from .services import course_attendance
 
@@ -202,14 +202,6 @@ GRID = colors.HexColor("#444444")
 HEAD_BG = colors.HexColor("#e8e8e8")
 
 
-def _e(value) -> str:
-    return escape(str(value or ""))
-
-
-def _p(text: str, size: float = 9, **kw) -> Paragraph:
-    return Paragraph(text, style(size, **kw))
-
-
 def numbered_canvas(footer: str):
     """A canvas class that writes `footer` and "Trang x/y" at the foot of every page; the total
     is known only at the end, so pages are kept until then."""
@@ -247,18 +239,18 @@ def _document(buffer: BytesIO, title: str, course: Course) -> SimpleDocTemplate:
 def _heading(data: SheetData, title: str) -> list:
     course = data.course
     facts = [
-        f"<b>{_e(_('Chương trình'))}:</b> {_e(data.programme)}",
-        f"<b>{_e(_('Mã lớp'))}:</b> {_e(course.code)} &nbsp;&nbsp; <b>{_e(_('Thời gian'))}:</b> {_e(data.dates)}"
-        f" &nbsp;&nbsp; <b>{_e(_('Địa điểm'))}:</b> {_e(course.venue)}",
+        f"<b>{escaped(_('Chương trình'))}:</b> {escaped(data.programme)}",
+        f"<b>{escaped(_('Mã lớp'))}:</b> {escaped(course.code)} &nbsp;&nbsp; <b>{escaped(_('Thời gian'))}:</b> {escaped(data.dates)}"
+        f" &nbsp;&nbsp; <b>{escaped(_('Địa điểm'))}:</b> {escaped(course.venue)}",
     ]
     return [
         header_block(data.issuer, WIDTH),
         Spacer(1, 3 * mm),
-        _p(f"<b>{_e(title)}</b>", 14, align=TA_CENTER),
+        paragraph(f"<b>{escaped(title)}</b>", 14, align=TA_CENTER),
         Spacer(1, 1 * mm),
-        _p(f"<b>{_e(course.title)}</b>", 11.5, align=TA_CENTER),
+        paragraph(f"<b>{escaped(course.title)}</b>", 11.5, align=TA_CENTER),
         Spacer(1, 1.5 * mm),
-        *[_p(line, 9.5, align=TA_CENTER) for line in facts],
+        *[paragraph(line, 9.5, align=TA_CENTER) for line in facts],
         Spacer(1, 3 * mm),
     ]
 
@@ -266,13 +258,13 @@ def _heading(data: SheetData, title: str) -> list:
 def _signer_block(data: SheetData) -> KeepTogether:
     dated = _("%(place)s, ngày …… tháng …… năm ……", place=data.place)
     left = [
-        _p(f"<b>{_e(_('XÁC NHẬN CỦA ĐƠN VỊ'))}</b>", 10.5, align=TA_CENTER),
-        _p(_e(_("(Ký tên, đóng dấu)")), 9, align=TA_CENTER, italic=True),
+        paragraph(f"<b>{escaped(_('XÁC NHẬN CỦA ĐƠN VỊ'))}</b>", 10.5, align=TA_CENTER),
+        paragraph(escaped(_("(Ký tên, đóng dấu)")), 9, align=TA_CENTER, italic=True),
     ]
     right = [
-        _p(f"<i>{_e(dated)}</i>", 10, align=TA_CENTER),
-        _p(f"<b>{_e(_('NGƯỜI LẬP BIỂU'))}</b>", 10.5, align=TA_CENTER),
-        _p(_e(_("(Ký, ghi rõ họ tên)")), 9, align=TA_CENTER, italic=True),
+        paragraph(f"<i>{escaped(dated)}</i>", 10, align=TA_CENTER),
+        paragraph(f"<b>{escaped(_('NGƯỜI LẬP BIỂU'))}</b>", 10.5, align=TA_CENTER),
+        paragraph(escaped(_("(Ký, ghi rõ họ tên)")), 9, align=TA_CENTER, italic=True),
     ]
     table = Table([[left, right]], colWidths=[WIDTH * 0.5, WIDTH * 0.5])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
@@ -335,7 +327,7 @@ def _attendance_table(data: SheetData, part: Part) -> Table:
     head_size = 7.5
 
     def head(text):
-        return _p(f"<b>{_e(text)}</b>", head_size, align=TA_CENTER)
+        return paragraph(f"<b>{escaped(text)}</b>", head_size, align=TA_CENTER)
 
     top = [head(_("STT")), head(_("Họ và tên"))]
     if part.first:
@@ -370,9 +362,9 @@ def _attendance_table(data: SheetData, part: Part) -> Table:
     rows = [top, second]
     chunk = slice(part.first_column, part.first_column + n)
     for row in data.rows:
-        cells = [str(row.number), Paragraph(_e(row.name), body_style)]
+        cells = [str(row.number), Paragraph(escaped(row.name), body_style)]
         if part.first:
-            cells += [Paragraph(_e(row.position), body_style), Paragraph(_e(row.commune), body_style)]
+            cells += [Paragraph(escaped(row.position), body_style), Paragraph(escaped(row.commune), body_style)]
         cells += row.marks[chunk]
         if part.last:
             cells += [row.periods_label, row.share_label, ""]
@@ -416,16 +408,16 @@ def attendance_pdf(data: SheetData) -> bytes:
     doc = _document(buffer, _("Danh sách điểm danh %(code)s", code=course.code), course)
     story = _heading(data, title)
     if not data.rows:
-        story.append(_p(f"<i>{_e(_('Khóa học chưa có học viên.'))}</i>", 10))
+        story.append(paragraph(f"<i>{escaped(_('Khóa học chưa có học viên.'))}</i>", 10))
     else:
         for part in data.parts:
             if part.count > 1:
                 if not part.first:
                     story.append(PageBreak())
-                story.append(_p(f"<b>{_e(_part_heading(part))}</b>", 9.5))
+                story.append(paragraph(f"<b>{escaped(_part_heading(part))}</b>", 9.5))
                 story.append(Spacer(1, 1.5 * mm))
             story.append(_attendance_table(data, part))
-    story += [Spacer(1, 2 * mm), _p(f"<i>{_e(legend(data))}</i>", 8.5), _signer_block(data)]
+    story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(legend(data))}</i>", 8.5), _signer_block(data)]
     doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
     return buffer.getvalue()
 
@@ -466,11 +458,11 @@ def _signin_table(data: SheetData, part: Part) -> Table:
     lead = len(lead_widths)
 
     def head(text, size=8):
-        return _p(f"<b>{_e(text)}</b>", size, align=TA_CENTER)
+        return paragraph(f"<b>{escaped(text)}</b>", size, align=TA_CENTER)
 
     top = [head(_("STT")), head(_("Họ và tên"))] + ([head(_("Chức vụ")), head(_("Đơn vị (xã)"))] if part.first else [])
     top += [head(box.heading) for box in part.columns]
-    second = [""] * lead + [_p(_e(box.sub), 7.5, align=TA_CENTER) for box in part.columns]
+    second = [""] * lead + [paragraph(escaped(box.sub), 7.5, align=TA_CENTER) for box in part.columns]
     commands = _grid_style(2) + [
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("TOPPADDING", (0, 2), (-1, -1), SIGN_PADDING),
@@ -481,9 +473,9 @@ def _signin_table(data: SheetData, part: Part) -> Table:
     name_style, small = style(8.5, leading=10), style(8, leading=9.5)
     rows = [top, second]
     for row in data.rows:
-        cells = [str(row.number), Paragraph(_e(row.name), name_style)]
+        cells = [str(row.number), Paragraph(escaped(row.name), name_style)]
         if part.first:
-            cells += [Paragraph(_e(row.position), small), Paragraph(_e(row.commune), small)]
+            cells += [Paragraph(escaped(row.position), small), Paragraph(escaped(row.commune), small)]
         rows.append(cells + [""] * n)
     widths = [w * mm for w in lead_widths + [box_w] * n]
     heights = [None, None] + _row_heights(rows[2:], widths, SIGN_PADDING, name_style.leading)
@@ -503,17 +495,17 @@ def signin_pdf(data: SheetData) -> bytes:
     story = _heading(data, title)
     boxes = signin_boxes(data)
     if not data.rows:
-        story.append(_p(f"<i>{_e(_('Khóa học chưa có học viên.'))}</i>", 10))
+        story.append(paragraph(f"<i>{escaped(_('Khóa học chưa có học viên.'))}</i>", 10))
     else:
         for part in split_parts(boxes, MAX_BOXES_PER_PART):
             if part.count > 1:
                 if not part.first:
                     story.append(PageBreak())
-                story.append(_p(f"<b>{_e(_('Phần %(n)d/%(total)d', n=part.number, total=part.count))}</b>", 9.5))
+                story.append(paragraph(f"<b>{escaped(_('Phần %(n)d/%(total)d', n=part.number, total=part.count))}</b>", 9.5))
                 story.append(Spacer(1, 1.5 * mm))
             story.append(_signin_table(data, part))
     if len(data.columns) > MAX_BOXES_PER_PART:
-        story += [Spacer(1, 2 * mm), _p(f"<i>{_e(_('Học viên ký tên vào ô của ngày học mình tham dự.'))}</i>", 8.5)]
+        story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(_('Học viên ký tên vào ô của ngày học mình tham dự.'))}</i>", 8.5)]
     story.append(_signer_block(data))
     doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
     return buffer.getvalue()

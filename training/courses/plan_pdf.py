@@ -6,32 +6,23 @@ table of sessions (its header row repeated on every page), the total periods and
 """
 from datetime import date
 from io import BytesIO
-from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..clock import local_today, to_local
 from ..people import GROUP_LABELS
-from ..pdf import FONT, header_block, issuer_lines, place_name, register_fonts, style
+from ..pdf import FONT, escaped, header_block, issuer_lines, paragraph, place_name, register_fonts
 from .calendar import weekday_name
 from .models import Course
 
 MARGIN = 15 * mm
 #: STT, date, time, module, periods, venue, trainer (sums to the A4 text width, 180 mm)
 COLUMNS = (9 * mm, 24 * mm, 23 * mm, 56 * mm, 12 * mm, 31 * mm, 25 * mm)
-
-
-def _p(text: str, size: float = 9.5, **kw) -> Paragraph:
-    return Paragraph(text, style(size, **kw))
-
-
-def _e(value) -> str:
-    return escape(str(value or ""))
 
 
 def _facts(course: Course) -> list:
@@ -41,18 +32,18 @@ def _facts(course: Course) -> list:
     if course.ends_on != course.starts_on:
         dates = _("từ %(a)s đến %(b)s", a=dates, b=course.ends_on.strftime("%d/%m/%Y"))
     rows = [
-        (_("Chương trình"), f"{_e(curriculum.code)}. {_e(curriculum.title)}"
-         + f" <font size=8.5>({_e(_('phiên bản %(v)s', v=course.curriculum_version))})</font>"),
-        (_("Tên lớp"), _e(course.title)),
-        (_("Mã lớp"), _e(course.code)),
-        (_("Đối tượng"), "; ".join(_e(GROUP_LABELS.get(g, g)) for g in curriculum.groups)),
-        (_("Thời gian"), _e(dates)),
-        (_("Địa điểm"), _e(course.venue)),
-        (_("Giảng viên"), _e(", ".join(t.full_name for t in course.trainers)) or "—"),
-        (_("Số học viên"), _e(_("%(n)d đã ghi danh / %(c)d chỗ", n=len(course.active_enrolments), c=course.capacity))),
-        (_("Thời lượng"), _e(_("%(n)d tiết (mỗi tiết 45 phút)", n=curriculum.periods))),
+        (_("Chương trình"), f"{escaped(curriculum.code)}. {escaped(curriculum.title)}"
+         + f" <font size=8.5>({escaped(_('phiên bản %(v)s', v=course.curriculum_version))})</font>"),
+        (_("Tên lớp"), escaped(course.title)),
+        (_("Mã lớp"), escaped(course.code)),
+        (_("Đối tượng"), "; ".join(escaped(GROUP_LABELS.get(g, g)) for g in curriculum.groups)),
+        (_("Thời gian"), escaped(dates)),
+        (_("Địa điểm"), escaped(course.venue)),
+        (_("Giảng viên"), escaped(", ".join(t.full_name for t in course.trainers)) or "—"),
+        (_("Số học viên"), escaped(_("%(n)d đã ghi danh / %(c)d chỗ", n=len(course.active_enrolments), c=course.capacity))),
+        (_("Thời lượng"), escaped(_("%(n)d tiết (mỗi tiết 45 phút)", n=curriculum.periods))),
     ]
-    table = Table([[_p(f"<b>{_e(label)}:</b>"), _p(value)] for label, value in rows], colWidths=[32 * mm, 148 * mm])
+    table = Table([[paragraph(f"<b>{escaped(label)}:</b>", 9.5), paragraph(value, 9.5)] for label, value in rows], colWidths=[32 * mm, 148 * mm])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -64,22 +55,22 @@ def _facts(course: Course) -> list:
 
 def _sessions_table(course: Course) -> Table:
     head = [_("STT"), _("Ngày"), _("Thời gian"), _("Chuyên đề"), _("Số tiết"), _("Địa điểm"), _("Giảng viên")]
-    rows = [[_p(f"<b>{_e(h)}</b>", 9, align=TA_CENTER) for h in head]]
+    rows = [[paragraph(f"<b>{escaped(h)}</b>", 9, align=TA_CENTER) for h in head]]
     for number, session in enumerate(course.sessions, start=1):
         start, end = to_local(session.starts_at), to_local(session.ends_at)
         module = session.module
-        module_text = f"<b>{_e(session.module_code)}</b>" + (f". {_e(module.title)}" if module else "")
+        module_text = f"<b>{escaped(session.module_code)}</b>" + (f". {escaped(module.title)}" if module else "")
         rows.append([
-            _p(str(number), 9, align=TA_CENTER),
-            _p(f"{_e(weekday_name(start.date()))}<br/>{start.strftime('%d/%m/%Y')}", 9),
-            _p(f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}", 9, align=TA_CENTER),
-            _p(module_text, 9),
-            _p(str(session.periods), 9, align=TA_CENTER),
-            _p(_e(session.venue), 9),
-            _p(_e(session.trainer.full_name) if session.trainer else "—", 9),
+            paragraph(str(number), 9, align=TA_CENTER),
+            paragraph(f"{escaped(weekday_name(start.date()))}<br/>{start.strftime('%d/%m/%Y')}", 9),
+            paragraph(f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}", 9, align=TA_CENTER),
+            paragraph(module_text, 9),
+            paragraph(str(session.periods), 9, align=TA_CENTER),
+            paragraph(escaped(session.venue), 9),
+            paragraph(escaped(session.trainer.full_name) if session.trainer else "—", 9),
         ])
     total = sum(s.periods for s in course.sessions)
-    rows.append([_p(f"<b>{_e(_('Tổng số tiết'))}</b>", 9, align=TA_RIGHT), "", "", "", _p(f"<b>{total}</b>", 9, align=TA_CENTER), "", ""])
+    rows.append([paragraph(f"<b>{escaped(_('Tổng số tiết'))}</b>", 9, align=TA_RIGHT), "", "", "", paragraph(f"<b>{total}</b>", 9, align=TA_CENTER), "", ""])
     table = Table(rows, colWidths=COLUMNS, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -95,15 +86,15 @@ def _sessions_table(course: Course) -> Table:
 
 def _signer(width: float) -> KeepTogether:
     recipients = [
-        _p(f"<b><i>{_e(_('Nơi nhận:'))}</i></b>", 9),
-        _p(_e(_("- Sở Thông tin và Truyền thông (để báo cáo);")), 8.5),
-        _p(_e(_("- UBND các xã, thị trấn có học viên;")), 8.5),
-        _p(_e(_("- Giảng viên, học viên;")), 8.5),
-        _p(_e(_("- Lưu: VT.")), 8.5),
+        paragraph(f"<b><i>{escaped(_('Nơi nhận:'))}</i></b>", 9),
+        paragraph(escaped(_("- Sở Thông tin và Truyền thông (để báo cáo);")), 8.5),
+        paragraph(escaped(_("- UBND các xã, thị trấn có học viên;")), 8.5),
+        paragraph(escaped(_("- Giảng viên, học viên;")), 8.5),
+        paragraph(escaped(_("- Lưu: VT.")), 8.5),
     ]
     signer = [
-        _p(f"<b>{_e(_('TRƯỞNG PHÒNG'))}</b>", 10.5, align=TA_CENTER),
-        _p(_e(_("(Ký, ghi rõ họ tên và đóng dấu)")), 9, align=TA_CENTER, italic=True),
+        paragraph(f"<b>{escaped(_('TRƯỞNG PHÒNG'))}</b>", 10.5, align=TA_CENTER),
+        paragraph(escaped(_("(Ký, ghi rõ họ tên và đóng dấu)")), 9, align=TA_CENTER, italic=True),
         Spacer(1, 20 * mm),  # room for the signature and the seal
     ]
     table = Table([[recipients, signer]], colWidths=[width * 0.5, width * 0.5])
@@ -132,7 +123,7 @@ def course_plan_pdf(course: Course, today: date | None = None) -> BytesIO:
     dated = _("%(place)s, ngày %(d)s tháng %(m)s năm %(y)d", place=place_name(course.unit.name),
               d=today.strftime("%d"), m=today.strftime("%m"), y=today.year)
     under_heading = Table(
-        [[_p(_e(_("Số: ……/KH-VHTT")), 10, align=TA_CENTER), _p(f"<i>{_e(dated)}</i>", 10, align=TA_CENTER)]],
+        [[paragraph(escaped(_("Số: ……/KH-VHTT")), 10, align=TA_CENTER), paragraph(f"<i>{escaped(dated)}</i>", 10, align=TA_CENTER)]],
         colWidths=[width * 0.42, width * 0.58],
     )
     under_heading.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
@@ -141,19 +132,19 @@ def course_plan_pdf(course: Course, today: date | None = None) -> BytesIO:
         Spacer(1, 2 * mm),
         under_heading,
         Spacer(1, 7 * mm),
-        _p(f"<b>{_e(_('KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG'))}</b>", 14, align=TA_CENTER),
+        paragraph(f"<b>{escaped(_('KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG'))}</b>", 14, align=TA_CENTER),
         Spacer(1, 1 * mm),
-        _p(f"<b>{_e(course.curriculum.title)}</b>", 11.5, align=TA_CENTER),
+        paragraph(f"<b>{escaped(course.curriculum.title)}</b>", 11.5, align=TA_CENTER),
         Spacer(1, 6 * mm),
         *_facts(course),
         Spacer(1, 5 * mm),
-        _p(f"<b>{_e(_('LỊCH HỌC'))}</b>", 11),
+        paragraph(f"<b>{escaped(_('LỊCH HỌC'))}</b>", 11),
         Spacer(1, 2 * mm),
     ]
     if course.sessions:
         story.append(_sessions_table(course))
     else:
-        story.append(_p(f"<i>{_e(_('Chưa có buổi học nào.'))}</i>"))
+        story.append(paragraph(f"<i>{escaped(_('Chưa có buổi học nào.'))}</i>", 9.5))
     story.append(_signer(width))
     doc.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     buffer.seek(0)

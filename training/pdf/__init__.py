@@ -1,6 +1,7 @@
 """Shared PDF pieces: the Vietnamese font, paragraph styles, the national motto block and
 QR codes drawn as vector shapes. Every document in the app is built from these."""
 from functools import lru_cache
+from xml.sax.saxutils import escape
 
 import fontpkg_be_vietnam_pro
 from flask_babel import gettext as _
@@ -39,6 +40,17 @@ def style(size: float = 10, bold: bool = False, align: int = 0, leading: float |
     register_fonts()
     font = FONT_BOLD if bold else FONT_ITALIC if italic else FONT
     return ParagraphStyle(f"s{size}{bold}{italic}{align}", fontName=font, fontSize=size, leading=leading or size * 1.25, alignment=align)
+
+
+def escaped(value) -> str:
+    """Data for a Paragraph's markup: None as empty, and the & < > a name or venue may hold
+    escaped, where reportlab would read them as markup (or refuse the document)."""
+    return "" if value is None else escape(str(value))
+
+
+def paragraph(markup: str, size: float = 9, **kw) -> Paragraph:
+    """A Paragraph in the document font; data inside `markup` goes through escaped()."""
+    return Paragraph(markup, style(size, **kw))
 
 
 def issuer_lines(unit) -> list[str]:

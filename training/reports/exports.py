@@ -10,12 +10,12 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..curricula import catalogue
 from ..people import GROUP_LABELS
 from ..people.models import GROUPS
-from ..pdf import FONT, FONT_BOLD, header_block, style
+from ..pdf import FONT, FONT_BOLD, escaped, header_block, paragraph
 from .charts import report_drawings
 from .services import Report, Tally
 
@@ -143,22 +143,22 @@ def report_pdf(report: Report, kind: str) -> io.BytesIO:
                             title=_title(report, kind))
     issuer = ["UBND " + (report.scope.name if report.scope else "Tỉnh"), "Phòng Văn hóa và Thông tin"] if kind == "district" \
         else ["UBND tỉnh", "Sở Thông tin và Truyền thông"]
+    # Unit and programme names are data: escaped, since reportlab reads & and < as markup.
     story = [header_block(issuer, doc.width), Spacer(1, 6 * mm),
-             Paragraph(f"<b>{_title(report, kind)}</b>", style(13, align=TA_CENTER)),
-             Paragraph(_period_text(report), style(10, align=TA_CENTER)), Spacer(1, 4 * mm)]
-    small = style(8)
+             paragraph(f"<b>{escaped(_title(report, kind))}</b>", 13, align=TA_CENTER),
+             paragraph(escaped(_period_text(report)), 10, align=TA_CENTER), Spacer(1, 4 * mm)]
     for _name, title, rows in report_tables(report, kind):
-        data = [[Paragraph(f"<b>{title}</b>", small)] + [Paragraph(f"<b>{h}</b>", small) for h in _headings()]]
-        data += [[Paragraph(label, small)] + [_cell(v) for v in _figures(t)] for label, t in rows]
+        data = [[paragraph(f"<b>{escaped(title)}</b>", 8)] + [paragraph(f"<b>{escaped(h)}</b>", 8) for h in _headings()]]
+        data += [[paragraph(escaped(label), 8)] + [_cell(v) for v in _figures(t)] for label, t in rows]
         table = Table(data, colWidths=[doc.width * 0.34] + [doc.width * 0.66 / 8] * 8, repeatRows=1)
         table.setStyle(_grid())
         story += [table, Spacer(1, 4 * mm)]
-    coverage = [[Paragraph(f"<b>{h}</b>", small) for h in _coverage_headings()]]
-    coverage += [[Paragraph(str(v), small) for v in row] for row in _coverage_rows(report)]
+    coverage = [[paragraph(f"<b>{escaped(h)}</b>", 8) for h in _coverage_headings()]]
+    coverage += [[paragraph(escaped(v), 8) for v in row] for row in _coverage_rows(report)]
     widths = [doc.width * 0.2, doc.width * 0.06, doc.width * 0.08, doc.width * 0.29, doc.width * 0.08, doc.width * 0.29]
     table = Table(coverage, colWidths=widths, repeatRows=1)
     table.setStyle(_grid())
-    story += [Paragraph(f"<b>{_('Độ bao phủ')}</b>", style(10)), table]
+    story += [paragraph(f"<b>{escaped(_('Độ bao phủ'))}</b>", 10), table]
     for drawing in report_drawings(report, kind):
         story += [Spacer(1, 5 * mm), KeepTogether([_fit(drawing, doc.width, doc.height - 10 * mm)])]
     doc.build(story)
