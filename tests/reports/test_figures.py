@@ -418,6 +418,7 @@ def test_province_pdf_holds_title_period_and_totals(world, login):
     assert "BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ TOÀN TỈNH" in text
     assert "Từ 01/01/2025 đến 31/12/2025" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "UBND TỈNH BẮC GIANG SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text  # the issuing body, named
     assert "Tổng cộng " + " ".join(as_text(expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total"))) in text
 
 
@@ -425,6 +426,7 @@ def test_district_pdf_holds_title_period_and_totals(world, login):
     url = f"/reports/district?unit={world.unit_ids['B']}&start=2025-01-01&end=2025-06-30&format=pdf"
     text = _compact(_pdf_text(get_ok(login(world.users["admin"]), url)))
     assert "BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ — " + world.districts["B"] in text
+    assert f"UBND {world.districts['B'].upper()} PHÒNG VĂN HÓA VÀ THÔNG TIN" in text
     assert "Từ 01/01/2025 đến 30/06/2025" in text
     assert "Tổng cộng " + " ".join(as_text(expected(world, date(2025, 1, 1), date(2025, 6, 30), "B").row("total"))) in text
 

@@ -136,13 +136,12 @@ def _cell(value) -> str:
     return str(value)
 
 
-def report_pdf(report: Report, kind: str) -> io.BytesIO:
-    """The report as an A4 landscape PDF with the official heading, the tables and the charts."""
+def report_pdf(report: Report, kind: str, issuer: list[str]) -> io.BytesIO:
+    """The report as an A4 landscape PDF with the official heading (`issuer`: the issuing
+    body's lines, training.pdf.issuer_lines), the tables and the charts."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
                             title=_title(report, kind))
-    issuer = ["UBND " + (report.scope.name if report.scope else "Tỉnh"), "Phòng Văn hóa và Thông tin"] if kind == "district" \
-        else ["UBND tỉnh", "Sở Thông tin và Truyền thông"]
     # Unit and programme names are data: escaped, since reportlab reads & and < as markup.
     story = [header_block(issuer, doc.width), Spacer(1, 6 * mm),
              paragraph(f"<b>{escaped(_title(report, kind))}</b>", 13, align=TA_CENTER),

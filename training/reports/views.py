@@ -7,7 +7,8 @@ from ..auth.permissions import managed_unit_id, require_unit, roles_required
 from ..clock import local_today
 from ..curricula import catalogue
 from ..people.services import get_trainee_or_404
-from ..units.services import managing_units
+from ..pdf import issuer_lines
+from ..units import services as units
 from . import bp, cache, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,11 +37,13 @@ def _respond(report: services.Report, kind: str):
     if fmt == "xlsx":
         return send_file(exports.report_xlsx(report, kind), mimetype=XLSX, as_attachment=True, download_name=stem + ".xlsx")
     if fmt == "pdf":
-        return send_file(exports.report_pdf(report, kind), mimetype="application/pdf", as_attachment=True, download_name=stem + ".pdf")
+        issuer = issuer_lines(report.scope or units.province())
+        return send_file(exports.report_pdf(report, kind, issuer), mimetype="application/pdf", as_attachment=True,
+                         download_name=stem + ".pdf")
     if fmt != "html":
         abort(400)
     return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(),
-                           charts=charts.report_svgs(report, kind), units=managing_units() if current_user.is_admin else [])
+                           charts=charts.report_svgs(report, kind), units=units.managing_units() if current_user.is_admin else [])
 
 
 @bp.route("/reports/district")
@@ -48,9 +51,9 @@ def _respond(report: services.Report, kind: str):
 def district():
     # A trainer's own district wins over ?unit=; the admin may choose any managing unit (and
     # gets the first one by default), but not a commune or a unit that does not exist.
-    units = managing_units()
-    unit_id = managed_unit_id(current_user) or request.args.get("unit", type=int) or (units[0].id if units else None)
-    if unit_id not in {u.id for u in units}:
+    managing = units.managing_units()
+    unit_id = managed_unit_id(current_user) or request.args.get("unit", type=int) or (managing[0].id if managing else None)
+    if unit_id not in {u.id for u in managing}:
         abort(404)
     require_unit(unit_id)
     return _respond(cache.report(_period(), unit_id), "district")

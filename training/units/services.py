@@ -49,6 +49,11 @@ def load_province(province_code: int, two_level: bool = False) -> Unit:
     return province
 
 
+def province() -> Unit | None:
+    """The province this installation serves (the first loaded, should there be several)."""
+    return db.session.scalars(select(Unit).where(Unit.level == "province").order_by(Unit.id).limit(1)).first()
+
+
 def managing_units() -> list[Unit]:
     """Units that trainers work in: districts, or provinces whose communes hang directly
     under them (two-level structure)."""
