@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import g, request_started
-from flask_login import FlaskLoginClient
+from flask_login import FlaskLoginClient, login_user
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
@@ -146,6 +146,26 @@ def trainer_a(make_user):
 @pytest.fixture
 def trainer_b(make_user):
     return make_user("trainer.b", "trainer", "B")
+
+
+@pytest.fixture
+def in_request(app):
+    """A request context for calling services directly: their messages are translated, which
+    needs the visitor's locale, some build URLs (on the test SERVER_NAME) and some ask who is
+    acting."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def acting_as(in_request):
+    """Sign `user` in for the service calls that follow."""
+
+    def _act(user):
+        login_user(user)
+        return user
+
+    return _act
 
 
 @pytest.fixture

@@ -70,12 +70,6 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture
-def in_request(app):
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
 def course(in_request, units, trainer_a, make_trainee):
     """A CT1 course of district A with four sessions and the six trainees of PLAN, whose
     attendance is recorded through the services: check-ins for present and late (the scan

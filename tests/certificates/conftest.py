@@ -11,7 +11,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from flask_login import login_user
 
 from training.attendance import services as attendance
 from training.certificates import services
@@ -135,23 +134,6 @@ def make_finished(units, trainer_a, make_trainee):
         return finished
 
     return _make
-
-
-@pytest.fixture
-def in_request(app):
-    """A request context (on the test SERVER_NAME) for service calls that build URLs or ask
-    who is acting."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def acting_as(in_request):
-    def _act(user):
-        login_user(user)
-        return user
-
-    return _act
 
 
 @pytest.fixture

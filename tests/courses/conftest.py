@@ -3,7 +3,6 @@ acting as a user outside a request, and small readers for sessions in local time
 from datetime import date, time
 
 import pytest
-from flask_login import login_user
 from sqlalchemy import func, select
 
 from training.clock import to_local
@@ -45,25 +44,6 @@ def make_course(units, trainer_a):
 def trainer_a2(make_user):
     """A second trainer of district A, for clashes that must not be about the trainer."""
     return make_user("trainer.a2", "trainer", "A")
-
-
-@pytest.fixture
-def in_request(app):
-    """A request context for calling services directly: their messages are translated, which
-    needs the visitor's locale, and some ask who is acting."""
-    with app.test_request_context():
-        yield
-
-
-@pytest.fixture
-def acting_as(in_request):
-    """Sign `user` in for the service calls that follow."""
-
-    def _act(user):
-        login_user(user)
-        return user
-
-    return _act
 
 
 def move_to(course: Course, *statuses: str, reason: str = "") -> Course:
