@@ -25,7 +25,6 @@ import http.client
 import http.cookiejar
 import json
 import os
-import re
 import secrets
 import signal
 import socket
@@ -39,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, arguments, make_app, median, percentile, temp_instance  # noqa: E402
+from common import ROOT, Report, arguments, make_app, median, percentile, scanner_sign_in, temp_instance  # noqa: E402
 
 HOST = "127.0.0.1"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -89,20 +88,16 @@ class Server:
 
 
 def sign_in(port: int, username: str, password: str, session_id: int) -> tuple[str, str]:
-    """Sign in through the form, open the scanner page; the Cookie header and the CSRF token."""
+    """Sign in over HTTP and open the scanner page; the Cookie header and the CSRF token."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    base = f"http://{HOST}:{port}"
-    page = opener.open(f"{base}/login").read().decode()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    form = urllib.parse.urlencode({"csrf_token": token, "username": username, "password": password}).encode()
-    home = opener.open(f"{base}/login", data=form)
-    if "/login" in home.geturl():
-        raise RuntimeError("sign-in failed")
-    scanner = opener.open(f"{base}/sessions/{session_id}/scan").read().decode()
-    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', scanner).group(1)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-    return cookie, csrf
+
+    def fetch(path: str, form: dict | None = None) -> tuple[str, str]:
+        response = opener.open(f"http://{HOST}:{port}{path}", data=urllib.parse.urlencode(form).encode() if form else None)
+        return response.geturl(), response.read().decode()
+
+    csrf = scanner_sign_in(fetch, username, password, session_id)
+    return "; ".join(f"{c.name}={c.value}" for c in jar), csrf
 
 
 def burst(port: int, bodies: list[bytes], headers: dict) -> tuple[float, list[tuple[float, int, bytes]]]:

@@ -16,7 +16,6 @@ The two no-op routes are added to the app by this script only. Figures: millisec
 request (median over the rounds) and each as a share of the check-in. No target: it is the
 floor under the burst's "≥ ½ of the bare route" target.
 """
-import re
 import secrets
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Report, arguments, make_app, median, temp_instance  # noqa: E402
+from common import Report, arguments, make_app, median, scanner_sign_in, temp_instance  # noqa: E402
 
 
 def main() -> None:
@@ -60,11 +59,12 @@ def main() -> None:
             db.session.remove()
 
         client = app.test_client()
-        page = client.get("/login").get_data(as_text=True)
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        client.post("/login", data={"csrf_token": token, "username": built.trainer_username, "password": PASSWORD})
-        scanner = client.get(f"/sessions/{built.session_ids[0]}/scan").get_data(as_text=True)
-        headers = {"X-CSRFToken": re.search(r'<meta name="csrf-token" content="([^"]+)"', scanner).group(1)}
+
+        def fetch(path: str, form: dict | None = None) -> tuple[str, str]:
+            response = client.post(path, data=form, follow_redirects=True) if form else client.get(path)
+            return response.request.path, response.get_data(as_text=True)
+
+        headers = {"X-CSRFToken": scanner_sign_in(fetch, built.trainer_username, PASSWORD, built.session_ids[0])}
         routes = {"bare route (bench/bare_app.py)": (bare.test_client(), "/api/v1/checkins"),
                   "signed-in no-op (login wall, CSRF, JSON)": (client, "/bench/noop"),
                   "+ session lookup and permission": (client, "/bench/lookup"),

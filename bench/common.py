@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import os
+import re
 import secrets
 import statistics
 import sys
@@ -118,3 +119,17 @@ def make_app(instance: str | Path, **config):
 
 def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+def scanner_sign_in(fetch, username: str, password: str, session_id: int) -> str:
+    """Sign in through the login form (its CSRF token and all) and open a session's badge
+    scanner; the scanner page's CSRF token, which the check-in API asks for. `fetch(path,
+    form=None)` GETs (or, with a form, POSTs) a path and returns (final URL, page text),
+    keeping the cookies: over HTTP or through the test client alike."""
+    page = fetch("/login")[1]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    landed, _page = fetch("/login", {"csrf_token": token, "username": username, "password": password})
+    if "/login" in landed:
+        raise RuntimeError("sign-in failed")
+    scanner = fetch(f"/sessions/{session_id}/scan")[1]
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', scanner).group(1)
