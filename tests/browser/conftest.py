@@ -44,6 +44,21 @@ class LiveServer(SimpleNamespace):
     """A served app: `app`, its base `url`, and by name what its set-up returned."""
 
 
+def district_with_trainer(password: str):
+    """Bắc Giang › Huyện Yên Thế › Xã Đồng Kỳ and a trainer of the district ("giangvien",
+    `password`), for a module's own served data; (district, commune, trainer), flushed."""
+    from training.extensions import db
+    from training.people import services as people
+    from training.units.models import Unit
+
+    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
+    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
+    commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
+    db.session.add_all([province, district, commune])
+    db.session.flush()
+    return district, commune, people.create_user("giangvien", password, "Trần Văn Khánh", "trainer", district.id)
+
+
 @pytest.fixture(scope="session")
 def serve(tmp_path_factory):
     """A factory of live servers. `with serve(set_up) as server:` makes the app on a SQLite

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from training.extensions import db
+from tests.browser.conftest import district_with_trainer
 from tests.certificates.conftest import pdf_text, qr_codes_in
 
 PASSWORD = "mat-khau-giang-vien"
@@ -28,14 +29,8 @@ def _finished_course() -> dict:
     from training.attendance import services as attendance
     from training.courses import services as courses
     from training.people import services as people
-    from training.units.models import Unit
 
-    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
-    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
-    commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
-    db.session.add_all([province, district, commune])
-    db.session.flush()
-    trainer = people.create_user("giangvien", PASSWORD, "Trần Văn Khánh", "trainer", district.id)
+    district, commune, trainer = district_with_trainer(PASSWORD)
     course = courses.create_course(district.id, "CT1", "", "Hội trường UBND huyện Yên Thế", FIRST_DAY, 40, [trainer.id])
     sessions = []
     for index, module in enumerate(m.code for m in course.curriculum.modules):

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from training.attendance.models import Attendance, ScanLog
 from training.clock import LOCAL_TZ, to_utc
 from training.extensions import db
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, district_with_trainer
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PASSWORD = "mat-khau-giang-vien"
@@ -36,14 +36,8 @@ def _open_session_now() -> dict:
     session_id, and codes: full name → personal code."""
     from training.courses import services as courses
     from training.people import services as people
-    from training.units.models import Unit
 
-    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
-    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
-    commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
-    db.session.add_all([province, district, commune])
-    db.session.flush()
-    trainer = people.create_user("giangvien", PASSWORD, "Trần Văn Khánh", "trainer", district.id)
+    district, commune, trainer = district_with_trainer(PASSWORD)
     trainees = [
         people.save_trainee(None, {"full_name": name, "birth_date": born, "gender": "female", "position": "Công chức Văn hóa - Xã hội",
                                    "commune_id": commune.id, "group": "commune_broadcast", "phone": ""})
