@@ -331,6 +331,17 @@ def test_signin_sheet_of_many_sessions_has_a_box_per_day(in_request, units, trai
         assert text.count(person.full_name) == 2
 
 
+def test_sheets_of_a_course_nobody_has_joined_say_so(in_request, units, trainer_a, login):
+    course = courses.create_course(units["A"].id, "CT1", "Lớp chưa có ai", VENUE, MONDAY, 30, [trainer_a.id])
+    courses.generate_sessions(course)
+    db.session.commit()
+    client = login(trainer_a)
+    for url in (f"/courses/{course.id}/attendance.pdf", f"/courses/{course.id}/signin-sheet.pdf"):
+        response = client.get(url)
+        assert response.status_code == 200 and response.mimetype == "application/pdf", url
+        assert "Khóa học chưa có học viên." in flat(pdf_text(response.get_data())), url
+
+
 # --- badges ----------------------------------------------------------------------------------
 
 

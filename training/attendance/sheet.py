@@ -398,6 +398,22 @@ def _part_heading(part: Part) -> str:
              last=part.columns[-1].label)
 
 
+def _tables_by_part(data: SheetData, parts: list[Part], heading, table) -> list:
+    """The sheet's tables for the story: a note when nobody is enrolled, else table(data, part)
+    for each part, each part after the first on a new page, headed by heading(part) when there
+    are several."""
+    if not data.rows:
+        return [paragraph(f"<i>{escaped(_('Khóa học chưa có học viên.'))}</i>", 10)]
+    story = []
+    for part in parts:
+        if part.count > 1:
+            if not part.first:
+                story.append(PageBreak())
+            story += [paragraph(f"<b>{escaped(heading(part))}</b>", 9.5), Spacer(1, 1.5 * mm)]
+        story.append(table(data, part))
+    return story
+
+
 def attendance_pdf(data: SheetData) -> bytes:
     """The attendance sheet: A4 landscape, the official heading, a row per trainee with a mark
     per session, periods, share and a signature column; the signer block at the end."""
@@ -406,17 +422,7 @@ def attendance_pdf(data: SheetData) -> bytes:
     buffer = BytesIO()
     title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
     doc = _document(buffer, _("Danh sách điểm danh %(code)s", code=course.code), course)
-    story = _heading(data, title)
-    if not data.rows:
-        story.append(paragraph(f"<i>{escaped(_('Khóa học chưa có học viên.'))}</i>", 10))
-    else:
-        for part in data.parts:
-            if part.count > 1:
-                if not part.first:
-                    story.append(PageBreak())
-                story.append(paragraph(f"<b>{escaped(_part_heading(part))}</b>", 9.5))
-                story.append(Spacer(1, 1.5 * mm))
-            story.append(_attendance_table(data, part))
+    story = _heading(data, title) + _tables_by_part(data, data.parts, _part_heading, _attendance_table)
     story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(legend(data))}</i>", 8.5), _signer_block(data)]
     doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
     return buffer.getvalue()
@@ -492,18 +498,9 @@ def signin_pdf(data: SheetData) -> bytes:
     buffer = BytesIO()
     title = _("DANH SÁCH HỌC VIÊN KÝ TÊN THAM DỰ")
     doc = _document(buffer, _("Danh sách ký tên %(code)s", code=course.code), course)
-    story = _heading(data, title)
-    boxes = signin_boxes(data)
-    if not data.rows:
-        story.append(paragraph(f"<i>{escaped(_('Khóa học chưa có học viên.'))}</i>", 10))
-    else:
-        for part in split_parts(boxes, MAX_BOXES_PER_PART):
-            if part.count > 1:
-                if not part.first:
-                    story.append(PageBreak())
-                story.append(paragraph(f"<b>{escaped(_('Phần %(n)d/%(total)d', n=part.number, total=part.count))}</b>", 9.5))
-                story.append(Spacer(1, 1.5 * mm))
-            story.append(_signin_table(data, part))
+    parts = split_parts(signin_boxes(data), MAX_BOXES_PER_PART)
+    story = _heading(data, title) + _tables_by_part(
+        data, parts, lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count), _signin_table)
     if len(data.columns) > MAX_BOXES_PER_PART:
         story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(_('Học viên ký tên vào ô của ngày học mình tham dự.'))}</i>", 8.5)]
     story.append(_signer_block(data))
