@@ -115,23 +115,29 @@ def assert_refused_well(rejected: ImportRejected, max_line: int) -> None:
     assert all(str(error.message).strip() for error in rejected.errors)
 
 
+def assert_all_or_nothing(app, run_import, model, rows: int) -> None:
+    """An import of a file of `rows` rows either adds one `model` row per row it reports, or
+    is refused well (assert_refused_well) having added none; rolled back either way."""
+    before = count(model)
+    with app.test_request_context():
+        try:
+            added = run_import()
+        except ImportRejected as rejected:
+            assert_refused_well(rejected, max(rows, 1) + 1)
+            assert count(model) == before, "a refused file wrote rows"
+        else:
+            assert added and count(model) == before + len(added)
+        finally:
+            db.session.rollback()
+
+
 # --- the trainee importer -----------------------------------------------------------------------
 
 @FUZZ
 @given(file=upload())
 def test_trainee_import_takes_all_rows_or_none(app, units, file):
     filename, content, rows = file
-    before = count(Trainee)
-    with app.test_request_context():
-        try:
-            created = import_trainees(filename, content, units["A"].id)
-        except ImportRejected as rejected:
-            assert_refused_well(rejected, max(rows, 1) + 1)
-            assert count(Trainee) == before, "a refused file wrote rows"
-        else:
-            assert created and count(Trainee) == before + len(created)
-        finally:
-            db.session.rollback()
+    assert_all_or_nothing(app, lambda: import_trainees(filename, content, units["A"].id), Trainee, rows)
 
 
 COMMUNES_A = ["Xã Đồng Kỳ", "Xã Hồng Kỳ", "Thị trấn Phồn Xương"]
@@ -219,17 +225,7 @@ def test_enrolment_import_takes_all_rows_or_none(app, world, file, picks):
         extra = "".join(f"\n{candidates[i % len(candidates)].personal_code}" for i in picks).encode()
         content += extra
         rows += len(picks)
-    before = count(Enrolment)
-    with app.test_request_context():
-        try:
-            enrolled = courses.import_enrolments(course, filename, content)
-        except ImportRejected as rejected:
-            assert_refused_well(rejected, max(rows, 1) + 1)
-            assert count(Enrolment) == before, "a refused file enrolled someone"
-        else:
-            assert enrolled and count(Enrolment) == before + len(enrolled)
-        finally:
-            db.session.rollback()
+    assert_all_or_nothing(app, lambda: courses.import_enrolments(course, filename, content), Enrolment, rows)
 
 
 def test_enrolment_import_by_code_enrols_exactly_the_listed(app, world, make_trainee):
