@@ -13,14 +13,14 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from training.attendance import qr, services, views
 from training.attendance.models import REASONS, Attendance, ScanLog
 from training.audit import AuditEvent
 from training.clock import to_utc
 from training.extensions import db
-from tests.attendance.conftest import checkin_path, remember_device, ticket_of
+from tests.attendance.conftest import checkin_path, make_course_now, remember_device, ticket_of
 
 FORM_REFUSED = "Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này."
 
@@ -576,6 +576,37 @@ def test_the_roster_saves_changes_and_audits_each(login, trainer_a, course_now):
     client.post(url, data={f"status-{binh.id}": "absent", f"remark-{binh.id}": ""})
     last = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.mark").order_by(AuditEvent.id.desc())).first()
     assert (last.data["before"], last.data["after"]) == ({"status": "excused", "remark": "Họp Đảng ủy xã"}, {"status": "absent", "remark": ""})
+
+
+def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(units, login, make_user, make_trainee, clock):
+    """Reads stay constant (the roster once); only each changed record and its audit row are
+    written per trainee. Measured on a class of 3 and one of 12."""
+    reads = []
+
+    def count_selects(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads[-1] += 1
+
+    selects = {}
+    for size in (3, 12):
+        trainer = make_user(f"trainer.size{size}", "trainer", "A")  # two courses at the same hours
+        people = [make_trainee(f"Học Viên Số {size}-{n}") for n in range(size)]
+        course = make_course_now(units, trainer, people, venue=f"Hội trường {size}")
+        client = login(trainer)
+        roster_url = f"/sessions/{course.current.id}/roster"
+        form = {f"status-{t.id}": "present" if n % 2 else "excused" for n, t in enumerate(people)}
+        event.listen(db.engine, "before_cursor_execute", count_selects)
+        try:
+            reads.append(0)
+            assert client.post(roster_url, data=form).status_code == 302
+            reads.append(0)
+            assert client.post(f"/sessions/{course.past.id}/mark-absent").status_code == 302
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count_selects)
+        selects[size] = reads[-2:]
+        assert count(Attendance, Attendance.session_id.in_([course.current.id, course.past.id])) == 2 * size
+        assert count(AuditEvent, AuditEvent.action == "attendance.mark", AuditEvent.actor_id == trainer.id) == 2 * size
+    assert selects[3] == selects[12], selects
 
 
 def test_the_roster_ignores_unknown_statuses(login, trainer_a, course_now):

@@ -265,11 +265,49 @@ def mark(session: CourseSession, trainee: Trainee, status: str, remark: str, use
 
     :raises AttendanceError: unknown status or a trainee not in the course.
     """
-    if status not in STATUSES:
-        raise AttendanceError(_("Trạng thái điểm danh không hợp lệ."))
+    _check_status(status)
     enrolled, row = enrolment_record(session, trainee)
     if not enrolled:
-        raise AttendanceError(_("%(name)s không có tên trong khóa học này.", name=trainee.full_name))
+        raise _not_enrolled(trainee)
+    change = _apply_mark(session, trainee, row, status, remark, user_id)
+    _audit_marks([change] if change else [], user_id)
+    return change[0] if change else None
+
+
+def mark_many(session: CourseSession, marks: dict[int, tuple[str, str]], user_id: int) -> int:
+    """Set several trainees' attendance by hand at once (trainee id → (status, remark)), as
+    the roster page saves it, auditing each change; returns how many changed. The roster is
+    read once and the changes flushed together, whatever the number of trainees. Flushes.
+
+    :raises AttendanceError: an unknown status, or a trainee not in the course.
+    """
+    enrolled = {enrolment.trainee_id: (enrolment.trainee, record) for enrolment, record in roster(session)}
+    changes = []
+    for trainee_id, (status, remark) in marks.items():
+        _check_status(status)
+        if trainee_id not in enrolled:
+            raise _not_enrolled(db.session.get(Trainee, trainee_id))
+        trainee, row = enrolled[trainee_id]
+        change = _apply_mark(session, trainee, row, status, remark, user_id)
+        if change:
+            changes.append(change)
+    _audit_marks(changes, user_id)
+    return len(changes)
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise AttendanceError(_("Trạng thái điểm danh không hợp lệ."))
+
+
+def _not_enrolled(trainee: Trainee | None) -> AttendanceError:
+    name = trainee.full_name if trainee else "?"
+    return AttendanceError(_("%(name)s không có tên trong khóa học này.", name=name))
+
+
+def _apply_mark(session: CourseSession, trainee: Trainee, row: Attendance | None, status: str, remark: str,
+                user_id: int) -> tuple[Attendance, Trainee, dict | None] | None:
+    """Change (or add) the record in memory; (row, trainee, before), or None if unchanged."""
     remark = (remark or "").strip()[:500]
     if row is not None and row.status == status and (row.remark or "") == remark:
         return None
@@ -283,10 +321,18 @@ def mark(session: CourseSession, trainee: Trainee, status: str, remark: str, use
     row.recorded_by_id, row.recorded_at = user_id, utcnow()
     if status in ATTENDED and row.checked_in_at is None:
         row.checked_in_at = session.starts_at
+    return row, trainee, before
+
+
+def _audit_marks(changes: list, user_id: int) -> None:
+    """Flush the changed records (new ones get their ids), then audit each before → after."""
+    if not changes:
+        return
     db.session.flush()
-    audit.record("attendance.mark", row, actor_id=user_id, trainee=trainee.full_name, before=before, after={"status": status, "remark": remark})
+    for row, trainee, before in changes:
+        audit.record("attendance.mark", row, actor_id=user_id, trainee=trainee.full_name, before=before,
+                     after={"status": row.status, "remark": row.remark})
     db.session.flush()
-    return row
 
 
 def mark_unmarked_absent(session: CourseSession, user_id: int) -> int:
@@ -297,12 +343,8 @@ def mark_unmarked_absent(session: CourseSession, user_id: int) -> int:
     """
     if utcnow() < session.starts_at:
         raise AttendanceError(_("Buổi học chưa bắt đầu."))
-    count = 0
-    for enrolment, record in roster(session):
-        if record is None:
-            mark(session, enrolment.trainee, "absent", "", user_id)
-            count += 1
-    return count
+    unmarked = {enrolment.trainee_id: ("absent", "") for enrolment, record in roster(session) if record is None}
+    return mark_many(session, unmarked, user_id)
 
 
 def checked_in_count(session: CourseSession) -> int:

@@ -1,7 +1,7 @@
 import secrets
 from datetime import date, datetime
 
-from flask import abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -227,19 +227,11 @@ def manual_roster(session_id: int):
     session = get_session_or_404(session_id, write=request.method == "POST")
     rows = services.roster(session)
     if request.method == "POST":
-        changed = 0
-        try:
-            for enrolment, _record in rows:
-                status = request.form.get(f"status-{enrolment.trainee_id}")
-                if status in STATUSES:
-                    remark = request.form.get(f"remark-{enrolment.trainee_id}", "")
-                    changed += services.mark(session, enrolment.trainee, status, remark, current_user.id) is not None
-        except services.AttendanceError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã lưu điểm danh: %(n)d thay đổi.", n=changed), "success")
+        marks = {enrolment.trainee_id: (request.form[f"status-{enrolment.trainee_id}"],
+                                        request.form.get(f"remark-{enrolment.trainee_id}", ""))
+                 for enrolment, _record in rows if request.form.get(f"status-{enrolment.trainee_id}") in STATUSES}
+        commit_or_flash(lambda: services.mark_many(session, marks, current_user.id), services.AttendanceError,
+                        lambda changed: _("Đã lưu điểm danh: %(n)d thay đổi.", n=changed))
         return redirect(url_for("attendance.manual_roster", session_id=session.id))
     return render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES,
                            state=services.checkin_state(session), now=utcnow())
