@@ -16,7 +16,7 @@ from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, T
 
 from ..clock import local_today, to_local
 from ..people import GROUP_LABELS
-from ..pdf import FONT, escaped, header_block, issuer_lines, paragraph, place_name, register_fonts
+from ..pdf import FONT, escaped, header_block, issuer_lines, paragraph, place_name, register_fonts, tagged
 from .calendar import weekday_name
 from .models import Course
 
@@ -32,8 +32,8 @@ def _facts(course: Course) -> list:
     if course.ends_on != course.starts_on:
         dates = _("từ %(a)s đến %(b)s", a=dates, b=course.ends_on.strftime("%d/%m/%Y"))
     rows = [
-        (_("Chương trình"), f"{escaped(curriculum.code)}. {escaped(curriculum.title)}"
-         + f" <font size=8.5>({escaped(_('phiên bản %(v)s', v=course.curriculum_version))})</font>"),
+        (_("Chương trình"), f"{escaped(curriculum.code)}. {escaped(curriculum.title)} <font size=8.5>("
+         + escaped(_("phiên bản %(v)s", v=course.curriculum_version)) + ")</font>"),
         (_("Tên lớp"), escaped(course.title)),
         (_("Mã lớp"), escaped(course.code)),
         (_("Đối tượng"), "; ".join(escaped(GROUP_LABELS.get(g, g)) for g in curriculum.groups)),
@@ -70,7 +70,7 @@ def _sessions_table(course: Course) -> Table:
             paragraph(escaped(session.trainer.full_name) if session.trainer else "—", 9),
         ])
     total = sum(s.periods for s in course.sessions)
-    rows.append([paragraph(f"<b>{escaped(_('Tổng số tiết'))}</b>", 9, align=TA_RIGHT), "", "", "", paragraph(f"<b>{total}</b>", 9, align=TA_CENTER), "", ""])
+    rows.append([paragraph(tagged(_("Tổng số tiết"), "b"), 9, align=TA_RIGHT), "", "", "", paragraph(f"<b>{total}</b>", 9, align=TA_CENTER), "", ""])
     table = Table(rows, colWidths=COLUMNS, repeatRows=1)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -86,14 +86,14 @@ def _sessions_table(course: Course) -> Table:
 
 def _signer(width: float) -> KeepTogether:
     recipients = [
-        paragraph(f"<b><i>{escaped(_('Nơi nhận:'))}</i></b>", 9),
+        paragraph(tagged(_("Nơi nhận:"), "b", "i"), 9),
         paragraph(escaped(_("- Sở Thông tin và Truyền thông (để báo cáo);")), 8.5),
         paragraph(escaped(_("- UBND các xã, thị trấn có học viên;")), 8.5),
         paragraph(escaped(_("- Giảng viên, học viên;")), 8.5),
         paragraph(escaped(_("- Lưu: VT.")), 8.5),
     ]
     signer = [
-        paragraph(f"<b>{escaped(_('TRƯỞNG PHÒNG'))}</b>", 10.5, align=TA_CENTER),
+        paragraph(tagged(_("TRƯỞNG PHÒNG"), "b"), 10.5, align=TA_CENTER),
         paragraph(escaped(_("(Ký, ghi rõ họ tên và đóng dấu)")), 9, align=TA_CENTER, italic=True),
         Spacer(1, 20 * mm),  # room for the signature and the seal
     ]
@@ -132,19 +132,19 @@ def course_plan_pdf(course: Course, today: date | None = None) -> BytesIO:
         Spacer(1, 2 * mm),
         under_heading,
         Spacer(1, 7 * mm),
-        paragraph(f"<b>{escaped(_('KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG'))}</b>", 14, align=TA_CENTER),
+        paragraph(tagged(_("KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG"), "b"), 14, align=TA_CENTER),
         Spacer(1, 1 * mm),
         paragraph(f"<b>{escaped(course.curriculum.title)}</b>", 11.5, align=TA_CENTER),
         Spacer(1, 6 * mm),
         *_facts(course),
         Spacer(1, 5 * mm),
-        paragraph(f"<b>{escaped(_('LỊCH HỌC'))}</b>", 11),
+        paragraph(tagged(_("LỊCH HỌC"), "b"), 11),
         Spacer(1, 2 * mm),
     ]
     if course.sessions:
         story.append(_sessions_table(course))
     else:
-        story.append(paragraph(f"<i>{escaped(_('Chưa có buổi học nào.'))}</i>", 9.5))
+        story.append(paragraph(tagged(_("Chưa có buổi học nào."), "i"), 9.5))
     story.append(_signer(width))
     doc.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     buffer.seek(0)

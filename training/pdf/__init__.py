@@ -48,6 +48,13 @@ def escaped(value) -> str:
     return "" if value is None else escape(str(value))
 
 
+def tagged(text: str, *tags: str) -> str:
+    """`text` escaped and wrapped in Paragraph markup: tagged(_("LỊCH HỌC"), "b") is
+    "<b>LỊCH HỌC</b>". Messages go through here rather than inside an f-string, where the
+    message extractor (`make translations-update`) would not see them."""
+    return "".join(f"<{tag}>" for tag in tags) + escaped(text) + "".join(f"</{tag}>" for tag in reversed(tags))
+
+
 def paragraph(markup: str, size: float = 9, **kw) -> Paragraph:
     """A Paragraph in the document font; data inside `markup` goes through escaped()."""
     return Paragraph(markup, style(size, **kw))

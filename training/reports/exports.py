@@ -15,7 +15,7 @@ from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, T
 from ..curricula import catalogue
 from ..people import GROUP_LABELS
 from ..people.models import GROUPS
-from ..pdf import FONT, FONT_BOLD, escaped, header_block, paragraph
+from ..pdf import FONT, FONT_BOLD, escaped, header_block, paragraph, tagged
 from .charts import report_drawings
 from .services import Report, Tally
 
@@ -157,7 +157,7 @@ def report_pdf(report: Report, kind: str, issuer: list[str]) -> io.BytesIO:
     widths = [doc.width * 0.2, doc.width * 0.06, doc.width * 0.08, doc.width * 0.29, doc.width * 0.08, doc.width * 0.29]
     table = Table(coverage, colWidths=widths, repeatRows=1)
     table.setStyle(_grid())
-    story += [paragraph(f"<b>{escaped(_('Độ bao phủ'))}</b>", 10), table]
+    story += [paragraph(tagged(_("Độ bao phủ"), "b"), 10), table]
     for drawing in report_drawings(report, kind):
         story += [Spacer(1, 5 * mm), KeepTogether([_fit(drawing, doc.width, doc.height - 10 * mm)])]
     doc.build(story)
