@@ -317,6 +317,19 @@ def test_a_disallowed_status_change_through_the_form_is_refused(login, trainer_a
 
 # --- enrolment ------------------------------------------------------------------------------
 
+def test_ticking_an_unknown_or_another_districts_trainee_is_refused(login, trainer_a, make_course, make_trainee):
+    course = make_course("CT1")
+    mine = make_trainee("Nguyễn Văn Mình")
+    theirs = make_trainee("Đỗ Văn Ngoài", commune="Xã Ngọc Thiện")
+    client = login(trainer_a)
+    assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, 999999]}).status_code == 404
+    assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, theirs.id]}).status_code == 403
+    assert enrolled_ids(course) == set()
+    # The same trainee ticked twice is enrolled once.
+    assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, mine.id]}).status_code == 302
+    assert enrolled_ids(course) == {mine.id}
+
+
 def test_search_and_enrol_one(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Nguyễn Thị Hương")

@@ -445,38 +445,65 @@ def check_conflicts(session: CourseSession) -> None:
         raise ConflictError(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
 
 
-def trainee_clash(course: Course, trainee: Trainee) -> str | None:
-    """A description of a session of another course of this trainee that overlaps this course's
-    sessions, or None."""
+def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
+    """For each of these trainees enrolled in another course with a session that overlaps one
+    of this course's, a description of the earliest such session; one query."""
+    if not trainee_ids:
+        return {}
     mine = aliased(CourseSession)
-    row = db.session.execute(
-        select(mine, CourseSession)
-        .join(Enrolment, and_(Enrolment.course_id == CourseSession.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled"))
+    rows = db.session.execute(
+        select(Enrolment.trainee_id, CourseSession)
+        .join(Enrolment, and_(Enrolment.course_id == CourseSession.course_id, Enrolment.trainee_id.in_(trainee_ids),
+                              Enrolment.status == "enrolled"))
         .join(Course, Course.id == CourseSession.course_id)
         .join(mine, and_(mine.course_id == course.id, mine.starts_at < CourseSession.ends_at, mine.ends_at > CourseSession.starts_at))
         .where(CourseSession.course_id != course.id, Course.status != "cancelled")
-        .limit(1)
-    ).first()
-    return _describe(row[1]) if row else None
+        .order_by(CourseSession.starts_at, CourseSession.id)
+    ).all()
+    clashes: dict[int, str] = {}
+    for trainee_id, session in rows:
+        clashes.setdefault(trainee_id, _describe(session))
+    return clashes
 
 
 # --- enrolment ------------------------------------------------------------------------------
 
 def enrolment_problem(course: Course, trainee: Trainee) -> str | None:
     """Why this trainee cannot be enrolled in this course (None if they can), capacity aside."""
+    return enrolment_problems(course, [trainee]).get(trainee.id)
+
+
+def enrolment_problems(course: Course, trainees: list[Trainee]) -> dict[int, str]:
+    """trainee id → why they cannot be enrolled in this course (the others may be), capacity
+    aside; a fixed number of queries however many trainees are asked about."""
     curriculum = course.curriculum
-    if trainee.district_id != course.unit_id:
-        return _("%(name)s không thuộc đơn vị tổ chức khóa học.", name=trainee.full_name)
-    if trainee.group not in curriculum.groups:
-        return _("%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.", name=trainee.full_name,
-                 code=curriculum.code, groups="; ".join(_group_name(g) for g in curriculum.groups))
-    existing = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id))
-    if existing is not None and existing.status == "enrolled":
-        return _("%(name)s đã ghi danh khóa học này.", name=trainee.full_name)
-    clash = trainee_clash(course, trainee)
-    if clash:
-        return _("%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.", name=trainee.full_name, clash=clash)
-    return None
+    ids = [t.id for t in trainees]
+    existing = _enrolments_of(course, ids)
+    clashes = _trainee_clashes(course, ids)
+    # The communes (for the district) in one query: the lazy loads below then find them loaded.
+    db.session.scalars(select(Unit).where(Unit.id.in_({t.commune_id for t in trainees}))).all()
+    problems = {}
+    for trainee in trainees:
+        if trainee.district_id != course.unit_id:
+            problems[trainee.id] = _("%(name)s không thuộc đơn vị tổ chức khóa học.", name=trainee.full_name)
+        elif trainee.group not in curriculum.groups:
+            problems[trainee.id] = _("%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.",
+                                     name=trainee.full_name, code=curriculum.code,
+                                     groups="; ".join(_group_name(g) for g in curriculum.groups))
+        elif trainee.id in existing and existing[trainee.id].status == "enrolled":
+            problems[trainee.id] = _("%(name)s đã ghi danh khóa học này.", name=trainee.full_name)
+        elif trainee.id in clashes:
+            problems[trainee.id] = _("%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.", name=trainee.full_name,
+                                     clash=clashes[trainee.id])
+    return problems
+
+
+def _enrolments_of(course: Course, trainee_ids: list[int]) -> dict[int, Enrolment]:
+    """These trainees' enrolments (current or withdrawn) in the course, by trainee id."""
+    if not trainee_ids:
+        return {}
+    return {e.trainee_id: e for e in db.session.scalars(
+        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids)))}
 
 
 def _group_name(code: str) -> str:
@@ -490,15 +517,16 @@ def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:
 
     :raises EnrolmentRejected: with one reason per refused trainee, or the capacity shortfall.
     """
-    problems = [p for p in (enrolment_problem(course, t) for t in trainees) if p]
+    problems = enrolment_problems(course, trainees)
     if problems:
-        raise EnrolmentRejected(problems)
+        raise EnrolmentRejected([problems[t.id] for t in trainees if t.id in problems])
     free = course.capacity - len(course.active_enrolments)
     if len(trainees) > free:
         raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
+    existing = _enrolments_of(course, [t.id for t in trainees])
     enrolments = []
     for trainee in trainees:
-        enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id == trainee.id))
+        enrolment = existing.get(trainee.id)
         if enrolment is None:
             enrolment = Enrolment(course=course, trainee=trainee)
             db.session.add(enrolment)
@@ -594,19 +622,23 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     for t in district_trainees:
         by_name.setdefault((fold(t.full_name), t.birth_date), []).append(t)
 
-    errors, chosen, seen = [], [], {}
+    matched, seen = [], {}  # (line, trainee or None, problem)
     for offset, row in enumerate(rows[1:]):
         line = offset + 2
         cell = lambda key: row[columns[key]] if key in columns and columns[key] < len(row) else None  # noqa: E731
         if all(clean(str(c if c is not None else "")) == "" for c in row):
             continue
         trainee, problem = _match_trainee(cell, by_code, by_name)
-        if trainee is not None:
-            if trainee.id in seen:
-                problem = _("Trùng với dòng %(line)d trong tệp", line=seen[trainee.id])
-            else:
-                problem = enrolment_problem(course, trainee)
-            seen.setdefault(trainee.id, line)
+        if trainee is not None and trainee.id in seen:
+            problem = _("Trùng với dòng %(line)d trong tệp", line=seen[trainee.id])
+        elif trainee is not None:
+            seen[trainee.id] = line
+        matched.append((line, trainee, problem))
+    # Each trainee's own problem, asked once for the whole file.
+    problems = enrolment_problems(course, [trainee for _line, trainee, problem in matched if trainee is not None and not problem])
+    errors, chosen = [], []
+    for line, trainee, problem in matched:
+        problem = problem or (problems.get(trainee.id) if trainee is not None else None)
         if problem:
             errors.append(RowError(line, problem))
         else:

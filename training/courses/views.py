@@ -241,7 +241,7 @@ def enrol(course_id: int):
     form = EnrolForm()
     if form.validate_on_submit():
         # A POST without any ticked box carries no trainee_ids at all (data is None, not []).
-        trainees = [people.get_trainee_or_404(i) for i in form.trainee_ids.data or []]
+        trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
         elif _enrol_and_report(course, trainees, _("Đã ghi danh %(n)d học viên.")):

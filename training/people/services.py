@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
@@ -48,6 +49,22 @@ def get_trainee_or_404(trainee_id: int) -> Trainee:
     trainee = db.get_or_404(Trainee, trainee_id)
     require_unit(trainee.district_id)
     return trainee
+
+
+def get_trainees_or_404(trainee_ids: list[int]) -> list[Trainee]:
+    """The trainees with these ids (each once, in the order given), loaded with their communes
+    in one query, if the current user may act on every one's district.
+
+    :raises NotFound: an id with no trainee. :raises Forbidden: another district's trainee.
+    """
+    ids = list(dict.fromkeys(trainee_ids))
+    found = {t.id: t for t in db.session.scalars(
+        select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(Trainee.id.in_(ids)))}
+    if len(found) != len(ids):
+        abort(404)
+    for trainee in found.values():
+        require_unit(trainee.district_id)
+    return [found[i] for i in ids]
 
 
 def trainee_counts_by_commune() -> dict[int, int]:
