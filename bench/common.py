@@ -117,9 +117,6 @@ def make_app(instance: str | Path, **config):
     return app
 
 
-def fmt_ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
 
 def scanner_sign_in(fetch, username: str, password: str, session_id: int) -> str:
     """Sign in through the login form (its CSRF token and all) and open a session's badge

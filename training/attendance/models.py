@@ -9,7 +9,6 @@ from ..extensions import db
 from ..people.models import Trainee, User
 
 STATUSES = ("present", "late", "absent", "excused")
-METHODS = ("qr_self", "qr_badge", "manual")
 #: reason codes a scan can end with (also the API's `reason` values)
 REASONS = ("ok", "already_checked_in", "not_enrolled", "unknown_code", "session_closed", "invalid_token")
 

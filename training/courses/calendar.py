@@ -60,10 +60,6 @@ class CalendarPeriod:
         days = self.days
         return [days[i:i + 7] for i in range(0, len(days), 7)]
 
-    @property
-    def month_first(self) -> date:
-        return self.anchor.replace(day=1)
-
     def in_view_month(self, day: date) -> bool:
         return self.view == "week" or (day.year, day.month) == (self.anchor.year, self.anchor.month)
 

@@ -9,7 +9,6 @@ from ..people.models import Trainee, User
 from ..units.models import Unit
 
 STATUSES = ("draft", "open", "running", "closed", "cancelled")
-ENROLMENT_STATUSES = ("enrolled", "withdrawn")
 
 course_trainer = Table(
     "course_trainer",

@@ -104,11 +104,6 @@ class Underline(Flowable):
         self.canv.line(start, 2, start + self.length, 2)
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
-    """The QR modules of `data` (error correction M, with the quiet zone)."""
-    return qr.encode(data, ERROR_CORRECT_M).matrix(QUIET_ZONE)
-
-
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     """Draw a QR code as vector shapes with its lower-left corner at (x, y), quiet zone included.
 
@@ -125,17 +120,3 @@ def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     canvas.transform(size / count, 0, 0, size / count, x, y)
     canvas.addLiteral(path + " f")
     canvas.restoreState()
-
-
-class QRFlowable(Flowable):
-    """A vector QR code usable in a platypus story."""
-
-    def __init__(self, data: str, size: float):
-        super().__init__()
-        self.data, self.size = data, size
-
-    def wrap(self, _w, _h):
-        return self.size, self.size
-
-    def draw(self):
-        draw_qr(self.canv, self.data, 0, 0, self.size)
