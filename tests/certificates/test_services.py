@@ -487,3 +487,15 @@ def test_control_characters_in_a_look_up_are_logged_without_them(make_finished):
     db.session.commit()
     log = db.session.scalars(select(Verification).order_by(Verification.id)).all()
     assert len(log) == 4 and not any(ch in v.query for v in log for ch in "\x00\x07\t\n")
+
+
+def test_scores_for_someone_outside_the_course_are_refused_all_or_none(make_finished, trainer_a):
+    finished = make_finished(names=["Nguyễn Thị Hoa"], programme="CT2", closed=False)
+    hoa = finished.enrolment(finished.trainees[0])
+    with pytest.raises(services.ScoresRejected) as refused:
+        services.record_scores(finished.course, {hoa.id: 8, 999999: 7}, trainer_a.id)
+    assert refused.value.problems == {999999: "Không có học viên này trong khóa học."}
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
+    assert services.record_scores(finished.course, {hoa.id: 8}, trainer_a.id) == 1
+    assert services.record_scores(finished.course, {hoa.id: 8}, trainer_a.id) == 0  # unchanged

@@ -76,6 +76,45 @@ def test_invalid_scores_are_refused_and_nothing_is_saved(make_finished, login, t
     assert count(AuditEvent, AuditEvent.action == "result.score") == 0
 
 
+def test_every_bad_score_is_named_in_the_pages_order(make_finished, login, trainer_a):
+    finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"], programme="CT2", closed=False)
+    hoa, binh, chau = (finished.enrolment(t) for t in finished.trainees)
+    response = login(trainer_a).post(f"/courses/{finished.course.id}/results",
+                                     data={f"score-{hoa.id}": "12", f"score-{binh.id}": "7", f"score-{chau.id}": "x"},
+                                     follow_redirects=True)
+    rows = {e.id: e for e in (hoa, binh, chau)}
+    order = [e.id for e in sorted(rows.values(), key=lambda e: e.trainee.name_key)]
+    expected = {hoa.id: "Điểm phải từ 0 đến 10.", chau.id: "Lê Minh Châu: “x” không phải là điểm."}
+    assert [m for m in flashes(html(response)) if "điểm" in m.lower()] == [expected[i] for i in order if i in expected]
+    assert count(Assessment) == 0
+
+
+def test_saving_results_reads_as_often_for_a_large_class_as_for_a_small_one(make_finished, login, make_user):
+    """What the course holds is read once; only each changed score and its audit row are written."""
+    from sqlalchemy import event
+
+    reads = []
+
+    def count_selects(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads[-1] += 1
+
+    for n, size in enumerate((2, 8)):
+        trainer = make_user(f"trainer.results{size}", "trainer", "A")
+        finished = make_finished(names=[f"Học Viên {size}-{i}" for i in range(size)], programme="CT2", closed=False,
+                                 trainer=trainer, first_day=date(2026, 3, 2 + 7 * n), venue=f"Hội trường {size}")
+        form = {f"score-{finished.enrolment(t).id}": "6" for t in finished.trainees}
+        client = login(trainer)
+        event.listen(db.engine, "before_cursor_execute", count_selects)
+        try:
+            reads.append(0)
+            assert client.post(f"/courses/{finished.course.id}/results", data=form).status_code == 302
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count_selects)
+    assert count(Assessment) == 2 + 8
+    assert reads[0] == reads[1], reads
+
+
 def test_scores_are_locked_once_a_certificate_exists(make_finished, login, admin, trainer_a):
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình"], programme="CT2", scores={0: 8, 1: 3})
     [certificate] = issue(finished)

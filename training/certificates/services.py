@@ -62,11 +62,59 @@ def record_score(enrolment: Enrolment, score: float | None, user_id: int | None)
 
     :raises CertificateError: a score outside 0–10, or the trainee already has a certificate.
     """
-    if score is not None and not 0 <= score <= 10:
-        raise CertificateError(_("Điểm phải từ 0 đến 10."))
-    if _original(enrolment) is not None:
-        raise CertificateError(_("%(name)s đã được cấp giấy chứng nhận; không sửa được điểm.", name=enrolment.trainee.full_name))
     assessment = db.session.scalar(select(Assessment).where(Assessment.enrolment_id == enrolment.id))
+    problem = _score_problem(enrolment, _original(enrolment), score)
+    if problem:
+        raise CertificateError(problem)
+    assessment = _apply_score(enrolment, assessment, score, user_id)
+    db.session.flush()
+    return assessment
+
+
+class ScoresRejected(CertificateError):
+    """Scores that cannot be recorded: enrolment id → why, for each such trainee."""
+
+    def __init__(self, problems: dict[int, str]):
+        self.problems = problems
+        super().__init__("; ".join(problems.values()))
+
+
+def record_scores(course: Course, scores: dict[int, float | None], user_id: int | None) -> int:
+    """Set (or clear) the scores of several trainees of a course at once (enrolment id →
+    score), as the results page saves them, all or none; returns how many changed. What the
+    course already holds is read once, whatever the number of trainees. Flushes.
+
+    :raises ScoresRejected: with the reason for every score that cannot be recorded.
+    """
+    rows = {row.enrolment.id: row for row in course_eligibility(course)}
+    problems = {}
+    for enrolment_id, score in scores.items():
+        row = rows.get(enrolment_id)
+        problem = _("Không có học viên này trong khóa học.") if row is None else _score_problem(row.enrolment, row.certificate, score)
+        if problem:
+            problems[enrolment_id] = problem
+    if problems:
+        raise ScoresRejected(problems)
+    changed = 0
+    for enrolment_id, score in scores.items():
+        row = rows[enrolment_id]
+        if (row.assessment.score if row.assessment else None) != score:
+            _apply_score(row.enrolment, row.assessment, score, user_id)
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def _score_problem(enrolment: Enrolment, certificate: Certificate | None, score: float | None) -> str | None:
+    if score is not None and not 0 <= score <= 10:
+        return _("Điểm phải từ 0 đến 10.")
+    if certificate is not None:
+        return _("%(name)s đã được cấp giấy chứng nhận; không sửa được điểm.", name=enrolment.trainee.full_name)
+    return None
+
+
+def _apply_score(enrolment: Enrolment, assessment: Assessment | None, score: float | None, user_id: int | None) -> Assessment | None:
+    """Write the score (unflushed) and audit it; the assessment, or None once cleared."""
     before = assessment.score if assessment else None
     if before == score:
         return assessment
@@ -80,7 +128,6 @@ def record_score(enrolment: Enrolment, score: float | None, user_id: int | None)
         assessment.passed = score >= enrolment.course.curriculum.completion.pass_mark
         assessment.recorded_by_id, assessment.recorded_at = user_id, utcnow()
     audit.record("result.score", enrolment, actor_id=user_id, trainee=enrolment.trainee.full_name, before=before, after=score)
-    db.session.flush()
     return assessment if score is not None else None
 
 

@@ -37,20 +37,23 @@ def results(course_id: int):
     course = get_course_or_404(course_id, write=request.method == "POST")
     rows = services.course_eligibility(course)
     if request.method == "POST":
-        problems, changed = [], 0
+        scores, unreadable = {}, {}
         for row in rows:
             raw = request.form.get(f"score-{row.enrolment.id}", "").strip().replace(",", ".")
             if raw == "" and row.assessment is None:
                 continue
             try:
-                score = float(raw) if raw else None
-                before = row.assessment.score if row.assessment else None
-                services.record_score(row.enrolment, score, current_user.id)
-                changed += before != score
+                scores[row.enrolment.id] = float(raw) if raw else None
             except ValueError:
-                problems.append(_("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw))
-            except services.CertificateError as exc:
-                problems.append(str(exc))
+                unreadable[row.enrolment.id] = _("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw)
+        try:
+            changed = services.record_scores(course, scores, current_user.id)
+            refused = {}
+        except services.ScoresRejected as rejected:
+            refused = rejected.problems
+        # Every problem, in the page's order, and nothing saved while there is one.
+        problems = [unreadable.get(row.enrolment.id) or refused.get(row.enrolment.id) for row in rows]
+        problems = [problem for problem in problems if problem]
         if problems:
             db.session.rollback()
             for problem in problems:
