@@ -11,14 +11,16 @@ T = TypeVar("T")
 
 def commit_or_flash(action: Callable[[], T], error: type[Exception], success: str | Callable[[T], str]) -> T | None:
     """Run a service call; commit and flash `success` when it works, roll back and flash the
-    domain error's message when it raises `error`. `success` may instead be a function of the
-    call's result, called after the commit, for a message that names what was done. Returns the
-    call's result, or None when it raised."""
+    domain error's message when it raises `error` (each of its `reasons`, when it carries a
+    list of them, as EnrolmentRejected does). `success` may instead be a function of the call's
+    result, called after the commit, for a message that names what was done. Returns the call's
+    result, or None when it raised."""
     try:
         result = action()
     except error as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        for message in getattr(exc, "reasons", None) or [str(exc)]:
+            flash(message, "error")
         return None
     db.session.commit()
     flash(success(result) if callable(success) else success, "success")

@@ -244,7 +244,8 @@ def enrol(course_id: int):
         trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
-        elif _enrol_and_report(course, trainees, _("Đã ghi danh %(n)d học viên.")):
+        elif commit_or_flash(lambda: services.enrol_many(course, trainees), services.EnrolmentRejected,
+                             lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
     q = request.args.get("q", "").strip()
     candidates = []
@@ -265,21 +266,6 @@ def _filter_form(course) -> EnrolFilterForm:
     return form
 
 
-def _enrol_and_report(course, trainees: list[Trainee], success: str) -> bool:
-    """Enrol all of `trainees` or none, commit, and flash the outcome; True when enrolled.
-    `success` is a translated message with %(n)d for the number enrolled."""
-    try:
-        enrolled = services.enrol_many(course, trainees)
-    except services.EnrolmentRejected as rejected:
-        db.session.rollback()
-        for reason in rejected.reasons:
-            flash(reason, "error")
-        return False
-    db.session.commit()
-    flash(success % {"n": len(enrolled)}, "success")
-    return True
-
-
 @bp.route("/courses/<int:course_id>/enrol/filter", methods=["POST"])
 def enrol_filter(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
@@ -290,7 +276,8 @@ def enrol_filter(course_id: int):
         trainees = services.eligible_by_filter(course, form.commune_id.data or None, form.group.data or None)
         if not trainees:
             flash(_("Không còn học viên phù hợp với bộ lọc để ghi danh."), "warning")
-        elif _enrol_and_report(course, trainees, _("Đã ghi danh %(n)d học viên theo bộ lọc.")):
+        elif commit_or_flash(lambda: services.enrol_many(course, trainees), services.EnrolmentRejected,
+                             lambda enrolled: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     return redirect(url_for("courses.enrol", course_id=course.id))
 
