@@ -503,7 +503,7 @@ def add_trainees(world: World, first: int, count: int) -> None:
         for i, (session_id, starts_at) in enumerate(sessions[row["course_id"]]):
             attendance_rows.append({"session_id": session_id, "trainee_id": row["trainee_id"], "status": statuses[(n + i) % 4],
                                     "method": "manual", "checked_in_at": starts_at})
-        score_rows.append({"enrolment_id": enrolment_id, "score": float(n % 11), "passed": n % 11 >= 5})
+        score_rows.append({"enrolment_id": enrolment_id, "score": float(n % 11)})
         if n % 2:
             certificate_rows.append({"serial": f"999/2025/{n:05d}", "copy_number": 0, "verify_code": f"BULKVERIFY{n:08d}",
                                      "enrolment_id": enrolment_id, "issuing_unit_id": world.unit_ids["A"],

@@ -18,12 +18,15 @@ class Assessment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), unique=True)
     score: Mapped[float] = mapped_column(Float)
-    #: judged against the programme's pass mark when the score was recorded
-    passed: Mapped[bool]
     recorded_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     enrolment: Mapped[Enrolment] = relationship()
+
+    @property
+    def passed(self) -> bool:
+        """Whether the score reaches the pass mark of the course's (pinned) programme."""
+        return self.score >= self.enrolment.course.curriculum.completion.pass_mark
 
 
 class SerialCounter(db.Model):

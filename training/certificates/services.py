@@ -122,10 +122,9 @@ def _apply_score(enrolment: Enrolment, assessment: Assessment | None, score: flo
         db.session.delete(assessment)
     else:
         if assessment is None:
-            assessment = Assessment(enrolment=enrolment, score=score, passed=False)
+            assessment = Assessment(enrolment=enrolment, score=score)
             db.session.add(assessment)
         assessment.score = score
-        assessment.passed = score >= enrolment.course.curriculum.completion.pass_mark
         assessment.recorded_by_id, assessment.recorded_at = user_id, utcnow()
     audit.record("result.score", enrolment, actor_id=user_id, trainee=enrolment.trainee.full_name, before=before, after=score)
     return assessment if score is not None else None
