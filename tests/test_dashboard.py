@@ -2,16 +2,15 @@
 need attention (no sessions, under-filled, not closed after their end), in a fixed number of
 queries."""
 import itertools
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from training.clock import local_today, to_local
 from training.courses import services
 from training.courses.models import Course
 from training.extensions import db
+from tests.queries import statements_sent
 
 _venues = itertools.count(1)
 
@@ -124,20 +123,6 @@ def test_dashboard_service_sorts_sessions_by_day(app, units, trainer_a, today):
     assert dash.attention_count == 1
 
 
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _add_one_of_each(units, trainers, make_trainee, today, n: int) -> None:
     """A running course today, an upcoming one (under-filled, with a trainee), one without
     sessions and one left open after its end; each on its own trainer and venue."""
@@ -158,13 +143,13 @@ def test_query_count_does_not_grow_with_the_courses(login, units, make_user, mak
     _add_one_of_each(units, trainers, make_trainee, today, 0)
     client.get("/")  # warm up: the programme catalogue, the session cookie
     db.session.expire_all()  # each measured request starts from an empty identity map
-    with counted_statements() as few:
+    with statements_sent() as few:
         html = client.get("/").get_data(as_text=True)
     assert html.count("<li>") >= 4
     for n in range(1, 6):
         _add_one_of_each(units, trainers, make_trainee, today, n)
     db.session.expire_all()
-    with counted_statements() as many:
+    with statements_sent() as many:
         html = client.get("/").get_data(as_text=True)
     dash = services.dashboard(units["A"].id, today)
     assert len(dash.no_sessions) == 6 and len(dash.not_closed) == 6 and len(dash.under_filled) >= 6

@@ -13,7 +13,7 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from training.attendance import qr, services, views
 from training.attendance.models import REASONS, Attendance, ScanLog
@@ -21,6 +21,7 @@ from training.audit import AuditEvent
 from training.clock import to_utc
 from training.extensions import db
 from tests.attendance.conftest import checkin_path, make_course_now, remember_device, ticket_of
+from tests.queries import statements_sent
 
 FORM_REFUSED = "Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này."
 
@@ -581,12 +582,6 @@ def test_the_roster_saves_changes_and_audits_each(login, trainer_a, course_now):
 def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(units, login, make_user, make_trainee, clock):
     """Reads stay constant (the roster once); only each changed record and its audit row are
     written per trainee. Measured on a class of 3 and one of 12."""
-    reads = []
-
-    def count_selects(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            reads[-1] += 1
-
     selects = {}
     for size in (3, 12):
         trainer = make_user(f"trainer.size{size}", "trainer", "A")  # two courses at the same hours
@@ -595,15 +590,11 @@ def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(u
         client = login(trainer)
         roster_url = f"/sessions/{course.current.id}/roster"
         form = {f"status-{t.id}": "present" if n % 2 else "excused" for n, t in enumerate(people)}
-        event.listen(db.engine, "before_cursor_execute", count_selects)
-        try:
-            reads.append(0)
+        with statements_sent() as saving:
             assert client.post(roster_url, data=form).status_code == 302
-            reads.append(0)
+        with statements_sent() as marking:
             assert client.post(f"/sessions/{course.past.id}/mark-absent").status_code == 302
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_selects)
-        selects[size] = reads[-2:]
+        selects[size] = [saving.reads, marking.reads]
         assert count(Attendance, Attendance.session_id.in_([course.current.id, course.past.id])) == 2 * size
         assert count(AuditEvent, AuditEvent.action == "attendance.mark", AuditEvent.actor_id == trainer.id) == 2 * size
     assert selects[3] == selects[12], selects

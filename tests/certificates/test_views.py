@@ -15,6 +15,7 @@ from training.audit import AuditEvent
 from training.certificates.models import Assessment, Certificate, Verification
 from training.extensions import db, limiter
 from tests.certificates.conftest import issue, pdf_text, qr_codes_in
+from tests.queries import statements_sent
 
 HOST = "http://taphuan.test"
 PHONE = "0912345678"
@@ -91,26 +92,16 @@ def test_every_bad_score_is_named_in_the_pages_order(make_finished, login, train
 
 def test_saving_results_reads_as_often_for_a_large_class_as_for_a_small_one(make_finished, login, make_user):
     """What the course holds is read once; only each changed score and its audit row are written."""
-    from sqlalchemy import event
-
     reads = []
-
-    def count_selects(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            reads[-1] += 1
-
     for n, size in enumerate((2, 8)):
         trainer = make_user(f"trainer.results{size}", "trainer", "A")
         finished = make_finished(names=[f"Học Viên {size}-{i}" for i in range(size)], programme="CT2", closed=False,
                                  trainer=trainer, first_day=date(2026, 3, 2 + 7 * n), venue=f"Hội trường {size}")
         form = {f"score-{finished.enrolment(t).id}": "6" for t in finished.trainees}
         client = login(trainer)
-        event.listen(db.engine, "before_cursor_execute", count_selects)
-        try:
-            reads.append(0)
+        with statements_sent() as sent:
             assert client.post(f"/courses/{finished.course.id}/results", data=form).status_code == 302
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_selects)
+        reads.append(sent.reads)
     assert count(Assessment) == 2 + 8
     assert reads[0] == reads[1], reads
 

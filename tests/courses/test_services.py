@@ -15,6 +15,7 @@ from training.curricula import catalogue
 from training.extensions import db
 from training.people.importer import ImportRejected
 from tests.courses.conftest import MONDAY, VENUE, count, enrolled_ids, local_span, move_to, periods_by_module
+from tests.queries import statements_sent
 
 pytestmark = pytest.mark.usefixtures("in_request")
 
@@ -748,15 +749,9 @@ def test_import_of_an_empty_file_is_refused(make_course):
 def test_enrolling_reads_as_often_for_many_trainees_as_for_few(make_course, make_trainee):
     """Checking who may join (district, group, already enrolled, clashes) takes a fixed number
     of queries; only each new enrolment's INSERT is per trainee. By hand and from a file."""
-    from sqlalchemy import event, select
+    from sqlalchemy import select
 
     from training.people.models import Trainee
-
-    reads = []
-
-    def count_selects(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            reads[-1] += 1
 
     selects = {}
     for n, size in enumerate((3, 12)):
@@ -766,15 +761,11 @@ def test_enrolling_reads_as_often_for_many_trainees_as_for_few(make_course, make
         content = csv_file([[t.personal_code, "", "", ""] for t in people[size:]])
         # As the enrol view does: the chosen trainees in one query (the commits above expired them).
         chosen = db.session.scalars(select(Trainee).where(Trainee.id.in_([t.id for t in people[:size]]))).all()
-        event.listen(db.engine, "before_cursor_execute", count_selects)
-        try:
-            reads.append(0)
+        with statements_sent() as by_hand_sent:
             services.enrol_many(by_hand, chosen)
-            reads.append(0)
+        with statements_sent() as by_file_sent:
             services.import_enrolments(by_file, "ds.csv", content)
-            db.session.commit()
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count_selects)
+        db.session.commit()
         assert len(enrolled_ids(by_hand)) == len(enrolled_ids(by_file)) == size
-        selects[size] = reads[-2:]
+        selects[size] = [by_hand_sent.reads, by_file_sent.reads]
     assert selects[3] == selects[12], selects

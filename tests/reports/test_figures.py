@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from training.attendance.models import Attendance
 from training.certificates.models import Assessment, Certificate
@@ -24,6 +24,8 @@ from training.people import GROUP_LABELS, GROUP_SHORT_LABELS
 from training.people.models import Trainee
 from training.units.models import Unit
 from training.vietnamese import fold, name_sort_key
+
+from tests.queries import statements_sent
 
 from .conftest import CB, FORMULA_COMMUNE, NOW_LOCAL, PM, YEAR, World
 
@@ -448,23 +450,11 @@ def test_unknown_format_is_refused(world, login):
 
 # --- a fixed number of statements, whatever the size -------------------------------------------
 
-class StatementCounter:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def __call__(self, _conn, _cursor, statement, *_args):
-        self.statements.append(statement)
-
-
 def count_statements(client, url: str) -> int:
     db.session.remove()  # nothing cached from an earlier request: a real request starts afresh
-    counter = StatementCounter()
-    event.listen(db.engine, "before_cursor_execute", counter)
-    try:
+    with statements_sent() as sent:
         get_ok(client, url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return len(counter.statements)
+    return len(sent)
 
 
 def add_trainees(world: World, first: int, count: int) -> None:
