@@ -9,8 +9,9 @@ JSON POST answered by four routes of increasing work, interleaved round by round
 - the bare route of bench/bare_app.py (no session, no sign-in, no database);
 - a signed-in no-op: the app's login wall, session cookie, CSRF check and JSON answer;
 - the same plus the session lookup and permission check every check-in does;
-- the check-in itself (`POST /api/v1/checkins`: reads, BEGIN IMMEDIATE, three inserts,
-  the audit trail and the report stamp, COMMIT), a fresh trainee each time.
+- the check-in itself (`POST /api/v1/checkins`: one read of what the rules need,
+  BEGIN IMMEDIATE, inserts of the record, its audit row and the scan log, the report
+  stamp, COMMIT), a fresh trainee each time.
 
 The two no-op routes are added to the app by this script only. Figures: milliseconds per
 request (median over the rounds) and each as a share of the check-in. No target: it is the

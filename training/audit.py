@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from flask_login import current_user
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, String, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import utcnow
@@ -38,16 +38,22 @@ class AuditEvent(db.Model):
 
 def record(action: str, obj, actor_id: int | None = None, **detail) -> AuditEvent:
     """Add an audit event for `obj` (a model instance with an id); the caller commits."""
-    if actor_id is None and current_user and getattr(current_user, "is_authenticated", False):
-        actor_id = current_user.id
-    event = AuditEvent(
-        actor_id=actor_id,
-        action=action,
-        object_ref=f"{obj.__tablename__}:{obj.id}",
-        detail=json.dumps(detail, ensure_ascii=False, default=str),
-    )
+    event = AuditEvent(**_event(action, f"{obj.__tablename__}:{obj.id}", actor_id, detail))
     db.session.add(event)
     return event
+
+
+def record_now(action: str, table: str, row_id: int, actor_id: int | None = None, **detail) -> None:
+    """Write an audit event for the row `table`:`row_id` at once, as one INSERT outside the
+    unit of work: for a path that writes its own rows that way (a check-in)."""
+    db.session.execute(insert(AuditEvent).values(**_event(action, f"{table}:{row_id}", actor_id, detail)))
+
+
+def _event(action: str, object_ref: str, actor_id: int | None, detail: dict) -> dict:
+    if actor_id is None and current_user and getattr(current_user, "is_authenticated", False):
+        actor_id = current_user.id
+    return {"actor_id": actor_id, "action": action, "object_ref": object_ref,
+            "detail": json.dumps(detail, ensure_ascii=False, default=str)}
 
 
 def history(obj) -> list[AuditEvent]:

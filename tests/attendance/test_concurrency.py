@@ -62,7 +62,7 @@ def test_a_room_of_badge_scans_through_the_api_gives_one_row_each(app, room, tra
 
 def test_the_same_trainee_fifty_times_at_once_gives_one_row(app, room):
     answers = check_ins_together(app, room.current.id, [room.trainees[0].id] * SAME,
-                                 lambda result: (result.reason, result.attendance.id, result.attendance.checked_in_at))
+                                 lambda result: (result.reason, result.record.id, result.record.at))
     assert Counter(reason for reason, _, _ in answers) == {"ok": 1, "already_checked_in": SAME - 1}
     assert len({(row_id, at) for _, row_id, at in answers}) == 1  # everyone was told the same row and time
     assert rows(Attendance) == 1

@@ -26,9 +26,10 @@ def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def audit_of(row: Attendance) -> list[AuditEvent]:
+def audit_of(record) -> list[AuditEvent]:
+    """The audit events of an attendance record (a row or a check-in's SeenRecord)."""
     return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_ref == f"attendance:{row.id}").order_by(AuditEvent.id)
+        select(AuditEvent).where(AuditEvent.object_ref == f"attendance:{record.id}").order_by(AuditEvent.id)
     ))
 
 
@@ -39,16 +40,16 @@ def test_a_check_in_is_recorded_once_and_a_second_gives_the_first_time(course_no
     first = services.check_in(session, trainee, "qr_self", at=local(8, 5), device="phone-1")
     db.session.commit()
     assert first.reason == "ok" and first.ok
-    assert first.attendance.status == "present"
-    assert first.attendance.checked_in_at == local(8, 5)
+    assert first.record.status == "present"
+    assert first.record.at == local(8, 5)
     assert "08:05" in first.message and "đúng giờ" in first.message
 
     second = services.check_in(session, trainee, "qr_badge", at=local(8, 40))
     db.session.commit()
     assert second.reason == "already_checked_in" and not second.ok
-    assert second.attendance.id == first.attendance.id
-    assert second.attendance.checked_in_at == local(8, 5)
-    assert second.attendance.method == "qr_self"
+    assert second.record.id == first.record.id
+    assert second.record.at == local(8, 5)
+    assert second.record.method == "qr_self"
     assert f"{trainee.full_name} đã điểm danh lúc 08:05" in second.message
     assert second.as_json()["checked_in_at"] == "08:05"
     assert count(Attendance) == 1
@@ -57,7 +58,7 @@ def test_a_check_in_is_recorded_once_and_a_second_gives_the_first_time(course_no
 def test_the_check_in_is_audited_with_its_method(course_now, trainer_a):
     result = services.check_in(course_now.current, course_now.trainees[0], "qr_badge", at=local(8, 5), recorded_by_id=trainer_a.id)
     db.session.commit()
-    [event] = audit_of(result.attendance)
+    [event] = audit_of(result.record)
     assert event.action == "attendance.checkin" and event.actor_id == trainer_a.id
     assert event.data == {"before": None, "after": "present", "method": "qr_badge"}
 
@@ -72,15 +73,15 @@ def test_the_check_in_is_audited_with_its_method(course_now, trainer_a):
 def test_late_is_after_the_start_plus_the_courses_grace_minutes(course_now, at, status):
     result = services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=at)
     assert result.reason == "ok"
-    assert result.attendance.status == status
+    assert result.record.status == status
     assert ("đi muộn" in result.message) == (status == "late")
 
 
 def test_the_grace_minutes_are_the_courses_own(course_now):
     course_now.course.late_after_minutes = 5
     db.session.commit()
-    assert services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=local(8, 5)).attendance.status == "present"
-    assert services.check_in(course_now.current, course_now.trainees[1], "qr_self", at=local(8, 6)).attendance.status == "late"
+    assert services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=local(8, 5)).record.status == "present"
+    assert services.check_in(course_now.current, course_now.trainees[1], "qr_self", at=local(8, 6)).record.status == "late"
 
 
 @pytest.mark.parametrize("at, opens", [(local(7, 44, 59), False), (local(7, 45), True), (local(11, 0), True), (local(11, 0, 1), False)])
@@ -88,7 +89,7 @@ def test_check_in_is_open_from_a_quarter_before_the_start_to_the_end(course_now,
     result = services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=at)
     assert (result.reason == "ok") is opens
     if not opens:
-        assert result.reason == "session_closed" and result.attendance is None
+        assert result.reason == "session_closed" and result.record is None
         assert count(Attendance) == 0
 
 
@@ -218,9 +219,9 @@ def test_a_scan_after_a_manual_absent_upgrades_it_and_is_audited(course_now, tra
     db.session.commit()
     result = services.scan_badge(session, trainee.personal_code, "nonce-after-absent", None, False, trainer_a.id)
     db.session.commit()
-    assert result.reason == "ok" and result.attendance.status == "present" and result.attendance.method == "qr_badge"
+    assert result.reason == "ok" and result.record.status == "present" and result.record.method == "qr_badge"
     assert count(Attendance, Attendance.trainee_id == trainee.id) == 1
-    events = audit_of(result.attendance)
+    events = audit_of(result.record)
     assert [(e.action, e.data["before"], e.data["after"]) for e in events][-1] == ("attendance.checkin", "absent", "present")
     assert events[-1].actor_id == trainer_a.id
 
@@ -230,8 +231,8 @@ def test_a_late_scan_after_excused_upgrades_to_late(course_now, trainer_a):
     services.mark(session, trainee, "excused", "", trainer_a.id)
     result = services.check_in(session, trainee, "qr_self", at=local(9, 0))
     db.session.commit()
-    assert (result.reason, result.attendance.status) == ("ok", "late")
-    assert audit_of(result.attendance)[-1].data == {"before": "excused", "after": "late", "method": "qr_self"}
+    assert (result.reason, result.record.status) == ("ok", "late")
+    assert audit_of(result.record)[-1].data == {"before": "excused", "after": "late", "method": "qr_self"}
 
 
 # --- badge scans: nonces, failures, offline ------------------------------------------------------
@@ -244,7 +245,7 @@ def test_the_same_nonce_twice_gives_one_row_one_log_and_the_same_answer(course_n
     again = services.scan_badge(session, trainee.personal_code, "nonce-0001", None, False, trainer_a.id, "scanner-1")
     db.session.commit()
     assert first.as_json() == again.as_json()
-    assert again.reason == "ok" and again.attendance.status == "present"
+    assert again.reason == "ok" and again.record.status == "present"
     assert count(Attendance) == 1
     assert count(ScanLog) == 1
     assert count(AuditEvent, AuditEvent.action == "attendance.checkin") == 1
@@ -310,8 +311,8 @@ def test_an_offline_scan_is_judged_at_its_scan_time(course_now, trainer_a, clock
     result = services.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-offline", local(*scanned), True, trainer_a.id)
     db.session.commit()
     assert result.reason == "ok"
-    assert result.attendance.status == status
-    assert result.attendance.checked_in_at == local(*scanned)
+    assert result.record.status == status
+    assert result.record.at == local(*scanned)
     log = db.session.scalar(select(ScanLog))
     assert log.offline and log.scanned_at == local(*scanned) and log.received_at is not None
 
@@ -319,20 +320,20 @@ def test_an_offline_scan_is_judged_at_its_scan_time(course_now, trainer_a, clock
 def test_an_offline_scan_made_while_the_session_was_open_counts_after_it_ended(course_now, trainer_a, clock):
     clock.set_local(datetime(2026, 3, 3, 11, 30))
     result = services.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-late-upload", local(10, 50), True, trainer_a.id)
-    assert (result.reason, result.attendance.status) == ("ok", "late")
+    assert (result.reason, result.record.status) == ("ok", "late")
 
 
 def test_an_offline_scan_time_in_the_future_is_clamped_to_now(course_now, trainer_a, clock):
     result = services.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-future", local(10, 0), True, trainer_a.id)
     db.session.commit()
-    assert result.attendance.checked_in_at == clock.now()
-    assert result.attendance.status == "present"
+    assert result.record.at == clock.now()
+    assert result.record.status == "present"
     assert db.session.scalar(select(ScanLog.scanned_at)) == clock.now()
 
 
 def test_an_online_scan_uses_the_servers_time_not_the_devices(course_now, trainer_a, clock):
     result = services.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-online", local(7, 0), False, trainer_a.id)
-    assert result.attendance.checked_in_at == clock.now()
+    assert result.record.at == clock.now()
 
 
 # --- attendance shares -------------------------------------------------------------------------

@@ -442,6 +442,26 @@ def test_an_unknown_session_is_404(login, trainer_a, course_now):
     assert response.is_json
 
 
+def test_a_badge_scan_sends_a_few_statements_whatever_the_class_size(units, login, make_user, make_trainee, clock):
+    """A hall of scanners sends one scan per trainee: each reads at most the user, the session
+    with its course, and everything the rules need in one statement, then writes the record,
+    its audit row, the scan log and the report stamp; as many for a class of 3 as of 12."""
+    sent = {}
+    for size in (3, 12):
+        trainer = make_user(f"scanner.size{size}", "trainer", "A")
+        people = [make_trainee(f"Người Quét Số {size}-{n}") for n in range(size)]
+        course = make_course_now(units, trainer, people, venue=f"Hội trường quét {size}")
+        client = login(trainer)
+        scan = {"session": course.current.id, "code": people[-1].personal_code, "nonce": f"class-size-{size}"}
+        with statements_sent() as scanning:
+            answer = post_scan(client, **scan)
+        assert answer.status_code == 200 and answer.get_json()["reason"] == "ok", answer.get_data(as_text=True)
+        assert record_of(people[-1]).status == "present"
+        sent[size] = [statement.split()[0].upper() for statement in scanning]
+    assert sent[3] == sent[12], sent
+    assert sent[3].count("SELECT") <= 3 and sent[3].count("INSERT") == 3 and sent[3].count("UPDATE") == 1, sent[3]
+
+
 def test_the_api_wants_a_signed_in_trainer(client, login, trainer_b, make_user, make_trainee, course_now):
     payload = {"session": course_now.current.id, "code": course_now.trainees[0].personal_code}
     anonymous = client.post("/api/v1/checkins", json=payload)

@@ -7,15 +7,15 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit
 from ..clock import to_local, utcnow
 from ..courses.models import Course, CourseSession, Enrolment
-from ..extensions import db
+from ..extensions import db, insert_or_skip
 from ..people.models import CODE_ALPHABET, Trainee
+from ..units.models import Unit
 from .models import STATUSES, Attendance, ScanLog
 
 ATTENDED = ("present", "late")
@@ -25,14 +25,35 @@ class AttendanceError(Exception):
     """An attendance operation that cannot be done; the message is for the user."""
 
 
+@dataclass(frozen=True)
+class SeenTrainee:
+    """Who a check-in answer names."""
+
+    id: int
+    full_name: str
+    commune: str
+
+
+@dataclass(frozen=True)
+class SeenRecord:
+    """What a check-in answer shows of the trainee's record of the session."""
+
+    id: int
+    status: str
+    method: str
+    #: when the trainee was seen (or, for a record set by hand with no time, when it was set)
+    at: datetime
+
+
 @dataclass
 class CheckinResult:
-    """The answer to one check-in attempt: a reason code, a message, and the row if any."""
+    """The answer to one check-in attempt: a reason code, a message, and whom and what it is
+    about if anyone. Plain values, so that an answer outlives the commit."""
 
     reason: str
     message: str
-    trainee: Trainee | None = None
-    attendance: Attendance | None = None
+    trainee: SeenTrainee | None = None
+    record: SeenRecord | None = None
 
     @property
     def ok(self) -> bool:
@@ -41,11 +62,10 @@ class CheckinResult:
     def as_json(self) -> dict:
         data = {"reason": self.reason, "ok": self.ok, "message": self.message}
         if self.trainee is not None:
-            data["trainee"] = {"id": self.trainee.id, "name": self.trainee.full_name, "commune": self.trainee.commune.name}
-        if self.attendance is not None:
-            data["status"] = self.attendance.status
-            seen = self.attendance.checked_in_at or self.attendance.recorded_at
-            data["checked_in_at"] = to_local(seen).strftime("%H:%M")
+            data["trainee"] = {"id": self.trainee.id, "name": self.trainee.full_name, "commune": self.trainee.commune}
+        if self.record is not None:
+            data["status"] = self.record.status
+            data["checked_in_at"] = to_local(self.record.at).strftime("%H:%M")
         return data
 
 
@@ -82,95 +102,118 @@ def _closed_message(session: CourseSession, state: str) -> str:
 
 # --- recording a check-in --------------------------------------------------------------------
 
-def enrolment_record(session: CourseSession, trainee: Trainee) -> tuple[bool, Attendance | None]:
-    """Whether the trainee is enrolled in the session's course, and their record of the
-    session if they are and have one; one query, as a check-in burst asks it for every scan."""
-    found = db.session.execute(
-        select(Enrolment.id, Attendance)
-        .outerjoin(Attendance, (Attendance.session_id == session.id) & (Attendance.trainee_id == Enrolment.trainee_id))
-        .where(Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled")
-    ).first()
-    return (False, None) if found is None else (True, found[1])
-
-
 def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime | None = None,
              recorded_by_id: int | None = None, device: str = "") -> CheckinResult:
     """Record that a trainee was seen at a session (QR or badge); idempotent.
 
     A second check-in of the same trainee gives `already_checked_in` with the first time,
-    including when two arrive at once (the unique row decides). Flushes.
-
-    The checks read without the write lock, which a hall of scanners queues for; it is taken
-    only to write, and what was read then is either re-read (a row to change) or guarded by
-    the unique row (a row to add).
+    including when two arrive at once (the unique row decides). Writes with single statements
+    (no flush), see _record_checkin.
     """
-    at = at or utcnow()
+    facts = db.session.execute(_facts(session).where(Trainee.id == trainee.id)).one()
+    return _record_checkin(session, facts, method, at or utcnow(), recorded_by_id, device)
+
+
+def _facts(session: CourseSession, nonce: str | None = None):
+    """The query for all a check-in decides on, in one row per trainee: who they are, whether
+    they are enrolled in the session's course, their record of the session, and whether the
+    scan's nonce was seen before. A hall of scanners asks it for every scan, so it is one
+    statement of plain columns, without ORM objects to build."""
+    nonce_seen = (select(ScanLog.id).where(ScanLog.nonce == nonce).exists() if nonce else literal(False))
+    return (
+        select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"),
+               Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
+               Attendance.recorded_at, nonce_seen.label("nonce_seen"))
+        .join(Unit, Unit.id == Trainee.commune_id)
+        .outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id) & (Enrolment.course_id == session.course_id)
+                   & (Enrolment.status == "enrolled"))
+        .outerjoin(Attendance, (Attendance.session_id == session.id) & (Attendance.trainee_id == Trainee.id))
+    )
+
+
+def _record_checkin(session: CourseSession, facts, method: str, at: datetime, recorded_by_id: int | None,
+                    device: str) -> CheckinResult:
+    """Check the rules against `facts` (a row of _facts) and write the check-in.
+
+    The facts are read without the write lock, which a hall of scanners queues for; it is
+    taken only to write, and every write is guarded against what may have changed since: a new
+    row is inserted unless the unique (session, trainee) row exists by then, a hand-set absence
+    is changed only while it is still not an attendance. Either way the loser reports the
+    winner's record.
+    """
+    trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
     state = checkin_state(session, at)
     if state != "open":
         return CheckinResult("session_closed", _closed_message(session, state), trainee)
-    enrolled, existing = enrolment_record(session, trainee)
-    if not enrolled:
+    if facts.enrolment_id is None:
         return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
-    if existing is not None and existing.status in ATTENDED:
-        return _already(existing, trainee)
-    status = status_for(session, at)
+    if facts.record_id is not None and facts.status in ATTENDED:
+        return _already(_seen(facts), trainee)
+    status, device = status_for(session, at), device[:64]
     _write_lock()
-    if existing is not None:
-        db.session.refresh(existing)  # under the lock now: a racing scan may have recorded it
-        if existing.status in ATTENDED:
-            return _already(existing, trainee)
+    written = dict(status=status, method=method, checked_in_at=at, recorded_at=utcnow(), recorded_by_id=recorded_by_id,
+                   device=device)
+    if facts.record_id is not None:
         # Marked absent or excused by hand earlier, then seen after all: the scan wins.
-        before = existing.status
-        existing.status, existing.method, existing.checked_in_at = status, method, at
-        existing.recorded_at, existing.recorded_by_id, existing.device = utcnow(), recorded_by_id, device[:64]
-        audit.record("attendance.checkin", existing, actor_id=recorded_by_id, before=before, after=status, method=method)
-        db.session.flush()
-        return _recorded(existing, trainee)
-    row = Attendance(session_id=session.id, trainee_id=trainee.id, status=status, method=method, checked_in_at=at,
-                     recorded_by_id=recorded_by_id, device=device[:64])
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-            db.session.flush()
-    except IntegrityError:
-        # Another request recorded this trainee a moment ago; report theirs.
-        return _already(_attendance(session.id, trainee.id), trainee)
-    audit.record("attendance.checkin", row, actor_id=recorded_by_id, before=None, after=status, method=method)
-    db.session.flush()
-    return _recorded(row, trainee)
+        changed = db.session.execute(
+            update(Attendance).where(Attendance.id == facts.record_id, Attendance.status.not_in(ATTENDED))
+            .values(**written).execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            return _already(_record_of(session.id, trainee.id), trainee)
+        row_id, before = facts.record_id, facts.status
+    else:
+        row_id = db.session.execute(
+            insert_or_skip(Attendance).values(session_id=session.id, trainee_id=trainee.id, **written)
+            .on_conflict_do_nothing(index_elements=["session_id", "trainee_id"]).returning(Attendance.id)
+        ).scalar()
+        if row_id is None:  # another scan recorded this trainee a moment ago
+            return _already(_record_of(session.id, trainee.id), trainee)
+        before = None
+    audit.record_now("attendance.checkin", Attendance.__tablename__, row_id, actor_id=recorded_by_id, before=before,
+                     after=status, method=method)
+    return _recorded(SeenRecord(row_id, status, method, at), trainee)
 
 
 def _write_lock() -> None:
     """On SQLite, start the check-in's transaction with the database's write lock taken.
 
-    pysqlite opens a transaction only at the first INSERT, so the savepoints below would run
-    outside one, and SQLite commits on releasing an outermost savepoint: the row would be
-    committed alone and a racing scan would see it before its audit and scan log. BEGIN
-    IMMEDIATE makes the check-in one transaction and queues concurrent ones on the busy
-    timeout, where a deferred read-then-write fails at once with "database is locked".
-    PostgreSQL needs none of this: its unique indexes make racing inserts wait.
+    pysqlite opens a transaction only at the first INSERT, after the check's reads; a deferred
+    transaction that read and then writes fails at once with "database is locked" when
+    another wrote in between, where BEGIN IMMEDIATE queues concurrent check-ins on the busy
+    timeout. PostgreSQL needs none of this: its unique indexes make racing inserts wait.
     """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _attendance(session_id: int, trainee_id: int) -> Attendance | None:
-    return db.session.scalar(select(Attendance).where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id))
+def _seen(row) -> SeenRecord:
+    return SeenRecord(row.record_id, row.status, row.method, row.checked_in_at or row.recorded_at)
 
 
-def _recorded(row: Attendance, trainee: Trainee) -> CheckinResult:
-    when = to_local(row.checked_in_at).strftime("%H:%M")
-    if row.status == "late":
+def _record_of(session_id: int, trainee_id: int) -> SeenRecord | None:
+    row = db.session.execute(
+        select(Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
+               Attendance.recorded_at)
+        .where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id)
+    ).first()
+    return _seen(row) if row is not None else None
+
+
+def _recorded(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
+    when = to_local(record.at).strftime("%H:%M")
+    if record.status == "late":
         message = _("%(name)s: đã điểm danh lúc %(t)s (đi muộn).", name=trainee.full_name, t=when)
     else:
         message = _("%(name)s: đã điểm danh lúc %(t)s (đúng giờ).", name=trainee.full_name, t=when)
-    return CheckinResult("ok", message, trainee, row)
+    return CheckinResult("ok", message, trainee, record)
 
 
-def _already(row: Attendance, trainee: Trainee) -> CheckinResult:
-    when = to_local(row.checked_in_at or row.recorded_at).strftime("%H:%M")
-    return CheckinResult("already_checked_in", _("%(name)s đã điểm danh lúc %(t)s.", name=trainee.full_name, t=when), trainee, row)
+def _already(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
+    when = to_local(record.at).strftime("%H:%M")
+    return CheckinResult("already_checked_in", _("%(name)s đã điểm danh lúc %(t)s.", name=trainee.full_name, t=when),
+                         trainee, record)
 
 
 def normalise_code(text: str) -> str | None:
@@ -185,50 +228,51 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
                user_id: int | None, device: str = "") -> CheckinResult:
     """Handle one badge scan from the scanner page or API; logs it; a repeated nonce gets the
     first answer again without recording anything twice. Every rule is checked on arrival;
-    an offline scan is judged at its scan time, which may not lie in the future. Flushes.
+    an offline scan is judged at its scan time, which may not lie in the future. Writes with
+    single statements (no flush).
 
     Like check_in, it reads without the write lock: a resend racing its first attempt finds
     no log yet, then meets the first attempt's row and log in the unique indexes, and gets
     its answer from there.
     """
     canonical = normalise_code(code)
-    # With the commune, which the answer names.
-    trainee = db.session.scalar(
-        select(Trainee).options(joinedload(Trainee.commune)).where(Trainee.personal_code == canonical)
-    ) if canonical else None
-    if nonce:
-        previous = db.session.scalar(select(ScanLog).where(ScanLog.nonce == nonce))
-        if previous is not None:
-            return _replay(previous, session)
+    facts = db.session.execute(_facts(session, nonce).where(Trainee.personal_code == canonical)).first() if canonical else None
+    nonce_seen = facts.nonce_seen if facts is not None else (
+        nonce is not None and db.session.scalar(select(ScanLog.id).where(ScanLog.nonce == nonce)) is not None)
+    if nonce_seen:
+        return _replay(nonce)
     now = utcnow()
     at = min(scanned_at, now) if (offline and scanned_at) else now
     if canonical is None:
         result = CheckinResult("invalid_token", _("Mã vừa quét không phải mã học viên."))
-    elif trainee is None:
+    elif facts is None:
         result = CheckinResult("unknown_code", _("Không có học viên nào mang mã %(code)s.", code=canonical))
     else:
-        result = check_in(session, trainee, "qr_badge", at=at, recorded_by_id=user_id, device=device)
-    _write_lock()  # check_in has taken it if it wrote; a refused scan's log still needs it
-    log = ScanLog(nonce=nonce or None, session_id=session.id, code=(code or "")[:64], reason=result.reason,
-                  trainee_id=trainee.id if trainee else None, scanned_at=at, offline=offline, user_id=user_id, device=device[:64])
-    try:
-        with db.session.begin_nested():
-            db.session.add(log)
-            db.session.flush()
-    except IntegrityError:
-        # The same nonce arrived twice at once; the other request's answer stands.
-        return _replay(db.session.scalar(select(ScanLog).where(ScanLog.nonce == nonce)), session)
+        result = _record_checkin(session, facts, "qr_badge", at, user_id, device)
+    _write_lock()  # taken already if the scan wrote a record; a refused scan's log still needs it
+    logged = db.session.execute(
+        insert_or_skip(ScanLog).values(
+            nonce=nonce or None, session_id=session.id, code=(code or "")[:64], reason=result.reason,
+            trainee_id=facts.id if facts is not None else None, scanned_at=at, offline=offline, user_id=user_id,
+            device=device[:64],
+        ).on_conflict_do_nothing(index_elements=["nonce"]).returning(ScanLog.id)
+    ).scalar()
+    if logged is None:  # the same nonce arrived twice at once; the other request's answer stands
+        return _replay(nonce)
     return result
 
 
-def _replay(log: ScanLog, session: CourseSession) -> CheckinResult:
-    row = _attendance(log.session_id, log.trainee_id) if log.trainee_id else None
-    trainee = log.trainee
-    if log.reason == "ok" and row is not None:
-        return _recorded(row, trainee)
-    if log.reason == "already_checked_in" and row is not None:
-        return _already(row, trainee)
-    return CheckinResult(log.reason, _("Lần quét này đã được xử lý trước đó."), trainee, row)
+def _replay(nonce: str) -> CheckinResult:
+    """The answer a scan with this nonce got the first time."""
+    log = db.session.scalar(select(ScanLog).options(joinedload(ScanLog.trainee).joinedload(Trainee.commune))
+                            .where(ScanLog.nonce == nonce))
+    trainee = SeenTrainee(log.trainee.id, log.trainee.full_name, log.trainee.commune.name) if log.trainee else None
+    record = _record_of(log.session_id, log.trainee_id) if log.trainee_id else None
+    if log.reason == "ok" and record is not None:
+        return _recorded(record, trainee)
+    if log.reason == "already_checked_in" and record is not None:
+        return _already(record, trainee)
+    return CheckinResult(log.reason, _("Lần quét này đã được xử lý trước đó."), trainee, record)
 
 
 def identify_trainee(session: CourseSession, code_or_phone: str, birth_date) -> Trainee | None:
@@ -266,12 +310,23 @@ def mark(session: CourseSession, trainee: Trainee, status: str, remark: str, use
     :raises AttendanceError: unknown status or a trainee not in the course.
     """
     _check_status(status)
-    enrolled, row = enrolment_record(session, trainee)
+    enrolled, row = _enrolment_record(session, trainee)
     if not enrolled:
         raise _not_enrolled(trainee)
     change = _apply_mark(session, trainee, row, status, remark, user_id)
     _audit_marks([change] if change else [], user_id)
     return change[0] if change else None
+
+
+def _enrolment_record(session: CourseSession, trainee: Trainee) -> tuple[bool, Attendance | None]:
+    """Whether the trainee is enrolled in the session's course, and their record of the
+    session if they are and have one, in one query."""
+    found = db.session.execute(
+        select(Enrolment.id, Attendance)
+        .outerjoin(Attendance, (Attendance.session_id == session.id) & (Attendance.trainee_id == Enrolment.trainee_id))
+        .where(Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled")
+    ).first()
+    return (False, None) if found is None else (True, found[1])
 
 
 def mark_many(session: CourseSession, marks: dict[int, tuple[str, str]], user_id: int) -> int:

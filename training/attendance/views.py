@@ -207,9 +207,8 @@ def api_checkin():
         session, payload["code"], payload.get("nonce"), scanned_at, bool(payload.get("offline")),
         current_user.id, device=str(payload.get("device", ""))[:64],
     )
-    answer = result.as_json()  # before the commit, which would expire the rows it reads
     db.session.commit()
-    return jsonify(answer)
+    return jsonify(result.as_json())
 
 
 @bp.route("/api/v1/openapi.json")

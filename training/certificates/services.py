@@ -14,8 +14,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -23,7 +21,7 @@ from ..attendance.services import TraineeAttendance, course_attendance
 from ..auth.permissions import require_unit
 from ..clock import local_today, to_local, utcnow
 from ..courses.models import Course, Enrolment
-from ..extensions import db
+from ..extensions import db, insert_or_skip
 from ..pdf import issuer_lines, place_name
 from ..people.models import CODE_ALPHABET
 from ..vietnamese import fold
@@ -196,9 +194,7 @@ def reserve_serials(unit_id: int, year: int, count: int) -> range:
     The counter row is bumped with one UPDATE … RETURNING, which the database serialises,
     so two batches issued at the same moment get disjoint ranges.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(SerialCounter).values(unit_id=unit_id, year=year, last=0).on_conflict_do_nothing())
+    db.session.execute(insert_or_skip(SerialCounter).values(unit_id=unit_id, year=year, last=0).on_conflict_do_nothing())
     last = db.session.execute(
         update(SerialCounter).where(SerialCounter.unit_id == unit_id, SerialCounter.year == year)
         .values(last=SerialCounter.last + count).returning(SerialCounter.last)
