@@ -1,6 +1,6 @@
 """Benchmark: do the busiest pages stay flat as the province grows?
 
-    .venv/bin/python bench/scale.py [--sizes 1000 50000] [--requests 20] [--rebuild] [--json PATH]
+    .venv/bin/python bench/scale.py [--sizes 1000 50000] [--requests 60] [--rebuild] [--json PATH]
 
 For each size N, `flask demo load --scale N` data (the demo province plus N trainees in
 closed ~30-trainee courses with full attendance, built by training.demo_scale.load_scale) in
@@ -187,7 +187,7 @@ class Site:
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 50000])
-    parser.add_argument("--requests", type=int, default=20, help="timed requests per page and size (20)")
+    parser.add_argument("--requests", type=int, default=60, help="timed requests per page and size (60)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached databases")
     args = parser.parse_args()
     sizes = sorted(args.sizes)
