@@ -43,10 +43,13 @@ def record(action: str, obj, actor_id: int | None = None, **detail) -> AuditEven
     return event
 
 
+_INSERT_EVENT = insert(AuditEvent)  # built once: a check-in burst writes one per scan
+
+
 def record_now(action: str, table: str, row_id: int, actor_id: int | None = None, **detail) -> None:
     """Write an audit event for the row `table`:`row_id` at once, as one INSERT outside the
     unit of work: for a path that writes its own rows that way (a check-in)."""
-    db.session.execute(insert(AuditEvent).values(**_event(action, f"{table}:{row_id}", actor_id, detail)))
+    db.session.execute(_INSERT_EVENT, _event(action, f"{table}:{row_id}", actor_id, detail))
 
 
 def _event(action: str, object_ref: str, actor_id: int | None, detail: dict) -> dict:

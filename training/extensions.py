@@ -1,4 +1,6 @@
 """Flask extensions, created unbound and initialised in create_app()."""
+import functools
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,8 +35,16 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
 
-def insert_or_skip(model):
-    """An INSERT of `model` that can take `.on_conflict_do_nothing(…)`: the construct of the
-    database in use, since ON CONFLICT is written by each dialect (SQLite and PostgreSQL)."""
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model)
+def insert_or_skip(model, *conflict_columns: str, returning=None):
+    """INSERT … ON CONFLICT (conflict_columns) DO NOTHING [RETURNING returning] into `model`,
+    in the dialect of the database in use (ON CONFLICT is written by each: SQLite and
+    PostgreSQL). Built once per dialect and arguments, as a check-in burst runs the same
+    statements for every scan; execute it with the row's values as parameters."""
+    return _insert_or_skip(db.session.get_bind().dialect.name, model, conflict_columns, returning)
+
+
+@functools.cache
+def _insert_or_skip(dialect: str, model, conflict_columns: tuple[str, ...], returning):
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+    return statement.returning(returning) if returning is not None else statement

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit
@@ -110,30 +110,34 @@ def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime
     including when two arrive at once (the unique row decides). Writes with single statements
     (no flush), see _record_checkin.
     """
-    facts = db.session.execute(_facts(session).where(Trainee.id == trainee.id)).one()
+    facts = db.session.execute(_FACTS_OF_TRAINEE, _facts_parameters(session, trainee_id=trainee.id)).one()
     return _record_checkin(session, facts, method, at or utcnow(), recorded_by_id, device)
 
 
-def _facts(session: CourseSession, nonce: str | None = None):
-    """The query for all a check-in decides on, in one row per trainee: who they are, whether
-    they are enrolled in the session's course, their record of the session, and whether the
-    scan's nonce was seen before. A hall of scanners asks it for every scan, so it is one
-    statement of plain columns, without ORM objects to build."""
-    nonce_seen = (select(ScanLog.id).where(ScanLog.nonce == nonce).exists() if nonce else literal(False))
-    return (
-        select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"),
-               Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
-               Attendance.recorded_at, nonce_seen.label("nonce_seen"))
-        .join(Unit, Unit.id == Trainee.commune_id)
-        .outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id) & (Enrolment.course_id == session.course_id)
-                   & (Enrolment.status == "enrolled"))
-        .outerjoin(Attendance, (Attendance.session_id == session.id) & (Attendance.trainee_id == Trainee.id))
-    )
+# All a check-in decides on, in one row per trainee: who they are, whether they are enrolled
+# in the session's course, their record of the session, and whether the scan's nonce was seen
+# before. A hall of scanners asks it for every scan, so it is one statement of plain columns
+# (no ORM objects to build), built once and run with each scan's parameters.
+_FACTS = (
+    select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"),
+           Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
+           Attendance.recorded_at, select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"))
+    .join(Unit, Unit.id == Trainee.commune_id)
+    .outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id) & (Enrolment.course_id == bindparam("course_id"))
+               & (Enrolment.status == "enrolled"))
+    .outerjoin(Attendance, (Attendance.session_id == bindparam("session_id")) & (Attendance.trainee_id == Trainee.id))
+)
+_FACTS_OF_CODE = _FACTS.where(Trainee.personal_code == bindparam("code"))
+_FACTS_OF_TRAINEE = _FACTS.where(Trainee.id == bindparam("trainee_id"))
+
+
+def _facts_parameters(session: CourseSession, nonce: str | None = None, **trainee) -> dict:
+    return {"session_id": session.id, "course_id": session.course_id, "nonce": nonce, **trainee}
 
 
 def _record_checkin(session: CourseSession, facts, method: str, at: datetime, recorded_by_id: int | None,
                     device: str) -> CheckinResult:
-    """Check the rules against `facts` (a row of _facts) and write the check-in.
+    """Check the rules against `facts` (a row of _FACTS) and write the check-in.
 
     The facts are read without the write lock, which a hall of scanners queues for; it is
     taken only to write, and every write is guarded against what may have changed since: a new
@@ -151,8 +155,8 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
         return _already(_seen(facts), trainee)
     status, device = status_for(session, at), device[:64]
     _write_lock()
-    written = dict(status=status, method=method, checked_in_at=at, recorded_at=utcnow(), recorded_by_id=recorded_by_id,
-                   device=device)
+    written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
+               "recorded_by_id": recorded_by_id, "device": device}
     if facts.record_id is not None:
         # Marked absent or excused by hand earlier, then seen after all: the scan wins.
         changed = db.session.execute(
@@ -163,10 +167,8 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
             return _already(_record_of(session.id, trainee.id), trainee)
         row_id, before = facts.record_id, facts.status
     else:
-        row_id = db.session.execute(
-            insert_or_skip(Attendance).values(session_id=session.id, trainee_id=trainee.id, **written)
-            .on_conflict_do_nothing(index_elements=["session_id", "trainee_id"]).returning(Attendance.id)
-        ).scalar()
+        row_id = db.session.execute(insert_or_skip(Attendance, "session_id", "trainee_id", returning=Attendance.id),
+                                    {"session_id": session.id, "trainee_id": trainee.id, **written}).scalar()
         if row_id is None:  # another scan recorded this trainee a moment ago
             return _already(_record_of(session.id, trainee.id), trainee)
         before = None
@@ -236,7 +238,7 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     its answer from there.
     """
     canonical = normalise_code(code)
-    facts = db.session.execute(_facts(session, nonce).where(Trainee.personal_code == canonical)).first() if canonical else None
+    facts = db.session.execute(_FACTS_OF_CODE, _facts_parameters(session, nonce, code=canonical)).first() if canonical else None
     nonce_seen = facts.nonce_seen if facts is not None else (
         nonce is not None and db.session.scalar(select(ScanLog.id).where(ScanLog.nonce == nonce)) is not None)
     if nonce_seen:
@@ -250,13 +252,11 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     else:
         result = _record_checkin(session, facts, "qr_badge", at, user_id, device)
     _write_lock()  # taken already if the scan wrote a record; a refused scan's log still needs it
-    logged = db.session.execute(
-        insert_or_skip(ScanLog).values(
-            nonce=nonce or None, session_id=session.id, code=(code or "")[:64], reason=result.reason,
-            trainee_id=facts.id if facts is not None else None, scanned_at=at, offline=offline, user_id=user_id,
-            device=device[:64],
-        ).on_conflict_do_nothing(index_elements=["nonce"]).returning(ScanLog.id)
-    ).scalar()
+    logged = db.session.execute(insert_or_skip(ScanLog, "nonce", returning=ScanLog.id), {
+        "nonce": nonce or None, "session_id": session.id, "code": (code or "")[:64], "reason": result.reason,
+        "trainee_id": facts.id if facts is not None else None, "scanned_at": at, "offline": offline, "user_id": user_id,
+        "device": device[:64],
+    }).scalar()
     if logged is None:  # the same nonce arrived twice at once; the other request's answer stands
         return _replay(nonce)
     return result

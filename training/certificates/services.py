@@ -194,7 +194,7 @@ def reserve_serials(unit_id: int, year: int, count: int) -> range:
     The counter row is bumped with one UPDATE … RETURNING, which the database serialises,
     so two batches issued at the same moment get disjoint ranges.
     """
-    db.session.execute(insert_or_skip(SerialCounter).values(unit_id=unit_id, year=year, last=0).on_conflict_do_nothing())
+    db.session.execute(insert_or_skip(SerialCounter), {"unit_id": unit_id, "year": year, "last": 0})
     last = db.session.execute(
         update(SerialCounter).where(SerialCounter.unit_id == unit_id, SerialCounter.year == year)
         .values(last=SerialCounter.last + count).returning(SerialCounter.last)

@@ -138,6 +138,10 @@ def _after_bulk_statement(state) -> None:
             _mark_changed(state.session)
 
 
+# Built once: every check-in of a burst moves the stamp.
+_MOVE_STAMP = update(ReportStamp.__table__).where(ReportStamp.__table__.c.id == 1)
+
+
 @event.listens_for(Session, "before_commit")
 def _move_stamp(session: Session) -> None:
     """Move the stamp as the transaction's last statement before COMMIT: a savepoint's
@@ -148,7 +152,7 @@ def _move_stamp(session: Session) -> None:
     session.flush()  # the commit's own flush comes after this event; count what it writes
     if session.info.pop(_CHANGED, False):
         connection, version = session.connection(), new_version()
-        if connection.execute(update(ReportStamp).where(ReportStamp.id == 1).values(version=version)).rowcount == 0:
+        if connection.execute(_MOVE_STAMP, {"version": version}).rowcount == 0:
             connection.execute(ReportStamp.__table__.insert().values(id=1, version=version))
 
 
