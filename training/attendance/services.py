@@ -180,10 +180,11 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
 def _write_lock() -> None:
     """On SQLite, start the check-in's transaction with the database's write lock taken.
 
-    pysqlite opens a transaction only at the first INSERT, after the check's reads; a deferred
-    transaction that read and then writes fails at once with "database is locked" when
-    another wrote in between, where BEGIN IMMEDIATE queues concurrent check-ins on the busy
-    timeout. PostgreSQL needs none of this: its unique indexes make racing inserts wait.
+    pysqlite runs the check's reads outside a transaction and opens a deferred one at the
+    first write. BEGIN IMMEDIATE takes the write lock up front instead, so that the writes
+    (record, audit row, scan log, report stamp) are one transaction that queues for the lock
+    on the busy timeout and, once it holds it, sees what a racing scan committed. PostgreSQL
+    needs none of this: its unique indexes make racing inserts wait.
     """
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
