@@ -261,6 +261,22 @@ def test_projector_state_counts_check_ins_and_rotates_the_code(login, trainer_a,
     assert later["server_time"] == "08:05:30"
 
 
+def test_projector_polls_within_a_step_draw_the_code_once_and_count_active_enrolments(login, trainer_a, course_now):
+    """The projector asks every few seconds: the code it shows changes every 30, so polls in
+    between reuse the drawing; a withdrawn trainee is not counted as expected."""
+    from training.courses import services as courses
+
+    courses.withdraw(course_now.course.enrolments[0], "Chuyển công tác")
+    db.session.commit()
+    client = login(trainer_a)
+    qr.qr_svg.cache_clear()
+    first = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
+    again = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
+    assert (first["url"], first["svg"]) == (again["url"], again["svg"])
+    assert (qr.qr_svg.cache_info().misses, qr.qr_svg.cache_info().hits) == (1, 1)
+    assert first["enrolled"] == 2
+
+
 @pytest.mark.parametrize("which, state, message", [("future", "not_yet", "Chưa mở điểm danh"), ("past", "ended", "Đã kết thúc điểm danh")])
 def test_projector_state_when_check_in_is_not_open(login, trainer_a, course_now, which, state, message):
     session = getattr(course_now, which)

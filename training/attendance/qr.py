@@ -5,6 +5,7 @@ so it cannot be made for another session or another time. The current and the pr
 step are accepted: a photo of the projector stops working within a minute.
 """
 import base64
+import functools
 import hashlib
 import hmac
 import io
@@ -77,8 +78,12 @@ def read_token(token: str, now: float | None = None) -> TokenInfo:
     return TokenInfo(session_id, step)
 
 
+@functools.lru_cache(maxsize=64)
 def qr_svg(data: str) -> str:
-    """An SVG (a single path, scalable to any projector) of a QR code for `data`."""
+    """An SVG (a single path, scalable to any projector) of a QR code for `data`.
+
+    Kept for the last 64 texts: a projector asks for its code every few seconds and the code
+    changes every 30, and drawing one takes ~20 ms, most of a poll's time."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, image_factory=qrcode.image.svg.SvgPathImage)
     code.add_data(data)
     code.make(fit=True)

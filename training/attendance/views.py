@@ -12,7 +12,7 @@ from ..auth import public
 from ..auth.permissions import roles_required
 from ..clock import to_local, to_utc, utcnow
 from ..courses.models import CourseSession
-from ..courses.services import get_session_or_404
+from ..courses.services import enrolment_counts, get_session_or_404
 from ..extensions import db, limiter
 from ..people.models import Trainee
 from ..web import commit_or_flash
@@ -153,7 +153,7 @@ def _projector_state(session) -> dict:
     data = {
         "state": state,
         "checked_in": services.checked_in_count(session),
-        "enrolled": len(session.course.active_enrolments),
+        "enrolled": enrolment_counts([session.course_id]).get(session.course_id, 0),
         "seconds_left": round(qr.seconds_left_in_step(), 1),
         "server_time": to_local(utcnow()).strftime("%H:%M:%S"),
     }
