@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import current_app
-from sqlalchemy import inspect, text
+from sqlalchemy import func, inspect, select, text
 
 from training import create_app
 from training.extensions import db
@@ -71,3 +71,22 @@ def test_downgrade_to_base_and_up_again(empty_app):
     assert _tables() == set()
     _flask_db(empty_app, "upgrade")
     assert not _differences()
+
+
+def test_setup_migrates_and_loads_the_demo_only_on_the_first_run(empty_app):
+    """`make run` calls `flask setup`: a new database gets the schema and the demo data and
+    the demo accounts are printed; a second run keeps what is there."""
+    from training.people.models import User
+
+    first = empty_app.test_cli_runner().invoke(args=["setup"])
+    assert first.exit_code == 0, first.output
+    assert "Cơ sở dữ liệu mới: nạp dữ liệu mẫu…" in first.output
+    assert "Tài khoản mẫu (mật khẩu: taphuan-demo):" in first.output and "trainer" in first.output
+    assert not _differences()
+    users = db.session.scalar(select(func.count()).select_from(User))
+    assert users >= 4
+
+    again = empty_app.test_cli_runner().invoke(args=["setup"])
+    assert again.exit_code == 0, again.output
+    assert "Cơ sở dữ liệu mới" not in again.output and "Tài khoản mẫu" in again.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == users

@@ -189,3 +189,29 @@ def test_demo_load(runner, app):
     assert again.exit_code == 0, again.output
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == len(trainees)
     assert db.session.scalar(select(func.count()).select_from(User)) == len(users)
+
+
+def test_demo_load_at_scale_adds_a_province_of_closed_courses_with_full_attendance(runner, app):
+    """`flask demo load --scale N`, which the benchmarks build their province with: N more
+    trainees, each enrolled in one closed course of at most 30, with a record of every session."""
+    from training.attendance.models import Attendance
+    from training.courses.models import Course, CourseSession, Enrolment
+
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    before = db.session.scalar(select(func.count()).select_from(Trainee))
+    result = runner.invoke(args=["demo", "load", "--scale", "120"])
+    assert result.exit_code == 0, result.output
+    assert "Nạp dữ liệu quy mô 120 học viên…" in result.output and "  120 học viên" in result.output
+    assert db.session.scalar(select(func.count()).select_from(Trainee)) == before + 120
+
+    scaled = select(Course.id).where(Course.code.like("%-S%"))
+    per_course = dict(db.session.execute(select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(scaled))
+                                         .group_by(Enrolment.course_id)).all())
+    assert sum(per_course.values()) == 120 and max(per_course.values()) <= 30
+    assert set(db.session.scalars(select(Course.status).where(Course.id.in_(scaled)))) == {"closed"}
+    expected_records = db.session.scalar(
+        select(func.count()).select_from(CourseSession)
+        .join(Enrolment, Enrolment.course_id == CourseSession.course_id).where(CourseSession.course_id.in_(scaled)))
+    records = db.session.scalar(select(func.count()).select_from(Attendance).join(CourseSession)
+                                .where(CourseSession.course_id.in_(scaled)))
+    assert records == expected_records > 0
