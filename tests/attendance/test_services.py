@@ -235,7 +235,42 @@ def test_a_late_scan_after_excused_upgrades_to_late(course_now, trainer_a):
     assert audit_of(result.record)[-1].data == {"before": "excused", "after": "late", "method": "qr_self"}
 
 
+def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_record(course_now, trainer_a, monkeypatch):
+    """Two scans read the same absence; the one that takes the write lock second finds it
+    already turned into an attendance, changes nothing and answers with the first one's time."""
+    session, trainee = course_now.current, course_now.trainees[0]
+    services.mark(session, trainee, "absent", "", trainer_a.id)
+    db.session.commit()
+    take_lock = services._write_lock
+
+    def the_other_scan_writes_first():
+        monkeypatch.setattr(services, "_write_lock", take_lock)
+        assert services.check_in(session, trainee, "qr_self", at=local(8, 5), device="phone-1").reason == "ok"
+        take_lock()
+
+    monkeypatch.setattr(services, "_write_lock", the_other_scan_writes_first)
+    result = services.check_in(session, trainee, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id)
+    db.session.commit()
+    assert result.reason == "already_checked_in"
+    assert (result.record.status, result.record.method, result.record.at) == ("present", "qr_self", local(8, 5))
+    row = db.session.scalar(select(Attendance).where(Attendance.trainee_id == trainee.id))
+    assert (row.method, row.device, row.checked_in_at) == ("qr_self", "phone-1", local(8, 5))
+    assert [e.data["method"] for e in audit_of(row) if e.action == "attendance.checkin"] == ["qr_self"]
+
+
 # --- badge scans: nonces, failures, offline ------------------------------------------------------
+
+def test_a_resent_scan_that_found_the_trainee_already_checked_in_gets_that_answer_again(course_now, trainer_a):
+    session, trainee = course_now.current, course_now.trainees[0]
+    services.scan_badge(session, trainee.personal_code, "nonce-first-01", None, False, trainer_a.id)
+    second = services.scan_badge(session, trainee.personal_code, "nonce-second-01", None, False, trainer_a.id)
+    db.session.commit()
+    resent = services.scan_badge(session, trainee.personal_code, "nonce-second-01", None, False, trainer_a.id)
+    db.session.commit()
+    assert second.reason == resent.reason == "already_checked_in"
+    assert resent.as_json() == second.as_json()
+    assert count(ScanLog) == 2 and count(Attendance) == 1
+
 
 def test_the_same_nonce_twice_gives_one_row_one_log_and_the_same_answer(course_now, trainer_a, clock):
     session, trainee = course_now.current, course_now.trainees[0]
