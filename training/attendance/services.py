@@ -118,10 +118,12 @@ def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime
 # in the session's course, their record of the session, and whether the scan's nonce was seen
 # before. A hall of scanners asks it for every scan, so it is one statement of plain columns
 # (no ORM objects to build), built once and run with each scan's parameters.
+#: a record as a check-in answers with it (see _seen)
+_RECORD = (Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
+           Attendance.recorded_at)
 _FACTS = (
-    select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"),
-           Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
-           Attendance.recorded_at, select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"))
+    select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"), *_RECORD,
+           select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"))
     .join(Unit, Unit.id == Trainee.commune_id)
     .outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id) & (Enrolment.course_id == bindparam("course_id"))
                & (Enrolment.status == "enrolled"))
@@ -197,9 +199,7 @@ def _seen(row) -> SeenRecord:
 
 def _record_of(session_id: int, trainee_id: int) -> SeenRecord | None:
     row = db.session.execute(
-        select(Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
-               Attendance.recorded_at)
-        .where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id)
+        select(*_RECORD).where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id)
     ).first()
     return _seen(row) if row is not None else None
 
