@@ -248,31 +248,44 @@ def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: dat
     if not todo:
         raise CertificateError(_("Không còn học viên nào đủ điều kiện mà chưa được cấp giấy chứng nhận."))
     numbers = reserve_serials(course.unit_id, on.year, len(todo))
+    facts = _certificate_facts(course)
     issued = []
     for number, eligibility in zip(numbers, todo):
-        certificate = _new_certificate(course, eligibility.enrolment, format_serial(course.unit.code, on.year, number), 0, user_id)
-        certificate.pdf = render_certificate(certificate, eligibility.enrolment, signer, on)
-        certificate.sha256 = hashlib.sha256(certificate.pdf).hexdigest()
+        enrolment = eligibility.enrolment
+        certificate = _new_certificate(course, enrolment, format_serial(course.unit.code, on.year, number), 0, user_id,
+                                       holder_name=enrolment.trainee.full_name, **facts)
+        _store_pdf(certificate, render_certificate(certificate, enrolment, signer, on))
         issued.append(certificate)
+    db.session.add_all(issued)
+    db.session.flush()  # one INSERT each, the PDF included; the ids for the audit trail
+    for certificate in issued:
         audit.record("certificate.issue", certificate, actor_id=user_id, serial=certificate.serial, trainee=certificate.holder_name)
     db.session.flush()
     return issued
 
 
-def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_number: int, user_id: int | None) -> Certificate:
+def _certificate_facts(course: Course) -> dict:
+    """What every certificate of a course states about it, fixed at issue: the programme and
+    the dates of the course, from its first session's day to its last's."""
     sessions = course.sessions
     first = to_local(sessions[0].starts_at).date() if sessions else course.starts_on
     last = to_local(sessions[-1].ends_at).date() if sessions else course.ends_on
     dates = first.strftime("%d/%m/%Y") if first == last else f"{first:%d/%m/%Y} – {last:%d/%m/%Y}"
-    certificate = Certificate(
+    return {"programme": f"{course.curriculum.code}. {course.curriculum.title}", "course_dates": dates}
+
+
+def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_number: int, user_id: int | None, *,
+                     holder_name: str, programme: str, course_dates: str) -> Certificate:
+    """A certificate not yet added to the session, stating what it is given."""
+    return Certificate(
         serial=serial, copy_number=copy_number, verify_code=new_verify_code(), enrolment=enrolment,
-        issuing_unit_id=course.unit_id, issued_by_id=user_id, holder_name=enrolment.trainee.full_name,
-        programme=f"{course.curriculum.code}. {course.curriculum.title}", course_code=course.code, course_dates=dates,
-        issuer_name=course.unit.name, pdf=b"", sha256="",
+        issuing_unit_id=course.unit_id, issued_by_id=user_id, holder_name=holder_name, programme=programme,
+        course_code=course.code, course_dates=course_dates, issuer_name=course.unit.name,
     )
-    db.session.add(certificate)
-    db.session.flush()
-    return certificate
+
+
+def _store_pdf(certificate: Certificate, pdf: bytes) -> None:
+    certificate.pdf, certificate.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
 
 
 def _next_copy_number(serial: str) -> int:
@@ -295,17 +308,18 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
     if not signer.name.strip():
         raise CertificateError(_("Cần ghi họ tên người ký."))
     course = original.enrolment.course
+    copy = _new_certificate(course, original.enrolment, original.serial, _next_copy_number(original.serial), user_id,
+                            holder_name=original.holder_name, programme=original.programme, course_dates=original.course_dates)
+    copy.replaces = original
+    _store_pdf(copy, render_certificate(copy, original.enrolment, signer, on or local_today()))
     try:
         with db.session.begin_nested():
-            copy = _new_certificate(course, original.enrolment, original.serial, _next_copy_number(original.serial), user_id)
+            db.session.add(copy)
+            db.session.flush()
     except IntegrityError:
         # Someone issued a copy of the same certificate a moment ago and took this number.
         raise CertificateError(_("Vừa có một bản sao khác của giấy chứng nhận này được cấp. "
                                  "Hãy tải lại trang để xem bản sao đó trước khi cấp thêm.")) from None
-    copy.replaces = original
-    copy.holder_name, copy.programme, copy.course_dates = original.holder_name, original.programme, original.course_dates
-    copy.pdf = render_certificate(copy, original.enrolment, signer, on or local_today())
-    copy.sha256 = hashlib.sha256(copy.pdf).hexdigest()
     audit.record("certificate.copy", copy, actor_id=user_id, serial=copy.serial, original=original.id)
     db.session.flush()
     return copy
