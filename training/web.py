@@ -25,3 +25,11 @@ def commit_or_flash(action: Callable[[], T], error: type[Exception], success: st
     db.session.commit()
     flash(success(result) if callable(success) else success, "success")
     return result
+
+
+def flash_form_errors(form) -> None:
+    """Flash each of a form's field errors: for a form posted from a page that redirects
+    back rather than showing the form again."""
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "error")

@@ -493,9 +493,9 @@ def test_scores_for_someone_outside_the_course_are_refused_all_or_none(make_fini
     finished = make_finished(names=["Nguyễn Thị Hoa"], programme="CT2", closed=False)
     hoa = finished.enrolment(finished.trainees[0])
     with pytest.raises(services.ScoresRejected) as refused:
-        services.record_scores(finished.course, {hoa.id: 8, 999999: 7}, trainer_a.id)
+        services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8, 999999: 7}, trainer_a.id)
     assert refused.value.problems == {999999: "Không có học viên này trong khóa học."}
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
-    assert services.record_scores(finished.course, {hoa.id: 8}, trainer_a.id) == 1
-    assert services.record_scores(finished.course, {hoa.id: 8}, trainer_a.id) == 0  # unchanged
+    assert services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 1
+    assert services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 0  # unchanged

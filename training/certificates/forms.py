@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..forms import Form
 from .models import REVOKE_CATEGORIES
@@ -23,7 +23,9 @@ class IssueForm(Form):
 
 
 class RevokeForm(Form):
-    category = SelectField(_l("Loại lý do"), choices=[SelectChoice(c, REVOKE_CATEGORY_LABELS[c]) for c in REVOKE_CATEGORIES])
+    # AnyOf instead of WTForms' own choice check, whose message would not say which choice.
+    category = SelectField(_l("Loại lý do"), choices=[SelectChoice(c, REVOKE_CATEGORY_LABELS[c]) for c in REVOKE_CATEGORIES],
+                           validate_choice=False, validators=[AnyOf(REVOKE_CATEGORIES, message=_l("Chọn loại lý do thu hồi."))])
     reason = StringField(_l("Lý do cụ thể"), validators=[DataRequired(_l("Cần ghi lý do thu hồi.")), Length(max=500)])
 
 

@@ -77,14 +77,15 @@ class ScoresRejected(CertificateError):
         super().__init__("; ".join(problems.values()))
 
 
-def record_scores(course: Course, scores: dict[int, float | None], user_id: int | None) -> int:
+def record_scores(eligibility: list["Eligibility"], scores: dict[int, float | None], user_id: int | None) -> int:
     """Set (or clear) the scores of several trainees of a course at once (enrolment id →
-    score), as the results page saves them, all or none; returns how many changed. What the
-    course already holds is read once, whatever the number of trainees. Flushes.
+    score), as the results page saves them, all or none; returns how many changed.
+    `eligibility` is the course's course_eligibility(), which the page has read already, so
+    what the course holds is read once, whatever the number of trainees. Flushes.
 
     :raises ScoresRejected: with the reason for every score that cannot be recorded.
     """
-    rows = {row.enrolment.id: row for row in course_eligibility(course)}
+    rows = {row.enrolment.id: row for row in eligibility}
     problems = {}
     for enrolment_id, score in scores.items():
         row = rows.get(enrolment_id)

@@ -5,13 +5,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from pypdf import PdfWriter
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from .. import audit
 from ..auth import public
 from ..auth.permissions import require_role, roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
-from ..web import commit_or_flash
+from ..web import commit_or_flash, flash_form_errors
 from . import bp, services
 from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
 from .models import Certificate
@@ -39,7 +40,10 @@ def results(course_id: int):
     if request.method == "POST":
         scores, unreadable = {}, {}
         for row in rows:
-            raw = request.form.get(f"score-{row.enrolment.id}", "").strip().replace(",", ".")
+            raw = request.form.get(f"score-{row.enrolment.id}")
+            if raw is None:  # not on the form: a certified trainee's box is disabled, and browsers leave it out
+                continue
+            raw = raw.strip().replace(",", ".")
             if raw == "" and row.assessment is None:
                 continue
             try:
@@ -47,7 +51,7 @@ def results(course_id: int):
             except ValueError:
                 unreadable[row.enrolment.id] = _("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw)
         try:
-            changed = services.record_scores(course, scores, current_user.id)
+            changed = services.record_scores(rows, scores, current_user.id)
             refused = {}
         except services.ScoresRejected as rejected:
             refused = rejected.problems
@@ -83,7 +87,6 @@ def issue(course_id: int):
     course = get_course_or_404(course_id)
     signer = services.default_signer(course)
     form = IssueForm(signer_title=signer.title, place=signer.place)
-    todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
     if form.validate_on_submit():
         signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
         issued = commit_or_flash(
@@ -92,6 +95,7 @@ def issue(course_id: int):
         )
         if issued is not None:  # an empty list is a success too
             return redirect(url_for("certificates.course_certificates", course_id=course.id))
+    todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
     return render_template("certificates/issue.html", course=course, form=form, todo=todo)
 
 
@@ -111,7 +115,8 @@ def download(certificate_id: int):
 def course_pdf(course_id: int):
     course = get_course_or_404(course_id)
     certificates = db.session.scalars(
-        select(Certificate).where(Certificate.enrolment.has(course_id=course.id), Certificate.revoked_at.is_(None))
+        select(Certificate).options(undefer(Certificate.pdf))  # every PDF is read: in this query, not one each
+        .where(Certificate.enrolment.has(course_id=course.id), Certificate.revoked_at.is_(None))
         .order_by(Certificate.serial, Certificate.copy_number)
     ).all()
     if not certificates:
@@ -156,7 +161,7 @@ def revoke(certificate_id: int):
         commit_or_flash(lambda: services.revoke(certificate, form.category.data, form.reason.data, current_user.id),
                         services.CertificateError, _("Đã thu hồi giấy chứng nhận %(s)s.", s=certificate.serial))
     else:
-        flash(_("Cần chọn loại lý do và ghi lý do thu hồi."), "error")
+        flash_form_errors(form)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
 
@@ -169,7 +174,7 @@ def unrevoke(certificate_id: int):
         commit_or_flash(lambda: services.unrevoke(certificate, form.reason.data, current_user.id),
                         services.CertificateError, _("Đã khôi phục hiệu lực giấy chứng nhận %(s)s.", s=certificate.serial))
     else:
-        flash(_("Cần ghi lý do khôi phục."), "error")
+        flash_form_errors(form)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
 
@@ -188,7 +193,7 @@ def copy(certificate_id: int):
         if new is not None:
             return redirect(url_for("certificates.detail", certificate_id=new.id))
     else:
-        flash(_("Cần ghi chức vụ, họ tên người ký và địa danh."), "error")
+        flash_form_errors(form)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
 
@@ -200,10 +205,10 @@ def copy(certificate_id: int):
 @limiter.limit("30 per minute")
 def verify_code(code: str):
     outcome, certificate = services.verify_by_code(code)
-    db.session.commit()
-    status = 404 if outcome == "unknown" else 200
-    return render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=VerifyForm(),
-                           categories=REVOKE_CATEGORY_LABELS), status
+    page = render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=VerifyForm(),
+                           categories=REVOKE_CATEGORY_LABELS)
+    db.session.commit()  # the log of this look-up; after drawing, which would else read the certificate again
+    return page, 404 if outcome == "unknown" else 200
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -214,6 +219,7 @@ def verify():
     outcome = certificate = None
     if form.validate_on_submit():
         outcome, certificate = services.verify_by_serial(form.serial.data, form.full_name.data)
-        db.session.commit()
-    return render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=form,
+    page = render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=form,
                            categories=REVOKE_CATEGORY_LABELS)
+    db.session.commit()  # the log of a look-up, as in verify_code
+    return page

@@ -17,7 +17,7 @@ from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
 from ..units.services import communes_of, managing_units
-from ..web import commit_or_flash
+from ..web import commit_or_flash, flash_form_errors
 from . import bp, plan_pdf, services
 from . import calendar as cal
 from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
@@ -299,9 +299,7 @@ def enrol_import(course_id: int):
             flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(enrolled)), "success")
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     else:
-        for messages in form.errors.values():
-            for message in messages:
-                flash(message, "error")
+        flash_form_errors(form)
     return render_template(
         "courses/enrol.html", course=course, form=EnrolForm(), q="", candidates=[], enrolled_ids=set(),
         filter_form=_filter_form(course), import_form=form, curriculum=course.curriculum, import_errors=errors,
