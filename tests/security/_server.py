@@ -3,8 +3,8 @@ long request slowed down, so that the test can kill the server while the request
 
     python -m tests.security._server DATABASE_URL MARKER STEP AFTER
 
-STEP is `import` (the trainee importer saving each row) or `certificates` (the batch drawing
-each certificate). After AFTER calls of that step the process writes to MARKER how many rows
+STEP is `import` (the trainee importer saving each row) or `certificates` (the batch auditing
+each certificate it has inserted). After AFTER calls of that step the process writes to MARKER how many rows
 of that kind its own transaction sees, then sleeps, inside the request and before its commit. The port it listens on is written to
 MARKER.port first. The slowing is done here, by the test's own script: the app has no hook
 for it.
@@ -29,15 +29,19 @@ def slow_down(step: str, after: int, marker: Path) -> None:
         from training.people.models import Trainee as model
         name = "save_trainee"
     elif step == "certificates":
-        from training.certificates import pdf as module
+        # The batch draws every certificate, inserts them together, then audits each: slowed
+        # at its audit rows, the batch's transaction holds all its certificates.
+        from training import audit as module
         from training.certificates.models import Certificate as model
-        name = "render_certificate"
+        name = "record"
     else:
         raise SystemExit(f"unknown step {step}")
     original, calls = getattr(module, name), [0]
 
     def slowed(*args, **kwargs):
         result = original(*args, **kwargs)
+        if step == "certificates" and args[0] != "certificate.issue":
+            return result
         calls[0] += 1
         if calls[0] == after:
             # What this request's own (uncommitted) transaction holds by now, for the test.
