@@ -192,6 +192,20 @@ def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
     assert count(Attendance) == 0 and device_cookie(client) is None
 
 
+def test_a_ticket_for_a_session_deleted_since_the_scan_is_refused_in_words(client, course_now):
+    from training.courses.models import CourseSession
+
+    hoa = course_now.trainees[0]
+    path = checkin_path(course_now.future)
+    ticket = ticket_of(client.get(checkin_path(course_now.current)))
+    db.session.delete(db.session.get(CourseSession, course_now.current.id))
+    db.session.commit()
+    response = client.post(path, data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
+    assert response.status_code == 400
+    assert "Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình." in page(response)
+    assert count(Attendance) == 0 and device_cookie(client) is None
+
+
 @pytest.mark.parametrize("ticket", ["", "not-a-ticket", "MQ.forged.signature"])
 def test_a_forged_ticket_is_refused(client, course_now, ticket):
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": course_now.trainees[0].personal_code,
@@ -689,6 +703,20 @@ def test_the_scan_log_shows_every_scan_with_its_result(login, trainer_a, course_
     assert hoa.full_name in text and hoa.personal_code in text and "23456789AB" in text
     assert "<td>ok</td>" in text and "<td>unknown_code</td>" in text
     assert "08:01:00" in text and "✓" in text
+
+
+def test_the_scan_log_reads_as_often_for_three_trainees_as_for_one(login, trainer_a, course_now):
+    client = login(trainer_a)
+    url = f"/sessions/{course_now.current.id}/scans"
+    reads = []
+    for n, trainee in enumerate(course_now.trainees):
+        post_scan(client, session=course_now.current.id, code=trainee.personal_code, nonce=f"log-read-{n:04d}")
+        db.session.expire_all()
+        with statements_sent() as sent:
+            text = page(client.get(url))
+        assert all(t.full_name in text for t in course_now.trainees[:n + 1])
+        reads.append(sent.reads)
+    assert reads[0] == reads[-1], reads
 
 
 def test_the_scan_log_of_a_quiet_session_says_so(login, trainer_a, course_now):

@@ -3,8 +3,7 @@ import re
 from datetime import datetime
 
 from ..clock import to_utc
-
-REASON_CODES = ["ok", "already_checked_in", "not_enrolled", "unknown_code", "session_closed", "invalid_token"]
+from .models import REASONS, STATUSES
 
 CHECKIN_REQUEST = {
     "type": "object",
@@ -28,10 +27,10 @@ def spec(server_url: str) -> dict:
         "type": "object",
         "required": ["reason", "ok", "message"],
         "properties": {
-            "reason": {"type": "string", "enum": REASON_CODES},
+            "reason": {"type": "string", "enum": list(REASONS)},
             "ok": {"type": "boolean"},
             "message": {"type": "string", "description": "Vietnamese sentence for the trainer's screen"},
-            "status": {"type": "string", "enum": ["present", "late", "absent", "excused"]},
+            "status": {"type": "string", "enum": list(STATUSES)},
             "checked_in_at": {"type": "string", "description": "HH:MM, local time of the (first) check-in"},
             "trainee": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "commune": {"type": "string"}}},
         },

@@ -22,12 +22,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ..clock import to_local
 from ..courses.models import Course, CourseSession
-from ..extensions import db
 from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, issuer_lines, paragraph, place_name,
                    register_fonts, style, tagged)
 from ..people.models import Trainee
@@ -159,11 +156,7 @@ def day_groups(columns: list[Column]) -> list[DayGroup]:
 def sheet_data(course: Course) -> SheetData:
     """Everything the attendance sheet shows, in Vietnamese name order (as course_attendance
     gives it). A handful of queries, whatever the number of trainees."""
-    records = course_attendance(course)
-    # Load the trainees and their communes in one go rather than one query per row.
-    ids = [record.enrolment.trainee_id for record in records]
-    if ids:
-        db.session.scalars(select(Trainee).options(selectinload(Trainee.commune)).where(Trainee.id.in_(ids))).all()
+    records = course_attendance(course)  # the trainees and their communes come with it
     columns = [session_column(s) for s in course.sessions]
     rows = []
     for number, record in enumerate(records, start=1):

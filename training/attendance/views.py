@@ -1,12 +1,13 @@
 import secrets
 from datetime import date, datetime
 
-from flask import abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..auth import public
 from ..auth.permissions import roles_required
@@ -67,7 +68,7 @@ def checkin(token: str):
         info = qr.read_token(token)
     except qr.TokenError as exc:
         return _checkin_page(None, error=str(exc), status=410 if exc.reason == "expired_token" else 400)
-    session = db.session.get(CourseSession, info.session_id)
+    session = db.session.get(CourseSession, info.session_id, options=[joinedload(CourseSession.course)])
     if session is None:
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
     state = services.checkin_state(session)
@@ -89,9 +90,9 @@ def _identify_and_check_in(form: IdentifyForm):
         return _checkin_page(None, error=_("Đã quá thời gian điểm danh của lần quét này. Hãy quét lại mã QR đang chiếu."), status=410)
     except BadSignature:
         return _checkin_page(None, error=_("Yêu cầu không hợp lệ. Hãy quét lại mã QR đang chiếu."), status=400)
-    session = db.session.get(CourseSession, session_id)
-    if session is None:
-        abort(400)
+    session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
+    if session is None:  # deleted since the code was scanned
+        return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
     if not form.validate_on_submit():
         return _checkin_page(None, session, form=form, status=400)
     birth_date = _parse_birth_date(form.birth_date.data)
@@ -249,7 +250,7 @@ def mark_absent(session_id: int):
 @roles_required("admin", "trainer")
 def scan_log(session_id: int):
     session = get_session_or_404(session_id)
-    logs = db.session.scalars(select(ScanLog).where(ScanLog.session_id == session.id)
+    logs = db.session.scalars(select(ScanLog).options(joinedload(ScanLog.trainee)).where(ScanLog.session_id == session.id)
                               .order_by(ScanLog.received_at.desc()).limit(500)).all()
     return render_template("attendance/scans.html", session=session, logs=logs)
 
