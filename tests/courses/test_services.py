@@ -259,7 +259,7 @@ def test_trainee_of_the_wrong_group_is_refused_with_the_reason(make_course, make
     trainee = make_trainee("Phạm Văn Đoàn", group="party_mass_org")
     with pytest.raises(EnrolmentRejected) as refused:
         services.enrol_many(course, [trainee])
-    assert refused.value.reasons == [services.enrolment_problem(course, trainee)]
+    assert refused.value.reasons == [services.enrolment_problems(course, [trainee])[trainee.id]]
     assert "Phạm Văn Đoàn" in refused.value.reasons[0]
     assert "nhóm đối tượng khác" in refused.value.reasons[0]
     assert "CT1" in refused.value.reasons[0]

@@ -6,11 +6,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from html import unescape
 
 import pytest
+from flask_babel import refresh
 from sqlalchemy import select
 
 from training.courses import services
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
+
 from tests.courses.conftest import MONDAY, VENUE, count, enrolled_ids, local_span, move_to
 
 CODE_LINK = re.compile(r'<a href="/courses/\d+">(\d{3}-\d{4}-CT\d-\d{2})</a>')
@@ -424,6 +426,16 @@ def test_enrol_import_refuses_other_file_types(login, trainer_a, make_course):
     assert ".xlsx hoặc .csv" in text(response)
 
 
+def test_the_course_page_names_session_days_in_the_pages_language(login, trainer_a, make_course):
+    course = make_course("CT1", sessions=True)  # from MONDAY
+    first = f"{MONDAY:%d/%m/%Y}"
+    assert re.search(rf"<td>T2 {first}</td>", text(login(trainer_a).get(f"/courses/{course.id}")))
+    english = login(trainer_a)
+    english.post("/lang", data={"lang": "en", "next": "/"})
+    refresh()  # the requests share the test's app context, where Flask-Babel keeps the locale it found first
+    assert re.search(rf"<td>Mon {first}</td>", text(english.get(f"/courses/{course.id}")))
+
+
 def test_withdraw(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Nguyễn Thị Hương")
@@ -432,6 +444,9 @@ def test_withdraw(login, trainer_a, make_course, make_trainee):
     client = login(trainer_a)
     page = text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": ""}, follow_redirects=True))
     assert "Cần ghi lý do rút tên" in page
+    assert enrolled_ids(course) == {trainee.id}
+    page = text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "x" * 501}, follow_redirects=True))
+    assert "Không được dài quá 500 ký tự." in page and "Cần ghi lý do rút tên" not in page
     assert enrolled_ids(course) == {trainee.id}
     response = client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "Nghỉ thai sản"})
     assert response.status_code == 302

@@ -59,7 +59,7 @@ def an_unenrolled_pair(world):
         "commune_id": commune.id, "group": session.course.curriculum.groups[0], "phone": "",
     })
     db.session.commit()
-    assert courses.enrolment_problem(session.course, trainee) is None
+    assert courses.enrolment_problems(session.course, [trainee]) == {}
     return session, trainee
 
 

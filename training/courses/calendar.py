@@ -55,11 +55,6 @@ class CalendarPeriod:
     def days(self) -> list[date]:
         return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
 
-    @property
-    def weeks(self) -> list[list[date]]:
-        days = self.days
-        return [days[i:i + 7] for i in range(0, len(days), 7)]
-
     def in_view_month(self, day: date) -> bool:
         return self.view == "week" or (day.year, day.month) == (self.anchor.year, self.anchor.month)
 

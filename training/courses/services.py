@@ -17,6 +17,7 @@ from ..clock import local_today, to_local, utc_at
 from ..curricula import catalogue
 from ..curricula.catalogue import PERIOD_MINUTES, Curriculum
 from ..extensions import db
+from ..people import group_label
 from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, map_headers, parse_date, read_rows
 from ..people.models import Trainee, User
 from ..units.models import Unit
@@ -468,11 +469,6 @@ def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
 
 # --- enrolment ------------------------------------------------------------------------------
 
-def enrolment_problem(course: Course, trainee: Trainee) -> str | None:
-    """Why this trainee cannot be enrolled in this course (None if they can), capacity aside."""
-    return enrolment_problems(course, [trainee]).get(trainee.id)
-
-
 def enrolment_problems(course: Course, trainees: list[Trainee]) -> dict[int, str]:
     """trainee id → why they cannot be enrolled in this course (the others may be), capacity
     aside; a fixed number of queries however many trainees are asked about."""
@@ -489,7 +485,7 @@ def enrolment_problems(course: Course, trainees: list[Trainee]) -> dict[int, str
         elif trainee.group not in curriculum.groups:
             problems[trainee.id] = _("%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.",
                                      name=trainee.full_name, code=curriculum.code,
-                                     groups="; ".join(_group_name(g) for g in curriculum.groups))
+                                     groups="; ".join(group_label(g) for g in curriculum.groups))
         elif trainee.id in existing and existing[trainee.id].status == "enrolled":
             problems[trainee.id] = _("%(name)s đã ghi danh khóa học này.", name=trainee.full_name)
         elif trainee.id in clashes:
@@ -504,12 +500,6 @@ def _enrolments_of(course: Course, trainee_ids: list[int]) -> dict[int, Enrolmen
         return {}
     return {e.trainee_id: e for e in db.session.scalars(
         select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids)))}
-
-
-def _group_name(code: str) -> str:
-    from ..people import GROUP_SHORT_LABELS
-
-    return str(GROUP_SHORT_LABELS.get(code, code))
 
 
 def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:

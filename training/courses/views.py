@@ -135,9 +135,6 @@ def edit(course_id: int):
 @bp.route("/courses/<int:course_id>/status", methods=["POST"])
 def change_status(course_id: int):
     course = services.get_course_or_404(course_id)
-    if course.status == "closed" and not current_user.is_admin:
-        flash(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."), "error")
-        return redirect(url_for("courses.detail", course_id=course.id))
     form = StatusForm()
     form.status.choices = [(s, s) for s in STATUSES]
     if form.validate_on_submit():
@@ -315,7 +312,7 @@ def withdraw(enrolment_id: int):
         commit_or_flash(lambda: services.withdraw(enrolment, form.reason.data), services.CourseError,
                         _("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name))
     else:
-        flash(_("Cần ghi lý do rút tên."), "error")
+        flash_form_errors(form)
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
 
 
@@ -344,11 +341,11 @@ def calendar():
 
 
 @bp.app_template_filter("weekday")
-def weekday_filter(value) -> str:
-    """"Thứ Hai" … "Chủ nhật" of a date, or of a stored UTC time's local day."""
+def weekday_filter(value, short: bool = False) -> str:
+    """"Thứ Hai" … "Chủ nhật" (short: "T2" … "CN") of a date, or of a stored UTC time's local day."""
     if isinstance(value, datetime):
         value = to_local(value).date()
-    return cal.weekday_name(value) if value else ""
+    return cal.weekday_name(value, short) if value else ""
 
 
 def _ics_response(sessions, name: str, filename: str, link_courses: bool = True):
