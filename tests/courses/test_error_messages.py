@@ -207,6 +207,26 @@ def import_errors(response) -> str:
     return page[page.index('id="import-errors"'):]
 
 
+def test_an_import_names_the_lines_as_the_spreadsheet_shows_them(login, trainer_a, make_course, make_trainee):
+    course = make_course("CT1")
+    trainee = make_trainee()
+    out = io.StringIO()
+    csv.writer(out).writerows([[], [], ["Mã cá nhân"], [trainee.personal_code], ["KHONGCO99"]])  # header on line 3
+    response = post_import(login(trainer_a), course, {"file": (io.BytesIO(out.getvalue().encode()), "danh-sach.csv")})
+    rows = re.findall(r'<tr><td class="num">(\d+)</td><td>(.*?)</td></tr>', import_errors(response))
+    assert rows == [("5", "Không có học viên mã KHONGCO99 trong huyện")], rows
+    assert count(Enrolment) == 0
+
+
+def test_an_import_of_too_many_rows_is_refused(login, trainer_a, make_course):
+    from training.people.importer import MAX_ROWS
+
+    course = make_course("CT1")
+    response = post_import(login(trainer_a), course, upload([["KHONGCO99"]] * (MAX_ROWS + 1), header=("Mã cá nhân",)))
+    assert f"Tệp có {MAX_ROWS + 1} dòng; mỗi lần nhập tối đa {MAX_ROWS} dòng." in import_errors(response)
+    assert count(Enrolment) == 0
+
+
 def test_an_import_without_the_needed_columns_is_refused(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee()

@@ -122,6 +122,24 @@ def test_the_corrected_file_imports_fifty(client_a, units):
     assert second.gender == "female" and second.group == "party_mass_org" and second.commune_id == units["Xã Hồng Kỳ"].id
 
 
+def test_importing_reads_as_often_for_fifty_rows_as_for_five(client_a, units):
+    """Duplicates are looked up once for the whole file, not once a row: what grows with the
+    rows is their INSERTs alone (one a row on SQLite, batched on PostgreSQL)."""
+    from tests.queries import statements_sent
+
+    upload(client_a, xlsx(good_rows(1)), "danh-sach.xlsx", units["A"].id)  # the first request's own reads aside
+    reads, total = {}, {}
+    for n in (5, 50):
+        rows = good_rows(n)
+        for row in rows:
+            row[0] = f"{row[0]} Lần {n}"  # not the same people again
+        with statements_sent() as sent:
+            assert upload(client_a, xlsx(rows), "danh-sach.xlsx", units["A"].id).status_code == 302
+        reads[n], total[n] = sent.reads, len(sent)
+    assert trainee_count() == 56
+    assert reads[5] == reads[50] and total[50] - total[5] <= 45, (reads, total)
+
+
 def test_every_problem_of_a_row_is_listed(client_a, units):
     rows = good_rows(2)
     rows[1][0] = ""

@@ -18,7 +18,7 @@ from ..curricula import catalogue
 from ..curricula.catalogue import PERIOD_MINUTES, Curriculum
 from ..extensions import db
 from ..people import group_label
-from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, map_headers, parse_date, read_rows
+from ..people.importer import HEADERS, ImportRejected, RowError, Table, commune_key, parse_date, read_table
 from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..vietnamese import clean, fold
@@ -600,12 +600,10 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
 
     :raises ImportRejected: with every bad row named.
     """
-    rows = read_rows(filename, content)
-    while rows and all(clean(str(c or "")) == "" for c in rows[0]):
-        rows.pop(0)
-    columns = map_headers(rows[0], ENROL_HEADERS) if rows else {}
+    table = read_table(filename, content, ENROL_HEADERS)
+    columns = table.columns
     if "personal_code" not in columns and not {"full_name", "birth_date"} <= set(columns):
-        raise ImportRejected([RowError(1, _("Cần cột “Mã cá nhân”, hoặc hai cột “Họ và tên” và “Ngày sinh”."))])
+        raise ImportRejected([RowError(table.header_line, _("Cần cột “Mã cá nhân”, hoặc hai cột “Họ và tên” và “Ngày sinh”."))])
     district_trainees = list(db.session.scalars(select(Trainee).join(Trainee.commune).where(Unit.parent_id == course.unit_id)))
     by_code = {t.personal_code: t for t in district_trainees}
     by_name: dict[tuple, list[Trainee]] = {}
@@ -613,11 +611,8 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
         by_name.setdefault((fold(t.full_name), t.birth_date), []).append(t)
 
     matched, seen = [], {}  # (line, trainee or None, problem)
-    for offset, row in enumerate(rows[1:]):
-        line = offset + 2
-        cell = lambda key: row[columns[key]] if key in columns and columns[key] < len(row) else None  # noqa: E731
-        if all(clean(str(c if c is not None else "")) == "" for c in row):
-            continue
+    for line, row in table.rows:
+        cell = lambda key: Table.cell(row, columns, key)  # noqa: E731
         trainee, problem = _match_trainee(cell, by_code, by_name)
         if trainee is not None and trainee.id in seen:
             problem = _("Trùng với dòng %(line)d trong tệp", line=seen[trainee.id])

@@ -9,11 +9,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import select
 
+from ..extensions import db
 from ..units.services import communes_of
 from ..vietnamese import clean, fold
 from . import GENDER_LABELS, GROUP_LABELS, GROUP_SHORT_LABELS
-from .services import find_probable_duplicates, save_trainee
+from .models import Trainee
+from .services import save_trainee
 
 MAX_ROWS = 5000
 
@@ -96,6 +99,47 @@ def map_headers(header_row: list, spec: dict[str, tuple[str, ...]] = HEADERS) ->
     return columns
 
 
+@dataclass
+class Table:
+    """An uploaded list: where its known columns are, the line of its header, and its
+    non-blank rows with the line number the spreadsheet shows for each."""
+
+    columns: dict[str, int]
+    header_line: int
+    rows: list[tuple[int, list]]
+
+    @staticmethod
+    def cell(row: list, columns: dict[str, int], key: str):
+        """The row's value in column `key`, or None where the file has no such column or cell."""
+        index = columns.get(key)
+        return row[index] if index is not None and index < len(row) else None
+
+
+def read_table(filename: str, content: bytes, spec: dict[str, tuple[str, ...]] = HEADERS) -> Table:
+    """read_rows, then the header (the first non-blank row; blank rows above it still count
+    in the line numbers people see) mapped with `spec`, and the rows below it that are not
+    blank, at most MAX_ROWS.
+
+    :raises ImportRejected: the file cannot be read, holds nothing, or has too many rows.
+    """
+    rows = read_rows(filename, content)
+    skipped = 0
+    while rows and _blank(rows[0]):
+        rows.pop(0)
+        skipped += 1
+    if not rows:
+        raise ImportRejected([RowError(0, _("Tệp không có dữ liệu."))])
+    body = rows[1:]
+    if len(body) > MAX_ROWS:
+        raise ImportRejected([RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))])
+    return Table(map_headers(rows[0], spec), skipped + 1,
+                 [(skipped + offset + 2, row) for offset, row in enumerate(body) if not _blank(row)])
+
+
+def _blank(row: list) -> bool:
+    return all(clean(str(c if c is not None else "")) == "" for c in row)
+
+
 def parse_date(value) -> date:
     """A date from an Excel date cell or dd/mm/yyyy text. :raises ValueError: with the reason."""
     if isinstance(value, datetime):
@@ -170,34 +214,27 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
 
     :raises ImportRejected: with every bad row (line number as shown in the spreadsheet).
     """
-    rows = read_rows(filename, content)
-    skipped = 0  # blank rows above the header still count in the line numbers people see
-    while rows and all(clean(str(c or "")) == "" for c in rows[0]):
-        rows.pop(0)
-        skipped += 1
-    if not rows:
-        raise ImportRejected([RowError(0, _("Tệp không có dữ liệu."))])
-    columns = map_headers(rows[0])
+    table = read_table(filename, content)
+    columns = table.columns
     missing = [TEMPLATE_HEADERS[list(HEADERS).index(k)] for k in REQUIRED if k not in columns]
     if missing:
-        raise ImportRejected([RowError(skipped + 1, _("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))])
+        raise ImportRejected([RowError(table.header_line, _("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))])
 
+    commune_list = communes_of(unit_id)
     communes: dict[str, list] = {}
-    for commune in communes_of(unit_id):
+    for commune in commune_list:
         communes.setdefault(commune_key(commune.name), []).append(commune)
     groups = _group_spellings()
+    # Who is already there, asked once for the whole file rather than once a row.
+    existing = {tuple(row) for row in db.session.execute(
+        select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id)
+        .where(Trainee.commune_id.in_([c.id for c in commune_list])))}
 
     errors: list[RowError] = []
     parsed: list[tuple[int, dict]] = []
     seen: dict[tuple, int] = {}
-    body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise ImportRejected([RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))])
-    for offset, row in enumerate(body):
-        line = skipped + offset + 2
-        cell = lambda key: row[columns[key]] if key in columns and columns[key] < len(row) else None  # noqa: E731
-        if all(clean(str(c if c is not None else "")) == "" for c in row):
-            continue
+    for line, row in table.rows:
+        cell = lambda key: Table.cell(row, columns, key)  # noqa: E731
         problems: list[str] = []
         data: dict = {"full_name": clean(str(cell("full_name") or ""))}
         if not data["full_name"]:
@@ -228,7 +265,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
             identity = (fold(data["full_name"]), data["birth_date"], data["commune_id"])
             if identity in seen:
                 problems.append(_("Trùng với dòng %(line)d trong tệp", line=seen[identity]))
-            elif find_probable_duplicates(data["full_name"], data["birth_date"], data["commune_id"]):
+            elif identity in existing:
                 problems.append(_("Đã có học viên cùng họ tên, ngày sinh và xã trong hệ thống"))
             seen.setdefault(identity, line)
         if problems:
@@ -239,7 +276,9 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
         raise ImportRejected(errors)
     if not parsed:
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
-    return [save_trainee(None, data) for _line, data in parsed]
+    trainees = [save_trainee(None, data, flush=False) for _line, data in parsed]
+    db.session.flush()
+    return trainees
 
 
 def template_workbook(unit_id: int | None) -> bytes:

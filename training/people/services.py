@@ -97,8 +97,9 @@ def _check_trainee_fields(data: dict) -> None:
         raise PeopleError(_("Xã/phường không hợp lệ."))
 
 
-def save_trainee(trainee: Trainee | None, data: dict) -> Trainee:
-    """Create (trainee=None) or update a trainee from cleaned form data; flushes.
+def save_trainee(trainee: Trainee | None, data: dict, flush: bool = True) -> Trainee:
+    """Create (trainee=None) or update a trainee from cleaned form data; flushes unless told
+    not to (an import flushes all its rows together).
 
     :raises PeopleError: a field is missing or invalid.
     """
@@ -113,7 +114,8 @@ def save_trainee(trainee: Trainee | None, data: dict) -> Trainee:
     trainee.commune_id = data["commune_id"]
     trainee.group = data["group"]
     trainee.phone = clean(data.get("phone"))
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return trainee
 
 
