@@ -144,15 +144,15 @@ def report_pdf(report: Report, kind: str, issuer: list[str]) -> io.BytesIO:
                             title=_title(report, kind))
     # Unit and programme names are data: escaped, since reportlab reads & and < as markup.
     story = [header_block(issuer, doc.width), Spacer(1, 6 * mm),
-             paragraph(f"<b>{escaped(_title(report, kind))}</b>", 13, align=TA_CENTER),
+             paragraph(tagged(_title(report, kind), "b"), 13, align=TA_CENTER),
              paragraph(escaped(_period_text(report)), 10, align=TA_CENTER), Spacer(1, 4 * mm)]
     for _name, title, rows in report_tables(report, kind):
-        data = [[paragraph(f"<b>{escaped(title)}</b>", 8)] + [paragraph(f"<b>{escaped(h)}</b>", 8) for h in _headings()]]
+        data = [[paragraph(tagged(title, "b"), 8)] + [paragraph(tagged(h, "b"), 8) for h in _headings()]]
         data += [[paragraph(escaped(label), 8)] + [_cell(v) for v in _figures(t)] for label, t in rows]
         table = Table(data, colWidths=[doc.width * 0.34] + [doc.width * 0.66 / 8] * 8, repeatRows=1)
         table.setStyle(_grid())
         story += [table, Spacer(1, 4 * mm)]
-    coverage = [[paragraph(f"<b>{escaped(h)}</b>", 8) for h in _coverage_headings()]]
+    coverage = [[paragraph(tagged(h, "b"), 8) for h in _coverage_headings()]]
     coverage += [[paragraph(escaped(v), 8) for v in row] for row in _coverage_rows(report)]
     widths = [doc.width * 0.2, doc.width * 0.06, doc.width * 0.08, doc.width * 0.29, doc.width * 0.08, doc.width * 0.29]
     table = Table(coverage, colWidths=widths, repeatRows=1)

@@ -30,7 +30,7 @@ from ..curricula import catalogue
 from ..extensions import db
 from ..people.models import GROUPS, Trainee
 from ..units.models import Unit
-from ..units.services import managing_units
+from ..units.services import communes_by_unit, managing_units
 
 HELD = ("running", "closed")
 
@@ -179,10 +179,8 @@ def build_report(period: Period, unit_id: int | None = None) -> Report:
             tally.certificates_revoked += revoked_at is not None and start_utc <= revoked_at < end_utc
 
     units = [u for u in managing_units() if unit_id is None or u.id == unit_id]
-    commune_rows = db.session.scalars(select(Unit).where(Unit.level == "commune", Unit.parent_id.in_([u.id for u in units])).order_by(Unit.name)).all()
-    communes: dict[int, list[Unit]] = defaultdict(list)
-    for commune in commune_rows:
-        communes[commune.parent_id].append(commune)
+    every_commune = communes_by_unit()
+    communes = {u.id: every_commune.get(u.id, []) for u in units}
     trained_groups: dict[int, set[str]] = defaultdict(set)
     for _e, _t, _c, group, commune_id, _u in enrolment_rows:
         trained_groups[commune_id].add(group)

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ..auth.permissions import managed_unit_id, require_unit, roles_required
 from ..clock import local_today
 from ..curricula import catalogue
+from ..people.models import GROUPS
 from ..people.services import get_trainee_or_404
 from ..pdf import issuer_lines
 from ..units import services as units
@@ -28,8 +29,9 @@ def _period() -> services.Period:
     return services.Period.year(year)
 
 
-def _respond(report: services.Report, kind: str):
-    """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf."""
+def _respond(report: services.Report, kind: str, choices: list | None = None):
+    """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf;
+    `choices`: the units the page offers to switch to (the admin's district report)."""
     from . import charts, exports
 
     fmt = request.args.get("format", "html")
@@ -42,8 +44,8 @@ def _respond(report: services.Report, kind: str):
                          download_name=stem + ".pdf")
     if fmt != "html":
         abort(400)
-    return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(),
-                           charts=charts.report_svgs(report, kind), units=units.managing_units() if current_user.is_admin else [])
+    return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(), groups=GROUPS,
+                           charts=charts.report_svgs(report, kind), units=choices or [])
 
 
 @bp.route("/reports/district")
@@ -56,7 +58,7 @@ def district():
     if unit_id not in {u.id for u in managing}:
         abort(404)
     require_unit(unit_id)
-    return _respond(cache.report(_period(), unit_id), "district")
+    return _respond(cache.report(_period(), unit_id), "district", managing if current_user.is_admin else [])
 
 
 @bp.route("/reports/province")

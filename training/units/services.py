@@ -73,14 +73,19 @@ def communes_of(unit_id: int | None) -> list[Unit]:
     return list(db.session.scalars(query))
 
 
+def communes_by_unit() -> dict[int, list[Unit]]:
+    """Every commune, grouped by the unit that manages it, in name order; one query."""
+    grouped: dict[int, list[Unit]] = {}
+    for commune in communes_of(None):
+        grouped.setdefault(commune.parent_id, []).append(commune)
+    return grouped
+
+
 def unit_overview(unit_id: int | None, counts: Mapping[int, int]):
     """Managing units with their communes and a count per commune (e.g. trainees), for
     /units; `counts` maps commune id → number. Two queries, whatever the size."""
     units = [u for u in managing_units() if unit_id is None or u.id == unit_id]
-    communes = communes_of(None)
-    by_parent: dict[int, list[Unit]] = {}
-    for commune in communes:
-        by_parent.setdefault(commune.parent_id, []).append(commune)
+    by_parent = communes_by_unit()
     rows = []
     for unit in units:
         children = by_parent.get(unit.id, [])
