@@ -7,6 +7,7 @@ from .auth import public
 from .auth.permissions import managed_unit_id
 from .clock import to_local
 from .courses.services import DASHBOARD_DAYS, dashboard, status_label
+from .web import safe_next
 from .extensions import db
 
 bp = Blueprint("main", __name__)
@@ -25,10 +26,7 @@ def home():
 def set_language():
     lang = request.form.get("lang", "vi")
     session["lang"] = lang if lang in ("vi", "en") else "vi"
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")) or url_for("main.home"))
 
 
 @bp.route("/healthz")

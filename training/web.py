@@ -33,3 +33,11 @@ def flash_form_errors(form) -> None:
     for messages in form.errors.values():
         for message in messages:
             flash(message, "error")
+
+
+def safe_next(target: str | None) -> str | None:
+    """A page to go on to after a form, if it is a path on this site: "/courses" yes;
+    "//evil.example", "/\\evil.example" or "https://…" no (None)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None

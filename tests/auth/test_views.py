@@ -74,6 +74,13 @@ def test_next_to_another_site_is_refused(client, trainer_a, target):
     assert response.headers["Location"] == "/"
 
 
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example", "https://evil.example/"])
+def test_the_language_switch_goes_back_only_to_this_site(client, target):
+    response = client.post("/lang", data={"lang": "en", "next": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
 def test_signed_in_user_visiting_login_goes_home(login, trainer_a):
     response = login(trainer_a).get("/login")
     assert response.status_code == 302

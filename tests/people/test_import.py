@@ -208,6 +208,12 @@ def test_phone_typed_as_a_number_keeps_its_leading_zero(client_a, units):
     assert stored(rows[1][0]).phone == "0987654321"
 
 
+@pytest.mark.parametrize("number", [float("inf"), float("nan")])
+def test_a_phone_cell_holding_no_real_number_is_a_bad_row_not_a_crash(number):
+    with pytest.raises(ValueError, match="không hợp lệ"):
+        importer._parse_phone(number)
+
+
 @pytest.mark.parametrize(("typed", "commune"), [
     ("Xã Đồng Kỳ", "Xã Đồng Kỳ"),
     ("đồng kỳ", "Xã Đồng Kỳ"),

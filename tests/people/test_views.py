@@ -143,6 +143,7 @@ def test_create_trainee_through_the_form(login, trainer_a, units):
     assert response.status_code == 302
     trainee = db.session.scalar(select(Trainee))
     assert response.headers["Location"] == f"/trainees/{trainee.id}"
+    assert "Đã lưu học viên Nguyễn Thị Hương." in client.get(response.headers["Location"]).get_data(as_text=True)
     assert trainee.full_name == "Nguyễn Thị Hương"
     assert trainee.name_folded == "nguyen thi huong"
     assert trainee.name_key and trainee.name_key.isdigit()
@@ -157,6 +158,14 @@ def test_create_trainee_through_the_form(login, trainer_a, units):
 def test_personal_codes_are_random_and_unique(make_trainee):
     codes = {make_trainee().personal_code for _ in range(20)}
     assert len(codes) == 20
+
+
+@pytest.mark.parametrize("born", ["1800-01-01", "2090-06-01"])
+def test_a_birth_date_no_trainee_can_have_is_refused(login, trainer_a, units, born):
+    response = login(trainer_a).post("/trainees/new", data=form_data(units, birth_date=born))
+    assert response.status_code == 200
+    assert "Ngày sinh nằm ngoài khoảng hợp lý." in response.get_data(as_text=True)
+    assert trainee_count() == 0
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
@@ -284,7 +293,8 @@ def test_admin_creates_a_trainer_who_can_then_sign_in(app, login, admin, units):
     assert response.status_code == 302 and response.headers["Location"] == "/users"
     user = db.session.scalar(select(User).where(User.username == "gv.tanyen"))
     assert user.role == "trainer" and user.unit_id == units["B"].id and user.full_name == "Phạm Văn Đạt"
-    assert "gv.tanyen" in client.get("/users").get_data(as_text=True)
+    users_page = client.get("/users").get_data(as_text=True)
+    assert "gv.tanyen" in users_page and "Đã tạo tài khoản giảng viên gv.tanyen." in users_page
 
     other = app.test_client()
     assert other.post("/login", data={"username": "gv.tanyen", "password": "mat-khau-gv-1"}).status_code == 302
@@ -301,18 +311,21 @@ def test_duplicate_username_is_refused(login, admin, trainer_a, units):
 
 
 def test_admin_resets_a_trainers_password(app, login, admin, trainer_a):
-    response = login(admin).post(f"/users/{trainer_a.id}/password", data={"password": "mat-khau-moi-9"})
+    client = login(admin)
+    response = client.post(f"/users/{trainer_a.id}/password", data={"password": "mat-khau-moi-9"})
     assert response.status_code == 302 and response.headers["Location"] == "/users"
+    assert "Đã đặt lại mật khẩu cho trainer.a." in client.get("/users").get_data(as_text=True)
     client = app.test_client()
     refused = client.post("/login", data={"username": "trainer.a", "password": PASSWORD})
     assert refused.status_code == 200
     assert client.post("/login", data={"username": "trainer.a", "password": "mat-khau-moi-9"}).status_code == 302
 
 
-def test_short_reset_password_is_refused(login, admin, trainer_a):
+@pytest.mark.parametrize("password", ["short", "x" * 129])
+def test_a_reset_password_too_short_or_too_long_is_refused(login, admin, trainer_a, password):
     client = login(admin)
-    response = client.post(f"/users/{trainer_a.id}/password", data={"password": "short"}, follow_redirects=True)
-    assert "Mật khẩu mới cần từ 8 ký tự." in response.get_data(as_text=True)
+    response = client.post(f"/users/{trainer_a.id}/password", data={"password": password}, follow_redirects=True)
+    assert "Mật khẩu mới cần từ 8 đến 128 ký tự." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, trainer_a.id).check_password(PASSWORD)
 

@@ -8,15 +8,9 @@ from sqlalchemy import select
 from ..clock import utcnow
 from ..extensions import db, limiter
 from ..people.models import User
+from ..web import safe_next
 from . import bp, public
 from .forms import LoginForm, PasswordChangeForm
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: "/courses" yes; "//evil.example" or "https://…" no.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -36,7 +30,7 @@ def login():
             user.failed_logins, user.locked_until = 0, None
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
         else:
             if user is not None:
                 _count_failure(user, now)

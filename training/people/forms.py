@@ -40,4 +40,5 @@ class UserCreateForm(Form):
 
 
 class PasswordResetForm(Form):
-    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
+                                                           Length(min=8, max=128, message=_l("Mật khẩu mới cần từ 8 đến 128 ký tự."))])

@@ -1,6 +1,7 @@
 """Trainee import from XLSX or CSV: all rows or none, every bad row named."""
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,7 +17,7 @@ from ..units.services import communes_of
 from ..vietnamese import clean, fold
 from . import GENDER_LABELS, GROUP_LABELS, GROUP_SHORT_LABELS
 from .models import Trainee
-from .services import save_trainee
+from .services import is_plausible_birth_date, save_trainee
 
 MAX_ROWS = 5000
 
@@ -190,7 +191,7 @@ def _parse_group(value, spellings: dict[str, str]) -> str:
 def _parse_phone(value) -> str:
     if value is None or value == "":
         return ""
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and math.isfinite(value):  # a number cell; inf/NaN fall through to the refusal
         value = str(int(value))
     digits = re.sub(r"[\s.\-()]", "", clean(str(value)))
     if digits.startswith("+84"):
@@ -248,7 +249,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
             data["group"] = _parse_group(cell("group"), groups)
         except ValueError as exc:
             problems.append(str(exc))
-        if isinstance(data.get("birth_date"), date) and not date(1930, 1, 1) <= data["birth_date"] <= date.today():
+        if isinstance(data.get("birth_date"), date) and not is_plausible_birth_date(data["birth_date"]):
             problems.append(_("Ngày sinh nằm ngoài khoảng hợp lý"))
         commune_name = clean(str(cell("commune") or ""))
         matches = communes.get(commune_key(commune_name), [])

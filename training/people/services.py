@@ -8,6 +8,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
 from ..auth.permissions import require_role, require_unit
+from ..clock import local_today
 from ..extensions import db
 from ..units.models import Unit
 from ..vietnamese import clean, fold
@@ -85,9 +86,19 @@ def find_probable_duplicates(full_name: str, birth_date: date, commune_id: int, 
     return list(db.session.scalars(query))
 
 
+#: the earliest birth date taken as real: 1800 or 2090 is a typing slip, not a trainee
+EARLIEST_BIRTH_DATE = date(1930, 1, 1)
+
+
+def is_plausible_birth_date(born: date) -> bool:
+    return EARLIEST_BIRTH_DATE <= born <= local_today()
+
+
 def _check_trainee_fields(data: dict) -> None:
     if not clean(data.get("full_name")):
         raise PeopleError(_("Họ và tên không được để trống."))
+    if not isinstance(data.get("birth_date"), date) or not is_plausible_birth_date(data["birth_date"]):
+        raise PeopleError(_("Ngày sinh nằm ngoài khoảng hợp lý."))
     if data.get("group") not in GROUPS:
         raise PeopleError(_("Nhóm đối tượng không hợp lệ."))
     if data.get("gender") not in GENDERS:

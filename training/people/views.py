@@ -3,12 +3,14 @@ import io
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
 from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
 from ..extensions import db
 from ..ids import db_int
-from ..units.services import communes_of, managing_units
+from ..units.services import communes_by_unit, communes_of, managing_units
+from ..web import commit_or_flash, flash_form_errors
 from . import bp, importer, services
 from .forms import PasswordResetForm, TraineeForm, TraineeImportForm, UserCreateForm
 from .models import GROUPS, User
@@ -22,7 +24,8 @@ def _commune_choices() -> list[SelectChoice]:
     unit_id = managed_unit_id(current_user)
     if unit_id is not None:
         return [SelectChoice(c.id, c.name) for c in communes_of(unit_id)]
-    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units() for c in communes_of(u.id)]
+    communes = communes_by_unit()
+    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units() for c in communes.get(u.id, [])]
 
 
 def _unit_choices() -> list[SelectChoice]:
@@ -63,13 +66,9 @@ def _trainee_form_page(trainee, form: TraineeForm):
         if duplicates and not form.confirm_duplicate.data:
             flash(_("Có thể trùng với học viên đã có. Hãy kiểm tra trước khi lưu."), "warning")
         else:
-            try:
-                saved = services.save_trainee(trainee, form.data)
-            except services.PeopleError as exc:
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
-                flash(_("Đã lưu học viên %(name)s.", name=saved.full_name), "success")
+            saved = commit_or_flash(lambda: services.save_trainee(trainee, form.data), services.PeopleError,
+                                    lambda t: _("Đã lưu học viên %(name)s.", name=t.full_name))
+            if saved is not None:
                 return redirect(url_for("people.trainee", trainee_id=saved.id))
     return render_template("people/trainee_form.html", form=form, trainee=trainee, duplicates=duplicates)
 
@@ -137,9 +136,9 @@ def me():
 @bp.route("/users")
 @roles_required("admin")
 def users():
-    query = db.select(User).order_by(User.role, User.username)
+    query = db.select(User).options(joinedload(User.unit)).order_by(User.role, User.username)
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("people/users.html", page=page, reset_form=PasswordResetForm())
+    return render_template("people/users.html", page=page)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -148,13 +147,10 @@ def user_new():
     form = UserCreateForm()
     form.unit_id.choices = _unit_choices()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(form.username.data, form.password.data, form.full_name.data, "trainer", form.unit_id.data)
-        except services.PeopleError as exc:
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã tạo tài khoản giảng viên %(u)s.", u=user.username), "success")
+        user = commit_or_flash(
+            lambda: services.create_user(form.username.data, form.password.data, form.full_name.data, "trainer", form.unit_id.data),
+            services.PeopleError, lambda u: _("Đã tạo tài khoản giảng viên %(u)s.", u=u.username))
+        if user is not None:
             return redirect(url_for("people.users"))
     return render_template("people/user_form.html", form=form)
 
@@ -169,5 +165,5 @@ def user_reset_password(user_id: int):
         db.session.commit()
         flash(_("Đã đặt lại mật khẩu cho %(u)s.", u=user.username), "success")
     else:
-        flash(_("Mật khẩu mới cần từ 8 ký tự."), "error")
+        flash_form_errors(form)
     return redirect(url_for("people.users"))
