@@ -46,17 +46,24 @@ def backup(target: Path) -> Path:
     :raises BackupError: the database kind is not supported or the dump failed.
     """
     url = _url()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"Không tạo được thư mục {target.parent}: {exc}") from exc
     if url.get_backend_name() == "sqlite":
         db.session.remove()
-        source = sqlite3.connect(url.database)
         try:
-            copy = sqlite3.connect(target)
-            with copy:
-                source.backup(copy)
-            copy.close()
-        finally:
-            source.close()
+            # Read-only: a wrong path must not create an empty database and "back it up".
+            source = sqlite3.connect(f"{Path(url.database).resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                copy = sqlite3.connect(target)
+                with copy:
+                    source.backup(copy)
+                copy.close()
+            finally:
+                source.close()
+        except (OSError, sqlite3.Error) as exc:
+            raise BackupError(f"Không sao lưu được từ {url.database} vào {target}: {exc}") from exc
         return target
     if url.get_backend_name() == "postgresql":
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq_url()])

@@ -115,6 +115,24 @@ def test_restoring_a_file_that_is_not_a_backup_is_refused_and_changes_nothing(ap
     assert _snapshot() == before
 
 
+def test_a_backup_that_cannot_be_written_says_why_and_writes_nothing(app, world, backend, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, output = _invoke(app, "backup", str(blocker / "taphuan.sqlite"))
+    assert code != 0 and output.startswith("Error: ") and "Traceback" not in output, output
+    assert not (blocker / "taphuan.sqlite").exists()
+
+
+def test_a_backup_of_a_sqlite_file_that_is_not_there_is_refused_without_creating_one(app, backend, tmp_path):
+    if backend != "sqlite":
+        pytest.skip("a SQLite file path")
+    missing = tmp_path / "wrong-folder" / "training.sqlite"
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{missing}"
+    code, output = _invoke(app, "backup", str(tmp_path / "copy.sqlite"))
+    assert code != 0 and "Không sao lưu được" in output and "Traceback" not in output, output
+    assert not missing.exists() and not (tmp_path / "copy.sqlite").exists()
+
+
 def test_restore_asks_first(app, world, backend, tmp_path):
     target = tmp_path / "b.backup"
     assert _invoke(app, "backup", str(target))[0] == 0
