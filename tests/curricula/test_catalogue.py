@@ -75,6 +75,20 @@ def test_completion_rules(catalogue):
             assert not rule.assessment_required
 
 
+def test_what_a_trainee_falls_short_of_decides_completion(catalogue):
+    """One rule for the eligibility page's reasons and the reports' completions."""
+    skills = next(c for c in catalogue.all_current() if c.completion.assessment_required)
+    other = next(c for c in catalogue.all_current() if not c.completion.assessment_required)
+    cases = {
+        (skills, 0.8, 5.0): [], (skills, 0.79, 5.0): ["attendance"], (skills, 0.8, None): ["no_score"],
+        (skills, 0.8, 4.9): ["low_score"], (skills, 0.5, 2.0): ["attendance", "low_score"],
+        (other, 0.8, None): [], (other, 0.7999999999, None): [], (other, 0.79, 9.0): ["attendance"],
+    }
+    for (curriculum, share, score), shortfalls in cases.items():
+        assert curriculum.shortfalls(share, score) == shortfalls, (curriculum.code, share, score)
+        assert curriculum.is_completed(share, score) is (not shortfalls)
+
+
 def test_every_programme_is_provisional_and_names_its_source(catalogue):
     for curriculum in catalogue.all_current():
         assert curriculum.status == "provisional"

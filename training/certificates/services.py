@@ -151,7 +151,8 @@ class Eligibility:
 
 def course_eligibility(course: Course) -> list[Eligibility]:
     """Every active trainee of a course judged against the programme's completion rule."""
-    rule = course.curriculum.completion
+    curriculum = course.curriculum
+    rule = curriculum.completion
     rows = course_attendance(course)
     ids = [row.enrolment.id for row in rows]
     assessments = {a.enrolment_id: a for a in db.session.scalars(select(Assessment).where(Assessment.enrolment_id.in_(ids)))} if ids else {}
@@ -161,15 +162,17 @@ def course_eligibility(course: Course) -> list[Eligibility]:
     } if ids else {}
     result = []
     for row in rows:
-        reasons = []
-        if row.share + 1e-9 < rule.min_attendance:
-            reasons.append(_("tham dự %(a)d/%(b)d tiết (%(p)s%%), cần từ %(m)s%%", a=row.attended_periods, b=row.required_periods,
-                             p=_percent(row.share), m=_percent(rule.min_attendance)))
         assessment = assessments.get(row.enrolment.id)
-        if rule.assessment_required:
-            if assessment is None:
+        # The rule is the programme's (the same the reports count completions by); this
+        # only puts each shortfall into words.
+        reasons = []
+        for shortfall in curriculum.shortfalls(row.share, assessment.score if assessment else None):
+            if shortfall == "attendance":
+                reasons.append(_("tham dự %(a)d/%(b)d tiết (%(p)s%%), cần từ %(m)s%%", a=row.attended_periods,
+                                 b=row.required_periods, p=_percent(row.share), m=_percent(rule.min_attendance)))
+            elif shortfall == "no_score":
                 reasons.append(_("chưa có điểm bài kiểm tra/thu hoạch"))
-            elif assessment.score < rule.pass_mark:
+            else:
                 reasons.append(_("điểm %(s)s dưới điểm đạt %(m)s", s=_number(assessment.score), m=_number(rule.pass_mark)))
         result.append(Eligibility(row, assessment, certificates.get(row.enrolment.id), reasons))
     return result

@@ -88,12 +88,23 @@ class Curriculum:
         """Share of the programme's periods that count towards completion (counted_periods)."""
         return self.counted_periods(attended_periods, excused_periods) / self.periods if self.periods else 0.0
 
+    def shortfalls(self, share: float, score: float | None) -> list[str]:
+        """What keeps an attendance share and an assessment score (None: none) from meeting
+        the rule: any of "attendance", "no_score", "low_score"; none when they meet it."""
+        rule = self.completion
+        missing = []
+        if share + 1e-9 < rule.min_attendance:
+            missing.append("attendance")
+        if rule.assessment_required:
+            if score is None:
+                missing.append("no_score")
+            elif score < rule.pass_mark:
+                missing.append("low_score")
+        return missing
+
     def is_completed(self, share: float, score: float | None) -> bool:
         """Whether an attendance share and an assessment score (None: none) meet the rule."""
-        rule = self.completion
-        if share + 1e-9 < rule.min_attendance:
-            return False
-        return not rule.assessment_required or (score is not None and score >= rule.pass_mark)
+        return not self.shortfalls(share, score)
 
 
 _TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion", "certificate"}
