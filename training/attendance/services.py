@@ -330,14 +330,16 @@ def _enrolment_record(session: CourseSession, trainee: Trainee) -> tuple[bool, A
     return (False, None) if found is None else (True, found[1])
 
 
-def mark_many(session: CourseSession, marks: dict[int, tuple[str, str]], user_id: int) -> int:
+def mark_many(session: CourseSession, rows: list[tuple[Enrolment, Attendance | None]], marks: dict[int, tuple[str, str]],
+              user_id: int) -> int:
     """Set several trainees' attendance by hand at once (trainee id → (status, remark)), as
-    the roster page saves it, auditing each change; returns how many changed. The roster is
-    read once and the changes flushed together, whatever the number of trainees. Flushes.
+    the roster page saves it, auditing each change; returns how many changed. `rows` is the
+    session's roster(), which the caller has read already, so the roster is read once and the
+    changes flushed together, whatever the number of trainees. Flushes.
 
     :raises AttendanceError: an unknown status, or a trainee not in the course.
     """
-    enrolled = {enrolment.trainee_id: (enrolment.trainee, record) for enrolment, record in roster(session)}
+    enrolled = {enrolment.trainee_id: (enrolment.trainee, record) for enrolment, record in rows}
     changes = []
     for trainee_id, (status, remark) in marks.items():
         _check_status(status)
@@ -399,8 +401,8 @@ def mark_unmarked_absent(session: CourseSession, user_id: int) -> int:
     """
     if utcnow() < session.starts_at:
         raise AttendanceError(_("Buổi học chưa bắt đầu."))
-    unmarked = {enrolment.trainee_id: ("absent", "") for enrolment, record in roster(session) if record is None}
-    return mark_many(session, unmarked, user_id)
+    rows = roster(session)
+    return mark_many(session, rows, {enrolment.trainee_id: ("absent", "") for enrolment, record in rows if record is None}, user_id)
 
 
 def checked_in_count(session: CourseSession) -> int:

@@ -230,7 +230,7 @@ def manual_roster(session_id: int):
         marks = {enrolment.trainee_id: (request.form[f"status-{enrolment.trainee_id}"],
                                         request.form.get(f"remark-{enrolment.trainee_id}", ""))
                  for enrolment, _record in rows if request.form.get(f"status-{enrolment.trainee_id}") in STATUSES}
-        commit_or_flash(lambda: services.mark_many(session, marks, current_user.id), services.AttendanceError,
+        commit_or_flash(lambda: services.mark_many(session, rows, marks, current_user.id), services.AttendanceError,
                         lambda changed: _("Đã lưu điểm danh: %(n)d thay đổi.", n=changed))
         return redirect(url_for("attendance.manual_roster", session_id=session.id))
     return render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES,
