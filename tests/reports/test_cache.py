@@ -212,3 +212,24 @@ def test_a_kept_report_holds_no_objects_of_the_database_session(world, login, bu
     assert units[1:] and all(isinstance(u, cache.UnitRef) for u in units if u is not None)
     assert trainee.commune in db.session
     assert get_ok(client, f"/trainees/{trainee.id}/record").status_code == 200
+
+
+def test_a_kept_reports_charts_are_drawn_once_in_each_language(world, login, builds, monkeypatch):
+    """Drawing the charts was most of a kept report's page time; they are kept with it."""
+    from flask_babel import refresh
+
+    from training.reports import charts
+
+    drawn = []
+    real = charts.report_drawings
+    monkeypatch.setattr(charts, "report_drawings", lambda report, kind: drawn.append(kind) or real(report, kind))
+    client = login(world.users["admin"])
+    first = get_ok(client, URL).get_data(as_text=True)
+    assert "Tỷ lệ tham dự theo chương trình" in first
+    assert get_ok(client, URL).get_data(as_text=True) == first
+    assert drawn == ["province"]
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    refresh()  # the requests share the test's app context, where Flask-Babel keeps the locale it found first
+    english = get_ok(client, URL).get_data(as_text=True)
+    assert "Attendance rate by programme" in english and "Tỷ lệ tham dự theo chương trình" not in english
+    assert drawn == ["province", "province"] and len(builds) == 1

@@ -1,5 +1,6 @@
 """The report charts, drawn once with reportlab graphics: as SVG for the page and as the
 same Drawing inside the PDF, so both show identical figures."""
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
@@ -96,9 +97,14 @@ def report_drawings(report: Report, kind: str) -> list[Drawing]:
 
 
 def report_svgs(report: Report, kind: str) -> list[str]:
-    """The charts as inline SVG for the HTML report."""
-    svgs = []
-    for drawing in report_drawings(report, kind):
-        svg = renderSVG.drawToString(drawing)
-        svgs.append(svg[svg.index("<svg"):])
-    return svgs
+    """The charts as inline SVG for the HTML report, drawn once per report, kind and language:
+    a kept report (reports/cache.py) is shown again and again, and drawing its charts took
+    most of the page's time."""
+    key = (kind, str(get_locale()))
+    if key not in report.svgs:
+        svgs = []
+        for drawing in report_drawings(report, kind):
+            svg = renderSVG.drawToString(drawing)
+            svgs.append(svg[svg.index("<svg"):])
+        report.svgs[key] = svgs
+    return report.svgs[key]

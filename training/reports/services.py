@@ -84,6 +84,8 @@ class Report:
     communes: dict[int, list[Unit]]
     #: group → managing unit id → communes with nobody of that group trained
     uncovered: dict[str, dict[int, list[Unit]]]
+    #: the HTML charts drawn from these figures so far, by kind and language (charts.report_svgs)
+    svgs: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def build_report(period: Period, unit_id: int | None = None) -> Report:
