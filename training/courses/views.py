@@ -106,6 +106,7 @@ def detail(course_id: int):
         "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
         confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
         mismatches=services.period_mismatches(course), enrolments=enrolments, status_label=services.status_label,
+        enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
 
 
