@@ -160,8 +160,9 @@ def update_course(course: Course, title: str, venue: str, starts_on: date, capac
 
     :raises CourseError: capacity below the current enrolment, bad trainers or slot times.
     """
-    if capacity < len(course.active_enrolments):
-        raise CourseError(_("Đã có %(n)d học viên ghi danh; không thể giảm số chỗ xuống %(c)d.", n=len(course.active_enrolments), c=capacity))
+    enrolled = enrolment_counts([course.id]).get(course.id, 0)
+    if capacity < enrolled:
+        raise CourseError(_("Đã có %(n)d học viên ghi danh; không thể giảm số chỗ xuống %(c)d.", n=enrolled, c=capacity))
     course.trainers = _check_trainers(course.unit_id, trainer_ids)
     course.title, course.venue, course.notes = clean(title), clean(venue), (notes or "").strip()
     moved = starts_on != course.starts_on
@@ -472,10 +473,13 @@ def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
 def enrolment_problems(course: Course, trainees: list[Trainee]) -> dict[int, str]:
     """trainee id → why they cannot be enrolled in this course (the others may be), capacity
     aside; a fixed number of queries however many trainees are asked about."""
+    return _problems(course, trainees, _enrolments_of(course, [t.id for t in trainees]))
+
+
+def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> dict[int, str]:
+    """enrolment_problems, given the trainees' enrolments in the course (_enrolments_of)."""
     curriculum = course.curriculum
-    ids = [t.id for t in trainees]
-    existing = _enrolments_of(course, ids)
-    clashes = _trainee_clashes(course, ids)
+    clashes = _trainee_clashes(course, [t.id for t in trainees])
     # The communes (for the district) in one query: the lazy loads below then find them loaded.
     db.session.scalars(select(Unit).where(Unit.id.in_({t.commune_id for t in trainees}))).all()
     problems = {}
@@ -507,13 +511,13 @@ def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:
 
     :raises EnrolmentRejected: with one reason per refused trainee, or the capacity shortfall.
     """
-    problems = enrolment_problems(course, trainees)
+    existing = _enrolments_of(course, [t.id for t in trainees])
+    problems = _problems(course, trainees, existing)
     if problems:
         raise EnrolmentRejected([problems[t.id] for t in trainees if t.id in problems])
-    free = course.capacity - len(course.active_enrolments)
+    free = course.capacity - enrolment_counts([course.id]).get(course.id, 0)
     if len(trainees) > free:
         raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
-    existing = _enrolments_of(course, [t.id for t in trainees])
     enrolments = []
     for trainee in trainees:
         enrolment = existing.get(trainee.id)
