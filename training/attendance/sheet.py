@@ -28,6 +28,7 @@ from ..courses.models import Course, CourseSession
 from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, issuer_lines, paragraph, place_name,
                    register_fonts, style, tagged)
 from ..people.models import Trainee
+from ..spreadsheets import keep_text
 from .services import course_attendance
 
 #: the mark printed for each attendance status (a blank cell: not marked)
@@ -39,7 +40,6 @@ MAX_SESSIONS_PER_PART = 20
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
 MAX_BOXES_PER_PART = 8
 #: characters that make a spreadsheet cell a formula (or DDE call) when a value starts with them
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -507,14 +507,6 @@ def signin_pdf(data: SheetData) -> bytes:
 
 # --- the attendance sheet as XLSX -------------------------------------------------------------
 
-def safe_cell(value):
-    """A value for a spreadsheet cell: text that a spreadsheet would read as a formula (or a
-    DDE call) gets a leading apostrophe, so it stays text. Numbers pass through."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def attendance_xlsx(data: SheetData) -> bytes:
     """The attendance sheet as one worksheet: title rows, a frozen heading row, numbers as
     numbers, the share as a percentage, and a landscape A4 print setup repeating the heading."""
@@ -536,11 +528,12 @@ def attendance_xlsx(data: SheetData) -> bytes:
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
 
     def put(row: int, col: int, value, **styles):
-        cell = sheet.cell(row=row, column=col, value=safe_cell(value) if value != "" else None)
+        cell = sheet.cell(row=row, column=col, value=value if value != "" else None)
         if isinstance(value, str) and value:
             cell.data_type = "s"  # never a formula, whatever the text
         for name, setting in styles.items():
             setattr(cell, name, setting)
+        keep_text(cell)
         return cell
 
     def banner(row: int, text: str, first: int = 1, last: int = last_col, **styles):
@@ -579,12 +572,15 @@ def attendance_xlsx(data: SheetData) -> bytes:
             cell = put(r, col, value)
             if offset:
                 cell._style = copy(prototypes[col - 1])
+                keep_text(cell)  # the copied record is the first trainee's, without a quote prefix
                 continue
             cell.border = box
             cell.alignment = centred if col == 1 or col >= first_session else wrapped
             if col == share_col:
                 cell.number_format = "0%"
-            prototypes.append(cell._style)
+            prototype = copy(cell._style)
+            prototype.quotePrefix = False  # the first trainee's own text may have needed one; not the others'
+            prototypes.append(prototype)
 
     after = head_row + len(data.rows) + 2
     banner(after, legend(data), alignment=Alignment(wrap_text=True, vertical="top"))

@@ -13,6 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 
 from ..extensions import db
+from ..spreadsheets import keep_text
 from ..units.services import communes_of
 from ..vietnamese import clean, fold
 from . import GENDER_LABELS, GROUP_LABELS, GROUP_SHORT_LABELS
@@ -309,11 +310,9 @@ def template_workbook(unit_id: int | None) -> bytes:
         validation = DataValidation(type="list", formula1=source, allow_blank=True)
         sheet.add_data_validation(validation)
         validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
-    # A commune name that begins like a formula (=, +, -, @) must stay text in both sheets;
-    # the quote prefix keeps the value itself as typed, so an imported copy still matches.
+    # A commune name that begins like a formula must stay text in both sheets.
     for cell in (cell for ws in workbook.worksheets for row in ws.iter_rows() for cell in row):
-        if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
-            cell.data_type, cell.quotePrefix = "s", True
+        keep_text(cell)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -16,6 +16,7 @@ from ..curricula import catalogue
 from ..people import GROUP_LABELS
 from ..people.models import GROUPS
 from ..pdf import FONT, FONT_BOLD, escaped, header_block, paragraph, tagged
+from ..spreadsheets import keep_text
 from .charts import report_drawings
 from .services import Report, Tally
 
@@ -101,7 +102,7 @@ def report_xlsx(report: Report, kind: str) -> io.BytesIO:
         for row in rows:
             sheet.append(row)
             for cell in sheet[sheet.max_row]:
-                _keep_text(cell)
+                keep_text(cell)
         sheet["A1"].font = Font(bold=True, size=12)
         sheet.freeze_panes = "B5"
         sheet.column_dimensions["A"].width = 48
@@ -117,15 +118,6 @@ def report_xlsx(report: Report, kind: str) -> io.BytesIO:
     workbook.save(buffer)
     buffer.seek(0)
     return buffer
-
-
-def _keep_text(cell) -> None:
-    # A text cell starting with = + - @ would run as a formula in Excel (openpyxl even writes
-    # "=…" as one). Store it as text with Excel's quote prefix: it shows exactly as typed,
-    # where a leading apostrophe in the value itself would show as part of the name.
-    if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
-        cell.data_type = "s"
-        cell.quotePrefix = True
 
 
 def _cell(value) -> str:
