@@ -11,10 +11,10 @@ run, then migrated to the current head; --rebuild builds afresh.
 The pages are fetched with the Flask test client as the province admin, `requests` times each
 after one warm-up, the sizes and pages taken in turn so that both sizes see the same machine;
 a before_cursor_execute listener counts the SQL statements of each request. Reports are kept
-between requests until what they count changes (training/reports/cache.py); "province report,
-just after a change" moves the stamp before each request, so it times the report being built.
-Server time is
-the wall time of the request in the test client (median, p95). Targets, per page: the same
+between requests until what they count changes (training/reports/cache.py);
+"…just after a change" moves a stamp before each request (see AFTER_A_CHANGE), so it
+times the report being built. Server time is the wall time of the request in the test client
+(median, p95). Targets, per page: the same
 number of statements at every size; p95 at the largest size within 2× of the p95 at the
 smallest.
 """
@@ -32,9 +32,13 @@ from common import RESULTS, ROOT, Report, arguments, make_app, median, percentil
 GENERATOR = [ROOT / "training" / "demo_scale.py", ROOT / "training" / "demo.py", ROOT / "training" / "units" / "services.py"]
 #: the calendar for a week with as many sessions as the smallest size's (Site.as_busy_as)
 AS_BUSY = "calendar, a week as busy at both sizes"
-#: the reports fetched right after the report stamp moved, as after any change to what they
-#: count: built afresh rather than served from the report cache; timed after the other pages
-AFTER_A_CHANGE = ("district report, just after a change", "province report, just after a change")
+#: the reports fetched right after a report stamp moved: the district's, as by a check-in (or
+#: any change) in that district, which rebuilds its figures and puts the province's together
+#: again from the districts' kept ones; or every unit's, as by a unit renamed, which rebuilds
+#: every district's. Timed after the other pages.
+IN_DISTRICT = ("district report, just after a change in it", "province report, just after a change in a district")
+EVERYWHERE = "province report, just after a change everywhere"
+AFTER_A_CHANGE = (*IN_DISTRICT, EVERYWHERE)
 #: a page slower than this on its warm-up request gets fewer timed requests (and says so)
 SLOW_S = 3.0
 
@@ -133,9 +137,11 @@ class Site:
             AS_BUSY: f"/calendar?view=week&date={first.date().isoformat()}",
             "district report": f"/reports/district?unit={district}",
             "province report": "/reports/province",
-            AFTER_A_CHANGE[0]: f"/reports/district?unit={district}",
-            AFTER_A_CHANGE[1]: "/reports/province",
+            IN_DISTRICT[0]: f"/reports/district?unit={district}",
+            IN_DISTRICT[1]: "/reports/province",
+            EVERYWHERE: "/reports/province",
         }
+        self.district = district
 
     def as_busy_as(self, sessions: int) -> None:
         """Show, for the AS_BUSY page, the week whose session count is nearest `sessions`: the
@@ -158,8 +164,10 @@ class Site:
         self.pages[AS_BUSY] = f"/calendar?view=week&date={week.isoformat()}"
 
     def fetch(self, page: str) -> tuple[float, int]:
+        from training.reports.models import EVERY_UNIT
+
         if page in AFTER_A_CHANGE:
-            self.touch_reports()
+            self.touch_reports(EVERY_UNIT if page == EVERYWHERE else self.district)
         self.statements = 0
         started = time.perf_counter()
         response = self.client.get(self.pages[page])
@@ -168,14 +176,17 @@ class Site:
             raise SystemExit(f"N={self.size} {self.pages[page]}: HTTP {response.status_code}")
         return elapsed, self.statements
 
-    def touch_reports(self) -> None:
-        """Move the report stamp, as any committed change to attendance, enrolments … does."""
+    def touch_reports(self, scope: int) -> None:
+        """Move a report stamp as a committed change does (training/reports/cache.py)."""
         from sqlalchemy import text
 
         from training.extensions import db
+        from training.reports.cache import new_version
 
         with self.app.app_context(), db.engine.begin() as connection:
-            connection.execute(text("UPDATE report_stamp SET version = version + 1"))
+            connection.execute(text("INSERT INTO report_stamp (scope, version) VALUES (:scope, :version) "
+                                    "ON CONFLICT (scope) DO UPDATE SET version = excluded.version"),
+                               {"scope": scope, "version": new_version()})
 
     def close(self) -> None:
         from training.extensions import db

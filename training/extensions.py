@@ -43,8 +43,25 @@ def insert_or_skip(model, *conflict_columns: str, returning=None):
     return _insert_or_skip(db.session.get_bind().dialect.name, model, conflict_columns, returning)
 
 
+def insert_or_update(model, conflict_column: str, *update_columns: str):
+    """INSERT … ON CONFLICT (conflict_column) DO UPDATE SET update_columns to the values given,
+    in the dialect of the database in use, built once like insert_or_skip: a row written by
+    whichever of two racing transactions comes second, without an error for either."""
+    return _insert_or_update(db.session.get_bind().dialect.name, model, conflict_column, update_columns)
+
+
+def _dialect_insert(dialect: str):
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
 @functools.cache
 def _insert_or_skip(dialect: str, model, conflict_columns: tuple[str, ...], returning):
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+    statement = _dialect_insert(dialect)(model).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
     return statement.returning(returning) if returning is not None else statement
+
+
+@functools.cache
+def _insert_or_update(dialect: str, model, conflict_column: str, update_columns: tuple[str, ...]):
+    statement = _dialect_insert(dialect)(model)
+    return statement.on_conflict_do_update(index_elements=[conflict_column],
+                                           set_={name: statement.excluded[name] for name in update_columns})

@@ -1,39 +1,44 @@
 """Reports kept between requests: served again while nothing they count has changed, built
-afresh as soon as something has (in this process, in another, or by the clock)."""
+afresh as soon as something has (in this process, in another, or by the clock); a change in
+one district rebuilds that district's figures only, and the province's are put together from
+the districts' with the same result as counting the province at once."""
+from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import insert, select, text
 
+from training import privacy
 from training.attendance import services as attendance
 from training.attendance.models import Attendance
 from training.clock import utcnow
 from training.courses import services as courses
-from training.courses.models import CourseSession
+from training.courses.models import Course, CourseSession
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee
 from training.reports import cache
 from training.reports import services as report_services
-from training.reports.models import ReportStamp
+from training.reports.models import EVERY_UNIT, REPORT_UNIT, ReportStamp
 from training.units.models import Unit
 
 from .conftest import YEAR
 from .test_figures import body_rows, get_ok, page_tables
 
 URL = f"/reports/province?year={YEAR}"
+PERIOD = report_services.Period.year(YEAR)
 
 
 @pytest.fixture
 def builds(world, monkeypatch):
-    """Counts the reports actually built (not served from the cache)."""
+    """The units whose reports were actually built (not served from the cache), in order."""
     cache.clear()
     calls = []
     real = report_services.build_report
 
-    def counting(*args, **kwargs):
-        calls.append(args)
-        return real(*args, **kwargs)
+    def counting(period, unit_id=None):
+        calls.append(unit_id)
+        return real(period, unit_id)
 
     monkeypatch.setattr(report_services, "build_report", counting)
     return calls
@@ -45,8 +50,14 @@ def enrolments_shown(client) -> int:
     return int(total[3])
 
 
-def stamp() -> int:
-    return db.session.scalar(select(ReportStamp.version))
+def stamps() -> dict[int, int]:
+    return dict(db.session.execute(select(ReportStamp.scope, ReportStamp.version)).all())
+
+
+def moved(before: dict[int, int]) -> set[int]:
+    """The scopes whose stamp differs from `before` (a new row counts as moved)."""
+    after = stamps()
+    return {scope for scope in after if after[scope] != before.get(scope)}
 
 
 def an_unenrolled_pair(world):
@@ -63,67 +74,174 @@ def an_unenrolled_pair(world):
     return session, trainee
 
 
+def assert_same_figures(merged: report_services.Report, counted: report_services.Report) -> None:
+    """Every figure, unit and coverage list of two reports alike."""
+    tally_fields = [f.name for f in fields(report_services.Tally)]
+
+    def tallies(report, name):
+        return {key: {f: getattr(t, f) for f in tally_fields} for key, t in getattr(report, name).items()}
+
+    for name in ("by_programme", "by_group", "by_programme_group", "by_unit", "by_commune"):
+        assert tallies(merged, name) == tallies(counted, name), name
+    assert {f: getattr(merged.total, f) for f in tally_fields} == {f: getattr(counted.total, f) for f in tally_fields}
+    assert [u.id for u in merged.units] == [u.id for u in counted.units]
+    assert {k: [c.id for c in v] for k, v in merged.communes.items()} == {k: [c.id for c in v] for k, v in counted.communes.items()}
+    assert ({g: {k: [c.id for c in v] for k, v in by_unit.items()} for g, by_unit in merged.uncovered.items()}
+            == {g: {k: [c.id for c in v] for k, v in by_unit.items()} for g, by_unit in counted.uncovered.items()})
+    assert merged.trained_groups == counted.trained_groups
+
+
 def test_the_same_report_is_served_again_without_building_it(world, login, builds):
     client = login(world.users["admin"])
+    a, b = world.unit_ids["A"], world.unit_ids["B"]
     first = get_ok(client, URL).get_data(as_text=True)
-    assert len(builds) == 1
+    assert builds == [a, b]  # the province's figures are put together from its districts'
     for _ in range(3):
         assert get_ok(client, URL).get_data(as_text=True) == first
     assert get_ok(client, URL + "&format=xlsx").status_code == 200
-    assert len(builds) == 1
-    # Another period or another district is another report.
-    get_ok(client, f"/reports/province?year={YEAR - 1}")
-    get_ok(client, f"/reports/district?unit={world.unit_ids['A']}&year={YEAR}")
-    assert len(builds) == 3
+    get_ok(client, f"/reports/district?unit={a}&year={YEAR}")  # built for the province already
+    assert builds == [a, b]
+    get_ok(client, f"/reports/province?year={YEAR - 1}")  # another period is another report
+    assert builds == [a, b, a, b]
 
 
-def test_a_committed_enrolment_shows_at_once(world, login, builds):
+def test_the_province_put_together_from_its_districts_counts_as_the_province_at_once(world):
+    for moved_trainee in (False, True):
+        if moved_trainee:
+            # a trainee who moved to the other district after a course: counted in that
+            # district's row and communes, from the course's district's figures
+            trainee = db.session.get(Trainee, world.trainee_ids["a1"])
+            trainee.commune_id = world.unit_ids["Xã Ngọc Thiện"]
+            db.session.commit()
+        for period in (PERIOD, report_services.Period(date(2024, 12, 1), date(2025, 6, 30))):
+            parts = [report_services.build_report(period, unit) for unit in report_services.reporting_units()]
+            assert_same_figures(report_services.merge_reports(period, parts), report_services.build_report(period))
+
+
+def test_a_two_level_province_puts_its_figures_together_too(flat_world):
+    assert report_services.reporting_units() == [flat_world.unit_ids["P"]]
+    parts = [report_services.build_report(PERIOD, flat_world.unit_ids["P"])]
+    assert_same_figures(report_services.merge_reports(PERIOD, parts), report_services.build_report(PERIOD))
+
+
+def test_a_committed_enrolment_shows_at_once_and_rebuilds_its_district_only(world, login, builds):
     client = login(world.users["admin"])
     before = enrolments_shown(client)
     session, trainee = an_unenrolled_pair(world)
-    version = stamp()
+    built = list(builds)
+    versions = stamps()
     courses.enrol_many(session.course, [trainee])
     db.session.commit()
-    assert stamp() != version
+    assert moved(versions) == {session.course.unit_id}
     assert enrolments_shown(client) == before + 1
-    assert len(builds) == 2
+    assert builds == [*built, session.course.unit_id]
 
 
-def test_attendance_written_in_bulk_moves_the_stamp(world, login, builds):
-    """ORM bulk statements (imports, the scale loader) pass no flush; they move it too."""
+def test_a_check_in_moves_its_districts_stamp_only(world, builds):
+    session, trainee = an_unenrolled_pair(world)
+    versions = stamps()
+    result = attendance.check_in(session, trainee, "qr_badge", at=session.starts_at)
+    assert result.reason == "not_enrolled"
+    db.session.commit()
+    assert moved(versions) == set()  # a refused scan changes nothing a report counts
+    courses.enrol_many(session.course, [trainee])
+    db.session.commit()
+    versions = stamps()
+    result = attendance.check_in(session, trainee, "qr_badge", at=session.starts_at)
+    assert result.reason == "ok"
+    db.session.commit()
+    assert moved(versions) == {session.course.unit_id}
+    # a hand-set absence turned into a check-in: the guarded UPDATE names its district too
+    other = next(e.trainee for e in session.course.enrolments if e.trainee_id != trainee.id)
+    attendance.mark(session, other, "absent", "", world.users["admin"].id)
+    db.session.commit()
+    versions = stamps()
+    assert attendance.check_in(session, other, "qr_badge", at=session.starts_at).reason == "ok"
+    db.session.commit()
+    assert moved(versions) == {session.course.unit_id}
+
+
+def test_attendance_written_in_bulk_moves_every_units_stamp_unless_it_names_its_unit(world, login, builds):
+    """ORM bulk statements (imports, the scale loader) pass no flush; they move a stamp too."""
     client = login(world.users["admin"])
     get_ok(client, URL)
-    session = db.session.scalars(select(CourseSession).order_by(CourseSession.id.desc())).first()
-    marked = set(db.session.scalars(select(Attendance.trainee_id).where(Attendance.session_id == session.id)))
-    enrolled = [e.trainee_id for e in session.course.enrolments if e.trainee_id not in marked]
-    assert enrolled, "the fixture has a session with somebody unmarked"
-    version = stamp()
-    db.session.execute(insert(Attendance), [{"session_id": session.id, "trainee_id": enrolled[0], "status": "present",
-                                             "method": "manual", "recorded_at": utcnow(), "device": "", "remark": ""}])
+    marked = set(db.session.execute(select(Attendance.session_id, Attendance.trainee_id)).all())
+    unmarked = [(s, e.trainee_id) for s in db.session.scalars(select(CourseSession).order_by(CourseSession.id))
+                for e in s.course.enrolments if (s.id, e.trainee_id) not in marked]
+    assert len(unmarked) >= 2, "the fixture has sessions with people unmarked"
+
+    def row(pair):
+        return {"session_id": pair[0].id, "trainee_id": pair[1], "status": "present", "method": "manual",
+                "recorded_at": utcnow(), "device": "", "remark": ""}
+
+    versions = stamps()
+    db.session.execute(insert(Attendance), [row(unmarked[0])])
     db.session.commit()
-    assert stamp() != version
+    assert moved(versions) == {EVERY_UNIT}
     get_ok(client, URL)
-    assert len(builds) == 2
+    assert builds[2:] == [world.unit_ids["A"], world.unit_ids["B"]]
+    versions = stamps()
+    unit = unmarked[1][0].course.unit_id
+    db.session.execute(insert(Attendance), [row(unmarked[1])], execution_options={REPORT_UNIT: unit})
+    db.session.commit()
+    assert moved(versions) == {unit}
+    get_ok(client, URL)
+    assert builds[4:] == [unit]
+
+
+def test_what_each_change_moves(world):
+    """A trainee's edit moves the districts of their courses; a new trainee nothing (they
+    count nowhere yet); a unit's edit or a trainee's erasure every unit's; a course moved to
+    another unit both units'."""
+    a, b = world.unit_ids["A"], world.unit_ids["B"]
+    versions = stamps()
+    trainee = db.session.get(Trainee, world.trainee_ids["b1"])
+    trainee.position = "Chuyên viên"
+    db.session.commit()
+    assert moved(versions) == {b}
+
+    versions = stamps()
+    people.save_trainee(None, {"full_name": "Người Mới", "birth_date": date(1991, 1, 1), "gender": "male",
+                               "position": "Công chức", "commune_id": world.unit_ids["Xã Cao Xá"], "group": "commune_broadcast",
+                               "phone": ""})
+    db.session.commit()
+    assert moved(versions) == set()
+
+    versions = stamps()
+    db.session.get(Unit, world.unit_ids["Xã Cao Xá"]).name = "Xã Cao Xá Mới"
+    db.session.commit()
+    assert moved(versions) == {EVERY_UNIT}
+
+    versions = stamps()
+    course = db.session.get(Course, world.course_ids["B3"])
+    course.unit_id = a
+    db.session.commit()
+    assert moved(versions) == {a, b}
+
+    versions = stamps()
+    privacy.erase_trainee(db.session.get(Trainee, world.trainee_ids["b4"]))
+    db.session.commit()
+    assert EVERY_UNIT in moved(versions)
 
 
 def test_a_rolled_back_change_keeps_the_report(world, login, builds):
     client = login(world.users["admin"])
     get_ok(client, URL)
-    version = stamp()
+    versions = stamps()
     trainee = db.session.scalars(select(Trainee)).first()
     trainee.group = "party_mass_org" if trainee.group == "commune_broadcast" else "commune_broadcast"
     db.session.flush()
     db.session.rollback()
-    assert stamp() == version
+    assert moved(versions) == set()
     get_ok(client, URL)
-    assert len(builds) == 1
+    assert len(builds) == 2
 
 
 def test_the_stamp_moves_at_commit_whatever_savepoints_did(world, builds):
     """A change written before a savepoint that is rolled back still counts; so does one
     made only inside a savepoint that is released; a transaction with no change leaves it."""
     trainees = db.session.scalars(select(Trainee).order_by(Trainee.id)).all()
-    version = stamp()
+    versions = stamps()
     trainees[0].position = "Chuyên viên"
     db.session.flush()
     with pytest.raises(RuntimeError):
@@ -131,74 +249,62 @@ def test_the_stamp_moves_at_commit_whatever_savepoints_did(world, builds):
             trainees[1].position = "Hoàn lại"
             db.session.flush()
             raise RuntimeError
-    assert stamp() == version  # nothing is written before the commit
+    assert moved(versions) == set()  # nothing is written before the commit
     db.session.commit()
-    assert stamp() != version
+    assert moved(versions)
 
-    version = stamp()
+    versions = stamps()
     with db.session.begin_nested():
         trainees[1].position = "Trong điểm lưu"
     db.session.commit()
-    assert stamp() != version
+    assert moved(versions)
 
-    version = stamp()
+    versions = stamps()
     trainees[0].position = "Chưa ghi trước khi lưu"  # written by the commit's own flush
     db.session.commit()
-    assert stamp() != version
+    assert moved(versions)
 
-    version = stamp()
+    versions = stamps()
     db.session.scalars(select(Trainee)).all()
     db.session.commit()
-    assert stamp() == version
+    assert moved(versions) == set()
 
 
 def test_a_change_made_by_another_process_is_seen(world, login, builds):
-    """Another process shares only the database: its commit moves the row every process reads."""
+    """Another process shares only the database: its commit moves the rows every process reads."""
     client = login(world.users["admin"])
     get_ok(client, URL)
-    db.session.execute(text("UPDATE report_stamp SET version = version + 1"))
+    db.session.execute(text("UPDATE report_stamp SET version = version + 1 WHERE scope = :scope"), {"scope": world.unit_ids["B"]})
     db.session.commit()
     get_ok(client, URL)
-    assert len(builds) == 2
+    assert builds == [world.unit_ids["A"], world.unit_ids["B"], world.unit_ids["B"]]
 
 
 def test_a_session_starting_makes_the_report_count_it(world, login, builds, monkeypatch):
-    """Nothing is written when a session starts, yet it counts as held from then on."""
+    """Nothing is written when a session starts, yet it counts as held from then on: its
+    district's figures are built again, the other's stay."""
     client = login(world.users["admin"])
     get_ok(client, URL)
     now = report_services.utcnow()
-    upcoming = db.session.scalar(select(CourseSession.starts_at).where(CourseSession.starts_at > now).order_by(CourseSession.starts_at))
+    upcoming = db.session.scalars(select(CourseSession).where(CourseSession.starts_at > now).order_by(CourseSession.starts_at)).first()
     assert upcoming is not None, "the fixture has a session after 'now'"
-    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming - timedelta(minutes=1))
-    get_ok(client, URL)
-    assert len(builds) == 1
-    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming + timedelta(minutes=1))
+    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming.starts_at - timedelta(minutes=1))
     get_ok(client, URL)
     assert len(builds) == 2
-
-
-def test_a_check_in_moves_the_stamp(world, builds):
-    session, trainee = an_unenrolled_pair(world)
-    version = stamp()
-    result = attendance.check_in(session, trainee, "qr_badge", at=session.starts_at)
-    assert result.reason == "not_enrolled"
-    db.session.commit()
-    assert stamp() == version  # a refused scan changes nothing a report counts
-    enrolment = session.course.enrolments[0]
-    attendance.mark(session, enrolment.trainee, "excused", "Ốm", world.users["admin"].id)
-    db.session.commit()
-    assert stamp() != version
+    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming.starts_at + timedelta(minutes=1))
+    get_ok(client, URL)
+    assert builds[2:] == [upcoming.course.unit_id]
 
 
 def test_only_the_last_few_reports_are_kept(world, login, builds, monkeypatch):
-    monkeypatch.setattr(cache, "KEEP", 2)
+    monkeypatch.setattr(cache, "KEEP", 3)  # one period's province and districts
     client = login(world.users["admin"])
-    for year in (YEAR, YEAR - 1, YEAR - 2):
-        get_ok(client, f"/reports/province?year={year}")
-    get_ok(client, f"/reports/province?year={YEAR - 2}")  # still kept
-    assert len(builds) == 3
-    get_ok(client, f"/reports/province?year={YEAR}")  # the oldest, dropped
-    assert len(builds) == 4
+    get_ok(client, f"/reports/province?year={YEAR}")
+    get_ok(client, f"/reports/province?year={YEAR}")  # still kept
+    assert len(builds) == 2
+    get_ok(client, f"/reports/province?year={YEAR - 1}")  # drops this year's
+    get_ok(client, f"/reports/province?year={YEAR}")
+    assert len(builds) == 6
 
 
 def test_a_kept_report_holds_no_objects_of_the_database_session(world, login, builds):
@@ -207,9 +313,10 @@ def test_a_kept_report_holds_no_objects_of_the_database_session(world, login, bu
     client = login(world.users["admin"])
     trainee = db.session.get(Trainee, world.trainee_ids["a1"])
     get_ok(client, URL)
-    kept = cache.report(report_services.Period.year(YEAR))
-    units = [kept.scope, *kept.units, *(c for communes in kept.communes.values() for c in communes)]
-    assert units[1:] and all(isinstance(u, cache.UnitRef) for u in units if u is not None)
+    get_ok(client, f"/reports/district?unit={world.unit_ids['A']}&year={YEAR}")
+    for kept in (cache.report(PERIOD), cache.report(PERIOD, world.unit_ids["A"])):
+        units = [kept.scope, *kept.units, *(c for communes in kept.communes.values() for c in communes)]
+        assert units[1:] and all(isinstance(u, cache.UnitRef) for u in units if u is not None)
     assert trainee.commune in db.session
     assert get_ok(client, f"/trainees/{trainee.id}/record").status_code == 200
 
@@ -232,4 +339,4 @@ def test_a_kept_reports_charts_are_drawn_once_in_each_language(world, login, bui
     refresh()  # the requests share the test's app context, where Flask-Babel keeps the locale it found first
     english = get_ok(client, URL).get_data(as_text=True)
     assert "Attendance rate by programme" in english and "Tỷ lệ tham dự theo chương trình" not in english
-    assert drawn == ["province", "province"] and len(builds) == 1
+    assert drawn == ["province", "province"] and len(builds) == 2

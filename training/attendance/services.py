@@ -15,6 +15,7 @@ from ..clock import to_local, utcnow
 from ..courses.models import Course, CourseSession, Enrolment
 from ..extensions import db, insert_or_skip
 from ..people.models import CODE_ALPHABET, Trainee
+from ..reports.models import REPORT_UNIT
 from ..units.models import Unit
 from .models import STATUSES, Attendance, ScanLog
 
@@ -159,18 +160,21 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     _write_lock()
     written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
                "recorded_by_id": recorded_by_id, "device": device}
+    # the reports kept of the other districts stay valid (reports/cache.py)
+    in_unit = {REPORT_UNIT: session.course.unit_id}
     if facts.record_id is not None:
         # Marked absent or excused by hand earlier, then seen after all: the scan wins.
         changed = db.session.execute(
             update(Attendance).where(Attendance.id == facts.record_id, Attendance.status.not_in(ATTENDED))
-            .values(**written).execution_options(synchronize_session=False)
+            .values(**written).execution_options(synchronize_session=False), execution_options=in_unit
         ).rowcount
         if not changed:
             return _already(_record_of(session.id, trainee.id), trainee)
         row_id, before = facts.record_id, facts.status
     else:
         row_id = db.session.execute(insert_or_skip(Attendance, "session_id", "trainee_id", returning=Attendance.id),
-                                    {"session_id": session.id, "trainee_id": trainee.id, **written}).scalar()
+                                    {"session_id": session.id, "trainee_id": trainee.id, **written},
+                                    execution_options=in_unit).scalar()
         if row_id is None:  # another scan recorded this trainee a moment ago
             return _already(_record_of(session.id, trainee.id), trainee)
         before = None

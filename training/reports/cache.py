@@ -1,53 +1,62 @@
 """Reports kept between requests until what they count changes.
 
-A province report reads every enrolment and attendance row of its year: about 300 ms for a
-province of 50,000 trainees, where drawing the page and its charts takes about 40. The figures
+A province report reads every enrolment and attendance row of its year: about 400 ms for a
+province of 50,000 trainees, where drawing the page and its charts takes about 50. The figures
 change far less often than they are looked at (a report is opened, filtered, printed, exported
-to XLSX and PDF), so each process keeps the last few reports it built and answers from them
-for as long as both of these hold:
+to XLSX and PDF), so each process keeps the reports it built and answers from them for as
+long as both of these hold:
 
-- the stamp has not moved. `ReportStamp.version` takes a new random value when a transaction
-  commits in which a flush (or an ORM bulk statement) added, changed or deleted a course,
-  session, enrolment, attendance record, result, certificate, trainee or unit; it is written
-  in that transaction, just before its COMMIT, so a change committed by any process is seen
-  by every other at its next request. Random rather than counting up, so that a database
-  restored from a backup (or another test's database) never shows a version a process has
-  already seen;
+- the stamps have not moved. `ReportStamp` holds a version per managing unit and one for
+  changes that may touch every unit (EVERY_UNIT); a unit's version takes a new random value
+  when a transaction commits that added, changed or deleted one of its courses, sessions,
+  enrolments, attendance records, results or certificates, or a trainee enrolled in its
+  courses; EVERY_UNIT's when a unit changes, a trainee is deleted, or a bulk statement names
+  no unit. It is written in that transaction, just before its COMMIT, so a change committed
+  by any process is seen by every other at its next request. Random rather than counting up,
+  so that a database restored from a backup (or another test's database) never shows a
+  version a process has already seen;
 - no session has started since. A session counts as held once it has started, so a report
   is also rebuilt when the clock passes the next session's start, with nothing written.
+
+A district's report depends on its own stamp and EVERY_UNIT's. The province's is put together
+from the reports of every unit (services.merge_reports), each kept as that unit's report: in
+the middle of a training day, when check-ins move one district's stamp after another, opening
+the province report rebuilds only the districts that changed since it was last put together.
 
 A kept report holds its units as plain UnitRefs (id, code, name, level, parent), never as
 objects of the database session of the request that built it.
 """
 import secrets
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..attendance.models import Attendance
 from ..certificates.models import Assessment, Certificate
 from ..courses.models import Course, CourseSession, Enrolment
-from ..extensions import db
+from ..extensions import db, insert_or_update
 from ..people.models import Trainee
 from ..units.models import Unit
 from . import services
-from .models import ReportStamp
+from .models import EVERY_UNIT, REPORT_UNIT, ReportStamp
 
-#: what the reports count; a change to any of these moves the stamp
-COUNTED = (Course, CourseSession, Enrolment, Attendance, Assessment, Certificate, Trainee, Unit)
-#: reports kept per process, the least recently built dropped first: every district's and
-#: the province's for this year, and a few more. A year's province report of 50,000 trainees
-#: holds about 10 MB (the trainee sets behind the distinct counts), a district's a tenth.
-KEEP = 16
+#: reports kept per process, the least recently built dropped first: every unit's and the
+#: province's for a few periods. A year's province report of 50,000 trainees holds about 10 MB
+#: (the trainee sets behind the distinct counts), its districts' together as much again.
+KEEP = 64
+#: more rows of one kind than this in a transaction move EVERY_UNIT instead of looking up
+#: their units (a trainee import of thousands of rows)
+LOOKUP_LIMIT = 500
 _CHANGED = "training.report_figures_changed"
 
 
 @dataclass
 class _Entry:
-    version: int
+    versions: Hashable
     valid_until: datetime | None
     report: services.Report
 
@@ -59,23 +68,50 @@ _entries: dict[tuple, _Entry] = {}
 def report(period: services.Period, unit_id: int | None = None) -> services.Report:
     """The report of build_report(period, unit_id), built afresh only when its figures may
     have changed (see the module's docstring)."""
-    key = (db.engine.url, period, unit_id)  # one process may serve several databases (tests, benchmarks)
-    version = db.session.scalar(select(ReportStamp.version).where(ReportStamp.id == 1))
-    if version is None:  # a database made without the migrations and never written to
+    stamps = dict(db.session.execute(select(ReportStamp.scope, ReportStamp.version)).all())
+    if not stamps:  # a database made without the migrations and never written to
         return services.build_report(period, unit_id)
     now = services.utcnow()
+    if unit_id is not None:
+        return _unit_entry(period, unit_id, stamps, now).report
+    key, versions = (db.engine.url, period, None), frozenset(stamps.items())
+    kept = _kept(key, versions, now)
+    if kept is not None:
+        return kept.report
+    parts = [_unit_entry(period, unit, stamps, now) for unit in services.reporting_units()]
+    merged = _snapshot(services.merge_reports(period, [part.report for part in parts]))
+    ends = [part.valid_until for part in parts if part.valid_until is not None]
+    return _keep(key, _Entry(versions, min(ends, default=None), merged)).report
+
+
+def _unit_entry(period: services.Period, unit_id: int, stamps: dict[int, int], now: datetime) -> _Entry:
+    """One unit's kept report, built afresh when its stamp or EVERY_UNIT's has moved."""
+    key = (db.engine.url, period, unit_id)  # one process may serve several databases (tests, benchmarks)
+    versions = (stamps.get(EVERY_UNIT), stamps.get(unit_id))
+    kept = _kept(key, versions, now)
+    if kept is not None:
+        return kept
+    built = _snapshot(services.build_report(period, unit_id))
+    next_start = db.session.scalar(select(func.min(CourseSession.starts_at)).join(Course)
+                                   .where(CourseSession.starts_at > now, Course.unit_id == unit_id))
+    return _keep(key, _Entry(versions, next_start, built))
+
+
+def _kept(key: tuple, versions: Hashable, now: datetime) -> _Entry | None:
     with _lock:
         entry = _entries.get(key)
-    if entry is not None and entry.version == version and (entry.valid_until is None or now < entry.valid_until):
-        return entry.report
-    built = _snapshot(services.build_report(period, unit_id))
-    next_start = db.session.scalar(select(func.min(CourseSession.starts_at)).where(CourseSession.starts_at > now))
+    if entry is not None and entry.versions == versions and (entry.valid_until is None or now < entry.valid_until):
+        return entry
+    return None
+
+
+def _keep(key: tuple, entry: _Entry) -> _Entry:
     with _lock:
         _entries.pop(key, None)
-        _entries[key] = _Entry(version, next_start, built)
+        _entries[key] = entry
         while len(_entries) > KEEP:
             _entries.pop(next(iter(_entries)))
-    return built
+    return entry
 
 
 @dataclass(frozen=True)
@@ -115,18 +151,52 @@ def clear() -> None:
         _entries.clear()
 
 
-def _mark_changed(session: Session) -> None:
-    session.info[_CHANGED] = True
-
-
 def new_version() -> int:
     return secrets.randbits(62)
 
 
+@dataclass
+class _Changes:
+    """What a transaction changed that reports count, gathered at each flush and turned into
+    the scopes whose stamps move at its commit."""
+
+    every_unit: bool = False
+    units: set[int] = field(default_factory=set)
+    courses: set[int] = field(default_factory=set)
+    sessions: set[int] = field(default_factory=set)
+    enrolments: set[int] = field(default_factory=set)
+    trainees: set[int] = field(default_factory=set)
+
+
+def _changes(session: Session) -> _Changes:
+    return session.info.setdefault(_CHANGED, _Changes())
+
+
+#: the column that says whose figures a changed row counts in, and which set of _Changes
+#: it goes to (a row's unit, course, session or enrolment)
+_OWNER = {Course: ("unit_id", "units"), Certificate: ("issuing_unit_id", "units"), CourseSession: ("course_id", "courses"),
+          Enrolment: ("course_id", "courses"), Attendance: ("session_id", "sessions"),
+          Assessment: ("enrolment_id", "enrolments"), Trainee: ("id", "trainees")}
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    if any(isinstance(obj, COUNTED) for obj in (*session.new, *session.dirty, *session.deleted)):
-        _mark_changed(session)
+    deleted = session.deleted
+    for obj in (*session.new, *session.dirty, *deleted):
+        kind = type(obj)
+        if kind is Unit or (kind is Trainee and obj in deleted):
+            _changes(session).every_unit = True
+        elif kind in _OWNER:
+            column, bucket = _OWNER[kind]
+            # The value before and after the flush (a course moved to another unit counts in
+            # both), read without loading anything: nothing known means every unit.
+            history = inspect(obj).attrs[column].history
+            owners = {value for value in (*history.added, *history.unchanged, *history.deleted) if value is not None}
+            changes = _changes(session)
+            if owners:
+                getattr(changes, bucket).update(owners)
+            else:
+                changes.every_unit = True
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -134,31 +204,60 @@ def _after_bulk_statement(state) -> None:
     # insert(Attendance) etc. run through session.execute: no flush sees their rows.
     if state.is_insert or state.is_update or state.is_delete:
         mapper = state.bind_mapper
-        if mapper is not None and issubclass(mapper.class_, COUNTED):
-            _mark_changed(state.session)
+        if mapper is not None and (mapper.class_ in _OWNER or mapper.class_ is Unit):
+            unit = state.execution_options.get(REPORT_UNIT)
+            changes = _changes(state.session)
+            if unit is not None:
+                changes.units.add(unit)
+            else:
+                changes.every_unit = True
 
 
-# Built once: every check-in of a burst moves the stamp.
-_MOVE_STAMP = update(ReportStamp.__table__).where(ReportStamp.__table__.c.id == 1)
+def _scopes(session: Session, changes: _Changes) -> set[int]:
+    """The stamps to move for `changes`: the units owning the changed rows, looked up in at
+    most four statements, or EVERY_UNIT."""
+    if changes.every_unit or any(len(ids) > LOOKUP_LIMIT for ids in
+                                 (changes.courses, changes.sessions, changes.enrolments, changes.trainees)):
+        return {EVERY_UNIT}
+    units = set(changes.units)
+    lookups = (
+        (changes.courses, select(Course.unit_id).where(Course.id.in_(changes.courses))),
+        (changes.sessions, select(Course.unit_id).join(CourseSession).where(CourseSession.id.in_(changes.sessions))),
+        (changes.enrolments, select(Course.unit_id).join(Enrolment).where(Enrolment.id.in_(changes.enrolments))),
+        (changes.trainees, select(Course.unit_id).join(Enrolment).where(Enrolment.trainee_id.in_(changes.trainees))),
+    )
+    for ids, query in lookups:
+        if ids:
+            units.update(session.scalars(query.distinct()))
+    return units
+
+
+def _move_stamps(session: Session, scopes: set[int]) -> None:
+    """One statement, built once per dialect (every check-in of a burst moves a stamp)."""
+    version = new_version()
+    session.connection().execute(insert_or_update(ReportStamp.__table__, "scope", "version"),
+                                 [{"scope": scope, "version": version} for scope in sorted(scopes)])
 
 
 @event.listens_for(Session, "before_commit")
-def _move_stamp(session: Session) -> None:
-    """Move the stamp as the transaction's last statement before COMMIT: a savepoint's
-    release is no commit, and holding the stamp's row lock (PostgreSQL) only from there to the
-    COMMIT means that no transaction waits for another while holding it."""
+def _before_commit(session: Session) -> None:
+    """Move the stamps as the transaction's last statement before COMMIT: a savepoint's
+    release is no commit, and holding the stamps' row locks (PostgreSQL) only from there to
+    the COMMIT means that no transaction waits for another while holding one. Sorted, so that
+    two transactions moving the same stamps take their locks in the same order."""
     if session.in_nested_transaction():
         return
     session.flush()  # the commit's own flush comes after this event; count what it writes
-    if session.info.pop(_CHANGED, False):
-        connection, version = session.connection(), new_version()
-        if connection.execute(_MOVE_STAMP, {"version": version}).rowcount == 0:
-            connection.execute(ReportStamp.__table__.insert().values(id=1, version=version))
+    changes = session.info.pop(_CHANGED, None)
+    if changes is not None:
+        scopes = _scopes(session, changes)
+        if scopes:
+            _move_stamps(session, scopes)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _transaction_ended(session: Session, transaction) -> None:
-    # A rolled-back savepoint keeps the mark (the changes before it still stand); the end of
-    # the whole transaction, committed or not, clears it.
+    # A rolled-back savepoint keeps what was gathered (the changes before it still stand);
+    # the end of the whole transaction, committed or not, clears it.
     if transaction.parent is None:
         session.info.pop(_CHANGED, None)

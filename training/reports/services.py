@@ -16,7 +16,7 @@ Definitions, for the period [start, end] (local dates, inclusive):
 - *coverage*: communes with no trained officer of a group.
 """
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, case, func, select
@@ -67,6 +67,18 @@ class Tally:
     def attendance_rate(self) -> float | None:
         return self.attended_periods / self.scheduled_periods if self.scheduled_periods else None
 
+    def absorb(self, other: "Tally") -> None:
+        """Add another tally's counts to this one (sets joined, numbers summed)."""
+        for name in _TALLY_FIELDS:
+            mine = getattr(self, name)
+            if isinstance(mine, set):
+                mine |= getattr(other, name)
+            else:
+                setattr(self, name, mine + getattr(other, name))
+
+
+_TALLY_FIELDS = tuple(f.name for f in fields(Tally))
+
 
 @dataclass
 class Report:
@@ -84,6 +96,8 @@ class Report:
     communes: dict[int, list[Unit]]
     #: group → managing unit id → communes with nobody of that group trained
     uncovered: dict[str, dict[int, list[Unit]]]
+    #: commune id → the groups of its trainees counted (what `uncovered` is worked out from)
+    trained_groups: dict[int, set[str]]
     #: the HTML charts drawn from these figures so far, by kind and language (charts.report_svgs)
     svgs: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -180,16 +194,48 @@ def build_report(period: Period, unit_id: int | None = None) -> Report:
             tally.certificates_issued += start_utc <= issued_at < end_utc
             tally.certificates_revoked += revoked_at is not None and start_utc <= revoked_at < end_utc
 
-    units = [u for u in managing_units() if unit_id is None or u.id == unit_id]
-    every_commune = communes_by_unit()
-    communes = {u.id: every_commune.get(u.id, []) for u in units}
     trained_groups: dict[int, set[str]] = defaultdict(set)
     for _e, _t, _c, group, commune_id, _u in enrolment_rows:
         trained_groups[commune_id].add(group)
-    uncovered = {g: {u.id: [c for c in communes[u.id] if g not in trained_groups[c.id]] for u in units} for g in GROUPS}
-
+    units, communes, uncovered = _coverage(unit_id, trained_groups)
     return Report(period, db.session.get(Unit, unit_id) if unit_id else None, total, dict(by_programme), dict(by_group),
-                  dict(by_programme_group), dict(by_unit), dict(by_commune), units, dict(communes), uncovered)
+                  dict(by_programme_group), dict(by_unit), dict(by_commune), units, communes, uncovered, dict(trained_groups))
+
+
+def _coverage(unit_id: int | None, trained_groups: dict[int, set[str]]):
+    """The managing units a report lists (one, or all for the province), their communes, and
+    per group the communes with nobody of it trained."""
+    units = [u for u in managing_units() if unit_id is None or u.id == unit_id]
+    every_commune = communes_by_unit()
+    communes = {u.id: every_commune.get(u.id, []) for u in units}
+    uncovered = {g: {u.id: [c for c in communes[u.id] if g not in trained_groups.get(c.id, ())] for u in units} for g in GROUPS}
+    return units, communes, uncovered
+
+
+def reporting_units() -> list[int]:
+    """The units whose figures make up the province's: every unit that runs a course or has
+    issued a certificate."""
+    return sorted(db.session.scalars(select(Course.unit_id).union(select(Certificate.issuing_unit_id))))
+
+
+def merge_reports(period: Period, parts: list[Report]) -> Report:
+    """The province report put together from the reports of every unit in reporting_units():
+    the same figures as build_report(period), as each course, and each certificate, is
+    counted in its own unit's report only."""
+    tables: dict[str, dict] = {name: defaultdict(Tally) for name in
+                               ("by_programme", "by_group", "by_programme_group", "by_unit", "by_commune")}
+    total = Tally()
+    trained_groups: dict[int, set[str]] = defaultdict(set)
+    for part in parts:
+        total.absorb(part.total)
+        for name, merged in tables.items():
+            for key, tally in getattr(part, name).items():
+                merged[key].absorb(tally)
+        for commune_id, groups in part.trained_groups.items():
+            trained_groups[commune_id] |= groups
+    units, communes, uncovered = _coverage(None, trained_groups)
+    return Report(period, None, total, *(dict(merged) for merged in tables.values()), units, communes, uncovered,
+                  dict(trained_groups))
 
 
 @dataclass
