@@ -18,6 +18,7 @@ times the report being built. Server time is the wall time of the request in the
 number of statements at every size; p95 at the largest size within 2× of the p95 at the
 smallest.
 """
+import gc
 import hashlib
 import json
 import shutil
@@ -209,6 +210,7 @@ def main() -> None:
     sites = [Site(size, sources[size], folder.name) for size, folder in zip(sizes, folders)]
     for site in sites:
         site.as_busy_as(sites[0].week_sessions)
+    gc.freeze()  # as gunicorn.conf.py's post_worker_init does in every worker, once the app is loaded
     try:
         pages = list(sites[0].pages)
         times = {(s.size, p): [] for s in sites for p in pages}
