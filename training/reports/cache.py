@@ -32,7 +32,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import bindparam, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from ..attendance.models import Attendance
@@ -213,22 +213,26 @@ def _after_bulk_statement(state) -> None:
                 changes.every_unit = True
 
 
+_IDS = bindparam("ids", expanding=True)
+#: the units owning changed rows, per set of _Changes; built once, as every commit may ask
+_UNITS_OF = {
+    "courses": select(Course.unit_id).distinct().where(Course.id.in_(_IDS)),
+    "sessions": select(Course.unit_id).distinct().join(CourseSession).where(CourseSession.id.in_(_IDS)),
+    "enrolments": select(Course.unit_id).distinct().join(Enrolment).where(Enrolment.id.in_(_IDS)),
+    "trainees": select(Course.unit_id).distinct().join(Enrolment).where(Enrolment.trainee_id.in_(_IDS)),
+}
+
+
 def _scopes(session: Session, changes: _Changes) -> set[int]:
     """The stamps to move for `changes`: the units owning the changed rows, looked up in at
     most four statements, or EVERY_UNIT."""
-    if changes.every_unit or any(len(ids) > LOOKUP_LIMIT for ids in
-                                 (changes.courses, changes.sessions, changes.enrolments, changes.trainees)):
+    found = {name: getattr(changes, name) for name in _UNITS_OF}
+    if changes.every_unit or any(len(ids) > LOOKUP_LIMIT for ids in found.values()):
         return {EVERY_UNIT}
     units = set(changes.units)
-    lookups = (
-        (changes.courses, select(Course.unit_id).where(Course.id.in_(changes.courses))),
-        (changes.sessions, select(Course.unit_id).join(CourseSession).where(CourseSession.id.in_(changes.sessions))),
-        (changes.enrolments, select(Course.unit_id).join(Enrolment).where(Enrolment.id.in_(changes.enrolments))),
-        (changes.trainees, select(Course.unit_id).join(Enrolment).where(Enrolment.trainee_id.in_(changes.trainees))),
-    )
-    for ids, query in lookups:
+    for name, ids in found.items():
         if ids:
-            units.update(session.scalars(query.distinct()))
+            units.update(session.scalars(_UNITS_OF[name], {"ids": list(ids)}))
     return units
 
 
