@@ -43,7 +43,8 @@ def record(action: str, obj, actor_id: int | None = None, **detail) -> AuditEven
     return event
 
 
-_INSERT_EVENT = insert(AuditEvent)  # built once: a check-in burst writes one per scan
+# Built once, on the table (no ORM bulk-insert machinery): a check-in burst writes one per scan.
+_INSERT_EVENT = insert(AuditEvent.__table__)
 
 
 def record_now(action: str, table: str, row_id: int, actor_id: int | None = None, **detail) -> None:

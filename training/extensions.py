@@ -35,19 +35,21 @@ babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 
 
-def insert_or_skip(model, *conflict_columns: str, returning=None):
-    """INSERT … ON CONFLICT (conflict_columns) DO NOTHING [RETURNING returning] into `model`,
-    in the dialect of the database in use (ON CONFLICT is written by each: SQLite and
-    PostgreSQL). Built once per dialect and arguments, as a check-in burst runs the same
-    statements for every scan; execute it with the row's values as parameters."""
-    return _insert_or_skip(db.session.get_bind().dialect.name, model, conflict_columns, returning)
+def insert_or_skip(model, *conflict_columns: str, returning: str | None = None):
+    """INSERT … ON CONFLICT (conflict_columns) DO NOTHING [RETURNING the column named
+    `returning`] into `model`'s table, in the dialect of the database in use (ON CONFLICT is
+    written by each: SQLite and PostgreSQL). A Core statement on the table, built once per
+    dialect and arguments: a check-in burst runs the same statements for every scan, and the
+    ORM's bulk-insert machinery cost each about as much as the rest of its work; execute it
+    with the row's values as parameters."""
+    return _insert_or_skip(db.session.get_bind().dialect.name, model.__table__, conflict_columns, returning)
 
 
 def insert_or_update(model, conflict_column: str, *update_columns: str):
     """INSERT … ON CONFLICT (conflict_column) DO UPDATE SET update_columns to the values given,
-    in the dialect of the database in use, built once like insert_or_skip: a row written by
-    whichever of two racing transactions comes second, without an error for either."""
-    return _insert_or_update(db.session.get_bind().dialect.name, model, conflict_column, update_columns)
+    into `model`'s table, built once like insert_or_skip: a row written by whichever of two
+    racing transactions comes second, without an error for either."""
+    return _insert_or_update(db.session.get_bind().dialect.name, model.__table__, conflict_column, update_columns)
 
 
 def _dialect_insert(dialect: str):
@@ -55,13 +57,13 @@ def _dialect_insert(dialect: str):
 
 
 @functools.cache
-def _insert_or_skip(dialect: str, model, conflict_columns: tuple[str, ...], returning):
-    statement = _dialect_insert(dialect)(model).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
-    return statement.returning(returning) if returning is not None else statement
+def _insert_or_skip(dialect: str, table, conflict_columns: tuple[str, ...], returning: str | None):
+    statement = _dialect_insert(dialect)(table).on_conflict_do_nothing(index_elements=list(conflict_columns) or None)
+    return statement.returning(table.c[returning]) if returning is not None else statement
 
 
 @functools.cache
-def _insert_or_update(dialect: str, model, conflict_column: str, update_columns: tuple[str, ...]):
-    statement = _dialect_insert(dialect)(model)
+def _insert_or_update(dialect: str, table, conflict_column: str, update_columns: tuple[str, ...]):
+    statement = _dialect_insert(dialect)(table)
     return statement.on_conflict_do_update(index_elements=[conflict_column],
                                            set_={name: statement.excluded[name] for name in update_columns})

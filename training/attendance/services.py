@@ -132,6 +132,10 @@ _FACTS = (
 )
 _FACTS_OF_CODE = _FACTS.where(Trainee.personal_code == bindparam("code"))
 _FACTS_OF_TRAINEE = _FACTS.where(Trainee.id == bindparam("trainee_id"))
+_ATTENDANCE = Attendance.__table__
+#: a hand-set absence or excuse that a scan turns into a check-in, unless it has become an
+#: attendance since it was read; SET from the parameters given (Core, built once)
+_SCAN_WINS = update(_ATTENDANCE).where(_ATTENDANCE.c.id == bindparam("record_id"), _ATTENDANCE.c.status.not_in(ATTENDED))
 
 
 def _facts_parameters(session: CourseSession, nonce: str | None = None, **trainee) -> dict:
@@ -165,14 +169,13 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     if facts.record_id is not None:
         # Marked absent or excused by hand earlier, then seen after all: the scan wins.
         changed = db.session.execute(
-            update(Attendance).where(Attendance.id == facts.record_id, Attendance.status.not_in(ATTENDED))
-            .values(**written).execution_options(synchronize_session=False), execution_options=in_unit
+            _SCAN_WINS, {"record_id": facts.record_id, **written}, execution_options=in_unit
         ).rowcount
         if not changed:
             return _already(_record_of(session.id, trainee.id), trainee)
         row_id, before = facts.record_id, facts.status
     else:
-        row_id = db.session.execute(insert_or_skip(Attendance, "session_id", "trainee_id", returning=Attendance.id),
+        row_id = db.session.execute(insert_or_skip(Attendance, "session_id", "trainee_id", returning="id"),
                                     {"session_id": session.id, "trainee_id": trainee.id, **written},
                                     execution_options=in_unit).scalar()
         if row_id is None:  # another scan recorded this trainee a moment ago
@@ -257,7 +260,7 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     else:
         result = _record_checkin(session, facts, "qr_badge", at, user_id, device)
     _write_lock()  # taken already if the scan wrote a record; a refused scan's log still needs it
-    logged = db.session.execute(insert_or_skip(ScanLog, "nonce", returning=ScanLog.id), {
+    logged = db.session.execute(insert_or_skip(ScanLog, "nonce", returning="id"), {
         "nonce": nonce or None, "session_id": session.id, "code": (code or "")[:64], "reason": result.reason,
         "trainee_id": facts.id if facts is not None else None, "scanned_at": at, "offline": offline, "user_id": user_id,
         "device": device[:64],

@@ -199,12 +199,17 @@ def _after_flush(session: Session, _context) -> None:
                 changes.every_unit = True
 
 
+#: the tables whose rows the reports count, by name (a statement's table may be an annotated copy)
+_COUNTED_TABLES = frozenset(model.__tablename__ for model in (*_OWNER, Unit))
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _after_bulk_statement(state) -> None:
-    # insert(Attendance) etc. run through session.execute: no flush sees their rows.
+    # insert(Attendance) etc. run through session.execute, ORM-enabled or on the table: no
+    # flush sees their rows.
     if state.is_insert or state.is_update or state.is_delete:
-        mapper = state.bind_mapper
-        if mapper is not None and (mapper.class_ in _OWNER or mapper.class_ is Unit):
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _COUNTED_TABLES:
             unit = state.execution_options.get(REPORT_UNIT)
             changes = _changes(state.session)
             if unit is not None:
@@ -239,7 +244,7 @@ def _scopes(session: Session, changes: _Changes) -> set[int]:
 def _move_stamps(session: Session, scopes: set[int]) -> None:
     """One statement, built once per dialect (every check-in of a burst moves a stamp)."""
     version = new_version()
-    session.connection().execute(insert_or_update(ReportStamp.__table__, "scope", "version"),
+    session.connection().execute(insert_or_update(ReportStamp, "scope", "version"),
                                  [{"scope": scope, "version": version} for scope in sorted(scopes)])
 
 
