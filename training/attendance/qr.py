@@ -8,15 +8,14 @@ import base64
 import functools
 import hashlib
 import hmac
-import io
 import re
 import time
 from dataclasses import dataclass
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 from qrcode.constants import ERROR_CORRECT_M
+
+from ..pdf.qr import encode
 
 STEP_SECONDS = 30
 _TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
@@ -80,16 +79,9 @@ def read_token(token: str, now: float | None = None) -> TokenInfo:
 
 @functools.lru_cache(maxsize=64)
 def qr_svg(data: str) -> str:
-    """An SVG (a single path, scalable to any projector) of a QR code for `data`.
+    """An SVG (a single path, scalable to any projector) of a QR code for `data`, drawn by
+    the encoder the certificates use (training/pdf/qr.py).
 
     Kept for the last 64 texts: a projector asks for its code every few seconds and the code
-    changes every 30, and drawing one takes ~20 ms, most of a poll's time."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=2, image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(data)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image().save(buffer)
-    svg = buffer.getvalue().decode()
-    svg = svg[svg.index("<svg"):]
-    # Drop the fixed size in mm so the page's CSS decides how large it is drawn.
-    return re.sub(r'^<svg width="[^"]*" height="[^"]*"', '<svg role="img" aria-label="QR"', svg, count=1)
+    changes every 30."""
+    return encode(data, ERROR_CORRECT_M).svg(border=2)
