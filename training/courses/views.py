@@ -335,8 +335,11 @@ def calendar():
             unit_id = None
     period = cal.period_for(view, anchor)
     sessions = services.sessions_between(period.first, period.last, unit_id)
+    # one link per course: a busy week shows each course's sessions several times
+    links = {course_id: url_for("courses.detail", course_id=course_id, _anchor="sessions")
+             for course_id in {s.course_id for s in sessions}}
     return render_template(
-        "courses/calendar.html", period=period, days=cal.by_day(sessions), count=len(sessions), units=units,
+        "courses/calendar.html", period=period, days=cal.by_day(sessions), count=len(sessions), links=links, units=units,
         unit_id=unit_id, nav_unit=unit_id if current_user.is_admin else None, today=local_today(), weekdays=cal.WEEKDAYS,
     )
 
