@@ -200,6 +200,39 @@ def test_same_venue_at_overlapping_times_is_refused_ignoring_accents_and_case(ma
     assert first_slot_text(first) in message
 
 
+def test_a_generated_plan_with_a_shared_trainee_is_refused_and_named(make_course, make_trainee, trainer_a2):
+    """Another trainer and venue, but a trainee enrolled in both courses: the plan is refused
+    before any of its sessions stays."""
+    trainee = make_trainee("Nguyễn Thị Hương")
+    first = make_course("CT1", sessions=True)
+    second = make_course("CT1", venue=OTHER_VENUE, trainers=[trainer_a2])
+    services.enrol_many(first, [trainee])
+    services.enrol_many(second, [trainee])  # no sessions yet, so no clash yet
+    db.session.commit()
+    with pytest.raises(ConflictError) as refused:
+        services.generate_sessions(second)
+    message = str(refused.value)
+    assert message.startswith("Học viên Nguyễn Thị Hương đã ghi danh") and first.code in message
+    assert first_slot_text(first) in message
+    db.session.rollback()
+    assert count(CourseSession, CourseSession.course_id == second.id) == 0
+
+
+def test_a_plan_is_checked_for_clashes_in_as_many_reads_whatever_its_length(make_course, trainer_a2):
+    """CT1 has 3 sessions, CT2 8: generating either reads the same number of times (the
+    clash checks look at the whole plan at once)."""
+    make_course("CT1", sessions=True)
+    reads = {}
+    for programme, venue in (("CT1", OTHER_VENUE), ("CT2", "Hội trường xã Hồng Kỳ")):
+        course = make_course(programme, venue=venue, trainers=[trainer_a2], starts_on=MONDAY + timedelta(days=21))
+        with statements_sent() as sent:
+            created = services.generate_sessions(course)
+        reads[programme] = (len(created), sent.reads)
+        db.session.rollback()
+    assert reads["CT1"][0] < reads["CT2"][0]
+    assert reads["CT1"][1] == reads["CT2"][1], reads
+
+
 def test_different_venues_and_trainers_at_the_same_time_are_fine(make_course, trainer_a2):
     make_course("CT1", sessions=True)
     second = make_course("CT1", venue=OTHER_VENUE, trainers=[trainer_a2], sessions=True)

@@ -308,8 +308,7 @@ def generate_sessions(course: Course) -> list[CourseSession]:
         course.sessions.append(session)
         created.append(session)
     db.session.flush()
-    for session in created:
-        check_conflicts(session)
+    check_conflicts(created)
     _sync_dates(course)
     db.session.flush()
     return created
@@ -350,7 +349,7 @@ def save_session(course: Course, session: CourseSession | None, module_code: str
     # the relationship, not just the id, so a clash message names the new trainer
     session.trainer = db.session.get(User, trainer_id) if trainer_id is not None else None
     db.session.flush()
-    check_conflicts(session)
+    check_conflicts([session])
     db.session.refresh(course)
     _sync_dates(course)
     db.session.flush()
@@ -410,41 +409,48 @@ def _describe(session: CourseSession) -> str:
              end=to_local(session.ends_at).strftime("%H:%M"))
 
 
-def _overlapping(session: CourseSession) -> Select:
-    return (
-        select(CourseSession).join(Course)
-        .where(CourseSession.starts_at < session.ends_at, CourseSession.ends_at > session.starts_at,
-               CourseSession.id != session.id, Course.status != "cancelled")
-        .order_by(CourseSession.starts_at)
-    )
-
-
-def check_conflicts(session: CourseSession) -> None:
-    """Refuse a session whose trainer, venue or trainees are already booked at that time.
+def check_conflicts(sessions: list[CourseSession]) -> None:
+    """Refuse sessions (of one course, flushed) whose trainer, venue or trainees are already
+    booked at their time; the first clash of the earliest session is named. Two queries
+    however many sessions: a generated plan is checked at once.
 
     :raises ConflictError: naming the clashing session (and trainee).
     """
-    if session.trainer_id is not None:
-        clash = db.session.scalars(_overlapping(session).where(CourseSession.trainer_id == session.trainer_id)).first()
-        if clash is not None:
-            raise ConflictError(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.", name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
-    venue = fold(session.venue)
-    for other in db.session.scalars(_overlapping(session)):
-        if fold(other.venue) == venue:
-            raise ConflictError(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(other)))
-    mine = aliased(Enrolment)
-    theirs = aliased(Enrolment)
-    row = db.session.execute(
-        _overlapping(session).add_columns(Trainee)
-        .join(theirs, and_(theirs.course_id == CourseSession.course_id, theirs.status == "enrolled"))
-        .join(mine, and_(mine.trainee_id == theirs.trainee_id, mine.course_id == session.course_id, mine.status == "enrolled"))
+    ids = [s.id for s in sessions]
+    mine, other, theirs, ours = aliased(CourseSession), aliased(CourseSession), aliased(Enrolment), aliased(Enrolment)
+    overlapping = (
+        select(mine.id, other).join(Course, Course.id == other.course_id)
+        .join(mine, and_(mine.id.in_(ids), other.starts_at < mine.ends_at, other.ends_at > mine.starts_at, other.id != mine.id))
+        .where(Course.status != "cancelled")
+        .order_by(other.starts_at, other.id)
+    )
+    booked: dict[int, list[CourseSession]] = {}
+    for session_id, clash in db.session.execute(overlapping):
+        booked.setdefault(session_id, []).append(clash)
+    # trainees enrolled both in the session's course and in a clashing session's other course
+    shared: dict[int, tuple[CourseSession, Trainee]] = {}
+    for session_id, clash, trainee in db.session.execute(
+        overlapping.add_columns(Trainee)
+        .join(theirs, and_(theirs.course_id == other.course_id, theirs.status == "enrolled"))
+        .join(ours, and_(ours.trainee_id == theirs.trainee_id, ours.course_id == mine.course_id, ours.status == "enrolled"))
         .join(Trainee, Trainee.id == theirs.trainee_id)
-        .where(CourseSession.course_id != session.course_id)
-        .limit(1)
-    ).first()
-    if row is not None:
-        clash, trainee = row
-        raise ConflictError(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
+        .where(other.course_id != mine.course_id)
+    ):
+        shared.setdefault(session_id, (clash, trainee))
+    for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
+        others = booked.get(session.id, [])
+        if session.trainer_id is not None:
+            clash = next((o for o in others if o.trainer_id == session.trainer_id), None)
+            if clash is not None:
+                raise ConflictError(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
+                                      name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
+        venue = fold(session.venue)
+        clash = next((o for o in others if fold(o.venue) == venue), None)
+        if clash is not None:
+            raise ConflictError(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(clash)))
+        if session.id in shared:
+            clash, trainee = shared[session.id]
+            raise ConflictError(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
 
 
 def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
