@@ -1,23 +1,12 @@
 """Every refusal of the check-in pages and the scanner API reaches the user in words: each
 test drives one through the client and checks the status, the message and that nothing was
 recorded."""
-from html import unescape
 
-from sqlalchemy import func, select
 
 from training.attendance import qr
 from training.attendance.models import Attendance, ScanLog
-from training.extensions import db
 from tests.attendance.conftest import checkin_path
-
-
-def page(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def count(model) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model))
+from tests.helpers import count, page
 
 
 def post_scan(client, **payload):

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.attendance import services
 from training.attendance.models import Attendance, ScanLog
@@ -15,15 +15,12 @@ from training.clock import to_utc
 from training.courses import services as courses
 from training.curricula.catalogue import load_catalogue
 from training.extensions import db
+from tests.helpers import count
 
 
 def local(hour: int, minute: int = 0, second: int = 0, day: int = 3) -> datetime:
     """Naive UTC for a local wall-clock time in the course's week (Tuesday by default)."""
     return to_utc(datetime(2026, 3, day, hour, minute, second))
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def audit_of(record) -> list[AuditEvent]:

@@ -4,7 +4,6 @@ A token is accepted for its own 30-second step and the one after; it must be sig
 this app's key for exactly that session and step, and the session must be open.
 """
 from datetime import datetime
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -14,16 +13,13 @@ from training.attendance import qr
 from training.attendance.models import Attendance
 from training.extensions import db
 from tests.attendance.conftest import checkin_path, remember_device, ticket_of
+from tests.helpers import page
 
 NOT_OPEN = "chưa mở điểm danh"
 ENDED = "đã kết thúc điểm danh"
 EXPIRED = "đã hết hạn"
 INVALID = "Mã QR không hợp lệ"
 TAMPERED = "đã bị sửa"
-
-
-def page(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def attendance_rows() -> int:

@@ -5,7 +5,6 @@ import re
 import subprocess
 import time
 from datetime import datetime
-from html import unescape
 from urllib.parse import urlsplit
 
 import jsonschema
@@ -13,7 +12,7 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.attendance import qr, services, views
 from training.attendance.models import REASONS, Attendance, ScanLog
@@ -22,17 +21,9 @@ from training.clock import to_utc
 from training.extensions import db
 from tests.attendance.conftest import checkin_path, make_course_now, remember_device, ticket_of
 from tests.queries import statements_sent
+from tests.helpers import count, page
 
 FORM_REFUSED = "Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này."
-
-
-def page(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def local(hour: int, minute: int = 0) -> datetime:

@@ -5,19 +5,15 @@ import re
 from html import unescape
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.certificates import services
 from training.certificates.models import Certificate
 from training.extensions import db
 from tests.certificates.conftest import issue
+from tests.helpers import count
 
 SIGNER_FORM = {"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"}
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def text(response) -> str:

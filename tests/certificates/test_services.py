@@ -20,6 +20,7 @@ from training.people import services as people
 from training.people.models import CODE_ALPHABET
 from tests.certificates.conftest import ISSUED_ON, SIGNER, close, issue, mark_all, pdf_text, qr_codes_in, start_course
 from tests.together import run_together
+from tests.helpers import count
 
 pytestmark = pytest.mark.usefixtures("in_request")
 
@@ -37,11 +38,6 @@ def ct1_of_20_periods(programmes):
 
 def by_name(rows) -> dict:
     return {row.enrolment.trainee.full_name: row for row in rows}
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 # --- eligibility ----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training import create_app
 from training.audit import AuditEvent
@@ -16,15 +16,11 @@ from training.certificates.models import Assessment, Certificate, Verification
 from training.extensions import db, limiter
 from tests.certificates.conftest import issue, pdf_text, qr_codes_in
 from tests.queries import statements_sent
+from tests.helpers import count
 
 HOST = "http://taphuan.test"
 PHONE = "0912345678"
 BIRTH = date(1985, 3, 15)
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def html(response) -> str:
@@ -483,7 +479,6 @@ def test_the_public_pages_need_no_sign_in(course_with_certificates, client):
     assert client.get("/verify").status_code == 200
     assert client.post("/verify", data={"serial": "x", "full_name": "y"}).status_code == 200
     assert client.get(f"/certificates/{issued['Nguyễn Thị Hoa'].id}.pdf").status_code == 302  # to the sign-in page
-
 
 
 # --- links to the certificate pages ---------------------------------------------------------------

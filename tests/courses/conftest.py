@@ -3,7 +3,7 @@ acting as a user outside a request, and small readers for sessions in local time
 from datetime import date, time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from training.clock import to_local
 from training.courses import services
@@ -66,10 +66,6 @@ def periods_by_module(course: Course) -> dict[str, int]:
     for session in course.sessions:
         totals[session.module_code] = totals.get(session.module_code, 0) + session.periods
     return totals
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def enrolled_ids(course: Course) -> set[int]:

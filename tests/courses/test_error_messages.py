@@ -13,7 +13,8 @@ from training.attendance import services as attendance
 from training.courses import services
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
-from tests.courses.conftest import MONDAY, VENUE, count, enrolled_ids, local_span
+from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span
+from tests.helpers import count
 
 
 def text(response) -> str:
@@ -256,7 +257,6 @@ def test_an_import_names_an_unknown_code_and_an_ambiguous_name(login, trainer_a,
     assert "Không có học viên mã ZZZZ999999 trong huyện" in errors
     assert "Có nhiều học viên Nguyễn Văn An cùng ngày sinh: hãy ghi mã cá nhân" in errors
     assert enrolled_ids(course) == set()
-
 
 
 @pytest.mark.parametrize("first_periods", ["", "0", "hai"])

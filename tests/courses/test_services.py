@@ -14,7 +14,8 @@ from training.courses.services import ConflictError, CourseError, EnrolmentRejec
 from training.curricula import catalogue
 from training.extensions import db
 from training.people.importer import ImportRejected
-from tests.courses.conftest import MONDAY, VENUE, count, enrolled_ids, local_span, move_to, periods_by_module
+from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span, move_to, periods_by_module
+from tests.helpers import count
 from tests.queries import statements_sent
 
 pytestmark = pytest.mark.usefixtures("in_request")

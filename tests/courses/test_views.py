@@ -13,7 +13,8 @@ from training.courses import services
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 
-from tests.courses.conftest import MONDAY, VENUE, count, enrolled_ids, local_span, move_to
+from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span, move_to
+from tests.helpers import count
 
 CODE_LINK = re.compile(r'<a href="/courses/\d+">(\d{3}-\d{4}-CT\d-\d{2})</a>')
 

@@ -5,12 +5,12 @@ import io
 import re
 from html import unescape
 
-from sqlalchemy import func, select
 
 from training.extensions import db
 from training.people.importer import MAX_ROWS
 from training.people.models import Trainee, User
 from training.units.models import Unit
+from tests.helpers import count
 
 HEADER = "Họ và tên,Ngày sinh,Giới tính,Chức vụ,Xã/phường,Nhóm,Điện thoại\n"
 ROW = "Nguyễn Thị Hương,20/04/1988,Nữ,Công chức,{commune},1,0912345678\n"
@@ -29,11 +29,6 @@ def import_errors(response) -> dict[str, str]:
     """Line → reason, from the error table of the import page."""
     section = text(response).split('id="import-errors"', 1)[1]
     return dict(re.findall(r'<tr><td class="num">([^<]*)</td><td>([^<]*)</td></tr>', section))
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def upload(client, units, content: bytes | None, filename: str = "danh-sach.csv"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.attendance.conftest import Clock, CourseNow, freeze_clock, make_course_now
 from tests.certificates.conftest import SIGNER, Finished, close, mark_all, start_course
@@ -33,11 +33,6 @@ OTHER_NAME = "Trần Văn Riêng Tư"
 #: the closed course ran a month before the running one
 CLOSED_MONDAY = date(2026, 2, 2)
 ISSUED_ON = date(2026, 2, 20)
-
-
-def count(model, *where) -> int:
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 @pytest.fixture

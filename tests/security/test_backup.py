@@ -16,7 +16,8 @@ from training.courses.models import Enrolment
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee, User
-from tests.security.conftest import HOLDER_NAME, OTHER_NAME, count
+from tests.helpers import count
+from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 
 
 @pytest.fixture

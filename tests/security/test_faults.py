@@ -36,7 +36,7 @@ from tests.attendance.conftest import make_course_now
 from tests.together import check_ins_together, run_together
 from tests.certificates.conftest import close, mark_all, start_course
 from tests.conftest import PASSWORD
-from tests.security.conftest import count
+from tests.helpers import count
 
 ROOT = Path(__file__).resolve().parents[2]
 HALL = 200

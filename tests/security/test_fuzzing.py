@@ -32,7 +32,7 @@ from training.reports import exports
 from training.reports import services as reports
 from training.units.models import Unit
 from tests.conftest import PASSWORD
-from tests.security.conftest import count
+from tests.helpers import count
 
 FUZZ = settings(max_examples=30, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

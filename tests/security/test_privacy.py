@@ -15,7 +15,8 @@ from training.courses.models import Enrolment
 from training.extensions import db
 from training.people.models import Trainee, User
 from tests.attendance.conftest import checkin_path, remember_device
-from tests.security.conftest import HOLDER_BIRTH, HOLDER_NAME, HOLDER_PHONE, OTHER_NAME, count
+from tests.helpers import count
+from tests.security.conftest import HOLDER_BIRTH, HOLDER_NAME, HOLDER_PHONE, OTHER_NAME
 
 
 def _text(response) -> str:

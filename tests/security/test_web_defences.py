@@ -18,7 +18,8 @@ from training.extensions import db, limiter
 from training.people.models import Trainee
 from tests.attendance.conftest import checkin_path, ticket_of
 from tests.conftest import PASSWORD
-from tests.security.conftest import HOLDER_BIRTH, count
+from tests.helpers import count
+from tests.security.conftest import HOLDER_BIRTH
 from tests.security.test_permission_matrix import ARGUMENTS, OVERRIDES
 
 ROOT = Path(__file__).resolve().parents[2]

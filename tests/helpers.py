@@ -1,0 +1,16 @@
+"""Small helpers the test modules share."""
+from html import unescape
+
+from sqlalchemy import func, select
+
+from training.extensions import db
+
+
+def count(model, *where) -> int:
+    """Rows of `model` in the database (those matching `where`), flushed changes included."""
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def page(response) -> str:
+    """A response's text with HTML entities decoded, to look for messages in it."""
+    return unescape(response.get_data(as_text=True))
