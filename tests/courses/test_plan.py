@@ -108,3 +108,19 @@ def test_place_name_drops_the_unit_kind():
     assert plan_pdf.place_name("Huyện Yên Thế") == "Yên Thế"
     assert plan_pdf.place_name("Thành phố Bắc Giang") == "Bắc Giang"
     assert plan_pdf.place_name("Tỉnh Bắc Giang") == "Bắc Giang"
+
+
+def test_the_plan_page_its_pdf_and_the_attendance_sheet_give_the_dates_in_the_same_words(login, trainer_a, course):
+    assert course.ends_on > course.starts_on
+    dates = f"từ {course.starts_on:%d/%m/%Y} đến {course.ends_on:%d/%m/%Y}"
+    client = login(trainer_a)
+    assert dates in client.get(f"/courses/{course.id}/plan").get_data(as_text=True)
+    assert dates in _pdf_text(client.get(f"/courses/{course.id}/plan.pdf").data)
+    assert dates in client.get(f"/courses/{course.id}/attendance").get_data(as_text=True)
+
+
+def test_a_one_day_course_gives_its_one_date(login, units, trainer_a):
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
+    db.session.commit()
+    html = login(trainer_a).get(f"/courses/{course.id}/plan").get_data(as_text=True)
+    assert f"<dd>{MONDAY:%d/%m/%Y}</dd>" in html and "từ 02/03/2026" not in html

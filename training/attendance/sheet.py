@@ -24,6 +24,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..clock import to_local
+from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
 from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, issuer_lines, paragraph, place_name,
                    register_fonts, style, tagged)
@@ -97,6 +98,13 @@ class Part:
     first: bool
     last: bool
 
+    @property
+    def heading(self) -> str:
+        """"Phần 2/3: buổi 13-24 (…)", above the part's table on the page and in the PDF."""
+        return _("Phần %(n)d/%(total)d: buổi %(a)d-%(b)d (%(first)s - %(last)s)", n=self.number, total=self.count,
+                 a=self.first_column + 1, b=self.first_column + len(self.columns), first=self.columns[0].label,
+                 last=self.columns[-1].label)
+
 
 @dataclass
 class DayGroup:
@@ -118,13 +126,6 @@ class SheetData:
     excused_counts: bool
     required_periods: int
     parts: list[Part] = field(default_factory=list)
-
-
-def date_range(course: Course) -> str:
-    first = course.starts_on.strftime("%d/%m/%Y")
-    if course.ends_on and course.ends_on != course.starts_on:
-        return _("từ %(a)s đến %(b)s", a=first, b=course.ends_on.strftime("%d/%m/%Y"))
-    return first
 
 
 def session_column(session: CourseSession) -> Column:
@@ -170,7 +171,7 @@ def sheet_data(course: Course) -> SheetData:
     curriculum = course.curriculum
     return SheetData(
         course=course, issuer=issuer_lines(course.unit), place=place_name(course.unit.name),
-        programme=f"{curriculum.code}. {curriculum.title}", dates=date_range(course), columns=columns, rows=rows,
+        programme=f"{curriculum.code}. {curriculum.title}", dates=course_dates(course), columns=columns, rows=rows,
         excused_counts=curriculum.completion.excused_counts, required_periods=curriculum.periods,
         parts=split_parts(columns, MAX_SESSIONS_PER_PART),
     )
@@ -387,12 +388,6 @@ def _row_heights(rows: list[list], widths: list[float], padding: float, line: fl
     return heights
 
 
-def _part_heading(part: Part) -> str:
-    return _("Phần %(n)d/%(total)d: buổi %(a)d-%(b)d (%(first)s - %(last)s)", n=part.number, total=part.count,
-             a=part.first_column + 1, b=part.first_column + len(part.columns), first=part.columns[0].label,
-             last=part.columns[-1].label)
-
-
 def _tables_by_part(data: SheetData, parts: list[Part], heading, table) -> list:
     """The sheet's tables for the story: a note when nobody is enrolled, else table(data, part)
     for each part, each part after the first on a new page, headed by heading(part) when there
@@ -417,7 +412,7 @@ def attendance_pdf(data: SheetData) -> bytes:
     buffer = BytesIO()
     title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
     doc = _document(buffer, _("Danh sách điểm danh %(code)s", code=course.code), course)
-    story = _heading(data, title) + _tables_by_part(data, data.parts, _part_heading, _attendance_table)
+    story = _heading(data, title) + _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_table)
     story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(legend(data))}</i>", 8.5), _signer_block(data)]
     doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
     return buffer.getvalue()

@@ -28,6 +28,15 @@ def weekday_name(day: date, short: bool = False) -> str:
     return str((WEEKDAYS_SHORT if short else WEEKDAYS)[day.weekday()])
 
 
+def course_dates(course) -> str:
+    """When a course runs, as its documents write it: "từ 03/03/2025 đến 05/03/2025", or
+    the one day."""
+    first = course.starts_on.strftime("%d/%m/%Y")
+    if course.ends_on and course.ends_on != course.starts_on:
+        return _("từ %(a)s đến %(b)s", a=first, b=course.ends_on.strftime("%d/%m/%Y"))
+    return first
+
+
 def week_start(day: date) -> date:
     """The Monday of the week holding `day`."""
     return day - timedelta(days=day.weekday())

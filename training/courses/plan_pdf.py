@@ -17,7 +17,7 @@ from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, T
 from ..clock import local_today, to_local
 from ..people import GROUP_LABELS
 from ..pdf import FONT, escaped, header_block, issuer_lines, paragraph, place_name, register_fonts, tagged
-from .calendar import weekday_name
+from .calendar import course_dates, weekday_name
 from .models import Course
 
 MARGIN = 15 * mm
@@ -27,17 +27,13 @@ COLUMNS = (9 * mm, 24 * mm, 23 * mm, 56 * mm, 12 * mm, 31 * mm, 25 * mm)
 
 def _facts(course: Course) -> list:
     curriculum = course.curriculum
-
-    dates = course.starts_on.strftime("%d/%m/%Y")
-    if course.ends_on != course.starts_on:
-        dates = _("từ %(a)s đến %(b)s", a=dates, b=course.ends_on.strftime("%d/%m/%Y"))
     rows = [
         (_("Chương trình"), f"{escaped(curriculum.code)}. {escaped(curriculum.title)} <font size=8.5>("
          + escaped(_("phiên bản %(v)s", v=course.curriculum_version)) + ")</font>"),
         (_("Tên lớp"), escaped(course.title)),
         (_("Mã lớp"), escaped(course.code)),
         (_("Đối tượng"), "; ".join(escaped(GROUP_LABELS.get(g, g)) for g in curriculum.groups)),
-        (_("Thời gian"), escaped(dates)),
+        (_("Thời gian"), escaped(course_dates(course))),
         (_("Địa điểm"), escaped(course.venue)),
         (_("Giảng viên"), escaped(", ".join(t.full_name for t in course.trainers)) or "—"),
         (_("Số học viên"), escaped(_("%(n)d đã ghi danh / %(c)d chỗ", n=len(course.active_enrolments), c=course.capacity))),

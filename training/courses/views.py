@@ -352,6 +352,9 @@ def weekday_filter(value, short: bool = False) -> str:
     return cal.weekday_name(value, short) if value else ""
 
 
+bp.add_app_template_filter(cal.course_dates, "course_dates")
+
+
 def _ics_response(sessions, name: str, filename: str, link_courses: bool = True):
     course_url = (lambda c: url_for("courses.detail", course_id=c.id, _external=True)) if link_courses else None
     content = cal.ics_calendar(sessions, name, course_url)
