@@ -227,6 +227,8 @@ def test_forty_sessions_and_three_hundred_trainees_render(in_request, units, tra
     pages = len(PdfReader(BytesIO(content)).pages)
     text = flat(pdf_text(content))
     assert "Phần 1/2: buổi 1-20" in text and "Phần 2/2: buổi 21-40" in text
+    page = client.get(f"/courses/{course.id}/attendance").get_data(as_text=True)  # the printable page, parted alike
+    assert "<h2>Phần 1/2: buổi 1-20" in page and "<h2>Phần 2/2: buổi 21-40" in page
     for person in people:
         assert text.count(person.full_name) >= 2, person.full_name  # once in each part
     assert f"Trang {pages}/{pages}" in text
