@@ -122,10 +122,12 @@ def _check_trainers(unit_id: int, trainer_ids: list[int]) -> list[User]:
 
 
 def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, starts_on: date,
-                  capacity: int, trainer_ids: list[int], notes: str = "", created_by: User | None = None) -> Course:
-    """Create a draft course of the current version of a programme; flushes.
+                  capacity: int, trainer_ids: list[int], notes: str = "", created_by: User | None = None,
+                  slots: dict | None = None) -> Course:
+    """Create a draft course of the current version of a programme, with its day's slot
+    times when `slots` gives them (else the defaults); flushes.
 
-    :raises CourseError: unknown programme, unit or trainers, bad capacity.
+    :raises CourseError: unknown programme, unit or trainers, bad capacity or slot times.
     """
     curriculum = catalogue().current(curriculum_code)
     unit = db.session.get(Unit, unit_id)
@@ -150,8 +152,20 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
     )
     course.trainers = _check_trainers(unit.id, trainer_ids)
     db.session.add(course)
-    db.session.flush()
+    db.session.flush()  # the slot columns' defaults are filled in
+    _set_slots(course, slots)
     return course
+
+
+def _set_slots(course: Course, slots: dict | None) -> None:
+    """Set the course's slot times given in `slots` (field name → time) and check their order.
+
+    :raises CourseError: the morning does not end before the afternoon.
+    """
+    for key, value in (slots or {}).items():
+        setattr(course, key, value)
+    if not (course.morning_start < course.morning_end <= course.afternoon_start < course.afternoon_end):
+        raise CourseError(_("Giờ buổi sáng phải kết thúc trước giờ buổi chiều."))
 
 
 def update_course(course: Course, title: str, venue: str, starts_on: date, capacity: int, trainer_ids: list[int],
@@ -167,10 +181,7 @@ def update_course(course: Course, title: str, venue: str, starts_on: date, capac
     course.title, course.venue, course.notes = clean(title), clean(venue), (notes or "").strip()
     moved = starts_on != course.starts_on
     course.starts_on, course.capacity = starts_on, capacity
-    for key, value in (slots or {}).items():
-        setattr(course, key, value)
-    if not (course.morning_start < course.morning_end <= course.afternoon_start < course.afternoon_end):
-        raise CourseError(_("Giờ buổi sáng phải kết thúc trước giờ buổi chiều."))
+    _set_slots(course, slots)
     if moved and course.sessions:
         # A new start date is where the next "generate" begins (a postponed course); the
         # sessions stay where they are until then, so the date is not snapped back to them.

@@ -81,11 +81,8 @@ def create():
             course = services.create_course(
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
                 form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
+                slots={key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
             )
-            for key in CourseForm.SLOT_FIELDS:
-                setattr(course, key, getattr(form, key).data)
-            services.update_course(course, course.title, course.venue, course.starts_on, course.capacity,
-                                   form.trainer_ids.data, course.notes)
         except services.CourseError as exc:
             db.session.rollback()
             flash(str(exc), "error")
