@@ -224,6 +224,24 @@ def test_what_each_change_moves(world):
     assert EVERY_UNIT in moved(versions)
 
 
+def test_many_changed_rows_move_every_units_stamp_but_new_trainees_none(world, monkeypatch):
+    """Past LOOKUP_LIMIT rows of a kind their units are not looked up; new trainees are never
+    looked up at all (they count nowhere until enrolled), so an import moves nothing."""
+    monkeypatch.setattr(cache, "LOOKUP_LIMIT", 1)
+    versions = stamps()
+    for n in range(3):
+        people.save_trainee(None, {"full_name": f"Người Nhập {n}", "birth_date": date(1991, 1, 1 + n), "gender": "male",
+                                   "position": "Công chức", "commune_id": world.unit_ids["Xã Cao Xá"],
+                                   "group": "commune_broadcast", "phone": ""})
+    db.session.commit()
+    assert moved(versions) == set()
+    versions = stamps()
+    for key in ("b1", "b2"):
+        db.session.get(Trainee, world.trainee_ids[key]).position = "Chuyên viên"
+    db.session.commit()
+    assert moved(versions) == {EVERY_UNIT}
+
+
 def test_a_rolled_back_change_keeps_the_report(world, login, builds):
     client = login(world.users["admin"])
     get_ok(client, URL)

@@ -181,22 +181,27 @@ _OWNER = {Course: ("unit_id", "units"), Certificate: ("issuing_unit_id", "units"
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    deleted = session.deleted
-    for obj in (*session.new, *session.dirty, *deleted):
+    changes = _changes(session)
+    if changes.every_unit:
+        return
+    new, deleted = session.new, session.deleted
+    for obj in (*new, *session.dirty, *deleted):
         kind = type(obj)
+        if kind is Trainee and obj in new:
+            continue  # enrolled nowhere yet, so counted nowhere: an import of trainees moves no stamp
         if kind is Unit or (kind is Trainee and obj in deleted):
-            _changes(session).every_unit = True
-        elif kind in _OWNER:
+            changes.every_unit = True
+            return
+        if kind in _OWNER:
             column, bucket = _OWNER[kind]
             # The value before and after the flush (a course moved to another unit counts in
             # both), read without loading anything: nothing known means every unit.
             history = inspect(obj).attrs[column].history
             owners = {value for value in (*history.added, *history.unchanged, *history.deleted) if value is not None}
-            changes = _changes(session)
-            if owners:
-                getattr(changes, bucket).update(owners)
-            else:
+            if not owners:
                 changes.every_unit = True
+                return
+            getattr(changes, bucket).update(owners)
 
 
 #: the tables whose rows the reports count, by name (a statement's table may be an annotated copy)
