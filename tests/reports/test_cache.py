@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import insert, select, text
 
 from training import privacy
@@ -13,7 +14,7 @@ from training.attendance import services as attendance
 from training.attendance.models import Attendance
 from training.clock import utcnow
 from training.courses import services as courses
-from training.courses.models import Course, CourseSession
+from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee
@@ -358,3 +359,155 @@ def test_a_kept_reports_charts_are_drawn_once_in_each_language(world, login, bui
     english = get_ok(client, URL).get_data(as_text=True)
     assert "Attendance rate by programme" in english and "Tỷ lệ tham dự theo chương trình" not in english
     assert drawn == ["province", "province"] and len(builds) == 2
+
+
+def test_a_course_moved_without_its_unit_loaded_moves_every_units_stamp(world, builds):
+    """After a commit the course's columns are expired: setting its unit records no value
+    before, so the unit it left is unknown and every unit's figures are counted again."""
+    course = db.session.get(Course, world.course_ids["B1"])  # closed, counted in B
+    cache.report(PERIOD)
+    db.session.commit()  # expires `course`
+    versions = stamps()
+    course.unit_id = world.unit_ids["A"]
+    db.session.commit()
+    assert moved(versions) == {EVERY_UNIT}
+    for unit in (world.unit_ids["B"], None):
+        assert_same_figures(cache.report(PERIOD, unit), report_services.build_report(PERIOD, unit))
+
+
+def test_certificates_stay_with_the_unit_that_issued_them_when_their_course_moves(world, builds):
+    """B1's certificates were issued by B; after the course moves to A, an edit of their
+    holder moves B's stamp too, where those certificates are counted."""
+    a, b = world.unit_ids["A"], world.unit_ids["B"]
+    course = db.session.get(Course, world.course_ids["B1"])
+    course.unit_id = a
+    db.session.commit()
+    cache.report(PERIOD)
+    versions = stamps()
+    holder = db.session.get(Trainee, world.trainee_ids["b1"])
+    holder.group = "party_mass_org" if holder.group == "commune_broadcast" else "commune_broadcast"
+    db.session.commit()
+    assert moved(versions) == {a, b}
+    assert_same_figures(cache.report(PERIOD), report_services.build_report(PERIOD))
+
+
+def test_a_commit_with_a_savepoint_still_open_moves_the_stamps(world, builds):
+    """Committing the whole transaction while a savepoint is open fires before_commit while
+    the savepoint is current, as its release would; the stamps move right after the commit."""
+    versions = stamps()
+    root = db.session().get_transaction()
+    db.session.begin_nested()
+    db.session.get(Trainee, world.trainee_ids["b1"]).position = "Trong điểm lưu chưa đóng"
+    root.commit()
+    assert moved(versions) == {world.unit_ids["B"]}
+
+
+def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_district(app, world, monkeypatch):
+    """PostgreSQL: the edit's commit looks up the trainee's districts; an enrolment arriving
+    between that lookup and the commit waits for the commit (the trainees are locked), so the
+    report it leads to counts the trainee as edited."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite takes one writer at a time")
+    b = world.unit_ids["B"]
+    course = db.session.get(Course, world.course_ids["B3"])  # a draft of B, made to run: counted
+    courses.generate_sessions(course)
+    with app.test_request_context():
+        login_user(world.users["admin"])
+        courses.change_status(course, "open")
+        courses.change_status(course, "running")
+    trainee = people.save_trainee(None, {
+        "full_name": "Người Ghi Danh Cùng Lúc", "birth_date": date(1990, 1, 1), "gender": "male", "position": "Công chức",
+        "commune_id": world.unit_ids["Xã Cao Xá"], "group": "commune_broadcast", "phone": ""})
+    db.session.commit()
+    course_id, trainee_id = course.id, trainee.id
+    cache.clear()
+
+    def enrol_and_look():  # another request, on its own connection
+        with app.app_context():
+            db.session.add(Enrolment(course_id=course_id, trainee_id=trainee_id, status="enrolled"))
+            db.session.commit()
+            cache.report(PERIOD, b)
+            db.session.remove()
+
+    other = threading.Thread(target=enrol_and_look)
+    real = cache._scopes
+
+    def looked_up(connection, changes):
+        found = real(connection, changes)
+        if not other.is_alive() and other.ident is None:
+            other.start()
+            other.join(timeout=2)  # without the lock it enrols, commits and keeps B's report here
+        return found
+
+    monkeypatch.setattr(cache, "_scopes", looked_up)
+    db.session.get(Trainee, trainee_id).group = "party_mass_org"
+    db.session.commit()
+    other.join(timeout=30)
+    monkeypatch.setattr(cache, "_scopes", real)
+    assert not other.is_alive()
+    assert_same_figures(cache.report(PERIOD, b), report_services.build_report(PERIOD, b))
+
+
+def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, world):
+    """Each service that writes what reports count, one after another, each committed; after
+    each, every unit's and the province's kept report, for a year and for a month, holds the
+    figures of one built afresh."""
+    from datetime import time
+
+    from training.certificates import services as certificates
+    from training.certificates.models import Certificate
+
+    admin, course_ids, trainee_ids = world.users["admin"], world.course_ids, world.trainee_ids
+    periods = [PERIOD, report_services.Period(date(2025, 6, 1), date(2025, 6, 30))]
+
+    def enrolment(course, trainee):
+        return db.session.scalar(select(Enrolment).where(Enrolment.course_id == course_ids[course],
+                                                         Enrolment.trainee_id == trainee_ids[trainee]))
+
+    def after(label, write):
+        write()
+        db.session.commit()
+        for period in periods:
+            for unit in [None, *report_services.reporting_units()]:
+                try:
+                    assert_same_figures(cache.report(period, unit), report_services.build_report(period, unit))
+                except AssertionError as exc:
+                    raise AssertionError(f"after {label}: unit {unit}, {period}: {exc}") from None
+
+    with app.test_request_context():
+        login_user(admin)
+        cache.clear()
+        after("nothing", lambda: None)
+        after("a withdrawal", lambda: courses.withdraw(enrolment("A2", "a4"), "Chuyển công tác"))
+        # a1 attended all of A6 and failed its assessment: a passing score makes a completion
+        after("a passing score", lambda: certificates.record_score(enrolment("A6", "a1"), 9, admin.id))
+        after("a score cleared", lambda: certificates.record_score(enrolment("A6", "a1"), None, admin.id))
+        certificate = db.session.scalar(select(Certificate).join(Enrolment).where(Enrolment.trainee_id == trainee_ids["b2"]))
+        after("a revocation", lambda: certificates.revoke(certificate, "error", "Cấp nhầm", admin.id))
+        after("its undoing", lambda: certificates.unrevoke(certificate, "Cấp đúng", admin.id))
+        running = db.session.get(Course, course_ids["A2"])
+        first = running.sessions[0]
+        after("a hand mark", lambda: attendance.mark(first, db.session.get(Trainee, trainee_ids["a3"]), "absent", "", admin.id))
+        after("a session moved", lambda: courses.save_session(running, first, first.module_code, date(2025, 12, 9), time(8, 0),
+                                                              time(11, 0), first.venue, first.trainer_id, first.periods))
+        after("a session split", lambda: courses.split_session(first, 1))
+        cancelled = db.session.get(Course, course_ids["A3"])
+        after("a session deleted", lambda: courses.delete_session(cancelled.sessions[-1]))
+        after("a group changed", lambda: setattr(db.session.get(Trainee, trainee_ids["a3"]), "group", "commune_broadcast"))
+        moving = db.session.get(Trainee, trainee_ids["b2"])
+        after("a trainee moved to the other district", lambda: people.save_trainee(moving, {
+            "full_name": moving.full_name, "birth_date": moving.birth_date, "gender": moving.gender, "position": "Công chức",
+            "commune_id": world.unit_ids["Xã Đồng Kỳ"], "group": moving.group, "phone": ""}))
+        after("a commune renamed", lambda: setattr(db.session.get(Unit, world.unit_ids["Xã Cao Xá"]), "name", "Xã Cao Xá Mới"))
+        draft = db.session.get(Course, course_ids["A5"])
+        after("a course postponed", lambda: courses.update_course(draft, draft.title, draft.venue, date(2025, 10, 13), 40,
+                                                                  [t.id for t in draft.trainers], ""))
+        planned = db.session.get(Course, course_ids["B3"])
+        after("a plan generated", lambda: courses.generate_sessions(planned))
+        after("a course opened", lambda: courses.change_status(planned, "open"))
+        after("a course running", lambda: courses.change_status(planned, "running"))
+        after("a course closed", lambda: courses.change_status(running, "closed"))
+        after("a course reopened", lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running"))
+        after("a trainee erased", lambda: privacy.erase_trainee(db.session.get(Trainee, trainee_ids["b4"])))

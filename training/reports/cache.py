@@ -172,11 +172,14 @@ def _changes(session: Session) -> _Changes:
     return session.info.setdefault(_CHANGED, _Changes())
 
 
-#: the column that says whose figures a changed row counts in, and which set of _Changes
-#: it goes to (a row's unit, course, session or enrolment)
-_OWNER = {Course: ("unit_id", "units"), Certificate: ("issuing_unit_id", "units"), CourseSession: ("course_id", "courses"),
-          Enrolment: ("course_id", "courses"), Attendance: ("session_id", "sessions"),
-          Assessment: ("enrolment_id", "enrolments"), Trainee: ("id", "trainees")}
+#: the columns that say whose figures a changed row counts in, and the set of _Changes each
+#: goes to: a unit, or a course, session, enrolment or trainee whose units are looked up (a
+#: course's also gives the issuers of its certificates, which stay with the unit that issued
+#: them if the course moves)
+_OWNER = {Course: (("unit_id", "units"), ("id", "courses")), Certificate: (("issuing_unit_id", "units"),),
+          CourseSession: (("course_id", "courses"),), Enrolment: (("course_id", "courses"),),
+          Attendance: (("session_id", "sessions"),), Assessment: (("enrolment_id", "enrolments"),),
+          Trainee: (("id", "trainees"),)}
 
 
 @event.listens_for(Session, "after_flush")
@@ -192,16 +195,25 @@ def _after_flush(session: Session, _context) -> None:
         if kind is Unit or (kind is Trainee and obj in deleted):
             changes.every_unit = True
             return
-        if kind in _OWNER:
-            column, bucket = _OWNER[kind]
-            # The value before and after the flush (a course moved to another unit counts in
-            # both), read without loading anything: nothing known means every unit.
-            history = inspect(obj).attrs[column].history
-            owners = {value for value in (*history.added, *history.unchanged, *history.deleted) if value is not None}
-            if not owners:
+        for column, bucket in _OWNER.get(kind, ()):
+            owners = _owners(obj, column, obj in new)
+            if owners is None:
                 changes.every_unit = True
                 return
             getattr(changes, bucket).update(owners)
+
+
+def _owners(obj, column: str, is_new: bool) -> set | None:
+    """The values of obj's owner column before and after the flush (a course moved to another
+    unit counts in both), read without loading anything; None when they are not known: not
+    loaded, or set on a row whose value before was never loaded."""
+    state = inspect(obj)
+    if column == "id" and state.identity:
+        return set(state.identity)
+    history = state.attrs[column].history
+    if history.added and not is_new and not (history.unchanged or history.deleted):
+        return None
+    return {value for value in (*history.added, *history.unchanged, *history.deleted) if value is not None} or None
 
 
 #: the tables whose rows the reports count, by name (a statement's table may be an annotated copy)
@@ -224,49 +236,73 @@ def _after_bulk_statement(state) -> None:
 
 
 _IDS = bindparam("ids", expanding=True)
+#: certificates of the enrolments matching a condition, by their issuing unit
+_ISSUERS = select(Certificate.issuing_unit_id).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
 #: the units owning changed rows, per set of _Changes; built once, as every commit may ask
 _UNITS_OF = {
-    "courses": select(Course.unit_id).distinct().where(Course.id.in_(_IDS)),
+    "courses": select(Course.unit_id).where(Course.id.in_(_IDS)).union(_ISSUERS.where(Enrolment.course_id.in_(_IDS))),
     "sessions": select(Course.unit_id).distinct().join(CourseSession).where(CourseSession.id.in_(_IDS)),
     "enrolments": select(Course.unit_id).distinct().join(Enrolment).where(Enrolment.id.in_(_IDS)),
-    "trainees": select(Course.unit_id).distinct().join(Enrolment).where(Enrolment.trainee_id.in_(_IDS)),
+    "trainees": select(Course.unit_id).join(Enrolment).where(Enrolment.trainee_id.in_(_IDS))
+                .union(_ISSUERS.where(Enrolment.trainee_id.in_(_IDS))),
 }
+#: on PostgreSQL, the edited trainees locked against enrolments until the commit: an
+#: enrolment's foreign-key check (KEY SHARE) does not wait for the edit's own row lock, so
+#: without this a trainee enrolled in another district between the lookup below and the
+#: commit would leave that district's kept report with the trainee as they were
+_LOCK_TRAINEES = select(Trainee.id).where(Trainee.id.in_(_IDS)).order_by(Trainee.id).with_for_update()
 
 
-def _scopes(session: Session, changes: _Changes) -> set[int]:
+def _scopes(connection, changes: _Changes) -> set[int]:
     """The stamps to move for `changes`: the units owning the changed rows, looked up in at
     most four statements, or EVERY_UNIT."""
     found = {name: getattr(changes, name) for name in _UNITS_OF}
     if changes.every_unit or any(len(ids) > LOOKUP_LIMIT for ids in found.values()):
         return {EVERY_UNIT}
+    if changes.trainees and connection.dialect.name == "postgresql":
+        connection.execute(_LOCK_TRAINEES, {"ids": list(changes.trainees)})
     units = set(changes.units)
     for name, ids in found.items():
         if ids:
-            units.update(session.scalars(_UNITS_OF[name], {"ids": list(ids)}))
+            units.update(connection.execute(_UNITS_OF[name], {"ids": list(ids)}).scalars())
     return units
 
 
-def _move_stamps(session: Session, scopes: set[int]) -> None:
-    """One statement, built once per dialect (every check-in of a burst moves a stamp)."""
-    version = new_version()
-    session.connection().execute(insert_or_update(ReportStamp, "scope", "version"),
-                                 [{"scope": scope, "version": version} for scope in sorted(scopes)])
+def _move_stamps(connection, changes: _Changes) -> None:
+    """Move the stamps of `changes` in one statement, built once per dialect (every check-in
+    of a burst moves one), sorted, so that two transactions moving the same stamps take their
+    row locks (PostgreSQL) in the same order."""
+    scopes = _scopes(connection, changes)
+    if scopes:
+        version = new_version()
+        connection.execute(insert_or_update(ReportStamp, "scope", "version"),
+                           [{"scope": scope, "version": version} for scope in sorted(scopes)])
 
 
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
-    """Move the stamps as the transaction's last statement before COMMIT: a savepoint's
-    release is no commit, and holding the stamps' row locks (PostgreSQL) only from there to
-    the COMMIT means that no transaction waits for another while holding one. Sorted, so that
-    two transactions moving the same stamps take their locks in the same order."""
+    """Move the stamps as the transaction's last statements before COMMIT: holding the
+    stamps' row locks (PostgreSQL) only from there to the COMMIT means that no transaction
+    waits for another while holding one. A savepoint's release is no commit: it leaves them."""
     if session.in_nested_transaction():
         return
     session.flush()  # the commit's own flush comes after this event; count what it writes
     changes = session.info.pop(_CHANGED, None)
     if changes is not None:
-        scopes = _scopes(session, changes)
-        if scopes:
-            _move_stamps(session, scopes)
+        _move_stamps(session.connection(), changes)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    """A transaction committed with a savepoint still open (its commit fires before_commit
+    while the savepoint is current, as a release does) kept what it gathered: move those
+    stamps now, in a transaction of their own. A report built in between is built again."""
+    if session.in_nested_transaction():
+        return  # a savepoint released: the commit is still to come
+    changes = session.info.pop(_CHANGED, None)
+    if changes is not None and changes != _Changes():
+        with db.engine.begin() as connection:
+            _move_stamps(connection, changes)
 
 
 @event.listens_for(Session, "after_transaction_end")
