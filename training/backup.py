@@ -35,9 +35,7 @@ def _libpq_url() -> str:
 
 def default_backup_path() -> Path:
     suffix = ".sqlite" if _url().get_backend_name() == "sqlite" else ".dump"
-    folder = Path(current_app.instance_path) / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"taphuan-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
+    return Path(current_app.instance_path) / "backups" / f"taphuan-{datetime.now():%Y%m%d-%H%M%S}{suffix}"
 
 
 def backup(target: Path) -> Path:
@@ -54,7 +52,7 @@ def backup(target: Path) -> Path:
         db.session.remove()
         try:
             # Read-only: a wrong path must not create an empty database and "back it up".
-            source = sqlite3.connect(f"{Path(url.database).resolve().as_uri()}?mode=ro", uri=True)
+            source = _open_read_only(Path(url.database))
             try:
                 copy = sqlite3.connect(target)
                 with copy:
@@ -71,6 +69,11 @@ def backup(target: Path) -> Path:
     raise BackupError(f"Không hỗ trợ sao lưu cơ sở dữ liệu {url.get_backend_name()}.")
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A SQLite file opened read-only (never created), whatever characters its path holds."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def restore(source: Path) -> None:
     """Replace the database's content with a backup made by `backup`.
 
@@ -83,7 +86,7 @@ def restore(source: Path) -> None:
     db.engine.dispose()
     if url.get_backend_name() == "sqlite":
         try:
-            backup_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+            backup_db = _open_read_only(source)
             tables = {row[0] for row in backup_db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         except sqlite3.DatabaseError as exc:
             raise BackupError(f"{source} không phải tệp sao lưu SQLite.") from exc

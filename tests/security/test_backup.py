@@ -58,7 +58,8 @@ def test_backup_then_restore_brings_the_data_back(app, world, backend, tmp_path)
     before = _snapshot()
     assert HOLDER_NAME in before["trainees"] and OTHER_NAME in before["trainees"]
     trainer_id, commune_id, holder_id, enrolment_id = world.trainer_a.id, world.holder.commune_id, world.holder.id, world.enrolment.id
-    target = tmp_path / ("taphuan.sqlite" if backend == "sqlite" else "taphuan.dump")
+    # a name with characters that mean something in a file: URI ("#", "?", "%")
+    target = tmp_path / ("bản sao #1 ?50%.sqlite" if backend == "sqlite" else "taphuan.dump")
     code, output = _invoke(app, "backup", str(target))
     assert code == 0, output
     assert target.is_file() and target.stat().st_size > 0 and str(target) in output
@@ -122,6 +123,14 @@ def test_a_backup_that_cannot_be_written_says_why_and_writes_nothing(app, world,
     code, output = _invoke(app, "backup", str(blocker / "taphuan.sqlite"))
     assert code != 0 and output.startswith("Error: ") and "Traceback" not in output, output
     assert not (blocker / "taphuan.sqlite").exists()
+
+
+def test_a_backup_whose_default_folder_cannot_be_made_says_why(app, world, backend, tmp_path):
+    app.instance_path = str(tmp_path / "instance")
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "backups").write_text("a file where the folder goes")
+    code, output = _invoke(app, "backup")
+    assert code != 0 and "Không tạo được thư mục" in output and "Traceback" not in output, output
 
 
 def test_a_backup_of_a_sqlite_file_that_is_not_there_is_refused_without_creating_one(app, backend, tmp_path):
