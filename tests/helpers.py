@@ -11,6 +11,6 @@ def count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
-def page(response) -> str:
+def page_text(response) -> str:
     """A response's text with HTML entities decoded, to look for messages in it."""
     return unescape(response.get_data(as_text=True))

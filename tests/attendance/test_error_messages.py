@@ -6,7 +6,7 @@ recorded."""
 from training.attendance import qr
 from training.attendance.models import Attendance, ScanLog
 from tests.attendance.conftest import checkin_path
-from tests.helpers import count, page
+from tests.helpers import count, page_text
 
 
 def post_scan(client, **payload):
@@ -18,14 +18,14 @@ def post_scan(client, **payload):
 def test_a_qr_of_a_session_not_yet_open_says_when_it_opens(client, course_now):
     response = client.get(checkin_path(course_now.future))
     assert response.status_code == 409
-    assert "Buổi học chưa mở điểm danh (mở từ 07:45 ngày 04/03/2026)." in page(response)
+    assert "Buổi học chưa mở điểm danh (mở từ 07:45 ngày 04/03/2026)." in page_text(response)
     assert count(Attendance) == 0
 
 
 def test_a_qr_of_a_session_that_is_over_says_so(client, course_now):
     response = client.get(checkin_path(course_now.past))
     assert response.status_code == 409
-    assert "Buổi học đã kết thúc điểm danh." in page(response)
+    assert "Buổi học đã kết thúc điểm danh." in page_text(response)
     assert count(Attendance) == 0
 
 
@@ -33,14 +33,14 @@ def test_an_old_qr_is_expired(client, course_now, clock):
     old = clock.time() - 3 * qr.STEP_SECONDS
     response = client.get(checkin_path(course_now.current, old))
     assert response.status_code == 410
-    assert "Mã QR này đã hết hạn. Hãy quét lại mã đang chiếu trên màn hình." in page(response)
+    assert "Mã QR này đã hết hạn. Hãy quét lại mã đang chiếu trên màn hình." in page_text(response)
     assert count(Attendance) == 0
 
 
 def test_a_qr_of_a_session_deleted_since_is_invalid(client, course_now):
     response = client.get(f"/checkin/{qr.make_token(999999)}")
     assert response.status_code == 400
-    assert "Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình." in page(response)
+    assert "Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình." in page_text(response)
     assert count(Attendance) == 0
 
 

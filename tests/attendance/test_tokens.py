@@ -13,7 +13,7 @@ from training.attendance import qr
 from training.attendance.models import Attendance
 from training.extensions import db
 from tests.attendance.conftest import checkin_path, remember_device, ticket_of
-from tests.helpers import page
+from tests.helpers import page_text
 
 NOT_OPEN = "chưa mở điểm danh"
 ENDED = "đã kết thúc điểm danh"
@@ -82,7 +82,7 @@ def test_a_token_names_its_session_and_step_under_the_signature(app, clock):
 def test_the_current_token_of_the_open_session_asks_a_new_phone_who_it_is(client, course_now):
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200
-    assert 'name="ticket"' in page(response) and 'name="code"' in page(response)
+    assert 'name="ticket"' in page_text(response) and 'name="code"' in page_text(response)
 
 
 def test_the_previous_step_still_works_on_the_phone(client, course_now, clock):
@@ -90,7 +90,7 @@ def test_the_previous_step_still_works_on_the_phone(client, course_now, clock):
     clock.advance(seconds=qr.STEP_SECONDS)
     response = client.get(path)
     assert response.status_code == 200
-    assert 'name="ticket"' in page(response)
+    assert 'name="ticket"' in page_text(response)
 
 
 def test_a_token_two_steps_old_is_refused_as_expired(client, course_now, clock):
@@ -98,8 +98,8 @@ def test_a_token_two_steps_old_is_refused_as_expired(client, course_now, clock):
     clock.advance(seconds=2 * qr.STEP_SECONDS)
     response = client.get(path)
     assert response.status_code == 410
-    assert EXPIRED in page(response)
-    assert 'name="ticket"' not in page(response)
+    assert EXPIRED in page_text(response)
+    assert 'name="ticket"' not in page_text(response)
 
 
 def test_a_photo_of_the_qr_stops_working_within_a_minute(client, course_now, clock):
@@ -124,7 +124,7 @@ def test_a_future_session_is_not_open_yet(client, course_now):
     remember_device(client, course_now.trainees[0])
     response = client.get(checkin_path(course_now.future))
     assert response.status_code == 409
-    text = page(response)
+    text = page_text(response)
     assert NOT_OPEN in text
     assert 'data-reason="session_closed"' in text
     assert "04/03/2026" in text  # the day it opens
@@ -138,14 +138,14 @@ def test_check_in_opens_a_quarter_of_an_hour_before_the_start(client, course_now
     clock.set_local(datetime(2026, 3, 4, 7, 46))
     response = client.get(checkin_path(course_now.future))
     assert response.status_code == 200
-    assert 'data-reason="ok"' in page(response)
+    assert 'data-reason="ok"' in page_text(response)
 
 
 def test_a_past_session_has_ended(client, course_now):
     remember_device(client, course_now.trainees[0])
     response = client.get(checkin_path(course_now.past))
     assert response.status_code == 409
-    assert ENDED in page(response)
+    assert ENDED in page_text(response)
     assert attendance_rows() == 0
 
 
@@ -154,7 +154,7 @@ def test_the_session_closes_at_its_end(client, course_now, clock):
     clock.set_local(datetime(2026, 3, 3, 11, 0, 1))
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 409
-    assert ENDED in page(response)
+    assert ENDED in page_text(response)
 
 
 def test_another_courses_qr_is_refused_as_not_enrolled(client, course_now, other_course):
@@ -163,7 +163,7 @@ def test_another_courses_qr_is_refused_as_not_enrolled(client, course_now, other
     remember_device(client, trainee)
     response = client.get(checkin_path(other_course.current))
     assert response.status_code == 403
-    text = page(response)
+    text = page_text(response)
     assert 'data-reason="not_enrolled"' in text
     assert f"{trainee.full_name} không có tên trong khóa học này" in text
     assert attendance_rows() == 0
@@ -176,7 +176,7 @@ def test_another_courses_qr_does_not_identify_a_new_phone_either(client, course_
     response = client.post(checkin_path(other_course.current),
                            data={"ticket": ticket, "code": trainee.personal_code, "birth_date": "15/03/1985"})
     assert response.status_code == 400
-    assert "Không tìm thấy học viên của khóa học" in page(response)
+    assert "Không tìm thấy học viên của khóa học" in page_text(response)
     assert attendance_rows() == 0
 
 
@@ -186,7 +186,7 @@ def test_a_tampered_signature_is_refused(client, course_now):
     signature = token.split(".")[2]
     response = client.get(f"/checkin/{with_signature(token, flip(signature[0]) + signature[1:])}")
     assert response.status_code == 400
-    assert TAMPERED in page(response)
+    assert TAMPERED in page_text(response)
     assert attendance_rows() == 0
 
 
@@ -197,7 +197,7 @@ def test_a_token_relabelled_for_another_session_is_refused(client, course_now):
     relabelled = f"{course_now.current.id}.{future.split('.', 1)[1]}"
     response = client.get(f"/checkin/{relabelled}")
     assert response.status_code == 400
-    assert TAMPERED in page(response)
+    assert TAMPERED in page_text(response)
     assert attendance_rows() == 0
 
 
@@ -205,7 +205,7 @@ def test_a_token_relabelled_for_another_session_is_refused(client, course_now):
 def test_a_malformed_token_is_refused(client, course_now, token):
     response = client.get(f"/checkin/{token}")
     assert response.status_code == 400
-    assert INVALID in page(response)
+    assert INVALID in page_text(response)
 
 
 def test_a_token_signed_with_another_key_is_refused(client, course_now):
@@ -217,14 +217,14 @@ def test_a_token_signed_with_another_key_is_refused(client, course_now):
     remember_device(client, course_now.trainees[0])
     response = client.get(f"/checkin/{token}")
     assert response.status_code == 400
-    assert TAMPERED in page(response)
+    assert TAMPERED in page_text(response)
     assert attendance_rows() == 0
 
 
 def test_a_token_for_a_session_that_does_not_exist_is_refused(client, course_now):
     response = client.get(f"/checkin/{qr.make_token(999999)}")
     assert response.status_code == 400
-    assert INVALID in page(response)
+    assert INVALID in page_text(response)
 
 
 def test_a_token_from_a_later_step_is_refused_on_the_phone(client, course_now, clock):
@@ -240,4 +240,4 @@ def test_a_cancelled_course_closes_check_in(client, course_now):
     remember_device(client, course_now.trainees[0])
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 409
-    assert ENDED in page(response)
+    assert ENDED in page_text(response)

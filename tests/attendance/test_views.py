@@ -21,7 +21,7 @@ from training.clock import to_utc
 from training.extensions import db
 from tests.attendance.conftest import checkin_path, make_course_now, remember_device, ticket_of
 from tests.queries import statements_sent
-from tests.helpers import count, page
+from tests.helpers import count, page_text
 
 FORM_REFUSED = "Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này."
 
@@ -52,7 +52,7 @@ def device_cookie(client):
 def test_a_new_phone_is_asked_once_who_it_is(client, course_now):
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     assert course_now.course.title in text
     assert 'name="code"' in text and 'name="birth_date"' in text
     assert "Điểm danh lần đầu trên điện thoại này" in text
@@ -65,7 +65,7 @@ def test_the_right_code_and_birth_date_check_in_and_remember_the_phone(client, c
     hoa = course_now.trainees[0]
     response = identify(client, course_now.current, hoa.personal_code, typed)
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     assert 'data-reason="ok"' in text
     assert hoa.full_name in text and "Đúng giờ" in text and "08:05" in text
 
@@ -80,10 +80,10 @@ def test_the_right_code_and_birth_date_check_in_and_remember_the_phone(client, c
 def test_the_code_may_be_typed_loosely_or_replaced_by_the_phone_number(client, app, course_now):
     hoa, binh = course_now.trainees[:2]
     loose = f" {hoa.personal_code[:4].lower()} {hoa.personal_code[4:]} "
-    assert 'data-reason="ok"' in page(identify(client, course_now.current, loose, "15/03/1985"))
+    assert 'data-reason="ok"' in page_text(identify(client, course_now.current, loose, "15/03/1985"))
     other_phone = app.test_client()
     response = identify(other_phone, course_now.current, binh.phone, "02/11/1990")
-    assert 'data-reason="ok"' in page(response) and binh.full_name in page(response)
+    assert 'data-reason="ok"' in page_text(response) and binh.full_name in page_text(response)
     assert count(Attendance) == 2
 
 
@@ -98,7 +98,7 @@ def test_a_wrong_code_or_birth_date_is_refused_clearly(client, course_now, code,
     hoa = course_now.trainees[0]
     response = identify(client, course_now.current, code or hoa.personal_code, birth_date)
     assert response.status_code == 400
-    text = page(response)
+    text = page_text(response)
     assert FORM_REFUSED in text
     assert 'name="ticket"' in text  # the form again, to try once more
     assert device_cookie(client) is None
@@ -109,7 +109,7 @@ def test_empty_answers_are_refused(client, course_now):
     form = client.get(checkin_path(course_now.current))
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket_of(form), "code": "", "birth_date": ""})
     assert response.status_code == 400
-    assert 'class="error"' in page(response)
+    assert 'class="error"' in page_text(response)
     assert count(Attendance) == 0
 
 
@@ -119,7 +119,7 @@ def test_a_phone_that_checked_in_is_told_so_the_second_time(client, course_now, 
     clock.advance(minutes=20)
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     assert 'data-reason="already_checked_in"' in text
     assert f"{hoa.full_name} đã điểm danh lúc 08:05" in text
     assert 'name="code"' not in text
@@ -132,7 +132,7 @@ def test_a_known_phone_checks_in_at_once_and_late_is_shown(client, course_now, c
     clock.advance(minutes=15, seconds=1)
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     assert 'data-reason="ok"' in text and binh.full_name in text
     assert "Đi muộn" in text and "đi muộn" in text
     row = record_of(binh)
@@ -144,14 +144,14 @@ def test_the_same_phone_serves_the_next_session_too(client, course_now, clock):
     identify(client, course_now.current, hoa.personal_code, "15/03/1985")
     clock.set_local(datetime(2026, 3, 4, 7, 55))
     response = client.get(checkin_path(course_now.future))
-    assert 'data-reason="ok"' in page(response)
+    assert 'data-reason="ok"' in page_text(response)
     assert count(Attendance, Attendance.trainee_id == hoa.id) == 2
 
 
 def test_a_cookie_with_a_bad_signature_is_a_new_phone(client, course_now):
     client.set_cookie(views.DEVICE_COOKIE, "eyJ0IjoxLCJkIjoieCJ9.forged", domain="taphuan.test")
     response = client.get(checkin_path(course_now.current))
-    assert response.status_code == 200 and 'name="code"' in page(response)
+    assert response.status_code == 200 and 'name="code"' in page_text(response)
     assert count(Attendance) == 0
 
 
@@ -161,14 +161,14 @@ def test_forget_clears_the_phone(client, course_now):
     assert device_cookie(client) is not None
     response = client.post("/checkin/forget")
     assert response.status_code == 200
-    assert "Điện thoại này đã quên thông tin học viên" in page(response)
+    assert "Điện thoại này đã quên thông tin học viên" in page_text(response)
     assert device_cookie(client) is None
-    assert 'name="code"' in page(client.get(checkin_path(course_now.current)))
+    assert 'name="code"' in page_text(client.get(checkin_path(course_now.current)))
 
 
 def test_the_result_page_offers_to_forget_the_phone(client, course_now):
     response = identify(client, course_now.current, course_now.trainees[0].personal_code, "15/03/1985")
-    assert 'action="/checkin/forget"' in page(response)
+    assert 'action="/checkin/forget"' in page_text(response)
 
 
 def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
@@ -179,7 +179,7 @@ def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
     assert response.status_code == 410
-    assert "Đã quá thời gian điểm danh của lần quét này" in page(response)
+    assert "Đã quá thời gian điểm danh của lần quét này" in page_text(response)
     assert count(Attendance) == 0 and device_cookie(client) is None
 
 
@@ -193,7 +193,7 @@ def test_a_ticket_for_a_session_deleted_since_the_scan_is_refused_in_words(clien
     db.session.commit()
     response = client.post(path, data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
     assert response.status_code == 400
-    assert "Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình." in page(response)
+    assert "Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình." in page_text(response)
     assert count(Attendance) == 0 and device_cookie(client) is None
 
 
@@ -202,7 +202,7 @@ def test_a_forged_ticket_is_refused(client, course_now, ticket):
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": course_now.trainees[0].personal_code,
                                                                    "birth_date": "15/03/1985"})
     assert response.status_code == 400
-    assert "Yêu cầu không hợp lệ" in page(response)
+    assert "Yêu cầu không hợp lệ" in page_text(response)
     assert count(Attendance) == 0
 
 
@@ -212,19 +212,19 @@ def test_a_ticket_outlives_the_token_but_not_the_session(client, course_now, clo
     path = checkin_path(course_now.current)
     ticket = ticket_of(client.get(path))
     clock.advance(minutes=2)
-    assert 'data-reason="ok"' in page(client.post(path, data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"}))
+    assert 'data-reason="ok"' in page_text(client.post(path, data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"}))
     other = client.application.test_client()
     ticket = ticket_of(other.get(checkin_path(course_now.current)))
     clock.set_local(datetime(2026, 3, 3, 11, 1))
     response = other.post(path, data={"ticket": ticket, "code": binh.personal_code, "birth_date": "02/11/1990"})
-    assert response.status_code == 409 and 'data-reason="session_closed"' in page(response)
+    assert response.status_code == 409 and 'data-reason="session_closed"' in page_text(response)
     assert record_of(binh) is None
 
 
 def test_the_phone_page_needs_no_sign_in_and_fits_a_phone(client, course_now):
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200  # not a redirect to the sign-in page, which would lose the token
-    assert 'name="viewport"' in page(response)
+    assert 'name="viewport"' in page_text(response)
 
 
 # --- the projector -------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def test_the_phone_page_needs_no_sign_in_and_fits_a_phone(client, course_now):
 def test_the_projector_shows_the_qr_the_session_and_the_count(login, trainer_a, course_now):
     response = login(trainer_a).get(f"/sessions/{course_now.current.id}/projector")
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     assert "<svg" in text and 'aria-label="QR"' in text
     assert course_now.course.title in text and "CT1.2" in text and "08:00–11:00" in text
     assert '<span id="count">0</span>/<span id="enrolled">3</span>' in text
@@ -289,7 +289,7 @@ def test_projector_state_when_check_in_is_not_open(login, trainer_a, course_now,
     data = client.get(f"/sessions/{session.id}/projector.json").get_json()
     assert data["state"] == state and data["message"] == message
     assert "url" not in data and "svg" not in data
-    text = page(client.get(f"/sessions/{session.id}/projector"))
+    text = page_text(client.get(f"/sessions/{session.id}/projector"))
     assert message in text and "<svg" not in text
 
 
@@ -322,13 +322,13 @@ def test_the_decoded_url_opens_the_check_in_page(login, trainer_a, client, cours
     render_qr_svg(state["svg"]).save(png)
     url = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True).stdout.strip()
     remember_device(client, course_now.trainees[0])
-    assert 'data-reason="ok"' in page(client.get(urlsplit(url).path))
+    assert 'data-reason="ok"' in page_text(client.get(urlsplit(url).path))
 
 
 # --- the scanner page and the API ------------------------------------------------------------------
 
 def test_the_scanner_page_carries_what_its_script_needs(login, trainer_a, course_now):
-    text = page(login(trainer_a).get(f"/sessions/{course_now.current.id}/scan"))
+    text = page_text(login(trainer_a).get(f"/sessions/{course_now.current.id}/scan"))
     assert re.search(r'<meta name="csrf-token" content="[^"]+">', text)
     assert f'data-session="{course_now.current.id}"' in text
     assert 'data-api="/api/v1/checkins"' in text
@@ -589,7 +589,7 @@ def test_the_roster_lists_trainees_in_vietnamese_order_with_their_marks(login, t
     db.session.commit()
     response = login(trainer_a).get(f"/sessions/{course_now.current.id}/roster")
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     names = re.findall(r"<td>(Trần Văn Bình|Lê Minh Châu|Nguyễn Thị Hoa)</td>", text)
     assert names == ["Trần Văn Bình", "Lê Minh Châu", "Nguyễn Thị Hoa"]
     hoa = course_now.trainees[0]
@@ -606,14 +606,14 @@ def test_the_roster_saves_changes_and_audits_each(login, trainer_a, course_now):
             f"remark-{chau.id}": "không chọn trạng thái: bỏ qua"}
     response = client.post(url, data=form)
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
-    assert "Đã lưu điểm danh: 2 thay đổi." in page(client.get(url))
+    assert "Đã lưu điểm danh: 2 thay đổi." in page_text(client.get(url))
     assert (record_of(hoa).status, record_of(binh).status, record_of(binh).remark) == ("present", "excused", "Họp Đảng ủy xã")
     assert record_of(chau) is None
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.mark")))
     assert len(events) == 2 and {e.actor_id for e in events} == {trainer_a.id}
 
     client.post(url, data=form)  # the same form again
-    assert "Đã lưu điểm danh: 0 thay đổi." in page(client.get(url))
+    assert "Đã lưu điểm danh: 0 thay đổi." in page_text(client.get(url))
     assert count(AuditEvent, AuditEvent.action == "attendance.mark") == 2
 
     client.post(url, data={f"status-{binh.id}": "absent", f"remark-{binh.id}": ""})
@@ -656,7 +656,7 @@ def test_a_closed_course_roster_is_read_only_for_trainers_not_the_admin(login, t
     hoa = course_now.trainees[0]
     url = f"/sessions/{course_now.current.id}/roster"
     trainer = login(trainer_a)
-    text = page(trainer.get(url))
+    text = page_text(trainer.get(url))
     assert "disabled" in text and "Lưu điểm danh" not in text
     assert trainer.post(url, data={f"status-{hoa.id}": "present"}).status_code == 403
     assert trainer.post(f"/sessions/{course_now.current.id}/mark-absent").status_code == 403
@@ -670,17 +670,17 @@ def test_mark_absent_marks_the_unmarked_and_says_how_many(login, trainer_a, cour
     client = login(trainer_a)
     response = client.post(f"/sessions/{course_now.current.id}/mark-absent")
     assert response.status_code == 302
-    assert "Đã ghi vắng mặt cho 2 học viên chưa điểm danh." in page(client.get(response.headers["Location"]))
+    assert "Đã ghi vắng mặt cho 2 học viên chưa điểm danh." in page_text(client.get(response.headers["Location"]))
     assert [record_of(t).status for t in course_now.trainees] == ["present", "absent", "absent"]
     assert count(AuditEvent, AuditEvent.action == "attendance.mark", AuditEvent.actor_id == trainer_a.id) == 2
 
 
 def test_mark_absent_waits_for_the_session_to_start(login, trainer_a, course_now):
     client = login(trainer_a)
-    assert "Ghi vắng cho người chưa điểm danh" not in page(client.get(f"/sessions/{course_now.future.id}/roster"))
+    assert "Ghi vắng cho người chưa điểm danh" not in page_text(client.get(f"/sessions/{course_now.future.id}/roster"))
     response = client.post(f"/sessions/{course_now.future.id}/mark-absent")
     assert response.status_code == 302
-    assert "Buổi học chưa bắt đầu." in page(client.get(response.headers["Location"]))
+    assert "Buổi học chưa bắt đầu." in page_text(client.get(response.headers["Location"]))
     assert count(Attendance) == 0
 
 
@@ -691,7 +691,7 @@ def test_the_scan_log_shows_every_scan_with_its_result(login, trainer_a, course_
     post_scan(client, session=course_now.current.id, code="23456789AB", nonce="log-0002", scanned_at="2026-03-03T08:01:00+07:00", offline=True)
     response = client.get(f"/sessions/{course_now.current.id}/scans")
     assert response.status_code == 200
-    text = page(response)
+    text = page_text(response)
     assert hoa.full_name in text and hoa.personal_code in text and "23456789AB" in text
     assert "<td>ok</td>" in text and "<td>unknown_code</td>" in text
     assert "08:01:00" in text and "✓" in text
@@ -705,14 +705,14 @@ def test_the_scan_log_reads_as_often_for_three_trainees_as_for_one(login, traine
         post_scan(client, session=course_now.current.id, code=trainee.personal_code, nonce=f"log-read-{n:04d}")
         db.session.expire_all()
         with statements_sent() as sent:
-            text = page(client.get(url))
+            text = page_text(client.get(url))
         assert all(t.full_name in text for t in course_now.trainees[:n + 1])
         reads.append(sent.reads)
     assert reads[0] == reads[-1], reads
 
 
 def test_the_scan_log_of_a_quiet_session_says_so(login, trainer_a, course_now):
-    assert "Chưa có lần quét nào." in page(login(trainer_a).get(f"/sessions/{course_now.future.id}/scans"))
+    assert "Chưa có lần quét nào." in page_text(login(trainer_a).get(f"/sessions/{course_now.future.id}/scans"))
 
 
 # --- who may open what ------------------------------------------------------------------------------

@@ -16,10 +16,6 @@ from tests.helpers import count
 SIGNER_FORM = {"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"}
 
 
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
-
-
 def flashes(response) -> list[str]:
     return [unescape(f.strip()) for f in
             re.findall(r'<div class="flash flash-\w+"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)]

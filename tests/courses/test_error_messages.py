@@ -14,11 +14,7 @@ from training.courses import services
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span
-from tests.helpers import count
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
+from tests.helpers import count, page_text
 
 
 def flashes(response) -> list[str]:
@@ -72,7 +68,7 @@ def schedule(course: Course) -> list[tuple]:
 def test_a_course_form_with_a_bad_field_is_refused(login, units, trainer_a, field, value, message):
     response = login(trainer_a).post("/courses/new", data=course_form(units, [trainer_a], **{field: value}))
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in page_text(response)
     assert count(Course) == 0
 
 
@@ -115,7 +111,7 @@ def test_a_session_form_with_bad_times_is_refused(login, trainer_a, make_course,
     course = make_course("CT1")
     response = login(trainer_a).post(f"/courses/{course.id}/sessions/new", data=session_form(trainer_a, **overrides))
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in page_text(response)
     assert count(CourseSession) == 0
 
 
@@ -204,7 +200,7 @@ def test_an_import_without_a_file_is_refused(login, trainer_a, make_course):
 
 
 def import_errors(response) -> str:
-    page = text(response)
+    page = page_text(response)
     return page[page.index('id="import-errors"'):]
 
 

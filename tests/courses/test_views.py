@@ -3,7 +3,6 @@ import csv
 import io
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from html import unescape
 
 import pytest
 from flask_babel import refresh
@@ -14,13 +13,9 @@ from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 
 from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span, move_to
-from tests.helpers import count
+from tests.helpers import count, page_text
 
 CODE_LINK = re.compile(r'<a href="/courses/\d+">(\d{3}-\d{4}-CT\d-\d{2})</a>')
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def listed(response) -> list[str]:
@@ -80,7 +75,7 @@ def reload(course: Course) -> Course:
 
 def test_new_course_form_offers_the_district_trainers(login, trainer_a, trainer_b, make_user):
     colleague = make_user("trainer.a2", "trainer", "A")
-    page = text(login(trainer_a).get("/courses/new"))
+    page = page_text(login(trainer_a).get("/courses/new"))
     assert "Trainer.A2" in page and colleague.full_name in page
     assert "Trainer.B" not in page
 
@@ -114,7 +109,7 @@ def test_slots_in_the_wrong_order_are_refused(login, units, trainer_a):
     data = course_form(units, [trainer_a], morning_end="14:00")
     response = login(trainer_a).post("/courses/new", data=data)
     assert response.status_code == 200
-    assert "Giờ buổi sáng phải kết thúc trước giờ buổi chiều" in text(response)
+    assert "Giờ buổi sáng phải kết thúc trước giờ buổi chiều" in page_text(response)
     assert count(Course) == 0
 
 
@@ -143,7 +138,7 @@ def test_edit_a_course(login, units, trainer_a, make_course):
     course = make_course("CT1")
     client = login(trainer_a)
     page = client.get(f"/courses/{course.id}/edit")
-    assert page.status_code == 200 and VENUE in text(page)
+    assert page.status_code == 200 and VENUE in page_text(page)
     data = course_form(units, [trainer_a], title="Lớp CT1 đợt 2", venue="Nhà văn hóa xã Đồng Kỳ", capacity="25")
     assert client.post(f"/courses/{course.id}/edit", data=data).status_code == 302
     course = reload(course)
@@ -169,7 +164,7 @@ def test_detail_page_shows_the_course(login, trainer_a, make_course, make_traine
     trainee = make_trainee("Nguyễn Thị Hương", commune="Xã Hồng Kỳ")
     services.enrol_many(course, [trainee])
     db.session.commit()
-    page = text(login(trainer_a).get(f"/courses/{course.id}"))
+    page = page_text(login(trainer_a).get(f"/courses/{course.id}"))
     assert course.code in page and VENUE in page and "Trainer.A" in page
     assert "02/03/2026" in page and "07:30–10:30" in page
     assert "Nguyễn Thị Hương" in page and "Xã Hồng Kỳ" in page
@@ -189,7 +184,7 @@ def test_generate_refused_on_a_clash_names_it(login, trainer_a, make_course):
     first = make_course("CT1", sessions=True)
     second = make_course("CT1", venue="Nhà văn hóa xã Đồng Kỳ")
     response = login(trainer_a).post(f"/courses/{second.id}/sessions/generate", follow_redirects=True)
-    assert first.code in text(response)
+    assert first.code in page_text(response)
     assert count(CourseSession, CourseSession.course_id == second.id) == 0
 
 
@@ -199,7 +194,7 @@ def test_edit_session_moves_it_to_another_day(login, trainer_a, make_course):
     client = login(trainer_a)
     page = client.get(f"/sessions/{session.id}/edit")
     assert page.status_code == 200
-    assert "CT1.3" in text(page)
+    assert "CT1.3" in page_text(page)
     later = MONDAY + timedelta(days=3)
     response = client.post(f"/sessions/{session.id}/edit", data=session_form(session, day=later.isoformat()))
     assert response.status_code == 302
@@ -214,7 +209,7 @@ def test_edit_session_onto_a_clash_is_refused_with_the_clash_named(login, traine
     session = second.sessions[0]
     response = login(trainer_a).post(f"/sessions/{session.id}/edit", data=session_form(session, day=MONDAY.isoformat()))
     assert response.status_code == 200
-    assert first.code in text(response)
+    assert first.code in page_text(response)
     db.session.expire_all()
     assert local_span(db.session.get(CourseSession, session.id))[0] == MONDAY + timedelta(days=7)
 
@@ -246,7 +241,7 @@ def test_delete_a_session_and_the_page_warns_of_the_gap(login, trainer_a, make_c
     response = client.post(f"/sessions/{course.sessions[1].id}/delete")
     assert response.status_code == 302
     assert [s.module_code for s in reload(course).sessions] == ["CT1.1", "CT1.3"]
-    page = text(client.get(f"/courses/{course.id}"))
+    page = page_text(client.get(f"/courses/{course.id}"))
     assert "Số tiết đã xếp chưa khớp với chương trình" in page
     assert "đã xếp 0 tiết, chương trình quy định 4 tiết" in page
 
@@ -257,12 +252,12 @@ def test_status_change_through_the_form(login, trainer_a, make_course):
     response = client.post(f"/courses/{course.id}/status", data={"status": "open", "reason": ""})
     assert response.status_code == 302
     assert reload(course).status == "open"
-    page = text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": ""},
+    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": ""},
                             follow_redirects=True))
     assert "Cần ghi lý do hủy khóa học" in page
     assert reload(course).status == "open"
     # Cancelling asks first, then goes through with the reason carried by the confirmation.
-    page = text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": "Lũ lụt"}))
+    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": "Lũ lụt"}))
     assert "Hủy khóa học?" in page and "Lũ lụt" in page
     assert reload(course).status == "open"
     client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": "Lũ lụt", "confirmed": "yes"})
@@ -286,7 +281,7 @@ def test_closing_shows_what_it_leaves_undone_before_it_is_confirmed(login, train
 
     response = client.post(f"/courses/{course.id}/status", data={"status": "closed"})
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "Kết thúc khóa học?" in page
     assert f"Còn {unfinished} buổi học chưa kết thúc" in page
     assert "0/2 học viên đủ điều kiện hoàn thành chương trình" in page
@@ -301,19 +296,19 @@ def test_closing_shows_what_it_leaves_undone_before_it_is_confirmed(login, train
 def test_a_change_that_would_be_refused_is_refused_at_once_not_confirmed(login, trainer_a, make_course):
     course = make_course("CT1", sessions=True)
     client = login(trainer_a)
-    page = text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": " "}, follow_redirects=True))
+    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": " "}, follow_redirects=True))
     assert "Cần ghi lý do hủy khóa học" in page and "Hủy khóa học?" not in page
-    page = text(client.post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
+    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
     assert "Không thể chuyển" in page and "Kết thúc khóa học?" not in page
     assert reload(course).status == "draft"
 
 
 def test_a_disallowed_status_change_through_the_form_is_refused(login, trainer_a, make_course):
     course = make_course("CT1")
-    page = text(login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
+    page = page_text(login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
     assert "Không thể chuyển" in page
     assert reload(course).status == "draft"
-    page = text(login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "open"}, follow_redirects=True))
+    page = page_text(login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "open"}, follow_redirects=True))
     assert "chưa có buổi học" in page
     assert reload(course).status == "draft"
 
@@ -338,7 +333,7 @@ def test_search_and_enrol_one(login, trainer_a, make_course, make_trainee):
     trainee = make_trainee("Nguyễn Thị Hương")
     make_trainee("Nguyễn Thị Hương Giang", commune="Xã Ngọc Thiện")  # another district: not offered
     client = login(trainer_a)
-    page = text(client.get(f"/courses/{course.id}/enrol?q=huong"))
+    page = page_text(client.get(f"/courses/{course.id}/enrol?q=huong"))
     assert f'value="{trainee.id}"' in page
     assert "Hương Giang" not in page
     response = client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [trainee.id]})
@@ -351,7 +346,7 @@ def test_enrol_one_of_the_wrong_group_shows_the_reason(login, trainer_a, make_co
     trainee = make_trainee("Phạm Văn Đoàn", group="party_mass_org")
     response = login(trainer_a).post(f"/courses/{course.id}/enrol", data={"trainee_ids": [trainee.id]})
     assert response.status_code == 200
-    assert "Phạm Văn Đoàn thuộc nhóm đối tượng khác" in text(response)
+    assert "Phạm Văn Đoàn thuộc nhóm đối tượng khác" in page_text(response)
     assert enrolled_ids(course) == set()
 
 
@@ -359,7 +354,7 @@ def test_enrol_beyond_capacity_shows_the_shortfall(login, trainer_a, make_course
     course = make_course("CT1", capacity=1)
     trainees = [make_trainee(), make_trainee()]
     response = login(trainer_a).post(f"/courses/{course.id}/enrol", data={"trainee_ids": [t.id for t in trainees]})
-    assert "còn 1 chỗ" in text(response)
+    assert "còn 1 chỗ" in page_text(response)
     assert enrolled_ids(course) == set()
 
 
@@ -378,7 +373,7 @@ def test_enrol_by_filter_with_nobody_left_warns(login, trainer_a, units, make_co
     course = make_course("CT1")
     response = login(trainer_a).post(f"/courses/{course.id}/enrol/filter", data={"commune_id": 0, "group": ""},
                                      follow_redirects=True)
-    assert "Không còn học viên phù hợp" in text(response)
+    assert "Không còn học viên phù hợp" in page_text(response)
 
 
 def test_enrol_by_filter_beyond_capacity_enrols_nobody(login, trainer_a, make_course, make_trainee):
@@ -387,7 +382,7 @@ def test_enrol_by_filter_beyond_capacity_enrols_nobody(login, trainer_a, make_co
         make_trainee()
     response = login(trainer_a).post(f"/courses/{course.id}/enrol/filter", data={"commune_id": 0, "group": ""},
                                      follow_redirects=True)
-    assert "còn 2 chỗ" in text(response)
+    assert "còn 2 chỗ" in page_text(response)
     assert count(Enrolment, Enrolment.course_id == course.id) == 0
 
 
@@ -410,7 +405,7 @@ def test_enrol_import_with_bad_rows_lists_them_and_enrols_nobody(login, trainer_
     response = login(trainer_a).post(f"/courses/{course.id}/enrol/import", data=upload,
                                      content_type="multipart/form-data")
     assert response.status_code == 200
-    page = text(response)
+    page = page_text(response)
     assert "tệp có 2 dòng lỗi" in page
     errors = page[page.index('id="import-errors"'):]
     assert "SAIMA12345" in errors and "Phạm Văn Đoàn" in errors
@@ -424,17 +419,17 @@ def test_enrol_import_refuses_other_file_types(login, trainer_a, make_course):
     response = login(trainer_a).post(f"/courses/{course.id}/enrol/import", data=upload,
                                      content_type="multipart/form-data")
     assert response.status_code == 200
-    assert ".xlsx hoặc .csv" in text(response)
+    assert ".xlsx hoặc .csv" in page_text(response)
 
 
 def test_the_course_page_names_session_days_in_the_pages_language(login, trainer_a, make_course):
     course = make_course("CT1", sessions=True)  # from MONDAY
     first = f"{MONDAY:%d/%m/%Y}"
-    assert re.search(rf"<td>T2 {first}</td>", text(login(trainer_a).get(f"/courses/{course.id}")))
+    assert re.search(rf"<td>T2 {first}</td>", page_text(login(trainer_a).get(f"/courses/{course.id}")))
     english = login(trainer_a)
     english.post("/lang", data={"lang": "en", "next": "/"})
     refresh()  # the requests share the test's app context, where Flask-Babel keeps the locale it found first
-    assert re.search(rf"<td>Mon {first}</td>", text(english.get(f"/courses/{course.id}")))
+    assert re.search(rf"<td>Mon {first}</td>", page_text(english.get(f"/courses/{course.id}")))
 
 
 def test_withdraw(login, trainer_a, make_course, make_trainee):
@@ -443,10 +438,10 @@ def test_withdraw(login, trainer_a, make_course, make_trainee):
     (enrolment,) = services.enrol_many(course, [trainee])
     db.session.commit()
     client = login(trainer_a)
-    page = text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": ""}, follow_redirects=True))
+    page = page_text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": ""}, follow_redirects=True))
     assert "Cần ghi lý do rút tên" in page
     assert enrolled_ids(course) == {trainee.id}
-    page = text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "x" * 501}, follow_redirects=True))
+    page = page_text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "x" * 501}, follow_redirects=True))
     assert "Không được dài quá 500 ký tự." in page and "Cần ghi lý do rút tên" not in page
     assert enrolled_ids(course) == {trainee.id}
     response = client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "Nghỉ thai sản"})
@@ -454,7 +449,7 @@ def test_withdraw(login, trainer_a, make_course, make_trainee):
     db.session.expire_all()
     enrolment = db.session.get(Enrolment, enrolment.id)
     assert (enrolment.status, enrolment.withdraw_reason) == ("withdrawn", "Nghỉ thai sản")
-    assert "Đã rút tên: Nghỉ thai sản" in text(client.get(f"/courses/{course.id}"))
+    assert "Đã rút tên: Nghỉ thai sản" in page_text(client.get(f"/courses/{course.id}"))
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -508,8 +503,8 @@ def test_list_is_paginated(login, trainer_a, make_course):
     newest_first = codes[::-1]
     client = login(trainer_a)
     first = client.get("/courses")
-    assert "45 khóa học" in text(first)
-    assert "page=2" in text(first)
+    assert "45 khóa học" in page_text(first)
+    assert "page=2" in page_text(first)
     pages = [listed(first)] + [listed(client.get(f"/courses?page={n}")) for n in (2, 3)]
     assert 0 < len(pages[0]) < 45
     assert sum(pages, []) == newest_first  # every course once, in order, over the pages
@@ -520,7 +515,7 @@ def test_pagination_keeps_the_filters(login, trainer_a, make_course):
     for i in range(26):
         make_course("CT2", starts_on=MONDAY + timedelta(days=7 * i))
     make_course("CT1")
-    page = text(login(trainer_a).get("/courses?programme=CT2"))
+    page = page_text(login(trainer_a).get("/courses?programme=CT2"))
     assert re.search(r'href="/courses\?[^"]*programme=CT2[^"]*page=2|href="/courses\?[^"]*page=2[^"]*programme=CT2', page)
 
 
@@ -612,7 +607,7 @@ def test_a_trainer_cannot_reopen_a_closed_course(login, trainer_a, target):
     move_to(course, "open", "running", "closed")
     client = login(trainer_a)
     assert client.get(f"/courses/{course.id}").status_code == 200
-    page = text(client.post(f"/courses/{course.id}/status", data={"status": "running"}, follow_redirects=True))
+    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "running"}, follow_redirects=True))
     assert "Chỉ quản trị viên" in page
     assert snapshot()[1] == "closed"
 
@@ -643,10 +638,10 @@ def test_closed_course_page_offers_changes_to_the_admin_only(login, admin, train
     move_to(course, "open", "running", "closed")
     session_edit = f'href="/sessions/{course.sessions[0].id}/edit"'
     enrol = f'href="/courses/{course.id}/enrol"'
-    trainer_page = text(login(trainer_a).get(f"/courses/{course.id}"))
+    trainer_page = page_text(login(trainer_a).get(f"/courses/{course.id}"))
     assert session_edit not in trainer_page and enrol not in trainer_page
     assert f'href="/courses/{course.id}/edit"' not in trainer_page
-    admin_page = text(login(admin).get(f"/courses/{course.id}"))
+    admin_page = page_text(login(admin).get(f"/courses/{course.id}"))
     assert session_edit in admin_page and enrol in admin_page
 
 

@@ -10,14 +10,10 @@ from training.extensions import db
 from training.people.importer import MAX_ROWS
 from training.people.models import Trainee, User
 from training.units.models import Unit
-from tests.helpers import count
+from tests.helpers import count, page_text
 
 HEADER = "Họ và tên,Ngày sinh,Giới tính,Chức vụ,Xã/phường,Nhóm,Điện thoại\n"
 ROW = "Nguyễn Thị Hương,20/04/1988,Nữ,Công chức,{commune},1,0912345678\n"
-
-
-def text(response) -> str:
-    return unescape(response.get_data(as_text=True))
 
 
 def flashes(response) -> list[str]:
@@ -27,7 +23,7 @@ def flashes(response) -> list[str]:
 
 def import_errors(response) -> dict[str, str]:
     """Line → reason, from the error table of the import page."""
-    section = text(response).split('id="import-errors"', 1)[1]
+    section = page_text(response).split('id="import-errors"', 1)[1]
     return dict(re.findall(r'<tr><td class="num">([^<]*)</td><td>([^<]*)</td></tr>', section))
 
 
@@ -50,7 +46,7 @@ def refused(response, line: str, reason: str) -> None:
 def test_an_import_without_a_file_is_refused(login, trainer_a, units):
     response = upload(login(trainer_a), units, None)
     assert response.status_code == 200
-    assert "Chọn một tệp." in text(response)
+    assert "Chọn một tệp." in page_text(response)
     assert count(Trainee) == 0
 
 
@@ -90,5 +86,5 @@ def test_a_username_with_accents_is_refused(login, admin, units):
         "username": "nguyễn.an", "full_name": "Nguyễn An", "unit_id": units["A"].id, "password": "mat-khau-gv-1",
     })
     assert response.status_code == 200
-    assert "Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang." in text(response)
+    assert "Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang." in page_text(response)
     assert count(User) == 1
