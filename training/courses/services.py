@@ -4,6 +4,7 @@ Services flush and never commit; the view or command that calls them commits onc
 """
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from flask import abort
 from flask_babel import gettext as _
@@ -18,7 +19,7 @@ from ..curricula import catalogue
 from ..curricula.catalogue import PERIOD_MINUTES, Curriculum
 from ..extensions import db
 from ..people import group_label
-from ..people.importer import HEADERS, ImportRejected, RowError, Table, commune_key, parse_date, read_table
+from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, parse_date, read_table
 from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..vietnamese import clean, fold
@@ -532,6 +533,12 @@ def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:
     problems = _problems(course, trainees, existing)
     if problems:
         raise EnrolmentRejected([problems[t.id] for t in trainees if t.id in problems])
+    return _enrol(course, trainees, existing)
+
+
+def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> list[Enrolment]:
+    """enrol_many once each trainee's problems are known to be none: the capacity, then the
+    rows (`existing`: the trainees' enrolments in the course, _enrolments_of)."""
     free = course.capacity - enrolment_counts([course.id]).get(course.id, 0)
     if len(trainees) > free:
         raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
@@ -622,8 +629,7 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     :raises ImportRejected: with every bad row named.
     """
     table = read_table(filename, content, ENROL_HEADERS)
-    columns = table.columns
-    if "personal_code" not in columns and not {"full_name", "birth_date"} <= set(columns):
+    if "personal_code" not in table.columns and not {"full_name", "birth_date"} <= set(table.columns):
         raise ImportRejected([RowError(table.header_line, _("Cần cột “Mã cá nhân”, hoặc hai cột “Họ và tên” và “Ngày sinh”."))])
     district_trainees = list(db.session.scalars(select(Trainee).join(Trainee.commune).where(Unit.parent_id == course.unit_id)))
     by_code = {t.personal_code: t for t in district_trainees}
@@ -633,7 +639,7 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
 
     matched, seen = [], {}  # (line, trainee or None, problem)
     for line, row in table.rows:
-        cell = lambda key: Table.cell(row, columns, key)  # noqa: E731
+        cell = partial(table.cell, row)
         trainee, problem = _match_trainee(cell, by_code, by_name)
         if trainee is not None and trainee.id in seen:
             problem = _("Trùng với dòng %(line)d trong tệp", line=seen[trainee.id])
@@ -641,7 +647,9 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
             seen[trainee.id] = line
         matched.append((line, trainee, problem))
     # Each trainee's own problem, asked once for the whole file.
-    problems = enrolment_problems(course, [trainee for _line, trainee, problem in matched if trainee is not None and not problem])
+    candidates = [trainee for _line, trainee, problem in matched if trainee is not None and not problem]
+    existing = _enrolments_of(course, [t.id for t in candidates])
+    problems = _problems(course, candidates, existing)
     errors, chosen = [], []
     for line, trainee, problem in matched:
         problem = problem or (problems.get(trainee.id) if trainee is not None else None)
@@ -654,7 +662,7 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     if not chosen:
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     try:
-        return enrol_many(course, chosen)
+        return _enrol(course, chosen, existing)
     except EnrolmentRejected as rejected:
         raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
 

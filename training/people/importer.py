@@ -5,6 +5,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -110,10 +111,9 @@ class Table:
     header_line: int
     rows: list[tuple[int, list]]
 
-    @staticmethod
-    def cell(row: list, columns: dict[str, int], key: str):
+    def cell(self, row: list, key: str):
         """The row's value in column `key`, or None where the file has no such column or cell."""
-        index = columns.get(key)
+        index = self.columns.get(key)
         return row[index] if index is not None and index < len(row) else None
 
 
@@ -236,7 +236,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
     parsed: list[tuple[int, dict]] = []
     seen: dict[tuple, int] = {}
     for line, row in table.rows:
-        cell = lambda key: Table.cell(row, columns, key)  # noqa: E731
+        cell = partial(table.cell, row)
         problems: list[str] = []
         data: dict = {"full_name": clean(str(cell("full_name") or ""))}
         if not data["full_name"]:
