@@ -77,18 +77,16 @@ def create():
     _fill_course_form(form, managed_unit_id(current_user))
     if form.validate_on_submit():
         require_unit(form.unit_id.data)
-        try:
-            course = services.create_course(
+        course = commit_or_flash(
+            lambda: services.create_course(
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
                 form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
                 slots={key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
-            )
-        except services.CourseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=course.code), "success")
+            ),
+            services.CourseError,
+            lambda created: _("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=created.code),
+        )
+        if course is not None:
             return redirect(url_for("courses.detail", course_id=course.id))
     return render_template("courses/form.html", form=form, course=None)
 
