@@ -234,6 +234,13 @@ def test_an_import_without_the_needed_columns_is_refused(login, trainer_a, make_
     assert count(Enrolment) == 0
 
 
+def test_an_empty_file_is_refused_as_empty(login, trainer_a, make_course):
+    course = make_course("CT1")
+    response = post_import(login(trainer_a), course, {"file": (io.BytesIO(b""), "danh-sach.csv")})
+    assert "Tệp không có dữ liệu." in import_errors(response)
+    assert count(Enrolment) == 0
+
+
 def test_an_import_of_only_a_header_is_refused(login, trainer_a, make_course):
     course = make_course("CT1")
     response = post_import(login(trainer_a), course, upload([]))
