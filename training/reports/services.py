@@ -30,7 +30,7 @@ from ..curricula import catalogue
 from ..extensions import db
 from ..people.models import GROUPS, Trainee
 from ..units.models import Unit
-from ..units.services import communes_by_unit, managing_units
+from ..units.services import communes_by_unit, communes_of, managing_units
 
 HELD = ("running", "closed")
 
@@ -197,17 +197,20 @@ def build_report(period: Period, unit_id: int | None = None) -> Report:
     trained_groups: dict[int, set[str]] = defaultdict(set)
     for _e, _t, _c, group, commune_id, _u in enrolment_rows:
         trained_groups[commune_id].add(group)
-    units, communes, uncovered = _coverage(unit_id, trained_groups)
-    return Report(period, db.session.get(Unit, unit_id) if unit_id else None, total, dict(by_programme), dict(by_group),
-                  dict(by_programme_group), dict(by_unit), dict(by_commune), units, communes, uncovered, dict(trained_groups))
+    scope = db.session.get(Unit, unit_id) if unit_id is not None else None
+    units, communes, uncovered = _coverage(scope, trained_groups)
+    return Report(period, scope, total, dict(by_programme), dict(by_group), dict(by_programme_group), dict(by_unit),
+                  dict(by_commune), units, communes, uncovered, dict(trained_groups))
 
 
-def _coverage(unit_id: int | None, trained_groups: dict[int, set[str]]):
-    """The managing units a report lists (one, or all for the province), their communes, and
-    per group the communes with nobody of it trained."""
-    units = [u for u in managing_units() if unit_id is None or u.id == unit_id]
-    every_commune = communes_by_unit()
-    communes = {u.id: every_commune.get(u.id, []) for u in units}
+def _coverage(scope: Unit | None, trained_groups: dict[int, set[str]]):
+    """The units a report lists (its own, or every managing unit for the province), their
+    communes, and per group the communes with nobody of it trained."""
+    if scope is None:
+        units, every_commune = managing_units(), communes_by_unit()
+        communes = {u.id: every_commune.get(u.id, []) for u in units}
+    else:
+        units, communes = [scope], {scope.id: communes_of(scope.id)}
     uncovered = {g: {u.id: [c for c in communes[u.id] if g not in trained_groups.get(c.id, ())] for u in units} for g in GROUPS}
     return units, communes, uncovered
 
