@@ -26,9 +26,10 @@ the province report rebuilds only the districts that changed since it was last p
 A kept report holds its units as plain UnitRefs (id, code, name, level, parent), never as
 objects of the database session of the request that built it.
 """
+import functools
 import secrets
 import threading
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -72,29 +73,40 @@ def report(period: services.Period, unit_id: int | None = None) -> services.Repo
     if not stamps:  # a database made without the migrations and never written to
         return services.build_report(period, unit_id)
     now = services.utcnow()
+    # asked once, and only if a unit's report is built: every unit's after a change everywhere
+    next_starts = functools.cache(functools.partial(_next_starts, now, unit_id))
     if unit_id is not None:
-        return _unit_entry(period, unit_id, stamps, now).report
+        return _unit_entry(period, unit_id, stamps, now, next_starts).report
     key, versions = (db.engine.url, period, None), frozenset(stamps.items())
     kept = _kept(key, versions, now)
     if kept is not None:
         return kept.report
-    parts = [_unit_entry(period, unit, stamps, now) for unit in services.reporting_units()]
+    parts = [_unit_entry(period, unit, stamps, now, next_starts) for unit in services.reporting_units()]
     merged = _snapshot(services.merge_reports(period, [part.report for part in parts]))
     ends = [part.valid_until for part in parts if part.valid_until is not None]
     return _keep(key, _Entry(versions, min(ends, default=None), merged)).report
 
 
-def _unit_entry(period: services.Period, unit_id: int, stamps: dict[int, int], now: datetime) -> _Entry:
-    """One unit's kept report, built afresh when its stamp or EVERY_UNIT's has moved."""
+def _next_starts(now: datetime, unit_id: int | None) -> dict[int, datetime]:
+    """unit id → the start of the next session of its courses (of every unit's, or one's)."""
+    query = (select(Course.unit_id, func.min(CourseSession.starts_at)).join(Course)
+             .where(CourseSession.starts_at > now).group_by(Course.unit_id))
+    if unit_id is not None:
+        query = query.where(Course.unit_id == unit_id)
+    return dict(db.session.execute(query).all())
+
+
+def _unit_entry(period: services.Period, unit_id: int, stamps: dict[int, int], now: datetime,
+                next_starts: Callable[[], dict[int, datetime]]) -> _Entry:
+    """One unit's kept report, built afresh when its stamp or EVERY_UNIT's has moved; kept
+    until its next session starts (`next_starts`)."""
     key = (db.engine.url, period, unit_id)  # one process may serve several databases (tests, benchmarks)
     versions = (stamps.get(EVERY_UNIT), stamps.get(unit_id))
     kept = _kept(key, versions, now)
     if kept is not None:
         return kept
     built = _snapshot(services.build_report(period, unit_id))
-    next_start = db.session.scalar(select(func.min(CourseSession.starts_at)).join(Course)
-                                   .where(CourseSession.starts_at > now, Course.unit_id == unit_id))
-    return _keep(key, _Entry(versions, next_start, built))
+    return _keep(key, _Entry(versions, next_starts().get(unit_id), built))
 
 
 def _kept(key: tuple, versions: Hashable, now: datetime) -> _Entry | None:
@@ -184,8 +196,8 @@ _OWNER = {Course: (("unit_id", "units"), ("id", "courses")), Certificate: (("iss
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    changes = _changes(session)
-    if changes.every_unit:
+    # _Changes is made at the first counted row only: a transaction that wrote none has none
+    if session.info.get(_CHANGED, _Changes()).every_unit:
         return
     new, deleted = session.new, session.deleted
     for obj in (*new, *session.dirty, *deleted):
@@ -193,14 +205,14 @@ def _after_flush(session: Session, _context) -> None:
         if kind is Trainee and obj in new:
             continue  # enrolled nowhere yet, so counted nowhere: an import of trainees moves no stamp
         if kind is Unit or (kind is Trainee and obj in deleted):
-            changes.every_unit = True
+            _changes(session).every_unit = True
             return
         for column, bucket in _OWNER.get(kind, ()):
             owners = _owners(obj, column, obj in new)
             if owners is None:
-                changes.every_unit = True
+                _changes(session).every_unit = True
                 return
-            getattr(changes, bucket).update(owners)
+            getattr(_changes(session), bucket).update(owners)
 
 
 def _owners(obj, column: str, is_new: bool) -> set | None:
@@ -300,7 +312,7 @@ def _after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: the commit is still to come
     changes = session.info.pop(_CHANGED, None)
-    if changes is not None and changes != _Changes():
+    if changes is not None:
         with db.engine.begin() as connection:
             _move_stamps(connection, changes)
 
