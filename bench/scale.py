@@ -179,15 +179,12 @@ class Site:
 
     def touch_reports(self, scope: int) -> None:
         """Move a report stamp as a committed change does (training/reports/cache.py)."""
-        from sqlalchemy import text
-
-        from training.extensions import db
+        from training.extensions import db, insert_or_update
         from training.reports.cache import new_version
+        from training.reports.models import ReportStamp
 
         with self.app.app_context(), db.engine.begin() as connection:
-            connection.execute(text("INSERT INTO report_stamp (scope, version) VALUES (:scope, :version) "
-                                    "ON CONFLICT (scope) DO UPDATE SET version = excluded.version"),
-                               {"scope": scope, "version": new_version()})
+            connection.execute(insert_or_update(ReportStamp, "scope", "version"), {"scope": scope, "version": new_version()})
 
     def close(self) -> None:
         from training.extensions import db
