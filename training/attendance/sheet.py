@@ -40,7 +40,6 @@ MORNING, AFTERNOON = "S", "C"
 MAX_SESSIONS_PER_PART = 20
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
 MAX_BOXES_PER_PART = 8
-#: characters that make a spreadsheet cell a formula (or DDE call) when a value starts with them
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -522,8 +521,11 @@ def attendance_xlsx(data: SheetData) -> bytes:
     thin = Side(style="thin", color="666666")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
 
-    def put(row: int, col: int, value, **styles):
+    def put(row: int, col: int, value, style=None, **styles):
+        """Write a cell: `style` a style record to copy (fast), `styles` attributes to set."""
         cell = sheet.cell(row=row, column=col, value=value if value != "" else None)
+        if style is not None:
+            cell._style = copy(style)
         if isinstance(value, str) and value:
             cell.data_type = "s"  # never a formula, whatever the text
         for name, setting in styles.items():
@@ -564,15 +566,11 @@ def attendance_xlsx(data: SheetData) -> bytes:
         r = head_row + 1 + offset
         values = [row.number, row.name, row.position, row.commune, *row.marks, row.attended, row.required, row.share, ""]
         for col, value in enumerate(values, start=1):
-            cell = put(r, col, value)
             if offset:
-                cell._style = copy(prototypes[col - 1])
-                keep_text(cell)  # the copied record is the first trainee's, without a quote prefix
+                put(r, col, value, style=prototypes[col - 1])
                 continue
-            cell.border = box
-            cell.alignment = centred if col == 1 or col >= first_session else wrapped
-            if col == share_col:
-                cell.number_format = "0%"
+            cell = put(r, col, value, border=box, alignment=centred if col == 1 or col >= first_session else wrapped,
+                       **({"number_format": "0%"} if col == share_col else {}))
             prototype = copy(cell._style)
             prototype.quotePrefix = False  # the first trainee's own text may have needed one; not the others'
             prototypes.append(prototype)
