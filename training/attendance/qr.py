@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from qrcode.constants import ERROR_CORRECT_M
 
 from ..pdf.qr import encode
 
@@ -84,4 +83,4 @@ def qr_svg(data: str) -> str:
 
     Kept for the last 64 texts: a projector asks for its code every few seconds and the code
     changes every 30."""
-    return encode(data, ERROR_CORRECT_M).svg(border=2)
+    return encode(data).svg(border=2)

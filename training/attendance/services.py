@@ -245,11 +245,11 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     no log yet, then meets the first attempt's row and log in the unique indexes, and gets
     its answer from there.
     """
-    canonical = normalise_code(code)
+    canonical, device = normalise_code(code), device[:64]
     facts = db.session.execute(_FACTS_OF_CODE, _facts_parameters(session, nonce, code=canonical)).first() if canonical else None
-    nonce_seen = facts.nonce_seen if facts is not None else (
-        nonce is not None and db.session.scalar(select(ScanLog.id).where(ScanLog.nonce == nonce)) is not None)
-    if nonce_seen:
+    # Without facts (a code of nobody) the scan writes only its log, whose insert meets a
+    # repeated nonce in the unique index: no need to ask first.
+    if facts is not None and facts.nonce_seen:
         return _replay(nonce)
     now = utcnow()
     at = min(scanned_at, now) if (offline and scanned_at) else now
@@ -263,7 +263,7 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     logged = db.session.execute(insert_or_skip(ScanLog, "nonce", returning="id"), {
         "nonce": nonce or None, "session_id": session.id, "code": (code or "")[:64], "reason": result.reason,
         "trainee_id": facts.id if facts is not None else None, "scanned_at": at, "offline": offline, "user_id": user_id,
-        "device": device[:64],
+        "device": device,
     }).scalar()
     if logged is None:  # the same nonce arrived twice at once; the other request's answer stands
         return _replay(nonce)

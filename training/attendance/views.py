@@ -206,7 +206,7 @@ def api_checkin():
         scanned_at = to_utc(datetime.fromisoformat(payload["scanned_at"]))
     result = services.scan_badge(
         session, payload["code"], payload.get("nonce"), scanned_at, bool(payload.get("offline")),
-        current_user.id, device=str(payload.get("device", ""))[:64],
+        current_user.id, device=str(payload.get("device", "")),
     )
     db.session.commit()
     return jsonify(result.as_json())
