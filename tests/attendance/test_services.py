@@ -178,6 +178,19 @@ def test_marking_refuses_an_unknown_status_and_a_stranger(course_now, other_cour
     assert count(Attendance) == 0 and count(AuditEvent, AuditEvent.action == "attendance.mark") == 0
 
 
+def test_marking_many_refuses_an_unknown_status_and_a_stranger_and_keeps_none(course_now, other_course, trainer_a):
+    session = course_now.current
+    rows = services.roster(session)
+    first, stranger = course_now.trainees[0], other_course.trainees[0]
+    with pytest.raises(services.AttendanceError, match="Trạng thái điểm danh không hợp lệ"):
+        services.mark_many(session, rows, {first.id: ("present", ""), course_now.trainees[1].id: ("sick", "")}, trainer_a.id)
+    with pytest.raises(services.AttendanceError, match="không có tên trong khóa học"):
+        services.mark_many(session, rows, {first.id: ("present", ""), stranger.id: ("present", "")}, trainer_a.id)
+    db.session.rollback()
+    assert count(Attendance) == 0 and count(AuditEvent, AuditEvent.action == "attendance.mark") == 0
+    assert services.mark_many(session, services.roster(session), {first.id: ("present", "")}, trainer_a.id) == 1
+
+
 def test_marking_present_by_hand_keeps_an_earlier_scan_time(course_now, trainer_a):
     session, trainee = course_now.current, course_now.trainees[0]
     services.check_in(session, trainee, "qr_self", at=local(8, 20))
