@@ -11,15 +11,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
-from sqlalchemy import select
 
 from ..extensions import db
 from ..spreadsheets import keep_text
 from ..units.services import communes_of
 from ..vietnamese import clean, fold
 from . import GENDER_LABELS, GROUP_LABELS, GROUP_SHORT_LABELS
-from .models import Trainee
-from .services import is_plausible_birth_date, save_trainee
+from .services import identities_in, is_plausible_birth_date, save_trainee, trainee_identity
 
 MAX_ROWS = 5000
 
@@ -228,9 +226,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
         communes.setdefault(commune_key(commune.name), []).append(commune)
     groups = _group_spellings()
     # Who is already there, asked once for the whole file rather than once a row.
-    existing = {tuple(row) for row in db.session.execute(
-        select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id)
-        .where(Trainee.commune_id.in_([c.id for c in commune_list])))}
+    existing = identities_in([c.id for c in commune_list])
 
     errors: list[RowError] = []
     parsed: list[tuple[int, dict]] = []
@@ -264,7 +260,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
             data["commune_id"] = matches[0].id
         data["position"] = clean(str(cell("position") or ""))
         if not problems:
-            identity = (fold(data["full_name"]), data["birth_date"], data["commune_id"])
+            identity = trainee_identity(data["full_name"], data["birth_date"], data["commune_id"])
             if identity in seen:
                 problems.append(_("Trùng với dòng %(line)d trong tệp", line=seen[identity]))
             elif identity in existing:

@@ -74,8 +74,20 @@ def trainee_counts_by_commune() -> dict[int, int]:
     return dict(rows.all())
 
 
+def trainee_identity(full_name: str, birth_date: date, commune_id: int) -> tuple:
+    """What makes two trainees probably one person: the name (accents and case aside), the
+    birth date and the commune."""
+    return fold(full_name), birth_date, commune_id
+
+
+def identities_in(commune_ids: list[int]) -> set[tuple]:
+    """trainee_identity of every trainee of these communes, in one query (an import's check)."""
+    return {tuple(row) for row in db.session.execute(
+        select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id).where(Trainee.commune_id.in_(commune_ids)))}
+
+
 def find_probable_duplicates(full_name: str, birth_date: date, commune_id: int, exclude_id: int | None = None) -> list[Trainee]:
-    """Trainees with the same name (ignoring accents and case), birth date and commune."""
+    """Trainees of the same trainee_identity (the form's check, one trainee at a time)."""
     query = select(Trainee).where(
         Trainee.name_folded == fold(full_name),
         Trainee.birth_date == birth_date,
