@@ -83,6 +83,35 @@ def test_week_view_leaves_out_other_weeks_and_cancelled_courses(login, units, tr
     assert f'{later.code}' in _html(login(trainer_a).get("/calendar?date=2026-03-09"))
 
 
+def test_calendar_entries_carry_what_the_page_draws(app, units, trainer_a, trainer_b, course_a, course_b):
+    assert course_a.status == "draft"
+    entries = services.calendar_entries(MONDAY, MONDAY + timedelta(days=6))
+    assert len(entries) == 6
+    assert [e.starts_at for e in entries] == sorted(e.starts_at for e in entries)
+    first = next(e for e in entries if e.course_id == course_a.id)
+    session = course_a.sessions[0]
+    assert (first.id, first.starts_at, first.ends_at, first.module_code, first.venue) == (
+        session.id, session.starts_at, session.ends_at, "CT1.1", "Hội trường UBND huyện Yên Thế")
+    assert first.module_title == session.module.title != ""
+    assert (first.course_code, first.course_title, first.course_status, first.unit_name) == (
+        course_a.code, "Lớp Yên Thế đợt 1", "draft", "Huyện Yên Thế")
+    only_b = services.calendar_entries(MONDAY, MONDAY + timedelta(days=6), units["B"].id)
+    assert {e.course_id for e in only_b} == {course_b.id} and len(only_b) == 3
+
+
+def test_admin_week_and_month_show_module_titles_districts_and_drafts(login, admin, course_a, course_b):
+    course_b.status = "open"
+    db.session.commit()
+    title = course_a.sessions[0].module.title
+    client = login(admin)
+    week = _html(client.get("/calendar?view=week&date=2026-03-02")).split("<main", 1)[1]
+    assert f"CT1.1. {title}" in week
+    assert "Huyện Yên Thế" in week and "Huyện Tân Yên" in week
+    assert week.count('tag-warn">Nháp') == 3  # course A's three sessions, not course B's
+    month = _html(client.get("/calendar?view=month&date=2026-03-02"))
+    assert f'title="Lớp Yên Thế đợt 1 — CT1.1. {title} — Hội trường UBND huyện Yên Thế"' in month
+
+
 def test_week_navigation_links(login, trainer_a):
     html = _html(login(trainer_a).get("/calendar?view=week&date=2026-03-04"))
     assert 'href="/calendar?view=week&amp;date=2026-02-23"' in html

@@ -708,12 +708,65 @@ def _sessions_query(unit_id: int | None = None) -> Select:
     return query
 
 
+def _starting_between(first: date, last: date):
+    """Sessions starting on the local days `first`..`last` (inclusive)."""
+    return and_(CourseSession.starts_at >= utc_at(first, time.min),
+                CourseSession.starts_at < utc_at(last + timedelta(days=1), time.min))
+
+
 def sessions_between(first: date, last: date, unit_id: int | None = None) -> list[CourseSession]:
     """Sessions starting on the local days `first`..`last` (inclusive), in one query."""
-    query = _sessions_query(unit_id).where(
-        CourseSession.starts_at >= utc_at(first, time.min), CourseSession.starts_at < utc_at(last + timedelta(days=1), time.min)
+    return list(db.session.scalars(_sessions_query(unit_id).where(_starting_between(first, last))))
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """A session as the calendar draws it."""
+
+    id: int
+    starts_at: datetime  # naive UTC, as stored
+    ends_at: datetime
+    module_code: str
+    module_title: str  # "" when the programme does not know the module
+    venue: str
+    course_id: int
+    course_code: str
+    course_title: str
+    course_status: str
+    unit_name: str
+
+
+def calendar_entries(first: date, last: date, unit_id: int | None = None) -> list[CalendarEntry]:
+    """What the calendar shows of the sessions starting on the local days `first`..`last`, in
+    time order, read as plain rows in one query: a province's busiest week has a hundred
+    sessions, and loading each as objects with its course and unit took longer than drawing
+    it (bench/scale.py)."""
+    query = (
+        select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.module_code,
+               CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
+               Course.curriculum_code, Course.curriculum_version, Unit.name)
+        .join(CourseSession.course).join(Course.unit)
+        .where(Course.status != "cancelled", _starting_between(first, last))
+        .order_by(CourseSession.starts_at, Course.code, CourseSession.id)
     )
-    return list(db.session.scalars(query))
+    if unit_id is not None:
+        query = query.where(Course.unit_id == unit_id)
+    titles: dict[tuple, str] = {}
+
+    def module_title(curriculum_code: str, version: str, module_code: str) -> str:
+        key = (curriculum_code, version, module_code)
+        if key not in titles:
+            curriculum = catalogue().get(curriculum_code, version)
+            module = curriculum.module(module_code) if curriculum else None
+            titles[key] = module.title if module else ""
+        return titles[key]
+
+    return [
+        CalendarEntry(session_id, starts_at, ends_at, module_code, module_title(code, version, module_code), venue,
+                      course_id, course_code, course_title, status, unit_name)
+        for (session_id, starts_at, ends_at, module_code, venue, course_id, course_code, course_title, status,
+             code, version, unit_name) in db.session.execute(query)
+    ]
 
 
 def course_calendar_sessions(course: Course) -> list[CourseSession]:

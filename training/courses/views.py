@@ -329,12 +329,12 @@ def calendar():
         if unit_id not in {u.id for u in units}:
             unit_id = None
     period = cal.period_for(view, anchor)
-    sessions = services.sessions_between(period.first, period.last, unit_id)
+    entries = services.calendar_entries(period.first, period.last, unit_id)
     # one link per course: a busy week shows each course's sessions several times
     links = {course_id: url_for("courses.detail", course_id=course_id, _anchor="sessions")
-             for course_id in {s.course_id for s in sessions}}
+             for course_id in {e.course_id for e in entries}}
     return render_template(
-        "courses/calendar.html", period=period, days=cal.by_day(sessions), count=len(sessions), links=links, units=units,
+        "courses/calendar.html", period=period, days=cal.by_day(entries), count=len(entries), links=links, units=units,
         unit_id=unit_id, nav_unit=unit_id if current_user.is_admin else None, today=local_today(), weekdays=cal.WEEKDAYS,
     )
 
