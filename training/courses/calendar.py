@@ -80,11 +80,28 @@ def period_for(view: str, anchor: date) -> CalendarPeriod:
     return CalendarPeriod("week", anchor, first, first + timedelta(days=6), first - timedelta(days=7), first + timedelta(days=7))
 
 
-def by_day(sessions: Iterable[CourseSession]) -> dict[date, list[CourseSession]]:
-    """Sessions grouped by their local day, each day's in time order."""
-    days: dict[date, list[CourseSession]] = {}
-    for session in sorted(sessions, key=lambda s: (s.starts_at, s.id or 0)):
-        days.setdefault(to_local(session.starts_at).date(), []).append(session)
+@dataclass(frozen=True, slots=True)
+class CalendarEntry:
+    """A session as the calendar draws it."""
+
+    id: int
+    starts_at: datetime  # naive UTC, as stored
+    ends_at: datetime
+    module_code: str
+    module_title: str  # "" when the programme does not know the module
+    venue: str
+    course_id: int
+    course_code: str
+    course_title: str
+    course_status: str
+    unit_name: str
+
+
+def by_day(entries: Iterable[CalendarEntry]) -> dict[date, list[CalendarEntry]]:
+    """Entries grouped by their local day, each day's in the order given."""
+    days: dict[date, list[CalendarEntry]] = {}
+    for entry in entries:
+        days.setdefault(to_local(entry.starts_at).date(), []).append(entry)
     return days
 
 

@@ -23,6 +23,7 @@ from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, pa
 from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..vietnamese import clean, fold
+from .calendar import CalendarEntry
 from .models import Course, CourseSession, Enrolment
 
 #: allowed status changes; a closed course can be reopened by the admin only
@@ -717,23 +718,6 @@ def _starting_between(first: date, last: date):
 def sessions_between(first: date, last: date, unit_id: int | None = None) -> list[CourseSession]:
     """Sessions starting on the local days `first`..`last` (inclusive), in one query."""
     return list(db.session.scalars(_sessions_query(unit_id).where(_starting_between(first, last))))
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarEntry:
-    """A session as the calendar draws it."""
-
-    id: int
-    starts_at: datetime  # naive UTC, as stored
-    ends_at: datetime
-    module_code: str
-    module_title: str  # "" when the programme does not know the module
-    venue: str
-    course_id: int
-    course_code: str
-    course_title: str
-    course_status: str
-    unit_name: str
 
 
 def calendar_entries(first: date, last: date, unit_id: int | None = None) -> list[CalendarEntry]:
