@@ -119,8 +119,9 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
 
-    from . import curricula
+    from . import assets, curricula
 
+    assets.init_app(app)
     curricula.init_app(app)
 
 

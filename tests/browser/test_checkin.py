@@ -157,6 +157,34 @@ def test_a_trainee_checks_in_on_a_phone(projector, new_page, server, tmp_path):
     expect(projector.locator("#count")).to_have_text("1", timeout=10_000)  # the projector's live count
 
 
+def test_a_phone_opens_the_check_in_page_again_without_fetching_its_styles(projector, new_page, server, tmp_path):
+    """A weak rural connection pays for every request: the second scan's page comes with none
+    for the stylesheet, the script or the icon, which the phone keeps (training/assets.py)."""
+    asked: list[str] = []
+    served = server.app.wsgi_app
+
+    def counting(environ, start_response):
+        asked.append(environ["PATH_INFO"])
+        return served(environ, start_response)
+
+    server.app.wsgi_app = counting
+    try:
+        phone = new_page(**PHONE)
+        phone.goto(decode_projector_qr(projector, tmp_path))
+        expect(phone.get_by_label("Mã cá nhân")).to_be_visible()
+        first = [path for path in asked if path.startswith("/static/")]
+        asked.clear()
+        phone.goto(decode_projector_qr(projector, tmp_path))
+        expect(phone.get_by_label("Mã cá nhân")).to_be_visible()
+        again = [path for path in asked if path.startswith("/checkin/") or path.startswith("/static/")]
+    finally:
+        server.app.wsgi_app = served
+    assert {"/static/css/app.css", "/static/js/app.js"} <= set(first)
+    assert len(again) == 1 and again[0].startswith("/checkin/"), again
+    # the page is drawn with the stylesheet all the same (app.css centres the check-in box)
+    assert phone.locator(".checkin").evaluate("e => getComputedStyle(e).textAlign") == "center"
+
+
 def scanner(trainer_page, server):
     """The trainer's badge-scanner page, its roster loaded."""
     page = trainer_page()
