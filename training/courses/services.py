@@ -735,15 +735,11 @@ def calendar_entries(first: date, last: date, unit_id: int | None = None) -> lis
     )
     if unit_id is not None:
         query = query.where(Course.unit_id == unit_id)
-    titles: dict[tuple, str] = {}
 
     def module_title(curriculum_code: str, version: str, module_code: str) -> str:
-        key = (curriculum_code, version, module_code)
-        if key not in titles:
-            curriculum = catalogue().get(curriculum_code, version)
-            module = curriculum.module(module_code) if curriculum else None
-            titles[key] = module.title if module else ""
-        return titles[key]
+        curriculum = catalogue().get(curriculum_code, version)
+        module = curriculum.module(module_code) if curriculum else None
+        return module.title if module else ""
 
     return [
         CalendarEntry(session_id, starts_at, ends_at, module_code, module_title(code, version, module_code), venue,
