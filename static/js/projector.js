@@ -7,26 +7,27 @@
   var url = root.getAttribute("data-state-url");
   var qr = document.getElementById("qr");
   var note = document.getElementById("offline-note");
-  var lastSvg = null;
+  // The URL of the code on screen: the server leaves the drawing out while it is current.
+  var shown = qr.getAttribute("data-shown");
 
   function show(state) {
     document.getElementById("count").textContent = state.checked_in;
     document.getElementById("enrolled").textContent = state.enrolled;
     document.getElementById("server-time").textContent = state.server_time;
-    if (state.svg) {
-      if (state.svg !== lastSvg) { qr.innerHTML = state.svg; lastSvg = state.svg; }
+    if (state.url) {
+      if (state.svg) { qr.innerHTML = state.svg; shown = state.url; }
     } else {
       qr.innerHTML = "";
       var p = document.createElement("p");
       p.className = "projector-closed";
       p.textContent = state.message;
       qr.appendChild(p);
-      lastSvg = null;
+      shown = null;
     }
   }
 
   function refresh() {
-    fetch(url, { credentials: "same-origin", cache: "no-store" })
+    fetch(shown ? url + "?shown=" + encodeURIComponent(shown) : url, { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (state) {
         note.hidden = true;

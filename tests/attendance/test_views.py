@@ -282,6 +282,24 @@ def test_projector_polls_within_a_step_draw_the_code_once_and_count_active_enrol
     assert first["enrolled"] == 2
 
 
+def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a, course_now, clock):
+    client = login(trainer_a)
+    page = page_text(client.get(f"/sessions/{course_now.current.id}/projector"))
+    path = f"/sessions/{course_now.current.id}/projector.json"
+    full = client.get(path)
+    shown = full.get_json()["url"]
+    assert f'data-shown="{shown}"' in page  # what the page drew first
+    services.check_in(course_now.current, course_now.trainees[0], "qr_self")
+    db.session.commit()
+    short = client.get(path, query_string={"shown": shown})
+    state = short.get_json()
+    assert "svg" not in state and state["url"] == shown and state["checked_in"] == 1
+    assert len(short.get_data()) * 5 < len(full.get_data())  # a few hundred bytes instead of ~4 kB
+    clock.advance(seconds=qr.STEP_SECONDS)  # the code the projector shows is no longer current
+    rotated = client.get(path, query_string={"shown": shown}).get_json()
+    assert rotated["url"] != shown and rotated["svg"].startswith("<svg")
+
+
 @pytest.mark.parametrize("which, state, message", [("future", "not_yet", "Chưa mở điểm danh"), ("past", "ended", "Đã kết thúc điểm danh")])
 def test_projector_state_when_check_in_is_not_open(login, trainer_a, course_now, which, state, message):
     session = getattr(course_now, which)

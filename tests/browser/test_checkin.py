@@ -129,6 +129,19 @@ def test_the_projector_shows_a_qr_that_opens_the_check_in_page(projector, new_pa
     expect(phone.get_by_label("Mã cá nhân")).to_be_visible()
 
 
+def test_the_projector_polls_without_the_drawing_it_shows(trainer_page, server, tmp_path):
+    from training.attendance import qr
+
+    if qr.seconds_left_in_step() < 5:  # the code would change between the page and its first poll
+        time.sleep(qr.seconds_left_in_step() + 0.5)
+    page = trainer_page()
+    with page.expect_response(lambda r: "/projector.json" in r.url) as polled:
+        page.goto(f"/sessions/{server.session_id}/projector")
+    state = polled.value.json()
+    assert "shown=" in polled.value.url and "svg" not in state and state["checked_in"] >= 0
+    assert decode_projector_qr(page, tmp_path) == state["url"]  # the page still shows the current code
+
+
 def test_a_trainee_checks_in_on_a_phone(projector, new_page, server, tmp_path):
     name = "Nguyễn Thị Hoa"
     url = decode_projector_qr(projector, tmp_path)
