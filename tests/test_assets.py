@@ -38,6 +38,29 @@ def test_the_current_version_is_kept_for_a_year_and_others_are_asked_again(clien
     assert _get(client, f"/static/../instance/secret_key?v={version}")[:2] == (404, None)
 
 
+def test_no_request_reads_outside_the_static_folder_or_grows_the_memo(app, client, monkeypatch):
+    outside = PROJECT_ROOT / "README.md"
+    guess = hashlib.sha256(outside.read_bytes()).hexdigest()[:12]
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda path, *args, **kw: opened.append(str(path)) or real_open(path, *args, **kw))
+    for method in ("OPTIONS", "HEAD", "GET"):
+        for path in ("..%2fREADME.md", "../README.md", "..%2f..%2f..%2f..%2fdev%2fzero", "css%2f..%2f..%2fREADME.md"):
+            with client.open(f"/static/{path}?v={guess}", method=method) as response:
+                assert "immutable" not in response.headers.get("Cache-Control", ""), (method, path)
+    assert not [path for path in opened if "README" in path or "zero" in path]
+    assert [path for path in opened if path.endswith("app.css")]  # what it does read, it reads through open()
+    for n in range(50):  # made-up names and other spellings of a real file leave one entry per file
+        with client.get(f"/static/none-{n}.css?v=0123456789ab"):
+            pass
+        with client.get("/static/css/./app.css?v=0123456789ab"):
+            pass
+    # one entry per file: those asked for and those the 404 page's layout links to
+    remembered = {Path(path).resolve() for path in app.extensions["static_versions"]}
+    assert len(remembered) == len(app.extensions["static_versions"])
+    assert remembered == {PROJECT_ROOT / "static" / name for name in ("css/app.css", "js/app.js", "favicon.svg")}
+
+
 def test_a_changed_file_gets_a_new_url(app, client, tmp_path):
     app.static_folder = str(tmp_path)
     style = Path(tmp_path, "css", "app.css")
