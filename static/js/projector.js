@@ -7,7 +7,7 @@
   var url = root.getAttribute("data-state-url");
   var qr = document.getElementById("qr");
   var note = document.getElementById("offline-note");
-  // The URL of the code on screen: the server leaves the drawing out while it is current.
+  // The time step of the code on screen: the server leaves the drawing out while it is current.
   var shown = qr.getAttribute("data-shown");
 
   function show(state) {
@@ -15,7 +15,7 @@
     document.getElementById("enrolled").textContent = state.enrolled;
     document.getElementById("server-time").textContent = state.server_time;
     if (state.url) {
-      if (state.svg) { qr.innerHTML = state.svg; shown = state.url; }
+      if (state.svg) { qr.innerHTML = state.svg; shown = state.step; }
     } else {
       qr.innerHTML = "";
       var p = document.createElement("p");

@@ -287,17 +287,19 @@ def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a
     page = page_text(client.get(f"/sessions/{course_now.current.id}/projector"))
     path = f"/sessions/{course_now.current.id}/projector.json"
     full = client.get(path)
-    shown = full.get_json()["url"]
+    shown = full.get_json()["step"]
+    assert shown == qr.current_step(clock.time())
     assert f'data-shown="{shown}"' in page  # what the page drew first
+    assert full.get_json()["url"].split("/checkin/")[1].split(".")[1] == str(shown)  # the step of its token
     services.check_in(course_now.current, course_now.trainees[0], "qr_self")
     db.session.commit()
     short = client.get(path, query_string={"shown": shown})
     state = short.get_json()
-    assert "svg" not in state and state["url"] == shown and state["checked_in"] == 1
+    assert "svg" not in state and state["url"] == full.get_json()["url"] and state["checked_in"] == 1
     assert len(short.get_data()) * 5 < len(full.get_data())  # a few hundred bytes instead of ~4 kB
     clock.advance(seconds=qr.STEP_SECONDS)  # the code the projector shows is no longer current
     rotated = client.get(path, query_string={"shown": shown}).get_json()
-    assert rotated["url"] != shown and rotated["svg"].startswith("<svg")
+    assert rotated["step"] == shown + 1 and rotated["svg"].startswith("<svg")
 
 
 @pytest.mark.parametrize("which, state, message", [("future", "not_yet", "Chưa mở điểm danh"), ("past", "ended", "Đã kết thúc điểm danh")])

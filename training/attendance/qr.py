@@ -51,8 +51,14 @@ def _signature(session_id: int, step: int) -> str:
 
 def make_token(session_id: int, now: float | None = None) -> str:
     """The token for a session at the current time step."""
+    return current_code(session_id, now)[1]
+
+
+def current_code(session_id: int, now: float | None = None) -> tuple[int, str]:
+    """The current time step and the session's token for it: the step names the code shown
+    without giving the token away (the projector reports it every few seconds)."""
     step = current_step(now)
-    return f"{session_id}.{step}.{_signature(session_id, step)}"
+    return step, f"{session_id}.{step}.{_signature(session_id, step)}"
 
 
 def read_token(token: str, now: float | None = None) -> TokenInfo:
