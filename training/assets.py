@@ -24,14 +24,17 @@ def static_version(filename: str) -> str | None:
     the folder is refused before anything is read, and only files found are remembered (one
     entry per file, as safe_join normalises the spelling), so requests cannot grow the memo."""
     path = safe_join(current_app.static_folder, filename)
-    if path is None or not os.path.isfile(path):
+    if path is None:
         return None
     versions = current_app.extensions["static_versions"]
     # Read once per file and process; in debug mode (make run) on every use, so that an edited
     # stylesheet shows at once.
-    if path not in versions or current_app.debug:
-        with open(path, "rb") as file:
-            versions[path] = hashlib.file_digest(file, "sha256").hexdigest()[:12]
+    if path in versions and not current_app.debug:
+        return versions[path]
+    if not os.path.isfile(path):
+        return None
+    with open(path, "rb") as file:
+        versions[path] = hashlib.file_digest(file, "sha256").hexdigest()[:12]
     return versions[path]
 
 
