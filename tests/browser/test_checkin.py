@@ -142,6 +142,47 @@ def test_the_projector_polls_without_the_drawing_it_shows(trainer_page, server, 
     assert decode_projector_qr(page, tmp_path) == state["url"]  # the page still shows the current code
 
 
+def test_the_projector_follows_the_code_through_a_rotation_a_close_and_a_lost_answer(trainer_page, server):
+    """projector.js against scripted answers: a new code is drawn and reported as shown, a
+    closed session shows its message and asks without `shown`, a lost answer keeps the code."""
+    import json
+
+    page = trainer_page()
+    asked: list[str] = []
+
+    def state(**fields):
+        return {"state": "open", "checked_in": 1, "enrolled": len(TRAINEES), "seconds_left": 0, "server_time": "08:00:00", **fields}
+
+    script = [
+        state(step=101, url="http://x/checkin/b", svg='<svg id="code-b"></svg>'),
+        state(step=101, url="http://x/checkin/b"),  # still current: no drawing
+        {**state(state="ended", message="Đã kết thúc điểm danh")},
+        state(step=103, url="http://x/checkin/c", svg='<svg id="code-c"></svg>'),
+        None,  # the answer is lost
+        state(step=103, url="http://x/checkin/c", seconds_left=30),
+    ]
+
+    def answer(route):
+        asked.append(route.request.url)
+        reply = script.pop(0) if script else state(step=103, url="http://x/checkin/c", seconds_left=30)
+        if reply is None:
+            route.abort()
+        else:
+            route.fulfill(status=200, content_type="application/json", body=json.dumps(reply))
+
+    page.route("**/projector.json*", answer)
+    page.goto(f"/sessions/{server.session_id}/projector")
+    deadline = time.monotonic() + 15
+    while len(asked) < 6 and time.monotonic() < deadline:  # the lost answer is asked again after 3 s
+        page.wait_for_timeout(100)
+    queries = [url.partition("?")[2] for url in asked]
+    assert queries[0] == f"shown={page.locator('#qr').get_attribute('data-shown')}"  # the code it was drawn with
+    assert queries[1:6] == ["shown=101", "shown=101", "", "shown=103", "shown=103"]
+    expect(page.locator("#qr svg#code-c")).to_be_visible()
+    expect(page.locator("#offline-note")).to_be_hidden()
+    expect(page.locator("#count")).to_have_text("1")
+
+
 def test_a_trainee_checks_in_on_a_phone(projector, new_page, server, tmp_path):
     name = "Nguyễn Thị Hoa"
     url = decode_projector_qr(projector, tmp_path)
