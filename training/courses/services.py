@@ -695,18 +695,18 @@ def _match_trainee(cell, by_code: dict, by_name: dict) -> tuple[Trainee | None, 
 DASHBOARD_DAYS = 14
 
 
+def _scheduled(query: Select, unit_id: int | None = None) -> Select:
+    """`query` (of sessions, or of their columns) limited to courses that are not cancelled, in
+    time order; restricted to a managing unit when `unit_id` is given."""
+    query = (query.join(CourseSession.course).where(Course.status != "cancelled")
+             .order_by(CourseSession.starts_at, Course.code, CourseSession.id))
+    return query.where(Course.unit_id == unit_id) if unit_id is not None else query
+
+
 def _sessions_query(unit_id: int | None = None) -> Select:
-    """Sessions of courses that are not cancelled, with their course and trainer loaded in the
-    same query, in time order; restricted to a managing unit when `unit_id` is given."""
-    query = (
-        select(CourseSession).join(CourseSession.course)
-        .options(contains_eager(CourseSession.course).joinedload(Course.unit), joinedload(CourseSession.trainer))
-        .where(Course.status != "cancelled")
-        .order_by(CourseSession.starts_at, Course.code, CourseSession.id)
-    )
-    if unit_id is not None:
-        query = query.where(Course.unit_id == unit_id)
-    return query
+    """_scheduled sessions with their course, its unit and their trainer loaded in the same query."""
+    return _scheduled(select(CourseSession), unit_id).options(
+        contains_eager(CourseSession.course).joinedload(Course.unit), joinedload(CourseSession.trainer))
 
 
 def _starting_between(first: date, last: date):
@@ -725,16 +725,10 @@ def calendar_entries(first: date, last: date, unit_id: int | None = None) -> lis
     time order, read as plain rows in one query: a province's busiest week has a hundred
     sessions, and loading each as objects with its course and unit took longer than drawing
     it (bench/scale.py)."""
-    query = (
-        select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.module_code,
-               CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
-               Course.curriculum_code, Course.curriculum_version, Unit.name)
-        .join(CourseSession.course).join(Course.unit)
-        .where(Course.status != "cancelled", _starting_between(first, last))
-        .order_by(CourseSession.starts_at, Course.code, CourseSession.id)
-    )
-    if unit_id is not None:
-        query = query.where(Course.unit_id == unit_id)
+    columns = select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.module_code,
+                     CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
+                     Course.curriculum_code, Course.curriculum_version, Unit.name)
+    query = _scheduled(columns, unit_id).join(Course.unit).where(_starting_between(first, last))
 
     def module_title(curriculum_code: str, version: str, module_code: str) -> str:
         curriculum = catalogue().get(curriculum_code, version)
