@@ -181,7 +181,11 @@ class _Changes:
 
 
 def _changes(session: Session) -> _Changes:
-    return session.info.setdefault(_CHANGED, _Changes())
+    """The transaction's _Changes, made at its first counted row: one that wrote none has none."""
+    changes = session.info.get(_CHANGED)
+    if changes is None:
+        changes = session.info[_CHANGED] = _Changes()
+    return changes
 
 
 #: the columns that say whose figures a changed row counts in, and the set of _Changes each
@@ -196,8 +200,7 @@ _OWNER = {Course: (("unit_id", "units"), ("id", "courses")), Certificate: (("iss
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    # _Changes is made at the first counted row only: a transaction that wrote none has none
-    if session.info.get(_CHANGED, _Changes()).every_unit:
+    if getattr(session.info.get(_CHANGED), "every_unit", False):
         return
     new, deleted = session.new, session.deleted
     for obj in (*new, *session.dirty, *deleted):
