@@ -87,7 +87,7 @@ def course(in_request, units, trainer_a, make_trainee):
         for session, status in zip(sessions, statuses):
             if status in ("present", "late"):
                 minutes = 2 if status == "present" else course.late_after_minutes + 10
-                result = services.check_in(session, trainees[name], "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
+                result = services.check_in(session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
                 assert result.ok and result.record.status == status
             elif status:
                 services.mark(session, trainees[name], status, "", trainer_a.id)

@@ -34,14 +34,14 @@ def audit_of(record) -> list[AuditEvent]:
 
 def test_a_check_in_is_recorded_once_and_a_second_gives_the_first_time(course_now):
     session, trainee = course_now.current, course_now.trainees[0]
-    first = services.check_in(session, trainee, "qr_self", at=local(8, 5), device="phone-1")
+    first = services.check_in(session, trainee.id, "qr_self", at=local(8, 5), device="phone-1")
     db.session.commit()
     assert first.reason == "ok" and first.ok
     assert first.record.status == "present"
     assert first.record.at == local(8, 5)
     assert "08:05" in first.message and "đúng giờ" in first.message
 
-    second = services.check_in(session, trainee, "qr_badge", at=local(8, 40))
+    second = services.check_in(session, trainee.id, "qr_badge", at=local(8, 40))
     db.session.commit()
     assert second.reason == "already_checked_in" and not second.ok
     assert second.record.id == first.record.id
@@ -53,7 +53,7 @@ def test_a_check_in_is_recorded_once_and_a_second_gives_the_first_time(course_no
 
 
 def test_the_check_in_is_audited_with_its_method(course_now, trainer_a):
-    result = services.check_in(course_now.current, course_now.trainees[0], "qr_badge", at=local(8, 5), recorded_by_id=trainer_a.id)
+    result = services.check_in(course_now.current, course_now.trainees[0].id, "qr_badge", at=local(8, 5), recorded_by_id=trainer_a.id)
     db.session.commit()
     [event] = audit_of(result.record)
     assert event.action == "attendance.checkin" and event.actor_id == trainer_a.id
@@ -68,7 +68,7 @@ def test_the_check_in_is_audited_with_its_method(course_now, trainer_a):
     (local(10, 59), "late"),
 ])
 def test_late_is_after_the_start_plus_the_courses_grace_minutes(course_now, at, status):
-    result = services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=at)
+    result = services.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=at)
     assert result.reason == "ok"
     assert result.record.status == status
     assert ("đi muộn" in result.message) == (status == "late")
@@ -77,13 +77,13 @@ def test_late_is_after_the_start_plus_the_courses_grace_minutes(course_now, at, 
 def test_the_grace_minutes_are_the_courses_own(course_now):
     course_now.course.late_after_minutes = 5
     db.session.commit()
-    assert services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=local(8, 5)).record.status == "present"
-    assert services.check_in(course_now.current, course_now.trainees[1], "qr_self", at=local(8, 6)).record.status == "late"
+    assert services.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 5)).record.status == "present"
+    assert services.check_in(course_now.current, course_now.trainees[1].id, "qr_self", at=local(8, 6)).record.status == "late"
 
 
 @pytest.mark.parametrize("at, opens", [(local(7, 44, 59), False), (local(7, 45), True), (local(11, 0), True), (local(11, 0, 1), False)])
 def test_check_in_is_open_from_a_quarter_before_the_start_to_the_end(course_now, at, opens):
-    result = services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=at)
+    result = services.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=at)
     assert (result.reason == "ok") is opens
     if not opens:
         assert result.reason == "session_closed" and result.record is None
@@ -92,7 +92,7 @@ def test_check_in_is_open_from_a_quarter_before_the_start_to_the_end(course_now,
 
 def test_a_trainee_of_another_course_is_not_enrolled(course_now, other_course):
     stranger = other_course.trainees[0]
-    result = services.check_in(course_now.current, stranger, "qr_self", at=local(8, 5))
+    result = services.check_in(course_now.current, stranger.id, "qr_self", at=local(8, 5))
     assert result.reason == "not_enrolled"
     assert f"{stranger.full_name} không có tên trong khóa học này" in result.message
     assert count(Attendance) == 0
@@ -103,7 +103,7 @@ def test_a_withdrawn_trainee_is_not_enrolled(course_now):
     enrolment = next(e for e in course_now.course.enrolments if e.trainee_id == trainee.id)
     courses.withdraw(enrolment, "Chuyển công tác")
     db.session.commit()
-    assert services.check_in(course_now.current, trainee, "qr_self", at=local(8, 5)).reason == "not_enrolled"
+    assert services.check_in(course_now.current, trainee.id, "qr_self", at=local(8, 5)).reason == "not_enrolled"
 
 
 # --- the manual roster -------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_a_remark_alone_is_a_change(course_now, trainer_a):
 
 def test_a_remark_keeps_how_a_scanned_trainee_was_seen(course_now, trainer_a):
     session, trainee = course_now.current, course_now.trainees[0]
-    services.check_in(session, trainee, "qr_self")
+    services.check_in(session, trainee.id, "qr_self")
     row = services.mark(session, trainee, "present", "Ngồi hàng đầu", trainer_a.id)
     assert (row.method, row.remark) == ("qr_self", "Ngồi hàng đầu")
     assert services.mark(session, trainee, "excused", "Về sớm", trainer_a.id).method == "manual"
@@ -166,7 +166,7 @@ def test_a_closed_course_takes_no_more_check_ins(course_now, trainer_a, login):
     courses.change_status(course_now.course, "closed")
     db.session.commit()
     assert services.checkin_state(course_now.current) == "ended"
-    assert services.check_in(course_now.current, course_now.trainees[0], "qr_self").reason == "session_closed"
+    assert services.check_in(course_now.current, course_now.trainees[0].id, "qr_self").reason == "session_closed"
     assert count(Attendance) == 0
 
 
@@ -193,7 +193,7 @@ def test_marking_many_refuses_an_unknown_status_and_a_stranger_and_keeps_none(co
 
 def test_marking_present_by_hand_keeps_an_earlier_scan_time(course_now, trainer_a):
     session, trainee = course_now.current, course_now.trainees[0]
-    services.check_in(session, trainee, "qr_self", at=local(8, 20))
+    services.check_in(session, trainee.id, "qr_self", at=local(8, 20))
     row = services.mark(session, trainee, "present", "Đến đúng giờ, quét muộn", trainer_a.id)
     assert row.checked_in_at == local(8, 20)
     other = services.mark(session, course_now.trainees[1], "present", "", trainer_a.id)
@@ -202,7 +202,7 @@ def test_marking_present_by_hand_keeps_an_earlier_scan_time(course_now, trainer_
 
 def test_mark_unmarked_absent_marks_only_those_with_no_record(course_now, trainer_a):
     session = course_now.current
-    services.check_in(session, course_now.trainees[0], "qr_self", at=local(8, 5))
+    services.check_in(session, course_now.trainees[0].id, "qr_self", at=local(8, 5))
     services.mark(session, course_now.trainees[1], "excused", "Đi công tác", trainer_a.id)
     db.session.commit()
 
@@ -239,7 +239,7 @@ def test_a_scan_after_a_manual_absent_upgrades_it_and_is_audited(course_now, tra
 def test_a_late_scan_after_excused_upgrades_to_late(course_now, trainer_a):
     session, trainee = course_now.current, course_now.trainees[0]
     services.mark(session, trainee, "excused", "", trainer_a.id)
-    result = services.check_in(session, trainee, "qr_self", at=local(9, 0))
+    result = services.check_in(session, trainee.id, "qr_self", at=local(9, 0))
     db.session.commit()
     assert (result.reason, result.record.status) == ("ok", "late")
     assert audit_of(result.record)[-1].data == {"before": "excused", "after": "late", "method": "qr_self"}
@@ -255,11 +255,11 @@ def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_r
 
     def the_other_scan_writes_first():
         monkeypatch.setattr(services, "_write_lock", take_lock)
-        assert services.check_in(session, trainee, "qr_self", at=local(8, 5), device="phone-1").reason == "ok"
+        assert services.check_in(session, trainee.id, "qr_self", at=local(8, 5), device="phone-1").reason == "ok"
         take_lock()
 
     monkeypatch.setattr(services, "_write_lock", the_other_scan_writes_first)
-    result = services.check_in(session, trainee, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id)
+    result = services.check_in(session, trainee.id, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id)
     db.session.commit()
     assert result.reason == "already_checked_in"
     assert (result.record.status, result.record.method, result.record.at) == ("present", "qr_self", local(8, 5))
@@ -400,9 +400,9 @@ def record_week(course_now, trainer_id):
     hoa, binh, chau = course_now.trainees
     past, current = course_now.past, course_now.current
     services.mark(past, hoa, "present", "", trainer_id)
-    services.check_in(current, hoa, "qr_self", at=local(8, 30))
+    services.check_in(current, hoa.id, "qr_self", at=local(8, 30))
     services.mark(past, binh, "excused", "Họp xã", trainer_id)
-    services.check_in(current, binh, "qr_badge", at=local(8, 1))
+    services.check_in(current, binh.id, "qr_badge", at=local(8, 1))
     services.mark(past, chau, "absent", "", trainer_id)
     services.mark(current, chau, "excused", "", trainer_id)
     db.session.commit()

@@ -139,6 +139,34 @@ def test_a_known_phone_checks_in_at_once_and_late_is_shown(client, course_now, c
     assert (row.status, row.method, row.device) == ("late", "qr_self", "phone-binh")
 
 
+def test_a_known_phone_checks_in_with_two_reads_and_shows_the_session(client, course_now):
+    # The session (with its course) and the check-in's facts, which bring the trainee: the
+    # trainee is not read apart, nor the session again for the page after the commit expired
+    # it (4 reads before, on every phone of a hall).
+    hoa, session = course_now.trainees[0], course_now.current
+    remember_device(client, hoa)
+    path = checkin_path(session)
+    with statements_sent() as sent:
+        response = client.get(path)
+    text = page_text(response)
+    assert 'data-reason="ok"' in text and hoa.full_name in text
+    assert session.course.title in text and session.module_code in text and "08:00–" in text
+    assert sent.reads == 2, sent
+    assert record_of(hoa).status == "present"
+
+
+def test_a_phone_remembering_an_erased_trainee_is_asked_who_it_is(client, course_now):
+    from training.privacy import erase_trainee
+
+    gone = course_now.trainees[0]
+    remember_device(client, gone)
+    erase_trainee(gone)
+    db.session.commit()
+    response = client.get(checkin_path(course_now.current))
+    assert response.status_code == 200 and 'name="code"' in page_text(response)
+    assert count(Attendance) == 0
+
+
 def test_the_same_phone_serves_the_next_session_too(client, course_now, clock):
     hoa = course_now.trainees[0]
     identify(client, course_now.current, hoa.personal_code, "15/03/1985")
@@ -255,8 +283,8 @@ def test_projector_state_gives_a_url_that_verifies(login, trainer_a, course_now,
 def test_projector_state_counts_check_ins_and_rotates_the_code(login, trainer_a, course_now, clock):
     client = login(trainer_a)
     first = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
-    services.check_in(course_now.current, course_now.trainees[0], "qr_self")
-    services.check_in(course_now.current, course_now.trainees[1], "qr_self")
+    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    services.check_in(course_now.current, course_now.trainees[1].id, "qr_self")
     services.mark(course_now.current, course_now.trainees[2], "absent", "", trainer_a.id)
     db.session.commit()
     clock.advance(seconds=qr.STEP_SECONDS)
@@ -291,7 +319,7 @@ def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a
     assert shown == qr.current_step(clock.time())
     assert f'data-shown="{shown}"' in page  # what the page drew first
     assert full.get_json()["url"].split("/checkin/")[1].split(".")[1] == str(shown)  # the step of its token
-    services.check_in(course_now.current, course_now.trainees[0], "qr_self")
+    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     short = client.get(path, query_string={"shown": shown})
     state = short.get_json()
@@ -561,7 +589,7 @@ def test_the_api_roster_renews_the_scanner_pages_csrf_token(app, login, trainer_
 
 
 def test_the_api_roster_lists_the_trainees_for_offline_use(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0], "qr_self")
+    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     data = login(trainer_a).get(f"/api/v1/sessions/{course_now.current.id}/roster").get_json()
     assert data["session_id"] == course_now.current.id and data["state"] == "open" and data["csrf_token"]
@@ -605,7 +633,7 @@ def test_the_openapi_document_lists_the_reason_codes_and_request_fields(client):
 # --- the manual roster, mark-absent, the scan log ----------------------------------------------------
 
 def test_the_roster_lists_trainees_in_vietnamese_order_with_their_marks(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0], "qr_self", at=local(8, 3))
+    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 3))
     db.session.commit()
     response = login(trainer_a).get(f"/sessions/{course_now.current.id}/roster")
     assert response.status_code == 200
@@ -685,7 +713,7 @@ def test_a_closed_course_roster_is_read_only_for_trainers_not_the_admin(login, t
 
 
 def test_mark_absent_marks_the_unmarked_and_says_how_many(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0], "qr_self")
+    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     client = login(trainer_a)
     response = client.post(f"/sessions/{course_now.current.id}/mark-absent")

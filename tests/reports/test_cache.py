@@ -141,14 +141,14 @@ def test_a_committed_enrolment_shows_at_once_and_rebuilds_its_district_only(worl
 def test_a_check_in_moves_its_districts_stamp_only(world, builds):
     session, trainee = an_unenrolled_pair(world)
     versions = stamps()
-    result = attendance.check_in(session, trainee, "qr_badge", at=session.starts_at)
+    result = attendance.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
     assert result.reason == "not_enrolled"
     db.session.commit()
     assert moved(versions) == set()  # a refused scan changes nothing a report counts
     courses.enrol_many(session.course, [trainee])
     db.session.commit()
     versions = stamps()
-    result = attendance.check_in(session, trainee, "qr_badge", at=session.starts_at)
+    result = attendance.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
     assert result.reason == "ok"
     db.session.commit()
     assert moved(versions) == {session.course.unit_id}
@@ -157,7 +157,7 @@ def test_a_check_in_moves_its_districts_stamp_only(world, builds):
     attendance.mark(session, other, "absent", "", world.users["admin"].id)
     db.session.commit()
     versions = stamps()
-    assert attendance.check_in(session, other, "qr_badge", at=session.starts_at).reason == "ok"
+    assert attendance.check_in(session, other.id, "qr_badge", at=session.starts_at).reason == "ok"
     db.session.commit()
     assert moved(versions) == {session.course.unit_id}
 

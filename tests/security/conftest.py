@@ -85,7 +85,7 @@ def world(app, units, admin, trainer_a, trainer_b, make_user, make_trainee, froz
     db.session.commit()
 
     running = make_course_now(units, trainer_a, [holder, other])
-    attendance.check_in(running.current, holder, "qr_self", device="phone-of-holder")
+    attendance.check_in(running.current, holder.id, "qr_self", device="phone-of-holder")
     attendance.mark(running.past, other, "present", "", trainer_a.id)
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == running.course.id,
                                                           Enrolment.trainee_id == other.id))

@@ -103,15 +103,18 @@ def _closed_message(session: CourseSession, state: str) -> str:
 
 # --- recording a check-in --------------------------------------------------------------------
 
-def check_in(session: CourseSession, trainee: Trainee, method: str, at: datetime | None = None,
-             recorded_by_id: int | None = None, device: str = "") -> CheckinResult:
-    """Record that a trainee was seen at a session (QR or badge); idempotent.
+def check_in(session: CourseSession, trainee_id: int, method: str, at: datetime | None = None,
+             recorded_by_id: int | None = None, device: str = "") -> CheckinResult | None:
+    """Record that a trainee was seen at a session (QR or badge); idempotent. None when no
+    trainee has that id (a phone remembering one who has since been erased).
 
     A second check-in of the same trainee gives `already_checked_in` with the first time,
     including when two arrive at once (the unique row decides). Writes with single statements
     (no flush), see _record_checkin.
     """
-    facts = db.session.execute(_FACTS_OF_TRAINEE, _facts_parameters(session, trainee_id=trainee.id)).one()
+    facts = db.session.execute(_FACTS_OF_TRAINEE, _facts_parameters(session, trainee_id=trainee_id)).first()
+    if facts is None:
+        return None
     return _record_checkin(session, facts, method, at or utcnow(), recorded_by_id, device)
 
 

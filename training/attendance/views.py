@@ -1,4 +1,5 @@
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
@@ -15,7 +16,6 @@ from ..clock import to_local, to_utc, utcnow
 from ..courses.models import CourseSession
 from ..courses.services import enrolment_counts, get_session_or_404
 from ..extensions import db, limiter
-from ..people.models import Trainee
 from ..web import commit_or_flash
 from . import bp, openapi, qr, services
 from .forms import IdentifyForm
@@ -35,8 +35,9 @@ def _ticket_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-ticket")
 
 
-def _remembered_device() -> tuple[Trainee | None, str]:
-    """The trainee this phone was identified as, and its device id, from the signed cookie."""
+def _remembered_device() -> tuple[int | None, str]:
+    """The id of the trainee this phone was identified as, and its device id, from the
+    signed cookie."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw:
         return None, ""
@@ -44,11 +45,29 @@ def _remembered_device() -> tuple[Trainee | None, str]:
         data = _device_serializer().loads(raw)
     except BadSignature:
         return None, ""
-    return db.session.get(Trainee, data.get("t", 0)), str(data.get("d", ""))
+    return data.get("t"), str(data.get("d", ""))
 
 
-def _checkin_page(result: services.CheckinResult | None, session=None, status: int = 200, form=None, error: str | None = None):
-    return make_response(render_template("attendance/checkin.html", result=result, session=session, form=form, error=error), status)
+@dataclass(frozen=True)
+class _Heading:
+    """What the phone's page says of the session. Taken before a check-in's commit, which
+    expires the session object: read after it, the page would load it again, one more query
+    on every phone of a hall scanning at once."""
+
+    title: str
+    module_code: str
+    starts_at: datetime
+    ends_at: datetime
+
+    @classmethod
+    def of(cls, session: CourseSession) -> "_Heading":
+        return cls(session.course.title, session.module_code, session.starts_at, session.ends_at)
+
+
+def _checkin_page(result: services.CheckinResult | None, session: CourseSession | _Heading | None = None,
+                  status: int = 200, form=None, error: str | None = None):
+    heading = _Heading.of(session) if isinstance(session, CourseSession) else session
+    return make_response(render_template("attendance/checkin.html", result=result, heading=heading, form=form, error=error), status)
 
 
 _RESULT_STATUS = {"ok": 200, "already_checked_in": 200, "not_enrolled": 403, "session_closed": 409}
@@ -74,11 +93,13 @@ def checkin(token: str):
     state = services.checkin_state(session)
     if state != "open":
         return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), session, 409)
-    trainee, device = _remembered_device()
-    if trainee is not None:
-        result = services.check_in(session, trainee, "qr_self", device=device)
-        db.session.commit()
-        return _checkin_page(result, session, _RESULT_STATUS.get(result.reason, 400))
+    trainee_id, device = _remembered_device()
+    if trainee_id is not None:
+        result = services.check_in(session, trainee_id, "qr_self", device=device)
+        if result is not None:  # None: the trainee it remembers has since been erased
+            heading = _Heading.of(session)
+            db.session.commit()
+            return _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
     form.ticket.data = _ticket_serializer().dumps(session.id)
     return _checkin_page(None, session, form=form)
 
@@ -101,9 +122,10 @@ def _identify_and_check_in(form: IdentifyForm):
         form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
         return _checkin_page(None, session, form=form, status=400)
     device = secrets.token_urlsafe(12)
-    result = services.check_in(session, trainee, "qr_self", device=device)
+    result = services.check_in(session, trainee.id, "qr_self", device=device)
+    heading = _Heading.of(session)
     db.session.commit()
-    response = _checkin_page(result, session, _RESULT_STATUS.get(result.reason, 400))
+    response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
     response.set_cookie(
         DEVICE_COOKIE, _device_serializer().dumps({"t": trainee.id, "d": device}), max_age=DEVICE_MAX_AGE,
         httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
@@ -124,7 +146,7 @@ def _parse_birth_date(text: str) -> date | None:
 @bp.route("/checkin/forget", methods=["POST"])
 @public
 def forget_device():
-    response = make_response(render_template("attendance/checkin.html", result=None, session=None, form=None,
+    response = make_response(render_template("attendance/checkin.html", result=None, heading=None, form=None,
                                              error=None, forgotten=True))
     response.delete_cookie(DEVICE_COOKIE)
     return response
