@@ -13,10 +13,15 @@ JSON POST answered by four routes of increasing work, interleaved round by round
   BEGIN IMMEDIATE, inserts of the record, its audit row and the scan log, the report
   stamp, COMMIT), a fresh trainee each time.
 
+Beside them, the other way a hall checks in: a trainee's phone that has identified itself
+once opening the projector's QR link (`GET /checkin/<token>`, no sign-in: the signed device
+cookie, the session, the same check-in and an HTML page), for sessions of its own.
+
 The two no-op routes are added to the app by this script only. Figures: milliseconds per
 request (median over the rounds) and each as a share of the check-in. No target: it is the
 floor under the burst's "≥ ½ of the bare route" target.
 """
+import re
 import secrets
 import sys
 import time
@@ -40,9 +45,13 @@ def main() -> None:
         from fixtures import PASSWORD, build_course
         from flask import jsonify, request
         from flask_login import current_user
+        from sqlalchemy import select
 
+        from training.attendance import qr
+        from training.attendance.views import DEVICE_COOKIE, _device_serializer
         from training.courses.services import get_session_or_404
         from training.extensions import db
+        from training.people.models import Trainee
 
         def signed_in_noop():
             payload = request.get_json(silent=True)
@@ -56,7 +65,11 @@ def main() -> None:
         app.add_url_rule("/bench/lookup", "bench_lookup", with_session_lookup, methods=["POST"])
         rounds = args.rounds + 1
         with app.app_context():
-            built = build_course(args.requests * rounds, rounds, open_now=True)
+            # a session per round for the badge scans, another for the phones
+            built = build_course(args.requests * rounds, 2 * rounds, open_now=True)
+            trainee_ids = db.session.scalars(select(Trainee.id).order_by(Trainee.id)).all()  # in the order of built.codes
+            with app.test_request_context():
+                remembered = dict(zip(built.codes, (_device_serializer().dumps({"t": t, "d": "bench"}) for t in trainee_ids)))
             db.session.remove()
 
         client = app.test_client()
@@ -66,20 +79,38 @@ def main() -> None:
             return response.request.path, response.get_data(as_text=True)
 
         headers = {"X-CSRFToken": scanner_sign_in(fetch, built.trainer_username, PASSWORD, built.session_ids[0])}
-        routes = {"bare route (bench/bare_app.py)": (bare.test_client(), "/api/v1/checkins"),
-                  "signed-in no-op (login wall, CSRF, JSON)": (client, "/bench/noop"),
-                  "+ session lookup and permission": (client, "/bench/lookup"),
-                  "check-in (POST /api/v1/checkins)": (client, "/api/v1/checkins")}
+        phone = app.test_client()
+
+        def post(route_client, url):
+            def send(session_id: int, code: str) -> tuple[int, str]:
+                response = route_client.post(url, headers=headers, json={
+                    "session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"})
+                return response.status_code, (response.get_json() or {}).get("reason", "")
+            return send
+
+        qr_links = {}  # the projector's link of each round's session for the phones, made as the round starts
+
+        def from_phone(session_id: int, code: str) -> tuple[int, str]:
+            phone.set_cookie(DEVICE_COOKIE, remembered[code])
+            response = phone.get(qr_links[session_id])
+            reason = re.search(r'data-reason="([a-z_]+)"', response.get_data(as_text=True))
+            return response.status_code, reason[1] if reason else ""
+
+        routes = {"bare route (bench/bare_app.py)": post(bare.test_client(), "/api/v1/checkins"),
+                  "signed-in no-op (login wall, CSRF, JSON)": post(client, "/bench/noop"),
+                  "+ session lookup and permission": post(client, "/bench/lookup"),
+                  "check-in (POST /api/v1/checkins)": post(client, "/api/v1/checkins"),
+                  "a remembered phone's check-in (GET /checkin/<token>)": from_phone}
         timings: dict[str, list[float]] = {name: [] for name in routes}
         answers = set()
-        for round_no, session_id in enumerate(built.session_ids):
+        for round_no, session_id in enumerate(built.session_ids[:rounds]):
             codes = built.codes[round_no * args.requests:(round_no + 1) * args.requests]
-            for name, (route_client, url) in routes.items():
+            with app.app_context():
+                qr_links[session_id] = f"/checkin/{qr.make_token(built.session_ids[rounds + round_no])}"
+            for name, send in routes.items():
                 started = time.perf_counter()
                 for code in codes:
-                    response = route_client.post(url, headers=headers, json={
-                        "session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"})
-                    answers.add((name, response.status_code, (response.get_json() or {}).get("reason", "")))
+                    answers.add((name, *send(session_id, code)))
                 if round_no:  # the first round warms up
                     timings[name].append((time.perf_counter() - started) / len(codes) * 1000)
         with app.app_context():
@@ -89,7 +120,7 @@ def main() -> None:
     for name, values in timings.items():
         ms = median(values)
         report.add(f"{name}: ms per request (median)", f"{ms:.2f} ms ({ms / checkin:.0%} of a check-in)")
-    refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith("check-in") and a[2] != "ok"))
+    refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith(("check-in", "a remembered")) and a[2] != "ok"))
     report.note(f"{args.rounds} rounds × {args.requests} requests per route after a warm-up round, in one process "
                 f"(Flask test client, SQLite WAL on disk); answers not 200/ok: {refused or 'none'}")
     report.print()
