@@ -19,6 +19,7 @@ from training.attendance.models import REASONS, Attendance, ScanLog
 from training.audit import AuditEvent
 from training.clock import to_utc
 from training.extensions import db
+from training.people.models import Trainee
 from tests.attendance.conftest import checkin_path, make_course_now, remember_device, ticket_of
 from tests.queries import statements_sent
 from tests.helpers import count, page_text
@@ -75,6 +76,29 @@ def test_the_right_code_and_birth_date_check_in_and_remember_the_phone(client, c
     row = record_of(hoa)
     assert (row.status, row.method, row.checked_in_at) == ("present", "qr_self", local(8, 5))
     assert row.device == views._device_serializer().loads(cookie.value)["d"] and row.device
+
+
+def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, course_now):
+    hoa = course_now.trainees[0]
+    form = client.get(checkin_path(course_now.current))
+    with statements_sent() as sent:
+        response = client.post(checkin_path(course_now.current), data={
+            "ticket": ticket_of(form), "code": hoa.personal_code, "birth_date": "15/03/1985"})
+    assert 'data-reason="ok"' in page_text(response)
+    assert views._device_serializer().loads(device_cookie(client).value)["t"] == hoa.id
+    # not the trainee again after the commit, to write the phone's cookie
+    assert sent.reads == 3, sent
+
+
+def test_a_trainee_erased_while_identifying_gets_the_form_again(client, course_now, monkeypatch):
+    # found by code and birth date, erased before the check-in reads its facts
+    gone = Trainee(id=987654, full_name="Người Đã Xóa")
+    monkeypatch.setattr(views.services, "identify_trainee", lambda *_args: gone)
+    form = client.get(checkin_path(course_now.current))
+    response = client.post(checkin_path(course_now.current), data={
+        "ticket": ticket_of(form), "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"})
+    assert response.status_code == 400 and FORM_REFUSED in page_text(response)
+    assert device_cookie(client) is None and count(Attendance) == 0
 
 
 def test_the_code_may_be_typed_loosely_or_replaced_by_the_phone_number(client, app, course_now):

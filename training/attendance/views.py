@@ -64,9 +64,8 @@ class _Heading:
         return cls(session.course.title, session.module_code, session.starts_at, session.ends_at)
 
 
-def _checkin_page(result: services.CheckinResult | None, session: CourseSession | _Heading | None = None,
-                  status: int = 200, form=None, error: str | None = None):
-    heading = _Heading.of(session) if isinstance(session, CourseSession) else session
+def _checkin_page(result: services.CheckinResult | None, heading: _Heading | None = None, status: int = 200, form=None,
+                  error: str | None = None):
     return make_response(render_template("attendance/checkin.html", result=result, heading=heading, form=form, error=error), status)
 
 
@@ -92,7 +91,7 @@ def checkin(token: str):
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
     state = services.checkin_state(session)
     if state != "open":
-        return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), session, 409)
+        return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), _Heading.of(session), 409)
     trainee_id, device = _remembered_device()
     if trainee_id is not None:
         result = services.check_in(session, trainee_id, "qr_self", device=device)
@@ -101,7 +100,7 @@ def checkin(token: str):
             db.session.commit()
             return _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
     form.ticket.data = _ticket_serializer().dumps(session.id)
-    return _checkin_page(None, session, form=form)
+    return _checkin_page(None, _Heading.of(session), form=form)
 
 
 def _identify_and_check_in(form: IdentifyForm):
@@ -115,19 +114,20 @@ def _identify_and_check_in(form: IdentifyForm):
     if session is None:  # deleted since the code was scanned
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
     if not form.validate_on_submit():
-        return _checkin_page(None, session, form=form, status=400)
+        return _checkin_page(None, _Heading.of(session), form=form, status=400)
     birth_date = _parse_birth_date(form.birth_date.data)
     trainee = services.identify_trainee(session, form.code.data, birth_date) if birth_date else None
-    if trainee is None:
-        form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
-        return _checkin_page(None, session, form=form, status=400)
     device = secrets.token_urlsafe(12)
-    result = services.check_in(session, trainee.id, "qr_self", device=device)
-    heading = _Heading.of(session)
+    # None also when the trainee was erased in the moment between the two reads
+    result = services.check_in(session, trainee.id, "qr_self", device=device) if trainee is not None else None
+    if result is None:
+        form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
+        return _checkin_page(None, _Heading.of(session), form=form, status=400)
+    heading, remembered = _Heading.of(session), {"t": trainee.id, "d": device}  # before the commit expires them
     db.session.commit()
     response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
     response.set_cookie(
-        DEVICE_COOKIE, _device_serializer().dumps({"t": trainee.id, "d": device}), max_age=DEVICE_MAX_AGE,
+        DEVICE_COOKIE, _device_serializer().dumps(remembered), max_age=DEVICE_MAX_AGE,
         httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
     return response
