@@ -208,8 +208,9 @@ def _rows(statement) -> list:
     """The rows of a column query, read through the session's connection rather than the
     ORM, which passes each row's columns through Python one by one: a province of 50,000
     trainees gives its reports some 20,000 enrolment rows and as many attendance sums, and
-    building every district's figures took 1.5 times as long that way. (No autoflush: the
-    reports are read by requests that write nothing before them.)"""
+    building every district's figures took 1.5 times as long that way. Unlike the ORM, it
+    does not flush the session first: reports.cache.report(), build_report's one caller, has
+    flushed it with its first query (the stamps, through the ORM)."""
     return db.session.connection().execute(statement).all()
 
 
