@@ -88,9 +88,12 @@ def main() -> None:
                 return response.status_code, (response.get_json() or {}).get("reason", "")
             return send
 
-        qr_links = {}  # the projector's link of each round's session for the phones, made as the round starts
+        qr_links = {}  # the projector's link to each round's session for the phones
 
         def from_phone(session_id: int, code: str) -> tuple[int, str]:
+            if session_id not in qr_links:  # made at the round's first phone: a link lives 30–60 s
+                with app.app_context():
+                    qr_links[session_id] = f"/checkin/{qr.make_token(built.session_ids[rounds + built.session_ids.index(session_id)])}"
             phone.set_cookie(DEVICE_COOKIE, remembered[code])
             response = phone.get(qr_links[session_id])
             reason = re.search(r'data-reason="([a-z_]+)"', response.get_data(as_text=True))
@@ -105,8 +108,6 @@ def main() -> None:
         answers = set()
         for round_no, session_id in enumerate(built.session_ids[:rounds]):
             codes = built.codes[round_no * args.requests:(round_no + 1) * args.requests]
-            with app.app_context():
-                qr_links[session_id] = f"/checkin/{qr.make_token(built.session_ids[rounds + round_no])}"
             for name, send in routes.items():
                 started = time.perf_counter()
                 for code in codes:
