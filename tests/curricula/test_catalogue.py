@@ -104,6 +104,15 @@ def test_totals(catalogue):
     assert ct2.module("CT2.3").periods == 8 and ct2.module("nope") is None
 
 
+def test_a_module_is_found_by_programme_version_and_code(catalogue):
+    ct1 = catalogue.current("CT1")
+    first = ct1.modules[0]
+    assert catalogue.module("CT1", ct1.version, first.code) is first
+    assert catalogue.module("CT1", ct1.version, "CT1.99") is None
+    assert catalogue.module("CT1", "0.0-none", first.code) is None
+    assert catalogue.module("CT9", ct1.version, first.code) is None
+
+
 def test_versions(tmp_path):
     shutil.copy(SHIPPED / "ct1.toml", tmp_path / "ct1.toml")
     newer = CT1.replace('version = "2023.1"', 'version = "2023.10"').replace("Kiến thức cơ bản về công tác thông tin cơ sở", "Bản mới", 1)

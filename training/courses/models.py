@@ -95,8 +95,9 @@ class CourseSession(db.Model):
 
     @property
     def module(self):
-        curriculum = self.course.curriculum
-        return curriculum.module(self.module_code) if curriculum else None
+        from ..curricula import catalogue
+
+        return catalogue().module(self.course.curriculum_code, self.course.curriculum_version, self.module_code)
 
     def __repr__(self) -> str:
         return f"<CourseSession {self.id} {self.module_code} {self.starts_at}>"

@@ -729,18 +729,13 @@ def calendar_entries(first: date, last: date, unit_id: int | None = None) -> lis
                      CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
                      Course.curriculum_code, Course.curriculum_version, Unit.name)
     query = _scheduled(columns, unit_id).join(Course.unit).where(_starting_between(first, last))
-
-    def module_title(curriculum_code: str, version: str, module_code: str) -> str:
-        curriculum = catalogue().get(curriculum_code, version)
-        module = curriculum.module(module_code) if curriculum else None
-        return module.title if module else ""
-
-    return [
-        CalendarEntry(session_id, starts_at, ends_at, module_code, module_title(code, version, module_code), venue,
-                      course_id, course_code, course_title, status, unit_name)
-        for (session_id, starts_at, ends_at, module_code, venue, course_id, course_code, course_title, status,
-             code, version, unit_name) in db.session.execute(query)
-    ]
+    entries = []
+    for (session_id, starts_at, ends_at, module_code, venue, course_id, course_code, course_title, status,
+         code, version, unit_name) in db.session.execute(query):
+        module = catalogue().module(code, version, module_code)
+        entries.append(CalendarEntry(session_id, starts_at, ends_at, module_code, module.title if module else "", venue,
+                                     course_id, course_code, course_title, status, unit_name))
+    return entries
 
 
 def course_calendar_sessions(course: Course) -> list[CourseSession]:

@@ -246,6 +246,11 @@ class Catalogue:
     def get(self, code: str, version: str) -> Curriculum | None:
         return self._by_key.get((code, version))
 
+    def module(self, code: str, version: str, module_code: str) -> Module | None:
+        """A module of a programme version; None when either is unknown."""
+        curriculum = self.get(code, version)
+        return curriculum.module(module_code) if curriculum else None
+
     def all_current(self) -> list[Curriculum]:
         return sorted(self._current.values(), key=lambda c: c.code)
 
