@@ -489,14 +489,10 @@ def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
 
 # --- enrolment ------------------------------------------------------------------------------
 
-def enrolment_problems(course: Course, trainees: list[Trainee]) -> dict[int, str]:
-    """trainee id → why they cannot be enrolled in this course (the others may be), capacity
-    aside; a fixed number of queries however many trainees are asked about."""
-    return _problems(course, trainees, _enrolments_of(course, [t.id for t in trainees]))
-
-
 def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> dict[int, str]:
-    """enrolment_problems, given the trainees' enrolments in the course (_enrolments_of)."""
+    """trainee id → why they cannot be enrolled in this course (the others may be), capacity
+    aside, given their enrolments in it (`existing`, _enrolments_of); a fixed number of
+    queries however many trainees are asked about."""
     curriculum = course.curriculum
     clashes = _trainee_clashes(course, [t.id for t in trainees])
     # The communes (for the district) in one query: the lazy loads below then find them loaded.
