@@ -88,12 +88,14 @@ def main() -> None:
                 return response.status_code, (response.get_json() or {}).get("reason", "")
             return send
 
-        qr_links = {}  # the projector's link to each round's session for the phones
+        # each round's session for the badge scans → the phones' session of that round
+        phones_session = dict(zip(built.session_ids[:rounds], built.session_ids[rounds:]))
+        qr_links = {}  # the projector's link to each phones' session
 
         def from_phone(session_id: int, code: str) -> tuple[int, str]:
             if session_id not in qr_links:  # made at the round's first phone: a link lives 30–60 s
                 with app.app_context():
-                    qr_links[session_id] = f"/checkin/{qr.make_token(built.session_ids[rounds + built.session_ids.index(session_id)])}"
+                    qr_links[session_id] = f"/checkin/{qr.make_token(phones_session[session_id])}"
             phone.set_cookie(DEVICE_COOKIE, remembered[code])
             response = phone.get(qr_links[session_id])
             reason = re.search(r'data-reason="([a-z_]+)"', response.get_data(as_text=True))
