@@ -17,10 +17,11 @@ class Attendance(db.Model):
     """A trainee's attendance at one session; at most one row per pair, so a second scan
     can never create a second record."""
 
+    # The unique index serves the lookups by session too (its first column): no index of its own.
     __table_args__ = (UniqueConstraint("session_id", "trainee_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("course_session.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("course_session.id", ondelete="CASCADE"))
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"), index=True)
     #: present | late | absent | excused
     status: Mapped[str] = mapped_column(String(10))

@@ -42,11 +42,12 @@ class Certificate(db.Model):
     """An issued certificate. Its PDF is made once, at issue, and kept with its SHA-256, so
     later edits to a name or to the layout never change what was issued."""
 
+    # The unique index serves the lookups by serial too (its first column): no index of its own.
     __table_args__ = (UniqueConstraint("serial", "copy_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: readable, per issuing unit and year, e.g. 215/2026/0007; a replacement copy keeps it
-    serial: Mapped[str] = mapped_column(String(40), index=True)
+    serial: Mapped[str] = mapped_column(String(40))
     #: 0 for the original, 1, 2, … for replacement copies
     copy_number: Mapped[int] = mapped_column(default=0)
     #: random, ≥ 80 bits, no confusable characters; what the QR's verification URL carries

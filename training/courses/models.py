@@ -106,10 +106,11 @@ class CourseSession(db.Model):
 class Enrolment(db.Model):
     """A trainee's place in a course."""
 
+    # The unique index serves the lookups by course too (its first column): no index of its own.
     __table_args__ = (UniqueConstraint("course_id", "trainee_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"), index=True)
     #: enrolled | withdrawn
     status: Mapped[str] = mapped_column(String(10), default="enrolled")
