@@ -19,6 +19,7 @@ def test_a_qr_of_a_session_not_yet_open_says_when_it_opens(client, course_now):
     response = client.get(checkin_path(course_now.future))
     assert response.status_code == 409
     assert "Buổi học chưa mở điểm danh (mở từ 07:45 ngày 04/03/2026)." in page_text(response)
+    assert course_now.course.title in page_text(response) and course_now.future.module_code in page_text(response)
     assert count(Attendance) == 0
 
 
@@ -26,6 +27,7 @@ def test_a_qr_of_a_session_that_is_over_says_so(client, course_now):
     response = client.get(checkin_path(course_now.past))
     assert response.status_code == 409
     assert "Buổi học đã kết thúc điểm danh." in page_text(response)
+    assert course_now.course.title in page_text(response) and course_now.past.module_code in page_text(response)
     assert count(Attendance) == 0
 
 

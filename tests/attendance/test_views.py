@@ -69,6 +69,7 @@ def test_the_right_code_and_birth_date_check_in_and_remember_the_phone(client, c
     text = page_text(response)
     assert 'data-reason="ok"' in text
     assert hoa.full_name in text and "Đúng giờ" in text and "08:05" in text
+    assert course_now.course.title in text and "08:00–11:00" in text  # the session, drawn after the commit
 
     cookie = device_cookie(client)
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
@@ -125,6 +126,7 @@ def test_a_wrong_code_or_birth_date_is_refused_clearly(client, course_now, code,
     text = page_text(response)
     assert FORM_REFUSED in text
     assert 'name="ticket"' in text  # the form again, to try once more
+    assert course_now.course.title in text
     assert device_cookie(client) is None
     assert count(Attendance) == 0
 
@@ -133,7 +135,7 @@ def test_empty_answers_are_refused(client, course_now):
     form = client.get(checkin_path(course_now.current))
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket_of(form), "code": "", "birth_date": ""})
     assert response.status_code == 400
-    assert 'class="error"' in page_text(response)
+    assert 'class="error"' in page_text(response) and course_now.course.title in page_text(response)
     assert count(Attendance) == 0
 
 

@@ -50,9 +50,9 @@ def _remembered_device() -> tuple[int | None, str]:
 
 @dataclass(frozen=True)
 class _Heading:
-    """What the phone's page says of the session. Taken before a check-in's commit, which
-    expires the session object: read after it, the page would load it again, one more query
-    on every phone of a hall scanning at once."""
+    """What the phone's page says of the session, taken as soon as the session is loaded: a
+    check-in's commit expires the session object, and the page, drawn after it, would load it
+    again, one more query on every phone of a hall scanning at once."""
 
     title: str
     module_code: str
@@ -89,18 +89,18 @@ def checkin(token: str):
     session = db.session.get(CourseSession, info.session_id, options=[joinedload(CourseSession.course)])
     if session is None:
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
+    heading = _Heading.of(session)
     state = services.checkin_state(session)
     if state != "open":
-        return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), _Heading.of(session), 409)
+        return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), heading, 409)
     trainee_id, device = _remembered_device()
     if trainee_id is not None:
         result = services.check_in(session, trainee_id, "qr_self", device=device)
         if result is not None:  # None: the trainee it remembers has since been erased
-            heading = _Heading.of(session)
             db.session.commit()
             return _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
     form.ticket.data = _ticket_serializer().dumps(session.id)
-    return _checkin_page(None, _Heading.of(session), form=form)
+    return _checkin_page(None, heading, form=form)
 
 
 def _identify_and_check_in(form: IdentifyForm):
@@ -113,8 +113,9 @@ def _identify_and_check_in(form: IdentifyForm):
     session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
     if session is None:  # deleted since the code was scanned
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
+    heading = _Heading.of(session)
     if not form.validate_on_submit():
-        return _checkin_page(None, _Heading.of(session), form=form, status=400)
+        return _checkin_page(None, heading, form=form, status=400)
     birth_date = _parse_birth_date(form.birth_date.data)
     trainee = services.identify_trainee(session, form.code.data, birth_date) if birth_date else None
     device = secrets.token_urlsafe(12)
@@ -122,8 +123,8 @@ def _identify_and_check_in(form: IdentifyForm):
     result = services.check_in(session, trainee.id, "qr_self", device=device) if trainee is not None else None
     if result is None:
         form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
-        return _checkin_page(None, _Heading.of(session), form=form, status=400)
-    heading, remembered = _Heading.of(session), {"t": trainee.id, "d": device}  # before the commit expires them
+        return _checkin_page(None, heading, form=form, status=400)
+    remembered = {"t": trainee.id, "d": device}  # before the commit expires the trainee
     db.session.commit()
     response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
     response.set_cookie(
