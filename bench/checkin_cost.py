@@ -67,9 +67,9 @@ def main() -> None:
         with app.app_context():
             # a session per round for the badge scans, another for the phones
             built = build_course(args.requests * rounds, 2 * rounds, open_now=True)
-            trainee_ids = db.session.scalars(select(Trainee.id).order_by(Trainee.id)).all()  # in the order of built.codes
+            ids = dict(db.session.execute(select(Trainee.personal_code, Trainee.id)).all())
             with app.test_request_context():
-                remembered = dict(zip(built.codes, (_device_serializer().dumps({"t": t, "d": "bench"}) for t in trainee_ids)))
+                remembered = {code: _device_serializer().dumps({"t": ids[code], "d": "bench"}) for code in built.codes}
             db.session.remove()
 
         client = app.test_client()

@@ -13,10 +13,10 @@ after one warm-up, the sizes and pages taken in turn so that both sizes see the 
 a before_cursor_execute listener counts the SQL statements of each request. Reports are kept
 between requests until what they count changes (training/reports/cache.py);
 "…just after a change" moves a stamp before each request (see AFTER_A_CHANGE), so it
-times the report being built; the reports' clock is held at the run's start (pin_report_clock). Server time is the wall time of the request in the test client
-(median, p95). Targets, per page: the same
-number of statements at every size; p95 at the largest size within 2× of the p95 at the
-smallest.
+times the report being built; the reports' clock is held at the run's start
+(pin_report_clock). Server time is the wall time of the request in the test client (median,
+p95). Targets, per page: the same number of statements at every size; p95 at the largest
+size within 2× of the p95 at the smallest.
 """
 import gc
 import hashlib
