@@ -725,10 +725,10 @@ def calendar_entries(first: date, last: date, unit_id: int | None = None) -> lis
                      CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
                      Course.curriculum_code, Course.curriculum_version, Unit.name)
     query = _scheduled(columns, unit_id).join(Course.unit).where(_starting_between(first, last))
-    entries = []
+    programmes, entries = catalogue(), []
     for (session_id, starts_at, ends_at, module_code, venue, course_id, course_code, course_title, status,
          code, version, unit_name) in db.session.execute(query):
-        module = catalogue().module(code, version, module_code)
+        module = programmes.module(code, version, module_code)
         entries.append(CalendarEntry(session_id, starts_at, ends_at, module_code, module.title if module else "", venue,
                                      course_id, course_code, course_title, status, unit_name))
     return entries
