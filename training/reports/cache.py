@@ -200,7 +200,8 @@ _OWNER = {Course: (("unit_id", "units"), ("id", "courses")), Certificate: (("iss
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
-    if getattr(session.info.get(_CHANGED), "every_unit", False):
+    changes = session.info.get(_CHANGED)
+    if changes is not None and changes.every_unit:
         return
     new, deleted = session.new, session.deleted
     for obj in (*new, *session.dirty, *deleted):
