@@ -12,14 +12,18 @@ Each round, `clients` threads, each on its own TCP connection, wait at a barrier
 one badge scan each to /api/v1/checkins (a distinct trainee, a fresh nonce), all for the same
 session; the next round uses the next session. The rounds alternate with rounds of the same
 client against bench/bare_app.py (a bare Flask route answering the same POST with a small
-JSON) under the same gunicorn settings, so both see the same machine. The first round of each
-is a warm-up and is not counted.
+JSON) under the same gunicorn settings, and against bench/floor_app.py (the least a check-in of
+this design does in this stack: its read and four writes through SQLAlchemy Core, with no
+sign-in, rules or ORM) on the same database, for sessions of its own: all three see the same
+machine.
+The first round of each is a warm-up and is not counted.
 
 Figures: throughput per round (clients / time from the first request sent to the last answer
 received; median over the rounds), latency per request (connect to last byte; p50/p95/p99 over
 all counted requests), and the Attendance rows in the database afterwards.
 Targets: check-in throughput ≥ ½ of the bare route's; check-in p95 < 100 ms; every
-check-in recorded exactly once (rows = rounds × clients, each answer "ok").
+check-in recorded exactly once (rows = rounds × clients, each answer "ok"). The floor's
+throughput, as a share of the bare route's, is the most any check-in could reach here.
 """
 import http.client
 import http.cookiejar
@@ -132,6 +136,18 @@ def burst(port: int, bodies: list[bytes], headers: dict) -> tuple[float, list[tu
     return wall, results
 
 
+def answer_reasons(answers: list[tuple[int, bytes]]) -> dict[str, int]:
+    """How many answers gave each reason (or HTTP status, when not a 200 with JSON)."""
+    reasons: dict[str, int] = {}
+    for status, data in answers:
+        try:
+            reason = json.loads(data).get("reason", "?") if status == 200 else f"HTTP {status}"
+        except ValueError:
+            reason = f"HTTP {status} (not JSON)"
+        reasons[reason] = reasons.get(reason, 0) + 1
+    return reasons
+
+
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="counted rounds (sessions), after one warm-up round (5)")
@@ -147,35 +163,40 @@ def main() -> None:
         from training.attendance.models import Attendance, ScanLog
         from training.extensions import db
 
-        with app.app_context():
-            built = build_course(args.clients, args.rounds + 1, open_now=True)
+        rounds = args.rounds + 1
+        with app.app_context():  # a session per round for the app, another for the floor
+            built = build_course(args.clients, 2 * rounds, open_now=True)
+        # the bare route reads no session: it gets the app's bodies
+        sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds], "floor": built.session_ids[rounds:]}
         env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32))
         env.pop("DATABASE_URL", None)
-        servers = [Server("app", "app:app", env), Server("bare", "bare_app:app", env, chdir=ROOT / "bench")]
+        servers = {"bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"), "app": Server("app", "app:app", env),
+                   "floor": Server("floor", "floor_app:app", env, chdir=ROOT / "bench")}
         try:
-            servers[0].wait_ready("/login")
-            servers[1].wait_ready("/api/v1/checkins")
-            cookie, csrf = sign_in(servers[0].port, built.trainer_username, PASSWORD, built.session_ids[0])
+            servers["app"].wait_ready("/login")
+            servers["bare"].wait_ready("/api/v1/checkins")
+            servers["floor"].wait_ready("/")
+            cookie, csrf = sign_in(servers["app"].port, built.trainer_username, PASSWORD, built.session_ids[0])
             headers = {"Content-Type": "application/json", "Cookie": cookie, "X-CSRFToken": csrf}
-            figures = {"app": {"walls": [], "latencies": [], "answers": []}, "bare": {"walls": [], "latencies": [], "answers": []}}
-            for round_no, session_id in enumerate(built.session_ids):
-                bodies = [json.dumps({"session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"}).encode()
-                          for code in built.codes]
-                for name, server in (("bare", servers[1]), ("app", servers[0])):
+            figures = {name: {"walls": [], "latencies": [], "answers": []} for name in servers}
+            for round_no in range(rounds):
+                for name, server in servers.items():
+                    bodies = [json.dumps({"session": sessions[name][round_no], "code": code, "nonce": secrets.token_hex(8), "device": "bench"}).encode()
+                              for code in built.codes]
                     wall, results = burst(server.port, bodies, headers)
                     if round_no == 0:
                         continue  # warm-up
                     figures[name]["walls"].append(wall)
                     figures[name]["latencies"] += [r[0] for r in results]
                     figures[name]["answers"] += [r[1:] for r in results]
-                    print(f"  round {round_no} {name:4}: {len(bodies) / wall:7.1f} req/s, "
+                    print(f"  round {round_no} {name:5}: {len(bodies) / wall:7.1f} req/s, "
                           f"p95 {percentile([r[0] for r in results], 95) * 1000:7.1f} ms", flush=True)
         finally:
-            for server in servers:
+            for server in servers.values():
                 server.stop()
 
         with app.app_context():
-            counted = built.session_ids[1:]
+            counted = sessions["app"][1:]
             rows = db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.session_id.in_(counted)))
             pairs = db.session.scalar(select(func.count()).select_from(
                 select(Attendance.session_id, Attendance.trainee_id).where(Attendance.session_id.in_(counted)).distinct().subquery()))
@@ -183,15 +204,8 @@ def main() -> None:
             db.engine.dispose()
 
     expected = args.rounds * args.clients
-    app_fig, bare_fig = figures["app"], figures["bare"]
-    reasons: dict[str, int] = {}
-    for status, data in app_fig["answers"]:
-        try:
-            reason = json.loads(data).get("reason", "?") if status == 200 else f"HTTP {status}"
-        except ValueError:
-            reason = f"HTTP {status} (not JSON)"
-        reasons[reason] = reasons.get(reason, 0) + 1
-    bare_errors = sum(1 for status, _data in bare_fig["answers"] if status != 200)
+    reasons, floor_reasons = answer_reasons(figures["app"]["answers"]), answer_reasons(figures["floor"]["answers"])
+    bare_errors = sum(1 for status, _data in figures["bare"]["answers"] if status != 200)
 
     tput = {name: median([args.clients / w for w in fig["walls"]]) for name, fig in figures.items()}
     pct = {name: {p: percentile(fig["latencies"], p) * 1000 for p in (50, 95, 99)} for name, fig in figures.items()}
@@ -199,9 +213,12 @@ def main() -> None:
     workers, threads = os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)), os.environ.get("GUNICORN_THREADS", "1")
     report.note(f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), SQLite WAL on disk; "
                 f"{args.rounds} rounds × {args.clients} concurrent clients, after a warm-up round; medians over rounds.")
-    report.note(f"check-in answers: {reasons}; bare route errors: {bare_errors}")
+    report.note(f"check-in answers: {reasons}; floor answers: {floor_reasons}; bare route errors: {bare_errors}")
     report.add("bare route: throughput (median)", f"{tput['bare']:.0f} req/s")
     report.add("bare route: latency p50/p95/p99", "/".join(f"{pct['bare'][p]:.0f}" for p in (50, 95, 99)) + " ms")
+    report.add("floor (bench/floor_app.py): throughput (median)", f"{tput['floor']:.0f} req/s")
+    report.add("floor / bare throughput: the most a check-in could reach", f"{tput['floor'] / tput['bare']:.2f}×")
+    report.add("floor: latency p50/p95/p99", "/".join(f"{pct['floor'][p]:.0f}" for p in (50, 95, 99)) + " ms")
     report.add("check-in: throughput (median)", f"{tput['app']:.0f} req/s")
     report.add("check-in / bare throughput", f"{ratio:.2f}×", "≥ 0.50×", ratio >= 0.5)
     report.add("check-in: latency p50/p95/p99", "/".join(f"{pct['app'][p]:.0f}" for p in (50, 95, 99)) + " ms")

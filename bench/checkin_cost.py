@@ -7,6 +7,8 @@ gunicorn; this one explains the gap by timing, with the test client and no serve
 JSON POST answered by four routes of increasing work, interleaved round by round:
 
 - the bare route of bench/bare_app.py (no session, no sign-in, no database);
+- the floor of bench/floor_app.py: a check-in's read and four writes through SQLAlchemy Core,
+  with no sign-in, rules or ORM (the least a check-in of this design does in this stack);
 - a signed-in no-op: the app's login wall, session cookie, CSRF check and JSON answer;
 - the same plus the session lookup and permission check every check-in does;
 - the check-in itself (`POST /api/v1/checkins`: one read of what the rules need,
@@ -42,6 +44,7 @@ def main() -> None:
     with temp_instance("cost") as instance:
         app = make_app(instance)
         from bare_app import app as bare
+        from floor_app import app as floor
         from fixtures import PASSWORD, build_course
         from flask import jsonify, request
         from flask_login import current_user
@@ -65,8 +68,8 @@ def main() -> None:
         app.add_url_rule("/bench/lookup", "bench_lookup", with_session_lookup, methods=["POST"])
         rounds = args.rounds + 1
         with app.app_context():
-            # a session per round for the badge scans, another for the phones
-            built = build_course(args.requests * rounds, 2 * rounds, open_now=True)
+            # a session per round for the badge scans, another for the phones, another for the floor
+            built = build_course(args.requests * rounds, 3 * rounds, open_now=True)
             ids = dict(db.session.execute(select(Trainee.personal_code, Trainee.id)).all())
             with app.test_request_context():
                 remembered = {code: _device_serializer().dumps({"t": ids[code], "d": "bench"}) for code in built.codes}
@@ -88,8 +91,10 @@ def main() -> None:
                 return response.status_code, (response.get_json() or {}).get("reason", "")
             return send
 
-        # each round's session for the badge scans → the phones' session of that round
-        phones_session = dict(zip(built.session_ids[:rounds], built.session_ids[rounds:]))
+        # each round's session for the badge scans → the phones' and the floor's sessions of that round
+        phones_session = dict(zip(built.session_ids[:rounds], built.session_ids[rounds:2 * rounds]))
+        floor_session = dict(zip(built.session_ids[:rounds], built.session_ids[2 * rounds:]))
+        to_floor = post(floor.test_client(), "/api/v1/checkins")
         qr_links = {}  # the projector's link to each phones' session
 
         def from_phone(session_id: int, code: str) -> tuple[int, str]:
@@ -102,6 +107,7 @@ def main() -> None:
             return response.status_code, reason[1] if reason else ""
 
         routes = {"bare route (bench/bare_app.py)": post(bare.test_client(), "/api/v1/checkins"),
+                  "floor (bench/floor_app.py)": lambda session_id, code: to_floor(floor_session[session_id], code),
                   "signed-in no-op (login wall, CSRF, JSON)": post(client, "/bench/noop"),
                   "+ session lookup and permission": post(client, "/bench/lookup"),
                   "check-in (POST /api/v1/checkins)": post(client, "/api/v1/checkins"),
@@ -123,7 +129,7 @@ def main() -> None:
     for name, values in timings.items():
         ms = median(values)
         report.add(f"{name}: ms per request (median)", f"{ms:.2f} ms ({ms / checkin:.0%} of a check-in)")
-    refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith(("check-in", "a remembered")) and a[2] != "ok"))
+    refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith(("check-in", "a remembered", "floor")) and a[2] != "ok"))
     report.note(f"{args.rounds} rounds × {args.requests} requests per route after a warm-up round, in one process "
                 f"(Flask test client, SQLite WAL on disk); answers not 200/ok: {refused or 'none'}")
     report.print()
