@@ -20,7 +20,10 @@ The first round of each is a warm-up and is not counted.
 
 Figures: throughput per round (clients / time from the first request sent to the last answer
 received; median over the rounds), latency per request (connect to last byte; p50/p95/p99 over
-all counted requests), and the Attendance rows in the database afterwards.
+all counted requests), and the Attendance rows in the database afterwards. Then, as a hall
+does it rather than all at one instant: two more rounds of the check-in in which each client
+starts at a random moment within --hall-seconds (10: six times as dense as a hall of 200
+scanning within a minute), with their latencies; no target.
 Targets: check-in throughput ≥ ½ of the bare route's; check-in p95 < 100 ms; every
 check-in recorded exactly once (rows = rounds × clients, each answer "ok"). The floor's
 throughput, as a share of the bare route's, is the most any check-in could reach here.
@@ -29,6 +32,7 @@ import http.client
 import http.cookiejar
 import json
 import os
+import random
 import secrets
 import signal
 import socket
@@ -45,6 +49,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, Report, arguments, make_app, median, percentile, scanner_sign_in, temp_instance  # noqa: E402
 
 HOST = "127.0.0.1"
+#: rounds of the hall, each client starting at a random moment (see the module's docstring)
+HALL_ROUNDS = 2
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
@@ -104,8 +110,9 @@ def sign_in(port: int, username: str, password: str, session_id: int) -> tuple[s
     return "; ".join(f"{c.name}={c.value}" for c in jar), csrf
 
 
-def burst(port: int, bodies: list[bytes], headers: dict) -> tuple[float, list[tuple[float, int, bytes]]]:
-    """Every body POSTed at once, one thread and connection each; (wall seconds, results)."""
+def burst(port: int, bodies: list[bytes], headers: dict, delays: list[float] | None = None) -> tuple[float, list[tuple[float, int, bytes]]]:
+    """Every body POSTed at once, one thread and connection each, or each `delays[i]` seconds
+    after the start; (wall seconds, results)."""
     barrier = threading.Barrier(len(bodies) + 1)
     results: list = [None] * len(bodies)
     marks: list = [None] * len(bodies)
@@ -113,6 +120,8 @@ def burst(port: int, bodies: list[bytes], headers: dict) -> tuple[float, list[tu
     def client(index: int, body: bytes) -> None:
         connection = http.client.HTTPConnection(HOST, port, timeout=120)
         barrier.wait()
+        if delays:
+            time.sleep(delays[index])
         started = time.perf_counter()
         try:
             connection.request("POST", "/api/v1/checkins", body=body, headers=headers)
@@ -152,6 +161,8 @@ def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="counted rounds (sessions), after one warm-up round (5)")
     parser.add_argument("--clients", type=int, default=200, help="concurrent clients per round (200)")
+    parser.add_argument("--hall-seconds", type=float, default=10.0,
+                        help="the hall rounds: each client starts at a random moment within this many seconds (10)")
     args = parser.parse_args()
     report = Report("checkin burst")
 
@@ -164,10 +175,11 @@ def main() -> None:
         from training.extensions import db
 
         rounds = args.rounds + 1
-        with app.app_context():  # a session per round for the app, another for the floor
-            built = build_course(args.clients, 2 * rounds, open_now=True)
+        with app.app_context():  # a session per round for the app, another for the floor; two for the hall
+            built = build_course(args.clients, 2 * rounds + HALL_ROUNDS, open_now=True)
         # the bare route reads no session: it gets the app's bodies
-        sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds], "floor": built.session_ids[rounds:]}
+        sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds],
+                    "floor": built.session_ids[rounds:2 * rounds], "hall": built.session_ids[2 * rounds:]}
         env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32))
         env.pop("DATABASE_URL", None)
         servers = {"bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"), "app": Server("app", "app:app", env),
@@ -191,6 +203,15 @@ def main() -> None:
                     figures[name]["answers"] += [r[1:] for r in results]
                     print(f"  round {round_no} {name:5}: {len(bodies) / wall:7.1f} req/s, "
                           f"p95 {percentile([r[0] for r in results], 95) * 1000:7.1f} ms", flush=True)
+            hall = {"latencies": [], "answers": []}
+            arrivals = random.Random(1288)
+            for session_id in sessions["hall"]:
+                bodies = [json.dumps({"session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"}).encode()
+                          for code in built.codes]
+                delays = [arrivals.uniform(0, args.hall_seconds) for _ in bodies]
+                _wall, results = burst(servers["app"].port, bodies, headers, delays)
+                hall["latencies"] += [r[0] for r in results]
+                hall["answers"] += [r[1:] for r in results]
         finally:
             for server in servers.values():
                 server.stop()
@@ -225,6 +246,9 @@ def main() -> None:
     report.add("check-in: p95 at 200 clients" if args.clients == 200 else f"check-in: p95 at {args.clients} clients",
                f"{pct['app'][95]:.0f} ms", "< 100 ms", pct["app"][95] < 100)
     exact = rows == expected and pairs == expected and reasons.get("ok", 0) == expected
+    hall_pct = [percentile(hall["latencies"], p) * 1000 for p in (50, 95, 99)]
+    report.add(f"check-in, {args.clients} clients arriving within {args.hall_seconds:g} s: latency p50/p95/p99",
+               "/".join(f"{value:.0f}" for value in hall_pct) + f" ms (answers: {answer_reasons(hall['answers'])})")
     report.add("check-ins recorded (rows / expected)", f"{rows} / {expected} (answers ok: {reasons.get('ok', 0)}, scan log: {scans})",
                "exactly once", exact)
     print()
