@@ -4,7 +4,7 @@
 
 The burst benchmark (checkin_burst.py) compares the check-in with a bare Flask route under
 gunicorn; this one explains the gap by timing, with the test client and no server, the same
-JSON POST answered by four routes of increasing work, interleaved round by round:
+JSON POST answered by five routes of increasing work, interleaved round by round:
 
 - the bare route of bench/bare_app.py (no session, no sign-in, no database);
 - the floor of bench/floor_app.py: a check-in's read and four writes through SQLAlchemy Core,
