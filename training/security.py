@@ -43,6 +43,13 @@ def refuse_nul_bytes(app: Flask) -> None:
             abort(400)
 
 
+def no_store(response):
+    """Mark a response that shows a person's data so that no browser or proxy keeps a copy
+    (a shared phone's back button, a hall's caching proxy)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def install_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response):

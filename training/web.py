@@ -2,7 +2,7 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import flash
+from flask import current_app, flash, url_for
 
 from .extensions import db
 
@@ -41,3 +41,12 @@ def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL for links that leave the page (QR codes, certificates, .ics, OpenAPI
+    `servers`): on PUBLIC_BASE_URL when it is set, never on the Host header a proxy sent."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)

@@ -25,6 +25,7 @@ from ..extensions import db, insert_or_skip
 from ..pdf import issuer_lines, place_name
 from ..people.models import CODE_ALPHABET
 from ..vietnamese import fold
+from ..web import external_url
 from .models import REVOKE_CATEGORIES, Assessment, Certificate, SerialCounter, Verification
 
 VERIFY_CODE_LENGTH = 17  # 17 characters of a 31-letter alphabet ≈ 84 bits
@@ -402,9 +403,4 @@ def _log(certificate: Certificate | None, via: str, query: str) -> tuple[str, Ce
 
 def verification_url(certificate: Certificate) -> str:
     """The absolute public URL the certificate's QR carries (PUBLIC_BASE_URL decides the host)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or ""
-    if base:
-        return f"{base.rstrip('/')}/v/{certificate.verify_code}"
-    from flask import url_for
-
-    return url_for("certificates.verify_code", code=certificate.verify_code, _external=True)
+    return external_url("certificates.verify_code", code=certificate.verify_code)
