@@ -3,6 +3,8 @@
 //   data-print       a button that opens the print dialog
 //   data-autosubmit  a select that submits its form when changed;
 //                    data-clear="name" also empties that field first
+// and, on every page, after a refused submit: focus the first field marked invalid, so that
+// keyboard and screen-reader users land on what needs fixing (its message is read with it).
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-print]")) window.print();
 });
@@ -12,4 +14,8 @@ document.addEventListener("change", function (event) {
   var clear = field.getAttribute("data-clear");
   if (clear && field.form.elements[clear]) field.form.elements[clear].value = "";
   field.form.submit();
+});
+document.addEventListener("DOMContentLoaded", function () {
+  var invalid = document.querySelector("[aria-invalid=true]");
+  if (invalid) invalid.focus();
 });

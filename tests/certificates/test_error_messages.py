@@ -22,7 +22,7 @@ def flashes(response) -> list[str]:
 
 
 def field_errors(response) -> list[str]:
-    return [unescape(e) for e in re.findall(r'<small class="error">(.*?)</small>', response.get_data(as_text=True))]
+    return [unescape(e) for e in re.findall(r'<small class="error" id="[\w-]+">(.*?)</small>', response.get_data(as_text=True))]
 
 
 @pytest.fixture

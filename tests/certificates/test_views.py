@@ -148,7 +148,7 @@ def test_issue_through_the_confirmation_page(make_finished, login, trainer_a):
 
     # The confirmation needs a signer; nothing is issued without one.
     page = html(client.post(url, data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "", "place": "Yên Thế"}))
-    assert count(Certificate) == 0 and '<small class="error">Cần ghi họ tên người ký.</small>' in page
+    assert count(Certificate) == 0 and 'id="signer_name-error">Cần ghi họ tên người ký.</small>' in page
 
     response = client.post(url, data={"signer_title": "Trưởng phòng Văn hóa và Thông tin", "signer_name": "Hoàng Văn Ký",
                                       "place": "Yên Thế"})
