@@ -185,7 +185,8 @@ def main() -> None:
         # the bare route reads no session: it gets the app's bodies
         sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds],
                     "floor": built.session_ids[rounds:2 * rounds], "hall": built.session_ids[2 * rounds:]}
-        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32))
+        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
+                   TRAINING_PUBLIC_BASE_URL=f"http://{HOST}")
         env.pop("DATABASE_URL", None)
         servers = {"bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"), "app": Server("app", "app:app", env),
                    "floor": Server("floor", "floor_app:app", env, chdir=ROOT / "bench")}

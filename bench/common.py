@@ -108,7 +108,7 @@ def make_app(instance: str | Path, **config):
 
     from training import create_app
 
-    settings = {"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False,
+    settings = {"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False, "PUBLIC_BASE_URL": "http://127.0.0.1",
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance) / 'training.sqlite'}"}
     settings.update(config)
     app = create_app(settings)
