@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from training.extensions import migration_lock
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -88,7 +90,8 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # Two hosts upgrading at once would both create the same tables: one at a time.
+    with migration_lock(), connectable.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
