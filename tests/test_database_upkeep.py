@@ -65,8 +65,8 @@ def test_demo_load_leaves_the_planner_statistics(empty_database, tmp_path):
             assert analysed and estimate >= 200
             assert db.session.scalar(text("SELECT count(*) FROM pg_stats WHERE tablename = 'trainee'")) > 0
         else:
-            stats = dict(db.session.execute(text("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'trainee'")).all())
-            assert stats and all(int(stat.split()[0]) >= 200 for stat in stats.values())
+            # SQLite is given no statistics (see analyze()): its planner does better without.
+            assert not db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).all()
         db.session.remove()
         if postgres:
             db.drop_all()

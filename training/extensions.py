@@ -75,15 +75,17 @@ def _insert_or_update(dialect: str, table, conflict_column: str, update_columns:
 
 
 def analyze() -> None:
-    """Refresh the query planner's statistics after a bulk load (`flask demo load --scale N`,
+    """Refresh PostgreSQL's planner statistics after a bulk load (`flask demo load --scale N`,
     `flask restore`, a conversion of the units), on a connection of its own: call it once the
     load is committed. Autovacuum would get there in time, or never where it is off; until
-    then PostgreSQL guesses a table of thousands holds a handful of rows (the trainee search
-    ran 5.7× slower). SQLite keeps its statistics only when asked, too."""
+    then the planner guesses that a table of thousands holds a handful of rows (the trainee
+    search ran 5.7× slower). SQLite is left without statistics on purpose: given them, its
+    planner counted the trainee search's hits through the commune index instead of scanning
+    the covering one, 20× slower at 50,000 trainees (390 against 19 ms)."""
+    if db.engine.dialect.name != "postgresql":
+        return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql("ANALYZE")
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("PRAGMA optimize")
 
 
 #: the PostgreSQL advisory lock that migrations take: any fixed 64-bit number, the same on every
