@@ -31,5 +31,21 @@ def post_worker_init(worker):
     otherwise walk them all on every full collection: 60–80 ms, at a moment no request
     chooses. bench/scale.py measured the province report just after a change at p95 146 →
     67 ms (N = 1,000) and 189 → 125 ms (N = 50,000) with this. What is frozen is still freed
-    as usual once nothing refers to it."""
+    as usual once nothing refers to it. The first worker also warns when every process
+    counts the rate limits on its own."""
     gc.freeze()
+    if worker is not None and worker.age == 1:  # the first worker says it, once per start
+        warning = per_process_limits_warning(getattr(worker.wsgi, "config", {}), worker.cfg.workers)
+        if warning:
+            worker.log.warning(warning)
+
+
+def per_process_limits_warning(config, workers: int) -> str | None:
+    """With the default memory:// store each process counts the rate limits on its own, so
+    the sign-in limit (10 a minute per address) multiplies by the number of processes."""
+    if workers > 1 and config.get("RATELIMIT_ENABLED", True) and \
+            str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        return (f"RATELIMIT_STORAGE_URI is memory://: each of the {workers} processes counts the rate limits on its own "
+                f"(sign-in: {workers} × 10 a minute per address). Set TRAINING_RATELIMIT_STORAGE_URI to one Redis "
+                f"that every process and host reaches, e.g. redis://redis.internal:6379/0.")
+    return None

@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, arguments, make_app, median, percentile, scanner_sign_in, temp_instance  # noqa: E402
+from common import ROOT, Report, arguments, make_app, median, percentile, postgres_url, scanner_sign_in, temp_instance  # noqa: E402
 
 HOST = "127.0.0.1"
 #: rounds of the hall, each client starting at a random moment (see the module's docstring)
@@ -185,8 +185,13 @@ def main() -> None:
         # the bare route reads no session: it gets the app's bodies
         sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds],
                     "floor": built.session_ids[rounds:2 * rounds], "hall": built.session_ids[2 * rounds:]}
-        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32))
+        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
+                   TRAINING_PUBLIC_BASE_URL=f"http://{HOST}")
+        # gunicorn's app and the floor use the database make_app made: the instance's SQLite
+        # file, or the PostgreSQL database it created on DATABASE_URL's server.
         env.pop("DATABASE_URL", None)
+        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
         servers = {"bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"), "app": Server("app", "app:app", env),
                    "floor": Server("floor", "floor_app:app", env, chdir=ROOT / "bench")}
         try:
@@ -235,7 +240,7 @@ def main() -> None:
     pct = {name: {p: percentile(fig["latencies"], p) * 1000 for p in (50, 95, 99)} for name, fig in figures.items()}
     ratio = tput["app"] / tput["bare"]
     workers, threads = os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)), os.environ.get("GUNICORN_THREADS", "1")
-    report.note(f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), SQLite WAL on disk; "
+    report.note(f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}; "
                 f"{args.rounds} rounds × {args.clients} concurrent clients, after a warm-up round; medians over rounds.")
     report.note(f"check-in answers: {reasons}; floor answers: {floor_reasons}; bare route errors: {bare_errors}")
     report.add("bare route: throughput (median)", f"{tput['bare']:.0f} req/s")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Report, arguments, make_app, median, scanner_sign_in, temp_instance  # noqa: E402
+from common import Report, arguments, make_app, median, postgres_url, scanner_sign_in, temp_instance  # noqa: E402
 
 
 def main() -> None:
@@ -131,7 +131,7 @@ def main() -> None:
         report.add(f"{name}: ms per request (median)", f"{ms:.2f} ms ({ms / checkin:.0%} of a check-in)")
     refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith(("check-in", "a remembered", "floor")) and a[2] != "ok"))
     report.note(f"{args.rounds} rounds × {args.requests} requests per route after a warm-up round, in one process "
-                f"(Flask test client, SQLite WAL on disk); answers not 200/ok: {refused or 'none'}")
+                f"(Flask test client, {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}); answers not 200/ok: {refused or 'none'}")
     report.print()
     report.write(args.json)
 

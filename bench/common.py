@@ -101,15 +101,65 @@ def temp_instance(prefix: str) -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix=f"taphuan-bench-{prefix}-")
 
 
+def postgres_url() -> str | None:
+    """DATABASE_URL when it names a PostgreSQL server: the benchmarks then run there, each in
+    databases of its own on that server, made and dropped by it (`make bench DATABASE_URL=…`)."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+def database_url(name: str) -> str:
+    """The URL of database `name` on the DATABASE_URL server."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(postgres_url()).set(database=name).render_as_string(hide_password=False)
+
+
+def pg_admin(statement: str) -> None:
+    """Run CREATE/DROP DATABASE (outside a transaction) on the DATABASE_URL server."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(database_url("postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+def fresh_database(name: str, template: str | None = None) -> str:
+    """A new, empty (or `template`'s copy) database on the DATABASE_URL server, dropped when
+    this process ends; its URL."""
+    import atexit
+
+    pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    atexit.register(pg_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return database_url(name)
+
+
+def bench_database_name(instance: str | Path) -> str:
+    """A database name for a throw-away instance folder: the DATABASE_URL's own name and the folder's."""
+    from sqlalchemy.engine import make_url
+
+    folder = re.sub(r"[^a-z0-9_]", "_", Path(instance).name.lower())
+    return f"{make_url(postgres_url()).database}_{folder}"[:63]
+
+
 def make_app(instance: str | Path, **config):
-    """The app on `instance`'s SQLite file, migrated (Alembic, as in production)."""
+    """The app on `instance`'s SQLite file, or on a new database of the DATABASE_URL server
+    when it names PostgreSQL, migrated (Alembic, as in production)."""
     os.environ["TRAINING_INSTANCE_PATH"] = str(instance)
     from flask_migrate import upgrade
 
     from training import create_app
 
-    settings = {"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(instance) / 'training.sqlite'}"}
+    if postgres_url() and "SQLALCHEMY_DATABASE_URI" not in config:
+        uri = fresh_database(bench_database_name(instance))
+    else:
+        uri = f"sqlite:///{Path(instance) / 'training.sqlite'}"
+    settings = {"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False, "PUBLIC_BASE_URL": "http://127.0.0.1",
+                "SQLALCHEMY_DATABASE_URI": uri}
     settings.update(config)
     app = create_app(settings)
     with app.app_context():

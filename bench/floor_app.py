@@ -31,7 +31,8 @@ from training.reports.models import ReportStamp
 # Flask-SQLAlchemy's engine, as the app's (importing training registers its connect hook: WAL,
 # synchronous=NORMAL, busy timeout); used through a plain connection, never the ORM session.
 app = Flask(__name__)
-app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(os.environ['TRAINING_INSTANCE_PATH']) / 'training.sqlite'}"
+app.config["SQLALCHEMY_DATABASE_URI"] = (os.environ.get("DATABASE_URL")
+                                        or f"sqlite:///{Path(os.environ['TRAINING_INSTANCE_PATH']) / 'training.sqlite'}")
 db.init_app(app)
 
 FACTS = (

@@ -5,6 +5,9 @@ from flask import current_app
 
 from alembic import context
 
+from training.extensions import migration_lock
+from training.people.search import ensure_sqlite_index, is_search_index
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -85,10 +88,13 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The trainee search's trigram index is made by its migration, outside the models.
+    conf_args.setdefault("include_name", lambda name, type_, parents: not is_search_index(name))
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # Two hosts upgrading at once would both create the same tables: one at a time.
+    with migration_lock(), connectable.connect() as connection:
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -97,6 +103,8 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        ensure_sqlite_index(connection)
+        connection.commit()
 
 
 if context.is_offline_mode():

@@ -15,8 +15,9 @@ def test_short_secret_key_refused_outside_tests(tmp_path):
 def test_secret_key_generated_into_instance(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAINING_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("TRAINING_SECRET_KEY", raising=False)
-    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "PUBLIC_BASE_URL": "https://taphuan.example.vn"}
+    first = create_app(config)
+    second = create_app(config)
     key_file = tmp_path / "secret_key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert first.secret_key == second.secret_key == key_file.read_text().strip()

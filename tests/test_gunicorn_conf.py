@@ -23,3 +23,30 @@ def test_a_worker_exempts_what_it_loaded_from_the_cyclic_collector():
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+class _Worker:
+    """What post_worker_init reads of a gunicorn worker."""
+
+    def __init__(self, age: int, workers: int, config: dict):
+        from types import SimpleNamespace
+
+        self.age, self.cfg, self.wsgi = age, SimpleNamespace(workers=workers), SimpleNamespace(config=config)
+        self.warnings: list[str] = []
+        self.log = SimpleNamespace(warning=self.warnings.append)
+
+
+def test_several_processes_counting_the_limits_each_in_memory_are_warned_about_once():
+    hook = runpy.run_path(str(CONF))["post_worker_init"]
+    try:
+        first, second = _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "memory://"}), _Worker(2, 4, {"RATELIMIT_STORAGE_URI": "memory://"})
+        hook(first)
+        hook(second)
+        assert len(first.warnings) == 1 and "4 × 10 a minute" in first.warnings[0] and second.warnings == []
+        for quiet in (_Worker(1, 4, {"RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0"}),
+                      _Worker(1, 1, {"RATELIMIT_STORAGE_URI": "memory://"}),
+                      _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": False})):
+            hook(quiet)
+            assert quiet.warnings == []
+    finally:
+        gc.unfreeze()

@@ -41,12 +41,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         RATELIMIT_STORAGE_URI="memory://",
+        # A shared store (Redis) that stops answering must not stop the site: the limits are
+        # counted in this process's memory until it is back (Flask-Limiter logs the switch).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=True,
         PAGE_SIZE=25,
         LOGIN_MAX_FAILURES=5,
         LOGIN_LOCK_MINUTES=15,
-        # Absolute base of the public verification URL printed in certificate QR codes,
-        # e.g. "https://taphuan.bacgiang.gov.vn"; empty: the URL the request came in on.
+        # Absolute base of every link that leaves the page (projector and certificate QR codes,
+        # .ics, the API's `servers`), e.g. "https://taphuan.bacgiang.gov.vn"; required outside
+        # debug, testing and the `flask` command (see _require_public_base_url).
         PUBLIC_BASE_URL="",
     )
     if test_config is None:
@@ -57,6 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     _ensure_secret_key(app)
+    _require_public_base_url(app)
+    _engine_and_store_options(app)
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy: trust its X-Forwarded-* headers (client address for the
         # rate limits, https for secure cookies and HSTS) from that many hops.
@@ -86,6 +93,29 @@ def _ensure_secret_key(app: Flask) -> None:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _require_public_base_url(app: Flask) -> None:
+    """Refuse to serve without PUBLIC_BASE_URL: behind a proxy the Host header is whatever the
+    proxy sends (its upstream's name, an internal address, or anything a client forged), and a
+    link built from it is printed on certificates for good. Debug, testing and the `flask`
+    command (the development server, CLI commands) may fall back to the request's host."""
+    if app.config.get("PUBLIC_BASE_URL") or app.debug or app.testing or os.environ.get("FLASK_RUN_FROM_CLI") == "true":
+        return
+    raise RuntimeError("Cần đặt PUBLIC_BASE_URL, địa chỉ công khai của trang, ví dụ https://taphuan.example.vn "
+                       "(PUBLIC_BASE_URL is required outside debug: set TRAINING_PUBLIC_BASE_URL).")
+
+
+def _engine_and_store_options(app: Flask) -> None:
+    """Defaults for a database and a rate-limit store on other hosts. pool_pre_ping tests a
+    pooled connection before a request uses it, so a restarted database server costs a
+    reconnect instead of an error per worker; short Redis timeouts keep a store that stopped
+    answering from holding requests (the limiter then counts in memory)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5,
+                                                   **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
 
 
 @event.listens_for(Engine, "connect")

@@ -13,7 +13,7 @@ import click
 from flask import current_app
 from sqlalchemy.engine import make_url
 
-from .extensions import db
+from .extensions import analyze, db
 
 
 #: tables every backup of this application has
@@ -137,6 +137,7 @@ def restore_command(source: Path, yes: bool) -> None:
         click.confirm(f"Toàn bộ dữ liệu hiện có sẽ bị thay bằng {source}. Tiếp tục?", abort=True)
     try:
         restore(source)
+        analyze()  # the rows come back; the planner's statistics may not (pg_restore)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Đã khôi phục từ {source}.")

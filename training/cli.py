@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from . import demo
 from .backup import backup_command, restore_command
-from .extensions import db
+from .extensions import analyze, db, migration_lock
 from .people.cli import users_cli
 from .people.models import User
 from .units.cli import units_cli
@@ -27,17 +27,21 @@ def demo_load(scale: int | None) -> None:
         click.echo(f"Nạp dữ liệu quy mô {scale} học viên…")
         load_scale(scale, echo=click.echo)
         db.session.commit()
+    analyze()
     _print_accounts()
 
 
 @click.command("setup")
 def setup() -> None:
-    """Migrate the database; on the very first run load the demo data (used by `make run`)."""
-    upgrade()
-    if db.session.scalar(select(func.count()).select_from(User)) == 0:
-        click.echo("Cơ sở dữ liệu mới: nạp dữ liệu mẫu…")
-        demo.load()
-        db.session.commit()
+    """Migrate the database; on the very first run load the demo data (used by `make run`).
+    Several hosts may run it at once: the second waits, then finds the work done."""
+    with migration_lock():
+        upgrade()
+        if db.session.scalar(select(func.count()).select_from(User)) == 0:
+            click.echo("Cơ sở dữ liệu mới: nạp dữ liệu mẫu…")
+            demo.load()
+            db.session.commit()
+            analyze()
     _print_accounts()
 
 

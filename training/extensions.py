@@ -1,5 +1,10 @@
-"""Flask extensions, created unbound and initialised in create_app()."""
+"""Flask extensions, created unbound and initialised in create_app(); database upkeep that
+sits beside them (statistics after bulk loads, one migration at a time)."""
+import contextlib
+import fcntl
 import functools
+import threading
+from pathlib import Path
 
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -8,7 +13,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import DeclarativeBase
@@ -67,3 +72,61 @@ def _insert_or_update(dialect: str, table, conflict_column: str, update_columns:
     statement = _dialect_insert(dialect)(table)
     return statement.on_conflict_do_update(index_elements=[conflict_column],
                                            set_={name: statement.excluded[name] for name in update_columns})
+
+
+def analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load (`flask demo load --scale N`,
+    `flask restore`, a conversion of the units), on a connection of its own: call it once the
+    load is committed. Autovacuum would get there in time, or never where it is off; until
+    then the planner guesses that a table of thousands holds a handful of rows (the trainee
+    search ran 5.7× slower). SQLite is left without statistics on purpose: given them, its
+    planner counted the trainee search's hits through the commune index instead of scanning
+    the covering one, 20× slower at 50,000 trainees (390 against 19 ms)."""
+    if db.engine.dialect.name != "postgresql":
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")
+
+
+#: the PostgreSQL advisory lock that migrations take: any fixed 64-bit number, the same on every
+#: host ("taphuan" in ASCII)
+MIGRATION_LOCK_KEY = 0x74_61_70_68_75_61_6E
+_held = threading.local()
+
+
+@contextlib.contextmanager
+def migration_lock():
+    """One migration (and first-run set-up) at a time across every host and process: a
+    PostgreSQL advisory lock, or a lock file beside a SQLite database. Two hosts started
+    together would otherwise both create the same tables and one fail. Re-entrant within a
+    thread: `flask setup` holds it around the migrations, which take it again."""
+    if getattr(_held, "depth", 0):
+        _held.depth += 1
+        try:
+            yield
+        finally:
+            _held.depth -= 1
+        return
+    with _lock_for(db.engine):
+        _held.depth = 1
+        try:
+            yield
+        finally:
+            _held.depth = 0
+
+
+@contextlib.contextmanager
+def _lock_for(engine):
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        with open(Path(engine.url.database).with_name(Path(engine.url.database).name + ".migrate-lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            yield
+    else:
+        yield

@@ -1,5 +1,5 @@
 """Pages that belong to no domain: the home page, the language switch and /healthz."""
-from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -8,7 +8,7 @@ from .auth.permissions import managed_unit_id
 from .clock import to_local
 from .courses.services import DASHBOARD_DAYS, dashboard, status_label
 from .web import safe_next
-from .extensions import db
+from .extensions import db, limiter
 
 bp = Blueprint("main", __name__)
 
@@ -38,7 +38,23 @@ def healthz():
         db.session.rollback()
         reason = type(exc).__name__
         return jsonify(status="error", db="unreachable", reason=reason), 503
-    return jsonify(status="ok", db="ok")
+    # A rate-limit store that is down leaves the site serving (the limits count in each
+    # process's memory meanwhile), so it degrades the answer without failing the check: a
+    # load balancer must not take every host out because Redis stopped. The default memory://
+    # store is each process's own and has nothing to report.
+    if current_app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        return jsonify(status="ok", db="ok")
+    if _rate_limit_store_answers():
+        return jsonify(status="ok", db="ok", ratelimit="ok")
+    return jsonify(status="degraded", db="ok", ratelimit="unreachable")
+
+
+def _rate_limit_store_answers() -> bool:
+    """Whether the shared rate-limit store answers a ping."""
+    try:
+        return bool(limiter.storage.check())
+    except Exception:  # any client error (refused, timed out, bad credentials) means "no"
+        return False
 
 
 @bp.app_template_filter("vndate")

@@ -64,19 +64,20 @@ def serve(tmp_path_factory):
     """A factory of live servers. `with serve(set_up) as server:` makes the app on a SQLite
     file of its own, with CSRF on as in production, runs set_up() in its app context and
     commits, serves it over HTTP from a thread, and gives a LiveServer with the names of the
-    dict set_up returned; the server stops at the end of the block. With public=True the app's
-    PUBLIC_BASE_URL is the server's own address, as a deployment sets it to the public one."""
+    dict set_up returned; the server stops at the end of the block. The app's PUBLIC_BASE_URL
+    is the server's own address, as a deployment sets it to the public one."""
     from training import create_app
     from training.extensions import db
 
     @contextmanager
-    def _serve(set_up, *, public: bool = False):
+    def _serve(set_up):
         folder = tmp_path_factory.mktemp("live-server")
         app = create_app({
             "SECRET_KEY": secrets.token_urlsafe(32),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
+            "PUBLIC_BASE_URL": "http://127.0.0.1",  # the port is known once the server listens
         })
         with app.app_context():
             db.create_all()
@@ -84,8 +85,7 @@ def serve(tmp_path_factory):
             db.session.commit()
         server = make_server("127.0.0.1", 0, app, threaded=True)
         url = f"http://127.0.0.1:{server.server_port}"
-        if public:
-            app.config["PUBLIC_BASE_URL"] = url
+        app.config["PUBLIC_BASE_URL"] = url
         thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
         thread.start()
         try:

@@ -54,7 +54,7 @@ def _finished_course() -> dict:
 @pytest.fixture(scope="module")
 def server(serve):
     """This module's own server, which the conftest's pages open."""
-    with serve(_finished_course, public=True) as server:
+    with serve(_finished_course) as server:
         yield server
 
 

@@ -311,7 +311,8 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_imported(app, login, wo
 # --- secret key ---------------------------------------------------------------------------------
 
 def test_a_short_secret_key_is_refused_outside_testing_and_debug(tmp_path):
-    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "too-short-for-production"}
+    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "too-short-for-production",
+              "PUBLIC_BASE_URL": "https://taphuan.example.vn"}
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
     assert create_app({**config, "TESTING": True}).secret_key == "too-short-for-production"
@@ -322,6 +323,7 @@ def test_a_short_secret_key_is_refused_outside_testing_and_debug(tmp_path):
 def test_production_start_up_reads_the_environment_and_refuses_a_short_key(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAINING_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("TRAINING_PUBLIC_BASE_URL", "https://taphuan.example.vn")
     monkeypatch.setenv("TRAINING_SECRET_KEY", "short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()

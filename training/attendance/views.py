@@ -16,7 +16,7 @@ from ..clock import to_local, to_utc, utcnow
 from ..courses.models import CourseSession
 from ..courses.services import enrolment_counts, get_session_or_404
 from ..extensions import db, limiter
-from ..web import commit_or_flash
+from ..web import commit_or_flash, external_url
 from . import bp, openapi, qr, services
 from .forms import IdentifyForm
 from .models import STATUSES, ScanLog
@@ -187,7 +187,7 @@ def _projector_state(session, shown: str | None = None) -> dict:
     }
     if state == "open":
         step, token = qr.current_code(session.id)
-        data.update(step=step, url=url_for("attendance.checkin", token=token, _external=True))
+        data.update(step=step, url=external_url("attendance.checkin", token=token))
         if shown != str(step):
             data["svg"] = qr.qr_svg(data["url"])
     else:
@@ -244,7 +244,7 @@ def api_checkin():
 @bp.route("/api/v1/openapi.json")
 @public
 def api_spec():
-    return jsonify(openapi.spec(url_for("main.home", _external=True).rstrip("/")))
+    return jsonify(openapi.spec(external_url("main.home").rstrip("/")))
 
 
 # --- the manual roster --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
 from ..units.services import communes_of, managing_units
-from ..web import commit_or_flash, flash_form_errors
+from ..web import commit_or_flash, external_url, flash_form_errors
 from . import bp, plan_pdf, services
 from . import calendar as cal
 from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
@@ -351,7 +351,7 @@ bp.add_app_template_filter(cal.course_dates, "course_dates")
 
 
 def _ics_response(sessions, name: str, filename: str, link_courses: bool = True):
-    course_url = (lambda c: url_for("courses.detail", course_id=c.id, _external=True)) if link_courses else None
+    course_url = (lambda c: external_url("courses.detail", course_id=c.id)) if link_courses else None
     content = cal.ics_calendar(sessions, name, course_url)
     return send_file(io.BytesIO(content), mimetype="text/calendar", as_attachment=True, download_name=filename)
 

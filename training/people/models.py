@@ -10,6 +10,7 @@ from ..clock import utcnow
 from ..extensions import db
 from ..units.models import Unit
 from ..vietnamese import clean, fold, name_sort_key
+from . import search
 
 ROLES = ("admin", "trainer", "trainee")
 GROUPS = ("commune_broadcast", "party_mass_org")
@@ -69,9 +70,10 @@ class Trainee(db.Model):
 
     __table_args__ = (
         # The trainee list pages through everyone in name order, and its search matches
-        # anywhere in the folded name, which no index can seek: both indexes carry what the
-        # list filters and joins on, so a search scans an index, not the table (a province
-        # has tens of thousands of trainees). The second also finds probable duplicates.
+        # anywhere in the folded name, which a B-tree cannot seek: both indexes carry what the
+        # list filters and joins on, so a search of under three letters scans an index, not
+        # the table (a province has tens of thousands of trainees); longer ones use the
+        # trigram index of search.py. The second also finds probable duplicates.
         Index("ix_trainee_name_order", "name_key", "id", "name_folded", "commune_id"),
         Index("ix_trainee_name_search", "name_folded", "commune_id"),
     )
@@ -104,6 +106,9 @@ class Trainee(db.Model):
 
     def __repr__(self) -> str:
         return f"<Trainee {self.id} {self.full_name}>"
+
+
+search.attach(Trainee.__table__)
 
 
 @event.listens_for(Trainee.full_name, "set", retval=True)

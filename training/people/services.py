@@ -12,6 +12,7 @@ from ..clock import local_today
 from ..extensions import db
 from ..units.models import Unit
 from ..vietnamese import clean, fold
+from . import search
 from .models import GENDERS, GROUPS, ROLES, Trainee, User
 
 
@@ -32,7 +33,11 @@ def trainee_query(filters: TraineeFilter) -> Select:
     by the same query, so a page of the list is one query whatever its communes)."""
     query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune))
     if filters.q:
-        query = query.where(Trainee.name_folded.contains(fold(filters.q), autoescape=True))
+        folded = fold(filters.q)
+        query = query.where(Trainee.name_folded.contains(folded, autoescape=True))
+        candidates = search.trigram_candidates(folded)
+        if candidates is not None:  # SQLite: the trigram index narrows to a few, the LIKE decides
+            query = query.where(Trainee.id.in_(candidates))
     if filters.unit_id is not None:
         query = query.where(Unit.parent_id == filters.unit_id)
     if filters.commune_id is not None:
