@@ -65,18 +65,20 @@ def serve(tmp_path_factory):
     file of its own, with CSRF on as in production, runs set_up() in its app context and
     commits, serves it over HTTP from a thread, and gives a LiveServer with the names of the
     dict set_up returned; the server stops at the end of the block. With public=True the app's
-    PUBLIC_BASE_URL is the server's own address, as a deployment sets it to the public one."""
+    PUBLIC_BASE_URL is the server's own address, as a deployment sets it to the public one;
+    other keywords are settings of the app (RATELIMIT_ENABLED=True…)."""
     from training import create_app
     from training.extensions import db
 
     @contextmanager
-    def _serve(set_up, *, public: bool = False):
+    def _serve(set_up, *, public: bool = False, **config):
         folder = tmp_path_factory.mktemp("live-server")
         app = create_app({
             "SECRET_KEY": secrets.token_urlsafe(32),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
+            **config,
         })
         with app.app_context():
             db.create_all()
