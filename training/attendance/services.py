@@ -137,14 +137,7 @@ def preview_device(session: CourseSession, key: str) -> CheckinResult | None:
     if facts is None:
         return None
     trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
-    state = checkin_state(session)
-    if state != "open":
-        return CheckinResult("session_closed", _closed_message(session, state), trainee)
-    if facts.enrolment_id is None:
-        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
-    if facts.record_id is not None and facts.status in ATTENDED:
-        return _already(_seen(facts), trainee)
-    return CheckinResult("confirm", "", trainee)
+    return _refusal(session, facts, trainee, utcnow()) or CheckinResult("confirm", "", trainee)
 
 
 def device_result(session: CourseSession, key: str) -> CheckinResult | None:
@@ -207,13 +200,9 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     winner's record.
     """
     trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
-    state = checkin_state(session, at)
-    if state != "open":
-        return CheckinResult("session_closed", _closed_message(session, state), trainee)
-    if facts.enrolment_id is None:
-        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
-    if facts.record_id is not None and facts.status in ATTENDED:
-        return _already(_seen(facts), trainee)
+    refused = _refusal(session, facts, trainee, at)
+    if refused is not None:
+        return refused
     status, device = status_for(session, at), device[:64]
     _write_lock()
     written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
@@ -250,6 +239,19 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     audit.record_now("attendance.checkin", Attendance.__tablename__, row_id, actor_id=recorded_by_id, before=before,
                      after=status, method=method)
     return _recorded(SeenRecord(row_id, status, method, at), trainee)
+
+
+def _refusal(session: CourseSession, facts, trainee: SeenTrainee, at: datetime) -> CheckinResult | None:
+    """The answer to a check-in at `at` that records nothing (check-in not open, not in the
+    course, already checked in), or None when it may be recorded."""
+    state = checkin_state(session, at)
+    if state != "open":
+        return CheckinResult("session_closed", _closed_message(session, state), trainee)
+    if facts.enrolment_id is None:
+        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
+    if facts.record_id is not None and facts.status in ATTENDED:
+        return _already(_seen(facts), trainee)
+    return None
 
 
 def _write_lock() -> None:

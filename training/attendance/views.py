@@ -394,8 +394,7 @@ def _roster_edits(form) -> dict[int, services.RosterEdit]:
 def session_history(session_id: int):
     """Who changed the session's attendance, when, from what to what."""
     session = get_session_or_404(session_id)
-    page = render_template("attendance/history.html", session=session, trainee=None, entries=services.session_history(session))
-    return no_store(make_response(page))
+    return _history_page(session=session, trainee=None, entries=services.session_history(session))
 
 
 @bp.route("/trainees/<int:trainee_id>/attendance-history")
@@ -403,8 +402,11 @@ def session_history(session_id: int):
 def trainee_history(trainee_id: int):
     """Who changed the trainee's attendance, in every session, when, from what to what."""
     trainee = get_trainee_or_404(trainee_id)
-    page = render_template("attendance/history.html", session=None, trainee=trainee, entries=services.trainee_history(trainee))
-    return no_store(make_response(page))
+    return _history_page(session=None, trainee=trainee, entries=services.trainee_history(trainee))
+
+
+def _history_page(**context):
+    return no_store(make_response(render_template("attendance/history.html", **context)))
 
 
 @bp.route("/sessions/<int:session_id>/mark-absent", methods=["POST"])
