@@ -5,9 +5,11 @@ enrolled trainees.
 The clock is frozen rather than real so that "now" never falls near midnight or between two
 token steps by accident; tests move it with `clock.advance(...)` instead of sleeping.
 """
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -114,7 +116,15 @@ def checkin_path(session: CourseSession, now: float | None = None) -> str:
 
 def remember_device(client, trainee: Trainee, device: str = "phone-1") -> None:
     """Give a test client the signed cookie a phone gets after identifying once."""
-    client.set_cookie(views.DEVICE_COOKIE, views._device_serializer().dumps({"t": trainee.id, "d": device}), domain="taphuan.test")
+    client.set_cookie(views.DEVICE_COOKIE, views._device_serializer().dumps({"k": trainee.device_key, "d": device}),
+                      domain="taphuan.test")
+
+
+def confirm(client, session: CourseSession, response=None):
+    """On a remembered phone's "is this you?" page (`response`, or the projector's link opened
+    now), answer "yes"."""
+    response = response or client.get(checkin_path(session))
+    return client.post(checkin_path(session), data={"ticket": ticket_of(response), "action": "confirm"})
 
 
 def ticket_of(response) -> str:
@@ -122,3 +132,34 @@ def ticket_of(response) -> str:
     match = re.search(r'<input[^>]*name="ticket"[^>]*value="([^"]+)"', response.get_data(as_text=True))
     assert match, "no ticket in the identification form"
     return match[1]
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would submit from a page's form[data-roster]."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields: dict[str, str] = {}
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "data-roster" in attrs:
+            self.inside = True
+        if not self.inside or tag != "input" or "disabled" in attrs:
+            return
+        kind, name = attrs.get("type", "text"), attrs.get("name")
+        if name and (kind in ("hidden", "text") or (kind == "radio" and "checked" in attrs)):
+            self.fields[name] = html.unescape(attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+
+
+def roster_form(client, session_id: int, **changes) -> dict[str, str]:
+    """What the roster page of a session submits as loaded now, with `changes` (field name →
+    value, e.g. status_12="present" for status-12) made by the trainer."""
+    parser = _FormFields()
+    parser.feed(client.get(f"/sessions/{session_id}/roster").get_data(as_text=True))
+    return {**parser.fields, **{name.replace("_", "-"): value for name, value in changes.items()}}

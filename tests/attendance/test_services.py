@@ -236,13 +236,43 @@ def test_a_scan_after_a_manual_absent_upgrades_it_and_is_audited(course_now, tra
     assert events[-1].actor_id == trainer_a.id
 
 
-def test_a_late_scan_after_excused_upgrades_to_late(course_now, trainer_a):
+def test_a_trainers_late_badge_scan_after_excused_upgrades_to_late(course_now, trainer_a):
+    """The trainer scanning the badge is the trainer's own act: it changes their mark."""
     session, trainee = course_now.current, course_now.trainees[0]
     services.mark(session, trainee, "excused", "", trainer_a.id)
-    result = services.check_in(session, trainee.id, "qr_self", at=local(9, 0))
+    result = services.check_in(session, trainee.id, "qr_badge", at=local(9, 0), recorded_by_id=trainer_a.id)
     db.session.commit()
     assert (result.reason, result.record.status) == ("ok", "late")
-    assert audit_of(result.record)[-1].data == {"before": "excused", "after": "late", "method": "qr_self"}
+    assert audit_of(result.record)[-1].data == {"before": "excused", "after": "late", "method": "qr_badge"}
+
+
+@pytest.mark.parametrize("mark", ["excused", "absent"])
+def test_a_self_scan_over_the_trainers_mark_keeps_the_mark_and_the_scan_for_the_trainer(course_now, trainer_a, mark):
+    session, trainee = course_now.current, course_now.trainees[0]
+    services.mark(session, trainee, mark, "ốm, có giấy", trainer_a.id)
+    db.session.commit()
+    result = services.check_in(session, trainee.id, "qr_self", at=local(8, 12), device="phone-1")
+    db.session.commit()
+    assert result.reason == "kept_manual_mark" and "08:12" in result.message
+    row = db.session.scalar(select(Attendance).where(Attendance.trainee_id == trainee.id))
+    db.session.refresh(row)
+    assert (row.status, row.method, row.remark, row.self_scan_at) == (mark, "manual", "ốm, có giấy", local(8, 12))
+    assert audit_of(row)[-1].action == "attendance.self_scan_kept"
+    # a second scan keeps the first scan's time
+    again = services.check_in(session, trainee.id, "qr_self", at=local(8, 20))
+    db.session.commit()
+    db.session.refresh(row)
+    assert again.reason == "kept_manual_mark" and row.self_scan_at == local(8, 12) and row.status == mark
+
+    # the trainer accepts it on the roster: late or present by the scan's time
+    saved = services.save_roster(session, {trainee.id: services.RosterEdit(mark, "ốm, có giấy", mark, "ốm, có giấy",
+                                                                           services.record_version(row))},
+                                 trainer_a.id, accept=frozenset({trainee.id}))
+    db.session.commit()
+    db.session.refresh(row)
+    assert saved.changed == 1 and not saved.conflicts
+    assert (row.status, row.method, row.checked_in_at, row.self_scan_at) == ("present", "qr_self", local(8, 12), None)
+    assert audit_of(row)[-1].action == "attendance.accept_scan"
 
 
 def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_record(course_now, trainer_a, monkeypatch):
@@ -255,17 +285,17 @@ def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_r
 
     def the_other_scan_writes_first():
         monkeypatch.setattr(services, "_write_lock", take_lock)
-        assert services.check_in(session, trainee.id, "qr_self", at=local(8, 5), device="phone-1").reason == "ok"
+        assert services.check_in(session, trainee.id, "qr_badge", at=local(8, 5), device="scanner-1").reason == "ok"
         take_lock()
 
     monkeypatch.setattr(services, "_write_lock", the_other_scan_writes_first)
-    result = services.check_in(session, trainee.id, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id)
+    result = services.check_in(session, trainee.id, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id, device="scanner-2")
     db.session.commit()
     assert result.reason == "already_checked_in"
-    assert (result.record.status, result.record.method, result.record.at) == ("present", "qr_self", local(8, 5))
+    assert (result.record.status, result.record.method, result.record.at) == ("present", "qr_badge", local(8, 5))
     row = db.session.scalar(select(Attendance).where(Attendance.trainee_id == trainee.id))
-    assert (row.method, row.device, row.checked_in_at) == ("qr_self", "phone-1", local(8, 5))
-    assert [e.data["method"] for e in audit_of(row) if e.action == "attendance.checkin"] == ["qr_self"]
+    assert (row.method, row.device, row.checked_in_at) == ("qr_badge", "scanner-1", local(8, 5))
+    assert [e.data["method"] for e in audit_of(row) if e.action == "attendance.checkin"] == ["qr_badge"]
 
 
 # --- badge scans: nonces, failures, offline ------------------------------------------------------

@@ -12,7 +12,7 @@ from training import create_app
 from training.attendance import qr
 from training.attendance.models import Attendance
 from training.extensions import db
-from tests.attendance.conftest import checkin_path, remember_device, ticket_of
+from tests.attendance.conftest import checkin_path, confirm, remember_device, ticket_of
 from tests.helpers import page_text
 
 NOT_OPEN = "chưa mở điểm danh"
@@ -136,7 +136,7 @@ def test_check_in_opens_a_quarter_of_an_hour_before_the_start(client, course_now
     clock.set_local(datetime(2026, 3, 4, 7, 44))
     assert client.get(checkin_path(course_now.future)).status_code == 409
     clock.set_local(datetime(2026, 3, 4, 7, 46))
-    response = client.get(checkin_path(course_now.future))
+    response = confirm(client, course_now.future)
     assert response.status_code == 200
     assert 'data-reason="ok"' in page_text(response)
 
@@ -176,7 +176,7 @@ def test_another_courses_qr_does_not_identify_a_new_phone_either(client, course_
     response = client.post(checkin_path(other_course.current),
                            data={"ticket": ticket, "code": trainee.personal_code, "birth_date": "15/03/1985"})
     assert response.status_code == 400
-    assert "Không tìm thấy học viên của khóa học" in page_text(response)
+    assert "Bạn không có tên trong danh sách của khóa học này. Hãy hỏi giảng viên của lớp." in page_text(response)
     assert attendance_rows() == 0
 
 

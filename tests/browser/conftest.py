@@ -65,12 +65,13 @@ def serve(tmp_path_factory):
     file of its own, with CSRF on as in production, runs set_up() in its app context and
     commits, serves it over HTTP from a thread, and gives a LiveServer with the names of the
     dict set_up returned; the server stops at the end of the block. The app's PUBLIC_BASE_URL
-    is the server's own address, as a deployment sets it to the public one."""
+    is the server's own address, as a deployment sets it to the public one; keywords are
+    further settings of the app (RATELIMIT_ENABLED=True…)."""
     from training import create_app
     from training.extensions import db
 
     @contextmanager
-    def _serve(set_up):
+    def _serve(set_up, **config):
         folder = tmp_path_factory.mktemp("live-server")
         app = create_app({
             "SECRET_KEY": secrets.token_urlsafe(32),
@@ -78,6 +79,7 @@ def serve(tmp_path_factory):
             "WTF_CSRF_ENABLED": True,
             "RATELIMIT_ENABLED": False,
             "PUBLIC_BASE_URL": "http://127.0.0.1",  # the port is known once the server listens
+            **config,
         })
         with app.app_context():
             db.create_all()

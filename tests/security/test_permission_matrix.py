@@ -59,6 +59,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "attendance.checkin": {"GET": everyone(200),          # the identification form of the open session
                            "POST": everyone(400)},        # no signed ticket
     "attendance.forget_device": {"POST": everyone(200)},
+    "attendance.checkin_result": {"GET": everyone(410)},  # a result page's ticket: this one is no ticket
+    "attendance.session_history": {"GET": STAFF_PAGE},
+    "attendance.trainee_history": {"GET": STAFF_PAGE},
     "attendance.api_spec": {"GET": everyone(200)},
     "attendance.api_checkin": {"POST": STAFF_API},
     "attendance.api_roster": {"GET": STAFF_API},
@@ -160,6 +163,7 @@ ARGUMENTS = {
     "code": lambda w: w.certificate.verify_code,
     "token": lambda w: qr.make_token(w.running.current.id),
     "filename": lambda w: "css/app.css",
+    "ticket": lambda w: "not-a-result-ticket",
 }
 #: arguments that mean something else for one endpoint
 OVERRIDES = {

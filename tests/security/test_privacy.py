@@ -14,7 +14,7 @@ from training.certificates.models import Assessment, Certificate
 from training.courses.models import Enrolment
 from training.extensions import db
 from training.people.models import Trainee, User
-from tests.attendance.conftest import checkin_path, remember_device
+from tests.attendance.conftest import checkin_path, remember_device, ticket_of
 from tests.helpers import count
 from tests.security.conftest import HOLDER_BIRTH, HOLDER_NAME, HOLDER_PHONE, OTHER_NAME
 
@@ -100,7 +100,8 @@ def other_signed_in_once(app, world, make_user):
     remember_device(phone, world.other)
     with app.test_request_context():
         path = checkin_path(world.running.current)
-    assert phone.get(path).status_code == 200
+    asked = phone.get(path)  # "is this you?", then yes
+    assert phone.post(path, data={"ticket": ticket_of(asked), "action": "confirm"}).status_code == 200
     return account
 
 

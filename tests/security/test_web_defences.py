@@ -262,16 +262,21 @@ def test_certificate_verification_is_rate_limited(rate_limited_app, world):
 
 
 def test_check_in_identification_is_rate_limited(rate_limited_app, world):
+    """Wrong answers are counted per identity typed (a code or phone number, from any phone)
+    and per phone (its page's ticket), never per address: tests/attendance/test_phone.py."""
     client = rate_limited_app.test_client()
     with rate_limited_app.test_request_context():
         path = checkin_path(world.running.current)
     ticket = ticket_of(client.get(path))
     guess = {"ticket": ticket, "code": "WRONGCODE2", "birth_date": "01/01/1990"}
-    for attempt in range(20):
+    for attempt in range(5):
         assert client.post(path, data=guess).status_code == 400, attempt  # not found
-    assert client.post(path, data=guess).status_code == 429
-    # The right answer is refused too: guessing codes against one ticket stops here.
+    refused = client.post(path, data=guess)
+    assert refused.status_code == 429 and "Đã nhập sai quá nhiều lần" in refused.get_data(as_text=True)
+    # The right answer is refused too from this phone: guessing codes against one ticket stops here.
     right = {**guess, "code": world.holder.personal_code, "birth_date": HOLDER_BIRTH.strftime("%d/%m/%Y")}
+    for attempt in range(3):
+        client.post(path, data={**guess, "code": f"WRONGCODE{attempt + 3}"})
     assert client.post(path, data=right).status_code == 429
 
 

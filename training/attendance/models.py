@@ -34,6 +34,9 @@ class Attendance(db.Model):
     #: device that recorded it: the trainee's phone id or the scanner's id
     device: Mapped[str] = mapped_column(String(64), default="")
     remark: Mapped[str] = mapped_column(Text, default="")
+    #: when the trainee scanned the session QR over a mark the trainer set by hand (absent or
+    #: excused): the mark stands, and the roster shows the scan for the trainer to accept
+    self_scan_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     session: Mapped[CourseSession] = relationship()
     trainee: Mapped[Trainee] = relationship()

@@ -2,7 +2,7 @@
 
 Services flush and never commit; the view or command that calls them commits once.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from .. import audit
+from ..audit import AuditEvent
 from ..clock import to_local, utcnow
 from ..courses.models import Course, CourseSession, Enrolment
 from ..extensions import db, insert_or_skip
@@ -118,13 +119,50 @@ def check_in(session: CourseSession, trainee_id: int, method: str, at: datetime 
     return _record_checkin(session, facts, method, at or utcnow(), recorded_by_id, device)
 
 
+def check_in_device(session: CourseSession, key: str, device: str = "") -> CheckinResult | None:
+    """Record the trainee a phone remembers (by their device key) as seen at the session, once
+    the phone's holder has confirmed it is them (QR self check-in). None when no trainee has
+    that key (erased since, or never)."""
+    facts = db.session.execute(_FACTS_OF_KEY, _facts_parameters(session, key=key)).first() if key else None
+    if facts is None:
+        return None
+    return _record_checkin(session, facts, "qr_self", utcnow(), None, device)
+
+
+def preview_device(session: CourseSession, key: str) -> CheckinResult | None:
+    """What a remembered phone is shown before anything is recorded: `confirm` (ask "is this
+    you?"), or the answer a check-in would give without writing anything: already checked in,
+    not in this course, check-in not open. None when no trainee has that key."""
+    facts = db.session.execute(_FACTS_OF_KEY, _facts_parameters(session, key=key)).first() if key else None
+    if facts is None:
+        return None
+    trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
+    return _refusal(session, facts, trainee, utcnow()) or CheckinResult("confirm", "", trainee)
+
+
+def device_result(session: CourseSession, key: str) -> CheckinResult | None:
+    """The phone's answer again, read back without recording anything (the result page after
+    a language switch or a reload): the trainee's record of the session as it is now."""
+    facts = db.session.execute(_FACTS_OF_KEY, _facts_parameters(session, key=key)).first() if key else None
+    if facts is None or facts.enrolment_id is None:
+        return None
+    trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
+    if facts.record_id is None:
+        return None
+    if facts.status in ATTENDED:
+        return _recorded(_seen(facts), trainee)
+    if facts.self_scan_at is not None:
+        return _kept(facts, trainee, facts.self_scan_at)
+    return None
+
+
 # All a check-in decides on, in one row per trainee: who they are, whether they are enrolled
 # in the session's course, their record of the session, and whether the scan's nonce was seen
 # before. A hall of scanners asks it for every scan, so it is one statement of plain columns
 # (no ORM objects to build), built once and run with each scan's parameters.
 #: a record as a check-in answers with it (see _seen)
 _RECORD = (Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
-           Attendance.recorded_at)
+           Attendance.recorded_at, Attendance.self_scan_at)
 _FACTS = (
     select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"), *_RECORD,
            select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"))
@@ -135,10 +173,16 @@ _FACTS = (
 )
 _FACTS_OF_CODE = _FACTS.where(Trainee.personal_code == bindparam("code"))
 _FACTS_OF_TRAINEE = _FACTS.where(Trainee.id == bindparam("trainee_id"))
+_FACTS_OF_KEY = _FACTS.where(Trainee.device_key == bindparam("key"))
 _ATTENDANCE = Attendance.__table__
-#: a hand-set absence or excuse that a scan turns into a check-in, unless it has become an
-#: attendance since it was read; SET from the parameters given (Core, built once)
+#: a hand-set absence or excuse that a trainer's badge scan turns into a check-in, unless it
+#: has become an attendance since it was read; SET from the parameters given (Core, built once)
 _SCAN_WINS = update(_ATTENDANCE).where(_ATTENDANCE.c.id == bindparam("record_id"), _ATTENDANCE.c.status.not_in(ATTENDED))
+#: a trainee's own scan over a hand-set absence or excuse: the mark stands, the scan is kept
+#: beside it for the trainer to accept (the first scan's time, unless the mark changed since)
+_SCAN_KEPT = (update(_ATTENDANCE).where(_ATTENDANCE.c.id == bindparam("record_id"), _ATTENDANCE.c.status.not_in(ATTENDED),
+                                        _ATTENDANCE.c.self_scan_at.is_(None))
+              .values(self_scan_at=bindparam("at")))
 
 
 def _facts_parameters(session: CourseSession, nonce: str | None = None, **trainee) -> dict:
@@ -156,21 +200,29 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     winner's record.
     """
     trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
-    state = checkin_state(session, at)
-    if state != "open":
-        return CheckinResult("session_closed", _closed_message(session, state), trainee)
-    if facts.enrolment_id is None:
-        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
-    if facts.record_id is not None and facts.status in ATTENDED:
-        return _already(_seen(facts), trainee)
+    refused = _refusal(session, facts, trainee, at)
+    if refused is not None:
+        return refused
     status, device = status_for(session, at), device[:64]
     _write_lock()
     written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
-               "recorded_by_id": recorded_by_id, "device": device}
+               "recorded_by_id": recorded_by_id, "device": device, "self_scan_at": None}
     # the reports kept of the other districts stay valid (reports/cache.py)
     in_unit = {REPORT_UNIT: session.course.unit_id}
+    if facts.record_id is not None and method == "qr_self":
+        # Marked absent or excused by the trainer, then the trainee scans the session's QR:
+        # the trainer's mark stands; the roster shows the scan for the trainer to accept.
+        kept = db.session.execute(_SCAN_KEPT, {"record_id": facts.record_id, "at": at}, execution_options=in_unit).rowcount
+        if kept:
+            audit.record_now("attendance.self_scan_kept", Attendance.__tablename__, facts.record_id, actor_id=None,
+                             status=facts.status, at=at, device=device)
+        record = _record_of(session.id, trainee.id)
+        if record is not None and record.status in ATTENDED:  # accepted or scanned meanwhile
+            return _already(record, trainee)
+        return _kept(facts, trainee, at if kept else (facts.self_scan_at or at))
     if facts.record_id is not None:
-        # Marked absent or excused by hand earlier, then seen after all: the scan wins.
+        # Marked absent or excused by hand earlier, then the trainer scans the badge: the
+        # trainer's own act, which changes the mark.
         changed = db.session.execute(
             _SCAN_WINS, {"record_id": facts.record_id, **written}, execution_options=in_unit
         ).rowcount
@@ -187,6 +239,19 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     audit.record_now("attendance.checkin", Attendance.__tablename__, row_id, actor_id=recorded_by_id, before=before,
                      after=status, method=method)
     return _recorded(SeenRecord(row_id, status, method, at), trainee)
+
+
+def _refusal(session: CourseSession, facts, trainee: SeenTrainee, at: datetime) -> CheckinResult | None:
+    """The answer to a check-in at `at` that records nothing (check-in not open, not in the
+    course, already checked in), or None when it may be recorded."""
+    state = checkin_state(session, at)
+    if state != "open":
+        return CheckinResult("session_closed", _closed_message(session, state), trainee)
+    if facts.enrolment_id is None:
+        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
+    if facts.record_id is not None and facts.status in ATTENDED:
+        return _already(_seen(facts), trainee)
+    return None
 
 
 def _write_lock() -> None:
@@ -221,6 +286,20 @@ def _recorded(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
     else:
         message = _("%(name)s: đã điểm danh lúc %(t)s (đúng giờ).", name=trainee.full_name, t=when)
     return CheckinResult("ok", message, trainee, record)
+
+
+def _kept(facts, trainee: SeenTrainee, at: datetime) -> CheckinResult:
+    """The answer to a self-scan over the trainer's mark: the mark stands, the trainer will see it."""
+    label = status_label(facts.status)
+    return CheckinResult("kept_manual_mark", _(
+        "Giảng viên đã ghi %(name)s là “%(status)s” ở buổi này. Lượt quét lúc %(t)s đã được gửi để giảng viên xem lại; "
+        "nếu có nhầm lẫn, hãy báo giảng viên.", name=trainee.full_name, status=label, t=to_local(at).strftime("%H:%M")),
+        trainee, SeenRecord(facts.record_id, facts.status, facts.method, at))
+
+
+def status_label(status: str | None) -> str:
+    """A status as people read it (never the code)."""
+    return {"present": _("Có mặt"), "late": _("Muộn"), "absent": _("Vắng"), "excused": _("Có phép")}.get(status or "", _("Chưa ghi"))
 
 
 def _already(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
@@ -286,32 +365,220 @@ def _replay(nonce: str) -> CheckinResult:
     return CheckinResult(log.reason, _("Lần quét này đã được xử lý trước đó."), trainee, record)
 
 
-def identify_trainee(session: CourseSession, code_or_phone: str, birth_date) -> Trainee | None:
-    """The enrolled trainee matching a personal code (or phone number) and birth date."""
-    text = "".join((code_or_phone or "").split())
-    code = normalise_code(text)
-    query = select(Trainee).join(Enrolment, Enrolment.trainee_id == Trainee.id).where(
-        Enrolment.course_id == session.course_id, Trainee.birth_date == birth_date
-    )
-    candidates = []
+@dataclass(frozen=True)
+class Identification:
+    """Who a phone's answers name: the trainee (enrolled in the session's course), or why not:
+    `no_match` (no trainee has that code or phone with that birth date) or `not_in_course`
+    (one has, but is not in this course: both secrets were right, so saying so tells nothing
+    that was not known)."""
+
+    trainee: Trainee | None
+    reason: str
+
+
+def normalise_phone(text: str) -> str | None:
+    """A typed phone number as the digits a trainee's record holds: spaces, dots, dashes and
+    brackets dropped, "+84"/"84" read as the leading 0. None if it cannot be a phone number."""
+    digits = "".join(ch for ch in (text or "") if ch not in " .-()")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) >= 11:
+        digits = "0" + digits[2:]
+    return digits if digits.isdigit() and 9 <= len(digits) <= 11 else None
+
+
+def _stored_phone():
+    """Trainee.phone without the separators a record may have been typed with."""
+    column = Trainee.phone
+    for ch in (" ", ".", "-"):
+        column = func.replace(column, ch, "")
+    return column
+
+
+def identify_trainee(session: CourseSession, code_or_phone: str, birth_date) -> Identification:
+    """The trainee of the session's course with this personal code (or phone number) and birth
+    date. A code is tried first, then the phone number; two trainees sharing a phone and a birth
+    date are no answer."""
+    code = normalise_code(code_or_phone)
+    phone = normalise_phone(code_or_phone)
+    query = (select(Trainee, Enrolment.id).outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id)
+                                                     & (Enrolment.course_id == session.course_id) & (Enrolment.status == "enrolled"))
+             .where(Trainee.birth_date == birth_date))
+    found = []
     if code:
-        candidates = db.session.scalars(query.where(Trainee.personal_code == code)).all()
-    if not candidates and text.isdigit():
-        candidates = db.session.scalars(query.where(Trainee.phone == text)).all()
-    return candidates[0] if len(candidates) == 1 else None
+        found = db.session.execute(query.where(Trainee.personal_code == code)).all()
+    if not found and phone:
+        found = db.session.execute(query.where(_stored_phone().in_({phone, "+84" + phone[1:]}))).all()
+    enrolled = [trainee for trainee, enrolment_id in found if enrolment_id is not None]
+    if len(enrolled) == 1:
+        return Identification(enrolled[0], "ok")
+    if found and not enrolled:
+        return Identification(None, "not_in_course")
+    return Identification(None, "no_match")
 
 
 # --- the manual roster ------------------------------------------------------------------------
 
-def roster(session: CourseSession) -> list[tuple[Enrolment, Attendance | None]]:
+def roster(session: CourseSession, for_update: bool = False) -> list[tuple[Enrolment, Attendance | None]]:
     """Enrolled trainees of the session's course in Vietnamese name order, with their record;
-    two queries (the trainees and their communes come with the enrolments)."""
+    two queries (the trainees and their communes come with the enrolments). `for_update`
+    locks the records (PostgreSQL) until the transaction ends, for a save that checks them."""
     enrolments = db.session.scalars(
         select(Enrolment).join(Trainee).options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
         .where(Enrolment.course_id == session.course_id, Enrolment.status == "enrolled").order_by(Trainee.name_key)
     ).all()
-    records = {a.trainee_id: a for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))}
+    query = select(Attendance).where(Attendance.session_id == session.id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    records = {a.trainee_id: a for a in db.session.scalars(query)}
     return [(e, records.get(e.trainee_id)) for e in enrolments]
+
+
+#: how far ahead of a session its attendance may be marked by hand
+MARK_AHEAD = timedelta(days=1)
+
+
+def check_markable(session: CourseSession) -> None:
+    """Refuse marking a session that is more than a day away (a slip of the date, or a roster
+    filled in for a later day).
+
+    :raises AttendanceError:
+    """
+    if session.starts_at - utcnow() > MARK_AHEAD:
+        raise AttendanceError(_("Buổi học ngày %(d)s chưa đến: chỉ điểm danh được từ một ngày trước buổi học.",
+                                d=to_local(session.starts_at).strftime("%d/%m/%Y")))
+
+
+def record_version(record: Attendance | None) -> str:
+    """What a roster page remembers of a record to tell, when it is saved, whether the record
+    changed since the page was loaded: every write sets recorded_at (a scan, a mark), and a
+    self-scan kept beside a mark sets self_scan_at. "" for no record."""
+    if record is None:
+        return ""
+    scan = record.self_scan_at.isoformat() if record.self_scan_at else ""
+    return f"{record.recorded_at.isoformat()}|{scan}"
+
+
+@dataclass(frozen=True)
+class RosterEdit:
+    """One row of a roster page as it was saved: the mark chosen ("" for none), the remark,
+    and the row as the page was loaded with it (its mark, remark and record_version)."""
+
+    status: str
+    remark: str
+    loaded_status: str
+    loaded_remark: str
+    loaded_version: str
+
+    @property
+    def changed(self) -> bool:
+        return self.status != self.loaded_status or self.remark.strip() != self.loaded_remark.strip()
+
+
+@dataclass
+class RosterSaved:
+    """What a roster save did: how many records it changed, the trainees whose change it
+    refused because their record changed since the page was loaded (`conflicts`), and those
+    the page did not change but which changed meanwhile (`changed_elsewhere`), one message each."""
+
+    changed: int = 0
+    conflicts: list[str] = field(default_factory=list)
+    changed_elsewhere: list[str] = field(default_factory=list)
+
+
+def _method_label(method: str) -> str:
+    return {"qr_self": _("QR điện thoại"), "qr_badge": _("quét thẻ"), "manual": _("giảng viên ghi")}.get(method, "")
+
+
+def record_time(record: Attendance) -> datetime:
+    """When a record's mark was made, as the roster shows it: the scan's time for a scan, the
+    moment the trainer set it for a mark by hand (never the session's start)."""
+    if record.method == "manual" or record.checked_in_at is None:
+        return record.recorded_at
+    return record.checked_in_at
+
+
+def _now_reads(record: Attendance | None) -> str:
+    if record is None:
+        return _("chưa điểm danh")
+    return _("%(status)s, %(how)s lúc %(t)s", status=status_label(record.status), how=_method_label(record.method),
+             t=to_local(record_time(record)).strftime("%H:%M"))
+
+
+def save_roster(session: CourseSession, edits: dict[int, RosterEdit], user_id: int, accept: frozenset[int] = frozenset(),
+                rest: str | None = None) -> RosterSaved:
+    """Save a roster page: write only the rows the trainer changed on it, and only where the
+    record is still as the page was loaded (optimistic concurrency: a scan or another page's
+    save in between wins, and the trainee is named in `conflicts`). `accept`: trainees whose
+    self-scan kept beside a mark the trainer accepts (present or late by the scan's time).
+    `rest`: a status for everyone who has no record once the page's changes are written ("all
+    present", "absent for the unmarked"). Audits each change. Flushes.
+
+    :raises AttendanceError: a session more than a day ahead, an unknown status, a trainee
+        not in the course.
+    """
+    check_markable(session)
+    if rest is not None:
+        _check_status(rest)
+        if rest == "absent" and utcnow() < session.starts_at:
+            raise AttendanceError(_("Buổi học chưa bắt đầu."))
+    for edit in edits.values():
+        if edit.status:
+            _check_status(edit.status)
+    _write_lock()
+    enrolled = {enrolment.trainee_id: (enrolment.trainee, record) for enrolment, record in roster(session, for_update=True)}
+    saved, changes, cleared = RosterSaved(), [], set()
+    for trainee_id, edit in edits.items():
+        if trainee_id not in enrolled:
+            raise _not_enrolled(db.session.get(Trainee, trainee_id))
+        trainee, row = enrolled[trainee_id]
+        moved = record_version(row) != edit.loaded_version
+        if not edit.changed and trainee_id not in accept:
+            if moved:
+                saved.changed_elsewhere.append(_("%(name)s: nay %(now)s.", name=trainee.full_name, now=_now_reads(row)))
+            continue
+        if moved:
+            saved.conflicts.append(_("%(name)s: đã thay đổi sau khi trang được mở (nay %(now)s); thay đổi của bạn chưa được ghi.",
+                                     name=trainee.full_name, now=_now_reads(row)))
+            continue
+        if trainee_id in accept and row is not None and row.self_scan_at is not None:
+            changes.append(_accept_scan(session, trainee, row, user_id))
+        elif not edit.status:
+            if row is not None:
+                _clear(session, trainee, row, user_id)
+                cleared.add(trainee_id)
+                saved.changed += 1
+            elif edit.remark.strip():
+                saved.conflicts.append(_("%(name)s: hãy chọn một trạng thái để lưu ghi chú.", name=trainee.full_name))
+        else:
+            change = _apply_mark(session, trainee, row, edit.status, edit.remark, user_id)
+            if change:
+                changes.append(change)
+    if rest is not None:
+        for trainee_id, (trainee, row) in enrolled.items():
+            edit = edits.get(trainee_id)
+            if row is None and trainee_id not in cleared and not (edit and edit.status) and trainee_id not in accept:
+                changes.append(_apply_mark(session, trainee, None, rest, edit.remark if edit else "", user_id))
+    _audit_marks(changes, user_id)
+    saved.changed += len(changes)
+    return saved
+
+
+def _accept_scan(session: CourseSession, trainee: Trainee, row: Attendance, user_id: int):
+    """The trainer accepts a self-scan kept beside their mark: present or late by the scan's
+    time, as the scan would have been recorded."""
+    before = {"status": row.status, "remark": row.remark}
+    row.status, row.method, row.checked_in_at = status_for(session, row.self_scan_at), "qr_self", row.self_scan_at
+    row.self_scan_at, row.recorded_by_id, row.recorded_at = None, user_id, utcnow()
+    return row, trainee, before, "attendance.accept_scan"
+
+
+def _clear(session: CourseSession, trainee: Trainee, row: Attendance, user_id: int) -> None:
+    """Remove a record (the trainer clears a mark), audited with what it was."""
+    audit.record("attendance.clear", row, actor_id=user_id, session_id=session.id, trainee_id=trainee.id,
+                 trainee=trainee.full_name, before={"status": row.status, "remark": row.remark, "method": row.method},
+                 after=None)
+    db.session.delete(row)
 
 
 def mark(session: CourseSession, trainee: Trainee, status: str, remark: str, user_id: int) -> Attendance | None:
@@ -385,6 +652,7 @@ def _apply_mark(session: CourseSession, trainee: Trainee, row: Attendance | None
         db.session.add(row)
     if row.status != status:
         row.method = "manual"  # a remark alone does not hide that the trainee scanned in
+        row.self_scan_at = None  # the trainer has decided, after any scan kept beside the mark
     row.status, row.remark = status, remark
     row.recorded_by_id, row.recorded_at = user_id, utcnow()
     if status in ATTENDED and row.checked_in_at is None:
@@ -393,13 +661,14 @@ def _apply_mark(session: CourseSession, trainee: Trainee, row: Attendance | None
 
 
 def _audit_marks(changes: list, user_id: int) -> None:
-    """Flush the changed records (new ones get their ids), then audit each before → after."""
+    """Flush the changed records (new ones get their ids), then audit each before → after
+    (a change may name its own action as a fourth item: an accepted scan)."""
     if not changes:
         return
     db.session.flush()
-    for row, trainee, before in changes:
-        audit.record("attendance.mark", row, actor_id=user_id, trainee=trainee.full_name, before=before,
-                     after={"status": row.status, "remark": row.remark})
+    for row, trainee, before, *action in changes:
+        audit.record(action[0] if action else "attendance.mark", row, actor_id=user_id, trainee=trainee.full_name,
+                     before=before, after={"status": row.status, "remark": row.remark})
     db.session.flush()
 
 
@@ -459,3 +728,82 @@ def course_attendance(course: Course) -> list[TraineeAttendance]:
         excused = sum(sessions[sid].periods for sid, status in own.items() if status == "excused")
         result.append(TraineeAttendance(enrolment, own, curriculum.counted_periods(attended, excused), curriculum.periods))
     return result
+
+
+# --- the audit trail of attendance, as people read it -------------------------------------------
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change to a record of attendance: when, by whom (None: the trainee's own phone),
+    whose record and of which session, what was done, and the mark before and after."""
+
+    at: datetime
+    actor: str | None
+    trainee: str
+    session: CourseSession | None
+    action: str
+    before: str
+    after: str
+
+
+def _state_text(value) -> str:
+    """A mark as the audit wrote it (a status, or {"status", "remark"}), as people read it."""
+    if value is None:
+        return _("Chưa ghi")
+    if isinstance(value, str):
+        return status_label(value)
+    text = status_label(value.get("status"))
+    return f"{text} ({value['remark']})" if value.get("remark") else text
+
+
+def _action_text(event, data: dict) -> str:
+    if event.action == "attendance.checkin":
+        return _("Học viên tự quét mã QR") if data.get("method") == "qr_self" else _("Giảng viên quét thẻ")
+    return {"attendance.mark": _("Giảng viên ghi"), "attendance.clear": _("Giảng viên bỏ điểm danh"),
+            "attendance.self_scan_kept": _("Học viên tự quét mã; giữ điểm danh của giảng viên"),
+            "attendance.accept_scan": _("Giảng viên chấp nhận lượt tự quét")}.get(event.action, event.action)
+
+
+def _history(records: list[tuple[int, int, int]], cleared_like: str) -> list[HistoryEntry]:
+    """The attendance events of the given records (id, session id, trainee id), and of those
+    cleared since (found by their clear events, whose detail names the session and trainee)."""
+    refs = {f"attendance:{rid}": (sid, tid) for rid, sid, tid in records}
+    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.clear",
+                                                             AuditEvent.detail.like(cleared_like))):
+        data = event.data
+        refs.setdefault(event.object_ref, (data.get("session_id"), data.get("trainee_id")))
+    if not refs:
+        return []
+    events = db.session.scalars(select(AuditEvent).options(joinedload(AuditEvent.actor))
+                                .where(AuditEvent.object_ref.in_(refs), AuditEvent.action.like("attendance.%"))
+                                .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())).all()
+    trainee_ids = {tid for _sid, tid in refs.values() if tid}
+    names = dict(db.session.execute(select(Trainee.id, Trainee.full_name).where(Trainee.id.in_(trainee_ids))).all()) if trainee_ids else {}
+    session_ids = {sid for sid, _tid in refs.values() if sid}
+    sessions = {s.id: s for s in db.session.scalars(select(CourseSession).where(CourseSession.id.in_(session_ids)))} if session_ids else {}
+    entries = []
+    for event in events:
+        data = event.data
+        session_id, trainee_id = refs[event.object_ref]
+        if event.action == "attendance.self_scan_kept":
+            before = after = status_label(data.get("status"))
+        else:
+            before, after = _state_text(data.get("before")), _state_text(data.get("after"))
+        entries.append(HistoryEntry(event.at, event.actor.full_name if event.actor else None,
+                                    names.get(trainee_id) or data.get("trainee") or "?", sessions.get(session_id),
+                                    _action_text(event, data), before, after))
+    return entries
+
+
+def session_history(session: CourseSession) -> list[HistoryEntry]:
+    """Every change to the session's attendance, newest first."""
+    records = db.session.execute(select(Attendance.id, Attendance.session_id, Attendance.trainee_id)
+                                 .where(Attendance.session_id == session.id)).all()
+    return _history(records, f'%"session_id": {int(session.id)},%')
+
+
+def trainee_history(trainee: Trainee) -> list[HistoryEntry]:
+    """Every change to the trainee's attendance, in every session, newest first."""
+    records = db.session.execute(select(Attendance.id, Attendance.session_id, Attendance.trainee_id)
+                                 .where(Attendance.trainee_id == trainee.id)).all()
+    return _history(records, f'%"trainee_id": {int(trainee.id)},%')

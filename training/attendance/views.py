@@ -1,8 +1,8 @@
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
-from flask import current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -15,16 +15,20 @@ from ..auth.permissions import roles_required
 from ..clock import to_local, to_utc, utcnow
 from ..courses.models import CourseSession
 from ..courses.services import enrolment_counts, get_session_or_404
-from ..extensions import db, limiter
+from ..extensions import db
+from ..people.services import get_trainee_or_404
+from ..security import no_store
 from ..web import commit_or_flash, external_url
-from . import bp, openapi, qr, services
+from . import bp, guesses, openapi, qr, services
 from .forms import IdentifyForm
 from .models import STATUSES, ScanLog
 
 DEVICE_COOKIE = "taphuan_device"
 DEVICE_MAX_AGE = 180 * 24 * 3600
-#: how long a phone may take to fill in the identification form after scanning
+#: how long a phone may take to answer its page (identify, confirm) after scanning
 TICKET_SECONDS = 300
+#: how long the result page of a check-in can be shown again (a language switch, a reload)
+RESULT_SECONDS = 12 * 3600
 
 
 def _device_serializer() -> URLSafeSerializer:
@@ -35,17 +39,44 @@ def _ticket_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-ticket")
 
 
-def _remembered_device() -> tuple[int | None, str]:
-    """The id of the trainee this phone was identified as, and its device id, from the
-    signed cookie."""
+def _result_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-result")
+
+
+def _remembered_device() -> tuple[str, str]:
+    """The device key of the trainee this phone was identified as, and its device id, from
+    the signed cookie ("" when none). A cookie of the old shape, naming a row id, is no
+    memory at all: row ids are given again after an erasure."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw:
-        return None, ""
+        return "", ""
     try:
         data = _device_serializer().loads(raw)
     except BadSignature:
-        return None, ""
-    return data.get("t"), str(data.get("d", ""))
+        return "", ""
+    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
+        return "", ""
+    return data["k"], str(data.get("d", ""))[:64]
+
+
+def _new_ticket(session_id: int) -> str:
+    """A ticket for one phone's page: the session, and a random nonce that names this phone
+    (its wrong answers are counted by it), signed with the time it was given."""
+    return _ticket_serializer().dumps({"s": session_id, "n": secrets.token_urlsafe(9)})
+
+
+@dataclass(frozen=True)
+class _Ticket:
+    session_id: int
+    nonce: str
+
+
+def _read_ticket(text: str) -> _Ticket:
+    """:raises SignatureExpired, BadSignature:"""
+    data = _ticket_serializer().loads(text or "", max_age=TICKET_SECONDS)
+    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
+        raise BadSignature("not a ticket")
+    return _Ticket(data["s"], str(data.get("n", ""))[:20])
 
 
 @dataclass(frozen=True)
@@ -65,23 +96,27 @@ class _Heading:
 
 
 def _checkin_page(result: services.CheckinResult | None, heading: _Heading | None = None, status: int = 200, form=None,
-                  error: str | None = None):
-    return make_response(render_template("attendance/checkin.html", result=result, heading=heading, form=form, error=error), status)
+                  error: str | None = None, **extra):
+    """The phone's page, never kept by a browser or proxy: it names a trainee, or is a step
+    towards naming one."""
+    page = render_template("attendance/checkin.html", result=result, heading=heading, form=form, error=error, **extra)
+    return no_store(make_response(page, status))
 
 
-_RESULT_STATUS = {"ok": 200, "already_checked_in": 200, "not_enrolled": 403, "session_closed": 409}
+_RESULT_STATUS = {"ok": 200, "already_checked_in": 200, "kept_manual_mark": 200, "confirm": 200, "not_enrolled": 403,
+                  "session_closed": 409}
 
 # --- the trainee's phone: /checkin/<token> ----------------------------------------------------
+# A new phone answers one question (personal code or phone number, and birth date) and is
+# remembered by a random key of the trainee; a remembered phone asks "is this you?" before it
+# records anything, so a borrowed phone never checks in its owner (README, "QR check-in").
 
 
 @bp.route("/checkin/<token>", methods=["GET", "POST"])
 @public
-@limiter.limit("600 per minute", methods=["POST"])
-@limiter.limit("20 per 5 minutes", methods=["POST"], key_func=lambda: request.form.get("ticket", "")[:80] or request.remote_addr)
 def checkin(token: str):
-    form = IdentifyForm()
     if request.method == "POST":
-        return _identify_and_check_in(form)
+        return _answer(IdentifyForm())
     try:
         info = qr.read_token(token)
     except qr.TokenError as exc:
@@ -93,62 +128,113 @@ def checkin(token: str):
     state = services.checkin_state(session)
     if state != "open":
         return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), heading, 409)
-    trainee_id, device = _remembered_device()
-    if trainee_id is not None:
-        result = services.check_in(session, trainee_id, "qr_self", device=device)
-        if result is not None:  # None: the trainee it remembers has since been erased
-            db.session.commit()
-            return _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
-    form.ticket.data = _ticket_serializer().dumps(session.id)
+    key, _device = _remembered_device()
+    ticket = _new_ticket(session.id)
+    if key:
+        preview = services.preview_device(session, key)
+        if preview is not None:  # None: the trainee it remembers has since been erased
+            return _checkin_page(preview, heading, _RESULT_STATUS.get(preview.reason, 400), ticket=ticket,
+                                 result_url=_result_url(session.id, key) if preview.reason == "already_checked_in" else None)
+    form = IdentifyForm(formdata=None)
+    form.ticket.data = ticket
     return _checkin_page(None, heading, form=form)
 
 
-def _identify_and_check_in(form: IdentifyForm):
+def _answer(form: IdentifyForm):
+    """A phone's answer to its page: identify (code and birth date), confirm (a remembered
+    phone: "yes, it is me"), or not me (forget the phone, then identify)."""
     try:
-        session_id = _ticket_serializer().loads(form.ticket.data or "", max_age=TICKET_SECONDS)
+        ticket = _read_ticket(form.ticket.data)
     except SignatureExpired:
         return _checkin_page(None, error=_("Đã quá thời gian điểm danh của lần quét này. Hãy quét lại mã QR đang chiếu."), status=410)
     except BadSignature:
         return _checkin_page(None, error=_("Yêu cầu không hợp lệ. Hãy quét lại mã QR đang chiếu."), status=400)
-    session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
+    session = db.session.get(CourseSession, ticket.session_id, options=[joinedload(CourseSession.course)])
     if session is None:  # deleted since the code was scanned
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
     heading = _Heading.of(session)
-    if not form.validate_on_submit():
+    action = request.form.get("action", "identify")
+    if action == "confirm":
+        return _confirm(session, heading, form)
+    if action == "not_me":
+        form = IdentifyForm(formdata=None)
+        form.ticket.data = _new_ticket(session.id)
+        response = _checkin_page(None, heading, form=form, forgotten=True)
+        response.delete_cookie(DEVICE_COOKIE)
+        return response
+    return _identify(session, heading, form, ticket)
+
+
+def _confirm(session: CourseSession, heading: _Heading, form: IdentifyForm):
+    key, device = _remembered_device()
+    result = services.check_in_device(session, key, device=device) if key else None
+    if result is None:  # forgotten, or the trainee erased, since the page was shown
+        form = IdentifyForm(formdata=None)
+        form.ticket.data = _new_ticket(session.id)
+        return _checkin_page(None, heading, form=form)
+    result_url = _result_url(session.id, key)  # before the commit expires the session
+    db.session.commit()
+    return _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400), result_url=result_url)
+
+
+def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, ticket: _Ticket):
+    if not form.validate():
         return _checkin_page(None, heading, form=form, status=400)
-    birth_date = _parse_birth_date(form.birth_date.data)
-    trainee = services.identify_trainee(session, form.code.data, birth_date) if birth_date else None
+    identity = services.normalise_code(form.code.data) or services.normalise_phone(form.code.data) or form.code.data.upper()
+    refusal = guesses.refused(identity, ticket.nonce)
+    if refusal is not None:
+        minutes = max(1, round((refusal.until - utcnow()).total_seconds() / 60))
+        return _checkin_page(None, heading, form=form, status=429, form_error=_(
+            "Đã nhập sai quá nhiều lần. Hãy thử lại sau %(m)d phút (lúc %(t)s), hoặc hỏi giảng viên để được điểm danh bằng thẻ.",
+            m=minutes, t=to_local(refusal.until).strftime("%H:%M")))
+    found = services.identify_trainee(session, form.code.data, form.born)
     device = secrets.token_urlsafe(12)
     # None also when the trainee was erased in the moment between the two reads
-    result = services.check_in(session, trainee.id, "qr_self", device=device) if trainee is not None else None
+    result = services.check_in(session, found.trainee.id, "qr_self", device=device) if found.trainee is not None else None
     if result is None:
-        form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
-        return _checkin_page(None, heading, form=form, status=400)
-    remembered = {"t": trainee.id, "d": device}  # before the commit expires the trainee
+        if found.reason == "not_in_course":
+            message = _("Bạn không có tên trong danh sách của khóa học này. Hãy hỏi giảng viên của lớp.")
+        else:
+            guesses.count_wrong(identity, ticket.nonce)
+            message = _("Mã (hoặc số điện thoại) và ngày sinh không khớp với học viên nào của khóa học này. "
+                        "Hãy kiểm tra mã trên thẻ học viên và ngày sinh, hoặc hỏi giảng viên.")
+        return _checkin_page(None, heading, form=form, status=400, form_error=message)
+    key, result_url = found.trainee.device_key, _result_url(session.id, found.trainee.device_key)  # before the commit expires them
     db.session.commit()
-    response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400))
+    response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400), result_url=result_url)
     response.set_cookie(
-        DEVICE_COOKIE, _device_serializer().dumps(remembered), max_age=DEVICE_MAX_AGE,
+        DEVICE_COOKIE, _device_serializer().dumps({"k": key, "d": device}), max_age=DEVICE_MAX_AGE,
         httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
     return response
 
 
-def _parse_birth_date(text: str) -> date | None:
-    text = (text or "").strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+def _result_url(session_id: int, key: str) -> str:
+    return url_for("attendance.checkin_result", ticket=_result_serializer().dumps({"s": session_id, "k": key}))
+
+
+@bp.route("/checkin/result/<ticket>")
+@public
+def checkin_result(ticket: str):
+    """A check-in's answer shown again, read from the record without recording anything: where
+    the language switch of a result page leads, when the QR's token has long expired."""
+    try:
+        data = _result_serializer().loads(ticket, max_age=RESULT_SECONDS)
+        session_id, key = int(data["s"]), str(data["k"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return _checkin_page(None, error=_("Trang này đã hết hạn. Hãy quét lại mã QR đang chiếu."), status=410)
+    session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
+    result = services.device_result(session, key) if session is not None else None
+    if result is None:
+        return _checkin_page(None, error=_("Không thấy điểm danh này nữa. Hãy quét lại mã QR đang chiếu hoặc hỏi giảng viên."),
+                             status=404)
+    return _checkin_page(result, _Heading.of(session), result_url=request.path)
 
 
 @bp.route("/checkin/forget", methods=["POST"])
 @public
 def forget_device():
-    response = make_response(render_template("attendance/checkin.html", result=None, heading=None, form=None,
-                                             error=None, forgotten=True))
+    response = _checkin_page(None, forgotten=True)
     response.delete_cookie(DEVICE_COOKIE)
     return response
 
@@ -254,16 +340,73 @@ def api_spec():
 @roles_required("admin", "trainer")
 def manual_roster(session_id: int):
     session = get_session_or_404(session_id, write=request.method == "POST")
-    rows = services.roster(session)
     if request.method == "POST":
-        marks = {enrolment.trainee_id: (request.form[f"status-{enrolment.trainee_id}"],
-                                        request.form.get(f"remark-{enrolment.trainee_id}", ""))
-                 for enrolment, _record in rows if request.form.get(f"status-{enrolment.trainee_id}") in STATUSES}
-        commit_or_flash(lambda: services.mark_many(session, rows, marks, current_user.id), services.AttendanceError,
-                        lambda changed: _("Đã lưu điểm danh: %(n)d thay đổi.", n=changed))
+        rest = {"all_present": "present", "rest_absent": "absent"}.get(request.form.get("action", ""))
+        accepted = _int_or_none(request.form.get("accept"))
+        accept = frozenset({accepted}) if accepted is not None else frozenset()
+        saved = commit_or_flash(
+            lambda: services.save_roster(session, _roster_edits(request.form), current_user.id, accept=accept, rest=rest),
+            services.AttendanceError, lambda saved: _("Đã lưu điểm danh: %(n)d thay đổi.", n=saved.changed))
+        if saved is not None and saved.conflicts:
+            flash(_("Chưa ghi đè %(n)d học viên: điểm danh của họ đã thay đổi sau khi trang được mở (có người quét mã, "
+                    "hoặc một trang khác đã lưu). Hãy xem lại các dòng này:", n=len(saved.conflicts)), "warning")
+            for message in saved.conflicts:
+                flash(message, "warning")
+        if saved is not None and saved.changed_elsewhere:
+            flash(_("Đã thay đổi trong lúc trang được mở (giữ nguyên): %(list)s",
+                    list=" ".join(saved.changed_elsewhere)), "info")
         return redirect(url_for("attendance.manual_roster", session_id=session.id))
-    return render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES,
-                           state=services.checkin_state(session), now=utcnow())
+    rows = services.roster(session)
+    ahead = None
+    try:
+        services.check_markable(session)
+    except services.AttendanceError as exc:
+        ahead = str(exc)
+    page = render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES, ahead=ahead,
+                           state=services.checkin_state(session), now=utcnow(), version=services.record_version,
+                           record_time=services.record_time, status_label=services.status_label)
+    return no_store(make_response(page))
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 10 else None
+
+
+def _roster_edits(form) -> dict[int, services.RosterEdit]:
+    """The rows of a roster page as saved: each row carries the version and the mark and
+    remark it was loaded with (v-, was-, was-remark-), beside the mark and remark chosen."""
+    edits = {}
+    for name in form:
+        trainee_id = _int_or_none(name[2:]) if name.startswith("v-") else None
+        if trainee_id is None:
+            continue
+        status = form.get(f"status-{trainee_id}", "")
+        if status and status not in STATUSES:
+            continue  # crafted: left as it is
+        edits[trainee_id] = services.RosterEdit(status, form.get(f"remark-{trainee_id}", "")[:500],
+                                                form.get(f"was-{trainee_id}", ""), form.get(f"was-remark-{trainee_id}", ""),
+                                                form.get(name, ""))
+    return edits
+
+
+@bp.route("/sessions/<int:session_id>/history")
+@roles_required("admin", "trainer")
+def session_history(session_id: int):
+    """Who changed the session's attendance, when, from what to what."""
+    session = get_session_or_404(session_id)
+    return _history_page(session=session, trainee=None, entries=services.session_history(session))
+
+
+@bp.route("/trainees/<int:trainee_id>/attendance-history")
+@roles_required("admin", "trainer")
+def trainee_history(trainee_id: int):
+    """Who changed the trainee's attendance, in every session, when, from what to what."""
+    trainee = get_trainee_or_404(trainee_id)
+    return _history_page(session=None, trainee=trainee, entries=services.trainee_history(trainee))
+
+
+def _history_page(**context):
+    return no_store(make_response(render_template("attendance/history.html", **context)))
 
 
 @bp.route("/sessions/<int:session_id>/mark-absent", methods=["POST"])

@@ -25,6 +25,11 @@ def random_code(length: int = 10) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
+def random_device_key() -> str:
+    """A random key (128 bits) that a phone remembers its trainee by."""
+    return secrets.token_urlsafe(16)
+
+
 class User(UserMixin, db.Model):
     """Someone who signs in: a province admin, a district trainer or a trainee."""
 
@@ -94,6 +99,9 @@ class Trainee(db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     #: random, unguessable; what the trainee's badge QR carries
     personal_code: Mapped[str] = mapped_column(String(16), unique=True, default=random_code)
+    #: random, never reused: what a phone that identified as this trainee remembers (never the
+    #: row id, which SQLite gives again after an erasure)
+    device_key: Mapped[str | None] = mapped_column(String(32), unique=True, default=random_device_key)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
