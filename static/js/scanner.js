@@ -226,7 +226,9 @@
     var known = next.offset !== undefined && next.offset !== null ? next.offset : offset();
     var queuedFor = Date.now() - next.clock;
     var body = { session: sessionId, code: next.code, nonce: next.nonce, device: device,
-                 scanned_at: next.fixedAt || serverIso(next.clock, known), offline: !!next.fixedAt || queuedFor > 3000 };
+                 scanned_at: next.fixedAt || serverIso(next.clock, known),
+                 // Judged at its scan time by the server when it could not go at once.
+                 offline: !!(next.fixedAt || next.held || next.tries) || queuedFor > 3000 };
     update(next.nonce, { state: "sending" });
     request(data.api, {
       method: "POST", credentials: "same-origin", cache: "no-store",
@@ -278,7 +280,7 @@
     var known = offset();
     var list = scans();
     list.push({ nonce: randomId(), code: code, name: rosterName(code), clock: Date.now(),
-                offset: known, state: "queued" });
+                offset: known, state: "queued", held: !navigator.onLine || signedOut || sending });
     saveScans(list);
     render();
     if (!navigator.onLine || signedOut) announce("queued");
