@@ -176,3 +176,23 @@ def test_the_projector_hides_its_code_without_network_or_sign_in_and_recovers(se
     sign_in(other, "giangvien", PASSWORD)
     expect(code).to_be_visible(timeout=15_000)
     expect(page.locator("#qr-login")).to_be_hidden()
+
+
+def test_a_send_that_fails_while_online_shows_and_is_sent_again(server, new_page, sign_in):
+    """The browser says it is online but the server answers 500: the scan says so, is kept,
+    and goes out once the server answers again."""
+    name = "Trần Văn Bình"
+    page = signed_in_page(new_page, sign_in)
+    page.goto(f"/sessions/{server.session_id}/scan")
+    expect(page.locator("#roster-count")).to_have_text("4")
+    page.route("**/api/v1/checkins", lambda route: route.fulfill(status=500, content_type="text/html", body="<h1>500</h1>"))
+    page.locator("#code").fill(server.codes[name])
+    page.locator("#code").press("Enter")
+    failed = page.locator("#history li[data-state=failed]")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("Chưa gửi được")
+    expect(page.locator("#net-failing")).to_be_visible()
+    expect(page.locator("#net-online")).to_be_hidden()
+    page.unroute("**/api/v1/checkins")
+    expect(page.locator("#history li[data-state=sent]")).to_have_count(1, timeout=20_000)
+    expect(page.locator("#net-online")).to_be_visible()
