@@ -22,10 +22,13 @@ received; median over the rounds), latency per request (connect to last byte; p5
 all counted requests), and the Attendance rows in the database afterwards. Then, as a hall
 does it rather than all at one instant: two more rounds of the check-in in which each client
 starts at a random moment within --hall-seconds (10: six times as dense as a hall of 200
-scanning within a minute), with their latencies; no target.
-Targets: check-in throughput ≥ ½ of the bare route's; check-in p95 < 100 ms; every
-check-in recorded exactly once (rows = rounds × clients, each answer "ok"). The floor's
-throughput, as a share of the bare route's, is the most any check-in could reach here.
+scanning within a minute), with their latencies.
+Targets: check-in throughput ≥ ½ of the floor's in the same run (its share of the least a
+check-in of this design can do here); badge scans arriving as a hall does (the hall rounds)
+p95 < 50 ms; every check-in recorded exactly once (rows = rounds × clients, each answer "ok").
+The bare route's and the floor's figures are printed beside them. The burst at one instant
+measures how fast a queue of 200 drains rather than any one trainer's wait, so its p95 and
+its share of the bare route are printed without a target.
 """
 import http.client
 import http.cookiejar
@@ -249,13 +252,15 @@ def main() -> None:
     report.add("floor / bare throughput: the most a check-in could reach", f"{tput['floor'] / tput['bare']:.2f}×")
     report.add("floor: latency p50/p95/p99", "/".join(f"{pct['floor'][p]:.0f}" for p in (50, 95, 99)) + " ms")
     report.add("check-in: throughput (median)", f"{tput['app']:.0f} req/s")
-    report.add("check-in / bare throughput", f"{ratio:.2f}×", "≥ 0.50×", ratio >= 0.5)
-    report.add("check-in: latency p50/p95/p99", "/".join(f"{pct['app'][p]:.0f}" for p in (50, 95, 99)) + " ms")
-    report.add("check-in: p95 at 200 clients" if args.clients == 200 else f"check-in: p95 at {args.clients} clients",
-               f"{pct['app'][95]:.0f} ms", "< 100 ms", pct["app"][95] < 100)
+    report.add("check-in / bare throughput", f"{ratio:.2f}×")
+    share = tput["app"] / tput["floor"]
+    report.add("check-in / floor throughput: its share of the floor", f"{share:.2f}×", "≥ 0.50×", share >= 0.5)
+    report.add(f"check-in: latency p50/p95/p99, {args.clients} at one instant (a queue draining)",
+               "/".join(f"{pct['app'][p]:.0f}" for p in (50, 95, 99)) + " ms")
     hall_pct = [percentile(hall["latencies"], p) * 1000 for p in (50, 95, 99)]
     report.add(f"check-in, {args.clients} clients arriving within {args.hall_seconds:g} s: latency p50/p95/p99",
                "/".join(f"{value:.0f}" for value in hall_pct) + f" ms (answers: {answer_reasons(hall['answers'])})")
+    report.add("badge scans arriving as a hall does: p95", f"{hall_pct[1]:.0f} ms", "< 50 ms", hall_pct[1] < 50)
     exact = rows == expected and pairs == expected and reasons.get("ok", 0) == expected
     report.add("check-ins recorded (rows / expected)", f"{rows} / {expected} (answers ok: {reasons.get('ok', 0)}, scan log: {scans})",
                "exactly once", exact)

@@ -14,6 +14,8 @@ PUBLIC_ENDPOINTS = {
     "attendance.checkin",        # a trainee's phone opens the session QR without an account
     "attendance.forget_device",  # … and can forget the trainee it remembered
     "attendance.api_spec",       # the description of the scanner API, no data in it
+    "attendance.short_code",     # a phone that cannot scan types the projector's short code
+    "attendance.scanner_worker", # the scanner's service worker script, no data in it
     "certificates.verify",       # anyone checks a certificate by its number
     "certificates.verify_code",  # … or from the QR printed on it
 }
@@ -151,4 +153,4 @@ def test_api_paths_get_json_401_not_a_redirect(failing_app):
 def test_api_404_is_json(failing_app):
     response = failing_app.test_client().get("/api/nothing-here")
     assert response.status_code == 404
-    assert response.get_json()["error"] == 404
+    assert response.get_json()["error"] == "not_found"

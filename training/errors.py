@@ -21,10 +21,15 @@ _TITLES = {
 }
 
 
+#: the API's `error` codes: a string in every answer, as the OpenAPI document says
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          413: "too_large", 429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+
+
 def _render(status: int, message: str | None = None):
     title = str(_TITLES.get(status, _("Lỗi")))
     if request.path.startswith("/api/"):
-        return jsonify(error=status, message=message or title), status
+        return jsonify(error=_CODES.get(status, "error"), message=message or title), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 

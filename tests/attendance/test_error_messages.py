@@ -51,7 +51,8 @@ def test_a_qr_of_a_session_deleted_since_is_invalid(client, course_now):
 def test_a_body_that_is_not_json_is_asked_for_json(login, trainer_a, course_now):
     response = login(trainer_a).post("/api/v1/checkins", data="session=1", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
-    assert response.get_json() == {"error": "bad_request", "message": "Cần dữ liệu JSON."}
+    body = response.get_json()
+    assert (body["error"], body["message"]) == ("bad_request", "Yêu cầu không hợp lệ: cần dữ liệu JSON.")
     assert count(ScanLog) == 0
 
 

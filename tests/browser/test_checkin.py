@@ -144,7 +144,8 @@ def test_the_projector_polls_without_the_drawing_it_shows(trainer_page, server, 
 
 def test_the_projector_follows_the_code_through_a_rotation_a_close_and_a_lost_answer(trainer_page, server):
     """projector.js against scripted answers: a new code is drawn and reported as shown, a
-    closed session shows its message and asks without `shown`, a lost answer keeps the code."""
+    closed session shows its message and asks without `shown`, a lost answer hides the code
+    (phones would be refused it soon) and the next answer draws it again."""
     import json
 
     page = trainer_page()
@@ -159,7 +160,7 @@ def test_the_projector_follows_the_code_through_a_rotation_a_close_and_a_lost_an
         {**state(state="ended", message="Đã kết thúc điểm danh")},
         state(step=103, url="http://x/checkin/c", svg='<svg id="code-c"></svg>'),
         None,  # the answer is lost
-        state(step=103, url="http://x/checkin/c", seconds_left=30),
+        state(step=103, url="http://x/checkin/c", svg='<svg id="code-c"></svg>', seconds_left=30),
     ]
 
     def answer(route):
@@ -177,9 +178,9 @@ def test_the_projector_follows_the_code_through_a_rotation_a_close_and_a_lost_an
         page.wait_for_timeout(100)
     queries = [url.partition("?")[2] for url in asked]
     assert queries[0] == f"shown={page.locator('#qr').get_attribute('data-shown')}"  # the code it was drawn with
-    assert queries[1:6] == ["shown=101", "shown=101", "", "shown=103", "shown=103"]
+    assert queries[1:6] == ["shown=101", "shown=101", "", "shown=103", ""]
     expect(page.locator("#qr svg#code-c")).to_be_visible()
-    expect(page.locator("#offline-note")).to_be_hidden()
+    expect(page.locator("#qr-hidden")).to_be_hidden()
     expect(page.locator("#count")).to_have_text("1")
 
 
@@ -261,7 +262,7 @@ def test_the_scanner_records_a_code_typed_into_its_field(trainer_page, server):
     page.keyboard.press("Enter")
 
     expect(page.locator("#last")).to_contain_text(name)
-    expect(page.locator("#last")).to_have_class(re.compile(r"\bgood\b"))
+    expect(page.locator("#last")).to_have_class(re.compile(r"\bnew\b"))
     expect(page.locator("#queue-count")).to_have_text("0")
     expect(page.locator("#code")).to_have_value("")
     [row] = records(server, name)
@@ -270,7 +271,7 @@ def test_the_scanner_records_a_code_typed_into_its_field(trainer_page, server):
     page.keyboard.type("23456789AB")
     page.keyboard.press("Enter")
     expect(page.locator("#last")).to_contain_text("Không có học viên nào mang mã 23456789AB")
-    expect(page.locator("#last")).to_have_class(re.compile(r"\bbad\b"))
+    expect(page.locator("#last")).to_have_class(re.compile(r"\brefused\b"))
 
 
 def test_a_scan_made_offline_is_sent_when_the_network_returns(trainer_page, server):
@@ -284,22 +285,24 @@ def test_a_scan_made_offline_is_sent_when_the_network_returns(trainer_page, serv
     page.locator("#code").fill(code)
     page.locator("#code").press("Enter")
     expect(page.locator("#queue-count")).to_have_text("1")
-    expect(page.locator("#last")).to_contain_text(f"{name} — đã lưu trên máy")
+    expect(page.locator("#last")).to_contain_text(f"{name} — Đã lưu trên máy")
     time.sleep(1)
     assert records(server, name) == []
 
     context.set_offline(False)
     expect(page.locator("#queue-count")).to_have_text("0")
     expect(page.locator("#last")).to_contain_text(name)
-    expect(page.locator("#last")).to_have_class(re.compile(r"\bgood\b"))
-    expect(page.locator("#net-status")).to_be_visible()
+    expect(page.locator("#last")).to_have_class(re.compile(r"\bnew\b"))
+    expect(page.locator("#net-online")).to_be_visible()
+    expect(page.locator("#net-offline")).to_be_hidden()
 
     page.wait_for_timeout(1500)  # room for a resend, which must be harmless
     [row] = records(server, name)
     assert (row.method, row.status) == ("qr_badge", "present")
     [log] = scan_logs(server, code)
     assert log.offline and log.reason == "ok"
-    assert page.evaluate(f"JSON.parse(localStorage.getItem('taphuan.queue.{server.session_id}'))") == []
+    kept = page.evaluate(f"JSON.parse(localStorage.getItem('taphuan.scans.{server.session_id}'))")
+    assert [scan["state"] for scan in kept] == ["sent"]
 
 
 def test_a_scan_survives_the_pages_csrf_token_expiring(trainer_page, server):
@@ -313,7 +316,7 @@ def test_a_scan_survives_the_pages_csrf_token_expiring(trainer_page, server):
         page.locator("#code").fill(server.codes[name])
         page.locator("#code").press("Enter")
         expect(page.locator("#last")).to_contain_text(name)
-        expect(page.locator("#last")).to_have_class(re.compile(r"\bgood\b"))
+        expect(page.locator("#last")).to_have_class(re.compile(r"\bnew\b"))
         expect(page.locator("#queue-count")).to_have_text("0")
     finally:
         server.app.config["WTF_CSRF_TIME_LIMIT"] = 3600

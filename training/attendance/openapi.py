@@ -14,11 +14,20 @@ CHECKIN_REQUEST = {
         "code": {"type": "string", "minLength": 1, "maxLength": 200, "description": "What the badge QR or a USB scanner produced: the trainee's personal code"},
         "nonce": {"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$",
                   "description": "Made on the device for each scan; a resend with the same nonce is answered without recording twice"},
-        "scanned_at": {"type": "string", "format": "date-time", "maxLength": 40, "description": "When the badge was scanned (local time, ISO 8601); used for offline scans"},
+        "scanned_at": {"type": "string", "format": "date-time", "maxLength": 40,
+                       "description": "When the badge was scanned, on the server's clock (ISO 8601; without a zone, Vietnam's local time); "
+                                      "used for offline scans. A device corrects its own clock by its distance from the `server_time` of "
+                                      "the answers"},
         "offline": {"type": "boolean", "description": "The scan was queued on the device while it had no connection"},
         "device": {"type": "string", "maxLength": 64},
     },
 }
+
+
+#: the values of an error answer's `error` (training/errors.py gives the HTTP ones)
+ERROR_CODES = ("bad_request", "csrf_expired", "unauthorized", "forbidden", "not_found", "method_not_allowed", "too_large",
+               "too_many_requests", "server_error", "unavailable", "error")
+SERVER_TIME = {"type": "string", "format": "date-time", "description": "The server's clock when it answered (UTC, ISO 8601)"}
 
 
 def spec(server_url: str) -> dict:
@@ -32,10 +41,23 @@ def spec(server_url: str) -> dict:
             "message": {"type": "string", "description": "Vietnamese sentence for the trainer's screen"},
             "status": {"type": "string", "enum": list(STATUSES)},
             "checked_in_at": {"type": "string", "description": "HH:MM, local time of the (first) check-in"},
-            "trainee": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "commune": {"type": "string"}}},
+            "trainee": {"type": "object", "description": "Absent when the code is nobody's, or someone's outside the trainer's area",
+                        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "commune": {"type": "string"}}},
+            "server_time": SERVER_TIME,
         },
     }
-    error = {"type": "object", "properties": {"error": {}, "message": {"type": "string"}}}
+    error = {
+        "type": "object", "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": list(ERROR_CODES),
+                      "description": "What went wrong, as a code; csrf_expired: send again with the token from /api/v1/time"},
+            "message": {"type": "string", "description": "A sentence for the user, in the page's language"},
+            "details": {"type": "array", "items": {"type": "string"}, "description": "For bad_request: each problem with the body (English)"},
+            "server_time": SERVER_TIME,
+        },
+    }
+    clock = {"type": "object", "required": ["server_time", "csrf_token"],
+             "properties": {"server_time": SERVER_TIME, "csrf_token": {"type": "string"}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Tập huấn check-in API", "version": "1",
@@ -44,10 +66,11 @@ def spec(server_url: str) -> dict:
         "servers": [{"url": server_url}],
         "components": {
             "securitySchemes": {
-                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session",
+                            "description": "Without it every path answers 401 (before the CSRF token is looked at)"},
                 "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRFToken"},
             },
-            "schemas": {"CheckinRequest": CHECKIN_REQUEST, "CheckinResult": result, "Error": error},
+            "schemas": {"CheckinRequest": CHECKIN_REQUEST, "CheckinResult": result, "Error": error, "Clock": clock},
         },
         "paths": {
             "/api/v1/checkins": {
@@ -58,10 +81,21 @@ def spec(server_url: str) -> dict:
                     "responses": {
                         "200": {"description": "The scan was handled; `reason` says how",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CheckinResult"}}}},
-                        "400": {"description": "Malformed request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "400": {"description": "Malformed request, or an expired CSRF token (`csrf_expired`)", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                         "401": {"description": "Not signed in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                         "403": {"description": "Not a trainer of this session's district", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                         "404": {"description": "No such session", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    },
+                }
+            },
+            "/api/v1/time": {
+                "get": {
+                    "summary": "The server's clock and a fresh CSRF token; answers 401 once the sign-in has ended",
+                    "security": [{"session": []}],
+                    "responses": {
+                        "200": {"description": "Clock", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Clock"}}}},
+                        "401": {"description": "Not signed in", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                        "403": {"description": "Not a trainer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
                     },
                 }
             },

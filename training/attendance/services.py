@@ -78,12 +78,19 @@ def checkin_opens_at(session: CourseSession) -> datetime:
     return session.starts_at - timedelta(minutes=minutes)
 
 
+#: the course statuses in which its sessions take check-ins
+CHECKIN_COURSE_STATUSES = ("open", "running")
+
+
 def checkin_state(session: CourseSession, at: datetime | None = None) -> str:
     """'not_yet', 'open' or 'ended' for a (naive UTC) moment; a closed or cancelled course is
-    'ended' (its record is final)."""
+    'ended' (its record is final), a course still in draft 'not_open' (it may yet move, and
+    nobody may be recorded at it: no live QR, no scan)."""
     at = at or utcnow()
     if session.course.status in ("closed", "cancelled") or at > session.ends_at:
         return "ended"
+    if session.course.status not in CHECKIN_COURSE_STATUSES:
+        return "not_open"
     if at < checkin_opens_at(session):
         return "not_yet"
     return "open"
@@ -96,10 +103,36 @@ def status_for(session: CourseSession, at: datetime) -> str:
 
 
 def _closed_message(session: CourseSession, state: str) -> str:
+    if state == "not_open":
+        return _("Khóa học chưa mở nên chưa điểm danh được.")
     if state == "not_yet":
         return _("Buổi học chưa mở điểm danh (mở từ %(t)s ngày %(d)s).", t=to_local(checkin_opens_at(session)).strftime("%H:%M"),
                  d=to_local(session.starts_at).strftime("%d/%m/%Y"))
     return _("Buổi học đã kết thúc điểm danh.")
+
+
+def open_session_ids(at: datetime | None = None) -> list[int]:
+    """The sessions taking check-ins at a (naive UTC) moment, as checkin_state would say
+    'open' of each: what a short code typed on /c may belong to (a handful at any time)."""
+    at = at or utcnow()
+    opens_before = timedelta(minutes=current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15))
+    return list(db.session.scalars(
+        select(CourseSession.id).join(Course, Course.id == CourseSession.course_id)
+        .where(Course.status.in_(CHECKIN_COURSE_STATUSES), CourseSession.starts_at <= at + opens_before,
+               CourseSession.ends_at >= at)
+    ))
+
+
+def reason_labels() -> dict[str, str]:
+    """A short phrase in the page's language for each scan reason code (REASONS)."""
+    return {
+        "ok": _("Đã ghi nhận"),
+        "already_checked_in": _("Đã điểm danh trước đó"),
+        "not_enrolled": _("Không có tên trong khóa học"),
+        "unknown_code": _("Mã không có trong hệ thống"),
+        "session_closed": _("Ngoài giờ điểm danh"),
+        "invalid_token": _("Mã không hợp lệ"),
+    }
 
 
 # --- recording a check-in --------------------------------------------------------------------
@@ -164,7 +197,8 @@ def device_result(session: CourseSession, key: str) -> CheckinResult | None:
 _RECORD = (Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
            Attendance.recorded_at, Attendance.self_scan_at)
 _FACTS = (
-    select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Enrolment.id.label("enrolment_id"), *_RECORD,
+    select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Unit.parent_id.label("district_id"),
+           Enrolment.id.label("enrolment_id"), *_RECORD,
            select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"))
     .join(Unit, Unit.id == Trainee.commune_id)
     .outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id) & (Enrolment.course_id == bindparam("course_id"))
@@ -332,10 +366,14 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     # Without facts (a code of nobody) the scan writes only its log, whose insert meets a
     # repeated nonce in the unique index: no need to ask first.
     if facts is not None and facts.nonce_seen:
-        return _replay(nonce)
+        return _replay(nonce, user_id)
     now = utcnow()
     at = min(scanned_at, now) if (offline and scanned_at) else now
-    if canonical is None:
+    if facts is not None and facts.enrolment_id is None and facts.district_id != session.course.unit_id:
+        # Someone of another area: the scanner learns nothing of them, not even in its log.
+        facts = None
+        result = _not_in_course()
+    elif canonical is None:
         result = CheckinResult("invalid_token", _("Mã vừa quét không phải mã học viên."))
     elif facts is None:
         result = CheckinResult("unknown_code", _("Không có học viên nào mang mã %(code)s.", code=canonical))
@@ -348,14 +386,22 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
         "device": device,
     }).scalar()
     if logged is None:  # the same nonce arrived twice at once; the other request's answer stands
-        return _replay(nonce)
+        return _replay(nonce, user_id)
     return result
 
 
-def _replay(nonce: str) -> CheckinResult:
-    """The answer a scan with this nonce got the first time."""
+def _not_in_course() -> CheckinResult:
+    """The answer for a code of someone the scanner may not see: no name, id or commune."""
+    return CheckinResult("not_enrolled", _("Người mang mã này không có tên trong khóa học này."))
+
+
+def _replay(nonce: str, user_id: int | None) -> CheckinResult:
+    """The answer a scan with this nonce got the first time; only to the user who sent it (a
+    nonce is no secret once logged, and another user's resend must learn nothing from it)."""
     log = db.session.scalar(select(ScanLog).options(joinedload(ScanLog.trainee).joinedload(Trainee.commune))
                             .where(ScanLog.nonce == nonce))
+    if log.user_id != user_id:
+        return CheckinResult("invalid_token", _("Lần quét này đã được xử lý trước đó."))
     trainee = SeenTrainee(log.trainee.id, log.trainee.full_name, log.trainee.commune.name) if log.trainee else None
     record = _record_of(log.session_id, log.trainee_id) if log.trainee_id else None
     if log.reason == "ok" and record is not None:

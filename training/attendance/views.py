@@ -1,11 +1,14 @@
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
+from flask_wtf.csrf import CSRFError, generate_csrf
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -15,7 +18,7 @@ from ..auth.permissions import roles_required
 from ..clock import to_local, to_utc, utcnow
 from ..courses.models import CourseSession
 from ..courses.services import enrolment_counts, get_session_or_404
-from ..extensions import db
+from ..extensions import csrf, db, limiter
 from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash, external_url
@@ -256,6 +259,10 @@ def projector_state(session_id: int):
     return jsonify(_projector_state(session, shown=request.args.get("shown")))
 
 
+#: hosts a phone in the hall can never reach: the projector warns when its QR names one
+_LOOPBACK = re.compile(r"^(localhost|127(\.\d{1,3}){3}|::1|0\.0\.0\.0)$", re.IGNORECASE)
+
+
 def _projector_state(session, shown: str | None = None) -> dict:
     """What the projector shows now. The token comes from the server's clock, so a laptop
     with a wrong clock still shows codes that are accepted.
@@ -273,12 +280,33 @@ def _projector_state(session, shown: str | None = None) -> dict:
     }
     if state == "open":
         step, token = qr.current_code(session.id)
-        data.update(step=step, url=external_url("attendance.checkin", token=token))
+        url = external_url("attendance.checkin", token=token)
+        data.update(step=step, url=url, heading=_("Quét mã để điểm danh"), short_code=qr.short_code(session.id, step),
+                    short_url=external_url("attendance.short_code"),
+                    loopback=bool(_LOOPBACK.match(urlsplit(url).hostname or "")))
         if shown != str(step):
-            data["svg"] = qr.qr_svg(data["url"])
+            data["svg"] = qr.qr_svg(url)
     else:
-        data["message"] = _("Chưa mở điểm danh") if state == "not_yet" else _("Đã kết thúc điểm danh")
+        data["heading"] = _("Điểm danh buổi học")
+        data["message"] = {"not_yet": _("Chưa mở điểm danh"), "ended": _("Đã kết thúc điểm danh")}.get(
+            state, _("Khóa học chưa mở nên chưa điểm danh được."))
     return data
+
+
+@bp.route("/c", methods=["GET", "POST"])
+@public
+@limiter.limit("30 per minute", methods=["POST"])
+def short_code():
+    """The short address on the projector, for a phone that cannot scan the QR: the code
+    shown beside it leads to the same check-in. Throttled (a code is six digits) and valid
+    only in the time steps a QR is."""
+    code, error, status = (request.form.get("code") or "")[:20], None, 200
+    if request.method == "POST":
+        token = qr.find_short_code(code, services.open_session_ids())
+        if token is not None:
+            return redirect(url_for("attendance.checkin", token=token))
+        error, status = _("Mã không đúng hoặc đã đổi. Hãy nhập mã đang chiếu trên màn hình."), 400
+    return make_response(render_template("attendance/short_code.html", code=code, error=error), status)
 
 
 # --- the trainer's badge scanner and its JSON API ----------------------------------------------
@@ -291,6 +319,34 @@ def scan(session_id: int):
     return render_template("attendance/scan.html", session=session)
 
 
+@bp.route("/sessions/scanner-sw.js")
+@public
+def scanner_worker():
+    """The scanner's service worker, which keeps the page and its files for a laptop that
+    opens it with no network. Served here rather than from /static so that its scope (the
+    folder it is served from) covers the scanner pages; never cached for long, so that a
+    new version reaches the laptops at their next visit."""
+    script = Path(current_app.static_folder, "js", "scanner-sw.js").read_bytes()
+    return Response(script, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+def _server_time() -> str:
+    """The server's clock as the scanner reads it (ISO 8601, UTC, milliseconds): the page
+    corrects the time of every scan it queued by its distance from this."""
+    return utcnow().isoformat(timespec="milliseconds") + "Z"
+
+
+def _api_error(code: str, message: str, status: int, **extra):
+    return jsonify(error=code, message=message, server_time=_server_time(), **extra), status
+
+
+@bp.route("/api/v1/time")
+@roles_required("admin", "trainer")
+def api_time():
+    # A fresh CSRF token too: the scanner page outlives the one it was served with (an hour).
+    return jsonify(server_time=_server_time(), csrf_token=generate_csrf())
+
+
 @bp.route("/api/v1/sessions/<int:session_id>/roster")
 @roles_required("admin", "trainer")
 def api_roster(session_id: int):
@@ -300,19 +356,28 @@ def api_roster(session_id: int):
         t = enrolment.trainee
         trainees.append({"code": t.personal_code, "name": t.full_name, "commune": t.commune.name,
                          "status": record.status if record else None})
-    # A fresh CSRF token too: the scanner page outlives the one it was served with (an hour).
-    return jsonify(session_id=session.id, state=services.checkin_state(session), trainees=trainees, csrf_token=generate_csrf())
+    return no_store(jsonify(session_id=session.id, state=services.checkin_state(session), trainees=trainees,
+                            csrf_token=generate_csrf(), server_time=_server_time()))
 
 
+# The global CSRF check runs before the login wall, and would answer a visitor 400 where the
+# API promises 401: the check is made here instead, after sign-in and role.
 @bp.route("/api/v1/checkins", methods=["POST"])
+@csrf.exempt
 @roles_required("admin", "trainer")
 def api_checkin():
+    try:
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            csrf.protect()
+    except CSRFError:
+        return _api_error("csrf_expired", _("Trang đã mở quá lâu; đang lấy mã bảo mật mới, lần quét được giữ lại."), 400)
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        return jsonify(error="bad_request", message=_("Cần dữ liệu JSON.")), 400
+        return _api_error("bad_request", _("Yêu cầu không hợp lệ: cần dữ liệu JSON."), 400)
     errors = openapi.validate_checkin(payload)
     if errors:
-        return jsonify(error="bad_request", message="; ".join(errors)), 400
+        # The details are for an API client's developer; the sentence is for the trainer.
+        return _api_error("bad_request", _("Yêu cầu không hợp lệ; lần quét không được ghi."), 400, details=errors)
     # A scan records attendance: a closed course takes none from its trainers (an offline
     # scanner may upload long after the course was closed), as on the roster.
     session = get_session_or_404(payload["session"], write=True)
@@ -324,7 +389,7 @@ def api_checkin():
         current_user.id, device=str(payload.get("device", "")),
     )
     db.session.commit()
-    return jsonify(result.as_json())
+    return no_store(jsonify(server_time=_server_time(), **result.as_json()))
 
 
 @bp.route("/api/v1/openapi.json")
@@ -424,7 +489,8 @@ def scan_log(session_id: int):
     session = get_session_or_404(session_id)
     logs = db.session.scalars(select(ScanLog).options(joinedload(ScanLog.trainee)).where(ScanLog.session_id == session.id)
                               .order_by(ScanLog.received_at.desc()).limit(500)).all()
-    return render_template("attendance/scans.html", session=session, logs=logs)
+    return no_store(make_response(render_template("attendance/scans.html", session=session, logs=logs,
+                                                  reasons=services.reason_labels())))
 
 
 # --- attendance sheets and badges ---------------------------------------------------------------
