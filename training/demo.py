@@ -19,7 +19,7 @@ from .curricula import catalogue
 from .extensions import db
 from .people import services as people
 from .people.models import Trainee, User
-from .units.models import Unit
+from .units.models import MAP_PRE2025, Unit
 from .units.services import communes_of, load_province
 
 PASSWORD = "taphuan-demo"
@@ -54,8 +54,8 @@ def _name(rng: random.Random, gender: str) -> str:
 
 def load() -> None:
     """Load the province, the demo accounts and about 60 trainees; skips what exists."""
-    load_province(PROVINCE_CODE)
-    units = {u.code: u for u in db.session.scalars(select(Unit))}
+    load_province(PROVINCE_CODE, MAP_PRE2025)
+    units = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.map == MAP_PRE2025))}
     for username, (role, full_name, district) in ACCOUNTS.items():
         if db.session.scalar(select(User).where(User.username == username)) is None and role != "trainee":
             people.create_user(username, PASSWORD, full_name, role, units[district].id if district else None)

@@ -1,4 +1,4 @@
-"""Administrative units: loading Bắc Giang, the two-level structure, /units; and the other CLI commands."""
+"""Administrative units: loading the two dated maps, /units; and the other CLI commands."""
 from datetime import date
 
 import pytest
@@ -7,19 +7,28 @@ from sqlalchemy import func, select
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee, User
-from training.units.models import Unit
+from training.units import services as units_services
+from training.units.models import MAP_2025, MAP_PRE2025, Unit
 from tests.conftest import PASSWORD
 
 
-def count(level: str, parent: Unit | None = None) -> int:
+def count(level: str, parent: Unit | None = None, map_name: str | None = None) -> int:
     query = select(func.count()).select_from(Unit).where(Unit.level == level)
     if parent is not None:
         query = query.where(Unit.parent_id == parent.id)
+    if map_name is not None:
+        query = query.where(Unit.map == map_name)
     return db.session.scalar(query)
 
 
-def province() -> Unit:
-    return db.session.scalar(select(Unit).where(Unit.code == "24"))
+def unit(map_name: str, code: str) -> Unit:
+    return db.session.scalar(select(Unit).where(Unit.map == map_name, Unit.code == code))
+
+
+def snapshot(map_name: str) -> dict[int, tuple]:
+    """Every column of every unit of a map, by id."""
+    return {u.id: (u.map, u.code, u.name, u.level, u.parent_id, u.successor_id)
+            for u in db.session.scalars(select(Unit).where(Unit.map == map_name))}
 
 
 @pytest.fixture
@@ -35,26 +44,58 @@ def load(runner, *extra):
 
 # --- flask units load -------------------------------------------------------------------------
 
-def test_load_bac_giang(runner):
+def test_load_todays_bac_ninh_by_default(runner):
     result = load(runner)
+    assert "Tỉnh Bắc Ninh: 99 đơn vị trực thuộc." in result.output
+    assert (count("province"), count("district"), count("commune")) == (1, 0, 99)
+    bac_ninh = unit(MAP_2025, "24")
+    assert bac_ninh.name == "Tỉnh Bắc Ninh" and bac_ninh.parent is None and bac_ninh.map == MAP_2025
+    communes = [c.name for c in bac_ninh.children]
+    assert sum(n.startswith("Xã ") for n in communes) == 66 and sum(n.startswith("Phường ") for n in communes) == 33
+    assert not any(n.startswith("Thị trấn") for n in communes)
+    xuan_luong = unit(MAP_2025, "7246")
+    assert xuan_luong.name == "Xã Xuân Lương" and xuan_luong.parent_id == bac_ninh.id
+
+
+def test_load_the_legacy_bac_giang(runner):
+    result = load(runner, "--legacy")
     assert "Tỉnh Bắc Giang: 10 đơn vị trực thuộc." in result.output
-    assert (count("province"), count("district"), count("commune")) == (1, 10, 195)
-    bac_giang = province()
+    assert (count("province"), count("district"), count("commune")) == (1, 10, 192)
+    bac_giang = unit(MAP_PRE2025, "24")
     assert bac_giang.name == "Tỉnh Bắc Giang" and bac_giang.parent is None
-    yen_the = db.session.scalar(select(Unit).where(Unit.code == "215"))
+    yen_the = unit(MAP_PRE2025, "215")
     assert yen_the.name == "Huyện Yên Thế" and yen_the.parent_id == bac_giang.id
     assert count("commune", yen_the) == 17
+    assert unit(MAP_PRE2025, "7246").name == "Xã Canh Nậu"
     assert {u.level for u in bac_giang.children} == {"district"}
-    assert sum(count("commune", d) for d in bac_giang.children) == 195
 
 
-def test_loading_twice_keeps_the_counts(runner):
-    load(runner)
-    ids = set(db.session.scalars(select(Unit.id)))
+@pytest.mark.parametrize("extra", [(), ("--legacy",)], ids=["2025", "pre2025"])
+def test_loading_twice_is_a_no_op(runner, extra):
+    load(runner, *extra)
+    map_name = MAP_PRE2025 if extra else MAP_2025
+    before = snapshot(map_name)
+    load(runner, *extra)
+    db.session.expire_all()
+    assert snapshot(map_name) == before
+
+
+def test_loading_the_new_map_changes_no_old_unit(runner, make_trainee, units):
+    """A database that started on the old map (the fixture's districts, then the whole old
+    Bắc Giang) takes today's map beside it: the same codes name other units there."""
+    load(runner, "--legacy")
+    trainee = make_trainee(commune="Xã Đồng Kỳ")
+    before = snapshot(MAP_PRE2025)
     load(runner)
     db.session.expire_all()
-    assert (count("province"), count("district"), count("commune")) == (1, 10, 195)
-    assert set(db.session.scalars(select(Unit.id))) == ids
+    assert snapshot(MAP_PRE2025) == before
+    assert count("commune", map_name=MAP_2025) == 99
+    # "7246" names one unit on each map
+    assert unit(MAP_PRE2025, "7246").name == "Xã Canh Nậu" and unit(MAP_2025, "7246").name == "Xã Xuân Lương"
+    assert db.session.get(Trainee, trainee.id).commune.map == MAP_PRE2025
+    assert units_services.live_map() == MAP_2025
+    assert units_services.province().name == "Tỉnh Bắc Ninh"
+    assert units_services.province(MAP_PRE2025).name == "Tỉnh Bắc Giang"
 
 
 def test_unknown_province_is_an_error(runner):
@@ -64,30 +105,29 @@ def test_unknown_province_is_an_error(runner):
     assert count("province") == 0
 
 
-def test_two_level_attaches_communes_to_the_province(runner):
-    load(runner, "--two-level")
-    bac_giang = province()
-    assert (count("province"), count("district"), count("commune")) == (1, 0, 195)
-    assert count("commune", bac_giang) == 195
-    load(runner, "--two-level")
-    assert (count("province"), count("district"), count("commune", bac_giang)) == (1, 0, 195)
+def test_a_province_merged_away_is_not_on_the_new_map(runner):
+    # Vĩnh Phúc (26) is part of Phú Thọ since 1/7/2025; it exists only on the old map.
+    result = runner.invoke(args=["units", "load", "--province", "26"])
+    assert result.exit_code == 1 and "trên bản đồ từ 1/7/2025" in result.output
+    assert runner.invoke(args=["units", "load", "--province", "26", "--legacy"]).exit_code == 0
+    assert unit(MAP_PRE2025, "26").name == "Tỉnh Vĩnh Phúc"
 
 
-def test_two_level_units_page_and_a_province_trainer(runner, app, login, admin):
-    load(runner, "--two-level")
-    bac_giang = province()
-    commune = db.session.scalar(select(Unit).where(Unit.code == "7243"))  # Xã Đồng Tiến
+def test_the_new_map_page_and_a_province_trainer(runner, app, login, admin):
+    load(runner)
+    bac_ninh = unit(MAP_2025, "24")
+    commune = unit(MAP_2025, "7246")  # Xã Xuân Lương
     trainee = people.save_trainee(None, {
         "full_name": "Thân Văn Toàn", "birth_date": date(1980, 1, 2), "gender": "male",
         "commune_id": commune.id, "group": "commune_broadcast",
     })
-    trainer = people.create_user("gv.tinh", PASSWORD, "Giáp Thị Nga", "trainer", bac_giang.id)
+    trainer = people.create_user("gv.tinh", PASSWORD, "Giáp Thị Nga", "trainer", bac_ninh.id)
     db.session.commit()
 
     page = login(admin).get("/units/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Tỉnh Bắc Giang" in html and "195 xã/phường · 1 học viên" in html
+    assert "Tỉnh Bắc Ninh" in html and "99 xã/phường · 1 học viên" in html
 
     client = login(trainer)
     assert client.get("/units/").status_code == 200

@@ -16,7 +16,8 @@ from ..pdf import MOTTO, MOTTO_SUB, issuer_lines, place_name
 from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
-from ..units.services import communes_of, managing_units
+from ..units.models import Unit
+from ..units.services import communes_of, live_map, managing_units
 from ..web import commit_or_flash, flash_form_errors
 from . import bp, plan_pdf, services
 from . import calendar as cal
@@ -60,7 +61,10 @@ def _date_arg(name: str):
 
 
 def _fill_course_form(form: CourseForm, unit_id: int | None) -> None:
-    form.unit_id.choices = [(u.id, u.name) for u in managing_units()] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
+    # New courses are planned on today's map; older ones keep the units they had.
+    form.unit_id.choices = [(u.id, u.name) for u in managing_units(live_map())] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
+    if unit_id and current_user.is_admin and unit_id not in [choice[0] for choice in form.unit_id.choices]:
+        form.unit_id.choices.append((unit_id, db.session.get(Unit, unit_id).name))
     form.curriculum_code.choices = [(c.code, f"{c.code}. {c.title}") for c in catalogue().all_current()]
     unit_id = unit_id or form.unit_id.data or (form.unit_id.choices[0][0] if form.unit_id.choices else None)
     form.trainer_ids.choices = [(t.id, t.full_name) for t in services.district_trainers(unit_id)] if unit_id else []

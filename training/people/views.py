@@ -9,7 +9,7 @@ from wtforms import SelectChoice
 from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
 from ..extensions import db
 from ..ids import db_int
-from ..units.services import communes_by_unit, communes_of, managing_units
+from ..units.services import communes_by_unit, communes_of, live_map, managing_units
 from ..web import commit_or_flash, flash_form_errors
 from . import bp, importer, services
 from .forms import PasswordResetForm, TraineeForm, TraineeImportForm, UserCreateForm
@@ -25,11 +25,11 @@ def _commune_choices() -> list[SelectChoice]:
     if unit_id is not None:
         return [SelectChoice(c.id, c.name) for c in communes_of(unit_id)]
     communes = communes_by_unit()
-    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units() for c in communes.get(u.id, [])]
+    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units(live_map()) for c in communes.get(u.id, [])]
 
 
 def _unit_choices() -> list[SelectChoice]:
-    return [SelectChoice(u.id, u.name) for u in managing_units()]
+    return [SelectChoice(u.id, u.name) for u in managing_units(live_map())]
 
 
 def _int_arg(name: str) -> int | None:

@@ -1,25 +1,45 @@
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 
 LEVELS = ("province", "district", "commune")
 
+#: the three-level map in force until 30/6/2025 (province → district → commune)
+MAP_PRE2025 = "pre2025"
+#: the two-level map in force since 1/7/2025 (province → commune)
+MAP_2025 = "2025"
+MAPS = (MAP_PRE2025, MAP_2025)
+
 
 class Unit(db.Model):
-    """An administrative unit. Communes hang under a district, or directly under the
-    province in the two-level structure in force since 7/2025."""
+    """An administrative unit on one of the two dated maps. Official codes are reused between
+    the maps (7246 was Xã Canh Nậu, it is now Xã Xuân Lương), so a unit is identified by its
+    map and code, never its code alone."""
+
+    # The unique index also serves every lookup by map (its first column).
+    __table_args__ = (UniqueConstraint("map", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: official code from the national list (e.g. "24" for Bắc Giang)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
+    #: MAP_PRE2025 | MAP_2025
+    map: Mapped[str] = mapped_column(String(10))
+    #: official code from the national list of its map (e.g. "24"); unique within the map
+    code: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(120))
     #: province | district | commune
     level: Mapped[str] = mapped_column(String(10), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: the unit whose people this one's were moved to (by the conversion to the 2025 map, or
+    #: by a merge); None while the unit is live
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
 
-    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list["Unit"]] = relationship(back_populates="parent", order_by="Unit.name")
+    parent: Mapped["Unit | None"] = relationship(
+        remote_side=[id], back_populates="children", foreign_keys=[parent_id]
+    )
+    children: Mapped[list["Unit"]] = relationship(
+        back_populates="parent", order_by="Unit.name", foreign_keys=[parent_id]
+    )
+    successor: Mapped["Unit | None"] = relationship(remote_side=[id], foreign_keys=[successor_id])
 
     @property
     def managing_unit_id(self) -> int | None:
@@ -27,4 +47,4 @@ class Unit(db.Model):
         return self.parent_id if self.level == "commune" else self.id
 
     def __repr__(self) -> str:
-        return f"<Unit {self.code} {self.name}>"
+        return f"<Unit {self.map}/{self.code} {self.name}>"
