@@ -12,10 +12,11 @@ from ..clock import local_today, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
 from ..ids import db_int
-from ..pdf import MOTTO, MOTTO_SUB, issuer_lines, place_name
+from ..pdf import MOTTO, MOTTO_SUB
 from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
+from ..units.issuers import issuer_for
 from ..units.models import Unit
 from ..units.services import communes_of, live_map, managing_units
 from ..web import commit_or_flash, flash_form_errors
@@ -410,9 +411,11 @@ def trainee_schedule(trainee_id: int):
 @bp.route("/courses/<int:course_id>/plan")
 def plan(course_id: int):
     course = services.get_course_or_404(course_id)
+    issuer = issuer_for(local_today(), course.unit)
     return render_template(
         "courses/plan.html", course=course, curriculum=course.curriculum, today=local_today(),
-        issuer=issuer_lines(course.unit), motto=(MOTTO, MOTTO_SUB), place=place_name(course.unit.name),
+        issuer=list(issuer.body_lines), motto=(MOTTO, MOTTO_SUB), place=issuer.place, signer_title=issuer.signer_title,
+        symbol=issuer.symbol,
         total=sum(s.periods for s in course.sessions),
     )
 

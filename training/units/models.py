@@ -1,6 +1,9 @@
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..clock import utcnow
 from ..extensions import db
 
 LEVELS = ("province", "district", "commune")
@@ -48,3 +51,38 @@ class Unit(db.Model):
 
     def __repr__(self) -> str:
         return f"<Unit {self.map}/{self.code} {self.name}>"
+
+
+class IssuerSetting(db.Model):
+    """Who issues the papers from a date on: the issuing body, place, signer, document symbol
+    and certificate serial pattern, as the admin sets them. A paper takes the setting in force
+    on its own date, so a 2024 paper keeps the issuer of 2024 after a reorganisation."""
+
+    # One setting per scope and date; the unique index also serves the lookup by scope.
+    __table_args__ = (UniqueConstraint("unit_id", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the unit whose papers this setting is for (a pre-2025 district's Phòng, say); None for
+    #: the whole installation (the province's Sở)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    #: in force from this date until the next setting of the same scope
+    valid_from: Mapped[date] = mapped_column(Date)
+    #: the issuing body, superior first, one line each ("UBND TỈNH BẮC NINH\nSỞ VĂN HÓA, …")
+    body_lines: Mapped[str] = mapped_column(Text)
+    place: Mapped[str] = mapped_column(String(80))
+    #: the signer's title, one or two lines ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC")
+    signer_title: Mapped[str] = mapped_column(String(200))
+    signer_name: Mapped[str] = mapped_column(String(120), default="")
+    #: the issuing body's symbol in document numbers ("SVHTTDL")
+    symbol: Mapped[str] = mapped_column(String(40))
+    #: certificate serials, with {number}, {year} and {symbol}: "{number}/{year}/GCN-{symbol}"
+    serial_pattern: Mapped[str] = mapped_column(String(80))
+    #: the head who certifies, as a certificate's body says it
+    certifying_title: Mapped[str] = mapped_column(String(250))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    unit: Mapped[Unit | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<IssuerSetting {self.unit_id} {self.valid_from}>"
