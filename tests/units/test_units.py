@@ -4,6 +4,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from training.certificates.models import Certificate
+from training.courses.models import Course, Enrolment
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee, User
@@ -212,17 +214,32 @@ def test_demo_load(runner, app):
     users = {u.username: u for u in db.session.scalars(select(User))}
     assert {"admin", "trainer", "trainer2", "hocvien"} <= set(users)
     assert users["admin"].role == "admin"
-    assert users["trainer"].role == "trainer" and users["trainer"].unit.name == "Huyện Yên Thế"
-    assert users["trainer2"].role == "trainer" and users["trainer2"].unit_id != users["trainer"].unit_id
-    assert users["hocvien"].role == "trainee" and users["hocvien"].trainee is not None
+    bac_ninh = unit(MAP_2025, "24")
+    assert bac_ninh.name == "Tỉnh Bắc Ninh" and count("commune", bac_ninh) == 99
+    assert users["trainer"].role == "trainer" and users["trainer"].unit == bac_ninh
+    assert users["trainer2"].role == "trainer" and users["trainer2"].unit == bac_ninh
+    assert users["hocvien"].role == "trainee" and users["hocvien"].trainee.commune.name == "Xã Xuân Lương"
     assert users["trainer"].check_password("taphuan-demo")
 
     trainees = list(db.session.scalars(select(Trainee)))
-    assert 55 <= len(trainees) <= 70
-    assert {t.group for t in trainees} == {"commune_broadcast", "party_mass_org"}
-    assert {t.district_id for t in trainees} == {users["trainer"].unit_id, users["trainer2"].unit_id}
-    assert len({t.commune_id for t in trainees}) >= 6
+    today = [t for t in trainees if t.commune.map == MAP_2025]
+    assert 50 <= len(today) <= 60 and {t.commune.parent_id for t in today} == {bac_ninh.id}
+    assert {t.group for t in today} == {"commune_broadcast", "party_mass_org"}
+    assert len({t.commune_id for t in today}) == 10
     assert all(t.full_name.count(" ") >= 2 for t in trainees)  # family, middle and given names
+
+    # 2026 courses of the province, issued by the Sở; one 2024 course of old Yên Thế, issued by its Phòng
+    new_courses = db.session.scalars(select(Course).where(Course.unit_id == bac_ninh.id)).all()
+    assert len(new_courses) == 8 and all(c.starts_on.year >= 2026 for c in new_courses)
+    [history] = db.session.scalars(select(Course).where(Course.unit_id == unit(MAP_PRE2025, "215").id)).all()
+    assert history.starts_on.year == 2024 and history.status == "closed"
+    certificates = db.session.scalars(select(Certificate)).all()
+    old = [c for c in certificates if c.enrolment.course_id == history.id]
+    assert old and all(c.serial.endswith("/2024/GCN-VHTT") and c.issuer_name == "UBND HUYỆN YÊN THẾ - PHÒNG VĂN HÓA VÀ THÔNG TIN"
+                       for c in old)
+    assert {c.enrolment.trainee.commune.map for c in old} == {MAP_PRE2025}
+    new = [c for c in certificates if c.enrolment.course_id != history.id]
+    assert new and all(c.serial.endswith("/GCN-SVHTTDL") and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in c.issuer_name for c in new)
 
     # a second run adds nothing
     again = runner.invoke(args=["demo", "load"])
@@ -231,11 +248,35 @@ def test_demo_load(runner, app):
     assert db.session.scalar(select(func.count()).select_from(User)) == len(users)
 
 
+def test_converting_the_demo_yen_the_trainees(runner, app):
+    """The demo's 2024 trainees are on the old map; converting puts each in its new commune
+    (Canh Nậu → Xuân Lương), and the 2024 course and its certificates stay as issued."""
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    old_trainees = {t.id: t.commune.code for t in db.session.scalars(select(Trainee)) if t.commune.map == MAP_PRE2025}
+    assert len(old_trainees) == 10
+    history = db.session.scalar(select(Course).where(Course.starts_on < date(2025, 1, 1)))
+    before = {c.id: (c.pdf, c.sha256, c.serial, c.issuer_name) for c in db.session.scalars(
+        select(Certificate).join(Certificate.enrolment).where(Enrolment.course_id == history.id))}
+    assert before
+    result = runner.invoke(args=["units", "convert", "--province", "24", "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "Xã Canh Nậu (7246, Huyện Yên Thế) → Xã Xuân Lương (7246): 2 học viên" in result.output
+    db.session.expire_all()
+    expected = {"7246": "Xã Xuân Lương", "7243": "Xã Xuân Lương", "7249": "Xã Xuân Lương", "7294": "Xã Bố Hạ", "7288": "Xã Yên Thế"}
+    for trainee_id, old_code in old_trainees.items():
+        commune = db.session.get(Trainee, trainee_id).commune
+        assert commune.map == MAP_2025 and commune.name == expected[old_code]
+    assert db.session.get(Course, history.id).unit.name == "Huyện Yên Thế"
+    for certificate_id, kept in before.items():
+        certificate = db.session.get(Certificate, certificate_id)
+        assert (certificate.pdf, certificate.sha256, certificate.serial, certificate.issuer_name) == kept
+
+
 def test_demo_load_at_scale_adds_a_province_of_closed_courses_with_full_attendance(runner, app):
     """`flask demo load --scale N`, which the benchmarks build their province with: N more
     trainees, each enrolled in one closed course of at most 30, with a record of every session."""
     from training.attendance.models import Attendance
-    from training.courses.models import Course, CourseSession, Enrolment
+    from training.courses.models import CourseSession
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     before = db.session.scalar(select(func.count()).select_from(Trainee))
