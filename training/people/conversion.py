@@ -157,3 +157,32 @@ def convert(province_code: int, choices: dict[int, int], actor_id: int | None = 
     db.session.flush()
     return planned
 
+
+
+def merge_units(source: Unit, target: Unit, actor_id: int | None = None) -> int:
+    """Merge commune `source` into `target` (after a decision merging them): its trainees
+    move to `target`, and `source` stays, recording its successor, for the history that
+    names it. Audited; flushes. Returns how many trainees moved.
+
+    :raises ConversionError: unless both are live communes of the same map and province.
+    """
+    if source.id == target.id or source.level != "commune" or target.level != "commune":
+        raise ConversionError("Chỉ sáp nhập một xã, phường vào một xã, phường khác.")
+    if source.map != target.map or _top(source).id != _top(target).id:
+        raise ConversionError("Hai đơn vị phải cùng tỉnh, cùng bản đồ; chuyển sang bản đồ mới bằng chức năng chuyển đổi.")
+    if source.successor_id is not None or target.successor_id is not None:
+        raise ConversionError("Đơn vị này đã được sáp nhập hoặc chuyển đổi trước đây.")
+    moved = list(db.session.scalars(select(Trainee).where(Trainee.commune_id == source.id).order_by(Trainee.id)))
+    for trainee in moved:
+        trainee.commune = target
+    source.successor = target
+    record("unit.merge", source, actor_id, to=f"{target.map}/{target.code}", to_name=target.name,
+           trainees=[t.id for t in moved])
+    db.session.flush()
+    return len(moved)
+
+
+def _top(unit: Unit) -> Unit:
+    while unit.parent is not None:
+        unit = unit.parent
+    return unit

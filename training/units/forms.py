@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import Form
@@ -23,3 +23,20 @@ class IssuerForm(Form):
                                  validators=[DataRequired(_l("Cần ghi mẫu số hiệu.")), Length(max=80)])
     certifying_title = StringField(_l("Chức danh người chứng nhận (trên giấy chứng nhận)"),
                                    validators=[DataRequired(_l("Cần ghi chức danh người chứng nhận.")), Length(max=250)])
+
+
+class RenameForm(Form):
+    name = StringField(_l("Tên mới"), validators=[DataRequired(_l("Cần ghi tên đơn vị.")), Length(max=120)])
+
+
+class MergeForm(Form):
+    """Merge this unit into another of the same level; asked twice (confirmed=1 the second time)."""
+
+    target_id = SelectField(_l("Sáp nhập vào"), coerce=int, validate_choice=True)
+    confirmed = HiddenField()
+
+
+class ConvertForm(Form):
+    """The conversion's confirmation; the choices for split communes are read by the view."""
+
+    confirmed = HiddenField()

@@ -115,3 +115,46 @@ def unit_overview(unit_id: int | None, counts: Mapping[int, int]):
             }
         )
     return rows
+
+
+def lineage() -> dict[int, list[tuple[str, bool]]]:
+    """Where each commune came from or went to, for /units: unit id → [(name, recorded)].
+
+    An old commune shows its successor, a new one its sources: as recorded by a conversion or
+    a merge (recorded=True), else as the national table proposes for units not yet converted
+    (recorded=False). Two queries per province of the new map, whatever the size."""
+    found: dict[int, list[tuple[str, bool]]] = {}
+    for old in db.session.scalars(select(Unit).where(Unit.successor_id.is_not(None), Unit.level == "commune")):
+        found.setdefault(old.id, []).append((old.successor.name, True))
+        found.setdefault(old.successor_id, []).append((old.name, True))
+    old_by_code = {u.code: u for u in db.session.scalars(
+        select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.successor_id.is_(None)))}
+    for new_province in db.session.scalars(select(Unit).where(Unit.map == MAP_2025, Unit.level == "province")):
+        new_by_code = {c.code: c for c in new_province.children}
+        for old_code, successors in catalogue.successors(int(new_province.code)).items():
+            old = old_by_code.get(old_code)
+            if old is None:
+                continue
+            for successor in successors:
+                new = new_by_code.get(successor.code)
+                if new is not None:
+                    found.setdefault(old.id, []).append((new.name, False))
+                    found.setdefault(new.id, []).append((old.name, False))
+    return found
+
+
+def rename_unit(unit: Unit, name: str) -> Unit:
+    """Rename a unit (after a decision renaming it). Flushes.
+
+    :raises UnitError: for an empty or overlong name, or one a sibling already has.
+    """
+    name = clean(name)
+    if not name or len(name) > 120:
+        raise UnitError("Tên đơn vị phải có từ 1 đến 120 ký tự.")
+    sibling = db.session.scalar(select(Unit.id).where(
+        Unit.parent_id == unit.parent_id, Unit.map == unit.map, Unit.name == name, Unit.id != unit.id))
+    if sibling is not None:
+        raise UnitError(f"Đã có đơn vị “{name}” cùng cấp.")
+    unit.name = name
+    db.session.flush()
+    return unit
