@@ -34,6 +34,7 @@ def units_convert():
             lambda p: _("Đã chuyển %(t)d học viên và %(g)d giảng viên sang bản đồ từ 1/7/2025.", t=p.trainees, g=len(p.trainers)),
         )
         if done is not None:
+            # TODO(lead): ANALYZE on PostgreSQL after the commit, as `flask units convert` notes.
             return redirect(url_for("units.index"))
     form.confirmed.data = "1"  # the page itself is the preview: posting it confirms
     return no_store(make_response(render_template("units/convert.html", plan=planned, form=form, chosen=chosen)))
