@@ -1,5 +1,5 @@
 """Demo data: today's Bắc Ninh (the map of 1/7/2025) with the Sở Văn hóa, Thể thao và Du lịch
-as organiser, two trainers each working in a group of communes, trainees and 2026 courses;
+as organiser, two trainers each working in an area of five communes (a cụm), trainees and 2026 courses;
 plus, to show history, one 2024 course of the former Huyện Yên Thế (old Bắc Giang, on the
 pre-2025 map) with the certificates its Phòng Văn hóa và Thông tin issued then. That
 course's trainees are still on the old map: converting them is the admin's first task
@@ -25,7 +25,8 @@ from .extensions import db
 from .people import services as people
 from .people.models import Trainee, User
 from .units import issuers
-from .units.models import MAP_2025, MAP_PRE2025, IssuerSetting, Unit
+from .units.areas import save_area
+from .units.models import MAP_2025, MAP_PRE2025, Area, IssuerSetting, Unit
 from .units.services import find, load_province
 
 PASSWORD = "taphuan-demo"
@@ -37,12 +38,13 @@ ACCOUNTS = {
     "trainer2": ("trainer", "Lê Thị Minh Phương", True),
     "hocvien": ("trainee", "Hoàng Thị Lan", False),
 }
-#: trainer username → the communes (on today's map) they work with: the former Yên Thế and
-#: Tân Yên, each now five communes of Bắc Ninh
+#: trainer username → the area (a cụm of communes on today's map) they work in: the former
+#: Yên Thế and Tân Yên, each now five communes of Bắc Ninh
 CLUSTERS = {
     "trainer": ("Xã Xuân Lương", "Xã Yên Thế", "Xã Bố Hạ", "Xã Tam Tiến", "Xã Đồng Kỳ"),
     "trainer2": ("Xã Tân Yên", "Xã Ngọc Thiện", "Xã Nhã Nam", "Xã Phúc Hòa", "Xã Quang Trung"),
 }
+AREA_NAMES = {"trainer": "Cụm Yên Thế", "trainer2": "Cụm Tân Yên"}
 #: the former district's trainer of the 2024 course (no longer signs in)
 FORMER_TRAINER = ("gv.yenthe", "Hà Văn Tuấn")
 #: old Yên Thế communes (pre-2025 codes) whose officers took the 2024 course
@@ -80,6 +82,12 @@ def load() -> None:
         if db.session.scalar(select(User).where(User.username == username)) is None and role != "trainee":
             people.create_user(username, PASSWORD, full_name, role, province.id if in_province else None)
     communes = {c.name: c for c in province.children}
+    if db.session.scalar(select(Area.id).limit(1)) is None:
+        for username, names in CLUSTERS.items():
+            area = save_area(AREA_NAMES[username], "cluster", province, [communes[n].id for n in names])
+            trainer = db.session.scalar(select(User).where(User.username == username))
+            if trainer is not None and trainer.area_id is None:
+                trainer.area = area
     if db.session.scalar(select(Trainee.id).limit(1)) is None:
         _load_trainees(communes)
     if db.session.scalar(select(Course.id).limit(1)) is None:
@@ -168,7 +176,7 @@ def _load_courses(province: Unit, communes: dict[str, Unit]) -> None:
             course = courses.create_course(
                 province.id, programme, f"{curriculum.title} – cụm {place}", venue, today + timedelta(days=offset),
                 capacity=30, trainer_ids=[trainer.id], created_by=trainer,
-                notes="Dữ liệu mẫu." if status != "draft" else "Dữ liệu mẫu: chưa lập lịch.",
+                notes="Dữ liệu mẫu." if status != "draft" else "Dữ liệu mẫu: chưa lập lịch.", area_id=trainer.area_id,
             )
             if status == "draft":
                 continue

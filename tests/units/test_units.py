@@ -217,6 +217,8 @@ def test_demo_load(runner, app):
     bac_ninh = unit(MAP_2025, "24")
     assert bac_ninh.name == "Tỉnh Bắc Ninh" and count("commune", bac_ninh) == 99
     assert users["trainer"].role == "trainer" and users["trainer"].unit == bac_ninh
+    assert users["trainer"].area.name == "Cụm Yên Thế" and len(users["trainer"].area.communes) == 5
+    assert users["trainer2"].area.name == "Cụm Tân Yên"
     assert users["trainer2"].role == "trainer" and users["trainer2"].unit == bac_ninh
     assert users["hocvien"].role == "trainee" and users["hocvien"].trainee.commune.name == "Xã Xuân Lương"
     assert users["trainer"].check_password("taphuan-demo")
@@ -231,6 +233,7 @@ def test_demo_load(runner, app):
     # 2026 courses of the province, issued by the Sở; one 2024 course of old Yên Thế, issued by its Phòng
     new_courses = db.session.scalars(select(Course).where(Course.unit_id == bac_ninh.id)).all()
     assert len(new_courses) == 8 and all(c.starts_on.year >= 2026 for c in new_courses)
+    assert {c.area.name for c in new_courses} == {"Cụm Yên Thế", "Cụm Tân Yên"}
     [history] = db.session.scalars(select(Course).where(Course.unit_id == unit(MAP_PRE2025, "215").id)).all()
     assert history.starts_on.year == 2024 and history.status == "closed"
     certificates = db.session.scalars(select(Certificate)).all()

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..attendance.services import TraineeAttendance, course_attendance
-from ..auth.permissions import require_unit
+from ..auth.permissions import require_course
 from ..clock import local_today, to_local, utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db, insert_or_skip
@@ -50,7 +50,7 @@ def get_certificate_or_404(certificate_id: int) -> Certificate:
         if current_user.trainee_id != certificate.enrolment.trainee_id:
             abort(403)
     else:
-        require_unit(certificate.enrolment.course.unit_id)
+        require_course(certificate.enrolment.course)
     return certificate
 
 

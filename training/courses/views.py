@@ -6,7 +6,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
+from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
 from ..certificates.services import course_eligibility
 from ..clock import local_today, to_local, utcnow
 from ..curricula import catalogue
@@ -37,6 +37,7 @@ FINAL_STATUSES = ("closed", "cancelled")
 def index():
     filters = services.CourseFilter(
         unit_id=managed_unit_id(current_user) or request.args.get("unit", type=db_int),
+        area_id=current_user.area_id if commune_scope(current_user) is not None else None,
         curriculum_code=request.args.get("programme") or None,
         status=request.args.get("status") if request.args.get("status") in STATUSES else None,
         date_from=_date_arg("from"),
@@ -87,6 +88,8 @@ def create():
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
                 form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
                 slots={key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
+                # a cụm trainer's course is the cụm's
+                area_id=current_user.area_id if commune_scope(current_user) is not None else None,
             ),
             services.CourseError,
             lambda created: _("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=created.code),

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from ..audit import record
 from ..extensions import db
 from ..units import catalogue
-from ..units.models import MAP_2025, MAP_PRE2025, Unit
+from ..units.models import MAP_2025, MAP_PRE2025, Area, Unit
 from ..units.services import find
 from .models import Trainee, User
 
@@ -186,3 +186,17 @@ def _top(unit: Unit) -> Unit:
     while unit.parent is not None:
         unit = unit.parent
     return unit
+
+
+def assign_area(user: User, area: Area, actor_id: int | None = None) -> User:
+    """Give a trainer an area to work in: they then work in its unit (the province, or the
+    district), limited to its communes for a cụm. Audited; flushes.
+
+    :raises ConversionError: if the user is not a trainer.
+    """
+    if user.role != "trainer":
+        raise ConversionError("Chỉ giao địa bàn cho giảng viên.")
+    record("user.area", user, actor_id, before=user.area.name if user.area else None, after=area.name)
+    user.area, user.unit_id = area, area.unit_id
+    db.session.flush()
+    return user

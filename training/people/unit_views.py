@@ -1,19 +1,23 @@
 """The admin's pages that move people between units: converting live data to today's map,
-and merging two communes. They sit in the people domain because they move trainees and
+merging two communes, and giving trainers their areas. They sit in the people domain because they move trainees and
 trainers; renaming, which moves nobody, is here too so a unit's page is one page."""
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
 
 from ..auth.permissions import roles_required
 from ..extensions import db
 from ..ids import db_int
 from ..security import no_store
 from ..units import services as units
-from ..units.forms import ConvertForm, MergeForm, RenameForm
-from ..units.models import MAP_2025, Unit
+from ..units import areas as unit_areas
+from ..units.forms import AreaForm, AssignForm, ConvertForm, MergeForm, RenameForm
+from ..units.models import MAP_2025, MAP_PRE2025, Area, Unit
 from ..web import commit_or_flash
 from . import bp, conversion
+from .models import User
 from .services import trainee_counts_by_commune
 
 
@@ -53,7 +57,7 @@ def unit_edit(unit_id: int):
     unit = _unit_or_404(unit_id)
     rename, merge = RenameForm(prefix="rename"), MergeForm(prefix="merge")
     siblings = [c for c in unit.parent.children if c.id != unit.id and c.successor_id is None] if unit.parent else []
-    merge.target_id.choices = [(c.id, c.name) for c in siblings]
+    merge.target_id.choices = [SelectChoice(c.id, c.name) for c in siblings]
     target = None
     if request.method == "POST" and "rename-name" in request.form and rename.validate():
         if commit_or_flash(lambda: units.rename_unit(unit, rename.name.data), units.UnitError, _("Đã đổi tên đơn vị.")):
@@ -72,3 +76,30 @@ def unit_edit(unit_id: int):
     return render_template("units/unit.html", unit=unit, rename=rename, merge=merge, target=target,
                            trainees=counts.get(unit.id, 0), target_trainees=counts.get(target.id, 0) if target else 0,
                            lineage=units.lineage().get(unit.id, []))
+
+
+@bp.route("/units/areas", methods=["GET", "POST"])
+@roles_required("admin")
+def units_areas():
+    live = units.live_map()
+    province = units.province(live)
+    area_form, assign_form = AreaForm(prefix="area"), AssignForm(prefix="assign")
+    area_form.unit_id.choices = [SelectChoice(u.id, u.name) for u in ([province] if province else []) + units.managing_units(MAP_PRE2025)
+                                 if u.level in ("province", "district")]
+    communes = province.children if province else []
+    area_form.commune_ids.choices = [SelectChoice(c.id, c.name) for c in communes]
+    trainers = list(db.session.scalars(select(User).where(User.role == "trainer", User.is_active.is_(True)).order_by(User.full_name)))
+    all_areas = unit_areas.areas()
+    assign_form.user_id.choices = [SelectChoice(t.id, t.full_name) for t in trainers]
+    assign_form.area_id.choices = [SelectChoice(a.id, a.name) for a in all_areas]
+    if request.method == "POST" and "area-name" in request.form and area_form.validate():
+        unit = db.session.get(Unit, area_form.unit_id.data)
+        if commit_or_flash(lambda: unit_areas.save_area(area_form.name.data, area_form.kind.data, unit, area_form.commune_ids.data),
+                           units.UnitError, _("Đã tạo địa bàn.")):
+            return redirect(url_for("people.units_areas"))
+    elif request.method == "POST" and "assign-user_id" in request.form and assign_form.validate():
+        user, area = db.session.get(User, assign_form.user_id.data), db.session.get(Area, assign_form.area_id.data)
+        if commit_or_flash(lambda: conversion.assign_area(user, area, current_user.id), conversion.ConversionError,
+                           _("Đã giao địa bàn cho giảng viên.")):
+            return redirect(url_for("people.units_areas"))
+    return render_template("units/areas.html", areas=all_areas, trainers=trainers, area_form=area_form, assign_form=assign_form)

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..forms import Form
@@ -40,3 +40,16 @@ class ConvertForm(Form):
     """The conversion's confirmation; the choices for split communes are read by the view."""
 
     confirmed = HiddenField()
+
+
+class AreaForm(Form):
+    name = StringField(_l("Tên địa bàn"), validators=[DataRequired(_l("Cần ghi tên địa bàn.")), Length(max=120)])
+    kind = SelectField(_l("Loại"), choices=[SelectChoice("cluster", _l("Cụm xã, phường")), SelectChoice("province", _l("Toàn tỉnh")),
+                                            SelectChoice("district", _l("Huyện (trước 1/7/2025)"))], validate_choice=True)
+    unit_id = SelectField(_l("Thuộc"), coerce=int, validate_choice=True)
+    commune_ids = SelectMultipleField(_l("Các xã, phường của cụm"), coerce=int, validate_choice=False)
+
+
+class AssignForm(Form):
+    user_id = SelectField(_l("Giảng viên"), coerce=int, validate_choice=True)
+    area_id = SelectField(_l("Địa bàn"), coerce=int, validate_choice=True)

@@ -1,6 +1,6 @@
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -86,3 +86,32 @@ class IssuerSetting(db.Model):
 
     def __repr__(self) -> str:
         return f"<IssuerSetting {self.unit_id} {self.valid_from}>"
+
+
+area_commune = Table(
+    "area_commune",
+    db.metadata,
+    Column("area_id", Integer, ForeignKey("area.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", Integer, ForeignKey("unit.id"), primary_key=True),
+)
+
+AREA_KINDS = ("province", "district", "cluster")
+
+
+class Area(db.Model):
+    """What a trainer works in, as the admin assigns it: the whole province, a pre-2025
+    district (so the data of that time keeps its scope), or a group of communes (a cụm)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: province | district | cluster
+    kind: Mapped[str] = mapped_column(String(10))
+    #: the province or district the area is; for a cluster, the province its communes are in
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+
+    unit: Mapped[Unit] = relationship()
+    #: a cluster's communes (empty for the other kinds, whose communes are their unit's)
+    communes: Mapped[list[Unit]] = relationship(secondary=area_commune, order_by=Unit.name)
+
+    def __repr__(self) -> str:
+        return f"<Area {self.kind} {self.name}>"

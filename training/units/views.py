@@ -2,6 +2,7 @@ from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..auth.permissions import managed_unit_id, roles_required
 from ..clock import local_today
@@ -35,8 +36,8 @@ def index():
 def issuer_settings():
     form = IssuerForm()
     # The installation's own issuer, or a pre-2025 district's Phòng for the papers of that time.
-    form.unit_id.choices = [(0, _("Toàn tỉnh (cơ quan tổ chức hiện nay)"))] + [
-        (u.id, u.name) for u in services.managing_units(MAP_PRE2025) if u.level == "district"
+    form.unit_id.choices = [SelectChoice(0, _("Toàn tỉnh (cơ quan tổ chức hiện nay)"))] + [
+        SelectChoice(u.id, u.name) for u in services.managing_units(MAP_PRE2025) if u.level == "district"
     ]
     if form.validate_on_submit():
         data = {name: getattr(form, name).data for name in (
