@@ -153,7 +153,7 @@ def test_units_page_lists_districts_communes_and_counts(login, admin, make_train
     response = login(admin).get("/units/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "2 đơn vị cấp huyện · 3 học viên" in html
+    assert "2 đơn vị quản lý (tỉnh, huyện) · 3 học viên" in html
     assert "Huyện Yên Thế" in html and "Huyện Tân Yên" in html
     assert "3 xã/phường · 2 học viên" in html and "3 xã/phường · 1 học viên" in html
     for commune in ("Xã Đồng Kỳ", "Xã Hồng Kỳ", "Thị trấn Phồn Xương", "Xã Ngọc Thiện", "Xã Cao Xá", "Xã Liên Sơn"):
@@ -166,7 +166,7 @@ def test_trainer_sees_only_own_district(login, trainer_a, make_trainee):
     html = login(trainer_a).get("/units/").get_data(as_text=True)
     assert "Huyện Yên Thế" in html and "Xã Đồng Kỳ" in html
     assert "Huyện Tân Yên" not in html and "Xã Ngọc Thiện" not in html
-    assert "1 đơn vị cấp huyện · 0 học viên" in html
+    assert "1 đơn vị quản lý (tỉnh, huyện) · 0 học viên" in html
 
 
 def test_trainee_role_cannot_see_units(login, make_user, units):

@@ -168,7 +168,7 @@ def merge_units(source: Unit, target: Unit, actor_id: int | None = None) -> int:
     """
     if source.id == target.id or source.level != "commune" or target.level != "commune":
         raise ConversionError("Chỉ sáp nhập một xã, phường vào một xã, phường khác.")
-    if source.map != target.map or _top(source).id != _top(target).id:
+    if source.map != target.map or source.province.id != target.province.id:
         raise ConversionError("Hai đơn vị phải cùng tỉnh, cùng bản đồ; chuyển sang bản đồ mới bằng chức năng chuyển đổi.")
     if source.successor_id is not None or target.successor_id is not None:
         raise ConversionError("Đơn vị này đã được sáp nhập hoặc chuyển đổi trước đây.")
@@ -181,11 +181,6 @@ def merge_units(source: Unit, target: Unit, actor_id: int | None = None) -> int:
     db.session.flush()
     return len(moved)
 
-
-def _top(unit: Unit) -> Unit:
-    while unit.parent is not None:
-        unit = unit.parent
-    return unit
 
 
 def assign_area(user: User, area: Area, actor_id: int | None = None) -> User:

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from .models import MAP_2025, MAP_PRE2025
+from .models import MAP_2025
 
 
 @dataclass(frozen=True)

@@ -51,12 +51,6 @@ def place_of(unit: Unit) -> str:
     return unit.name
 
 
-def _province_of(unit: Unit) -> Unit:
-    while unit.parent is not None:
-        unit = unit.parent
-    return unit
-
-
 def default_for(unit: Unit) -> InForce:
     """The issuer a unit's papers have when no setting says otherwise."""
     if unit.map == MAP_PRE2025 and unit.level == "district":
@@ -67,7 +61,7 @@ def default_for(unit: Unit) -> InForce:
         )
         # the district's own code keeps two districts' serials of that time apart
         return InForce(issuer, "{number}/{year}/GCN-{symbol}-" + unit.code)
-    province = _province_of(unit)
+    province = unit.province
     issuer = Issuer(
         body_lines=(f"UBND {province.name.upper()}", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),
         place=place_of(province), signer_title=("GIÁM ĐỐC",), signer_name="", symbol="SVHTTDL",

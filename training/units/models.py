@@ -45,6 +45,14 @@ class Unit(db.Model):
     successor: Mapped["Unit | None"] = relationship(remote_side=[id], foreign_keys=[successor_id])
 
     @property
+    def province(self) -> "Unit":
+        """The province this unit is in (itself for a province)."""
+        unit = self
+        while unit.parent is not None:
+            unit = unit.parent
+        return unit
+
+    @property
     def managing_unit_id(self) -> int | None:
         """The unit whose trainers manage this commune: its district, or the province."""
         return self.parent_id if self.level == "commune" else self.id
