@@ -38,9 +38,9 @@ def build_course(trainees: int, sessions: int, *, open_now: bool = False, marked
     two a day (morning and afternoon), from a Monday last month. With `marked`, every trainee
     has a mark in every session (mostly present)."""
     rng = random.Random(seed)
-    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
-    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
-    communes = [Unit(code=str(7200 + n), name=name, level="commune", parent=district) for n, name in enumerate(COMMUNES)]
+    province = Unit(map="pre2025", code="24", name="Tỉnh Bắc Giang", level="province")
+    district = Unit(map="pre2025", code="215", name="Huyện Yên Thế", level="district", parent=province)
+    communes = [Unit(map="pre2025", code=str(7200 + n), name=name, level="commune", parent=district) for n, name in enumerate(COMMUNES)]
     db.session.add_all([province, district, *communes])
     trainer = User(username="giangvien", full_name="Giảng viên Bench", role="trainer", unit=district)
     trainer.set_password(PASSWORD)

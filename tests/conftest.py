@@ -85,16 +85,16 @@ def client(app):
 @pytest.fixture
 def units(app):
     """A small three-level tree: one province, districts A and B with three communes each."""
-    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
+    province = Unit(map="pre2025", code="24", name="Tỉnh Bắc Giang", level="province")
     tree = {"province": province}
     for key, code, name, communes in (
         ("A", "215", "Huyện Yên Thế", [("7201", "Xã Đồng Kỳ"), ("7202", "Xã Hồng Kỳ"), ("7203", "Thị trấn Phồn Xương")]),
         ("B", "216", "Huyện Tân Yên", [("7301", "Xã Ngọc Thiện"), ("7302", "Xã Cao Xá"), ("7303", "Xã Liên Sơn")]),
     ):
-        district = Unit(code=code, name=name, level="district", parent=province)
+        district = Unit(map="pre2025", code=code, name=name, level="district", parent=province)
         tree[key] = district
         for ccode, cname in communes:
-            tree[cname] = Unit(code=ccode, name=cname, level="commune", parent=district)
+            tree[cname] = Unit(map="pre2025", code=ccode, name=cname, level="commune", parent=district)
     db.session.add(province)
     db.session.commit()
     return tree

@@ -158,21 +158,19 @@ def test_query_count_does_not_grow_with_the_courses(login, units, make_user, mak
     assert len(few) <= 8, "\n".join(few)
 
 
-def test_demo_data_fills_every_list_of_both_districts(app, today):
+def test_demo_data_fills_every_list_of_the_province(app, today):
     from training import demo
-    from training.units.models import Unit
+    from training.units.models import MAP_2025, Unit
 
     demo.load()
     db.session.commit()
-    districts = {u.code: u for u in db.session.scalars(db.select(Unit).where(Unit.code.in_(("215", "216"))))}
-    yen_the, tan_yen = (services.dashboard(districts[code].id, today) for code in ("215", "216"))
-    for dash in (yen_the, tan_yen):
-        assert dash.today_sessions and dash.upcoming_sessions and dash.under_filled
-    assert yen_the.not_closed and tan_yen.no_sessions
+    bac_ninh = db.session.scalar(db.select(Unit).where(Unit.map == MAP_2025, Unit.code == "24"))
+    dash = services.dashboard(bac_ninh.id, today)
+    assert dash.today_sessions and dash.upcoming_sessions and dash.under_filled
+    assert dash.not_closed and dash.no_sessions
     courses = db.session.scalars(db.select(Course)).all()
-    for code in ("215", "216"):
-        statuses = {c.status for c in courses if c.unit_id == districts[code].id}
-        assert {"closed", "running", "open"} <= statuses
+    statuses = {c.status for c in courses if c.unit_id == bac_ninh.id}
+    assert {"closed", "running", "open", "draft"} <= statuses
     for course in courses:
         assert all(e.trainee.group in course.curriculum.groups for e in course.enrolments)
         assert all(e.trainee.district_id == course.unit_id for e in course.enrolments)

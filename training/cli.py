@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from . import demo
 from .backup import backup_command, restore_command
 from .extensions import analyze, db, migration_lock
-from .people.cli import users_cli
+from .people.cli import convert_units, users_cli
 from .people.models import User
 from .units.cli import units_cli
 
@@ -57,5 +57,7 @@ def _print_accounts() -> None:
 
 
 def register(app) -> None:
+    # `flask units convert` moves people, so it lives in the people domain, under the units group.
+    units_cli.add_command(convert_units)
     for command in (setup, demo_cli, users_cli, units_cli, backup_command, restore_command):
         app.cli.add_command(command)

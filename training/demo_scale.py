@@ -14,7 +14,7 @@ from .curricula import catalogue
 from .demo import PASSWORD, POSITIONS, PROVINCE_CODE, _name
 from .extensions import db
 from .people.models import CODE_ALPHABET, Trainee, User
-from .units.models import Unit
+from .units.models import MAP_PRE2025, Unit
 from .units.services import communes_of, load_province, managing_units
 from .vietnamese import fold, name_sort_key
 
@@ -27,9 +27,9 @@ def load_scale(trainee_count: int, seed: int = 1288, echo=print) -> dict[str, in
     district, courses of about 30 trainees of one group in one district (closed, with every
     session attended), and return the row counts added."""
     rng = random.Random(seed)
-    load_province(PROVINCE_CODE)
+    load_province(PROVINCE_CODE, MAP_PRE2025)
     db.session.flush()
-    districts = [u for u in managing_units() if u.level == "district"]
+    districts = [u for u in managing_units(MAP_PRE2025) if u.level == "district"]
     communes = {d.id: communes_of(d.id) for d in districts}
     trainers = _trainers(districts)
     codes = set(db.session.scalars(select(Trainee.personal_code)))

@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from .auth import public
-from .auth.permissions import managed_unit_id
+from .auth.permissions import commune_scope, managed_unit_id
 from .clock import to_local
 from .courses.services import DASHBOARD_DAYS, dashboard, status_label
 from .web import safe_next
@@ -17,7 +17,8 @@ bp = Blueprint("main", __name__)
 def home():
     if current_user.role == "trainee":
         return redirect(url_for("people.me"))
-    return render_template("main/home.html", dash=dashboard(managed_unit_id(current_user)), days=DASHBOARD_DAYS,
+    area_id = current_user.area_id if commune_scope(current_user) is not None else None  # a cụm's trainer
+    return render_template("main/home.html", dash=dashboard(managed_unit_id(current_user), area_id=area_id), days=DASHBOARD_DAYS,
                            status_label=status_label)
 
 

@@ -51,9 +51,9 @@ def district_with_trainer(password: str):
     from training.people import services as people
     from training.units.models import Unit
 
-    province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
-    district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
-    commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
+    province = Unit(map="pre2025", code="24", name="Tỉnh Bắc Giang", level="province")
+    district = Unit(map="pre2025", code="215", name="Huyện Yên Thế", level="district", parent=province)
+    commune = Unit(map="pre2025", code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
     db.session.add_all([province, district, commune])
     db.session.flush()
     return district, commune, people.create_user("giangvien", password, "Trần Văn Khánh", "trainer", district.id)

@@ -172,7 +172,7 @@ def test_issue_gives_certificates_to_the_eligible_only_and_only_once(make_finish
     finished = make_finished(attendance={1: ["present", "absent", "absent"]})
     issued = issue(finished, user_id=trainer_a.id)
     assert sorted(c.holder_name for c in issued) == ["Lê Minh Châu", "Nguyễn Thị Hoa"]
-    assert [c.serial for c in issued] == ["215/2026/0001", "215/2026/0002"]
+    assert [c.serial for c in issued] == ["1/2026/GCN-PVHTT-215", "2/2026/GCN-PVHTT-215"]
     assert all(c.copy_number == 0 and c.issued_by_id == trainer_a.id and c.issuing_unit_id == finished.course.unit_id for c in issued)
     assert {e.action for e in db.session.scalars(select(AuditEvent))} >= {"certificate.issue"}
     assert count(AuditEvent, AuditEvent.action == "certificate.issue") == 2
@@ -192,24 +192,24 @@ def test_issue_needs_a_signer(make_finished):
     assert count(Certificate) == 0
 
 
-def test_serials_follow_the_issuing_unit_and_year_and_are_never_reused(make_finished, units, trainer_b, make_trainee):
+def test_serials_follow_the_issuer_and_year_and_are_never_reused(make_finished, units, trainer_b, make_trainee):
     first = make_finished(names=["Nguyễn Thị Hoa"])
-    assert [c.serial for c in issue(first)] == ["215/2026/0001"]
+    assert [c.serial for c in issue(first)] == ["1/2026/GCN-PVHTT-215"]
     second = make_finished(names=["Trần Văn Bình"], first_day=date(2026, 5, 4))
-    assert [c.serial for c in issue(second, on=date(2027, 1, 5))] == ["215/2027/0001"]  # a new year starts again
+    assert [c.serial for c in issue(second, on=date(2027, 1, 5))] == ["1/2027/GCN-PVHTT-215"]  # a new year starts again
     third = make_finished(names=["Lê Minh Châu"], first_day=date(2026, 6, 1))
-    assert [c.serial for c in issue(third)] == ["215/2026/0002"]
-    # Another district has its own sequence.
+    assert [c.serial for c in issue(third)] == ["2/2026/GCN-PVHTT-215"]
+    # Another district of the old map (its own Phòng) has its own sequence.
     other = start_course(units, trainer_b, [make_trainee("Phạm Quốc Dũng", commune="Xã Ngọc Thiện")], district="B",
                          venue="Hội trường UBND huyện Tân Yên")
     mark_all(other, other.trainees[0], "present", trainer_b.id)
     close(other.course)
-    assert [c.serial for c in services.issue_batch(other.course, SIGNER, None, on=ISSUED_ON)] == ["216/2026/0001"]
+    assert [c.serial for c in services.issue_batch(other.course, SIGNER, None, on=ISSUED_ON)] == ["1/2026/GCN-PVHTT-216"]
     # Revoking frees nothing: the next serial is still new.
     db.session.commit()
-    services.revoke(db.session.scalar(select(Certificate).where(Certificate.serial == "215/2026/0002")), "error", "Sai tên", None)
+    services.revoke(db.session.scalar(select(Certificate).where(Certificate.serial == "2/2026/GCN-PVHTT-215")), "error", "Sai tên", None)
     fourth = make_finished(names=["Vũ Thị Én"], first_day=date(2026, 7, 6))
-    assert [c.serial for c in issue(fourth)] == ["215/2026/0003"]
+    assert [c.serial for c in issue(fourth)] == ["3/2026/GCN-PVHTT-215"]
 
 
 @pytest.mark.slow
@@ -230,9 +230,9 @@ def test_two_batches_issued_at_the_same_moment_get_distinct_consecutive_serials(
     batches = run_together(2, issue_course, app=app)
     serials = [s for batch in batches for s in batch]
     assert len(serials) == len(set(serials)) == 6
-    assert sorted(serials) == [f"215/2026/{n:04d}" for n in range(1, 7)]
+    assert sorted(serials) == [f"{n}/2026/GCN-PVHTT-215" for n in range(1, 7)]
     for batch in batches:  # each batch took one block of consecutive numbers
-        numbers = [int(s.rsplit("/", 1)[1]) for s in batch]
+        numbers = [int(s.split("/", 1)[0]) for s in batch]
         assert numbers == list(range(numbers[0], numbers[0] + 3))
     stored = db.session.scalars(select(Certificate.serial)).all()
     assert sorted(stored) == sorted(serials)
@@ -259,16 +259,16 @@ def test_the_same_course_issued_twice_at_once_gets_one_certificate_each(app, mak
     assert "Không còn học viên" in next(o for o in outcomes if isinstance(o, str))
     assert count(Certificate) == 3
     assert db.session.scalar(select(func.count(func.distinct(Certificate.enrolment_id)))) == 3
-    assert sorted(db.session.scalars(select(Certificate.serial))) == [f"215/2026/{n:04d}" for n in (1, 2, 3)]
+    assert sorted(db.session.scalars(select(Certificate.serial))) == [f"{n}/2026/GCN-PVHTT-215" for n in (1, 2, 3)]
 
 
 @pytest.mark.slow
 def test_reserving_serials_from_many_threads_never_overlaps(app, units):
-    unit_id = units["A"].id
+    scope = "{number}/2026/GCN-SVHTTDL"
     threads, size = 8, 5
 
     def reserve(_i: int) -> list[int]:
-        numbers = services.reserve_serials(unit_id, 2026, size)
+        numbers = services.reserve_serials(scope, size)
         db.session.commit()
         return list(numbers)
 
@@ -276,8 +276,8 @@ def test_reserving_serials_from_many_threads_never_overlaps(app, units):
     numbers = [n for block in ranges for n in block]
     assert sorted(numbers) == list(range(1, threads * size + 1))
     assert all(block == list(range(block[0], block[0] + size)) for block in ranges)
-    assert services.reserve_serials(unit_id, 2026, 1) == range(41, 42)
-    assert services.reserve_serials(unit_id, 2027, 2) == range(1, 3)
+    assert services.reserve_serials(scope, 1) == range(41, 42)
+    assert services.reserve_serials("{number}/2027/GCN-SVHTTDL", 2) == range(1, 3)
 
 
 # --- verify codes ---------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def test_the_pdf_holds_what_a_certificate_must_show(make_finished):
                      "UBND HUYỆN YÊN THẾ", "PHÒNG VĂN HÓA VÀ THÔNG TIN",
                      "Bà: Nguyễn Thị Hương", "Sinh ngày: 04/09/1987", "Công chức Văn hóa - Xã hội, Xã Đồng Kỳ, Huyện Yên Thế",
                      "Kiến thức cơ bản về công tác thông tin cơ sở", finished.course.code, "02/03/2026 – 04/03/2026",
-                     "Số: 215/2026/0001", "Yên Thế, ngày 20 tháng 3 năm 2026", "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN", "Hoàng Văn Ký",
+                     "Số: 1/2026/GCN-PVHTT-215", "Yên Thế, ngày 20 tháng 3 năm 2026", "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN", "Hoàng Văn Ký",
                      certificate.verify_code):
         assert expected in text, expected
     page = PdfReader(io.BytesIO(certificate.pdf)).pages[0]
@@ -454,7 +454,7 @@ def test_verification_by_serial_ignores_accents_and_case_but_needs_the_name(make
     assert services.verify_by_serial(hoa.serial, "nguyen thi hoa") == ("valid", hoa)
     assert services.verify_by_serial(f" {luu.serial} ", "  DANG   duc LUU ") == ("valid", luu)
     assert services.verify_by_serial(hoa.serial, "Đặng Đức Lưu") == ("unknown", None)  # the serial of someone else
-    assert services.verify_by_serial("215/2026/9999", "Nguyễn Thị Hoa") == ("unknown", None)
+    assert services.verify_by_serial("9999/2026/GCN-PVHTT-215", "Nguyễn Thị Hoa") == ("unknown", None)
     # A lost-and-replaced certificate: the copy answers, even after the original is revoked.
     copy = services.issue_copy(hoa, SIGNER, trainer_a.id)
     services.revoke(hoa, "duplicate", "Đã cấp bản sao", trainer_a.id)

@@ -194,7 +194,7 @@ def test_download_serves_the_stored_pdf(course_with_certificates, login, trainer
     assert response.data == certificate.pdf
     response = client.get(f"/certificates/{certificate.id}.pdf?download=1")
     assert response.headers["Content-Disposition"].startswith("attachment")
-    assert "giay-chung-nhan-215-2026-000" in response.headers["Content-Disposition"]
+    assert "giay-chung-nhan-2-2026-GCN-PVHTT-215.pdf" in response.headers["Content-Disposition"]
 
 
 def test_a_renamed_trainee_downloads_the_same_bytes(course_with_certificates, login, trainer_a):
@@ -316,7 +316,7 @@ def test_the_valid_page_shows_the_certificate_and_hides_personal_data(course_wit
     page = html(response)
     assert response.status_code == 200 and 'data-outcome="valid"' in page and "Giấy chứng nhận hợp lệ" in page
     for shown in ("Nguyễn Thị Hoa", "CT1. Kiến thức cơ bản về công tác thông tin cơ sở", "02/03/2026 – 04/03/2026",
-                  "Huyện Yên Thế", certificate.serial):
+                  "UBND HUYỆN YÊN THẾ - PHÒNG VĂN HÓA VÀ THÔNG TIN", certificate.serial):
         assert shown in page, shown
     trainee = finished.trainees[0]
     for hidden in ("15/03/1985", "1985", PHONE, trainee.personal_code, "Xã Đồng Kỳ", "Công chức Văn hóa"):

@@ -9,6 +9,8 @@ from pypdf import PdfReader
 from training.clock import to_local
 from training.courses import plan_pdf, services
 from training.extensions import db
+from training.units.issuers import place_of
+from training.units.models import Unit
 
 MONDAY = date(2026, 3, 2)
 
@@ -105,9 +107,9 @@ def test_another_districts_trainer_gets_403_on_the_plan(login, trainer_b, course
 
 
 def test_place_name_drops_the_unit_kind():
-    assert plan_pdf.place_name("Huyện Yên Thế") == "Yên Thế"
-    assert plan_pdf.place_name("Thành phố Bắc Giang") == "Bắc Giang"
-    assert plan_pdf.place_name("Tỉnh Bắc Giang") == "Bắc Giang"
+    assert place_of(Unit(name="Huyện Yên Thế")) == "Yên Thế"
+    assert place_of(Unit(name="Thành phố Bắc Giang")) == "Bắc Giang"
+    assert place_of(Unit(name="Tỉnh Bắc Ninh")) == "Bắc Ninh"
 
 
 def test_the_plan_page_its_pdf_and_the_attendance_sheet_give_the_dates_in_the_same_words(login, trainer_a, course):

@@ -123,6 +123,28 @@ def test_versions(tmp_path):
     assert catalogue.get("CT1", "1999") is None
 
 
+def test_the_programmes_of_decision_1288_belong_to_2021_2025(catalogue):
+    for curriculum in catalogue.all_current():
+        assert curriculum.period == (2021, 2025)
+        assert curriculum.applies_in(2024) and not curriculum.applies_in(2026)
+
+
+def test_a_2026_2030_version_is_a_new_file(tmp_path):
+    shutil.copy(SHIPPED / "ct1.toml", tmp_path / "ct1.toml")
+    newer = set_first("period", "[2026, 2030]", set_first("version", '"2026.1"'))
+    (tmp_path / "ct1-2026.toml").write_text(newer, encoding="utf-8")
+    catalogue = load_catalogue(tmp_path)
+    assert catalogue.current("CT1").period == (2026, 2030) and catalogue.current("CT1").applies_in(2026)
+    assert catalogue.get("CT1", "2023.1").period == (2021, 2025)
+    # a file without a period applies to any year
+    assert parse_curriculum(write(tmp_path, remove_line("period"), "ct9.toml")).applies_in(2040)
+
+
+@pytest.mark.parametrize("value", ["2021", "[2025, 2021]", "[2021]", '["2021", "2025"]', "[1990, 2025]", "[2021, true]"])
+def test_bad_period(tmp_path, value):
+    assert_refused(tmp_path, set_first("period", value), "period", "[năm đầu, năm cuối]")
+
+
 # --- validation: one test per error; the message names the file and the field ---------------
 
 def write(tmp_path: Path, text: str, name: str = "ct1.toml") -> Path:

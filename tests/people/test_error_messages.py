@@ -72,7 +72,7 @@ def test_a_file_over_the_row_limit_is_refused(login, trainer_a, units):
 
 
 def test_a_commune_name_that_fits_two_communes_is_refused(login, trainer_a, units):
-    db.session.add(Unit(code="7204", name="Phường Đồng Kỳ", level="commune", parent=units["A"]))
+    db.session.add(Unit(map="pre2025", code="7204", name="Phường Đồng Kỳ", level="commune", parent=units["A"]))
     db.session.commit()
     content = (HEADER + ROW.format(commune="Đồng Kỳ")).encode()
     refused(upload(login(trainer_a), units, content), "2",

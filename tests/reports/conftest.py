@@ -230,7 +230,7 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
 def world(app, units, admin, trainer_a, trainer_b, frozen_now) -> World:
     """The three-level province of the `units` fixture (districts A and B), plus a commune
     named like a formula in district B, with the courses above."""
-    formula = Unit(code="7304", name=FORMULA_COMMUNE, level="commune", parent=units["B"])
+    formula = Unit(map="pre2025", code="7304", name=FORMULA_COMMUNE, level="commune", parent=units["B"])
     db.session.add(formula)
     db.session.commit()
     communes = {u.name: key for key in ("A", "B") for u in units[key].children}
@@ -253,8 +253,8 @@ def flat_world(app, frozen_now) -> World:
     whose trainers run the courses."""
     from tests.conftest import PASSWORD
 
-    province = Unit(code="98", name="Tỉnh Thử Nghiệm", level="province")
-    communes = {name: Unit(code=code, name=name, level="commune", parent=province)
+    province = Unit(map="pre2025", code="98", name="Tỉnh Thử Nghiệm", level="province")
+    communes = {name: Unit(map="pre2025", code=code, name=name, level="commune", parent=province)
                 for code, name in (("9801", "Phường Một"), ("9802", "Xã Hai"), ("9803", "Xã Ba"))}
     db.session.add(province)
     db.session.flush()

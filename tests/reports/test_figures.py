@@ -420,7 +420,7 @@ def test_province_pdf_holds_title_period_and_totals(world, login):
     assert "BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ TOÀN TỈNH" in text
     assert "Từ 01/01/2025 đến 31/12/2025" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
-    assert "UBND TỈNH BẮC GIANG SỞ THÔNG TIN VÀ TRUYỀN THÔNG" in text  # the issuing body, named
+    assert "UBND TỈNH BẮC GIANG SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text  # the issuing body, named
     assert "Tổng cộng " + " ".join(as_text(expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total"))) in text
 
 

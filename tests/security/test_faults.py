@@ -327,9 +327,9 @@ def outage(app, database_url, tmp_path):
                           "SQLALCHEMY_DATABASE_URI": target})
     with fragile.app_context():
         db.create_all()
-        province = Unit(code="24", name="Tỉnh Bắc Giang", level="province")
-        district = Unit(code="215", name="Huyện Yên Thế", level="district", parent=province)
-        commune = Unit(code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
+        province = Unit(map="pre2025", code="24", name="Tỉnh Bắc Giang", level="province")
+        district = Unit(map="pre2025", code="215", name="Huyện Yên Thế", level="district", parent=province)
+        commune = Unit(map="pre2025", code="7201", name="Xã Đồng Kỳ", level="commune", parent=district)
         db.session.add(province)
         db.session.flush()
         people.create_user("trainer.a", PASSWORD, "Trainer A", "trainer", district.id)

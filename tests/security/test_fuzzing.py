@@ -387,7 +387,7 @@ def test_attendance_xlsx_stores_formula_like_text_as_text(app, world, name, posi
 @pytest.fixture
 def formula_commune(world, units):
     """A commune of district A named like a formula, with a trainee in the running course."""
-    commune = Unit(code="7299", name="=HYPERLINK(\"http://evil.example\",\"Xã\")", level="commune", parent=units["A"])
+    commune = Unit(map="pre2025", code="7299", name="=HYPERLINK(\"http://evil.example\",\"Xã\")", level="commune", parent=units["A"])
     db.session.add(commune)
     db.session.commit()
     units[commune.name] = commune  # so that make_trainee finds it

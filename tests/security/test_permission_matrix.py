@@ -2,7 +2,9 @@
 district A, compared with the status written down here for it.
 
 Roles: an anonymous visitor, the trainee who holds district A's certificate, a trainer of
-district A, a trainer of district B and the province admin. URL arguments are filled by name
+district A, a trainer of district B, the province admin, and a trainer of an area (a cụm) of
+district A whose communes are not those of the world's trainees ("C": in A's unit, outside its
+communes, so A's trainees and courses are as closed to them as to B). URL arguments are filled by name
 from the district-A world (tests/security/conftest.py). A route that is not in EXPECTED fails
 `test_every_route_is_in_the_matrix`, so a new route cannot slip in without a decision on who
 may use it.
@@ -15,17 +17,22 @@ checks that it is gone exactly for the roles allowed to act.
 """
 import itertools
 
+import pytest
+
 from training.attendance import qr
 from training.courses.models import CourseSession
 from training.extensions import db
+from training.people.conversion import assign_area
 from training.people.models import Trainee
+from training.units.areas import save_area
 from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 
-ROLES = ("anon", "trainee", "A", "B", "admin")
+ROLES = ("anon", "trainee", "A", "B", "admin", "C")
 
 
-def profile(anon, trainee, a, b, admin) -> dict:
-    return dict(zip(ROLES, (anon, trainee, a, b, admin)))
+def profile(anon, trainee, a, b, admin, c=None) -> dict:
+    """Expected statuses per role; a cụm trainer outside A's communes ("C") as B unless said."""
+    return dict(zip(ROLES, (anon, trainee, a, b, admin, b if c is None else c)))
 
 
 # Profiles. 302 for "anon" is the sign-in redirect (checked); other 302s are the view's own.
@@ -50,7 +57,7 @@ STAFF_API = profile(401, 403, 200, 403, 200)
 
 
 def everyone(status: int) -> dict:
-    return profile(status, status, status, status, status)
+    return profile(status, status, status, status, status, status)
 
 
 #: endpoint → method → expected status per role. One entry per route of the URL map.
@@ -138,6 +145,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.users": {"GET": ADMIN_PAGE},
     "people.user_new": {"GET": ADMIN_PAGE, "POST": profile(302, 403, 403, 403, 200)},
     "people.user_reset_password": {"POST": ADMIN_POST},
+    # units: conversion, merge and rename, areas (empty POSTs: the page again, nothing done)
+    "people.units_convert": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
+    "people.unit_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
+    "people.units_areas": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     # personal data
     "privacy.export": {"GET": STAFF_PAGE},
     "privacy.erase": {"GET": STAFF_PAGE, "POST": STAFF_POST},
@@ -147,6 +158,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "reports.trainee_record": {"GET": STAFF_PAGE},
     # units
     "units.index": {"GET": STAFF_OWN},
+    "units.issuer_settings": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
 }
 
 #: where an anonymous visitor's 302 must lead; a signed-in trainee's home is /me
@@ -164,6 +176,7 @@ ARGUMENTS = {
     "token": lambda w: qr.make_token(w.running.current.id),
     "filename": lambda w: "css/app.css",
     "ticket": lambda w: "not-a-result-ticket",
+    "unit_id": lambda w: w.holder.commune_id,
 }
 #: arguments that mean something else for one endpoint
 OVERRIDES = {
@@ -224,7 +237,20 @@ def _path(app, endpoint: str, values: dict) -> str:
     return path
 
 
-def test_every_endpoint_for_every_role(app, world, make_trainee):
+@pytest.fixture
+def world_with_area(world, units, make_user):
+    """The world, plus "C": a trainer given a cụm of district A's other communes."""
+    area = save_area("Cụm Phồn Xương", "cluster", units["A"], [units["Thị trấn Phồn Xương"].id])
+    trainer = make_user("trainer.cum", "trainer", "A")
+    assign_area(trainer, area)
+    db.session.commit()
+    assert world.holder.commune_id != units["Thị trấn Phồn Xương"].id
+    return world, trainer
+
+
+def test_every_endpoint_for_every_role(app, world_with_area, make_trainee):
+    world, area_trainer = world_with_area
+    users = {**world.users, "C": area_trainer}
     ctx = _Context(world, make_trainee)
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     leaks = [HOLDER_NAME, OTHER_NAME, world.running.course.code, world.closed.course.code]
@@ -242,7 +268,7 @@ def test_every_endpoint_for_every_role(app, world, make_trainee):
             if fresh:
                 values[fresh[0]] = fresh[1](ctx)
             path = _path(app, endpoint, values)
-            client = app.test_client() if role == "anon" else app.test_client(user=world.users[role])
+            client = app.test_client() if role == "anon" else app.test_client(user=users[role])
             response = client.open(path, method=method, **(_body(endpoint, world, role) if method == "POST" else {}))
             status = response.status_code
             where = f"{method} {path} as {role}"
@@ -252,7 +278,7 @@ def test_every_endpoint_for_every_role(app, world, make_trainee):
                 if LOGIN not in response.headers["Location"] and endpoint not in ("main.set_language",):
                     mismatches.append(f"{endpoint}: {where} → 302 to {response.headers['Location']}, not the sign-in page")
             public = getattr(app.view_functions[endpoint], "is_public", False) or endpoint == "static"
-            if role == "B" and status == 200 and not public:
+            if role in ("B", "C") and status == 200 and not public:
                 body = response.get_data()
                 seen = [marker for marker in leaks if marker.encode() in body]
                 if seen:

@@ -26,10 +26,11 @@ from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemp
 from ..clock import to_local
 from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
-from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, issuer_lines, paragraph, place_name,
-                   register_fonts, style, tagged)
+from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, paragraph, register_fonts, style,
+                   tagged)
 from ..people.models import Trainee
 from ..spreadsheets import keep_text
+from ..units.issuers import issuer_for
 from .services import course_attendance
 
 #: the mark printed for each attendance status (a blank cell: not marked)
@@ -168,8 +169,9 @@ def sheet_data(course: Course) -> SheetData:
             attended=record.attended_periods, required=record.required_periods, share=record.share,
         ))
     curriculum = course.curriculum
+    issuer = issuer_for(course.starts_on, course.unit)
     return SheetData(
-        course=course, issuer=issuer_lines(course.unit), place=place_name(course.unit.name),
+        course=course, issuer=list(issuer.body_lines), place=issuer.place,
         programme=f"{curriculum.code}. {curriculum.title}", dates=course_dates(course), columns=columns, rows=rows,
         excused_counts=curriculum.completion.excused_counts, required_periods=curriculum.periods,
         parts=split_parts(columns, MAX_SESSIONS_PER_PART),

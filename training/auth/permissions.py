@@ -1,7 +1,9 @@
 """The one place that decides who may act on what.
 
 A trainer works within one managing unit (their district, or the province where there are
-only two levels); the admin works everywhere; a trainee sees only their own records.
+only two levels), and within it in the area the admin assigned: the whole unit, or a group of
+communes (a cụm), whose trainer sees and changes only those communes' trainees and the cụm's
+courses. The admin works everywhere; a trainee sees only their own records.
 """
 from functools import wraps
 
@@ -29,6 +31,46 @@ def require_unit(unit_id: int | None) -> None:
     :raises werkzeug.exceptions.Forbidden:
     """
     if not may_act_on_unit(current_user, unit_id):
+        abort(403)
+
+
+def commune_scope(user) -> set[int] | None:
+    """The communes a trainer of a cụm is limited to; None when the user's unit is the limit
+    (the admin, a trainer of a whole province or district)."""
+    if not user.is_authenticated or user.is_admin or user.area is None or user.area.kind != "cluster":
+        return None
+    return {commune.id for commune in user.area.communes}
+
+
+def may_act_on_trainee(user, trainee) -> bool:
+    """May this user see and change this trainee's data: their unit's, and their cụm's?"""
+    scope = commune_scope(user)
+    return may_act_on_unit(user, trainee.district_id) and (scope is None or trainee.commune_id in scope)
+
+
+def may_act_on_course(user, course) -> bool:
+    """May this user see and change this course: their unit's, and, for a trainer of a cụm,
+    one of that cụm?"""
+    if not may_act_on_unit(user, course.unit_id):
+        return False
+    return commune_scope(user) is None or course.area_id == user.area_id
+
+
+def require_trainee(trainee) -> None:
+    """Abort with 403 unless the current user may act on this trainee.
+
+    :raises werkzeug.exceptions.Forbidden:
+    """
+    if not may_act_on_trainee(current_user, trainee):
+        abort(403)
+
+
+def require_course(course) -> None:
+    """Abort with 403 unless the current user may act on this course.
+
+    :raises werkzeug.exceptions.Forbidden:
+    """
+    if not may_act_on_course(current_user, course):
         abort(403)
 
 

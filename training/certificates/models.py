@@ -30,11 +30,13 @@ class Assessment(db.Model):
 
 
 class SerialCounter(db.Model):
-    """The last serial number used per issuing unit and year; it only grows, so a serial is
-    never given twice, even when two batches are issued at the same moment."""
+    """The last serial number used per serial scope (a serial with everything but its number
+    filled in: "{number}/2026/GCN-SVHTTDL"); it only grows, so a serial is never given twice,
+    even when two batches are issued at the same moment or two bodies share a symbol."""
 
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __tablename__ = "certificate_serial_counter"
+
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
     last: Mapped[int] = mapped_column(default=0)
 
 
@@ -46,7 +48,7 @@ class Certificate(db.Model):
     __table_args__ = (UniqueConstraint("serial", "copy_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: readable, per issuing unit and year, e.g. 215/2026/0007; a replacement copy keeps it
+    #: readable, from the issuer's pattern, e.g. 15/2026/GCN-SVHTTDL; a replacement copy keeps it
     serial: Mapped[str] = mapped_column(String(40))
     #: 0 for the original, 1, 2, … for replacement copies
     copy_number: Mapped[int] = mapped_column(default=0)

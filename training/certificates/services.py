@@ -6,11 +6,11 @@ Services flush and never commit; the view or command that calls them commits onc
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, current_app
-from flask_babel import force_locale
+from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, update
@@ -18,12 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..attendance.services import TraineeAttendance, course_attendance
-from ..auth.permissions import require_unit
+from ..auth.permissions import require_course
 from ..clock import local_today, to_local, utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db, insert_or_skip
-from ..pdf import issuer_lines, place_name
 from ..people.models import CODE_ALPHABET
+from ..units.issuers import in_force, issuer_for, serial, serial_scope
 from ..vietnamese import fold
 from ..web import external_url
 from .models import REVOKE_CATEGORIES, Assessment, Certificate, SerialCounter, Verification
@@ -50,7 +50,7 @@ def get_certificate_or_404(certificate_id: int) -> Certificate:
         if current_user.trainee_id != certificate.enrolment.trainee_id:
             abort(403)
     else:
-        require_unit(certificate.enrolment.course.unit_id)
+        require_course(certificate.enrolment.course)
     return certificate
 
 
@@ -193,22 +193,18 @@ def _original(enrolment: Enrolment) -> Certificate | None:
 
 # --- issuing --------------------------------------------------------------------------------
 
-def reserve_serials(unit_id: int, year: int, count: int) -> range:
-    """Reserve `count` consecutive serial numbers for a unit and year, atomically.
+def reserve_serials(scope: str, count: int) -> range:
+    """Reserve `count` consecutive serial numbers of a serial scope, atomically.
 
     The counter row is bumped with one UPDATE … RETURNING, which the database serialises,
     so two batches issued at the same moment get disjoint ranges.
     """
-    db.session.execute(insert_or_skip(SerialCounter), {"unit_id": unit_id, "year": year, "last": 0})
+    db.session.execute(insert_or_skip(SerialCounter), {"scope": scope, "last": 0})
     last = db.session.execute(
-        update(SerialCounter).where(SerialCounter.unit_id == unit_id, SerialCounter.year == year)
+        update(SerialCounter).where(SerialCounter.scope == scope)
         .values(last=SerialCounter.last + count).returning(SerialCounter.last)
     ).scalar_one()
     return range(last - count + 1, last + 1)
-
-
-def format_serial(unit_code: str, year: int, number: int) -> str:
-    return f"{unit_code}/{year}/{number:04d}"
 
 
 @dataclass
@@ -222,13 +218,22 @@ class SignerInfo:
     issuer_parent: str
 
 
-def default_signer(course: Course) -> SignerInfo:
-    with force_locale("vi"):  # a certificate is an official Vietnamese paper, whatever the UI language
-        parent, office = issuer_lines(course.unit)
+def default_signer(course: Course, on: date | None = None) -> SignerInfo:
+    """The signer and issuing body in force on `on` (today) for the course's papers, from the
+    issuer settings."""
+    issuer = issuer_for(on or local_today(), course.unit)
     return SignerInfo(
-        title=current_app.config.get("CERTIFICATE_SIGNER_TITLE", "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN"),
-        name="", place=place_name(course.unit.name), issuer=office.upper(), issuer_parent=parent,
+        title="\n".join(issuer.signer_title), name=issuer.signer_name, place=issuer.place,
+        issuer=issuer.body_lines[-1], issuer_parent=issuer.body_lines[0] if len(issuer.body_lines) > 1 else "",
     )
+
+
+def _serials(course: Course, on: date) -> tuple[str, Callable[[int], str]]:
+    """The counter scope of the course's certificates issued on `on`, and how a number
+    becomes a serial, by the issuer settings in force then."""
+    force = in_force(on, course.unit)
+    pattern, symbol = force.serial_pattern, force.issuer.symbol
+    return serial_scope(pattern, on.year, symbol), lambda number: serial(pattern, number, on.year, symbol)
 
 
 def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: date | None = None) -> list[Certificate]:
@@ -248,16 +253,17 @@ def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: dat
     on = on or local_today()
     # Take the unit's serial counter first: a second batch of the same course (a double click,
     # two trainers at once) waits here until this one commits, then finds it already issued.
-    reserve_serials(course.unit_id, on.year, 0)
+    scope, make_serial = _serials(course, on)
+    reserve_serials(scope, 0)
     todo = [e for e in course_eligibility(course) if e.eligible and e.certificate is None]
     if not todo:
         raise CertificateError(_("Không còn học viên nào đủ điều kiện mà chưa được cấp giấy chứng nhận."))
-    numbers = reserve_serials(course.unit_id, on.year, len(todo))
-    facts = _certificate_facts(course)
+    numbers = reserve_serials(scope, len(todo))
+    facts = {**_certificate_facts(course), "issuer_name": _issuer_name(course, on)}
     issued = []
     for number, eligibility in zip(numbers, todo):
         enrolment = eligibility.enrolment
-        certificate = _new_certificate(course, enrolment, format_serial(course.unit.code, on.year, number), 0, user_id,
+        certificate = _new_certificate(course, enrolment, make_serial(number), 0, user_id,
                                        holder_name=enrolment.trainee.full_name, **facts)
         _store_pdf(certificate, render_certificate(certificate, enrolment, signer, on))
         issued.append(certificate)
@@ -279,13 +285,20 @@ def _certificate_facts(course: Course) -> dict:
     return {"programme": f"{course.curriculum.code}. {course.curriculum.title}", "course_dates": dates}
 
 
+def _issuer_name(course: Course, on: date) -> str:
+    """The issuing body as a certificate states it for ever: "UBND TỈNH BẮC NINH - SỞ VĂN HÓA,
+    THỂ THAO VÀ DU LỊCH", by the settings in force on the day of issue."""
+    body = issuer_for(on, course.unit).body_lines
+    return " - ".join(body) if len(" - ".join(body)) <= 160 else body[-1][:160]
+
+
 def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_number: int, user_id: int | None, *,
-                     holder_name: str, programme: str, course_dates: str) -> Certificate:
+                     holder_name: str, programme: str, course_dates: str, issuer_name: str) -> Certificate:
     """A certificate not yet added to the session, stating what it is given."""
     return Certificate(
         serial=serial, copy_number=copy_number, verify_code=new_verify_code(), enrolment=enrolment,
         issuing_unit_id=course.unit_id, issued_by_id=user_id, holder_name=holder_name, programme=programme,
-        course_code=course.code, course_dates=course_dates, issuer_name=course.unit.name,
+        course_code=course.code, course_dates=course_dates, issuer_name=issuer_name,
     )
 
 
@@ -314,7 +327,8 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
         raise CertificateError(_("Cần ghi họ tên người ký."))
     course = original.enrolment.course
     copy = _new_certificate(course, original.enrolment, original.serial, _next_copy_number(original.serial), user_id,
-                            holder_name=original.holder_name, programme=original.programme, course_dates=original.course_dates)
+                            holder_name=original.holder_name, programme=original.programme, course_dates=original.course_dates,
+                            issuer_name=original.issuer_name)
     copy.replaces = original
     _store_pdf(copy, render_certificate(copy, original.enrolment, signer, on or local_today()))
     try:

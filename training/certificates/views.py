@@ -81,14 +81,23 @@ def course_certificates(course_id: int):
                            revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), categories=REVOKE_CATEGORY_LABELS)
 
 
+def _one_line(title: str) -> str:
+    """A two-line signer title ("KT. GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC") in one form field."""
+    return title.replace("\n", " / ")
+
+
+def _lines(title: str) -> str:
+    return "\n".join(part.strip() for part in title.split(" / ") if part.strip())
+
+
 @bp.route("/courses/<int:course_id>/certificates/issue", methods=["GET", "POST"])
 @roles_required("admin", "trainer")
 def issue(course_id: int):
     course = get_course_or_404(course_id)
     signer = services.default_signer(course)
-    form = IssueForm(signer_title=signer.title, place=signer.place)
+    form = IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place)
     if form.validate_on_submit():
-        signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
+        signer.title, signer.name, signer.place = _lines(form.signer_title.data), form.signer_name.data.strip(), form.place.data.strip()
         issued = commit_or_flash(
             lambda: services.issue_batch(course, signer, current_user.id), services.CertificateError,
             lambda batch: _("Đã cấp %(n)d giấy chứng nhận.", n=len(batch)),
@@ -148,7 +157,7 @@ def detail(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id)
     signer = services.default_signer(certificate.enrolment.course)
     return render_template("certificates/detail.html", certificate=certificate, history=audit.history(certificate),
-                           revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), copy_form=IssueForm(signer_title=signer.title, place=signer.place),
+                           revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), copy_form=IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place),
                            categories=REVOKE_CATEGORY_LABELS, url=services.verification_url(certificate))
 
 
@@ -185,7 +194,7 @@ def copy(certificate_id: int):
     form = IssueForm()
     if form.validate_on_submit():
         signer = services.default_signer(certificate.enrolment.course)
-        signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
+        signer.title, signer.name, signer.place = _lines(form.signer_title.data), form.signer_name.data.strip(), form.place.data.strip()
         new = commit_or_flash(
             lambda: services.issue_copy(certificate, signer, current_user.id), services.CertificateError,
             lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),

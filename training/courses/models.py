@@ -6,7 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..clock import utcnow
 from ..extensions import db
 from ..people.models import Trainee, User
-from ..units.models import Unit
+from ..units.models import Area, Unit
 
 STATUSES = ("draft", "open", "running", "closed", "cancelled")
 
@@ -29,6 +29,9 @@ class Course(db.Model):
     curriculum_version: Mapped[str] = mapped_column(String(20))
     #: the district (or, with two levels, the province) running the course
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: the area of the unit the course is for (a cụm's course takes that cụm's trainees and
+    #: belongs to its trainers); None: the whole unit
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     title: Mapped[str] = mapped_column(String(250))
     venue: Mapped[str] = mapped_column(String(250))
     starts_on: Mapped[date] = mapped_column(Date, index=True)
@@ -52,6 +55,7 @@ class Course(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     unit: Mapped[Unit] = relationship()
+    area: Mapped[Area | None] = relationship()
     trainers: Mapped[list[User]] = relationship(secondary=course_trainer, order_by=User.full_name)
     sessions: Mapped[list["CourseSession"]] = relationship(
         back_populates="course", order_by="CourseSession.starts_at", cascade="all, delete-orphan"

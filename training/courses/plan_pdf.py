@@ -16,7 +16,9 @@ from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, T
 
 from ..clock import local_today, to_local
 from ..people import GROUP_LABELS
-from ..pdf import FONT, escaped, header_block, issuer_lines, paragraph, place_name, register_fonts, tagged
+from ..pdf import FONT, escaped, header_block, paragraph, register_fonts, tagged
+from ..pdf.issuer import Issuer
+from ..units.issuers import issuer_for
 from .calendar import course_dates, weekday_name
 from .models import Course
 
@@ -80,16 +82,16 @@ def _sessions_table(course: Course) -> Table:
     return table
 
 
-def _signer(width: float) -> KeepTogether:
+def _signer(width: float, issuer: Issuer) -> KeepTogether:
     recipients = [
         paragraph(tagged(_("Nơi nhận:"), "b", "i"), 9),
-        paragraph(escaped(_("- Sở Thông tin và Truyền thông (để báo cáo);")), 8.5),
-        paragraph(escaped(_("- UBND các xã, thị trấn có học viên;")), 8.5),
+        paragraph(escaped(_("- %(body)s (để báo cáo);", body=issuer.body_lines[0])), 8.5),
+        paragraph(escaped(_("- UBND các xã, phường có học viên;")), 8.5),
         paragraph(escaped(_("- Giảng viên, học viên;")), 8.5),
         paragraph(escaped(_("- Lưu: VT.")), 8.5),
     ]
     signer = [
-        paragraph(tagged(_("TRƯỞNG PHÒNG"), "b"), 10.5, align=TA_CENTER),
+        *[paragraph(tagged(line, "b"), 10.5, align=TA_CENTER) for line in issuer.signer_title],
         paragraph(escaped(_("(Ký, ghi rõ họ tên và đóng dấu)")), 9, align=TA_CENTER, italic=True),
         Spacer(1, 20 * mm),  # room for the signature and the seal
     ]
@@ -109,6 +111,7 @@ def course_plan_pdf(course: Course, today: date | None = None) -> BytesIO:
     """The printable plan of a course, as an A4 PDF in a Vietnamese font."""
     register_fonts()
     today = today or local_today()
+    issuer = issuer_for(today, course.unit)
     buffer = BytesIO()
     width = A4[0] - 2 * MARGIN
     doc = SimpleDocTemplate(
@@ -116,15 +119,15 @@ def course_plan_pdf(course: Course, today: date | None = None) -> BytesIO:
         title=_("Kế hoạch tổ chức lớp bồi dưỡng %(code)s", code=course.code), author=course.unit.name,
         subject=course.curriculum.title,
     )
-    dated = _("%(place)s, ngày %(d)s tháng %(m)s năm %(y)d", place=place_name(course.unit.name),
+    dated = _("%(place)s, ngày %(d)s tháng %(m)s năm %(y)d", place=issuer.place,
               d=today.strftime("%d"), m=today.strftime("%m"), y=today.year)
     under_heading = Table(
-        [[paragraph(escaped(_("Số: ……/KH-VHTT")), 10, align=TA_CENTER), paragraph(f"<i>{escaped(dated)}</i>", 10, align=TA_CENTER)]],
+        [[paragraph(escaped(_("Số: ……/KH-%(symbol)s", symbol=issuer.symbol)), 10, align=TA_CENTER), paragraph(f"<i>{escaped(dated)}</i>", 10, align=TA_CENTER)]],
         colWidths=[width * 0.42, width * 0.58],
     )
     under_heading.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
     story = [
-        header_block(issuer_lines(course.unit), width),
+        header_block(list(issuer.body_lines), width),
         Spacer(1, 2 * mm),
         under_heading,
         Spacer(1, 7 * mm),
@@ -141,7 +144,7 @@ def course_plan_pdf(course: Course, today: date | None = None) -> BytesIO:
         story.append(_sessions_table(course))
     else:
         story.append(paragraph(tagged(_("Chưa có buổi học nào."), "i"), 9.5))
-    story.append(_signer(width))
+    story.append(_signer(width, issuer))
     doc.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     buffer.seek(0)
     return buffer

@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import audit
-from ..auth.permissions import require_unit
+from ..auth.permissions import require_course
 from ..clock import local_today, to_local, utc_at
 from ..curricula import catalogue
 from ..curricula.catalogue import PERIOD_MINUTES, Curriculum
@@ -54,7 +54,7 @@ def get_course_or_404(course_id: int, write: bool = False) -> Course:
     :raises NotFound, Forbidden:
     """
     course = db.get_or_404(Course, course_id)
-    require_unit(course.unit_id)
+    require_course(course)
     if write and not course.is_editable and not current_user.is_admin:
         abort(403)
     return course
@@ -71,6 +71,8 @@ def get_session_or_404(session_id: int, write: bool = False) -> CourseSession:
 @dataclass
 class CourseFilter:
     unit_id: int | None = None
+    #: a cụm trainer's area: only its courses
+    area_id: int | None = None
     curriculum_code: str | None = None
     status: str | None = None
     date_from: date | None = None
@@ -83,6 +85,8 @@ def course_query(filters: CourseFilter) -> Select:
     query = select(Course).options(selectinload(Course.unit))
     if filters.unit_id is not None:
         query = query.where(Course.unit_id == filters.unit_id)
+    if filters.area_id is not None:
+        query = query.where(Course.area_id == filters.area_id)
     if filters.curriculum_code:
         query = query.where(Course.curriculum_code == filters.curriculum_code)
     if filters.status:
@@ -125,7 +129,7 @@ def _check_trainers(unit_id: int, trainer_ids: list[int]) -> list[User]:
 
 def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, starts_on: date,
                   capacity: int, trainer_ids: list[int], notes: str = "", created_by: User | None = None,
-                  slots: dict | None = None) -> Course:
+                  slots: dict | None = None, area_id: int | None = None) -> Course:
     """Create a draft course of the current version of a programme, with its day's slot
     times when `slots` gives them (else the defaults); flushes.
 
@@ -151,6 +155,7 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
         capacity=capacity,
         notes=(notes or "").strip(),
         created_by_id=created_by.id if created_by else None,
+        area_id=area_id,
     )
     course.trainers = _check_trainers(unit.id, trainer_ids)
     db.session.add(course)
@@ -569,6 +574,9 @@ def eligible_by_filter(course: Course, commune_id: int | None, group: str | None
         .where(Unit.parent_id == course.unit_id, Trainee.group.in_(course.curriculum.groups), Trainee.id.not_in(enrolled))
         .order_by(Trainee.name_key)
     )
+    if course.area is not None and course.area.kind == "cluster":
+        # a cụm's course takes that cụm's trainees
+        query = query.where(Trainee.commune_id.in_([c.id for c in course.area.communes] or [0]))
     if commune_id:
         query = query.where(Trainee.commune_id == commune_id)
     if group:
@@ -766,17 +774,19 @@ class Dashboard:
         return len(self.no_sessions) + len(self.under_filled) + len(self.not_closed)
 
 
-def dashboard(unit_id: int | None, today: date | None = None) -> Dashboard:
-    """The home page's data for a managing unit (None: every unit), in a fixed number of
-    queries however many courses there are."""
+def dashboard(unit_id: int | None, today: date | None = None, area_id: int | None = None) -> Dashboard:
+    """The home page's data for a managing unit (None: every unit), or only a cụm's courses
+    with `area_id`, in a fixed number of queries however many courses there are."""
     today = today or local_today()
     horizon = today + timedelta(days=DASHBOARD_DAYS)
-    sessions = sessions_between(today, horizon, unit_id)
+    sessions = [s for s in sessions_between(today, horizon, unit_id) if area_id is None or s.course.area_id == area_id]
     today_sessions = [s for s in sessions if to_local(s.starts_at).date() == today]
     upcoming = [s for s in sessions if to_local(s.starts_at).date() > today]
 
     def courses(*where) -> Select:
         query = select(Course).options(joinedload(Course.unit)).where(*where).order_by(Course.starts_on, Course.code)
+        if area_id is not None:
+            query = query.where(Course.area_id == area_id)
         return query.where(Course.unit_id == unit_id) if unit_id is not None else query
 
     has_session = select(CourseSession.id).where(CourseSession.course_id == Course.id).exists()

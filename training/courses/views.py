@@ -6,17 +6,19 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
+from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
 from ..certificates.services import course_eligibility
 from ..clock import local_today, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
 from ..ids import db_int
-from ..pdf import MOTTO, MOTTO_SUB, issuer_lines, place_name
+from ..pdf import MOTTO, MOTTO_SUB
 from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
-from ..units.services import communes_of, managing_units
+from ..units.issuers import issuer_for
+from ..units.models import Unit
+from ..units.services import communes_of, live_map, managing_units
 from ..web import commit_or_flash, external_url, flash_form_errors
 from . import bp, plan_pdf, services
 from . import calendar as cal
@@ -35,6 +37,7 @@ FINAL_STATUSES = ("closed", "cancelled")
 def index():
     filters = services.CourseFilter(
         unit_id=managed_unit_id(current_user) or request.args.get("unit", type=db_int),
+        area_id=current_user.area_id if commune_scope(current_user) is not None else None,
         curriculum_code=request.args.get("programme") or None,
         status=request.args.get("status") if request.args.get("status") in STATUSES else None,
         date_from=_date_arg("from"),
@@ -60,7 +63,10 @@ def _date_arg(name: str):
 
 
 def _fill_course_form(form: CourseForm, unit_id: int | None) -> None:
-    form.unit_id.choices = [(u.id, u.name) for u in managing_units()] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
+    # New courses are planned on today's map; older ones keep the units they had.
+    form.unit_id.choices = [(u.id, u.name) for u in managing_units(live_map())] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
+    if unit_id and current_user.is_admin and unit_id not in [choice[0] for choice in form.unit_id.choices]:
+        form.unit_id.choices.append((unit_id, db.session.get(Unit, unit_id).name))
     form.curriculum_code.choices = [(c.code, f"{c.code}. {c.title}") for c in catalogue().all_current()]
     unit_id = unit_id or form.unit_id.data or (form.unit_id.choices[0][0] if form.unit_id.choices else None)
     form.trainer_ids.choices = [(t.id, t.full_name) for t in services.district_trainers(unit_id)] if unit_id else []
@@ -82,6 +88,8 @@ def create():
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
                 form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
                 slots={key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
+                # a cụm trainer's course is the cụm's
+                area_id=current_user.area_id if commune_scope(current_user) is not None else None,
             ),
             services.CourseError,
             lambda created: _("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=created.code),
@@ -406,9 +414,11 @@ def trainee_schedule(trainee_id: int):
 @bp.route("/courses/<int:course_id>/plan")
 def plan(course_id: int):
     course = services.get_course_or_404(course_id)
+    issuer = issuer_for(local_today(), course.unit)
     return render_template(
         "courses/plan.html", course=course, curriculum=course.curriculum, today=local_today(),
-        issuer=issuer_lines(course.unit), motto=(MOTTO, MOTTO_SUB), place=place_name(course.unit.name),
+        issuer=list(issuer.body_lines), motto=(MOTTO, MOTTO_SUB), place=issuer.place, signer_title=issuer.signer_title,
+        symbol=issuer.symbol,
         total=sum(s.periods for s in course.sessions),
     )
 

@@ -59,6 +59,13 @@ class Curriculum:
     completion: CompletionRule
     certificate_wording: str
     description: str = ""
+    #: the years the version applies to, both included: (2021, 2025) for the programmes of
+    #: Decision 1288; None when the file does not say
+    period: tuple[int, int] | None = None
+
+    def applies_in(self, year: int) -> bool:
+        """Does this version belong to the programme period of `year` (True if it has none)?"""
+        return self.period is None or self.period[0] <= year <= self.period[1]
 
     @cached_property  # the reports ask for every enrolment; a programme never changes once loaded
     def periods(self) -> int:
@@ -107,7 +114,8 @@ class Curriculum:
         return not self.shortfalls(share, score)
 
 
-_TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion", "certificate"}
+_TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion",
+             "certificate", "period"}
 _MODULE_KEYS = {"code", "title", "theory_periods", "practice_periods"}
 _COMPLETION_KEYS = {"min_attendance", "excused_counts", "assessment_required", "pass_mark"}
 _CERTIFICATE_KEYS = {"wording"}
@@ -156,6 +164,16 @@ class _Reader:
         if not isinstance(value, bool):
             self.fail(field, "phải là true hoặc false")
         return value
+
+    def period(self, data: dict, key: str) -> tuple[int, int] | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if (not isinstance(value, list) or len(value) != 2
+                or any(isinstance(y, bool) or not isinstance(y, int) or not 2000 <= y <= 2100 for y in value)
+                or value[0] > value[1]):
+            self.fail(key, "phải là [năm đầu, năm cuối], ví dụ [2021, 2025]")
+        return value[0], value[1]
 
     def choice(self, data: dict, key: str, field: str, allowed: tuple[str, ...]) -> str:
         value = self.text(data, key, field)
@@ -228,6 +246,7 @@ def parse_curriculum(path: Path) -> Curriculum:
         modules=tuple(modules),
         completion=completion,
         certificate_wording=reader.text(raw_certificate, "wording", "certificate.wording"),
+        period=reader.period(data, "period"),
     )
 
 

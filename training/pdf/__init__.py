@@ -4,7 +4,6 @@ from functools import lru_cache
 from xml.sax.saxutils import escape
 
 import fontpkg_be_vietnam_pro
-from flask_babel import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -20,7 +19,6 @@ FONT_BOLD = "BeVietnamPro-Bold"
 FONT_ITALIC = "BeVietnamPro-Italic"
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
-UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ")
 #: light modules around a QR code, as the standard asks (4)
 QUIET_ZONE = 4
 
@@ -58,21 +56,6 @@ def tagged(text: str, *tags: str) -> str:
 def paragraph(markup: str, size: float = 9, **kw) -> Paragraph:
     """A Paragraph in the document font; data inside `markup` goes through escaped()."""
     return Paragraph(markup, style(size, **kw))
-
-
-def issuer_lines(unit) -> list[str]:
-    """The issuing body at the head of a paper: the people's committee of the unit, then its
-    office (the Sở for a province running courses itself, the Phòng for a district)."""
-    office = _("Sở Thông tin và Truyền thông") if unit.level == "province" else _("Phòng Văn hóa và Thông tin")
-    return [_("UBND %(unit)s", unit=unit.name), office]
-
-
-def place_name(unit_name: str) -> str:
-    """"Huyện Yên Thế" → "Yên Thế", the place in "Yên Thế, ngày … tháng … năm …"."""
-    for prefix in UNIT_PREFIXES:
-        if unit_name.startswith(prefix):
-            return unit_name[len(prefix):]
-    return unit_name
 
 
 def header_block(issuer_lines: list[str], width: float) -> Table:

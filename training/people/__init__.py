@@ -32,4 +32,4 @@ def role_label(code: str) -> str:
     return str(ROLE_LABELS.get(code, code))
 
 
-from . import views  # noqa: E402,F401
+from . import unit_views, views  # noqa: E402,F401

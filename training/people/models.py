@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
 from ..extensions import db
-from ..units.models import Unit
+from ..units.models import Area, Unit
 from ..vietnamese import clean, fold, name_sort_key
 from . import search
 
@@ -41,6 +41,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(10), index=True)
     #: for a trainer, the district (or, with two levels, the province) they work in
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    #: for a trainer, the area the admin assigned within that unit (a cụm narrows it to its
+    #: communes); None: the whole unit
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("area.id"), index=True)
     #: for a trainee account, the trainee record it belongs to
     trainee_id: Mapped[int | None] = mapped_column(ForeignKey("trainee.id"), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -50,6 +53,7 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
     unit: Mapped[Unit | None] = relationship()
+    area: Mapped[Area | None] = relationship()
     trainee: Mapped["Trainee | None"] = relationship(back_populates="user")
 
     def set_password(self, password: str) -> None:

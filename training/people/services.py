@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
-from ..auth.permissions import require_role, require_unit
+from ..auth.permissions import require_role, require_trainee
 from ..clock import local_today
 from ..extensions import db
 from ..units.models import Unit
@@ -26,6 +26,8 @@ class TraineeFilter:
     unit_id: int | None = None
     commune_id: int | None = None
     group: str | None = None
+    #: a cụm trainer's communes (permissions.commune_scope); None: no such limit
+    commune_ids: set[int] | None = None
 
 
 def trainee_query(filters: TraineeFilter) -> Select:
@@ -42,6 +44,8 @@ def trainee_query(filters: TraineeFilter) -> Select:
         query = query.where(Unit.parent_id == filters.unit_id)
     if filters.commune_id is not None:
         query = query.where(Trainee.commune_id == filters.commune_id)
+    if filters.commune_ids is not None:
+        query = query.where(Trainee.commune_id.in_(filters.commune_ids or [0]))
     if filters.group in GROUPS:
         query = query.where(Trainee.group == filters.group)
     return query.order_by(Trainee.name_key, Trainee.id)
@@ -53,7 +57,7 @@ def get_trainee_or_404(trainee_id: int) -> Trainee:
     :raises NotFound: no such trainee. :raises Forbidden: another district's trainee.
     """
     trainee = db.get_or_404(Trainee, trainee_id)
-    require_unit(trainee.district_id)
+    require_trainee(trainee)
     return trainee
 
 
@@ -69,7 +73,7 @@ def get_trainees_or_404(trainee_ids: list[int]) -> list[Trainee]:
     if len(found) != len(ids):
         abort(404)
     for trainee in found.values():
-        require_unit(trainee.district_id)
+        require_trainee(trainee)
     return [found[i] for i in ids]
 
 

@@ -6,10 +6,10 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
+from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
 from ..extensions import db
 from ..ids import db_int
-from ..units.services import communes_by_unit, communes_of, managing_units
+from ..units.services import communes_by_unit, communes_of, live_map, managing_units
 from ..web import commit_or_flash, flash_form_errors
 from . import bp, importer, services
 from .forms import PasswordResetForm, TraineeForm, TraineeImportForm, UserCreateForm
@@ -21,15 +21,15 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 # WTForms 3.3 deprecates tuple and dict choices; SelectChoice carries the optgroup instead.
 def _commune_choices() -> list[SelectChoice]:
     """Communes the current user may use: their own district's, or all grouped by district."""
-    unit_id = managed_unit_id(current_user)
+    unit_id, scope = managed_unit_id(current_user), commune_scope(current_user)
     if unit_id is not None:
-        return [SelectChoice(c.id, c.name) for c in communes_of(unit_id)]
+        return [SelectChoice(c.id, c.name) for c in communes_of(unit_id) if scope is None or c.id in scope]
     communes = communes_by_unit()
-    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units() for c in communes.get(u.id, [])]
+    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units(live_map()) for c in communes.get(u.id, [])]
 
 
 def _unit_choices() -> list[SelectChoice]:
-    return [SelectChoice(u.id, u.name) for u in managing_units()]
+    return [SelectChoice(u.id, u.name) for u in managing_units(live_map())]
 
 
 def _int_arg(name: str) -> int | None:
@@ -45,6 +45,7 @@ def trainees():
         unit_id=unit_id,
         commune_id=_int_arg("commune"),
         group=request.args.get("group") if request.args.get("group") in GROUPS else None,
+        commune_ids=commune_scope(current_user),
     )
     page = db.paginate(services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(

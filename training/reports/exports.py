@@ -130,7 +130,7 @@ def _cell(value) -> str:
 
 def report_pdf(report: Report, kind: str, issuer: list[str]) -> io.BytesIO:
     """The report as an A4 landscape PDF with the official heading (`issuer`: the issuing
-    body's lines, training.pdf.issuer_lines), the tables and the charts."""
+    body's lines, from the issuer settings: training.units.issuers), the tables and the charts."""
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
                             title=_title(report, kind))

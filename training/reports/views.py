@@ -6,10 +6,12 @@ from flask_login import current_user
 from ..auth.permissions import managed_unit_id, require_unit, roles_required
 from ..clock import local_today
 from ..curricula import catalogue
+from ..extensions import db
 from ..people.models import GROUPS
 from ..people.services import get_trainee_or_404
-from ..pdf import issuer_lines
 from ..units import services as units
+from ..units.issuers import issuer_for
+from ..units.models import Unit
 from . import bp, cache, services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +41,9 @@ def _respond(report: services.Report, kind: str, choices: list | None = None):
     if fmt == "xlsx":
         return send_file(exports.report_xlsx(report, kind), mimetype=XLSX, as_attachment=True, download_name=stem + ".xlsx")
     if fmt == "pdf":
-        issuer = issuer_lines(report.scope or units.province())
+        # the issuer in force at the end of the period (or today, for a period not over)
+        scope = db.session.get(Unit, report.scope.id) if report.scope else units.province()
+        issuer = list(issuer_for(min(report.period.end, local_today()), scope).body_lines)
         return send_file(exports.report_pdf(report, kind, issuer), mimetype="application/pdf", as_attachment=True,
                          download_name=stem + ".pdf")
     if fmt != "html":

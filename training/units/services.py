@@ -1,68 +1,86 @@
-"""Loading and reading the administrative unit tree."""
-import json
+"""Loading and reading the administrative unit trees of the two maps."""
 from collections.abc import Mapping
 
-import vietnam_provinces
 from sqlalchemy import select
 
 from ..extensions import db
 from ..vietnamese import clean
-from .models import Unit
+from . import catalogue
+from .models import MAP_2025, MAP_PRE2025, Unit
 
 
 class UnitError(Exception):
     """A unit operation that cannot be done; the message is for the user."""
 
 
-def load_province(province_code: int, two_level: bool = False) -> Unit:
-    """Create or update a province and its units from the `vietnam-provinces` package.
+def load_province(province_code: int, map_name: str = MAP_2025) -> Unit:
+    """Create or update a province and its units on one map, from the national list.
 
-    Three levels by default (province → district → commune). With `two_level`, communes are
-    attached straight to the province, as in the structure in force since 7/2025.
-    Idempotent: units are matched by their official code.
+    The 2025 map (the default) hangs the communes straight under the province; the pre-2025
+    map has province → district → commune. Units are matched by map and code, so loading
+    again changes nothing, and loading one map never touches a unit of the other.
 
-    :raises UnitError: if the package has no province with this code.
+    :raises UnitError: if the map has no province with this code.
     """
-    data = json.loads(vietnam_provinces.NESTED_DIVISIONS_JSON_PATH.read_text(encoding="utf-8"))
-    province_data = next((p for p in data if p["code"] == province_code), None)
-    if province_data is None:
-        raise UnitError(f"Không có tỉnh/thành phố mã {province_code} trong danh mục.")
-    existing = {u.code: u for u in db.session.scalars(select(Unit))}
+    found = catalogue.rows(map_name, province_code)
+    if not found:
+        raise UnitError(
+            f"Không có tỉnh/thành phố mã {province_code} trên bản đồ "
+            + ("từ 1/7/2025." if map_name == MAP_2025 else "trước 1/7/2025.")
+        )
+    existing = {u.code: u for u in db.session.scalars(select(Unit).where(Unit.map == map_name))}
 
-    def upsert(code: int, name: str, level: str, parent: Unit | None) -> Unit:
-        unit = existing.get(str(code))
+    def upsert(code: str, name: str, level: str, parent: Unit | None) -> Unit:
+        unit = existing.get(code)
         if unit is None:
-            unit = Unit(code=str(code))
+            unit = Unit(map=map_name, code=code)
             db.session.add(unit)
-            existing[unit.code] = unit
-        unit.name, unit.level, unit.parent = clean(name), level, parent
+            existing[code] = unit
+        # Only what differs is set, so a second load leaves every row as it was.
+        for attribute, value in (("name", clean(name)), ("level", level), ("parent", parent)):
+            if getattr(unit, attribute) != value:
+                setattr(unit, attribute, value)
         return unit
 
-    province = upsert(province_data["code"], province_data["name"], "province", None)
-    for district_data in province_data["districts"]:
-        district = None
-        if not two_level:
-            district = upsert(district_data["code"], district_data["name"], "district", province)
-        for ward in district_data["wards"]:
-            upsert(ward["code"], ward["name"], "commune", district or province)
+    province = upsert(found[0].province_code, found[0].province, "province", None)
+    districts: dict[str, Unit] = {}
+    for row in found:
+        parent = province
+        if row.district_code is not None:
+            parent = districts.get(row.district_code) or upsert(row.district_code, row.district, "district", province)
+            districts[row.district_code] = parent
+        upsert(row.code, row.name, "commune", parent)
     db.session.flush()
     return province
 
 
-def province() -> Unit | None:
-    """The province this installation serves (the first loaded, should there be several)."""
-    return db.session.scalars(select(Unit).where(Unit.level == "province").order_by(Unit.id).limit(1)).first()
+def live_map() -> str:
+    """The map today's work is on: the 2025 map once it is loaded, else the pre-2025 one."""
+    has_new = db.session.scalar(select(Unit.id).where(Unit.map == MAP_2025).limit(1))
+    return MAP_2025 if has_new is not None else MAP_PRE2025
 
 
-def managing_units() -> list[Unit]:
+def find(map_name: str, code: str) -> Unit | None:
+    """The unit of this map with this official code."""
+    return db.session.scalar(select(Unit).where(Unit.map == map_name, Unit.code == catalogue.code(code)))
+
+
+def province(map_name: str | None = None) -> Unit | None:
+    """The province this installation serves on a map (the live one by default; the first
+    loaded, should there be several)."""
+    query = select(Unit).where(Unit.level == "province", Unit.map == (map_name or live_map()))
+    return db.session.scalars(query.order_by(Unit.id).limit(1)).first()
+
+
+def managing_units(map_name: str | None = None) -> list[Unit]:
     """Units that trainers work in: districts, or provinces whose communes hang directly
-    under them (two-level structure)."""
-    districts = db.session.scalars(select(Unit).where(Unit.level == "district").order_by(Unit.name)).all()
+    under them (two-level structure); of one map, or of both when map_name is None."""
+    districts = select(Unit).where(Unit.level == "district").order_by(Unit.name)
     parent_ids = select(Unit.parent_id).where(Unit.level == "commune")
-    flat_provinces = db.session.scalars(
-        select(Unit).where(Unit.level == "province", Unit.id.in_(parent_ids)).order_by(Unit.name)
-    ).all()
-    return list(flat_provinces) + list(districts)
+    flat_provinces = select(Unit).where(Unit.level == "province", Unit.id.in_(parent_ids)).order_by(Unit.name)
+    if map_name is not None:
+        districts, flat_provinces = districts.where(Unit.map == map_name), flat_provinces.where(Unit.map == map_name)
+    return list(db.session.scalars(flat_provinces)) + list(db.session.scalars(districts))
 
 
 def communes_of(unit_id: int | None) -> list[Unit]:
@@ -97,3 +115,46 @@ def unit_overview(unit_id: int | None, counts: Mapping[int, int]):
             }
         )
     return rows
+
+
+def lineage() -> dict[int, list[tuple[str, bool]]]:
+    """Where each commune came from or went to, for /units: unit id → [(name, recorded)].
+
+    An old commune shows its successor, a new one its sources: as recorded by a conversion or
+    a merge (recorded=True), else as the national table proposes for units not yet converted
+    (recorded=False). Two queries per province of the new map, whatever the size."""
+    found: dict[int, list[tuple[str, bool]]] = {}
+    for old in db.session.scalars(select(Unit).where(Unit.successor_id.is_not(None), Unit.level == "commune")):
+        found.setdefault(old.id, []).append((old.successor.name, True))
+        found.setdefault(old.successor_id, []).append((old.name, True))
+    old_by_code = {u.code: u for u in db.session.scalars(
+        select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.successor_id.is_(None)))}
+    for new_province in db.session.scalars(select(Unit).where(Unit.map == MAP_2025, Unit.level == "province")):
+        new_by_code = {c.code: c for c in new_province.children}
+        for old_code, successors in catalogue.successors(int(new_province.code)).items():
+            old = old_by_code.get(old_code)
+            if old is None:
+                continue
+            for successor in successors:
+                new = new_by_code.get(successor.code)
+                if new is not None:
+                    found.setdefault(old.id, []).append((new.name, False))
+                    found.setdefault(new.id, []).append((old.name, False))
+    return found
+
+
+def rename_unit(unit: Unit, name: str) -> Unit:
+    """Rename a unit (after a decision renaming it). Flushes.
+
+    :raises UnitError: for an empty or overlong name, or one a sibling already has.
+    """
+    name = clean(name)
+    if not name or len(name) > 120:
+        raise UnitError("Tên đơn vị phải có từ 1 đến 120 ký tự.")
+    sibling = db.session.scalar(select(Unit.id).where(
+        Unit.parent_id == unit.parent_id, Unit.map == unit.map, Unit.name == name, Unit.id != unit.id))
+    if sibling is not None:
+        raise UnitError(f"Đã có đơn vị “{name}” cùng cấp.")
+    unit.name = name
+    db.session.flush()
+    return unit
