@@ -1,45 +1,121 @@
-"""Shared PDF pieces: the Vietnamese font, paragraph styles, the national motto block and
-QR codes drawn as vector shapes. Every document in the app is built from these."""
+"""Shared PDF pieces: the fonts, paragraph styles, the parts every official paper has (the
+heading with the national motto, the place and date, the signer, "Nơi nhận", page numbers) and
+QR codes drawn as vector shapes. Every document in the app is built from these.
+
+Official papers follow Nghị định 30/2020/NĐ-CP (thể thức văn bản): a Times-like serif with full
+Vietnamese coverage (Noto Serif), quốc hiệu 12.5 pt bold, tiêu ngữ 13 pt bold with a rule as long
+as the line, issuing body 12.5 pt, body 13 pt, page numbers centred in the top margin from page
+2, a signer block that never stands alone on a page. Badges keep Be Vietnam Pro.
+"""
+import os
+import tempfile
+from dataclasses import replace
+from datetime import date
 from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
 from xml.sax.saxutils import escape
 
 import fontpkg_be_vietnam_pro
+import fontpkg_noto_serif
+from babel.numbers import format_decimal, format_percent
 from flask_babel import gettext as _
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
 
 from . import qr
+from .issuer import Issuer
 
+#: the sans-serif of the screen, kept for badges
 FONT = "BeVietnamPro"
 FONT_BOLD = "BeVietnamPro-Bold"
 FONT_ITALIC = "BeVietnamPro-Italic"
+#: the serif of official papers
+SERIF = "NotoSerif"
+SERIF_BOLD = "NotoSerif-Bold"
+SERIF_ITALIC = "NotoSerif-Italic"
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
 UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ")
+#: sizes of Nghị định 30/2020: quốc hiệu, tiêu ngữ, issuing body, body text
+MOTTO_SIZE, MOTTO_SUB_SIZE, ISSUER_SIZE, BODY_SIZE = 12.5, 13, 12.5, 13
+#: room for a signature (and the seal) between the signer's title and name
+SIGNATURE_SPACE = 24 * mm
 #: light modules around a QR code, as the standard asks (4)
 QUIET_ZONE = 4
+#: rows of a table kept on the page of the signer block when that block would stand alone
+TAIL_ROWS = 3
+
+
+def _bold_serif_file() -> str:
+    """A static bold instance of the variable Noto Serif (reportlab reads only a variable
+    font's default, regular, outlines). Made once per machine with fontTools and kept in the
+    user's cache folder, where a second process finds it; the file is replaced atomically."""
+    source = fontpkg_noto_serif.ROOT / "files" / "NotoSerif[wdth,wght].ttf"
+    version = getattr(fontpkg_noto_serif, "__version__", "") or str(int(source.stat().st_mtime))
+    candidates = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taphuan-fonts",
+                  Path(tempfile.gettempdir()) / "taphuan-fonts"]
+    for folder in candidates:
+        target = folder / f"NotoSerif-Bold-{version}-{source.stat().st_size}.ttf"
+        if target.is_file():
+            return str(target)
+    from fontTools.ttLib import TTFont as ToolsFont  # noqa: PLC0415 - slow to import, needed once per machine
+    from fontTools.varLib import instancer  # noqa: PLC0415
+
+    bold = instancer.instantiateVariableFont(ToolsFont(str(source)), {"wght": 700, "wdth": 100})
+    for record in bold["name"].names:
+        if record.nameID in (4, 6):
+            record.string = "Noto Serif Bold" if record.nameID == 4 else "NotoSerif-Bold"
+        elif record.nameID == 2:
+            record.string = "Bold"
+    buffer = BytesIO()
+    bold.save(buffer)
+    for folder in candidates:
+        target = folder / f"NotoSerif-Bold-{version}-{source.stat().st_size}.ttf"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, partial = tempfile.mkstemp(dir=folder, suffix=".part")
+            with os.fdopen(handle, "wb") as out:
+                out.write(buffer.getvalue())
+            os.replace(partial, target)
+            return str(target)
+        except OSError:
+            continue
+    raise OSError("no writable folder for the bold serif font")
 
 
 @lru_cache(maxsize=1)
 def register_fonts() -> None:
-    """Register Be Vietnam Pro once per process (base-14 fonts have no Vietnamese glyphs)."""
+    """Register Be Vietnam Pro and Noto Serif once per process (base-14 fonts have no
+    Vietnamese glyphs)."""
     files = fontpkg_be_vietnam_pro.ROOT / "files"
     for name, filename in ((FONT, "BeVietnamPro-Regular.ttf"), (FONT_BOLD, "BeVietnamPro-Bold.ttf"),
                            (FONT_ITALIC, "BeVietnamPro-Italic.ttf")):
         pdfmetrics.registerFont(TTFont(name, str(files / filename)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
+    serif = fontpkg_noto_serif.ROOT / "files"
+    pdfmetrics.registerFont(TTFont(SERIF, str(serif / "NotoSerif[wdth,wght].ttf")))
+    pdfmetrics.registerFont(TTFont(SERIF_ITALIC, str(serif / "NotoSerif-Italic[wdth,wght].ttf")))
+    pdfmetrics.registerFont(TTFont(SERIF_BOLD, _bold_serif_file()))
+    pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD)
 
 
-def style(size: float = 10, bold: bool = False, align: int = 0, leading: float | None = None, italic: bool = False) -> ParagraphStyle:
-    """A paragraph style in the document font."""
+def style(size: float = BODY_SIZE, bold: bool = False, align: int = 0, leading: float | None = None, italic: bool = False,
+          sans: bool = False) -> ParagraphStyle:
+    """A paragraph style in the serif of official papers (`sans`: Be Vietnam Pro, for badges)."""
     register_fonts()
-    font = FONT_BOLD if bold else FONT_ITALIC if italic else FONT
-    return ParagraphStyle(f"s{size}{bold}{italic}{align}", fontName=font, fontSize=size, leading=leading or size * 1.25, alignment=align)
+    if sans:
+        font = FONT_BOLD if bold else FONT_ITALIC if italic else FONT
+    else:
+        font = SERIF_BOLD if bold else SERIF_ITALIC if italic else SERIF
+    return ParagraphStyle(f"s{size}{bold}{italic}{align}{sans}", fontName=font, fontSize=size, leading=leading or size * 1.25,
+                          alignment=align)
 
 
 def escaped(value) -> str:
@@ -55,10 +131,52 @@ def tagged(text: str, *tags: str) -> str:
     return "".join(f"<{tag}>" for tag in tags) + escaped(text) + "".join(f"</{tag}>" for tag in reversed(tags))
 
 
-def paragraph(markup: str, size: float = 9, **kw) -> Paragraph:
-    """A Paragraph in the document font; data inside `markup` goes through escaped()."""
+def paragraph(markup: str, size: float = BODY_SIZE, **kw) -> Paragraph:
+    """A Paragraph in the papers' font; data inside `markup` goes through escaped()."""
     return Paragraph(markup, style(size, **kw))
 
+
+# --- words and numbers as papers write them ---------------------------------------------------
+
+def written_date(on: date) -> str:
+    """The date as Nghị định 30/2020/NĐ-CP writes it, "ngày 04 tháng 5 năm 2026": a day below
+    10 and the months 1 and 2 take a leading zero, the other months none."""
+    month = f"{on.month:02d}" if on.month < 3 else str(on.month)
+    return f"ngày {on.day:02d} tháng {month} năm {on.year}"  # an official paper's words, in any UI language
+
+
+def place_and_date(place: str, on: date | None) -> str:
+    """"Bắc Ninh, ngày 04 tháng 5 năm 2026"; with no date, the blanks a form leaves to fill."""
+    if on is None:
+        return _("%(place)s, ngày …… tháng …… năm ……", place=place)
+    return f"{place}, {written_date(on)}"
+
+
+def decimal(value: float, digits: int = 1) -> str:
+    """A number with the Vietnamese decimal comma: 1234.5 → "1.234,5"."""
+    return format_decimal(value, format="#,##0." + "0" * digits if digits else "#,##0", locale="vi")
+
+
+def percent(share: float | None, digits: int = 1) -> str:
+    """A share as a percentage with the decimal comma: 0.939 → "93,9%"; None → "—"."""
+    if share is None:
+        return "—"
+    return format_percent(share, format="#,##0." + "0" * digits + "%" if digits else "#,##0%", locale="vi")
+
+
+def in_text(name: str | None) -> str:
+    """A unit or position as running text writes it (Phụ lục II of Nghị định 30): the kind of
+    unit or the first word in lower case, "Xã Canh Nậu" → "xã Canh Nậu", "Công chức Văn hóa -
+    xã hội" → "công chức Văn hóa - xã hội"; an abbreviation ("UBND") stays as it is."""
+    if not name:
+        return ""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return name
+    return name[0].lower() + name[1:]
+
+
+# --- who issues a paper ------------------------------------------------------------------------
 
 def issuer_lines(unit) -> list[str]:
     """The issuing body at the head of a paper: the people's committee of the unit, then its
@@ -75,20 +193,73 @@ def place_name(unit_name: str) -> str:
     return unit_name
 
 
-def header_block(issuer_lines: list[str], width: float) -> Table:
-    """The two-column heading of an official paper: issuing body on the left, the national
-    motto on the right, each with its short underline."""
-    left = [Paragraph(issuer_lines[0].upper(), style(10, align=TA_CENTER))] + [
-        Paragraph(f"<b>{line.upper()}</b>", style(10, align=TA_CENTER)) for line in issuer_lines[1:]
-    ]
-    right = [Paragraph(f"<b>{MOTTO}</b>", style(10, align=TA_CENTER)), Paragraph(f"<b>{MOTTO_SUB}</b>", style(11, align=TA_CENTER))]
-    table = Table([[left + [Underline(40)], right + [Underline(120)]]], colWidths=[width * 0.42, width * 0.58])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+def issuer_for(unit, on: date | None = None) -> Issuer:
+    """The issuer of a paper of `unit` dated `on`, the one place every paper asks. For now it
+    is made from the unit as the app knows it (its committee and office, the place from its
+    name, the head of the office as signer, no name); the dated issuer settings take over
+    here."""
+    province = unit.level == "province"
+    body = issuer_lines(unit)
+    head = _("GIÁM ĐỐC") if province else _("TRƯỞNG PHÒNG")
+    return Issuer(
+        body_lines=tuple(body), place=place_name(unit.name), signer_title=(head,), signer_name="",
+        symbol="STTTT" if province else "VHTT",
+        # "GIÁM ĐỐC SỞ … TỈNH BẮC NINH", "TRƯỞNG PHÒNG … HUYỆN YÊN THẾ": the head of the office, in full
+        certifying_title=f"{_('GIÁM ĐỐC') if province else _('TRƯỞNG')} {body[1]} {in_text(unit.name)}".upper(),
+    )
+
+
+def with_signer(issuer: Issuer, title: str | None = None, name: str | None = None, place: str | None = None) -> Issuer:
+    """`issuer` with the signer (and place) someone typed on a form, where they typed one; a
+    title of two lines ("KT. GIÁM ĐỐC" then "PHÓ GIÁM ĐỐC") is typed on two lines."""
+    changes = {}
+    if title and title.strip():
+        changes["signer_title"] = tuple(line.strip() for line in title.strip().splitlines() if line.strip())
+    if name is not None and name.strip():
+        changes["signer_name"] = name.strip()
+    if place and place.strip():
+        changes["place"] = place.strip()
+    return replace(issuer, **changes)
+
+
+# --- the parts of an official paper -----------------------------------------------------------
+
+def _bare(table: Table, valign: str = "TOP") -> Table:
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), valign), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
+                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     return table
 
 
-class Underline(Flowable):
-    """A short centred rule, as under the motto of an official paper."""
+def header_block(issuer: Issuer, width: float, number: str | None = None, dated: str | None = None,
+                 left_share: float = 0.4) -> Table:
+    """The heading of an official paper: the issuing body (its superior in regular type, the
+    body itself in bold, a rule of about a third of the line under it) and the number on the
+    left; quốc hiệu and tiêu ngữ on the right, a rule exactly as long as the tiêu ngữ under it,
+    then the place and date in italics."""
+    register_fonts()
+    left_w, right_w = width * left_share, width * (1 - left_share)
+    body = [Paragraph(escaped(issuer.body_lines[0].upper()), style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2))]
+    body += [Paragraph(tagged(line.upper(), "b"), style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2))
+             for line in issuer.body_lines[1:]]
+    last = issuer.body_lines[-1].upper()
+    last_width = min(left_w, pdfmetrics.stringWidth(last, SERIF_BOLD if len(issuer.body_lines) > 1 else SERIF, ISSUER_SIZE))
+    left = body + [Rule(max(20 * mm, last_width * 0.4))]
+    if number:
+        left += [Spacer(1, 1.5 * mm), Paragraph(escaped(number), style(BODY_SIZE, align=TA_CENTER))]
+    right = [Paragraph(tagged(MOTTO, "b"), style(MOTTO_SIZE, align=TA_CENTER, leading=MOTTO_SIZE * 1.2)),
+             Paragraph(tagged(MOTTO_SUB, "b"), style(MOTTO_SUB_SIZE, align=TA_CENTER, leading=MOTTO_SUB_SIZE * 1.2)),
+             Rule(pdfmetrics.stringWidth(MOTTO_SUB, SERIF_BOLD, MOTTO_SUB_SIZE))]
+    if dated:
+        right += [Spacer(1, 1.5 * mm), Paragraph(tagged(dated, "i"), style(BODY_SIZE, align=TA_CENTER))]
+    return _bare(Table([[left, right]], colWidths=[left_w, right_w]))
+
+
+class Rule(Flowable):
+    """A centred rule under a line of the heading, clear of that line's descenders."""
+
+    #: points between the bottom of the line above (near its baseline) and the rule: past the descenders
+    GAP = 5
 
     def __init__(self, length: float):
         super().__init__()
@@ -96,12 +267,102 @@ class Underline(Flowable):
 
     def wrap(self, available_width, _available_height):
         self.available_width = available_width
-        return available_width, 4
+        return available_width, self.GAP + 1
 
     def draw(self):
         start = (self.available_width - self.length) / 2
+        self.canv.setStrokeColor(colors.black)
         self.canv.setLineWidth(0.6)
-        self.canv.line(start, 2, start + self.length, 2)
+        self.canv.line(start, 1, start + self.length, 1)
+
+
+def signer_flowables(issuer: Issuer, dated: str | None = None, blank: bool = False, size: float = BODY_SIZE) -> list:
+    """The signer block: the place and date (when given) in italics, the title in bold capitals
+    (one line each: "KT. GIÁM ĐỐC" above "PHÓ GIÁM ĐỐC"), room to sign, the full name in bold.
+    Only a blank form says how to sign it."""
+    centred = {"align": TA_CENTER}
+    parts = []
+    if dated:
+        parts.append(paragraph(tagged(dated, "i"), size, **centred))
+    parts += [paragraph(tagged(line.upper(), "b"), size, **centred) for line in issuer.signer_title]
+    if blank:
+        parts.append(paragraph(tagged(_("(Ký, ghi rõ họ tên, đóng dấu)"), "i"), size - 1, **centred))
+    parts.append(Spacer(1, SIGNATURE_SPACE))
+    parts.append(paragraph(tagged(issuer.signer_name, "b") if issuer.signer_name else "", size, **centred))
+    return parts
+
+
+def recipients(lines: list[str]) -> list:
+    """"Nơi nhận:" (bold italic, 12 pt) and its lines (11 pt), at the foot of a paper that is sent."""
+    return [paragraph(tagged(_("Nơi nhận:"), "b", "i"), 12)] + [paragraph(escaped(line), 11, leading=13) for line in lines]
+
+
+def closing(width: float, left: list, right: list, left_share: float = 0.45) -> Table:
+    """The foot of a paper side by side: "Nơi nhận" (or a second signer) left, the signer right."""
+    return _bare(Table([[left or "", right]], colWidths=[width * left_share, width * (1 - left_share)]))
+
+
+def page_number(canvas, doc) -> None:
+    """Page numbers as Nghị định 30 puts them: centred in the top margin, from page 2 on."""
+    if doc.page < 2:
+        return
+    canvas.saveState()
+    canvas.setFont(SERIF, BODY_SIZE)
+    canvas.setFillColor(colors.black)
+    canvas.drawCentredString(doc.pagesize[0] / 2, doc.pagesize[1] - doc.topMargin / 2 - 4, str(doc.page))
+    canvas.restoreState()
+
+
+class PageMark(Flowable):
+    """Takes no room; notes in `log[key]` the page it lands on."""
+
+    def __init__(self, log: dict, key: str):
+        super().__init__()
+        self.log, self.key = log, key
+
+    def wrap(self, *_args):
+        return 0, 0
+
+    def draw(self):
+        self.log[self.key] = self.canv.getPageNumber()
+
+
+def build_keeping_signer(make_doc, make_story, **build_kw) -> bytes:
+    """Build a paper whose signer block must not stand alone on a page.
+
+    `make_doc(buffer)` gives a fresh doc template; `make_story(log, split)` gives the story,
+    with PageMark(log, "table") right after the last table and PageMark(log, "signer") as the
+    first flowable inside the signer's KeepTogether. When the signer lands on a later page than
+    the table's last row, the story is built again with `split` True: the table then ends with
+    its last rows on a new page (under its repeated heading), beside the signer.
+    """
+    buffer, log = BytesIO(), {}
+    make_doc(buffer).build(make_story(log, False), **build_kw)
+    if log.get("table") is None or log.get("signer", 0) <= log["table"]:
+        return buffer.getvalue()
+    buffer, log = BytesIO(), {}
+    make_doc(buffer).build(make_story(log, True), **build_kw)
+    return buffer.getvalue()
+
+
+def table_with_tail(make_table, rows: list, header_rows: int, split: bool, tail: int = TAIL_ROWS) -> list:
+    """The flowables of a table whose last rows may have to go with the signer: the whole table,
+    or (`split`) all but its last `tail` rows, a page break, and the heading with those rows.
+    `make_table(rows)` builds a table from its heading rows and a slice of body rows."""
+    body = rows[header_rows:]
+    if not split or not body:
+        return [make_table(rows)]
+    tail = min(tail, len(body))
+    pieces = []
+    if len(body) > tail:
+        pieces += [make_table(rows[:header_rows] + body[:-tail]), PageBreak()]
+    return pieces + [make_table(rows[:header_rows] + body[-tail:])]
+
+
+def keep_with(log: dict, *flowables) -> KeepTogether:
+    """The flowables that end a paper (legend, signer), kept together and marked for
+    build_keeping_signer."""
+    return KeepTogether([PageMark(log, "signer"), *flowables])
 
 
 def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
