@@ -29,7 +29,7 @@ from ..courses.models import Course, CourseSession
 from ..extensions import db
 from ..pdf import (MOTTO, MOTTO_SUB, SERIF, SERIF_BOLD, build_keeping_signer, closing, escaped, header_block, issuer_for,
                    keep_with, page_number, paragraph, percent, place_and_date, register_fonts, signer_flowables, style,
-                   table_with_tail, tagged, PageMark)
+                   table_tail, tagged, PageMark, headless)
 from ..pdf.issuer import Issuer
 from ..people.models import Trainee
 from ..spreadsheets import keep_text
@@ -289,9 +289,9 @@ def _signer_block(data: SheetData, blank: bool) -> Table:
     return closing(WIDTH, maker, right, left_share=0.4)
 
 
-def _ending(data: SheetData, log: dict, blank: bool, note: str | None) -> list:
-    """What follows the table, kept together: the legend or note, then the signers."""
-    parts = [Spacer(1, 2 * mm)]
+def _ending(data: SheetData, log: dict, blank: bool, note: str | None, last_rows: list) -> list:
+    """What ends the sheet, kept together: the table's last rows, the legend or note, the signers."""
+    parts = [*last_rows, Spacer(1, 2 * mm)]
     if note:
         parts.append(paragraph(tagged(note, "i"), 11))
     parts += [Spacer(1, 4 * mm), _signer_block(data, blank)]
@@ -403,10 +403,14 @@ def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, lis
 
 def _table_maker(commands: list, widths: list[float], padding: float, line: float):
     """Builds a table of the sheet from its heading rows and some of its body rows."""
-    def make(rows: list[list]) -> Table:
-        heights = [None, None] + _row_heights(rows[2:], widths, padding, line)
-        table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
-        table.setStyle(TableStyle(commands))
+    def make(rows: list[list], header: bool = True) -> Table:
+        if header:
+            heights = [None, None] + _row_heights(rows[2:], widths, padding, line)
+            table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
+            table.setStyle(TableStyle(commands))
+        else:
+            table = Table(rows, colWidths=widths, rowHeights=_row_heights(rows, widths, padding, line))
+            table.setStyle(TableStyle(headless(commands, 2)))
         return table
     return make
 
@@ -428,14 +432,15 @@ def _row_heights(rows: list[list], widths: list[float], padding: float, line: fl
     return heights
 
 
-def _tables_by_part(data: SheetData, parts: list[Part], heading, rows_of, padding: float, log: dict, split: bool) -> list:
+def _tables_by_part(data: SheetData, parts: list[Part], heading, rows_of, padding: float, log: dict,
+                    split: bool) -> tuple[list, list]:
     """The sheet's tables for the story: a note when nobody is enrolled, else a table for each
     part (rows_of(data, part) gives its rows, style, widths and line height), each part after
-    the first on a new page, headed by heading(part) when there are several. The last part may
-    end with its last rows on a new page, with the signers (training.pdf.build_keeping_signer)."""
+    the first on a new page, headed by heading(part) when there are several. Returns the story
+    and the last part's last rows, which go with the signers (training.pdf.build_keeping_signer)."""
     if not data.rows:
-        return [paragraph(tagged(_("Lớp bồi dưỡng chưa có học viên."), "i"), 12), PageMark(log, "table")]
-    story = []
+        return [paragraph(tagged(_("Lớp bồi dưỡng chưa có học viên."), "i"), 12), PageMark(log, "table")], []
+    story, last_rows = [], []
     for part in parts:
         if part.count > 1:
             if not part.first:
@@ -443,8 +448,12 @@ def _tables_by_part(data: SheetData, parts: list[Part], heading, rows_of, paddin
             story += [paragraph(f"<b>{escaped(heading(part))}</b>", 12), Spacer(1, 1.5 * mm)]
         rows, commands, widths, line = rows_of(data, part)
         make = _table_maker(commands, widths, padding, line)
-        story += table_with_tail(make, rows, 2, split and part.last) if part.last else [make(rows)]
-    return story + [PageMark(log, "table")]
+        if part.last:
+            body, last_rows = table_tail(make, rows, 2, split)
+            story += body
+        else:
+            story.append(make(rows))
+    return story + [PageMark(log, "table")], last_rows
 
 
 def attendance_pdf(data: SheetData) -> bytes:
@@ -456,9 +465,8 @@ def attendance_pdf(data: SheetData) -> bytes:
     title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
 
     def story(log: dict, split: bool) -> list:
-        return (_heading(data, title)
-                + _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING, log, split)
-                + _ending(data, log, blank=False, note=legend(data)))
+        tables, last_rows = _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING, log, split)
+        return _heading(data, title) + tables + _ending(data, log, blank=False, note=legend(data), last_rows=last_rows)
 
     return build_keeping_signer(_document(_("Danh sách điểm danh %(code)s", code=course.code), course), story,
                                 onFirstPage=page_number, onLaterPages=page_number)
@@ -541,10 +549,9 @@ def signin_pdf(data: SheetData) -> bytes:
     note = _("Học viên ký tên vào ô của ngày học mình tham dự.") if len(data.columns) > MAX_BOXES_PER_PART else None
 
     def story(log: dict, split: bool) -> list:
-        return (_heading(data, title)
-                + _tables_by_part(data, parts, lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count),
-                                  _signin_rows, SIGN_PADDING, log, split)
-                + _ending(data, log, blank=True, note=note))
+        tables, last_rows = _tables_by_part(data, parts, lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count),
+                                            _signin_rows, SIGN_PADDING, log, split)
+        return _heading(data, title) + tables + _ending(data, log, blank=True, note=note, last_rows=last_rows)
 
     return build_keeping_signer(_document(_("Danh sách ký nhận %(code)s", code=course.code), course), story,
                                 onFirstPage=page_number, onLaterPages=page_number)

@@ -27,7 +27,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from . import qr
 from .issuer import Issuer
@@ -239,11 +239,14 @@ def header_block(issuer: Issuer, width: float, number: str | None = None, dated:
     then the place and date in italics."""
     register_fonts()
     left_w, right_w = width * left_share, width * (1 - left_share)
-    body = [Paragraph(escaped(issuer.body_lines[0].upper()), style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2))]
-    body += [Paragraph(tagged(line.upper(), "b"), style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2))
-             for line in issuer.body_lines[1:]]
-    last = issuer.body_lines[-1].upper()
-    last_width = min(left_w, pdfmetrics.stringWidth(last, SERIF_BOLD if len(issuer.body_lines) > 1 else SERIF, ISSUER_SIZE))
+    lines = [(SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD, piece)
+             for index, line in enumerate(issuer.body_lines)
+             for piece in balanced_lines(line.upper(), SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD,
+                                         ISSUER_SIZE, left_w - 2)]
+    body = [Paragraph(tagged(text, "b") if font == SERIF_BOLD else escaped(text),
+                      style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2)) for font, text in lines]
+    last_font, last = lines[-1]
+    last_width = min(left_w, pdfmetrics.stringWidth(last, last_font, ISSUER_SIZE))
     left = body + [Rule(max(20 * mm, last_width * 0.4))]
     if number:
         left += [Spacer(1, 1.5 * mm), Paragraph(escaped(number), style(BODY_SIZE, align=TA_CENTER))]
@@ -253,6 +256,17 @@ def header_block(issuer: Issuer, width: float, number: str | None = None, dated:
     if dated:
         right += [Spacer(1, 1.5 * mm), Paragraph(tagged(dated, "i"), style(BODY_SIZE, align=TA_CENTER))]
     return _bare(Table([[left, right]], colWidths=[left_w, right_w]))
+
+
+def balanced_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` on one line if it fits `width`, else cut at the word that makes the two lines
+    most even ("PHÒNG VĂN HÓA" / "VÀ THÔNG TIN", never "PHÒNG VĂN HÓA VÀ THÔNG" / "TIN")."""
+    if pdfmetrics.stringWidth(text, font, size) <= width or " " not in text:
+        return [text]
+    words = text.split(" ")
+    cuts = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    first, rest = min(cuts, key=lambda cut: max(pdfmetrics.stringWidth(part, font, size) for part in cut))
+    return [first] + balanced_lines(rest, font, size, width)
 
 
 class Rule(Flowable):
@@ -330,11 +344,11 @@ class PageMark(Flowable):
 def build_keeping_signer(make_doc, make_story, **build_kw) -> bytes:
     """Build a paper whose signer block must not stand alone on a page.
 
-    `make_doc(buffer)` gives a fresh doc template; `make_story(log, split)` gives the story,
-    with PageMark(log, "table") right after the last table and PageMark(log, "signer") as the
-    first flowable inside the signer's KeepTogether. When the signer lands on a later page than
-    the table's last row, the story is built again with `split` True: the table then ends with
-    its last rows on a new page (under its repeated heading), beside the signer.
+    `make_doc(buffer)` gives a fresh doc template; `make_story(log, split)` gives the story:
+    the table's body but its last rows (table_tail's first part), PageMark(log, "table"), then
+    keep_with(log, last rows, signer). The last rows first go without their heading, seamless
+    under the rest; when they and the signer do not fit under it and go to the next page, the
+    story is built again with `split` True, so that they go there under the repeated heading.
     """
     buffer, log = BytesIO(), {}
     make_doc(buffer).build(make_story(log, False), **build_kw)
@@ -345,23 +359,36 @@ def build_keeping_signer(make_doc, make_story, **build_kw) -> bytes:
     return buffer.getvalue()
 
 
-def table_with_tail(make_table, rows: list, header_rows: int, split: bool, tail: int = TAIL_ROWS) -> list:
-    """The flowables of a table whose last rows may have to go with the signer: the whole table,
-    or (`split`) all but its last `tail` rows, a page break, and the heading with those rows.
-    `make_table(rows)` builds a table from its heading rows and a slice of body rows."""
+def headless(commands: list, header_rows: int) -> list:
+    """Table style commands for the same table without its first `header_rows` rows."""
+    result = []
+    for command in commands:
+        name, (c0, r0), (c1, r1), *rest = command
+        if 0 <= r1 < header_rows:
+            continue
+        if r0 >= 0:
+            r0 = max(0, r0 - header_rows)
+        if r1 >= 0:
+            r1 -= header_rows
+        result.append((name, (c0, r0), (c1, r1), *rest))
+    return result
+
+
+def table_tail(make_table, rows: list, header_rows: int, split: bool, tail: int = TAIL_ROWS) -> tuple[list, list]:
+    """A table cut for build_keeping_signer: (flowables before the mark, flowables kept with
+    the signer). `make_table(rows, header)` builds the table from rows that start with the
+    heading rows (`header` True) or from body rows alone."""
     body = rows[header_rows:]
-    if not split or not body:
-        return [make_table(rows)]
-    tail = min(tail, len(body))
-    pieces = []
-    if len(body) > tail:
-        pieces += [make_table(rows[:header_rows] + body[:-tail]), PageBreak()]
-    return pieces + [make_table(rows[:header_rows] + body[-tail:])]
+    if len(body) <= tail:
+        return [], [make_table(rows, True)]
+    first = make_table(rows[:header_rows] + body[:-tail], True)
+    last = make_table(rows[:header_rows] + body[-tail:], True) if split else make_table(body[-tail:], False)
+    return [first], [last]
 
 
 def keep_with(log: dict, *flowables) -> KeepTogether:
-    """The flowables that end a paper (legend, signer), kept together and marked for
-    build_keeping_signer."""
+    """The flowables that end a paper (a table's last rows, legend, signer), kept together and
+    marked for build_keeping_signer."""
     return KeepTogether([PageMark(log, "signer"), *flowables])
 
 
