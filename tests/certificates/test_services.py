@@ -394,8 +394,8 @@ def test_a_replacement_copy_keeps_the_serial_and_links_to_the_original(make_fini
     assert copy.verify_code != original.verify_code and copy.holder_name == original.holder_name
     assert copy.sha256 == hashlib.sha256(copy.pdf).hexdigest() != original.sha256
     text = pdf_text(copy.pdf)
-    assert f"Số: {original.serial} (bản sao lần 1)" in text
-    assert "Bản sao cấp lại, có giá trị như bản chính" in text
+    assert f"Số vào sổ cấp: {original.serial}" in text
+    assert "(Cấp lại lần 1)" in text and "Bản sao" not in text
     assert "Bản sao" not in pdf_text(original.pdf)
     assert qr_codes_in(copy.pdf) == [f"http://taphuan.test/v/{copy.verify_code}"]
     [event] = [e for e in audit.history(copy) if e.action == "certificate.copy"]

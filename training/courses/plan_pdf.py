@@ -51,6 +51,7 @@ def _facts(course: Course) -> list:
     table = Table([[paragraph(f"<b>{escaped(label)}:</b>", 13), paragraph(value, 13, align=TA_JUSTIFY)] for label, value in rows],
                   colWidths=[36 * mm, 129 * mm])
     table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), SERIF, 13),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 0),
         ("TOPPADDING", (0, 0), (-1, -1), 1),
@@ -132,7 +133,7 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
         )
 
     attached = _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm …… của %(body)s)",
-                 symbol=issuer.symbol, body=in_text(issuer.body_lines[-1]))
+                 symbol=issuer.symbol, body=issuer.body_lines[-1])
 
     def story(log: dict, split: bool) -> list:
         parts = [

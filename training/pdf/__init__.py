@@ -20,6 +20,8 @@ import fontpkg_be_vietnam_pro
 import fontpkg_noto_serif
 from babel.numbers import format_decimal, format_percent
 from flask_babel import gettext as _
+from fontTools.ttLib import TTFont as ToolsFont
+from fontTools.varLib import instancer
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -40,6 +42,7 @@ FONT_ITALIC = "BeVietnamPro-Italic"
 SERIF = "NotoSerif"
 SERIF_BOLD = "NotoSerif-Bold"
 SERIF_ITALIC = "NotoSerif-Italic"
+SERIF_BOLD_ITALIC = "NotoSerif-BoldItalic"
 MOTTO = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
 UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ")
@@ -53,36 +56,34 @@ QUIET_ZONE = 4
 TAIL_ROWS = 3
 
 
-def _bold_serif_file() -> str:
-    """A static bold instance of the variable Noto Serif (reportlab reads only a variable
-    font's default, regular, outlines). Made once per machine with fontTools and kept in the
-    user's cache folder, where a second process finds it; the file is replaced atomically."""
-    source = fontpkg_noto_serif.ROOT / "files" / "NotoSerif[wdth,wght].ttf"
-    version = getattr(fontpkg_noto_serif, "__version__", "") or str(int(source.stat().st_mtime))
+def _bold_instance(source: Path, name: str, style_name: str) -> str:
+    """A static bold instance of a variable Noto Serif file (reportlab reads only a variable
+    font's default, regular, outlines). Made once per machine with fontTools (some seconds)
+    and kept in the user's cache folder, where other processes find it; written atomically."""
+    stamp = f"{getattr(fontpkg_noto_serif, '__version__', '')}-{source.stat().st_size}"
     candidates = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taphuan-fonts",
                   Path(tempfile.gettempdir()) / "taphuan-fonts"]
     for folder in candidates:
-        target = folder / f"NotoSerif-Bold-{version}-{source.stat().st_size}.ttf"
+        target = folder / f"{name}-{stamp}.ttf"
         if target.is_file():
             return str(target)
-    from fontTools.ttLib import TTFont as ToolsFont  # noqa: PLC0415 - slow to import, needed once per machine
-    from fontTools.varLib import instancer  # noqa: PLC0415
-
     bold = instancer.instantiateVariableFont(ToolsFont(str(source)), {"wght": 700, "wdth": 100})
     for record in bold["name"].names:
-        if record.nameID in (4, 6):
-            record.string = "Noto Serif Bold" if record.nameID == 4 else "NotoSerif-Bold"
-        elif record.nameID == 2:
-            record.string = "Bold"
+        if record.nameID == 2:
+            record.string = style_name
+        elif record.nameID == 4:
+            record.string = f"Noto Serif {style_name}"
+        elif record.nameID == 6:
+            record.string = name
     buffer = BytesIO()
     bold.save(buffer)
     for folder in candidates:
-        target = folder / f"NotoSerif-Bold-{version}-{source.stat().st_size}.ttf"
         try:
             folder.mkdir(parents=True, exist_ok=True)
             handle, partial = tempfile.mkstemp(dir=folder, suffix=".part")
             with os.fdopen(handle, "wb") as out:
                 out.write(buffer.getvalue())
+            target = folder / f"{name}-{stamp}.ttf"
             os.replace(partial, target)
             return str(target)
         except OSError:
@@ -100,14 +101,16 @@ def register_fonts() -> None:
         pdfmetrics.registerFont(TTFont(name, str(files / filename)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
     serif = fontpkg_noto_serif.ROOT / "files"
-    pdfmetrics.registerFont(TTFont(SERIF, str(serif / "NotoSerif[wdth,wght].ttf")))
-    pdfmetrics.registerFont(TTFont(SERIF_ITALIC, str(serif / "NotoSerif-Italic[wdth,wght].ttf")))
-    pdfmetrics.registerFont(TTFont(SERIF_BOLD, _bold_serif_file()))
-    pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD)
+    upright, italic = serif / "NotoSerif[wdth,wght].ttf", serif / "NotoSerif-Italic[wdth,wght].ttf"
+    pdfmetrics.registerFont(TTFont(SERIF, str(upright)))
+    pdfmetrics.registerFont(TTFont(SERIF_ITALIC, str(italic)))
+    pdfmetrics.registerFont(TTFont(SERIF_BOLD, _bold_instance(upright, "NotoSerif-Bold", "Bold")))
+    pdfmetrics.registerFont(TTFont(SERIF_BOLD_ITALIC, _bold_instance(italic, "NotoSerif-BoldItalic", "Bold Italic")))
+    pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD_ITALIC)
 
 
 def style(size: float = BODY_SIZE, bold: bool = False, align: int = 0, leading: float | None = None, italic: bool = False,
-          sans: bool = False) -> ParagraphStyle:
+          sans: bool = False, keep_with_next: bool = False) -> ParagraphStyle:
     """A paragraph style in the serif of official papers (`sans`: Be Vietnam Pro, for badges)."""
     register_fonts()
     if sans:
@@ -115,7 +118,7 @@ def style(size: float = BODY_SIZE, bold: bool = False, align: int = 0, leading: 
     else:
         font = SERIF_BOLD if bold else SERIF_ITALIC if italic else SERIF
     return ParagraphStyle(f"s{size}{bold}{italic}{align}{sans}", fontName=font, fontSize=size, leading=leading or size * 1.25,
-                          alignment=align)
+                          alignment=align, keepWithNext=keep_with_next)
 
 
 def escaped(value) -> str:
@@ -225,7 +228,9 @@ def with_signer(issuer: Issuer, title: str | None = None, name: str | None = Non
 # --- the parts of an official paper -----------------------------------------------------------
 
 def _bare(table: Table, valign: str = "TOP") -> Table:
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), valign), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    # FONT too: a table sets its cells' font even around a Paragraph (else Helvetica joins the file).
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), SERIF, BODY_SIZE), ("VALIGN", (0, 0), (-1, -1), valign),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
                                ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
                                ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     return table
