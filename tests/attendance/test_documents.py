@@ -404,6 +404,9 @@ def test_badges_carry_each_trainees_personal_code(in_request, units, trainer_a, 
     for row in data.rows[:badges.PER_PAGE]:
         assert row.trainee.personal_code in text
         assert row.commune in text
+    # Each badge names the organiser and the course's dates.
+    assert text.count("PHÒNG VĂN HÓA VÀ THÔNG TIN") == len(codes)
+    assert text.count(data.dates) == len(codes)
     for row in data.rows:
         # Long names may wrap onto two lines; every word is there.
         assert all(word in text for word in row.name.split())

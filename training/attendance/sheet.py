@@ -239,6 +239,8 @@ GRID = colors.black
 HEAD_BG = colors.HexColor("#eeeeee")
 #: the size of the trainees' rows (a table on a landscape page; the body text is 13 pt)
 CELL_SIZE = 10
+#: room to sign on a sheet (a landscape page has less of it than a portrait one)
+SIGN_SPACE = 18 * mm
 
 
 def _document(title: str, course: Course):
@@ -258,12 +260,11 @@ def _heading(data: SheetData, title: str) -> list:
 
     facts = [
         fact(_("Chương trình"), data.programme),
-        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates)]),
-        fact(_("Địa điểm"), course.venue),
+        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates), fact(_("Địa điểm"), course.venue)]),
     ]
     return [
         header_block(data.issuer, WIDTH, left_share=0.42),
-        Spacer(1, 5 * mm),
+        Spacer(1, 4 * mm),
         paragraph(f"<b>{escaped(title)}</b>", 14, align=TA_CENTER),
         Spacer(1, 1 * mm),
         paragraph(f"<b>{escaped(course.title)}</b>", 13, align=TA_CENTER),
@@ -283,18 +284,18 @@ def _signer_block(data: SheetData, blank: bool) -> Table:
         head = Issuer(body_lines=data.issuer.body_lines, place=data.issuer.place,
                       signer_title=(_("THỦ TRƯỞNG CƠ QUAN TỔ CHỨC LỚP"),), signer_name="", symbol=data.issuer.symbol,
                       certifying_title=data.issuer.certifying_title)
-        right = signer_flowables(head, place_and_date(data.issuer.place, None), blank=True)
+        right = signer_flowables(head, place_and_date(data.issuer.place, None), blank=True, space=SIGN_SPACE)
     else:
-        right = signer_flowables(data.issuer, place_and_date(data.issuer.place, data.on))
+        right = signer_flowables(data.issuer, place_and_date(data.issuer.place, data.on), space=SIGN_SPACE)
     return closing(WIDTH, maker, right, left_share=0.4)
 
 
 def _ending(data: SheetData, log: dict, blank: bool, note: str | None, last_rows: list) -> list:
     """What ends the sheet, kept together: the table's last rows, the legend or note, the signers."""
-    parts = [*last_rows, Spacer(1, 2 * mm)]
+    parts = list(last_rows)
     if note:
-        parts.append(paragraph(tagged(note, "i"), 11))
-    parts += [Spacer(1, 4 * mm), _signer_block(data, blank)]
+        parts += [Spacer(1, 2 * mm), paragraph(tagged(note, "i"), 11)]
+    parts += [Spacer(1, 3 * mm), _signer_block(data, blank)]
     return [keep_with(log, *parts)]
 
 
@@ -497,9 +498,11 @@ def signin_boxes(data: SheetData) -> list[Box]:
 
 
 #: top and bottom padding of a row of the sign-in sheet: a box tall enough for a signature
-SIGN_PADDING = 7.5
-#: widths (mm) of the sign-in sheet's text columns and its remarks column
+SIGN_PADDING = 5
+#: widths (mm) of the sign-in sheet's text columns and its remarks column; the spare width
+#: the boxes leave goes to the name, position and commune in SIGNIN_GROW's shares
 SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 42, 46, 32, 22
+SIGNIN_GROW = {1: 0.35, 2: 0.45, 3: 0.2}
 
 
 def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
@@ -508,7 +511,10 @@ def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[fl
     n = len(part.columns)
     free = WIDTH / mm - sum(lead_widths) - sum(tail_widths)
     box_w = min(40, free / n)
-    lead_widths[1] += free - box_w * n
+    spare = free - box_w * n
+    grow = SIGNIN_GROW if part.first else {1: 1.0}
+    for index, share in grow.items():
+        lead_widths[index] += spare * share
     lead = len(lead_widths)
 
     def head(text, size=10):

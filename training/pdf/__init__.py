@@ -295,7 +295,8 @@ class Rule(Flowable):
         self.canv.line(start, 1, start + self.length, 1)
 
 
-def signer_flowables(issuer: Issuer, dated: str | None = None, blank: bool = False, size: float = BODY_SIZE) -> list:
+def signer_flowables(issuer: Issuer, dated: str | None = None, blank: bool = False, size: float = BODY_SIZE,
+                     space: float = SIGNATURE_SPACE) -> list:
     """The signer block: the place and date (when given) in italics, the title in bold capitals
     (one line each: "KT. GIÁM ĐỐC" above "PHÓ GIÁM ĐỐC"), room to sign, the full name in bold.
     Only a blank form says how to sign it."""
@@ -306,8 +307,9 @@ def signer_flowables(issuer: Issuer, dated: str | None = None, blank: bool = Fal
     parts += [paragraph(tagged(line.upper(), "b"), size, **centred) for line in issuer.signer_title]
     if blank:
         parts.append(paragraph(tagged(_("(Ký, ghi rõ họ tên, đóng dấu)"), "i"), size - 1, **centred))
-    parts.append(Spacer(1, SIGNATURE_SPACE))
-    parts.append(paragraph(tagged(issuer.signer_name, "b") if issuer.signer_name else "", size, **centred))
+    parts.append(Spacer(1, space))
+    if issuer.signer_name:
+        parts.append(paragraph(tagged(issuer.signer_name, "b"), size, **centred))
     return parts
 
 
