@@ -651,3 +651,29 @@ def test_trainee_record_of_another_district(world, login):
     assert login(world.users["trainer.B"]).get(f"/trainees/{world.trainee_ids['a1']}/record").status_code == 403
     assert login(world.users["trainer.A"]).get(f"/trainees/{world.trainee_ids['b1']}/record").status_code == 403
     assert login(world.users["trainer.B"]).get("/trainees/987654/record").status_code == 404
+
+
+def test_the_report_is_a_serif_paper_numbered_from_page_two_with_the_decimal_comma(world, login):
+    import subprocess
+    data = get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf").data
+    fonts = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    assert "NotoSerif-Regular" in fonts and "NotoSerif-Bold" in fonts and "NotoSerif-BoldItalic" in fonts  # Nơi nhận
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 2
+    assert pages[0].strip().splitlines()[0].strip().startswith("UBND")
+    assert pages[1].strip().splitlines()[0].strip() == "2"
+    first = " ".join(pages[0].split())
+    # The letter: addressee, the key figures in words, "Nơi nhận" beside the signer, on page 1.
+    assert "Kính gửi: Ủy ban nhân dân tỉnh Bắc Giang." in first and "Nơi nhận:" in first and "GIÁM ĐỐC" in first
+    rate = expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total")[4]
+    assert f"tỷ lệ tham dự {rate * 100:.1f}%".replace(".", ",") in first
+    assert re.search(r"\d+,\d%", " ".join(pages[1].split()))
+    # The annex: its title, the column words of a report, communes as "xã (huyện …)".
+    annex = " ".join(" ".join(pages[1:]).split())
+    headings = " ".join(_pdf_text(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf")).split())
+    assert "Phụ lục" in annex and "Theo xã, phường" in annex
+    assert "Số lớp" in headings and "Lượt người" in headings and "Xã chưa có người được bồi dưỡng" in headings
+    assert "Khóa học" not in annex and "Lượt học viên" not in annex and "Độ bao phủ" not in annex
+    assert "(huyện " in annex and "(Huyện " not in annex
