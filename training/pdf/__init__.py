@@ -204,11 +204,12 @@ def issuer_for(unit, on: date | None = None) -> Issuer:
     province = unit.level == "province"
     body = issuer_lines(unit)
     head = _("GIÁM ĐỐC") if province else _("TRƯỞNG PHÒNG")
+    # "GIÁM ĐỐC SỞ … TỈNH BẮC NINH", "TRƯỞNG PHÒNG … HUYỆN YÊN THẾ": the head of the office, in full
+    head_of = _("GIÁM ĐỐC") if province else _("TRƯỞNG")
     return Issuer(
         body_lines=tuple(body), place=place_name(unit.name), signer_title=(head,), signer_name="",
         symbol="STTTT" if province else "VHTT",
-        # "GIÁM ĐỐC SỞ … TỈNH BẮC NINH", "TRƯỞNG PHÒNG … HUYỆN YÊN THẾ": the head of the office, in full
-        certifying_title=f"{_('GIÁM ĐỐC') if province else _('TRƯỞNG')} {body[1]} {in_text(unit.name)}".upper(),
+        certifying_title=" ".join((head_of, body[1], in_text(unit.name))).upper(),
     )
 
 
