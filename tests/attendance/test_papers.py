@@ -2,7 +2,7 @@
 with pdftotext (page by page) and pdffonts (poppler-utils)."""
 import subprocess
 import unicodedata
-from datetime import date, time as clock_time, timedelta
+from datetime import date, time as clock_time
 from io import BytesIO
 
 import pytest
@@ -167,4 +167,3 @@ def test_the_issuer_of_a_district_and_of_a_province(in_request, units):
     province = issuer_for(units["province"], date(2026, 5, 4))
     assert province.place == "Bắc Giang" and province.signer_title == ("GIÁM ĐỐC",)
     assert province.certifying_title == "GIÁM ĐỐC SỞ THÔNG TIN VÀ TRUYỀN THÔNG TỈNH BẮC GIANG"
-    assert sheet.sheet_data.__defaults__ == (None,)  # the issuer is a choice of the caller

@@ -260,7 +260,8 @@ def _heading(data: SheetData, title: str) -> list:
 
     facts = [
         fact(_("Chương trình"), data.programme),
-        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates), fact(_("Địa điểm"), course.venue)]),
+        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates),
+                               fact(_("Địa điểm"), course.venue)]),
     ]
     return [
         header_block(data.issuer, WIDTH, left_share=0.42),
@@ -466,7 +467,8 @@ def attendance_pdf(data: SheetData) -> bytes:
     title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
 
     def story(log: dict, split: bool) -> list:
-        tables, last_rows = _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING, log, split)
+        tables, last_rows = _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING,
+                                            log, split)
         return _heading(data, title) + tables + _ending(data, log, blank=False, note=legend(data), last_rows=last_rows)
 
     return build_keeping_signer(_document(_("Danh sách điểm danh %(code)s", code=course.code), course), story,

@@ -18,9 +18,9 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..clock import local_today, to_local
 from ..people import GROUP_LABELS
-from ..pdf import (SERIF, Rule, build_keeping_signer, headless, closing, escaped, header_block, in_text, issuer_for, keep_with, page_number,
-                   paragraph, place_and_date, place_name, register_fonts, signer_flowables, table_tail, tagged,
-                   PageMark)
+from ..pdf import (SERIF, PageMark, Rule, build_keeping_signer, closing, escaped, header_block, headless, in_text, issuer_for,
+                   keep_with, page_number, paragraph, place_and_date, place_name, register_fonts, signer_flowables,
+                   table_tail, tagged)
 from ..pdf.issuer import Issuer
 from .calendar import course_dates, weekday_name
 from .models import Course
@@ -78,7 +78,9 @@ def _session_rows(course: Course) -> list[list]:
         module = session.module
         module_text = f"<b>{escaped(session.module_code)}</b>" + (f". {escaped(module.title)}" if module else "")
         pause = break_text(start, end, session.periods)
-        time_text = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}" + (f"<br/><i><font size=9>({escaped(pause)})</font></i>" if pause else "")
+        time_text = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
+        if pause:
+            time_text += f"<br/><i><font size=9>({escaped(pause)})</font></i>"
         rows.append([
             paragraph(str(number), CELL, align=TA_CENTER),
             paragraph(f"{escaped(weekday_name(start.date()))}<br/>{start.strftime('%d/%m/%Y')}", CELL),

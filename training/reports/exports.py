@@ -62,7 +62,8 @@ def report_tables(report: Report, kind: str) -> list[tuple[str, str, list[tuple[
         (_("Theo nhóm đối tượng"), _("Theo nhóm đối tượng"), [(str(GROUP_LABELS[g]), report.by_group.get(g)) for g in GROUPS]),
     ]
     if kind == "province":
-        tables.append((_("Theo huyện"), _("Theo huyện"), [(u.name, report.by_unit.get(u.id)) for u in _in_code_order(report.units)]))
+        districts = [(u.name, report.by_unit.get(u.id)) for u in _in_code_order(report.units)]
+        tables.append((_("Theo huyện"), _("Theo huyện"), districts))
     communes = []
     for unit in _in_code_order(report.units):
         for commune in _in_code_order(report.communes.get(unit.id, [])):
@@ -141,7 +142,8 @@ def report_xlsx(report: Report, kind: str, issuer=None, on: date | None = None) 
     bold, plain = Font(name=XLSX_FONT, bold=True), Font(name=XLSX_FONT)
     fill = PatternFill("solid", fgColor="EEEEEE")
     figures = [_("Đơn vị")] + _headings()
-    sheets = [(name, title, figures, [[label] + _figures(t) for label, t in rows]) for name, title, rows in report_tables(report, kind)]
+    sheets = [(name, title, figures, [[label] + _figures(t) for label, t in rows])
+              for name, title, rows in report_tables(report, kind)]
     sheets.append((_("Xã chưa có người được bồi dưỡng"), _("Xã chưa có người được bồi dưỡng"), _coverage_headings(),
                    _coverage_rows(report)))
     for name, title, headings, rows in sheets:
@@ -150,8 +152,8 @@ def report_xlsx(report: Report, kind: str, issuer=None, on: date | None = None) 
         sheet.append([issuer.body_lines[0].upper(), None, None, MOTTO])
         sheet.append([issuer.body_lines[-1].upper(), None, None, MOTTO_SUB])
         sheet.append([])
-        sheet.append([_("Phụ lục: Biểu tổng hợp %(what)s", what=title.lower()) + " — " + _subject(report, kind)])
-        sheet.append([_period_text(report)])
+        sheet.append([_("Phụ lục: Biểu tổng hợp %(what)s", what=in_text(_subject(report, kind)))])
+        sheet.append([f"{title} ({_period_text(report).lower()})"])
         sheet.append([])
         sheet.append(headings)
         for merge in ("A1:C1", "A2:C2", f"D1:{last}1", f"D2:{last}2", f"A4:{last}4", f"A5:{last}5"):
