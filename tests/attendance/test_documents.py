@@ -159,9 +159,11 @@ def test_attendance_pdf_lists_names_in_order_with_marks_legend_and_heading(cours
                      "Độc lập - Tự do - Hạnh phúc", "DANH SÁCH ĐIỂM DANH HỌC VIÊN", TITLE, VENUE,
                      "Kiến thức cơ bản về công tác thông tin cơ sở", "02/03/2026", "03/03/2026",
                      "Ký hiệu: x - có mặt; M - đi muộn; V - vắng không phép; P - vắng có phép",
-                     "NGƯỜI LẬP BIỂU", "XÁC NHẬN CỦA ĐƠN VỊ", "Yên Thế, ngày", "Ký tên", "Chức vụ", "Đơn vị (xã)",
-                     "Trang 1/1"):
+                     "NGƯỜI LẬP BIỂU", "Yên Thế, ngày 03 tháng 3 năm 2026", "TRƯỞNG PHÒNG", "Ghi chú", "Chức vụ",
+                     "Đơn vị (xã)"):
         assert expected in whole, expected
+    # An issued sheet: no bracketed instructions, no signature column for computed figures.
+    assert "(Ký" not in whole and "Ký tên" not in whole and "XÁC NHẬN CỦA ĐƠN VỊ" not in whole
 
     # Each trainee's line carries their marks in session order (blank cells print nothing),
     # then attended/required periods and the share.
@@ -232,7 +234,9 @@ def test_forty_sessions_and_three_hundred_trainees_render(in_request, units, tra
     assert "<h2>Phần 1/2: buổi 1-20" in page and "<h2>Phần 2/2: buổi 21-40" in page
     for person in people:
         assert text.count(person.full_name) >= 2, person.full_name  # once in each part
-    assert f"Trang {pages}/{pages}" in text
+    # Page numbers centred at the top from page 2: the last page's number stands alone on its first line.
+    last_page = pdf_text(content).split("\f")[pages - 1]
+    assert last_page.strip().splitlines()[0].strip() == str(pages)
 
     started = time.perf_counter()
     response = client.get(f"/courses/{course.id}/attendance.xlsx")
@@ -326,7 +330,10 @@ def test_signin_sheet_has_every_name_and_a_box_per_session(course, login, traine
     text = flat(pdf_text(response.get_data()))
     positions = [text.find(name) for name in IN_ORDER]
     assert -1 not in positions and positions == sorted(positions)
-    assert "DANH SÁCH HỌC VIÊN KÝ TÊN THAM DỰ" in text and TITLE in text
+    assert "DANH SÁCH HỌC VIÊN KÝ NHẬN THAM DỰ LỚP BỒI DƯỠNG" in text and TITLE in text and "Ghi chú" in text
+    # A blank form: the date left to fill, and how to sign.
+    assert "Yên Thế, ngày …… tháng …… năm ……" in text and "THỦ TRƯỞNG CƠ QUAN TỔ CHỨC LỚP" in text
+    assert "(Ký, ghi rõ họ tên, đóng dấu)" in text
     assert text.count("Sáng") == 2 and text.count("Chiều") == 2
     # No marks on a blank sheet.
     assert not re.search(r"\b[xMVP]\b", text.split("Đơn vị (xã)", 1)[1].split("NGƯỜI LẬP BIỂU")[0])
@@ -351,7 +358,7 @@ def test_sheets_of_a_course_nobody_has_joined_say_so(in_request, units, trainer_
     for url in (f"/courses/{course.id}/attendance.pdf", f"/courses/{course.id}/signin-sheet.pdf"):
         response = client.get(url)
         assert response.status_code == 200 and response.mimetype == "application/pdf", url
-        assert "Khóa học chưa có học viên." in flat(pdf_text(response.get_data())), url
+        assert "Lớp bồi dưỡng chưa có học viên." in flat(pdf_text(response.get_data())), url
 
 
 # --- badges ----------------------------------------------------------------------------------
@@ -398,6 +405,9 @@ def test_badges_carry_each_trainees_personal_code(in_request, units, trainer_a, 
     for row in data.rows[:badges.PER_PAGE]:
         assert row.trainee.personal_code in text
         assert row.commune in text
+    # Each badge names the organiser and the course's dates.
+    assert text.count("PHÒNG VĂN HÓA VÀ THÔNG TIN") == len(codes)
+    assert text.count(data.dates) == len(codes)
     for row in data.rows:
         # Long names may wrap onto two lines; every word is there.
         assert all(word in text for word in row.name.split())

@@ -26,7 +26,7 @@ def test_a_certificate_keeps_its_issuer_serial_pdf_and_verify_page(make_finished
     assert new.serial == "1/2026/GCN-SVHTTDL"
     assert new.issuer_name == "UBND TỈNH BẮC NINH - SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"
     text = pdf_text(new.pdf)
-    assert "UBND TỈNH BẮC NINH" in text and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text and "Số: 1/2026/GCN-SVHTTDL" in text
+    assert "UBND TỈNH BẮC NINH" in text and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text and "Số vào sổ cấp: 1/2026/GCN-SVHTTDL" in text
     assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text and "Bắc Ninh, ngày 20 tháng 3 năm 2026" in text
 
     db.session.expire_all()

@@ -1,5 +1,7 @@
 """The course plan: a print-friendly page and an A4 PDF in a Vietnamese font."""
 import io
+import re
+import subprocess
 import unicodedata
 from datetime import date
 
@@ -38,9 +40,10 @@ def test_plan_pdf_has_the_heading_programme_code_and_every_session_date(login, t
     reader = PdfReader(io.BytesIO(response.data))
     assert reader.pages[0].mediabox.width == pytest.approx(595.27, abs=0.5)  # A4
     text = _pdf_text(response.data)
-    assert "UBND HUYỆN YÊN THẾ" in text and "PHÒNG VĂN HÓA VÀ THÔNG TIN" in text
+    assert "UBND HUYỆN YÊN THẾ" in text and "PHÒNG VĂN HÓA VÀ THÔNG TIN" in " ".join(text.split())
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
-    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in text
+    assert "LỊCH HỌC LỚP BỒI DƯỠNG" in text and "Kèm theo Kế hoạch số" in text
+    assert "phiên bản" not in text and "chỗ" not in text  # no version or free places on an official paper
     assert "Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã" in text  # the programme, diacritics intact
     assert course.code in text and "Hội trường UBND huyện Yên Thế" in text and "Trainer.A" in text
     days = {to_local(s.starts_at).strftime("%d/%m/%Y") for s in course.sessions}
@@ -69,14 +72,14 @@ def test_plan_pdf_is_vietnamese_even_with_an_english_screen(login, trainer_a, co
     client = login(trainer_a)
     client.post("/lang", data={"lang": "en", "next": "/"})
     text = _pdf_text(client.get(f"/courses/{course.id}/plan.pdf").data)
-    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in text and "Tổng số tiết" in text
+    assert "LỊCH HỌC LỚP BỒI DƯỠNG" in text and "Tổng số tiết" in text
 
 
 def test_plan_pdf_of_a_course_without_sessions(app, units, trainer_a):
     course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
     db.session.commit()
     with app.test_request_context():
-        text = _pdf_text(plan_pdf.course_plan_pdf(course, today=date(2026, 2, 20)).getvalue())
+        text = _pdf_text(plan_pdf.course_plan_pdf(course, on=date(2026, 2, 20)).getvalue())
     assert course.code in text and "Chưa có buổi học nào" in text and "ngày 20 tháng 02 năm 2026" in text
 
 
@@ -126,3 +129,63 @@ def test_a_one_day_course_gives_its_one_date(login, units, trainer_a):
     db.session.commit()
     html = login(trainer_a).get(f"/courses/{course.id}/plan").get_data(as_text=True)
     assert f"<dd>{MONDAY:%d/%m/%Y}</dd>" in html and "từ 02/03/2026" not in html
+
+
+# --- the timetable as a paper of Nghị định 30/2020 ---------------------------------------------
+
+def _pages(data: bytes) -> list[str]:
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    return [page for page in unicodedata.normalize("NFC", out.stdout.decode()).split("\f") if page.strip()]
+
+
+def _fonts(data: bytes) -> list[str]:
+    out = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    return [line.split()[0].split("+")[-1] for line in out.splitlines()[2:] if line.strip()]
+
+
+def test_the_timetable_is_set_in_the_serif_and_says_where_the_breaks_are(login, trainer_a, course):
+    data = login(trainer_a).get(f"/courses/{course.id}/plan.pdf").data
+    used = _fonts(data)
+    assert "NotoSerif-Regular" in used and "NotoSerif-Bold" in used
+    assert not [name for name in used if not name.startswith("NotoSerif")], used
+    text = " ".join(_pdf_text(data).split())
+    # Every session whose times leave room beyond its periods says where its break falls.
+    for session in course.sessions:
+        start, end = to_local(session.starts_at), to_local(session.ends_at)
+        pause = plan_pdf.break_text(start, end, session.periods)
+        if pause:
+            assert pause in text
+    assert "Số học viên: 2 người" in text and "đã ghi danh" not in text
+
+
+def test_breaks_fall_after_half_the_periods():
+    from datetime import datetime
+    assert plan_pdf.break_text(datetime(2026, 3, 2, 7, 30), datetime(2026, 3, 2, 11, 15), 4) == "nghỉ giải lao 09:00–09:45"
+    assert plan_pdf.break_text(datetime(2026, 3, 2, 7, 30), datetime(2026, 3, 2, 11, 15), 5) == ""
+    assert plan_pdf.break_text(datetime(2026, 3, 2, 13, 30), datetime(2026, 3, 2, 16, 0), 3) == "nghỉ giải lao 15:00–15:15"
+
+
+def test_a_long_timetable_numbers_its_pages_from_two_and_keeps_its_last_rows_with_the_signer(login, trainer_a, course):
+    for session in list(course.sessions):
+        if session.periods > 1:
+            services.split_session(session, 1)
+    db.session.commit()
+    pages = _pages(login(trainer_a).get(f"/courses/{course.id}/plan.pdf").data)
+    assert len(pages) >= 2
+    assert pages[0].strip().splitlines()[0].strip().startswith("UBND")  # no number on page 1
+    for number, page in enumerate(pages[1:], start=2):
+        assert page.strip().splitlines()[0].strip() == str(number)
+    assert "TRƯỞNG PHÒNG" in pages[-1] and "Tổng số tiết" in pages[-1]
+    rows = [line for line in pages[-1].splitlines() if re.search(r"\d{2}/\d{2}/\d{4}", line)]
+    assert rows, "the signer's page holds table rows too"
+    assert all("TRƯỞNG PHÒNG" not in page for page in pages[:-1])
+
+
+def test_the_timetable_is_dated_no_later_than_the_course_and_the_decree_way(app, units, trainer_a):
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", date(2026, 5, 4), 30, [trainer_a.id])
+    db.session.commit()
+    with app.test_request_context():
+        assert plan_pdf.paper_date(course, today=date(2026, 12, 7)) == date(2026, 5, 4)
+        assert plan_pdf.paper_date(course, today=date(2026, 4, 20)) == date(2026, 4, 20)
+        text = _pdf_text(plan_pdf.course_plan_pdf(course, on=plan_pdf.paper_date(course, today=date(2026, 12, 7))).getvalue())
+    assert "Yên Thế, ngày 04 tháng 5 năm 2026" in text

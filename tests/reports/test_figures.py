@@ -21,6 +21,7 @@ from training.certificates.models import Assessment, Certificate
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
 from training.people import GROUP_LABELS, GROUP_SHORT_LABELS
+from training.pdf import in_text
 from training.people.models import Trainee
 from training.units.models import Unit
 from training.vietnamese import fold, name_sort_key
@@ -143,6 +144,11 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
 def as_text(values: list) -> list[str]:
     """Figures as the page prints them."""
     return [("—" if v is None else f"{v * 100:.1f}%") if i == 4 else str(v) for i, v in enumerate(values)]
+
+
+def pdf_as_text(values: list) -> list[str]:
+    """Figures as the report's paper prints them: the decimal comma ("93,9%")."""
+    return [text.replace(".", ",") if i == 4 else text for i, text in enumerate(as_text(values))]
 
 
 # --- reading the page ------------------------------------------------------------------------
@@ -308,10 +314,12 @@ def _workbook(response):
 
 
 def _sheet_rows(sheet) -> dict[str, list]:
-    """label → figures of a sheet's data rows (from row 5), checking that the figures are
-    numbers: counts as int, the rate as a float shown as a percentage."""
+    """label → figures of a sheet's data rows (under the paper's heading and the column
+    headings of row 7), checking that the figures are numbers: counts as int, the rate as a
+    float shown as a percentage."""
     rows = {}
-    for cells in sheet.iter_rows(min_row=5):
+    assert sheet["A7"].value == "Đơn vị"
+    for cells in sheet.iter_rows(min_row=8):
         label = cells[0]
         assert label.data_type == "s", f"{sheet.title}!{label.coordinate} is not text"
         values = []
@@ -333,7 +341,8 @@ def _same(got: list, want: list) -> bool:
 
 
 def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
-    names = ["Tong hop", "Chuong trinh", "Nhom doi tuong"] + (["Huyen"] if kind == "province" else []) + ["Xa", "Do bao phu"]
+    names = (["Tổng hợp", "Theo chương trình", "Theo nhóm đối tượng"] + (["Theo huyện"] if kind == "province" else [])
+             + ["Theo xã, phường", "Xã chưa có người được bồi dưỡng"[:31]])
     assert workbook.sheetnames == names
     districts = list(want.commune_counts)
 
@@ -343,17 +352,17 @@ def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
         for label, values in expected_rows.items():
             assert _same(got[label], values), (sheet, label, got[label], values)
 
-    compare("Tong hop", {"Tổng cộng": want.row("total")})
-    compare("Chuong trinh", {f"{code}. {p['title']}": want.row("programme", code) for code, p in PROGRAMMES.items()})
-    compare("Nhom doi tuong", {str(GROUP_LABELS[g]): want.row("group", g) for g in GROUPS})
+    compare("Tổng hợp", {"Tổng cộng": want.row("total")})
+    compare("Theo chương trình", {f"{code}. {p['title']}": want.row("programme", code) for code, p in PROGRAMMES.items()})
+    compare("Theo nhóm đối tượng", {str(GROUP_LABELS[g]): want.row("group", g) for g in GROUPS})
     if kind == "province":
-        compare("Huyen", {world.districts[k]: want.row("district", k) for k in districts})
+        compare("Theo huyện", {world.districts[k]: want.row("district", k) for k in districts})
     communes = {name: key for name, key in world.communes.items() if key in districts}
-    label = (lambda name: f"{name} ({world.districts[communes[name]]})") if kind == "province" else (lambda name: name)
-    compare("Xa", {label(name): want.row("commune", name) for name in communes})
+    label = (lambda name: f"{name} ({in_text(world.districts[communes[name]])})") if kind == "province" else (lambda name: name)
+    compare("Theo xã, phường", {label(name): want.row("commune", name) for name in communes})
 
     coverage = {}
-    for cells in workbook["Do bao phu"].iter_rows(min_row=5, values_only=True):
+    for cells in workbook[names[-1]].iter_rows(min_row=8, values_only=True):
         name, count, *rest = cells
         assert type(count) is int and all(type(n) is int for n in rest[0::2])
         coverage[name] = [count] + [(n, sorted(filter(None, (names or "").split(", "))))
@@ -391,17 +400,17 @@ def test_xlsx_cells_that_look_like_formulas_stay_text(world, login):
                 assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula: {cell.value!r}"
                 if isinstance(cell.value, str) and FORMULA_COMMUNE in cell.value:
                     seen += 1
-    # the commune's row in "Xa" and the coverage lists of both groups in "Do bao phu"
+    # the commune's row in "Theo xã, phường" and the coverage lists of both groups
     assert seen == 3
-    (cell,) = [row[0] for row in workbook["Xa"].iter_rows(min_row=5) if FORMULA_COMMUNE in row[0].value]
+    (cell,) = [row[0] for row in workbook["Theo xã, phường"].iter_rows(min_row=8) if FORMULA_COMMUNE in row[0].value]
     # text, shown exactly as the commune is named, and marked so that Excel never evaluates it
-    assert cell.value == f"{FORMULA_COMMUNE} ({world.districts['B']})" and cell.data_type == "s" and cell.quotePrefix
+    assert cell.value == f"{FORMULA_COMMUNE} ({in_text(world.districts['B'])})" and cell.data_type == "s" and cell.quotePrefix
     for prefix in ("+", "-", "@"):
         db.session.get(Unit, world.unit_ids[FORMULA_COMMUNE]).name = prefix + "1"
         db.session.commit()
         workbook = _workbook(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=xlsx"))
-        (cell,) = [row[0] for row in workbook["Xa"].iter_rows(min_row=5) if row[0].value.startswith(prefix)]
-        assert cell.value == f"{prefix}1 ({world.districts['B']})" and cell.data_type == "s" and cell.quotePrefix
+        (cell,) = [row[0] for row in workbook["Theo xã, phường"].iter_rows(min_row=8) if row[0].value.startswith(prefix)]
+        assert cell.value == f"{prefix}1 ({in_text(world.districts['B'])})" and cell.data_type == "s" and cell.quotePrefix
 
 
 # --- PDF ----------------------------------------------------------------------------------------
@@ -417,20 +426,24 @@ def _compact(text: str) -> str:
 
 def test_province_pdf_holds_title_period_and_totals(world, login):
     text = _compact(_pdf_text(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf")))
-    assert "BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ TOÀN TỈNH" in text
-    assert "Từ 01/01/2025 đến 31/12/2025" in text
+    assert "BÁO CÁO Kết quả bồi dưỡng cán bộ thông tin cơ sở toàn tỉnh năm 2025" in text
+    assert "báo cáo kết quả bồi dưỡng từ 01/01/2025 đến 31/12/2025 như sau" in text  # the period, in running text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
-    assert "UBND TỈNH BẮC GIANG SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text  # the issuing body, named
-    assert "Tổng cộng " + " ".join(as_text(expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total"))) in text
+    assert "UBND TỈNH BẮC GIANG" in text and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text  # the issuing body, named
+    assert "Số: ……/BC-SVHTTDL" in text and "Kính gửi: Ủy ban nhân dân tỉnh Bắc Giang." in text
+    assert "Nơi nhận:" in text and "- Lưu: VT." in text and "GIÁM ĐỐC" in text
+    assert "Phụ lục" in text and "BIỂU TỔNG HỢP KẾT QUẢ BỒI DƯỠNG" in text
+    assert "Tổng cộng " + " ".join(pdf_as_text(expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total"))) in text
 
 
 def test_district_pdf_holds_title_period_and_totals(world, login):
     url = f"/reports/district?unit={world.unit_ids['B']}&start=2025-01-01&end=2025-06-30&format=pdf"
     text = _compact(_pdf_text(get_ok(login(world.users["admin"]), url)))
-    assert "BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ — " + world.districts["B"] in text
-    assert f"UBND {world.districts['B'].upper()} PHÒNG VĂN HÓA VÀ THÔNG TIN" in text
-    assert "Từ 01/01/2025 đến 30/06/2025" in text
-    assert "Tổng cộng " + " ".join(as_text(expected(world, date(2025, 1, 1), date(2025, 6, 30), "B").row("total"))) in text
+    assert ("BÁO CÁO Kết quả bồi dưỡng cán bộ thông tin cơ sở " + in_text(world.districts["B"])
+            + " từ 01/01/2025 đến 30/06/2025") in text
+    assert f"UBND {world.districts['B'].upper()}" in text and "PHÒNG VĂN HÓA VÀ THÔNG TIN" in text
+    assert f"Kính gửi: Ủy ban nhân dân {in_text(world.districts['B'])}." in text and "Nơi nhận:" in text
+    assert "Tổng cộng " + " ".join(pdf_as_text(expected(world, date(2025, 1, 1), date(2025, 6, 30), "B").row("total"))) in text
 
 
 def test_pdf_prints_unit_names_holding_markup_characters(world, login):
@@ -546,7 +559,7 @@ def test_a_trainer_sees_only_their_own_district(world, login):
     assert world.districts["A"] in _scope(other) and world.districts["B"] not in _scope(other)
     check_page(other, world, expected(world, date(2025, 1, 1), date(2025, 12, 31), "A"), "district")
     workbook = _workbook(get_ok(trainer, f"/reports/district?unit={world.unit_ids['B']}&year={YEAR}&format=xlsx"))
-    assert world.districts["A"] in workbook["Tong hop"]["A1"].value
+    assert in_text(world.districts["A"]) in workbook["Tổng hợp"]["A4"].value
     # no district chooser for a trainer
     assert 'name="unit"' not in own
 
@@ -638,3 +651,29 @@ def test_trainee_record_of_another_district(world, login):
     assert login(world.users["trainer.B"]).get(f"/trainees/{world.trainee_ids['a1']}/record").status_code == 403
     assert login(world.users["trainer.A"]).get(f"/trainees/{world.trainee_ids['b1']}/record").status_code == 403
     assert login(world.users["trainer.B"]).get("/trainees/987654/record").status_code == 404
+
+
+def test_the_report_is_a_serif_paper_numbered_from_page_two_with_the_decimal_comma(world, login):
+    import subprocess
+    data = get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf").data
+    fonts = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    assert "NotoSerif-Regular" in fonts and "NotoSerif-Bold" in fonts and "NotoSerif-BoldItalic" in fonts  # Nơi nhận
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 2
+    assert pages[0].strip().splitlines()[0].strip().startswith("UBND")
+    assert pages[1].strip().splitlines()[0].strip() == "2"
+    first = " ".join(pages[0].split())
+    # The letter: addressee, the key figures in words, "Nơi nhận" beside the signer, on page 1.
+    assert "Kính gửi: Ủy ban nhân dân tỉnh Bắc Giang." in first and "Nơi nhận:" in first and "GIÁM ĐỐC" in first
+    rate = expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total")[4]
+    assert f"tỷ lệ tham dự {rate * 100:.1f}%".replace(".", ",") in first
+    assert re.search(r"\d+,\d%", " ".join(pages[1].split()))
+    # The annex: its title, the column words of a report, communes as "xã (huyện …)".
+    annex = " ".join(" ".join(pages[1:]).split())
+    headings = " ".join(_pdf_text(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf")).split())
+    assert "Phụ lục" in annex and "Theo xã, phường" in annex
+    assert "Số lớp" in headings and "Lượt người" in headings and "Xã chưa có người được bồi dưỡng" in headings
+    assert "Khóa học" not in annex and "Lượt học viên" not in annex and "Độ bao phủ" not in annex
+    assert "(huyện " in annex and "(Huyện " not in annex

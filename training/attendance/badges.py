@@ -1,4 +1,5 @@
-"""Trainee badges: eight to an A4 page (2 × 4), each with the course, the trainee's name,
+"""Trainee badges: eight to an A4 page (2 × 4), each with the organiser, the course and its
+dates, the trainee's name,
 position and commune, and their personal QR code (the code itself, nothing else) printed
 under it in text, so a trainer can type it when a scanner fails.
 
@@ -16,6 +17,8 @@ from reportlab.platypus import Paragraph
 
 from ..pdf import FONT, FONT_BOLD, draw_qr, escaped, paragraph, register_fonts, style
 from .sheet import Row, SheetData
+
+# Badges keep the screen's sans-serif (Be Vietnam Pro): they are read at a glance, not filed.
 
 COLUMNS, ROWS = 2, 4
 PER_PAGE = COLUMNS * ROWS
@@ -75,19 +78,23 @@ def _draw_paragraph(canvas: Canvas, paragraph: Paragraph, x: float, top: float, 
 def _name_paragraph(name: str, width: float, height: float) -> Paragraph:
     """The name in the largest size at which it fits the box (it wraps if long)."""
     for size in NAME_SIZES:
-        fitted = paragraph(f"<b>{escaped(name)}</b>", size, leading=size * 1.15)
+        fitted = paragraph(f"<b>{escaped(name)}</b>", size, leading=size * 1.15, sans=True)
         if fitted.wrap(width, 1000)[1] <= height:
             return fitted
     return fitted
 
 
-def _badge(canvas: Canvas, x: float, y: float, course_title: str, row: Row) -> None:
+def _badge(canvas: Canvas, x: float, y: float, data: SheetData, row: Row) -> None:
     inner_w = BADGE_W - 2 * PAD
     top = y + BADGE_H - PAD
-    # The course across the top, at most two lines, with a rule under it.
-    heading = paragraph(escaped(course_title), 7.5, align=TA_CENTER, leading=9)
-    heading_h = min(_draw_paragraph(canvas, heading, x + PAD, top, inner_w), 18)
-    rule_y = top - heading_h - 1.5 * mm
+    # The organiser, the course (at most two lines) and its dates across the top, a rule under them.
+    organiser = paragraph(escaped(data.issuer.body_lines[-1].upper()), 6.5, align=TA_CENTER, leading=7.5, sans=True)
+    top -= _draw_paragraph(canvas, organiser, x + PAD, top, inner_w) + 0.5 * mm
+    heading = paragraph(f"<b>{escaped(data.course.title)}</b>", 7.5, align=TA_CENTER, leading=9, sans=True)
+    top -= min(_draw_paragraph(canvas, heading, x + PAD, top, inner_w), 18)
+    dates = paragraph(escaped(data.dates), 7, align=TA_CENTER, leading=8.5, sans=True)
+    heading_h = _draw_paragraph(canvas, dates, x + PAD, top, inner_w)
+    rule_y = top - heading_h - 1.2 * mm
     canvas.saveState()
     canvas.setStrokeColor(colors.HexColor("#b0302a"))
     canvas.setLineWidth(0.8)
@@ -105,15 +112,15 @@ def _badge(canvas: Canvas, x: float, y: float, course_title: str, row: Row) -> N
 
     # The name across the badge above the QR (as large as fits), then position and commune
     # beside the QR.
-    text_top = rule_y - 2.5 * mm
-    label = paragraph(escaped(_("HỌC VIÊN")), 7, leading=8.5)
+    text_top = rule_y - 2 * mm
+    label = paragraph(escaped(_("HỌC VIÊN")), 7, leading=8.5, sans=True)
     text_top -= _draw_paragraph(canvas, label, x + PAD, text_top, inner_w) + 0.5 * mm
     qr_top = qr_y + QR_SIZE
     name = _name_paragraph(row.name, inner_w, text_top - qr_top - 1 * mm)
     _draw_paragraph(canvas, name, x + PAD, text_top, inner_w)
     detail_top = qr_top - 1.5 * mm
     detail_w = inner_w - QR_SIZE - 2 * mm
-    detail_style = style(8.5, leading=10.5)
+    detail_style = style(8.5, leading=10.5, sans=True)
     for detail in (row.position, row.commune):
         if detail:
             detail_top -= _draw_paragraph(canvas, Paragraph(escaped(detail), detail_style), x + PAD, detail_top, detail_w) + 1 * mm
@@ -123,14 +130,14 @@ def badges_pdf(data: SheetData) -> bytes:
     """Badges for every enrolled trainee of the course, in the sheet's (Vietnamese name) order."""
     register_fonts()
     buffer = BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
+    canvas = Canvas(buffer, pagesize=A4, initialFontName=FONT)
     canvas.setTitle(_("Thẻ học viên %(code)s", code=data.course.code))
     canvas.setAuthor(data.course.unit.name)
     rows = data.rows
     for start in range(0, max(len(rows), 1), PER_PAGE):
         _cut_marks(canvas)
         for index, row in enumerate(rows[start:start + PER_PAGE]):
-            _badge(canvas, *_origin(index), data.course.title, row)
+            _badge(canvas, *_origin(index), data, row)
         canvas.setFont(FONT, 7)
         canvas.setFillColor(colors.HexColor("#666666"))
         canvas.drawCentredString(A4[0] / 2, 6 * mm, f"{data.course.code} · {start // PER_PAGE + 1}")

@@ -20,17 +20,40 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from sqlalchemy import select
 
-from ..clock import to_local
+from ..clock import local_today, to_local
 from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
-from ..pdf import (FONT, FONT_BOLD, MOTTO, MOTTO_SUB, escaped, header_block, paragraph, register_fonts, style,
-                   tagged)
+from ..extensions import db
+from ..pdf import (
+    MOTTO,
+    MOTTO_SUB,
+    SERIF,
+    SERIF_BOLD,
+    PageMark,
+    build_keeping_signer,
+    closing,
+    escaped,
+    header_block,
+    headless,
+    keep_with,
+    page_number,
+    paragraph,
+    percent,
+    place_and_date,
+    register_fonts,
+    signer_flowables,
+    style,
+    table_tail,
+    tagged,
+)
+from ..pdf.issuer import Issuer
 from ..people.models import Trainee
 from ..spreadsheets import keep_text
 from ..units.issuers import issuer_for
+from .models import Attendance
 from .services import course_attendance
 
 #: the mark printed for each attendance status (a blank cell: not marked)
@@ -41,6 +64,8 @@ MORNING, AFTERNOON = "S", "C"
 MAX_SESSIONS_PER_PART = 20
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
 MAX_BOXES_PER_PART = 8
+#: the serif the spreadsheets name (a workbook does not carry its font; every office machine has this one)
+XLSX_FONT = "Times New Roman"
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -76,6 +101,8 @@ class Row:
     attended: int
     required: int
     share: float
+    #: the remarks written when marking (an absence's reason), each after its session: "03/03 S: Ốm, có giấy"
+    remark: str = ""
 
     @property
     def periods_label(self) -> str:
@@ -83,7 +110,8 @@ class Row:
 
     @property
     def share_label(self) -> str:
-        return f"{self.share * 100:.0f}%"
+        """The share as a paper writes it: "94%" (a decimal comma where there are decimals)."""
+        return percent(self.share, 0)
 
 
 @dataclass
@@ -117,8 +145,10 @@ class DayGroup:
 @dataclass
 class SheetData:
     course: Course
-    issuer: list[str]
-    place: str
+    #: who issues the sheet, as printed (the settings in force on `on`)
+    issuer: Issuer
+    #: the sheet's date: the course's last day once it is over, else today
+    on: date
     programme: str
     dates: str
     columns: list[Column]
@@ -126,6 +156,11 @@ class SheetData:
     excused_counts: bool
     required_periods: int
     parts: list[Part] = field(default_factory=list)
+
+    @property
+    def dated(self) -> str:
+        """"Yên Thế, ngày 04 tháng 3 năm 2026", above the signer."""
+        return place_and_date(self.issuer.place, self.on)
 
 
 def session_column(session: CourseSession) -> Column:
@@ -154,11 +189,35 @@ def day_groups(columns: list[Column]) -> list[DayGroup]:
     return groups
 
 
-def sheet_data(course: Course) -> SheetData:
+def _remarks(columns: list[Column]) -> dict[int, str]:
+    """Each trainee's remarks over the course (one query), session by session: "03/03 S: Ốm, có giấy"."""
+    labels = {column.session.id: column.label for column in columns}
+    remarks: dict[int, list[str]] = {}
+    if labels:
+        found = db.session.execute(
+            select(Attendance.trainee_id, Attendance.session_id, Attendance.remark)
+            .where(Attendance.session_id.in_(labels), Attendance.remark != "")
+        )
+        for trainee_id, session_id, remark in sorted(found, key=lambda r: (r.trainee_id, list(labels).index(r.session_id))):
+            if remark and remark.strip():
+                remarks.setdefault(trainee_id, []).append(f"{labels[session_id]}: {remark.strip()}")
+    return {trainee_id: "; ".join(parts) for trainee_id, parts in remarks.items()}
+
+
+def paper_date(course: Course) -> date:
+    """The date an attendance sheet bears: the course's last day once it is over, else today."""
+    today = local_today()
+    last = to_local(course.sessions[-1].ends_at).date() if course.sessions else course.ends_on
+    return min(last, today) if last else today
+
+
+def sheet_data(course: Course, issuer: Issuer | None = None) -> SheetData:
     """Everything the attendance sheet shows, in Vietnamese name order (as course_attendance
-    gives it). A handful of queries, whatever the number of trainees."""
+    gives it). A handful of queries, whatever the number of trainees. `issuer`: the one in
+    force on the sheet's date (training.units.issuers.issuer_for's when not given)."""
     records = course_attendance(course)  # the trainees and their communes come with it
     columns = [session_column(s) for s in course.sessions]
+    remarks = _remarks(columns)
     rows = []
     for number, record in enumerate(records, start=1):
         trainee = record.enrolment.trainee
@@ -167,11 +226,12 @@ def sheet_data(course: Course) -> SheetData:
             commune=trainee.commune.name if trainee.commune else "",
             marks=[MARKS.get(record.marks.get(c.session.id, ""), "") for c in columns],
             attended=record.attended_periods, required=record.required_periods, share=record.share,
+            remark=remarks.get(trainee.id, ""),
         ))
     curriculum = course.curriculum
-    issuer = issuer_for(course.starts_on, course.unit)
+    on = paper_date(course)
     return SheetData(
-        course=course, issuer=list(issuer.body_lines), place=issuer.place,
+        course=course, issuer=issuer or issuer_for(on, course.unit), on=on,
         programme=f"{curriculum.code}. {curriculum.title}", dates=course_dates(course), columns=columns, rows=rows,
         excused_counts=curriculum.completion.excused_counts, required_periods=curriculum.periods,
         parts=split_parts(columns, MAX_SESSIONS_PER_PART),
@@ -191,44 +251,26 @@ def legend(data: SheetData) -> str:
 # --- PDF pieces shared by the attendance and sign-in sheets ----------------------------------
 
 PAGE = landscape(A4)
-MARGIN = 10 * mm
+#: margins of Nghị định 30 for a landscape page: the binding edge (top) a little wider
+MARGIN = 15 * mm
+TOP_MARGIN = 20 * mm
 WIDTH = PAGE[0] - 2 * MARGIN
-GRID = colors.HexColor("#444444")
-HEAD_BG = colors.HexColor("#e8e8e8")
+GRID = colors.black
+HEAD_BG = colors.HexColor("#eeeeee")
+#: the size of the trainees' rows (a table on a landscape page; the body text is 13 pt)
+CELL_SIZE = 10
+#: room to sign on a sheet (a landscape page has less of it than a portrait one)
+SIGN_SPACE = 18 * mm
 
 
-def numbered_canvas(footer: str):
-    """A canvas class that writes `footer` and "Trang x/y" at the foot of every page; the total
-    is known only at the end, so pages are kept until then."""
-
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self._pages = []
-
-        def showPage(self):
-            self._pages.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self):
-            total = len(self._pages)
-            for number, state in enumerate(self._pages, start=1):
-                self.__dict__.update(state)
-                self.setFont(FONT, 7.5)
-                self.setFillColor(colors.HexColor("#555555"))
-                self.drawString(MARGIN, 6 * mm, footer)
-                self.drawRightString(self._pagesize[0] - MARGIN, 6 * mm, _("Trang %(n)d/%(total)d", n=number, total=total))
-                super().showPage()
-            super().save()
-
-    return NumberedCanvas
-
-
-def _document(buffer: BytesIO, title: str, course: Course) -> SimpleDocTemplate:
-    return SimpleDocTemplate(
-        buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN + 3 * mm,
-        title=title, author=course.unit.name, subject=course.title,
-    )
+def _document(title: str, course: Course):
+    """A function making the sheet's doc template on a buffer (build_keeping_signer may build twice)."""
+    def make(buffer: BytesIO) -> SimpleDocTemplate:
+        return SimpleDocTemplate(
+            buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP_MARGIN, bottomMargin=MARGIN,
+            title=title, author=course.unit.name, subject=course.title, initialFontName=SERIF,
+        )
+    return make
 
 
 def _heading(data: SheetData, title: str) -> list:
@@ -238,47 +280,56 @@ def _heading(data: SheetData, title: str) -> list:
 
     facts = [
         fact(_("Chương trình"), data.programme),
-        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates), fact(_("Địa điểm"), course.venue)]),
+        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates),
+                               fact(_("Địa điểm"), course.venue)]),
     ]
     return [
-        header_block(data.issuer, WIDTH),
-        Spacer(1, 3 * mm),
+        header_block(data.issuer, WIDTH, left_share=0.42),
+        Spacer(1, 4 * mm),
         paragraph(f"<b>{escaped(title)}</b>", 14, align=TA_CENTER),
         Spacer(1, 1 * mm),
-        paragraph(f"<b>{escaped(course.title)}</b>", 11.5, align=TA_CENTER),
+        paragraph(f"<b>{escaped(course.title)}</b>", 13, align=TA_CENTER),
         Spacer(1, 1.5 * mm),
-        *[paragraph(line, 9.5, align=TA_CENTER) for line in facts],
+        *[paragraph(line, 12, align=TA_CENTER) for line in facts],
         Spacer(1, 3 * mm),
     ]
 
 
-def _signer_block(data: SheetData) -> KeepTogether:
-    dated = _("%(place)s, ngày …… tháng …… năm ……", place=data.place)
-    left = [
-        paragraph(tagged(_("XÁC NHẬN CỦA ĐƠN VỊ"), "b"), 10.5, align=TA_CENTER),
-        paragraph(escaped(_("(Ký tên, đóng dấu)")), 9, align=TA_CENTER, italic=True),
-    ]
-    right = [
-        paragraph(f"<i>{escaped(dated)}</i>", 10, align=TA_CENTER),
-        paragraph(tagged(_("NGƯỜI LẬP BIỂU"), "b"), 10.5, align=TA_CENTER),
-        paragraph(escaped(_("(Ký, ghi rõ họ tên)")), 9, align=TA_CENTER, italic=True),
-    ]
-    table = Table([[left, right]], colWidths=[WIDTH * 0.5, WIDTH * 0.5])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
-    # Room under the titles for the signatures (and the unit's seal).
-    return KeepTogether([Spacer(1, 5 * mm), table, Spacer(1, 24 * mm)])
+def _signer_block(data: SheetData, blank: bool) -> Table:
+    """The foot of the sheet: the person who drew it up on the left, the date and the head of
+    the organising body on the right. A blank form leaves the date to fill and says how to sign;
+    an issued sheet bears its date and the signer of the issuer settings."""
+    maker = [paragraph("", 12), paragraph(tagged(_("NGƯỜI LẬP BIỂU"), "b"), 13, align=TA_CENTER)]
+    if blank:
+        maker.append(paragraph(tagged(_("(Ký, ghi rõ họ tên)"), "i"), 12, align=TA_CENTER))
+        head = Issuer(body_lines=data.issuer.body_lines, place=data.issuer.place,
+                      signer_title=(_("THỦ TRƯỞNG CƠ QUAN TỔ CHỨC LỚP"),), signer_name="", symbol=data.issuer.symbol,
+                      certifying_title=data.issuer.certifying_title)
+        right = signer_flowables(head, place_and_date(data.issuer.place, None), blank=True, space=SIGN_SPACE)
+    else:
+        right = signer_flowables(data.issuer, place_and_date(data.issuer.place, data.on), space=SIGN_SPACE)
+    return closing(WIDTH, maker, right, left_share=0.4)
+
+
+def _ending(data: SheetData, log: dict, blank: bool, note: str | None, last_rows: list) -> list:
+    """What ends the sheet, kept together: the table's last rows, the legend or note, the signers."""
+    parts = list(last_rows)
+    if note:
+        parts += [Spacer(1, 2 * mm), paragraph(tagged(note, "i"), 11)]
+    parts += [Spacer(1, 3 * mm), _signer_block(data, blank)]
+    return [keep_with(log, *parts)]
 
 
 def _fit_size(text: str, width: float, largest: float, smallest: float = 5) -> float:
     """The largest font size (down to `smallest`) at which `text` fits in `width` points."""
-    needed = stringWidth(text, FONT_BOLD, 1)
+    needed = stringWidth(text, SERIF_BOLD, 1)
     return max(smallest, min(largest, (width - 2) / needed if needed else largest))
 
 
 def _grid_style(header_rows: int) -> list:
     return [
-        ("FONT", (0, 0), (-1, -1), FONT, 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+        ("FONT", (0, 0), (-1, -1), SERIF, CELL_SIZE),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), HEAD_BG),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -289,7 +340,7 @@ def _grid_style(header_rows: int) -> list:
 # --- the attendance sheet as PDF --------------------------------------------------------------
 
 #: widths (mm) of the fixed columns; the session columns share what is left
-STT_W, NAME_W, POSITION_W, COMMUNE_W, PERIODS_W, SHARE_W, SIGN_W = 8, 40, 32, 28, 13, 11, 20
+STT_W, NAME_W, POSITION_W, COMMUNE_W, PERIODS_W, SHARE_W, NOTE_W = 9, 40, 32, 28, 14, 12, 24
 #: a session column is never wider than this; spare width goes to the text columns
 SESSION_MAX_W = 11
 
@@ -297,17 +348,17 @@ SESSION_MAX_W = 11
 def _attendance_widths(part: Part) -> tuple[list[float], float]:
     """Column widths (points) of one part of the sheet and the width of a session column."""
     text = [STT_W, NAME_W] + ([POSITION_W, COMMUNE_W] if part.first else [])
-    tail = [PERIODS_W, SHARE_W, SIGN_W] if part.last else []
+    tail = [PERIODS_W, SHARE_W, NOTE_W] if part.last else []
     free = WIDTH / mm - sum(text) - sum(tail)
     n = len(part.columns)
     session_w = min(SESSION_MAX_W, free / n) if n else 0
     spare = free - session_w * n
     if spare > 0:
-        # Give it to the name, position, commune and signature columns.
+        # Give it to the name, position, commune and remarks columns.
         grow = {1: 0.4, 2: 0.3, 3: 0.3} if part.first else {1: 1.0}
         if part.last:
-            # The signature column gets a share too: a quarter, or half when it is beside the name alone.
-            grow = {k: v * (0.75 if part.first else 0.5) for k, v in grow.items()}
+            # The remarks get a share too: a third, or half when they are beside the name alone.
+            grow = {k: v * (0.67 if part.first else 0.5) for k, v in grow.items()}
         for index, share in grow.items():
             text[index] += spare * share
         if tail:
@@ -316,22 +367,24 @@ def _attendance_widths(part: Part) -> tuple[list[float], float]:
     return [w * mm for w in widths], session_w * mm
 
 
-def _attendance_table(data: SheetData, part: Part) -> Table:
+def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
+    """The rows (two heading rows first), the style commands, the widths and the session
+    column's width of one part of the sheet."""
     widths, session_w = _attendance_widths(part)
     n = len(part.columns)
     lead = 4 if part.first else 2
-    mark_size = max(6, min(9, session_w / 2.2))
-    head_size = 7.5
+    mark_size = max(7, min(10, session_w / 2.2))
+    head_size = 9.5
 
     def head(text):
-        return paragraph(f"<b>{escaped(text)}</b>", head_size, align=TA_CENTER)
+        return paragraph(f"<b>{escaped(text)}</b>", head_size, align=TA_CENTER, leading=head_size * 1.15)
 
     top = [head(_("STT")), head(_("Họ và tên"))]
     if part.first:
         top += [head(_("Chức vụ")), head(_("Đơn vị (xã)"))]
     top += [""] * n
     if part.last:
-        top += [head(_("Số tiết")), head(_("Tỷ lệ")), head(_("Ký tên"))]
+        top += [head(_("Số tiết")), head(_("Tỷ lệ")), head(_("Ghi chú"))]
     second = [""] * len(top)
     commands = _grid_style(2) + [
         ("ALIGN", (0, 0), (-1, 1), "CENTER"),
@@ -347,15 +400,16 @@ def _attendance_table(data: SheetData, part: Part) -> Table:
     for group in day_groups(part.columns):
         size = _fit_size(group.label, session_w * group.span, head_size)
         top[column] = group.label
-        commands += [("SPAN", (column, 0), (column + group.span - 1, 0)), ("FONT", (column, 0), (column, 0), FONT_BOLD, size)]
+        commands += [("SPAN", (column, 0), (column + group.span - 1, 0)), ("FONT", (column, 0), (column, 0), SERIF_BOLD, size)]
         column += group.span
     for offset, col in enumerate(part.columns):
         second[lead + offset] = col.half
     if n:
-        commands += [("FONT", (lead, 2), (lead + n - 1, -1), FONT_BOLD, mark_size),
-                     ("FONT", (lead, 1), (lead + n - 1, 1), FONT_BOLD, min(head_size, mark_size))]
+        commands += [("FONT", (lead, 2), (lead + n - 1, -1), SERIF_BOLD, mark_size),
+                     ("FONT", (lead, 1), (lead + n - 1, 1), SERIF_BOLD, min(head_size, mark_size))]
 
-    body_style = style(8, leading=9.5)
+    body_style = style(CELL_SIZE, leading=CELL_SIZE * 1.2)
+    note_style = style(CELL_SIZE - 1, leading=(CELL_SIZE - 1) * 1.2)
     rows = [top, second]
     chunk = slice(part.first_column, part.first_column + n)
     for row in data.rows:
@@ -364,16 +418,27 @@ def _attendance_table(data: SheetData, part: Part) -> Table:
             cells += [Paragraph(escaped(row.position), body_style), Paragraph(escaped(row.commune), body_style)]
         cells += row.marks[chunk]
         if part.last:
-            cells += [row.periods_label, row.share_label, ""]
+            cells += [row.periods_label, row.share_label, Paragraph(escaped(row.remark), note_style)]
         rows.append(cells)
-    heights = [None, None] + _row_heights(rows[2:], widths, ROW_PADDING, body_style.leading)
-    table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
-    table.setStyle(TableStyle(commands))
-    return table
+    return rows, commands, widths, body_style.leading
 
 
-#: top and bottom padding of a trainee's row on the attendance sheet (room to sign)
-ROW_PADDING = 4.5
+def _table_maker(commands: list, widths: list[float], padding: float, line: float):
+    """Builds a table of the sheet from its heading rows and some of its body rows."""
+    def make(rows: list[list], header: bool = True) -> Table:
+        if header:
+            heights = [None, None] + _row_heights(rows[2:], widths, padding, line)
+            table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
+            table.setStyle(TableStyle(commands))
+        else:
+            table = Table(rows, colWidths=widths, rowHeights=_row_heights(rows, widths, padding, line))
+            table.setStyle(TableStyle(headless(commands, 2)))
+        return table
+    return make
+
+
+#: top and bottom padding of a trainee's row on the attendance sheet
+ROW_PADDING = 3.5
 
 
 def _row_heights(rows: list[list], widths: list[float], padding: float, line: float) -> list[float]:
@@ -389,34 +454,45 @@ def _row_heights(rows: list[list], widths: list[float], padding: float, line: fl
     return heights
 
 
-def _tables_by_part(data: SheetData, parts: list[Part], heading, table) -> list:
-    """The sheet's tables for the story: a note when nobody is enrolled, else table(data, part)
-    for each part, each part after the first on a new page, headed by heading(part) when there
-    are several."""
+def _tables_by_part(data: SheetData, parts: list[Part], heading, rows_of, padding: float, log: dict,
+                    split: bool) -> tuple[list, list]:
+    """The sheet's tables for the story: a note when nobody is enrolled, else a table for each
+    part (rows_of(data, part) gives its rows, style, widths and line height), each part after
+    the first on a new page, headed by heading(part) when there are several. Returns the story
+    and the last part's last rows, which go with the signers (training.pdf.build_keeping_signer)."""
     if not data.rows:
-        return [paragraph(tagged(_("Khóa học chưa có học viên."), "i"), 10)]
-    story = []
+        return [paragraph(tagged(_("Lớp bồi dưỡng chưa có học viên."), "i"), 12), PageMark(log, "table")], []
+    story, last_rows = [], []
     for part in parts:
         if part.count > 1:
             if not part.first:
                 story.append(PageBreak())
-            story += [paragraph(f"<b>{escaped(heading(part))}</b>", 9.5), Spacer(1, 1.5 * mm)]
-        story.append(table(data, part))
-    return story
+            story += [paragraph(f"<b>{escaped(heading(part))}</b>", 12), Spacer(1, 1.5 * mm)]
+        rows, commands, widths, line = rows_of(data, part)
+        make = _table_maker(commands, widths, padding, line)
+        if part.last:
+            body, last_rows = table_tail(make, rows, 2, split)
+            story += body
+        else:
+            story.append(make(rows))
+    return story + [PageMark(log, "table")], last_rows
 
 
 def attendance_pdf(data: SheetData) -> bytes:
     """The attendance sheet: A4 landscape, the official heading, a row per trainee with a mark
-    per session, periods, share and a signature column; the signer block at the end."""
+    per session, periods, share and the remarks made when marking; the legend and the signers
+    at the end, with at least the last rows of the table."""
     register_fonts()
     course = data.course
-    buffer = BytesIO()
     title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
-    doc = _document(buffer, _("Danh sách điểm danh %(code)s", code=course.code), course)
-    story = _heading(data, title) + _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_table)
-    story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(legend(data))}</i>", 8.5), _signer_block(data)]
-    doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
-    return buffer.getvalue()
+
+    def story(log: dict, split: bool) -> list:
+        tables, last_rows = _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING,
+                                            log, split)
+        return _heading(data, title) + tables + _ending(data, log, blank=False, note=legend(data), last_rows=last_rows)
+
+    return build_keeping_signer(_document(_("Danh sách điểm danh %(code)s", code=course.code), course), story,
+                                onFirstPage=page_number, onLaterPages=page_number)
 
 
 # --- the blank sign-in sheet as PDF -----------------------------------------------------------
@@ -444,61 +520,69 @@ def signin_boxes(data: SheetData) -> list[Box]:
 
 
 #: top and bottom padding of a row of the sign-in sheet: a box tall enough for a signature
-SIGN_PADDING = 9
+SIGN_PADDING = 5
+#: widths (mm) of the sign-in sheet's text columns and its remarks column; the spare width
+#: the boxes leave goes to the name, position and commune in SIGNIN_GROW's shares
+SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 42, 46, 32, 22
+SIGNIN_GROW = {1: 0.35, 2: 0.45, 3: 0.2}
 
 
-def _signin_table(data: SheetData, part: Part) -> Table:
-    lead_widths = [STT_W, NAME_W + 8] + ([POSITION_W, COMMUNE_W] if part.first else [])
+def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
+    lead_widths = [STT_W, SIGNIN_NAME_W] + ([SIGNIN_POSITION_W, SIGNIN_COMMUNE_W] if part.first else [])
+    tail_widths = [SIGNIN_NOTE_W] if part.last else []
     n = len(part.columns)
-    box_w = min(40, (WIDTH / mm - sum(lead_widths)) / n)
-    lead_widths[1] += WIDTH / mm - sum(lead_widths) - box_w * n
+    free = WIDTH / mm - sum(lead_widths) - sum(tail_widths)
+    box_w = min(40, free / n)
+    spare = free - box_w * n
+    grow = SIGNIN_GROW if part.first else {1: 1.0}
+    for index, share in grow.items():
+        lead_widths[index] += spare * share
     lead = len(lead_widths)
 
-    def head(text, size=8):
-        return paragraph(f"<b>{escaped(text)}</b>", size, align=TA_CENTER)
+    def head(text, size=10):
+        return paragraph(f"<b>{escaped(text)}</b>", size, align=TA_CENTER, leading=size * 1.15)
 
     top = [head(_("STT")), head(_("Họ và tên"))] + ([head(_("Chức vụ")), head(_("Đơn vị (xã)"))] if part.first else [])
     top += [head(box.heading) for box in part.columns]
-    second = [""] * lead + [paragraph(escaped(box.sub), 7.5, align=TA_CENTER) for box in part.columns]
+    second = [""] * lead + [paragraph(escaped(box.sub), 9.5, align=TA_CENTER) for box in part.columns]
+    if part.last:
+        top.append(head(_("Ghi chú")))
+        second.append("")
     commands = _grid_style(2) + [
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
         ("TOPPADDING", (0, 2), (-1, -1), SIGN_PADDING),
         ("BOTTOMPADDING", (0, 2), (-1, -1), SIGN_PADDING),
     ]
-    for index in range(lead):
+    for index in list(range(lead)) + ([len(top) - 1] if part.last else []):
         commands.append(("SPAN", (index, 0), (index, 1)))
-    name_style, small = style(8.5, leading=10), style(8, leading=9.5)
+    name_style, small = style(CELL_SIZE + 0.5, leading=(CELL_SIZE + 0.5) * 1.2), style(CELL_SIZE, leading=CELL_SIZE * 1.2)
     rows = [top, second]
     for row in data.rows:
         cells = [str(row.number), Paragraph(escaped(row.name), name_style)]
         if part.first:
             cells += [Paragraph(escaped(row.position), small), Paragraph(escaped(row.commune), small)]
-        rows.append(cells + [""] * n)
-    widths = [w * mm for w in lead_widths + [box_w] * n]
-    heights = [None, None] + _row_heights(rows[2:], widths, SIGN_PADDING, name_style.leading)
-    table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
-    table.setStyle(TableStyle(commands))
-    return table
+        rows.append(cells + [""] * n + ([""] if part.last else []))
+    widths = [w * mm for w in lead_widths + [box_w] * n + tail_widths]
+    return rows, commands, widths, name_style.leading
 
 
 def signin_pdf(data: SheetData) -> bytes:
     """The sheet trainees sign on arrival: the enrolled trainees with an empty box per session
-    (or per day when there are many), printed before the course."""
+    (or per day when there are many) and a remarks column, printed before the course; a blank
+    form, its date and signature left to fill."""
     register_fonts()
     course = data.course
-    buffer = BytesIO()
-    title = _("DANH SÁCH HỌC VIÊN KÝ TÊN THAM DỰ")
-    doc = _document(buffer, _("Danh sách ký tên %(code)s", code=course.code), course)
+    title = _("DANH SÁCH HỌC VIÊN KÝ NHẬN THAM DỰ LỚP BỒI DƯỠNG")
     parts = split_parts(signin_boxes(data), MAX_BOXES_PER_PART)
-    story = _heading(data, title) + _tables_by_part(
-        data, parts, lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count), _signin_table)
-    if len(data.columns) > MAX_BOXES_PER_PART:
-        # Not inside the f-string: the message extractor does not look there.
-        note = _("Học viên ký tên vào ô của ngày học mình tham dự.")
-        story += [Spacer(1, 2 * mm), paragraph(f"<i>{escaped(note)}</i>", 8.5)]
-    story.append(_signer_block(data))
-    doc.build(story, canvasmaker=numbered_canvas(f"{title} · {course.code}"))
-    return buffer.getvalue()
+    note = _("Học viên ký tên vào ô của ngày học mình tham dự.") if len(data.columns) > MAX_BOXES_PER_PART else None
+
+    def story(log: dict, split: bool) -> list:
+        tables, last_rows = _tables_by_part(data, parts, lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count),
+                                            _signin_rows, SIGN_PADDING, log, split)
+        return _heading(data, title) + tables + _ending(data, log, blank=True, note=note, last_rows=last_rows)
+
+    return build_keeping_signer(_document(_("Danh sách ký nhận %(code)s", code=course.code), course), story,
+                                onFirstPage=page_number, onLaterPages=page_number)
 
 
 # --- the attendance sheet as XLSX -------------------------------------------------------------
@@ -515,10 +599,11 @@ def attendance_xlsx(data: SheetData) -> bytes:
 
     headers = [_("STT"), _("Họ và tên"), _("Chức vụ"), _("Đơn vị (xã)")]
     headers += [f"{c.day_label}\n{c.half}" for c in data.columns]
-    headers += [_("Số tiết đã dự"), _("Số tiết chương trình"), _("Tỷ lệ"), _("Ký tên")]
+    headers += [_("Số tiết đã dự"), _("Số tiết chương trình"), _("Tỷ lệ"), _("Ghi chú")]
     last_col = len(headers)
     last_letter = get_column_letter(last_col)
-    bold = Font(bold=True)
+    bold = Font(name=XLSX_FONT, bold=True)
+    plain = Font(name=XLSX_FONT)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     thin = Side(style="thin", color="666666")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -528,6 +613,8 @@ def attendance_xlsx(data: SheetData) -> bytes:
         cell = sheet.cell(row=row, column=col, value=value if value != "" else None)
         if style is not None:
             cell._style = copy(style)
+        else:
+            cell.font = plain
         if isinstance(value, str) and value:
             cell.data_type = "s"  # never a formula, whatever the text
         for name, setting in styles.items():
@@ -542,12 +629,13 @@ def attendance_xlsx(data: SheetData) -> bytes:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
     split = min(4, last_col - 1)
-    banner(1, data.issuer[0].upper(), 1, split)
-    banner(2, data.issuer[1].upper(), 1, split, font=bold)
+    issuer = data.issuer
+    for index, line in enumerate(issuer.body_lines[:2]):
+        banner(1 + index, line.upper(), 1, split, font=bold if index or len(issuer.body_lines) == 1 else plain)
     banner(1, MOTTO, split + 1, last_col, font=bold)
-    banner(2, MOTTO_SUB, split + 1, last_col, font=bold)
-    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(bold=True, size=14))
-    banner(5, course.title, font=Font(bold=True, size=12))
+    banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=XLSX_FONT, bold=True, underline="single"))
+    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=XLSX_FONT, bold=True, size=14))
+    banner(5, course.title, font=Font(name=XLSX_FONT, bold=True, size=12))
     programme, code, dates, venue = _("Chương trình"), _("Mã lớp"), _("Thời gian"), _("Địa điểm")
     banner(6, f"{programme}: {data.programme}")
     banner(7, f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}")
@@ -566,7 +654,7 @@ def attendance_xlsx(data: SheetData) -> bytes:
     prototypes: list = []
     for offset, row in enumerate(data.rows):
         r = head_row + 1 + offset
-        values = [row.number, row.name, row.position, row.commune, *row.marks, row.attended, row.required, row.share, ""]
+        values = [row.number, row.name, row.position, row.commune, *row.marks, row.attended, row.required, row.share, row.remark]
         for col, value in enumerate(values, start=1):
             if offset:
                 put(r, col, value, style=prototypes[col - 1])
@@ -578,22 +666,29 @@ def attendance_xlsx(data: SheetData) -> bytes:
             prototypes.append(prototype)
 
     after = head_row + len(data.rows) + 2
-    banner(after, legend(data), alignment=Alignment(wrap_text=True, vertical="top"))
+    banner(after, legend(data), font=Font(name=XLSX_FONT, italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
     sheet.row_dimensions[after].height = 30
-    put(after + 2, split + 1, _("%(place)s, ngày …… tháng …… năm ……", place=data.place),
-        font=Font(italic=True), alignment=Alignment(horizontal="center"))
+    # The signers as on the PDF: who drew the sheet up on the left, the date and the head of the
+    # organising body on the right, the name under the room to sign.
+    put(after + 2, split + 1, place_and_date(issuer.place, data.on),
+        font=Font(name=XLSX_FONT, italic=True), alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 2, start_column=split + 1, end_row=after + 2, end_column=last_col)
-    put(after + 3, 1, _("XÁC NHẬN CỦA ĐƠN VỊ"), font=bold, alignment=Alignment(horizontal="center"))
+    put(after + 3, 1, _("NGƯỜI LẬP BIỂU"), font=bold, alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 3, start_column=1, end_row=after + 3, end_column=split)
-    put(after + 3, split + 1, _("NGƯỜI LẬP BIỂU"), font=bold, alignment=Alignment(horizontal="center"))
-    sheet.merge_cells(start_row=after + 3, start_column=split + 1, end_row=after + 3, end_column=last_col)
+    for offset, line in enumerate(issuer.signer_title):
+        put(after + 3 + offset, split + 1, line.upper(), font=bold, alignment=Alignment(horizontal="center"))
+        sheet.merge_cells(start_row=after + 3 + offset, start_column=split + 1, end_row=after + 3 + offset, end_column=last_col)
+    if issuer.signer_name:
+        name_row = after + 3 + len(issuer.signer_title) + 4
+        put(name_row, split + 1, issuer.signer_name, font=bold, alignment=Alignment(horizontal="center"))
+        sheet.merge_cells(start_row=name_row, start_column=split + 1, end_row=name_row, end_column=last_col)
 
-    widths = [6, 28, 24, 20] + [6.5] * len(data.columns) + [9, 11, 8, 14]
+    widths = [6, 28, 24, 20] + [6.5] * len(data.columns) + [9, 11, 8, 30]
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)
     sheet.print_title_rows = f"{head_row}:{head_row}"
-    sheet.print_area = f"A1:{last_letter}{after + 8}"
+    sheet.print_area = f"A1:{last_letter}{after + 10}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -602,8 +697,9 @@ def attendance_xlsx(data: SheetData) -> bytes:
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
     sheet.page_margins.top = sheet.page_margins.bottom = 0.5
-    sheet.oddFooter.right.text = _("Trang &P/&N")
-    sheet.oddFooter.left.text = course.code
+    # Page numbers centred at the top from page 2 on (the first page's own header stays empty).
+    sheet.oddHeader.center.text = "&P"
+    sheet.HeaderFooter.differentFirst = True
     buffer = BytesIO()
     book.save(buffer)
     return buffer.getvalue()

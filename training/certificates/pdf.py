@@ -9,41 +9,73 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from ..courses.models import Enrolment
-from ..pdf import FONT, FONT_BOLD, FONT_ITALIC, MOTTO, MOTTO_SUB, draw_qr, register_fonts
+from ..pdf import (
+    MOTTO,
+    MOTTO_SUB,
+    SERIF,
+    SERIF_BOLD,
+    SERIF_ITALIC,
+    draw_qr,
+    in_text,
+    register_fonts,
+    with_signer,
+    written_date,
+)
+from ..pdf.issuer import Issuer
+from ..units.issuers import issuer_for
 from .models import Certificate
 
+#: the colour of the frame and the title (the rules and the text are black)
 RED = colors.HexColor("#a31515")
 
 
-def render_certificate(certificate: Certificate, enrolment: Enrolment, signer, on: date) -> bytes:
-    """One certificate as PDF bytes (A4 landscape)."""
+def render_certificate(certificate: Certificate, enrolment: Enrolment, signer, on: date, issuer: Issuer | None = None) -> bytes:
+    """One certificate as PDF bytes (A4 landscape). `issuer`: the issuer in force on `on`;
+    without it, training.units.issuers.issuer_for's, with the signer typed on the issue form."""
     from .services import verification_url
 
     register_fonts()
+    if issuer is None:
+        issuer = with_signer(issuer_for(on, enrolment.course.unit), signer.title, signer.name, signer.place)
     buffer = io.BytesIO()
-    page = pdfcanvas.Canvas(buffer, pagesize=landscape(A4), invariant=True)
+    page = pdfcanvas.Canvas(buffer, pagesize=landscape(A4), invariant=True, initialFontName=SERIF)
     page.setTitle(f"Giấy chứng nhận {certificate.serial}")
-    page.setAuthor(signer.issuer_parent)
-    draw_certificate(page, certificate, enrolment, signer, on, verification_url(certificate))
+    page.setAuthor(issuer.body_lines[-1])
+    draw_certificate(page, certificate, enrolment, issuer, on, verification_url(certificate))
     page.showPage()
     page.save()
     return buffer.getvalue()
 
 
-def written_date(on: date) -> str:
-    """The date as Nghị định 30/2020/NĐ-CP writes it, "ngày 05 tháng 01 năm 2027": a day below
-    10 and the months 1 and 2 take a leading zero, the other months none."""
-    month = f"{on.month:02d}" if on.month < 3 else str(on.month)
-    return f"ngày {on.day:02d} tháng {month} năm {on.year}"
+def _centred_lines(page, text: str, font: str, size: float, x: float, y: float, width: float, leading: float) -> float:
+    """`text` wrapped to `width` and centred on x from the baseline y down; returns the next y."""
+    for piece in simpleSplit(text, font, size, width):
+        page.setFont(font, size)
+        page.drawCentredString(x, y, piece)
+        y -= leading
+    return y
 
 
-def draw_certificate(page, certificate: Certificate, enrolment: Enrolment, signer, on: date, url: str) -> None:
+def _course_lines(certificate: Certificate, enrolment: Enrolment) -> tuple[str, str]:
+    """"Đã tham gia lớp bồi dưỡng …," then "tổ chức từ ngày … đến ngày … tại …": two lines, so
+    that a date is never cut from its "ngày"."""
+    course = enrolment.course
+    title = course.title.strip()
+    lowered = in_text(title)
+    name = lowered if lowered.startswith("lớp ") else f"lớp bồi dưỡng {lowered}"
+    first, _dash, last = certificate.course_dates.partition(" – ")
+    when = f"từ ngày {first} đến ngày {last}" if last else f"ngày {first}"
+    return f"Đã tham gia {name},", f"tổ chức {when} tại {course.venue}."
+
+
+def draw_certificate(page, certificate: Certificate, enrolment: Enrolment, issuer: Issuer, on: date, url: str) -> None:
     """Draw one certificate on the current page of `page`."""
     width, height = landscape(A4)
-    trainee, course = enrolment.trainee, enrolment.course
+    trainee = enrolment.trainee
     # Frame: a double border, as printed certificates have.
     page.setStrokeColor(RED)
     page.setLineWidth(2.2)
@@ -51,65 +83,72 @@ def draw_certificate(page, certificate: Certificate, enrolment: Enrolment, signe
     page.setLineWidth(0.6)
     page.rect(13 * mm, 13 * mm, width - 26 * mm, height - 26 * mm)
     page.setFillColor(colors.black)
+    page.setStrokeColor(colors.black)
 
-    left_x, right_x, top = 75 * mm, width - 85 * mm, height - 26 * mm
-    page.setFont(FONT, 11)
-    page.drawCentredString(left_x, top, signer.issuer_parent.upper())
-    page.setFont(FONT_BOLD, 11)
-    page.drawCentredString(left_x, top - 14, signer.issuer.upper())
-    page.line(left_x - 22 * mm, top - 19, left_x + 22 * mm, top - 19)
-    page.setFont(FONT, 10.5)
-    serial_text = f"Số: {certificate.serial}" + (f" (bản sao lần {certificate.copy_number})" if certificate.is_copy else "")
-    page.drawCentredString(left_x, top - 34, serial_text)
-    page.setFont(FONT_BOLD, 11)
+    # The heading: the issuing body left, quốc hiệu and tiêu ngữ right, each with its rule.
+    left_x, right_x, top = 72 * mm, width - 80 * mm, height - 26 * mm
+    y = top
+    for index, line in enumerate(issuer.body_lines):
+        font = SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD
+        y = _centred_lines(page, line.upper(), font, 12.5, left_x, y, 100 * mm, 15)
+    last = issuer.body_lines[-1].upper()
+    rule = min(100 * mm, stringWidth(last, SERIF_BOLD, 12.5)) * 0.4
+    page.setLineWidth(0.6)
+    page.line(left_x - rule / 2, y + 8, left_x + rule / 2, y + 8)
+    page.setFont(SERIF_BOLD, 12.5)
     page.drawCentredString(right_x, top, MOTTO)
-    page.setFont(FONT_BOLD, 12)
-    page.drawCentredString(right_x, top - 15, MOTTO_SUB)
-    page.line(right_x - 30 * mm, top - 20, right_x + 30 * mm, top - 20)
+    page.setFont(SERIF_BOLD, 13)
+    page.drawCentredString(right_x, top - 16, MOTTO_SUB)
+    rule = stringWidth(MOTTO_SUB, SERIF_BOLD, 13)
+    page.line(right_x - rule / 2, top - 22, right_x + rule / 2, top - 22)
 
     centre = width / 2
-    y = height - 68 * mm
+    y = height - 66 * mm
     page.setFillColor(RED)
-    page.setFont(FONT_BOLD, 30)
+    page.setFont(SERIF_BOLD, 30)
     page.drawCentredString(centre, y, "GIẤY CHỨNG NHẬN")
     page.setFillColor(colors.black)
     if certificate.is_copy:
-        page.setFont(FONT_ITALIC, 12)
-        page.drawCentredString(centre, y - 18, "(Bản sao cấp lại, có giá trị như bản chính)")
-    page.setFont(FONT_BOLD, 13)
-    page.drawCentredString(centre, y - 38, f"{signer.issuer_parent.upper()} - {signer.issuer.upper()}")
-    page.setFont(FONT, 13)
-    page.drawCentredString(centre, y - 56, "CHỨNG NHẬN")
+        page.setFont(SERIF_ITALIC, 13)
+        page.drawCentredString(centre, y - 18, f"(Cấp lại lần {certificate.copy_number})")
+    y = _centred_lines(page, issuer.certifying_title.upper(), SERIF_BOLD, 13.5, centre, y - 40, width - 70 * mm, 17)
+    page.setFont(SERIF, 13)
+    page.drawCentredString(centre, y - 2, "CHỨNG NHẬN:")
 
     honorific = "Bà" if trainee.gender == "female" else "Ông"
+    commune = trainee.commune
+    where = ", ".join(in_text(part) for part in (trainee.position, commune.name if commune else "",
+                                                 commune.parent.name if commune and commune.parent else "") if part)
     lines = [
-        (FONT_BOLD, 18, f"{honorific}: {certificate.holder_name}"),
-        (FONT, 12.5, f"Sinh ngày: {trainee.birth_date:%d/%m/%Y}"),
-        (FONT, 12.5, "Chức vụ, đơn vị công tác: " + ", ".join(
-            part for part in (trainee.position, trainee.commune.name, trainee.commune.parent.name if trainee.commune.parent else "") if part)),
-        (FONT_BOLD, 13.5, course.curriculum.certificate_wording),
-        (FONT, 12.5, f"Khóa bồi dưỡng {certificate.course_code}, thời gian: {certificate.course_dates}, tại {course.venue}."),
+        (SERIF_BOLD, 18, f"{honorific}: {certificate.holder_name}"),
+        (SERIF, 13, f"Sinh ngày: {trainee.birth_date:%d/%m/%Y}"),
+        (SERIF, 13, f"Chức vụ, đơn vị công tác: {where}"),
+        (SERIF_BOLD, 13.5, enrolment.course.curriculum.certificate_wording),
+        *((SERIF, 13, line) for line in _course_lines(certificate, enrolment)),
     ]
-    y -= 84
-    for font, size, text in lines:
-        page.setFont(font, size)
-        for piece in simpleSplit(text, font, size, width - 70 * mm):
-            page.drawCentredString(centre, y, piece)
-            y -= size * 1.45
-        y -= 4
+    y -= 30
+    for index, (font, size, text) in enumerate(lines):
+        y = _centred_lines(page, text, font, size, centre, y, width - 60 * mm, size * 1.4) - (0 if index == 3 else 3)
 
+    # The signer: place and date, the title (one line each), room to sign, the name.
     sign_x = width - 80 * mm
-    sign_y = 52 * mm
-    page.setFont(FONT_ITALIC, 12)
-    page.drawCentredString(sign_x, sign_y, f"{signer.place}, {written_date(on)}")
-    page.setFont(FONT_BOLD, 12)
-    for index, piece in enumerate(simpleSplit(signer.title.upper(), FONT_BOLD, 12, 125 * mm)):
-        page.drawCentredString(sign_x, sign_y - 16 - index * 15, piece)
-    page.drawCentredString(sign_x, 20 * mm, signer.name)
+    sign_y = 56 * mm
+    page.setFont(SERIF_ITALIC, 13)
+    page.drawCentredString(sign_x, sign_y, f"{issuer.place}, {written_date(on)}")
+    page.setFont(SERIF_BOLD, 13)
+    title_y = sign_y - 17
+    for line in issuer.signer_title:
+        title_y = _centred_lines(page, line.upper(), SERIF_BOLD, 13, sign_x, title_y, 125 * mm, 16)
+    page.setFont(SERIF_BOLD, 13)
+    page.drawCentredString(sign_x, 21 * mm, issuer.signer_name)
 
     qr_size = 30 * mm
-    draw_qr(page, url, 22 * mm, 19 * mm, qr_size)
-    page.setFont(FONT, 8)
-    page.drawString(22 * mm + qr_size + 3 * mm, 19 * mm + qr_size - 10, "Quét mã QR để kiểm tra giấy chứng nhận")
-    page.drawString(22 * mm + qr_size + 3 * mm, 19 * mm + qr_size - 21, f"Mã kiểm tra: {certificate.verify_code}")
-    page.drawString(22 * mm + qr_size + 3 * mm, 19 * mm + qr_size - 32, url)
+    qr_x, qr_y = 22 * mm, 19 * mm
+    draw_qr(page, url, qr_x, qr_y, qr_size)
+    text_x = qr_x + qr_size + 3 * mm
+    page.setFont(SERIF, 11)
+    page.drawString(text_x, qr_y + qr_size + 8, f"Số vào sổ cấp: {certificate.serial}")
+    page.setFont(SERIF, 8.5)
+    page.drawString(text_x, qr_y + qr_size - 10, "Quét mã QR để kiểm tra giấy chứng nhận")
+    page.drawString(text_x, qr_y + qr_size - 21, f"Mã kiểm tra: {certificate.verify_code}")
+    page.drawString(text_x, qr_y + qr_size - 32, url)

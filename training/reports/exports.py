@@ -1,28 +1,62 @@
-"""The reports as files: XLSX (one sheet per table, numbers as numbers) and PDF (official
-heading, the same tables, the charts)."""
+"""The reports as files. PDF: a báo cáo as Nghị định 30/2020 lays it out (số/ký hiệu, place and
+date, "Kính gửi", a short text with the key figures, the signer, "Nơi nhận"), its tables and
+charts as the annex "Phụ lục: Biểu tổng hợp …". XLSX: one sheet per table of the annex, each
+under the same heading, numbers as numbers."""
 import io
+from datetime import date
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..clock import local_today
 from ..curricula import catalogue
-from ..people import GROUP_LABELS
+from ..extensions import db
+from ..pdf import (
+    MOTTO,
+    MOTTO_SUB,
+    SERIF,
+    SERIF_BOLD,
+    Rule,
+    closing,
+    escaped,
+    header_block,
+    in_text,
+    page_number,
+    paragraph,
+    percent,
+    place_and_date,
+    recipients,
+    register_fonts,
+    signer_flowables,
+    tagged,
+)
+from ..pdf.issuer import Issuer
+from ..people import GROUP_LABELS, GROUP_SHORT_LABELS
 from ..people.models import GROUPS
-from ..pdf import FONT, FONT_BOLD, escaped, header_block, paragraph, tagged
 from ..spreadsheets import keep_text
+from ..units import services as units
+from ..units.issuers import issuer_for
+from ..units.models import Unit
 from .charts import report_drawings
 from .services import Report, Tally
 
+#: margins of Nghị định 30/2020 (top, bottom, left, right)
+TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
+#: the serif the workbook names (a workbook does not carry its font; every office machine has this one)
+XLSX_FONT = "Times New Roman"
+#: a table's cells in the annex
+CELL = 10
+
 
 def _headings() -> list[str]:
-    return [_("Khóa học"), _("Buổi học"), _("Học viên (người)"), _("Lượt học viên"), _("Tỷ lệ tham dự"),
+    return [_("Số lớp"), _("Buổi học"), _("Học viên (người)"), _("Lượt người"), _("Tỷ lệ tham dự"),
             _("Hoàn thành"), _("GCN đã cấp"), _("GCN thu hồi")]
 
 
@@ -34,28 +68,34 @@ def _figures(tally: Tally | None) -> list:
             tally.completions, tally.certificates_issued, tally.certificates_revoked]
 
 
+def _in_code_order(items: list) -> list:
+    """Units in the order of their official codes (numeric codes as numbers)."""
+    return sorted(items, key=lambda unit: (len(unit.code or ""), unit.code or "", unit.name))
+
+
 def report_tables(report: Report, kind: str) -> list[tuple[str, str, list[tuple[str, Tally | None]]]]:
     """(sheet name, title, rows) for each table, in the order the page shows them."""
     tables = [
-        ("Tong hop", _("Tổng hợp"), [(_("Tổng cộng"), report.total)]),
-        ("Chuong trinh", _("Theo chương trình"),
+        (_("Tổng hợp"), _("Tổng hợp"), [(_("Tổng cộng"), report.total)]),
+        (_("Theo chương trình"), _("Theo chương trình"),
          [(f"{c.code}. {c.title}", report.by_programme.get(c.code)) for c in catalogue().all_current()]),
-        ("Nhom doi tuong", _("Theo nhóm đối tượng"), [(str(GROUP_LABELS[g]), report.by_group.get(g)) for g in GROUPS]),
+        (_("Theo nhóm đối tượng"), _("Theo nhóm đối tượng"), [(str(GROUP_LABELS[g]), report.by_group.get(g)) for g in GROUPS]),
     ]
     if kind == "province":
-        tables.append(("Huyen", _("Theo huyện"), [(u.name, report.by_unit.get(u.id)) for u in report.units]))
+        districts = [(u.name, report.by_unit.get(u.id)) for u in _in_code_order(report.units)]
+        tables.append((_("Theo huyện"), _("Theo huyện"), districts))
     communes = []
-    for unit in report.units:
-        for commune in report.communes.get(unit.id, []):
-            label = f"{commune.name} ({unit.name})" if kind == "province" else commune.name
+    for unit in _in_code_order(report.units):
+        for commune in _in_code_order(report.communes.get(unit.id, [])):
+            label = f"{commune.name} ({in_text(unit.name)})" if kind == "province" else commune.name
             communes.append((label, report.by_commune.get(commune.id)))
-    tables.append(("Xa", _("Theo xã"), communes))
+    tables.append((_("Theo xã, phường"), _("Theo xã, phường"), communes))
     return tables
 
 
 def _coverage_rows(report: Report) -> list[list]:
     rows = []
-    for unit in report.units:
+    for unit in _in_code_order(report.units):
         row = [unit.name, len(report.communes.get(unit.id, []))]
         for group in GROUPS:
             missing = report.uncovered[group].get(unit.id, [])
@@ -64,95 +104,200 @@ def _coverage_rows(report: Report) -> list[list]:
     return rows
 
 
-def _coverage_headings() -> list[str]:
+def _coverage_headings(short: bool = False) -> list[str]:
     headings = [_("Đơn vị"), _("Số xã")]
     for group in GROUPS:
-        headings += [_("Số xã chưa có: %(g)s", g=GROUP_LABELS[group]), _("Danh sách")]
+        headings += [_("Số xã chưa có: %(g)s", g=(GROUP_SHORT_LABELS if short else GROUP_LABELS)[group]), _("Danh sách")]
     return headings
 
 
+def _subject(report: Report, kind: str) -> str:
+    """"Kết quả bồi dưỡng cán bộ thông tin cơ sở năm 2026" (or of the period asked)."""
+    start, end = report.period.start, report.period.end
+    if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
+        when = _("năm %(y)d", y=start.year)
+    else:
+        when = _("từ %(a)s đến %(b)s", a=start.strftime("%d/%m/%Y"), b=end.strftime("%d/%m/%Y"))
+    where = _("toàn tỉnh") if kind == "province" else in_text(report.scope.name if report.scope else "")
+    return _("Kết quả bồi dưỡng cán bộ thông tin cơ sở %(where)s %(when)s", where=where, when=when)
+
+
 def _title(report: Report, kind: str) -> str:
-    if kind == "province":
-        return _("BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ TOÀN TỈNH")
-    return _("BÁO CÁO KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ") + f" — {report.scope.name if report.scope else ''}"
+    return _("BÁO CÁO") + " " + _subject(report, kind)
 
 
 def _period_text(report: Report) -> str:
     return _("Từ %(a)s đến %(b)s", a=report.period.start.strftime("%d/%m/%Y"), b=report.period.end.strftime("%d/%m/%Y"))
 
 
-def report_xlsx(report: Report, kind: str) -> io.BytesIO:
-    """The report as a workbook: one sheet per table, a frozen header, numbers as numbers."""
+def _issuer(report: Report, issuer: Issuer | None, on: date) -> Issuer:
+    """The issuer given, or the one in force on `on` for the report's unit (the province's for
+    the province report); a kept report holds only a snapshot of its unit, so it is read again."""
+    if issuer is not None:
+        return issuer
+    unit = db.session.get(Unit, report.scope.id) if report.scope else units.province()
+    return issuer_for(on, unit)
+
+
+def _addressee(issuer: Issuer) -> str:
+    """The body the report goes to: the issuer's superior, its name written out ("UBND Huyện
+    Yên Thế" → "Ủy ban nhân dân huyện Yên Thế")."""
+    superior = issuer.body_lines[0] if len(issuer.body_lines) > 1 else issuer.body_lines[0]
+    if superior.upper().startswith("UBND "):
+        # the settings print the body in capitals: "UBND TỈNH BẮC NINH" → "tỉnh Bắc Ninh"
+        unit = superior[5:].title() if superior[5:].isupper() else superior[5:]
+        return _("Ủy ban nhân dân %(unit)s", unit=in_text(unit))
+    return superior
+
+
+def report_xlsx(report: Report, kind: str, issuer: Issuer | None = None, on: date | None = None) -> io.BytesIO:
+    """The report's annex as a workbook: one sheet per table, each under the paper's heading,
+    a frozen header row, numbers as numbers."""
+    on = on or local_today()
+    issuer = _issuer(report, issuer, on)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="EFECE8")
-    sheets = [(name, title, [_("Nội dung")] + _headings(), [[label] + _figures(t) for label, t in rows])
+    bold, plain = Font(name=XLSX_FONT, bold=True), Font(name=XLSX_FONT)
+    fill = PatternFill("solid", fgColor="EEEEEE")
+    figures = [_("Đơn vị")] + _headings()
+    sheets = [(name, title, figures, [[label] + _figures(t) for label, t in rows])
               for name, title, rows in report_tables(report, kind)]
-    sheets.append(("Do bao phu", _("Độ bao phủ"), _coverage_headings(), _coverage_rows(report)))
+    sheets.append((_("Xã chưa có người được bồi dưỡng"), _("Xã chưa có người được bồi dưỡng"), _coverage_headings(),
+                   _coverage_rows(report)))
     for name, title, headings, rows in sheets:
-        sheet = workbook.create_sheet(name)
-        sheet.append([_title(report, kind)])
-        sheet.append([f"{title} — {_period_text(report)}"])
+        sheet = workbook.create_sheet(_sheet_name(name))
+        last = get_column_letter(len(headings))
+        sheet.append([issuer.body_lines[0].upper(), None, None, MOTTO])
+        sheet.append([issuer.body_lines[-1].upper(), None, None, MOTTO_SUB])
+        sheet.append([])
+        sheet.append([_("Phụ lục: Biểu tổng hợp %(what)s", what=in_text(_subject(report, kind)))])
+        sheet.append([f"{title} ({_period_text(report).lower()})"])
         sheet.append([])
         sheet.append(headings)
-        for cell in sheet[4]:
+        for merge in ("A1:C1", "A2:C2", f"D1:{last}1", f"D2:{last}2", f"A4:{last}4", f"A5:{last}5"):
+            sheet.merge_cells(merge)
+        for row in sheet.iter_rows(min_row=1, max_row=5):
+            for cell in row:
+                cell.font = plain
+                cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        for ref in ("A2", "D1", "D2", "A4"):
+            sheet[ref].font = bold
+        for cell in sheet[HEAD_ROW]:
             cell.font, cell.fill = bold, fill
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for row in rows:
             sheet.append(row)
             for cell in sheet[sheet.max_row]:
+                cell.font = plain
                 keep_text(cell)
-        sheet["A1"].font = Font(bold=True, size=12)
-        sheet.freeze_panes = "B5"
+        sheet.freeze_panes = f"B{HEAD_ROW + 1}"
         sheet.column_dimensions["A"].width = 48
         for index in range(2, len(headings) + 1):
             sheet.column_dimensions[get_column_letter(index)].width = 14
-        if headings == [_("Nội dung")] + _headings():
-            for cell in sheet["F"][4:]:
+        if headings == figures:
+            for cell in sheet["F"][HEAD_ROW:]:
                 cell.number_format = "0.0%"
         sheet.page_setup.orientation = "landscape"
         sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-        sheet.print_title_rows = "4:4"
+        sheet.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
+        sheet.oddHeader.center.text = "&P"
+        sheet.HeaderFooter.differentFirst = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)
     return buffer
 
 
+#: the row of a sheet's column headings (the paper's heading above it)
+HEAD_ROW = 7
+
+
+def _sheet_name(name: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of : \\ / ? * [ ]."""
+    for bad in ":\\/?*[]":
+        name = name.replace(bad, " ")
+    return name[:31].strip()
+
+
 def _cell(value) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        return f"{value * 100:.1f}%"
+        return percent(value)
     return str(value)
 
 
-def report_pdf(report: Report, kind: str, issuer: list[str]) -> io.BytesIO:
-    """The report as an A4 landscape PDF with the official heading (`issuer`: the issuing
-    body's lines, from the issuer settings: training.units.issuers), the tables and the charts."""
+def _text_body(report: Report, kind: str, issuer: Issuer) -> list:
+    """The report's text: what was done, the key figures, where nobody was trained yet."""
+    total = _figures(report.total)
+    courses, sessions, trainees, enrolments, rate, completions, issued, revoked = total
+    para = {"align": TA_JUSTIFY, "leading": 13 * 1.35}
+    opening = _("Thực hiện nhiệm vụ bồi dưỡng cán bộ thông tin cơ sở, %(body)s báo cáo kết quả bồi dưỡng %(period)s như sau:",
+                body=issuer.body_lines[-1], period=_period_text(report).lower())
+    result = _("Đã tổ chức %(c)s lớp bồi dưỡng với %(s)s buổi học; %(t)s người tham gia (%(e)s lượt người); tỷ lệ tham dự "
+               "%(r)s; %(d)s lượt người hoàn thành chương trình; đã cấp %(i)s giấy chứng nhận, thu hồi %(v)s.",
+               c=courses, s=sessions, t=trainees, e=enrolments, r=_cell(rate), d=completions, i=issued, v=revoked)
+    missing = []
+    for group in GROUPS:
+        count = sum(len(v) for v in report.uncovered[group].values())
+        missing.append(_("%(n)d xã, phường chưa có %(g)s được bồi dưỡng", n=count, g=in_text(str(GROUP_LABELS[group]))))
+    coverage = "; ".join(missing) + "."
+    annex = _("Số liệu chi tiết tại Phụ lục kèm theo.")
+    indent = "&nbsp;" * 8
+    return [
+        paragraph(indent + escaped(opening), 13, **para), Spacer(1, 2 * mm),
+        paragraph(indent + tagged(_("1. Kết quả chung"), "b"), 13, **para),
+        paragraph(indent + escaped(result), 13, **para), Spacer(1, 2 * mm),
+        paragraph(indent + tagged(_("2. Xã, phường chưa có người được bồi dưỡng"), "b"), 13, **para),
+        paragraph(indent + escaped(coverage[0].upper() + coverage[1:]), 13, **para), Spacer(1, 2 * mm),
+        paragraph(indent + escaped(annex), 13, **para),
+    ]
+
+
+def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date | None = None) -> io.BytesIO:
+    """The report as an A4 báo cáo: heading with số/ký hiệu, place and date; "Kính gửi"; the
+    text with the key figures; "Nơi nhận" and the signer; then the annex of tables and charts.
+    `issuer`: the issuer in force on `on` (training.units.issuers.issuer_for's when not given)."""
+    register_fonts()
+    on = on or local_today()
+    issuer = _issuer(report, issuer, on)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm, bottomMargin=12 * mm,
-                            title=_title(report, kind))
-    # Unit and programme names are data: escaped, since reportlab reads & and < as markup.
-    story = [header_block(issuer, doc.width), Spacer(1, 6 * mm),
-             paragraph(tagged(_title(report, kind), "b"), 13, align=TA_CENTER),
-             paragraph(escaped(_period_text(report)), 10, align=TA_CENTER), Spacer(1, 4 * mm)]
-    for _name, title, rows in report_tables(report, kind):
-        data = [[paragraph(tagged(title, "b"), 8)] + [paragraph(tagged(h, "b"), 8) for h in _headings()]]
-        data += [[paragraph(escaped(label), 8)] + [_cell(v) for v in _figures(t)] for label, t in rows]
-        table = Table(data, colWidths=[doc.width * 0.34] + [doc.width * 0.66 / 8] * 8, repeatRows=1)
+    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP, bottomMargin=BOTTOM,
+                            title=_title(report, kind), author=issuer.body_lines[-1], initialFontName=SERIF)
+    width = doc.width
+    number = _("Số: ……/BC-%(symbol)s", symbol=issuer.symbol)
+    story = [header_block(issuer, width, number=number, dated=place_and_date(issuer.place, on)), Spacer(1, 8 * mm),
+             paragraph(tagged(_("BÁO CÁO"), "b"), 14, align=TA_CENTER),
+             paragraph(tagged(_subject(report, kind), "b"), 14, align=TA_CENTER), Rule(30 * mm), Spacer(1, 4 * mm),
+             paragraph(escaped(_("Kính gửi: %(to)s.", to=_addressee(issuer))), 14, align=TA_CENTER), Spacer(1, 5 * mm),
+             *_text_body(report, kind, issuer), Spacer(1, 6 * mm)]
+    sent_to = [_("- Như trên;"), _("- Lưu: VT.")]
+    story.append(KeepTogether([closing(width, recipients(sent_to), signer_flowables(issuer), left_share=0.45)]))
+
+    # The annex: the tables and the charts.
+    story += [PageBreak(), paragraph(tagged(_("Phụ lục"), "b"), 13, align=TA_CENTER),
+              paragraph(tagged(_("BIỂU TỔNG HỢP KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ"), "b"), 13, align=TA_CENTER),
+              paragraph(tagged(_("(Kèm theo Báo cáo số ……/BC-%(symbol)s ngày %(date)s của %(body)s)", symbol=issuer.symbol,
+                                 date=on.strftime("%d/%m/%Y"), body=issuer.body_lines[-1]), "i"), 12, align=TA_CENTER),
+              Rule(30 * mm), Spacer(1, 4 * mm)]
+    label_w = width * 0.3
+    for number_, (_name, title, rows) in enumerate(report_tables(report, kind), start=1):
+        data = [[paragraph(tagged(_("Đơn vị") if title != _("Tổng hợp") else "", "b"), CELL)]
+                + [paragraph(tagged(h, "b"), CELL - 1, align=TA_CENTER, leading=(CELL - 1) * 1.15) for h in _headings()]]
+        data += [[paragraph(escaped(label), CELL)] + [_cell(v) for v in _figures(t)] for label, t in rows]
+        table = Table(data, colWidths=[label_w] + [(width - label_w) / 8] * 8, repeatRows=1)
         table.setStyle(_grid())
-        story += [table, Spacer(1, 4 * mm)]
-    coverage = [[paragraph(tagged(h, "b"), 8) for h in _coverage_headings()]]
-    coverage += [[paragraph(escaped(v), 8) for v in row] for row in _coverage_rows(report)]
-    widths = [doc.width * 0.2, doc.width * 0.06, doc.width * 0.08, doc.width * 0.29, doc.width * 0.08, doc.width * 0.29]
+        story += [paragraph(tagged(f"{number_}. {title}", "b"), 12, keep_with_next=True), table, Spacer(1, 5 * mm)]
+    coverage = [[paragraph(tagged(h, "b"), CELL - 1, leading=(CELL - 1) * 1.15) for h in _coverage_headings(short=True)]]
+    coverage += [[paragraph(escaped(v), CELL - 1) for v in row] for row in _coverage_rows(report)]
+    widths = [width * 0.2, width * 0.08, width * 0.13, width * 0.2, width * 0.13, width * 0.26]
     table = Table(coverage, colWidths=widths, repeatRows=1)
     table.setStyle(_grid())
-    story += [paragraph(tagged(_("Độ bao phủ"), "b"), 10), table]
+    story += [paragraph(tagged(f"{len(report_tables(report, kind)) + 1}. " + _("Xã chưa có người được bồi dưỡng"), "b"), 12,
+                        keep_with_next=True), table]
     for drawing in report_drawings(report, kind):
-        story += [Spacer(1, 5 * mm), KeepTogether([_fit(drawing, doc.width, doc.height - 10 * mm)])]
-    doc.build(story)
+        story += [Spacer(1, 5 * mm), KeepTogether([_fit(drawing, width, doc.height - 10 * mm)])]
+    doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
     buffer.seek(0)
     return buffer
 
@@ -168,7 +313,8 @@ def _fit(drawing, width: float, height: float):
 
 def _grid() -> TableStyle:
     return TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT, 8), ("FONT", (0, 0), (-1, 0), FONT_BOLD, 8),
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#efece8")),
+        ("FONT", (0, 0), (-1, -1), SERIF, CELL), ("FONT", (0, 0), (-1, 0), SERIF_BOLD, CELL),
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ])

@@ -38,13 +38,15 @@ def _respond(report: services.Report, kind: str, choices: list | None = None):
 
     fmt = request.args.get("format", "html")
     stem = f"bao-cao-{kind}-{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}"
-    if fmt == "xlsx":
-        return send_file(exports.report_xlsx(report, kind), mimetype=XLSX, as_attachment=True, download_name=stem + ".xlsx")
-    if fmt == "pdf":
+    if fmt in ("xlsx", "pdf"):
         # the issuer in force at the end of the period (or today, for a period not over)
+        on = min(report.period.end, local_today())
         scope = db.session.get(Unit, report.scope.id) if report.scope else units.province()
-        issuer = list(issuer_for(min(report.period.end, local_today()), scope).body_lines)
-        return send_file(exports.report_pdf(report, kind, issuer), mimetype="application/pdf", as_attachment=True,
+        issuer = issuer_for(on, scope)
+        if fmt == "xlsx":
+            return send_file(exports.report_xlsx(report, kind, issuer, on), mimetype=XLSX, as_attachment=True,
+                             download_name=stem + ".xlsx")
+        return send_file(exports.report_pdf(report, kind, issuer, on), mimetype="application/pdf", as_attachment=True,
                          download_name=stem + ".pdf")
     if fmt != "html":
         abort(400)
