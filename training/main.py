@@ -1,8 +1,10 @@
 """Pages that belong to no domain: the home page, the language switch and /healthz."""
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import format_decimal, format_percent
 from flask_login import current_user
 from sqlalchemy import text
 
+from . import audit
 from .auth import public
 from .auth.permissions import managed_unit_id
 from .clock import to_local
@@ -57,3 +59,26 @@ def localtime(value, fmt: str = "%H:%M") -> str:
 def localdate(value) -> str:
     """The local date (dd/mm/yyyy) of a stored UTC time."""
     return to_local(value).strftime("%d/%m/%Y") if value else ""
+
+
+@bp.app_template_filter("number")
+def number(value, digits: int = 2) -> str:
+    """A number as the page's language writes it ("8,5" in Vietnamese, "8.5" in English),
+    with up to `digits` decimals and none when it is whole; "" for None."""
+    if value is None:
+        return ""
+    return format_decimal(round(value, digits), format="#,##0." + "#" * digits if digits else "#,##0")
+
+
+@bp.app_template_filter("percent")
+def percent(share, digits: int = 1) -> str:
+    """A share (0.333) as a percentage in the page's language ("33,3%"); "" for None."""
+    if share is None:
+        return ""
+    return format_percent(share, format="#,##0." + "#" * digits + "%" if digits else "#,##0%")
+
+
+@bp.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    """An audit trail's action ("certificate.issue") in words ("Cấp giấy chứng nhận")."""
+    return audit.label(action)
