@@ -59,13 +59,20 @@ class ConfirmForm(Form):
     """An empty form: a POST with a CSRF token, for buttons that need a confirmation."""
 
 
+def _again_reason():
+    return StringField(_l("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)"),
+                       validators=[Optional(), Length(max=500)])
+
+
 class EnrolForm(Form):
     trainee_ids = SelectMultipleField(_l("Học viên"), coerce=int, validate_choice=False)
+    again_reason = _again_reason()
 
 
 class EnrolFilterForm(Form):
     commune_id = SelectField(_l("Xã/phường"), coerce=int)
     group = SelectField(_l("Nhóm"))
+    again_reason = _again_reason()
 
 
 class EnrolImportForm(Form):
@@ -73,6 +80,7 @@ class EnrolImportForm(Form):
         _l("Tệp danh sách (.xlsx hoặc .csv)"),
         validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
     )
+    again_reason = _again_reason()
 
 
 class WithdrawForm(Form):

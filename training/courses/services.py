@@ -2,7 +2,7 @@
 
 Services flush and never commit; the view or command that calls them commits once.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -489,12 +489,36 @@ def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
 
 # --- enrolment ------------------------------------------------------------------------------
 
-def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> dict[int, str]:
+def completed_before(course: Course, trainee_ids: list[int]) -> dict[int, str]:
+    """trainee id → how they already completed the course's programme (any version): the
+    serial and course of a valid certificate of it from another course; one query."""
+    # Certificates live in a later domain; read them by table so courses stays below it.
+    table = db.metadata.tables.get("certificate")
+    if table is None or not trainee_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.trainee_id, table.c.serial, Course.code)
+        .join(table, table.c.enrolment_id == Enrolment.id).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.trainee_id.in_(trainee_ids), Enrolment.course_id != course.id,
+               Course.curriculum_code == course.curriculum_code, table.c.copy_number == 0, table.c.revoked_at.is_(None))
+        .order_by(table.c.issued_at)
+    )
+    found: dict[int, str] = {}
+    for trainee_id, serial, code in rows:
+        found.setdefault(trainee_id, _("GCN %(serial)s, khóa %(course)s", serial=serial, course=code))
+    return found
+
+
+def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment], again_reason: str = "",
+              completed: dict[int, str] | None = None) -> dict[int, str]:
     """trainee id → why they cannot be enrolled in this course (the others may be), capacity
-    aside, given their enrolments in it (`existing`, _enrolments_of); a fixed number of
-    queries however many trainees are asked about."""
+    aside, given their enrolments in it (`existing`, _enrolments_of) and who completed the
+    programme before (`completed`, completed_before: they need `again_reason`); a fixed
+    number of queries however many trainees are asked about."""
     curriculum = course.curriculum
     clashes = _trainee_clashes(course, [t.id for t in trainees])
+    if completed is None:
+        completed = completed_before(course, [t.id for t in trainees])
     # The communes (for the district) in one query: the lazy loads below then find them loaded.
     db.session.scalars(select(Unit).where(Unit.id.in_({t.commune_id for t in trainees}))).all()
     problems = {}
@@ -510,6 +534,9 @@ def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrol
         elif trainee.id in clashes:
             problems[trainee.id] = _("%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.", name=trainee.full_name,
                                      clash=clashes[trainee.id])
+        elif trainee.id in completed and not clean(again_reason):
+            problems[trainee.id] = _("%(name)s đã hoàn thành chương trình %(code)s (%(what)s): ghi lý do học lại để ghi danh.",
+                                     name=trainee.full_name, code=curriculum.code, what=completed[trainee.id])
     return problems
 
 
@@ -521,21 +548,25 @@ def _enrolments_of(course: Course, trainee_ids: list[int]) -> dict[int, Enrolmen
         select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids)))}
 
 
-def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:
-    """Enrol several trainees, all or none; flushes.
+def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "") -> list[Enrolment]:
+    """Enrol several trainees, all or none; someone who already completed the programme only
+    with `again_reason`, which the audit trail keeps. Flushes.
 
     :raises EnrolmentRejected: with one reason per refused trainee, or the capacity shortfall.
     """
     existing = _enrolments_of(course, [t.id for t in trainees])
-    problems = _problems(course, trainees, existing)
+    completed = completed_before(course, [t.id for t in trainees])
+    problems = _problems(course, trainees, existing, again_reason, completed)
     if problems:
         raise EnrolmentRejected([problems[t.id] for t in trainees if t.id in problems])
-    return _enrol(course, trainees, existing)
+    return _enrol(course, trainees, existing, completed, again_reason)
 
 
-def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> list[Enrolment]:
+def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment],
+           completed: dict[int, str] | None = None, again_reason: str = "") -> list[Enrolment]:
     """enrol_many once each trainee's problems are known to be none: the capacity, then the
-    rows (`existing`: the trainees' enrolments in the course, _enrolments_of)."""
+    rows (`existing`: the trainees' enrolments in the course, _enrolments_of), and the
+    reason for each who trains again (`completed`, completed_before) in the audit trail."""
     free = course.capacity - enrolment_counts([course.id]).get(course.id, 0)
     if len(trainees) > free:
         raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
@@ -549,6 +580,10 @@ def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolmen
         enrolment.enrolled_by_id = current_user.id if current_user and current_user.is_authenticated else None
         enrolments.append(enrolment)
     db.session.flush()
+    for enrolment in enrolments:
+        if enrolment.trainee_id in (completed or {}):
+            audit.record("enrolment.again", enrolment, trainee=enrolment.trainee.full_name,
+                         completed=completed[enrolment.trainee_id], reason=clean(again_reason))
     return enrolments
 
 
@@ -558,6 +593,35 @@ class EnrolmentRejected(CourseError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+@dataclass
+class EnrolOutcome:
+    """What an enrolment by filter or from a file did: who was enrolled, and who was left
+    out and why, for the page to say."""
+
+    enrolled: list[Enrolment]
+    #: already enrolled in the course (a file listing them again)
+    already: int = 0
+    #: (trainee, how) of those who completed the programme before and were not enrolled for
+    #: want of a reason to train them again
+    completed: list[tuple[Trainee, str]] = field(default_factory=list)
+
+
+def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, again_reason: str = "") -> EnrolOutcome:
+    """Enrol everyone eligible_by_filter finds; those who completed the programme before only
+    with `again_reason`, else they are left out and named. Flushes.
+
+    :raises EnrolmentRejected: a clash or the capacity (nobody is enrolled then).
+    """
+    trainees = eligible_by_filter(course, commune_id, group)
+    completed = completed_before(course, [t.id for t in trainees])
+    left_out = [] if clean(again_reason) else [(t, completed[t.id]) for t in trainees if t.id in completed]
+    left_ids = {t.id for t, _how in left_out}
+    chosen = [t for t in trainees if t.id not in left_ids]
+    if not chosen:
+        return EnrolOutcome([], completed=left_out)
+    return EnrolOutcome(enrol_many(course, chosen, again_reason), completed=left_out)
 
 
 def eligible_by_filter(course: Course, commune_id: int | None, group: str | None) -> list[Trainee]:
@@ -619,9 +683,12 @@ ENROL_HEADERS = {
 }
 
 
-def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enrolment]:
+def import_enrolments(course: Course, filename: str, content: bytes, again_reason: str = "") -> EnrolOutcome:
     """Enrol the trainees listed in a file (by personal code, or by name and birth date with
-    the commune when names repeat), all rows or none; flushes.
+    the commune when names repeat); flushes. People already enrolled are skipped and counted,
+    so an updated list adds only the new names; those who completed the programme before are
+    enrolled only with `again_reason`, else left out and named. Any other bad row refuses
+    the whole file.
 
     :raises ImportRejected: with every bad row named.
     """
@@ -646,9 +713,16 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     # Each trainee's own problem, asked once for the whole file.
     candidates = [trainee for _line, trainee, problem in matched if trainee is not None and not problem]
     existing = _enrolments_of(course, [t.id for t in candidates])
-    problems = _problems(course, candidates, existing)
+    already = {t.id for t in candidates if t.id in existing and existing[t.id].status == "enrolled"}
+    candidates = [t for t in candidates if t.id not in already]
+    completed = completed_before(course, [t.id for t in candidates])
+    left_out = [] if clean(again_reason) else [(t, completed[t.id]) for t in candidates if t.id in completed]
+    skipped = already | {t.id for t, _how in left_out}
+    problems = _problems(course, [t for t in candidates if t.id not in skipped], existing, again_reason, completed)
     errors, chosen = [], []
     for line, trainee, problem in matched:
+        if trainee is not None and not problem and trainee.id in skipped:
+            continue
         problem = problem or (problems.get(trainee.id) if trainee is not None else None)
         if problem:
             errors.append(RowError(line, problem))
@@ -657,11 +731,14 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     if errors:
         raise ImportRejected(errors)
     if not chosen:
+        if skipped:
+            return EnrolOutcome([], already=len(already), completed=left_out)
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     try:
-        return _enrol(course, chosen, existing)
+        enrolled = _enrol(course, chosen, existing, completed, again_reason)
     except EnrolmentRejected as rejected:
         raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
+    return EnrolOutcome(enrolled, already=len(already), completed=left_out)
 
 
 def _match_trainee(cell, by_code: dict, by_name: dict) -> tuple[Trainee | None, str | None]:

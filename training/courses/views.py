@@ -237,7 +237,8 @@ def enrol(course_id: int):
         trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
-        elif commit_or_flash(lambda: services.enrol_many(course, trainees), services.EnrolmentRejected,
+        elif commit_or_flash(lambda: services.enrol_many(course, trainees, form.again_reason.data or ""),
+                             services.EnrolmentRejected,
                              lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
     q = request.args.get("q", "").strip()
@@ -249,6 +250,9 @@ def enrol(course_id: int):
     return render_template(
         "courses/enrol.html", course=course, form=form, q=q, candidates=candidates, enrolled_ids=enrolled_ids,
         filter_form=_filter_form(course), import_form=EnrolImportForm(), curriculum=course.curriculum,
+        # a refused batch comes back with its ticks, so one wrong tick costs one untick
+        ticked=set(form.trainee_ids.data or []) if request.method == "POST" else set(),
+        completed=services.completed_before(course, [t.id for t in candidates]),
     )
 
 
@@ -266,13 +270,27 @@ def enrol_filter(course_id: int):
     form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in communes_of(course.unit_id)]
     form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
     if form.validate_on_submit():
-        trainees = services.eligible_by_filter(course, form.commune_id.data or None, form.group.data or None)
-        if not trainees:
-            flash(_("Không còn học viên phù hợp với bộ lọc để ghi danh."), "warning")
-        elif commit_or_flash(lambda: services.enrol_many(course, trainees), services.EnrolmentRejected,
-                             lambda enrolled: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(enrolled))) is not None:
-            return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
+        outcome = commit_or_flash(
+            lambda: services.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
+                                             form.again_reason.data or ""),
+            services.EnrolmentRejected,
+            lambda done: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled)) if done.enrolled
+            else _("Không còn học viên phù hợp với bộ lọc để ghi danh."))
+        if outcome is not None:
+            _flash_left_out(outcome)
+            if outcome.enrolled:
+                return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     return redirect(url_for("courses.enrol", course_id=course.id))
+
+
+def _flash_left_out(outcome: services.EnrolOutcome) -> None:
+    """Say who an enrolment by filter or from a file left out, and how to include them."""
+    if outcome.already:
+        flash(_("Bỏ qua %(n)d người đã ghi danh khóa học này từ trước.", n=outcome.already), "info")
+    if outcome.completed:
+        flash(_("Chưa ghi danh %(n)d người đã hoàn thành chương trình: %(names)s. Ghi lý do học lại rồi gửi lại "
+                "nếu cần bồi dưỡng lại cho họ.", n=len(outcome.completed),
+                names="; ".join(f"{t.full_name} ({how})" for t, how in outcome.completed)), "warning")
 
 
 @bp.route("/courses/<int:course_id>/enrol/import", methods=["POST"])
@@ -282,20 +300,23 @@ def enrol_import(course_id: int):
     errors = []
     if form.validate_on_submit():
         try:
-            enrolled = services.import_enrolments(course, form.file.data.filename, form.file.data.read())
+            outcome = services.import_enrolments(course, form.file.data.filename, form.file.data.read(),
+                                                 form.again_reason.data or "")
         except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
             flash(_("Chưa ghi danh ai: tệp có %(n)d dòng lỗi.", n=len(errors)), "error")
         else:
             db.session.commit()
-            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(enrolled)), "success")
+            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(outcome.enrolled)), "success")
+            _flash_left_out(outcome)
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     else:
         flash_form_errors(form)
     return render_template(
         "courses/enrol.html", course=course, form=EnrolForm(), q="", candidates=[], enrolled_ids=set(),
         filter_form=_filter_form(course), import_form=form, curriculum=course.curriculum, import_errors=errors,
+        ticked=set(), completed={},
     )
 
 
