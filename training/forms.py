@@ -6,7 +6,11 @@ from functools import lru_cache
 from babel.support import Translations
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import StringField
+
+from .clock import parse_clock, parse_day
 
 
 @lru_cache(maxsize=8)
@@ -20,3 +24,50 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _wtforms_translations(current_app.config["BABEL_TRANSLATION_DIRECTORIES"], str(get_locale()))
+
+
+class DayField(StringField):
+    """A date typed and shown as dd/mm/yyyy whatever the browser's language: a text box, not
+    the browser's date picker, which follows the browser (an English Chrome wants mm/dd/yyyy).
+    Use InputRequired, not DataRequired, so a mistyped date gets one message, its own."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"inputmode": "numeric", "pattern": r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*|\d{4}-\d{2}-\d{2}",
+                     "placeholder": "dd/mm/yyyy", **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        self.data = parse_day(text) if text else None
+        if text and self.data is None:
+            raise ValueError(_l("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/03/2027.", v=text))
+
+
+class ClockField(StringField):
+    """A time typed and shown as 24-hour HH:MM whatever the browser's language (an English
+    browser's time box shows "01:30 PM"). Use InputRequired, as for DayField."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        render_kw = {"pattern": r"\s*([01]?\d|2[0-3])\s*([:hH.]\s*[0-5]\d)?\s*", "placeholder": "hh:mm",
+                     "size": 6, **(kwargs.pop("render_kw", None) or {})}
+        super().__init__(label, validators, render_kw=render_kw, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        self.data = parse_clock(text) if text else None
+        if text and self.data is None:
+            raise ValueError(_l("Giờ “%(v)s” không hợp lệ: nhập theo dạng 24 giờ hh:mm, ví dụ 13:30.", v=text))

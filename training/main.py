@@ -7,9 +7,9 @@ from sqlalchemy import text
 from . import audit
 from .auth import public
 from .auth.permissions import managed_unit_id
-from .clock import to_local
+from .clock import local_today, to_local
 from .courses.services import DASHBOARD_DAYS, dashboard, status_label
-from .web import safe_next
+from .web import once_token, safe_next
 from .extensions import db
 
 bp = Blueprint("main", __name__)
@@ -18,9 +18,15 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 def home():
     if current_user.role == "trainee":
-        return redirect(url_for("people.me"))
+        return redirect(url_for("courses.me"))
     return render_template("main/home.html", dash=dashboard(managed_unit_id(current_user)), days=DASHBOARD_DAYS,
                            status_label=status_label)
+
+
+@bp.app_context_processor
+def _create_forms() -> dict:
+    # a callable, so a token is made (and remembered) only by the pages that render one
+    return {"once_token": once_token}
 
 
 @bp.route("/lang", methods=["POST"])
@@ -76,6 +82,12 @@ def percent(share, digits: int = 1) -> str:
     if share is None:
         return ""
     return format_percent(share, format="#,##0." + "#" * digits + "%" if digits else "#,##0%")
+
+
+@bp.app_template_filter("has_begun")
+def has_begun(day) -> bool:
+    """Whether a date (a course's first day) is today or before, in Vietnam."""
+    return day is not None and day <= local_today()
 
 
 @bp.app_template_filter("audit_action")

@@ -509,7 +509,9 @@ def test_only_the_admin_reopens_a_closed_course(make_course, acting_as, trainer_
         services.change_status(course, "running")
     assert course.status == "closed"
     acting_as(admin)
-    services.change_status(course, "running")
+    with pytest.raises(CourseError, match="lý do mở lại"):
+        services.change_status(course, "running")
+    services.change_status(course, "running", "Sửa điểm nhập nhầm của một học viên")
     assert course.status == "running"
 
 

@@ -80,3 +80,76 @@ def test_a_trainee_of_another_group_gets_no_checkbox_and_a_refusal_keeps_the_tic
     assert "còn 1 chỗ" in page
     assert re.search(rf'value="{hoa.id}"[^>]*checked', page) and re.search(rf'value="{hai.id}"[^>]*checked', page)
     assert enrolled_ids(course) == set()
+
+
+# --- 16. reopening a closed course ----------------------------------------------------------
+
+def test_the_admin_reopens_a_closed_course_with_a_reason_kept_in_its_history(login, admin, trainer_a, make_course):
+    from training.audit import AuditEvent
+    from tests.courses.conftest import move_to
+
+    course = move_to(make_course("CT1", sessions=True), "open", "running", "closed")
+    url = f"/courses/{course.id}/status"
+    # the trainer cannot, the admin cannot without a reason
+    response = login(trainer_a).post(url, data={"status": "running", "reason": "x"}, follow_redirects=True)
+    assert "Chỉ quản trị viên mới mở lại được khóa học đã kết thúc." in flashes(page_text(response))
+    client = login(admin)
+    page = page_text(client.get(f"/courses/{course.id}"))
+    assert "Lý do (bắt buộc khi hủy hoặc mở lại)" in page
+    response = client.post(url, data={"status": "running"}, follow_redirects=True)
+    assert "Cần ghi lý do mở lại khóa học đã kết thúc." in flashes(page_text(response))
+    db.session.refresh(course)
+    assert course.status == "closed"
+
+    response = client.post(url, data={"status": "running", "reason": "Sửa điểm nhập nhầm của Nguyễn Thị Hoa"},
+                           follow_redirects=True)
+    db.session.refresh(course)
+    assert course.status == "running"
+    [event] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "course.reopen")).all()
+    assert (event.actor_id, event.data["reason"]) == (admin.id, "Sửa điểm nhập nhầm của Nguyễn Thị Hoa")
+    history = page_text(response).split('class="status-history"', 1)[1]
+    assert "Mở lại khóa học" in history and "Sửa điểm nhập nhầm của Nguyễn Thị Hoa" in history
+
+
+def test_a_cancelled_course_does_not_warn_about_its_periods(login, trainer_a, make_course):
+    from tests.courses.conftest import move_to
+
+    course = make_course("CT1")  # no session: every module is short of periods
+    client = login(trainer_a)
+    assert "Số tiết đã xếp chưa khớp" in page_text(client.get(f"/courses/{course.id}"))
+    move_to(course, "cancelled", reason="Không đủ học viên")
+    assert "Số tiết đã xếp chưa khớp" not in page_text(client.get(f"/courses/{course.id}"))
+
+
+# --- 5. create forms sent twice -------------------------------------------------------------
+
+def test_a_course_form_sent_twice_creates_one_course(login, trainer_a, units):
+    from training.courses.models import Course
+
+    client = login(trainer_a)
+    page = page_text(client.get("/courses/new"))
+    token = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    form = {"unit_id": units["A"].id, "curriculum_code": "CT1", "venue": "Hội trường xã", "starts_on": "04/03/2027",
+            "capacity": 30, "trainer_ids": [trainer_a.id], "late_after_minutes": 15, "morning_start": "07:30",
+            "morning_end": "11:30", "afternoon_start": "13:30", "afternoon_end": "17:00", "once": token}
+    first = client.post("/courses/new", data=form)
+    assert first.status_code == 302
+    # the same form again (a double click): back to the course made the first time
+    again = client.post("/courses/new", data=form, follow_redirects=True)
+    assert "Biểu mẫu này đã được gửi trước đó nên không tạo thêm. Đây là kết quả của lần gửi đó." in flashes(page_text(again))
+    assert count(Course) == 1
+    # the same course typed again in a fresh form: its twin is named
+    page = page_text(client.post("/courses/new", data={**form, "once": "", "venue": "hội trường XÃ"}))
+    assert "Đã có khóa học 215-2027-CT1-01 cùng chương trình, cùng ngày bắt đầu và địa điểm" in page
+    assert count(Course) == 1
+    assert client.post("/courses/new", data={**form, "once": "", "venue": "Nhà văn hóa thôn"}).status_code == 302
+    assert count(Course) == 2
+
+
+# --- 14. the course list's dates ------------------------------------------------------------
+
+def test_a_from_date_after_the_to_date_says_so(login, trainer_a, make_course):
+    make_course("CT1")
+    page = page_text(login(trainer_a).get("/courses", query_string={"from": "31/12/2026", "to": "01/01/2026"}))
+    assert "“Từ ngày” (31/12/2026) sau “Đến ngày” (01/01/2026)" in page
+    assert 'name="from" value="31/12/2026"' in page

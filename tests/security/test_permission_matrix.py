@@ -122,8 +122,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "main.healthz": {"GET": everyone(200)},
     "main.set_language": {"POST": everyone(302)},
     "static": {"GET": everyone(200)},
-    # people
-    "people.me": {"GET": TRAINEE_PAGE},
+    # people (a trainee's own page lives with the courses, whose next session it shows)
+    "courses.me": {"GET": TRAINEE_PAGE},
     "people.trainees": {"GET": STAFF_OWN},
     "people.trainee": {"GET": STAFF_PAGE},
     "people.trainee_new": {"GET": STAFF_OWN, "POST": STAFF_OWN_POST_FORM},

@@ -13,7 +13,7 @@ from ..auth.permissions import require_role, roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
 from ..ids import db_int
-from ..web import commit_or_flash, flash_form_errors
+from ..web import commit_or_flash, flash_form_errors, mark_created, resubmitted
 from . import bp, services
 from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
 from .models import Certificate
@@ -191,6 +191,8 @@ def copy(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id)
     form = IssueForm()
     if form.validate_on_submit():
+        if (again := resubmitted()) is not None:  # a double click must not make two copies
+            return again
         signer = services.default_signer(certificate.enrolment.course)
         signer.title, signer.name, signer.place = form.signer_title.data.strip(), form.signer_name.data.strip(), form.place.data.strip()
         new = commit_or_flash(
@@ -198,6 +200,7 @@ def copy(certificate_id: int):
             lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),
         )
         if new is not None:
+            mark_created(url_for("certificates.detail", certificate_id=new.id))
             return redirect(url_for("certificates.detail", certificate_id=new.id))
     else:
         flash_form_errors(form)

@@ -159,6 +159,16 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
     return course
 
 
+def same_course(unit_id: int, curriculum_code: str, starts_on: date, venue: str) -> Course | None:
+    """A course that is not cancelled, of the same unit and programme, starting the same day
+    at the same venue (accents and case aside): what a course form sent a second time (Back,
+    then submit, the browser having fetched a fresh form and refilled it) would repeat."""
+    candidates = db.session.scalars(select(Course).where(
+        Course.unit_id == unit_id, Course.curriculum_code == curriculum_code, Course.starts_on == starts_on,
+        Course.status != "cancelled"))
+    return next((c for c in candidates if fold(c.venue) == fold(venue)), None)
+
+
 def _set_slots(course: Course, slots: dict | None) -> None:
     """Set the course's slot times given in `slots` (field name → time) and check their order.
 
@@ -205,6 +215,9 @@ def check_status_change(course: Course, new_status: str, reason: str = "") -> No
         raise CourseError(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."))
     if new_status == "cancelled" and not clean(reason):
         raise CourseError(_("Cần ghi lý do hủy khóa học."))
+    if course.status == "closed" and not clean(reason):
+        # Reopening lets results and certificates change after the fact: the trail says why.
+        raise CourseError(_("Cần ghi lý do mở lại khóa học đã kết thúc."))
     if new_status in ("open", "running") and not course.sessions:
         raise CourseError(_("Khóa học chưa có buổi học nào: hãy lập lịch trước."))
 
@@ -219,7 +232,8 @@ def change_status(course: Course, new_status: str, reason: str = "") -> Course:
     course.status = new_status
     if new_status == "cancelled":
         course.cancel_reason = clean(reason)
-    audit.record("course.status", course, before=before, after=new_status, reason=clean(reason))
+    audit.record("course.reopen" if before == "closed" else "course.status", course, before=before, after=new_status,
+                 reason=clean(reason))
     db.session.flush()
     return course
 

@@ -1,23 +1,27 @@
 import io
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from .. import audit
 from ..auth.permissions import managed_unit_id, require_role, require_unit, roles_required
 from ..certificates.services import course_eligibility
-from ..clock import local_today, to_local, utcnow
+from ..clock import local_today, parse_day, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
 from ..ids import db_int
 from ..pdf import MOTTO, MOTTO_SUB, issuer_lines, place_name
+from ..pdf.qr import encode
+from ..security import no_store
 from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
 from ..units.services import communes_of, managing_units
-from ..web import commit_or_flash, flash_form_errors
+from ..web import commit_or_flash, flash_form_errors, mark_created, resubmitted
 from . import bp, plan_pdf, services
 from . import calendar as cal
 from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
@@ -41,22 +45,23 @@ def index():
         date_to=_date_arg("to"),
         q=request.args.get("q", "").strip(),
     )
+    warnings = [_("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy; điều kiện này chưa được dùng để lọc.", v=request.args[name])
+                for name in ("from", "to") if request.args.get(name, "").strip() and _date_arg(name) is None]
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        warnings.append(_("“Từ ngày” (%(a)s) sau “Đến ngày” (%(b)s): không khóa học nào nằm trong khoảng này. Hãy đổi lại hai ngày.",
+                          a=filters.date_from.strftime("%d/%m/%Y"), b=filters.date_to.strftime("%d/%m/%Y")))
     page = db.paginate(services.course_query(filters), per_page=20, error_out=False)
     counts = services.enrolment_counts([c.id for c in page.items])
     return render_template(
-        "courses/index.html", page=page, filters=filters, counts=counts,
+        "courses/index.html", page=page, filters=filters, counts=counts, warnings=warnings,
         units=managing_units() if current_user.is_admin else [], curricula=catalogue().all_current(),
         statuses=STATUSES, status_label=services.status_label,
     )
 
 
 def _date_arg(name: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """A date from the query string, as typed (dd/mm/yyyy) or as links carry it (yyyy-mm-dd)."""
+    return parse_day(request.args.get(name, ""))
 
 
 def _fill_course_form(form: CourseForm, unit_id: int | None) -> None:
@@ -77,6 +82,13 @@ def create():
     _fill_course_form(form, managed_unit_id(current_user))
     if form.validate_on_submit():
         require_unit(form.unit_id.data)
+        if (again := resubmitted()) is not None:
+            return again
+        twin = services.same_course(form.unit_id.data, form.curriculum_code.data, form.starts_on.data, form.venue.data)
+        if twin is not None:
+            flash(_("Đã có khóa học %(code)s cùng chương trình, cùng ngày bắt đầu và địa điểm: không tạo thêm. "
+                    "Nếu đây là một lớp khác, hãy đổi địa điểm hoặc ngày.", code=twin.code), "error")
+            return render_template("courses/form.html", form=form, course=None, twin=twin)
         course = commit_or_flash(
             lambda: services.create_course(
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
@@ -87,6 +99,7 @@ def create():
             lambda created: _("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=created.code),
         )
         if course is not None:
+            mark_created(url_for("courses.detail", course_id=course.id))
             return redirect(url_for("courses.detail", course_id=course.id))
     return render_template("courses/form.html", form=form, course=None)
 
@@ -100,7 +113,8 @@ def detail(course_id: int):
     return render_template(
         "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
         confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
-        mismatches=services.period_mismatches(course), enrolments=enrolments, status_label=services.status_label,
+        mismatches=services.period_mismatches(course) if course.status != "cancelled" else [],
+        enrolments=enrolments, status_label=services.status_label, history=audit.history(course),
         enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
 
@@ -168,6 +182,8 @@ def _session_form_page(course, session, form: SessionForm):
     form.module_code.choices = [(m.code, f"{m.code}. {m.title} ({m.periods} tiết)") for m in course.curriculum.modules]
     form.trainer_id.choices = [(0, _("— chưa phân công —"))] + [(t.id, t.full_name) for t in services.district_trainers(course.unit_id)]
     if form.validate_on_submit():
+        if session is None and (again := resubmitted()) is not None:
+            return again
         saved = commit_or_flash(
             lambda: services.save_session(
                 course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
@@ -178,6 +194,7 @@ def _session_form_page(course, session, form: SessionForm):
                         d=to_local(s.starts_at).strftime("%d/%m/%Y")),
         )
         if saved is not None:
+            mark_created(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
     return render_template("courses/session_form.html", form=form, course=course, session=session)
 
@@ -410,6 +427,18 @@ def _schedule_page(trainee: Trainee | None, ics_url: str | None):
     upcoming, past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
     return render_template("courses/schedule.html", trainee=trainee, upcoming=upcoming, past=past, ics_url=ics_url,
                            status_label=services.status_label)
+
+
+@bp.route("/me")
+def me():
+    trainee = _my_trainee()
+    upcoming, _past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    next_session = min((s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
+                       key=lambda s: s.starts_at, default=None)
+    # The badge a trainer's scanner reads: the personal code as a QR, for the phone's screen.
+    badge = Markup(encode(trainee.personal_code).svg(border=2)) if trainee else None
+    return no_store(make_response(render_template("people/me.html", trainee=trainee, next_session=next_session,
+                                                  badge=badge)))
 
 
 @bp.route("/me/schedule")
