@@ -95,3 +95,19 @@ def test_back_and_submitting_the_course_form_again_creates_no_second_course(page
     expect(page.locator(".flash-error")).to_contain_text(f"Đã có khóa học {courses_at(venue)[0]} cùng chương trình")
     expect(page.get_by_label("Địa điểm")).to_have_value(venue)
     assert len(courses_at(venue)) == 1
+
+
+def test_the_enrol_by_filter_button_keeps_to_one_line_at_1366_px(browser, live_server):
+    context = browser.new_context(base_url=live_server, locale="vi-VN", viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, "trainer")
+        page.goto("/courses")
+        page.get_by_role("link", name=re.compile(r"215-\d{4}-CT2-")).first.click()
+        page.get_by_role("link", name="+ Ghi danh học viên").click()
+        button = page.get_by_role("button", name="Ghi danh theo bộ lọc")
+        reason = page.get_by_label("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)").first
+        # one line of text: no taller than the text box beside it
+        assert button.bounding_box()["height"] <= reason.bounding_box()["height"] + 2
+    finally:
+        context.close()

@@ -153,3 +153,68 @@ def test_a_from_date_after_the_to_date_says_so(login, trainer_a, make_course):
     page = page_text(login(trainer_a).get("/courses", query_string={"from": "31/12/2026", "to": "01/01/2026"}))
     assert "“Từ ngày” (31/12/2026) sau “Đến ngày” (01/01/2026)" in page
     assert 'name="from" value="31/12/2026"' in page
+
+
+# --- 14. planning sessions ------------------------------------------------------------------
+
+def test_generation_lists_every_clash_and_offers_the_next_free_start(login, trainer_a, make_course):
+    from datetime import date
+
+    from training.courses.models import Course, CourseSession
+    from tests.courses.conftest import MONDAY, VENUE
+
+    # CT1 fills Monday morning, Monday afternoon and Tuesday morning; the same trainer and
+    # hall are taken by another course on those days
+    make_course("CT1", sessions=True)
+    second = make_course("CT1", venue=VENUE, title="Lớp thứ hai")
+    before = count(CourseSession)
+    response = login(trainer_a).post(f"/courses/{second.id}/sessions/generate", follow_redirects=True)
+    messages = flashes(page_text(response))
+    trainer_clashes = [m for m in messages if m.startswith("Giảng viên Trainer.A đã có lịch dạy trùng giờ")]
+    venue_clashes = [m for m in messages if m.startswith(f"Địa điểm “{VENUE}” đã được dùng trùng giờ")]
+    assert len(trainer_clashes) == 3 and len(venue_clashes) == 3  # every clashing session, not the first
+    # from Tuesday the plan would still meet the other course's Tuesday morning: Wednesday
+    assert "Ngày bắt đầu gần nhất xếp được cả lịch mà không trùng: 04/03/2026 (Thứ Tư)." in " ".join(messages)
+    assert count(CourseSession) == before
+    assert db.session.get(Course, second.id).starts_on == MONDAY == date(2026, 3, 2)
+
+
+def test_a_session_on_a_sunday_or_in_the_past_is_saved_with_a_warning(login, trainer_a, make_course):
+    course = make_course("CT1")
+    form = {"module_code": "CT1.1", "day": "08/03/2026", "start": "07:30", "end": "10:30", "periods": "",
+            "venue": "Hội trường", "trainer_id": trainer_a.id}
+    response = login(trainer_a).post(f"/courses/{course.id}/sessions/new", data=form, follow_redirects=True)
+    messages = flashes(page_text(response))
+    assert "Lưu ý: buổi học ngày 08/03/2026 rơi vào Chủ nhật." in messages
+    assert any(m.startswith("Lưu ý: ngày 08/03/2026 đã qua") for m in messages)
+
+
+def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides_with_attendance(
+        login, trainer_a, make_course, make_trainee):
+    from datetime import timedelta
+
+    from training.attendance import services as attendance
+    from training.clock import local_today
+    from training.courses import services
+    from tests.courses.conftest import move_to
+
+    today = local_today()
+    course = move_to(make_course("CT1", starts_on=today - timedelta(days=today.weekday()), sessions=True), "open", "running")
+    course.ends_on = today + timedelta(days=3)
+    db.session.commit()
+    client = login(trainer_a)
+    page = page_text(client.get(f"/courses/{course.id}"))
+    box = page[page.index('name="status"'):page.index("</select>", page.index('name="status"'))]
+    assert '<option selected value="">— chọn —</option>' in box and "selected value=\"closed\"" not in box
+    assert "Lập lại lịch từ chương trình" in page
+    trainee = make_trainee()
+    services.enrol_many(course, [trainee])
+    attendance.mark(course.sessions[0], trainee, "present", "", trainer_a.id)
+    db.session.commit()
+    page = page_text(client.get(f"/courses/{course.id}"))
+    assert "Lập lại lịch từ chương trình" not in page
+    # the suggestion moves to "closed" once the last day has passed
+    course.ends_on = today - timedelta(days=1)
+    db.session.commit()
+    page = page_text(client.get(f"/courses/{course.id}"))
+    assert 'selected value="closed"' in page

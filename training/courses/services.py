@@ -23,7 +23,7 @@ from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, pa
 from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..vietnamese import clean, fold
-from .calendar import CalendarEntry
+from .calendar import CalendarEntry, weekday_name
 from .models import Course, CourseSession, Enrolment
 
 #: allowed status changes; a closed course can be reopened by the admin only
@@ -42,7 +42,11 @@ class CourseError(Exception):
 
 
 class ConflictError(CourseError):
-    """A session or enrolment clashes with another booking; the message names the clash."""
+    """Sessions clash with other bookings; `reasons` names every clash (the message joins them)."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(" ".join(reasons))
 
 
 # --- reading, with permission checks -------------------------------------------------------
@@ -238,6 +242,33 @@ def change_status(course: Course, new_status: str, reason: str = "") -> Course:
     return course
 
 
+def suggested_status(course: Course, today: date | None = None) -> str:
+    """The status a trainer most likely moves the course to next, for the status box to
+    offer first; "" when no step is the obvious one (a running course before its last day:
+    closing it then is a deliberate act, not a default)."""
+    today = today or local_today()
+    if course.status == "draft":
+        return "open"
+    if course.status == "open":
+        return "running" if course.starts_on <= today else ""
+    if course.status == "running":
+        return "closed" if course.ends_on < today else ""
+    return ""
+
+
+def session_warnings(session: CourseSession, today: date | None = None) -> list[str]:
+    """What a trainer should notice about a session just saved: on a Sunday, or in the past."""
+    today = today or local_today()
+    day = to_local(session.starts_at).date()
+    warnings = []
+    if day.weekday() == 6:
+        warnings.append(_("Lưu ý: buổi học ngày %(d)s rơi vào Chủ nhật.", d=day.strftime("%d/%m/%Y")))
+    if day < today:
+        warnings.append(_("Lưu ý: ngày %(d)s đã qua; kiểm tra lại nếu đây không phải là ghi bù một buổi đã học.",
+                          d=day.strftime("%d/%m/%Y")))
+    return warnings
+
+
 def status_label(status: str) -> str:
     labels = {
         "draft": _("Nháp"), "open": _("Mở ghi danh"), "running": _("Đang học"),
@@ -316,32 +347,66 @@ def generate_sessions(course: Course) -> list[CourseSession]:
     :raises ConflictError: a generated session clashes (trainer, venue or trainee), named.
     :raises CourseError: the course has recorded attendance, or no trainer.
     """
-    if _has_attendance(course):
+    if has_attendance(course):
         raise CourseError(_("Khóa học đã có điểm danh; hãy sửa từng buổi thay vì lập lại lịch."))
     trainer = course.trainers[0] if course.trainers else None
     for session in list(course.sessions):
         course.sessions.remove(session)
     db.session.flush()
-    created = []
-    for plan in plan_sessions(course, course.curriculum):
-        session = CourseSession(
-            module_code=plan.module_code,
-            starts_at=utc_at(plan.day, plan.start),
-            ends_at=utc_at(plan.day, plan.end),
-            periods=plan.periods,
-            venue=course.venue,
-            trainer=trainer,
-        )
-        course.sessions.append(session)
-        created.append(session)
-    db.session.flush()
-    check_conflicts(created)
+    created = _lay_out(course, trainer)
+    clashes = conflicts(created)
+    if clashes:
+        # Every clash at once, and where the whole plan would fit: the trainer moves the
+        # start date once instead of learning the clashes one generation at a time.
+        free = _next_free_start(course, trainer)
+        if free is not None:
+            clashes.append(_("Ngày bắt đầu gần nhất xếp được cả lịch mà không trùng: %(day)s (%(weekday)s). "
+                             "Hãy đổi “Ngày bắt đầu” của khóa học sang ngày đó rồi lập lịch lại.",
+                             day=free.strftime("%d/%m/%Y"), weekday=weekday_name(free)))
+        raise ConflictError(clashes)
     _sync_dates(course)
     db.session.flush()
     return created
 
 
-def _has_attendance(course: Course) -> bool:
+def _lay_out(course: Course, trainer: User | None) -> list[CourseSession]:
+    """The course's sessions from plan_sessions, added and flushed."""
+    created = []
+    for plan in plan_sessions(course, course.curriculum):
+        session = CourseSession(module_code=plan.module_code, starts_at=utc_at(plan.day, plan.start),
+                                ends_at=utc_at(plan.day, plan.end), periods=plan.periods, venue=course.venue, trainer=trainer)
+        course.sessions.append(session)
+        created.append(session)
+    db.session.flush()
+    return created
+
+
+#: how many days after the chosen start generate_sessions looks for a start that fits
+FREE_START_SEARCH_DAYS = 60
+
+
+def _next_free_start(course: Course, trainer: User | None) -> date | None:
+    """The first day after the course's start date from which its whole plan clashes with
+    nothing, within FREE_START_SEARCH_DAYS; the course's sessions are left as they were
+    laid out for the day tried last (the caller refuses and rolls back)."""
+    wanted = course.starts_on
+    try:
+        for offset in range(1, FREE_START_SEARCH_DAYS + 1):
+            course.starts_on = wanted + timedelta(days=offset)
+            if (course.starts_on.weekday() == 6 and course.skip_sundays) or (course.starts_on.weekday() == 5 and course.skip_saturdays):
+                continue
+            for session in list(course.sessions):
+                course.sessions.remove(session)
+            db.session.flush()
+            if not conflicts(_lay_out(course, trainer)):
+                return course.starts_on
+        return None
+    finally:
+        course.starts_on = wanted
+
+
+def has_attendance(course: Course) -> bool:
+    """Whether any session of the course has attendance recorded (then it cannot be re-planned)."""
     # Attendance lives in a later domain; look it up by table so courses stays below it.
     table = db.metadata.tables.get("attendance")
     if table is None or not course.sessions:
@@ -438,11 +503,19 @@ def _describe(session: CourseSession) -> str:
 
 def check_conflicts(sessions: list[CourseSession]) -> None:
     """Refuse sessions (of one course, flushed) whose trainer, venue or trainees are already
-    booked at their time; the first clash of the earliest session is named. Two queries
-    however many sessions: a generated plan is checked at once.
+    booked at their time.
 
-    :raises ConflictError: naming the clashing session (and trainee).
+    :raises ConflictError: naming every clash (conflicts()).
     """
+    clashes = conflicts(sessions)
+    if clashes:
+        raise ConflictError(clashes)
+
+
+def conflicts(sessions: list[CourseSession]) -> list[str]:
+    """What clashes with these sessions (of one course, flushed): for each session in time
+    order, its trainer's, its venue's and a shared trainee's clash, each named once. Two
+    queries however many sessions: a generated plan is checked at once."""
     ids = [s.id for s in sessions]
     mine, other, theirs, ours = aliased(CourseSession), aliased(CourseSession), aliased(Enrolment), aliased(Enrolment)
     overlapping = (
@@ -464,20 +537,27 @@ def check_conflicts(sessions: list[CourseSession]) -> None:
         .where(other.course_id != mine.course_id)
     ):
         shared.setdefault(session_id, (clash, trainee))
+    found: list[str] = []
+
+    def add(message: str) -> None:
+        if message not in found:
+            found.append(message)
+
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
         others = booked.get(session.id, [])
         if session.trainer_id is not None:
             clash = next((o for o in others if o.trainer_id == session.trainer_id), None)
             if clash is not None:
-                raise ConflictError(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
-                                      name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
+                add(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
+                      name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
         venue = fold(session.venue)
         clash = next((o for o in others if fold(o.venue) == venue), None)
         if clash is not None:
-            raise ConflictError(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(clash)))
+            add(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(clash)))
         if session.id in shared:
             clash, trainee = shared[session.id]
-            raise ConflictError(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
+            add(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
+    return found
 
 
 def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:

@@ -109,12 +109,18 @@ def detail(course_id: int):
     course = services.get_course_or_404(course_id)
     status_form = StatusForm()
     status_form.status.choices = [(s, services.status_label(s)) for s in services.TRANSITIONS[course.status]]
+    suggested = services.suggested_status(course)
+    if not suggested and status_form.status.choices:
+        # nothing pre-selected: the trainer chooses (a running course is not "closed" by default)
+        status_form.status.choices.insert(0, ("", _("— chọn —")))
+    status_form.status.data = suggested
     enrolments = sorted(services.course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
     return render_template(
         "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
         confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
         mismatches=services.period_mismatches(course) if course.status != "cancelled" else [],
         enrolments=enrolments, status_label=services.status_label, history=audit.history(course),
+        can_replan=not services.has_attendance(course),
         enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
 
@@ -146,8 +152,10 @@ def edit(course_id: int):
 def change_status(course_id: int):
     course = services.get_course_or_404(course_id)
     form = StatusForm()
-    form.status.choices = [(s, s) for s in STATUSES]
-    if form.validate_on_submit():
+    form.status.choices = [("", "")] + [(s, s) for s in STATUSES]
+    if form.validate_on_submit() and not form.status.data:
+        flash(_("Chọn trạng thái mới."), "error")
+    elif form.validate_on_submit():
         if form.status.data in FINAL_STATUSES and form.confirmed.data != "yes":
             # Closing or cancelling cannot be undone by a trainer: show what it leaves first,
             # unless the change would be refused anyway.
@@ -193,6 +201,8 @@ def _session_form_page(course, session, form: SessionForm):
             lambda s: _("Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code,
                         d=to_local(s.starts_at).strftime("%d/%m/%Y")),
         )
+        for warning in services.session_warnings(saved) if saved is not None else []:
+            flash(warning, "warning")
         if saved is not None:
             mark_created(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
