@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.validators import DataRequired, StopValidation
 
 from .clock import parse_clock, parse_day
 
@@ -26,10 +27,20 @@ class Form(FlaskForm):
             return _wtforms_translations(current_app.config["BABEL_TRANSLATION_DIRECTORIES"], str(get_locale()))
 
 
+class Required(DataRequired):
+    """DataRequired for DayField and ClockField: silent when the field already said why the
+    text typed could not be read, so a mistyped date gets one message, its own."""
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            raise StopValidation()
+        super().__call__(form, field)
+
+
 class DayField(StringField):
     """A date typed and shown as dd/mm/yyyy whatever the browser's language: a text box, not
     the browser's date picker, which follows the browser (an English Chrome wants mm/dd/yyyy).
-    Use InputRequired, not DataRequired, so a mistyped date gets one message, its own."""
+    Make it required with Required, which keeps to the field's own message for a mistyped date."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"inputmode": "numeric", "pattern": r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*|\d{4}-\d{2}-\d{2}",
@@ -52,7 +63,7 @@ class DayField(StringField):
 
 class ClockField(StringField):
     """A time typed and shown as 24-hour HH:MM whatever the browser's language (an English
-    browser's time box shows "01:30 PM"). Use InputRequired, as for DayField."""
+    browser's time box shows "01:30 PM"). Required with Required, as DayField."""
 
     def __init__(self, label=None, validators=None, **kwargs):
         render_kw = {"pattern": r"\s*([01]?\d|2[0-3])\s*([:hH.]\s*[0-5]\d)?\s*", "placeholder": "hh:mm",

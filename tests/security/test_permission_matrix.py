@@ -135,6 +135,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.users": {"GET": ADMIN_PAGE},
     "people.user_new": {"GET": ADMIN_PAGE, "POST": profile(302, 403, 403, 403, 200)},
     "people.user_reset_password": {"POST": ADMIN_POST},
+    "people.user_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_POST},  # empty: saved unchanged
+    "people.user_set_active": {"POST": ADMIN_POST},
+    "people.trainee_account": {"POST": ADMIN_POST},
     # personal data
     "privacy.export": {"GET": STAFF_PAGE},
     "privacy.erase": {"GET": STAFF_PAGE, "POST": STAFF_POST},
@@ -168,7 +171,19 @@ OVERRIDES = {
     "certificates.course_certificates": {"course_id": lambda w: w.closed.course.id},
     "certificates.course_pdf": {"course_id": lambda w: w.closed.course.id},
     "certificates.issue": {"course_id": lambda w: w.closed.course.id},
+    # an empty POST deactivates: a spare account, so the roles under test keep signing in
+    "people.user_set_active": {"user_id": lambda w: _spare_account()},
 }
+
+_spares = itertools.count(1)
+
+
+def _spare_account() -> int:
+    from training.people import services as people
+
+    user = people.create_user(f"spare.{next(_spares)}", "mat-khau-du-phong", "Tài khoản dự phòng", "admin")
+    db.session.commit()
+    return user.id
 
 
 def _fresh_trainee(ctx) -> int:

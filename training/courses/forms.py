@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import ClockField, DayField, Form
+from ..forms import ClockField, DayField, Form, Required
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -19,14 +19,14 @@ class CourseForm(Form):
     curriculum_code = SelectField(_l("Chương trình"))
     title = StringField(_l("Tên khóa học"), validators=[Optional(), Length(max=250)])
     venue = StringField(_l("Địa điểm"), validators=[DataRequired(), Length(max=250)])
-    starts_on = DayField(_l("Ngày bắt đầu"), validators=[InputRequired(message=_l("Nhập ngày bắt đầu (dd/mm/yyyy)."))])
+    starts_on = DayField(_l("Ngày bắt đầu"), validators=[Required(message=_l("Nhập ngày bắt đầu (dd/mm/yyyy)."))])
     capacity = IntegerField(_l("Số học viên tối đa"), default=40, validators=[InputRequired(), NumberRange(min=1, max=500)])
     trainer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=int, validators=[DataRequired(message=_l("Chọn ít nhất một giảng viên."))])
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
-    morning_start = ClockField(_l("Sáng từ"), default=time(7, 30), validators=[InputRequired(message=_l("Nhập giờ (hh:mm)."))])
-    morning_end = ClockField(_l("Sáng đến"), default=time(11, 30), validators=[InputRequired(message=_l("Nhập giờ (hh:mm)."))])
-    afternoon_start = ClockField(_l("Chiều từ"), default=time(13, 30), validators=[InputRequired(message=_l("Nhập giờ (hh:mm)."))])
-    afternoon_end = ClockField(_l("Chiều đến"), default=time(17, 0), validators=[InputRequired(message=_l("Nhập giờ (hh:mm)."))])
+    morning_start = ClockField(_l("Sáng từ"), default=time(7, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
+    morning_end = ClockField(_l("Sáng đến"), default=time(11, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
+    afternoon_start = ClockField(_l("Chiều từ"), default=time(13, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
+    afternoon_end = ClockField(_l("Chiều đến"), default=time(17, 0), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
     skip_saturdays = BooleanField(_l("Nghỉ thứ Bảy"))
     skip_sundays = BooleanField(_l("Nghỉ Chủ nhật"), default=True)
     late_after_minutes = IntegerField(_l("Tính đi muộn sau (phút)"), default=15, validators=[InputRequired(), NumberRange(min=0, max=120)])
@@ -43,9 +43,9 @@ class StatusForm(Form):
 
 class SessionForm(Form):
     module_code = SelectField(_l("Chuyên đề"))
-    day = DayField(_l("Ngày"), validators=[InputRequired(message=_l("Nhập ngày hợp lệ."))])
-    start = ClockField(_l("Bắt đầu"), validators=[InputRequired(message=_l("Nhập giờ hợp lệ."))])
-    end = ClockField(_l("Kết thúc"), validators=[InputRequired(message=_l("Nhập giờ hợp lệ."))])
+    day = DayField(_l("Ngày"), validators=[Required(message=_l("Nhập ngày hợp lệ."))])
+    start = ClockField(_l("Bắt đầu"), validators=[Required(message=_l("Nhập giờ hợp lệ."))])
+    end = ClockField(_l("Kết thúc"), validators=[Required(message=_l("Nhập giờ hợp lệ."))])
     periods = IntegerField(_l("Số tiết"), validators=[Optional(), NumberRange(min=1, max=12)])
     venue = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=250)])
     trainer_id = SelectField(_l("Giảng viên"), coerce=int)

@@ -1,15 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from ..forms import DayField, Form
+from ..forms import DayField, Form, Required
 from . import GENDER_LABELS, GROUP_LABELS
 
 
 class TraineeForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
-    birth_date = DayField(_l("Ngày sinh"), validators=[InputRequired(message=_l("Nhập ngày sinh hợp lệ."))])
+    birth_date = DayField(_l("Ngày sinh"), validators=[Required(message=_l("Nhập ngày sinh hợp lệ."))])
     gender = SelectField(_l("Giới tính"), choices=[SelectChoice(code, label) for code, label in GENDER_LABELS.items()])
     position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=160)])
     commune_id = SelectField(_l("Xã/phường"), coerce=int, validate_choice=True)
