@@ -218,3 +218,26 @@ def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides
     db.session.commit()
     page = page_text(client.get(f"/courses/{course.id}"))
     assert 'selected value="closed"' in page
+
+
+# --- 17. English: one programme is a "Programme", many are "Programmes" -----------------------
+
+def test_english_labels_say_one_or_many_as_the_page_means(login, trainer_a, make_course):
+    from flask_babel import refresh
+
+    course = make_course("CT1")
+    client = login(trainer_a)
+    client.post("/lang", data={"lang": "en", "next": "/"})
+    refresh()
+    try:
+        page = page_text(client.get(f"/courses/{course.id}"))
+        nav = page[page.index("<nav"):page.index("</nav>")]
+        assert ">Programmes<" in nav and ">Courses<" in nav
+        actions = page[page.index('class="actions"'):page.index("</div>", page.index('class="actions"'))]
+        assert ">Results</a>" in actions and ">Certificates</a>" in actions
+        assert "<dt>Programme</dt>" in page
+        listing = page_text(client.get("/courses"))
+        assert "<th>Course</th>" in listing and "<h1>Courses</h1>" in listing
+    finally:
+        client.post("/lang", data={"lang": "vi", "next": "/"})
+        refresh()
