@@ -37,48 +37,44 @@ class Required(DataRequired):
         super().__call__(form, field)
 
 
-class DayField(StringField):
+class _TypedField(StringField):
+    """A text box for a value the server reads (`parse`) and writes back (strftime `display`),
+    keeping what was typed when it cannot be read, with `refusal` as the message."""
+
+    render = {}
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, render_kw={**self.render, **(kwargs.pop("render_kw", None) or {})}, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime(self.display) if self.data else ""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        text = (valuelist[0] or "").strip()
+        self.data = self.parse(text) if text else None
+        if text and self.data is None:
+            raise ValueError(self.refusal % {"v": text})
+
+
+class DayField(_TypedField):
     """A date typed and shown as dd/mm/yyyy whatever the browser's language: a text box, not
     the browser's date picker, which follows the browser (an English Chrome wants mm/dd/yyyy).
     Make it required with Required, which keeps to the field's own message for a mistyped date."""
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"inputmode": "numeric", "pattern": r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*|\d{4}-\d{2}-\d{2}",
-                     "placeholder": "dd/mm/yyyy", **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist:
-            return
-        text = (valuelist[0] or "").strip()
-        self.data = parse_day(text) if text else None
-        if text and self.data is None:
-            raise ValueError(_l("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/03/2027.", v=text))
+    render = {"inputmode": "numeric", "pattern": r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*|\d{4}-\d{2}-\d{2}",
+              "placeholder": "dd/mm/yyyy"}
+    parse, display = staticmethod(parse_day), "%d/%m/%Y"
+    refusal = _l("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/03/2027.")
 
 
-class ClockField(StringField):
+class ClockField(_TypedField):
     """A time typed and shown as 24-hour HH:MM whatever the browser's language (an English
     browser's time box shows "01:30 PM"). Required with Required, as DayField."""
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        render_kw = {"pattern": r"\s*([01]?\d|2[0-3])\s*([:hH.]\s*[0-5]\d)?\s*", "placeholder": "hh:mm",
-                     "size": 6, **(kwargs.pop("render_kw", None) or {})}
-        super().__init__(label, validators, render_kw=render_kw, **kwargs)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return self.data.strftime("%H:%M") if self.data else ""
-
-    def process_formdata(self, valuelist) -> None:
-        if not valuelist:
-            return
-        text = (valuelist[0] or "").strip()
-        self.data = parse_clock(text) if text else None
-        if text and self.data is None:
-            raise ValueError(_l("Giờ “%(v)s” không hợp lệ: nhập theo dạng 24 giờ hh:mm, ví dụ 13:30.", v=text))
+    render = {"pattern": r"\s*([01]?\d|2[0-3])\s*([:hH.]\s*[0-5]\d)?\s*", "placeholder": "hh:mm", "size": 6}
+    parse, display = staticmethod(parse_clock), "%H:%M"
+    refusal = _l("Giờ “%(v)s” không hợp lệ: nhập theo dạng 24 giờ hh:mm, ví dụ 13:30.")
