@@ -5,6 +5,7 @@ Every change to attendance, results and certificates (and course status) is reco
 import json
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import DateTime, ForeignKey, String, Text, insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,3 +65,27 @@ def history(obj) -> list[AuditEvent]:
     """Audit events of one object, newest first."""
     ref = f"{obj.__tablename__}:{obj.id}"
     return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.object_ref == ref).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+
+
+def label(action: str) -> str:
+    """What an action of the trail means, in the page's language; the code itself when it is
+    one this list does not know yet, so nothing is hidden."""
+    labels = {
+        "attendance.checkin": _("Điểm danh bằng mã QR"),
+        "attendance.mark": _("Điểm danh thủ công"),
+        "certificate.issue": _("Cấp giấy chứng nhận"),
+        "certificate.copy": _("Cấp bản sao"),
+        "certificate.revoke": _("Thu hồi"),
+        "certificate.unrevoke": _("Khôi phục hiệu lực"),
+        "certificate.withheld": _("Chưa cấp giấy chứng nhận"),
+        "course.status": _("Đổi trạng thái khóa học"),
+        "course.reopen": _("Mở lại khóa học"),
+        "enrolment.withdraw": _("Rút tên khỏi khóa học"),
+        "enrolment.again": _("Ghi danh học lại"),
+        "result.score": _("Ghi điểm"),
+        "trainee.erase": _("Xóa dữ liệu cá nhân"),
+        "user.update": _("Sửa tài khoản"),
+        "user.deactivate": _("Khóa tài khoản"),
+        "user.activate": _("Mở khóa tài khoản"),
+    }
+    return labels.get(action, action)

@@ -1,8 +1,10 @@
 """Small helpers shared by the views of every domain."""
+import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app, flash, url_for
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from .extensions import db
 
@@ -50,3 +52,46 @@ def external_url(endpoint: str, **values) -> str:
     if base:
         return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
+
+
+# --- forms that create something: safe to submit twice ---------------------------------------
+# A create form carries a one-time token (the hidden "once" field); the view marks it spent with
+# the page of what it created. The same form sent again (Back, then submit; a double click)
+# finds its token spent and leads to what the first submission made instead of making another.
+
+_ONCE_KEY, _ONCE_KEEP = "once", 20
+
+
+def once_token() -> str:
+    """A fresh one-time token for a create form, remembered (unspent) in the session."""
+    tokens = dict(session.get(_ONCE_KEY, {}))
+    token = secrets.token_urlsafe(12)
+    tokens[token] = ""
+    session[_ONCE_KEY] = dict(list(tokens.items())[-_ONCE_KEEP:])
+    return token
+
+
+def already_created() -> str | None:
+    """The page of what this POST's form already created, when its token was spent; None
+    when it is new (or carries no token: a client that is not a page of this site)."""
+    token = request.form.get(_ONCE_KEY, "")
+    return session.get(_ONCE_KEY, {}).get(token) or None if token else None
+
+
+def resubmitted():
+    """For a create view, before it creates: a redirect to what this form already created
+    (saying so), when it is sent a second time; else None."""
+    done = already_created()
+    if done is None:
+        return None
+    flash(_("Biểu mẫu này đã được gửi trước đó nên không tạo thêm. Đây là kết quả của lần gửi đó."), "warning")
+    return redirect(done)
+
+
+def mark_created(url: str) -> None:
+    """Spend this POST's token: a second submission of the form is sent to `url`."""
+    token = request.form.get(_ONCE_KEY, "")
+    if token:
+        tokens = dict(session.get(_ONCE_KEY, {}))
+        tokens[token] = url
+        session[_ONCE_KEY] = dict(list(tokens.items())[-_ONCE_KEEP:])

@@ -92,7 +92,7 @@ def test_an_assessed_programme_needs_a_passing_score(make_finished):
     rows = by_name(services.course_eligibility(finished.course))
     assert finished.course.curriculum.completion.assessment_required
     assert rows["Đạt Đúng Mốc"].eligible and rows["Đạt Đúng Mốc"].assessment.passed
-    assert rows["Trượt Sát Nút"].reasons == ["điểm 4.9 dưới điểm đạt 5"]
+    assert rows["Trượt Sát Nút"].reasons == ["điểm 4,9 dưới điểm đạt 5"]
     assert rows["Trượt Sát Nút"].assessment.passed is False
     assert rows["Chưa Có Điểm"].reasons == ["chưa có điểm bài kiểm tra/thu hoạch"]
     assert rows["Điểm Cao Vắng Nhiều"].reasons == ["tham dự 16/32 tiết (50%), cần từ 80%"]
@@ -103,7 +103,7 @@ def test_pass_mark_comes_from_the_programme_file(programmes, make_finished):
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình"], programme="CT2", scores={0: 7, 1: 6.5})
     rows = by_name(services.course_eligibility(finished.course))
     assert rows["Nguyễn Thị Hoa"].eligible
-    assert rows["Trần Văn Bình"].reasons == ["điểm 6.5 dưới điểm đạt 7"]
+    assert rows["Trần Văn Bình"].reasons == ["điểm 6,5 dưới điểm đạt 7"]
 
 
 def test_a_knowledge_programme_needs_no_score(make_finished):

@@ -31,6 +31,11 @@ def flashes(page: str) -> list[str]:
     return re.findall(r'<div class="flash flash-\w+"[^>]*>(.*?)</div>', page, re.S)
 
 
+def score_errors(page: str) -> list[str]:
+    """The problems the results page names beside each trainee's box, in the page's order."""
+    return re.findall(r'<div class="error" id="score-error-\d+">(.*?)</div>', page, re.S)
+
+
 @pytest.fixture
 def course_with_certificates(make_finished, trainer_a):
     """A closed CT1 course of district A: Hoa and Châu certified, Bình not eligible."""
@@ -58,17 +63,20 @@ def test_scores_are_saved_from_the_results_form(make_finished, login, trainer_a)
 
 @pytest.mark.parametrize(("bad", "message"), [
     ("abc", "Trần Văn Bình: “abc” không phải là điểm."),
-    ("11", "Điểm phải từ 0 đến 10."),
-    ("-1", "Điểm phải từ 0 đến 10."),
-    ("nan", "Điểm phải từ 0 đến 10."),
+    ("11", "Trần Văn Bình: điểm phải từ 0 đến 10."),
+    ("-1", "Trần Văn Bình: điểm phải từ 0 đến 10."),
+    ("nan", "Trần Văn Bình: điểm phải từ 0 đến 10."),
 ])
 def test_invalid_scores_are_refused_and_nothing_is_saved(make_finished, login, trainer_a, bad, message):
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình"], programme="CT2", closed=False)
     hoa, binh = (finished.enrolment(t) for t in finished.trainees)
     response = login(trainer_a).post(f"/courses/{finished.course.id}/results",
-                                     data={f"score-{hoa.id}": "8", f"score-{binh.id}": bad}, follow_redirects=True)
-    assert response.status_code == 200
-    assert message in flashes(html(response))
+                                     data={f"score-{hoa.id}": "8,5", f"score-{binh.id}": bad})
+    assert response.status_code == 422
+    page = html(response)
+    assert score_errors(page) == [message]
+    # what was typed comes back, the good score and the bad one
+    assert f'name="score-{hoa.id}" value="8,5"' in page and f'name="score-{binh.id}" value="{bad}"' in page
     assert count(Assessment) == 0  # not even Hoa's valid score
     assert count(AuditEvent, AuditEvent.action == "result.score") == 0
 
@@ -77,13 +85,26 @@ def test_every_bad_score_is_named_in_the_pages_order(make_finished, login, train
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"], programme="CT2", closed=False)
     hoa, binh, chau = (finished.enrolment(t) for t in finished.trainees)
     response = login(trainer_a).post(f"/courses/{finished.course.id}/results",
-                                     data={f"score-{hoa.id}": "12", f"score-{binh.id}": "7", f"score-{chau.id}": "x"},
-                                     follow_redirects=True)
+                                     data={f"score-{hoa.id}": "12", f"score-{binh.id}": "7", f"score-{chau.id}": "x"})
     rows = {e.id: e for e in (hoa, binh, chau)}
     order = [e.id for e in sorted(rows.values(), key=lambda e: e.trainee.name_key)]
-    expected = {hoa.id: "Điểm phải từ 0 đến 10.", chau.id: "Lê Minh Châu: “x” không phải là điểm."}
-    assert [m for m in flashes(html(response)) if "điểm" in m.lower()] == [expected[i] for i in order if i in expected]
+    expected = {hoa.id: "Nguyễn Thị Hoa: điểm phải từ 0 đến 10.", chau.id: "Lê Minh Châu: “x” không phải là điểm."}
+    page = html(response)
+    assert score_errors(page) == [expected[i] for i in order if i in expected]
+    assert flashes(page) == ["Chưa lưu: 2 điểm cần sửa (tô đỏ bên dưới)."]
+    assert f'name="score-{binh.id}" value="7"' in page  # Bình's good score is kept on the page, unsaved
     assert count(Assessment) == 0
+
+
+def test_a_decimal_comma_is_saved_and_shown_back_with_a_comma(make_finished, login, trainer_a):
+    finished = make_finished(names=["Nguyễn Thị Hoa"], programme="CT2", closed=False)
+    hoa = finished.enrolment(finished.trainees[0])
+    client = login(trainer_a)
+    client.post(f"/courses/{finished.course.id}/results", data={f"score-{hoa.id}": "8,5"})
+    assert db.session.scalar(select(Assessment.score)) == 8.5
+    page = html(client.get(f"/courses/{finished.course.id}/results"))
+    assert f'name="score-{hoa.id}" value="8,5"' in page
+    assert ">8,5<" in html(client.get(f"/courses/{finished.course.id}/certificates"))
 
 
 def test_saving_results_reads_as_often_for_a_large_class_as_for_a_small_one(make_finished, login, make_user):
@@ -115,7 +136,7 @@ def test_scores_are_locked_once_a_certificate_exists(make_finished, login, admin
     assert re.search(rf'name="score-{hoa.id}" value="8"[^>]*disabled', page)
     assert not re.search(rf'name="score-{binh.id}" value="3"[^>]*disabled', page)
     response = client.post(url, data={f"score-{hoa.id}": "2", f"score-{binh.id}": "3"}, follow_redirects=True)
-    assert "Nguyễn Thị Hoa đã được cấp giấy chứng nhận; không sửa được điểm." in flashes(html(response))
+    assert score_errors(html(response)) == ["Nguyễn Thị Hoa đã được cấp giấy chứng nhận; không sửa được điểm."]
     assert db.session.scalar(select(Assessment.score).where(Assessment.enrolment_id == hoa.id)) == 8
     # What a browser sends: nothing for the disabled box, so the others can still be saved.
     response = client.post(url, data={f"score-{binh.id}": "6"}, follow_redirects=True)
@@ -133,7 +154,7 @@ def test_the_certificates_page_lists_everyone_with_the_reason(course_with_certif
     page = html(login(trainer_a).get(f"/courses/{finished.course.id}/certificates"))
     assert "Điều kiện: tham dự ít nhất 80% số tiết" in page
     row = re.search(r"<tr>\s*<td class=\"num\">\d+</td><td>Trần Văn Bình</td>.*?</tr>", page, re.S).group(0)
-    assert "Không đủ" in row and "tham dự 4/12 tiết (33.3%), cần từ 80%" in row
+    assert "Không đủ" in row and "tham dự 4/12 tiết (33,3%), cần từ 80%" in row
     for name, certificate in issued.items():
         assert certificate.serial in page and f"/certificates/{certificate.id}.pdf" in page
 
@@ -143,7 +164,7 @@ def test_issue_through_the_confirmation_page(make_finished, login, trainer_a):
     client = login(trainer_a)
     url = f"/courses/{finished.course.id}/certificates/issue"
     page = html(client.get(url))
-    assert "Sẽ cấp 2 giấy chứng nhận" in page and "Xác nhận cấp 2 giấy chứng nhận" in page
+    assert "2 người đủ điều kiện" in page and "Xác nhận cấp giấy chứng nhận" in page
     assert "Nguyễn Thị Hoa" in page and "Trần Văn Bình" not in page
 
     # The confirmation needs a signer; nothing is issued without one.

@@ -62,7 +62,8 @@ def schedule(course: Course) -> list[tuple]:
 # --- the course form --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("field, value, message", [
-    ("starts_on", "02/03/2026", "Nhập ngày hợp lệ."),
+    ("starts_on", "31/02/2026", "Ngày “31/02/2026” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
+    ("starts_on", "", "Nhập ngày bắt đầu (dd/mm/yyyy)."),
     ("trainer_ids", [], "Chọn ít nhất một giảng viên."),
 ])
 def test_a_course_form_with_a_bad_field_is_refused(login, units, trainer_a, field, value, message):
@@ -103,8 +104,8 @@ def test_regenerating_a_course_with_attendance_is_refused(login, trainer_a, make
 
 @pytest.mark.parametrize("overrides, message", [
     ({"start": "15:00", "end": "13:30"}, "Giờ kết thúc phải sau giờ bắt đầu."),
-    ({"day": "02/03/2026"}, "Nhập ngày hợp lệ."),
-    ({"start": "1h30"}, "Nhập giờ hợp lệ."),
+    ({"day": "02/13/2026"}, "Ngày “02/13/2026” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
+    ({"start": "1:30 PM"}, "Giờ “1:30 PM” không hợp lệ: nhập theo dạng 24 giờ hh:mm"),
     ({"end": ""}, "Nhập giờ hợp lệ."),
 ])
 def test_a_session_form_with_bad_times_is_refused(login, trainer_a, make_course, overrides, message):

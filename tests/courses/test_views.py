@@ -627,7 +627,7 @@ def test_admin_edits_and_reopens_a_closed_course(login, admin, units, trainer_a,
     session = reload(course).sessions[0]
     later = MONDAY + timedelta(days=3)
     assert client.post(f"/sessions/{session.id}/edit", data=session_form(session, day=later.isoformat())).status_code == 302
-    assert client.post(f"/courses/{course.id}/status", data={"status": "running"}).status_code == 302
+    assert client.post(f"/courses/{course.id}/status", data={"status": "running", "reason": "Sửa điểm nhập nhầm"}).status_code == 302
     course = reload(course)
     assert (course.title, course.status) == ("Sửa sau", "running")
     assert later in {local_span(s)[0] for s in course.sessions}

@@ -358,11 +358,38 @@ def test_template_download(client_a, units):
     communes = {row[0] for row in lists.iter_rows(min_row=2, values_only=True) if row[0]}
     assert communes == {"Thị trấn Phồn Xương", "Xã Đồng Kỳ", "Xã Hồng Kỳ"}  # district A's only
 
-    # the example row of the template itself imports
-    example_commune = sheet["E2"].value
-    assert example_commune in communes
-    assert upload(client_a, content, "mau.xlsx", units["A"].id).status_code == 302
-    assert stored("Nguyễn Thị Hương").commune_id == units[example_commune].id
+    # the example row is marked as one, with a commune of the district's list
+    assert sheet["A2"].value == "Ví dụ: Nguyễn Thị Hương"
+    assert sheet["E2"].value in communes
+
+
+def test_the_template_uploaded_unchanged_creates_nobody(client_a, units):
+    content = client_a.get("/trainees/import/template.xlsx").get_data()
+    assert page_errors(upload(client_a, content, "mau.xlsx", units["A"].id)) == {"—": "Tệp không có dòng dữ liệu nào."}
+    assert trainee_count() == 0
+    # filled in below the example, it imports the rows typed and still skips the example
+    workbook = load_workbook(io.BytesIO(content))
+    workbook.worksheets[0].append(good_rows(1)[0])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert upload(client_a, buffer.getvalue(), "mau.xlsx", units["A"].id).status_code == 302
+    assert [t.full_name for t in db.session.scalars(select(Trainee))] == [good_rows(1)[0][0]]
+
+
+def test_a_list_with_title_lines_and_a_blank_row_above_its_header_is_read(client_a, units):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["UBND HUYỆN YÊN THẾ"])
+    sheet.append(["DANH SÁCH CÁN BỘ ĐĂNG KÝ BỒI DƯỠNG NĂM 2026"])
+    sheet.append([])
+    sheet.append(HEADER_VI)
+    rows = good_rows(2)
+    rows[1][1] = "31/02/1980"  # a bad row is named by the line the spreadsheet shows
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert page_errors(upload(client_a, buffer.getvalue(), "x.xlsx", units["A"].id)) == {"6": "Ngày sinh 31/02/1980 không có thật."}
 
 
 def test_trainer_cannot_import_into_another_district(client_a, units):

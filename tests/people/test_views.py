@@ -170,7 +170,8 @@ def test_a_birth_date_no_trainee_can_have_is_refused(login, trainer_a, units, bo
 
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("full_name", "", "Không được để trống."),
-    ("birth_date", "20/04/1988", "Nhập ngày sinh hợp lệ."),
+    ("birth_date", "31/04/1988", "Ngày “31/04/1988” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
+    ("birth_date", "", "Nhập ngày sinh hợp lệ."),
     ("phone", "12345", "Số điện thoại gồm 10 chữ số"),
     ("group", "farmers", "Lựa chọn không hợp lệ."),
 ])

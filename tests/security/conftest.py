@@ -7,7 +7,8 @@ of the running course's second session so that its check-in is open.
 - `other`: a second trainee of district A, enrolled in the running course, with attendance and
   a score but no certificate (erasable);
 - a running CT1 course (sessions on Monday, Tuesday — open now — and Wednesday) and a closed
-  CT1 course a month earlier with an issued certificate.
+  CT2 course a month earlier with an issued certificate (another programme: someone who
+  completed CT1 is enrolled in CT1 again only with a reason).
 """
 from dataclasses import dataclass
 from datetime import date, time
@@ -78,8 +79,9 @@ def world(app, units, admin, trainer_a, trainer_b, make_user, make_trainee, froz
     trainee_user.trainee_id = holder.id
     db.session.commit()
 
-    closed = start_course(units, trainer_a, [holder], first_day=CLOSED_MONDAY)
+    closed = start_course(units, trainer_a, [holder], "CT2", first_day=CLOSED_MONDAY)
     mark_all(closed, holder, "present", trainer_a.id)
+    certificates.record_score(closed.enrolment(holder), 8.0, trainer_a.id)  # CT2 requires the assessment
     close(closed.course)
     [certificate] = certificates.issue_batch(closed.course, SIGNER, trainer_a.id, on=ISSUED_ON)
     db.session.commit()

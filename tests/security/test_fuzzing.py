@@ -233,7 +233,7 @@ def test_enrolment_import_by_code_enrols_exactly_the_listed(app, world, make_tra
     rows = [ENROL_HEADERS] + [[t.personal_code, "", "", ""] for t in newcomers]
     before = count(Enrolment)
     with app.test_request_context():
-        enrolled = courses.import_enrolments(world.running.course, "ds.xlsx", xlsx_bytes(rows))
+        enrolled = courses.import_enrolments(world.running.course, "ds.xlsx", xlsx_bytes(rows)).enrolled
         db.session.commit()
     assert sorted(e.trainee_id for e in enrolled) == sorted(t.id for t in newcomers)
     assert count(Enrolment) == before + 3

@@ -132,8 +132,8 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "main.healthz": {"GET": everyone(200)},
     "main.set_language": {"POST": everyone(302)},
     "static": {"GET": everyone(200)},
-    # people
-    "people.me": {"GET": TRAINEE_PAGE},
+    # people (a trainee's own page lives with the courses, whose next session it shows)
+    "courses.me": {"GET": TRAINEE_PAGE},
     "people.trainees": {"GET": STAFF_OWN},
     "people.trainee": {"GET": STAFF_PAGE},
     "people.trainee_new": {"GET": STAFF_OWN, "POST": STAFF_OWN_POST_FORM},
@@ -149,6 +149,9 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.units_convert": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     "people.unit_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     "people.units_areas": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
+    "people.user_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_POST},  # empty: saved unchanged
+    "people.user_set_active": {"POST": ADMIN_POST},
+    "people.trainee_account": {"POST": ADMIN_POST},
     # personal data
     "privacy.export": {"GET": STAFF_PAGE},
     "privacy.erase": {"GET": STAFF_PAGE, "POST": STAFF_POST},
@@ -185,7 +188,19 @@ OVERRIDES = {
     "certificates.course_certificates": {"course_id": lambda w: w.closed.course.id},
     "certificates.course_pdf": {"course_id": lambda w: w.closed.course.id},
     "certificates.issue": {"course_id": lambda w: w.closed.course.id},
+    # an empty POST deactivates: a spare account, so the roles under test keep signing in
+    "people.user_set_active": {"user_id": lambda w: _spare_account()},
 }
+
+_spares = itertools.count(1)
+
+
+def _spare_account() -> int:
+    from training.people import services as people
+
+    user = people.create_user(f"spare.{next(_spares)}", "mat-khau-du-phong", "Tài khoản dự phòng", "admin")
+    db.session.commit()
+    return user.id
 
 
 def _fresh_trainee(ctx) -> int:

@@ -64,9 +64,9 @@ def test_the_export_holds_everything_about_the_trainee(app, world, login):
         HOLDER_NAME, HOLDER_BIRTH.isoformat(), HOLDER_PHONE, world.holder.personal_code)
     assert data["account"] == world.trainee_user.username
     assert sorted(e["course"] for e in data["enrolments"]) == sorted([world.running.course.code, world.closed.course.code])
-    # Three sessions of the closed course, and the check-in to the open session of the running one.
+    # Four sessions of the closed (CT2) course, and the check-in to the open session of the running one.
     rows = db.session.scalars(select(Attendance).where(Attendance.trainee_id == world.holder.id)).all()
-    assert len(data["attendance"]) == len(rows) == 4
+    assert len(data["attendance"]) == len(rows) == 5
     assert {a["course"] for a in data["attendance"]} == {world.running.course.code, world.closed.course.code}
     assert [c["serial"] for c in data["certificates"]] == [world.certificate.serial]
 

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from ..forms import Form
 from .models import REVOKE_CATEGORIES
@@ -20,6 +20,8 @@ class IssueForm(Form):
     signer_title = StringField(_l("Chức vụ người ký"), validators=[DataRequired(_l("Cần ghi chức vụ người ký.")), Length(max=120)])
     signer_name = StringField(_l("Họ tên người ký"), validators=[DataRequired(_l("Cần ghi họ tên người ký.")), Length(max=120)])
     place = StringField(_l("Địa danh ghi ngày cấp"), validators=[DataRequired(_l("Cần ghi địa danh ghi ngày cấp.")), Length(max=80)])
+    #: why the unticked trainees are held back this time (the issue page only)
+    withheld_reason = StringField(_l("Lý do chưa cấp cho người bỏ chọn"), validators=[Optional(), Length(max=500)])
 
 
 class RevokeForm(Form):

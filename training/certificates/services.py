@@ -7,10 +7,11 @@ import hashlib
 import secrets
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import abort
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, update
@@ -107,7 +108,7 @@ def record_scores(eligibility: list["Eligibility"], scores: dict[int, float | No
 
 def _score_problem(enrolment: Enrolment, certificate: Certificate | None, score: float | None) -> str | None:
     if score is not None and not 0 <= score <= 10:
-        return _("Điểm phải từ 0 đến 10.")
+        return _("%(name)s: điểm phải từ 0 đến 10.", name=enrolment.trainee.full_name)
     if certificate is not None:
         return _("%(name)s đã được cấp giấy chứng nhận; không sửa được điểm.", name=enrolment.trainee.full_name)
     return None
@@ -140,6 +141,9 @@ class Eligibility:
     assessment: Assessment | None
     certificate: Certificate | None
     reasons: list[str]
+    #: what the trainer should know but does not stop the certificate (a failing score in a
+    #: programme that does not require the assessment)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def eligible(self) -> bool:
@@ -161,6 +165,7 @@ def course_eligibility(course: Course) -> list[Eligibility]:
         c.enrolment_id: c for c in db.session.scalars(
             select(Certificate).where(Certificate.enrolment_id.in_(ids), Certificate.copy_number == 0))
     } if ids else {}
+    earlier = _certified_elsewhere(course, [row.enrolment.trainee_id for row in rows])
     result = []
     for row in rows:
         assessment = assessments.get(row.enrolment.id)
@@ -175,16 +180,44 @@ def course_eligibility(course: Course) -> list[Eligibility]:
                 reasons.append(_("chưa có điểm bài kiểm tra/thu hoạch"))
             else:
                 reasons.append(_("điểm %(s)s dưới điểm đạt %(m)s", s=_number(assessment.score), m=_number(rule.pass_mark)))
-        result.append(Eligibility(row, assessment, certificates.get(row.enrolment.id), reasons))
+        notes = []
+        if not rule.assessment_required and assessment is not None and assessment.score < rule.pass_mark:
+            notes.append(_("điểm %(s)s dưới điểm đạt %(m)s, nhưng chương trình không bắt buộc bài kiểm tra nên vẫn đủ điều kiện",
+                           s=_number(assessment.score), m=_number(rule.pass_mark)))
+        certificate = certificates.get(row.enrolment.id)
+        other = earlier.get(row.enrolment.trainee_id)
+        if certificate is None and other is not None:
+            # One programme version, one certificate: a lost one is replaced by a copy.
+            reasons.append(_("đã có giấy chứng nhận %(serial)s của chương trình này (khóa %(course)s); "
+                             "nếu bị mất, hãy cấp bản sao từ giấy đó", serial=other.serial, course=other.course_code))
+        result.append(Eligibility(row, assessment, certificate, reasons, notes))
     return result
 
 
+def _certified_elsewhere(course: Course, trainee_ids: list[int]) -> dict[int, Certificate]:
+    """trainee id → a valid original certificate of the same programme version that they
+    hold from another course; one query."""
+    if not trainee_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.trainee_id, Certificate).select_from(Certificate).join(Certificate.enrolment).join(Enrolment.course)
+        .where(Enrolment.trainee_id.in_(trainee_ids), Enrolment.course_id != course.id,
+               Course.curriculum_code == course.curriculum_code, Course.curriculum_version == course.curriculum_version,
+               Certificate.copy_number == 0, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at)
+    )
+    found: dict[int, Certificate] = {}
+    for trainee_id, certificate in rows:
+        found.setdefault(trainee_id, certificate)
+    return found
+
+
 def _percent(share: float) -> str:
-    return f"{share * 100:.1f}".rstrip("0").rstrip(".")
+    return format_decimal(round(share * 100, 1), format="#,##0.#")
 
 
 def _number(value: float) -> str:
-    return f"{value:g}"
+    return format_decimal(round(value, 2), format="#,##0.##")
 
 
 def _original(enrolment: Enrolment) -> Certificate | None:
@@ -236,13 +269,17 @@ def _serials(course: Course, on: date) -> tuple[str, Callable[[int], str]]:
     return serial_scope(pattern, on.year, symbol), lambda number: serial(pattern, number, on.year, symbol)
 
 
-def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: date | None = None) -> list[Certificate]:
-    """Issue certificates to every eligible trainee of a closed course who has none yet.
+def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: date | None = None,
+                withheld: set[int] | None = None, withheld_reason: str = "") -> list[Certificate]:
+    """Issue certificates to every eligible trainee of a closed course who has none yet,
+    except those whose enrolment ids are in `withheld`: they are held back, with the reason
+    kept in the audit trail, and can be issued later.
 
     Serials are reserved in one step; each PDF is made once, here, and stored with its hash.
     Flushes.
 
-    :raises CertificateError: the course is not closed, or nobody is eligible.
+    :raises CertificateError: the course is not closed, nobody is eligible, or people are held
+        back without a reason.
     """
     from .pdf import render_certificate
 
@@ -258,6 +295,16 @@ def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: dat
     todo = [e for e in course_eligibility(course) if e.eligible and e.certificate is None]
     if not todo:
         raise CertificateError(_("Không còn học viên nào đủ điều kiện mà chưa được cấp giấy chứng nhận."))
+    held = [e for e in todo if e.enrolment.id in (withheld or set())]
+    if held and not (withheld_reason or "").strip():
+        raise CertificateError(_("Cần ghi lý do chưa cấp cho %(names)s.",
+                                 names=", ".join(e.enrolment.trainee.full_name for e in held)))
+    todo = [e for e in todo if e not in held]
+    if not todo:
+        raise CertificateError(_("Chưa chọn học viên nào để cấp giấy chứng nhận."))
+    for eligibility in held:
+        audit.record("certificate.withheld", eligibility.enrolment, actor_id=user_id,
+                     trainee=eligibility.enrolment.trainee.full_name, reason=withheld_reason.strip())
     numbers = reserve_serials(scope, len(todo))
     facts = {**_certificate_facts(course), "issuer_name": _issuer_name(course, on)}
     issued = []

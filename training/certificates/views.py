@@ -12,7 +12,8 @@ from ..auth import public
 from ..auth.permissions import require_role, roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
-from ..web import commit_or_flash, flash_form_errors
+from ..ids import db_int
+from ..web import commit_or_flash, flash_form_errors, mark_created, resubmitted
 from . import bp, services
 from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
 from .models import Certificate
@@ -37,36 +38,36 @@ def _file_name(certificate: Certificate) -> str:
 def results(course_id: int):
     course = get_course_or_404(course_id, write=request.method == "POST")
     rows = services.course_eligibility(course)
+    typed, problems = {}, {}
     if request.method == "POST":
-        scores, unreadable = {}, {}
+        scores = {}
         for row in rows:
             raw = request.form.get(f"score-{row.enrolment.id}")
             if raw is None:  # not on the form: a certified trainee's box is disabled, and browsers leave it out
                 continue
-            raw = raw.strip().replace(",", ".")
+            typed[row.enrolment.id] = raw = raw.strip()
             if raw == "" and row.assessment is None:
                 continue
             try:
-                scores[row.enrolment.id] = float(raw) if raw else None
+                # "8,5" as Vietnamese write it, or "8.5"
+                scores[row.enrolment.id] = float(raw.replace(",", ".")) if raw else None
             except ValueError:
-                unreadable[row.enrolment.id] = _("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw)
+                problems[row.enrolment.id] = _("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw)
         try:
             changed = services.record_scores(rows, scores, current_user.id)
-            refused = {}
         except services.ScoresRejected as rejected:
-            refused = rejected.problems
-        # Every problem, in the page's order, and nothing saved while there is one.
-        problems = [unreadable.get(row.enrolment.id) or refused.get(row.enrolment.id) for row in rows]
-        problems = [problem for problem in problems if problem]
-        if problems:
-            db.session.rollback()
-            for problem in problems:
-                flash(problem, "error")
-        else:
+            problems = {**rejected.problems, **problems}
+        if not problems:
             db.session.commit()
             flash(_("Đã lưu kết quả: %(n)d thay đổi.", n=changed), "success")
-        return redirect(url_for("certificates.results", course_id=course.id))
-    return render_template("certificates/results.html", course=course, rows=rows, rule=course.curriculum.completion)
+            return redirect(url_for("certificates.results", course_id=course.id))
+        # Nothing saved while one score is wrong; the page comes back with what was typed,
+        # every problem named beside its trainee.
+        db.session.rollback()
+        flash(_("Chưa lưu: %(n)d điểm cần sửa (tô đỏ bên dưới).", n=len(problems)), "error")
+        rows = services.course_eligibility(course)
+    return render_template("certificates/results.html", course=course, rows=rows, rule=course.curriculum.completion,
+                           typed=typed, problems=problems), 422 if problems else 200
 
 
 @bp.route("/courses/<int:course_id>/certificates")
@@ -96,16 +97,22 @@ def issue(course_id: int):
     course = get_course_or_404(course_id)
     signer = services.default_signer(course)
     form = IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place)
+    # The page lists the people it offers, each ticked; whoever the trainer unticks is held back.
+    offered = {i for i in request.form.getlist("offered", type=db_int) if i}
+    ticked = {i for i in request.form.getlist("issue", type=db_int) if i}
     if form.validate_on_submit():
         signer.title, signer.name, signer.place = _lines(form.signer_title.data), form.signer_name.data.strip(), form.place.data.strip()
         issued = commit_or_flash(
-            lambda: services.issue_batch(course, signer, current_user.id), services.CertificateError,
+            lambda: services.issue_batch(course, signer, current_user.id, withheld=offered - ticked,
+                                         withheld_reason=form.withheld_reason.data or ""),
+            services.CertificateError,
             lambda batch: _("Đã cấp %(n)d giấy chứng nhận.", n=len(batch)),
         )
         if issued is not None:  # an empty list is a success too
             return redirect(url_for("certificates.course_certificates", course_id=course.id))
     todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
-    return render_template("certificates/issue.html", course=course, form=form, todo=todo)
+    return render_template("certificates/issue.html", course=course, form=form, todo=todo,
+                           ticked=ticked if request.method == "POST" else {row.enrolment.id for row in todo})
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -193,6 +200,8 @@ def copy(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id)
     form = IssueForm()
     if form.validate_on_submit():
+        if (again := resubmitted()) is not None:  # a double click must not make two copies
+            return again
         signer = services.default_signer(certificate.enrolment.course)
         signer.title, signer.name, signer.place = _lines(form.signer_title.data), form.signer_name.data.strip(), form.place.data.strip()
         new = commit_or_flash(
@@ -200,6 +209,7 @@ def copy(certificate_id: int):
             lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),
         )
         if new is not None:
+            mark_created(url_for("certificates.detail", certificate_id=new.id))
             return redirect(url_for("certificates.detail", certificate_id=new.id))
     else:
         flash_form_errors(form)

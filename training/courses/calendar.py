@@ -108,11 +108,13 @@ def by_day(entries: Iterable[CalendarEntry]) -> dict[date, list[CalendarEntry]]:
 def schedule_by_course(sessions: Iterable[CourseSession], now: datetime) -> tuple[list, list]:
     """A trainee's sessions split at `now` (naive UTC) into (upcoming, past), each a list of
     (course, sessions): upcoming courses by their next session, past ones latest first.
-    A session still under way counts as upcoming."""
+    A session still under way counts as upcoming; a closed course's sessions are all past,
+    whatever their dates say (it ended early, or was closed before a postponed session)."""
     upcoming: dict = {}
     past: dict = {}
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.id or 0)):
-        (upcoming if session.ends_at > now else past).setdefault(session.course, []).append(session)
+        ahead = session.ends_at > now and session.course.status != "closed"
+        (upcoming if ahead else past).setdefault(session.course, []).append(session)
     return list(upcoming.items()), sorted(past.items(), key=lambda item: item[1][-1].starts_at, reverse=True)
 
 

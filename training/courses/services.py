@@ -2,7 +2,7 @@
 
 Services flush and never commit; the view or command that calls them commits once.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
@@ -23,7 +23,7 @@ from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, pa
 from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..vietnamese import clean, fold
-from .calendar import CalendarEntry
+from .calendar import CalendarEntry, weekday_name
 from .models import Course, CourseSession, Enrolment
 
 #: allowed status changes; a closed course can be reopened by the admin only
@@ -42,7 +42,11 @@ class CourseError(Exception):
 
 
 class ConflictError(CourseError):
-    """A session or enrolment clashes with another booking; the message names the clash."""
+    """Sessions clash with other bookings; `reasons` names every clash (the message joins them)."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(" ".join(reasons))
 
 
 # --- reading, with permission checks -------------------------------------------------------
@@ -164,6 +168,16 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
     return course
 
 
+def same_course(unit_id: int, curriculum_code: str, starts_on: date, venue: str) -> Course | None:
+    """A course that is not cancelled, of the same unit and programme, starting the same day
+    at the same venue (accents and case aside): what a course form sent a second time (Back,
+    then submit, the browser having fetched a fresh form and refilled it) would repeat."""
+    candidates = db.session.scalars(select(Course).where(
+        Course.unit_id == unit_id, Course.curriculum_code == curriculum_code, Course.starts_on == starts_on,
+        Course.status != "cancelled"))
+    return next((c for c in candidates if fold(c.venue) == fold(venue)), None)
+
+
 def _set_slots(course: Course, slots: dict | None) -> None:
     """Set the course's slot times given in `slots` (field name → time) and check their order.
 
@@ -210,6 +224,9 @@ def check_status_change(course: Course, new_status: str, reason: str = "") -> No
         raise CourseError(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."))
     if new_status == "cancelled" and not clean(reason):
         raise CourseError(_("Cần ghi lý do hủy khóa học."))
+    if course.status == "closed" and not clean(reason):
+        # Reopening lets results and certificates change after the fact: the trail says why.
+        raise CourseError(_("Cần ghi lý do mở lại khóa học đã kết thúc."))
     if new_status in ("open", "running") and not course.sessions:
         raise CourseError(_("Khóa học chưa có buổi học nào: hãy lập lịch trước."))
 
@@ -224,9 +241,37 @@ def change_status(course: Course, new_status: str, reason: str = "") -> Course:
     course.status = new_status
     if new_status == "cancelled":
         course.cancel_reason = clean(reason)
-    audit.record("course.status", course, before=before, after=new_status, reason=clean(reason))
+    audit.record("course.reopen" if before == "closed" else "course.status", course, before=before, after=new_status,
+                 reason=clean(reason))
     db.session.flush()
     return course
+
+
+def suggested_status(course: Course, today: date | None = None) -> str:
+    """The status a trainer most likely moves the course to next, for the status box to
+    offer first; "" when no step is the obvious one (a running course before its last day:
+    closing it then is a deliberate act, not a default)."""
+    today = today or local_today()
+    if course.status == "draft":
+        return "open"
+    if course.status == "open":
+        return "running" if course.starts_on <= today else ""
+    if course.status == "running":
+        return "closed" if course.ends_on < today else ""
+    return ""
+
+
+def session_warnings(session: CourseSession, today: date | None = None) -> list[str]:
+    """What a trainer should notice about a session just saved: on a Sunday, or in the past."""
+    today = today or local_today()
+    day = to_local(session.starts_at).date()
+    warnings = []
+    if day.weekday() == 6:
+        warnings.append(_("Lưu ý: buổi học ngày %(d)s rơi vào Chủ nhật.", d=day.strftime("%d/%m/%Y")))
+    if day < today:
+        warnings.append(_("Lưu ý: ngày %(d)s đã qua; kiểm tra lại nếu đây không phải là ghi bù một buổi đã học.",
+                          d=day.strftime("%d/%m/%Y")))
+    return warnings
 
 
 def status_label(status: str) -> str:
@@ -307,32 +352,66 @@ def generate_sessions(course: Course) -> list[CourseSession]:
     :raises ConflictError: a generated session clashes (trainer, venue or trainee), named.
     :raises CourseError: the course has recorded attendance, or no trainer.
     """
-    if _has_attendance(course):
+    if has_attendance(course):
         raise CourseError(_("Khóa học đã có điểm danh; hãy sửa từng buổi thay vì lập lại lịch."))
     trainer = course.trainers[0] if course.trainers else None
     for session in list(course.sessions):
         course.sessions.remove(session)
     db.session.flush()
-    created = []
-    for plan in plan_sessions(course, course.curriculum):
-        session = CourseSession(
-            module_code=plan.module_code,
-            starts_at=utc_at(plan.day, plan.start),
-            ends_at=utc_at(plan.day, plan.end),
-            periods=plan.periods,
-            venue=course.venue,
-            trainer=trainer,
-        )
-        course.sessions.append(session)
-        created.append(session)
-    db.session.flush()
-    check_conflicts(created)
+    created = _lay_out(course, trainer)
+    clashes = conflicts(created)
+    if clashes:
+        # Every clash at once, and where the whole plan would fit: the trainer moves the
+        # start date once instead of learning the clashes one generation at a time.
+        free = _next_free_start(course, trainer)
+        if free is not None:
+            clashes.append(_("Ngày bắt đầu gần nhất xếp được cả lịch mà không trùng: %(day)s (%(weekday)s). "
+                             "Hãy đổi “Ngày bắt đầu” của khóa học sang ngày đó rồi lập lịch lại.",
+                             day=free.strftime("%d/%m/%Y"), weekday=weekday_name(free)))
+        raise ConflictError(clashes)
     _sync_dates(course)
     db.session.flush()
     return created
 
 
-def _has_attendance(course: Course) -> bool:
+def _lay_out(course: Course, trainer: User | None) -> list[CourseSession]:
+    """The course's sessions from plan_sessions, added and flushed."""
+    created = []
+    for plan in plan_sessions(course, course.curriculum):
+        session = CourseSession(module_code=plan.module_code, starts_at=utc_at(plan.day, plan.start),
+                                ends_at=utc_at(plan.day, plan.end), periods=plan.periods, venue=course.venue, trainer=trainer)
+        course.sessions.append(session)
+        created.append(session)
+    db.session.flush()
+    return created
+
+
+#: how many days after the chosen start generate_sessions looks for a start that fits
+FREE_START_SEARCH_DAYS = 60
+
+
+def _next_free_start(course: Course, trainer: User | None) -> date | None:
+    """The first day after the course's start date from which its whole plan clashes with
+    nothing, within FREE_START_SEARCH_DAYS; the course's sessions are left as they were
+    laid out for the day tried last (the caller refuses and rolls back)."""
+    wanted = course.starts_on
+    try:
+        for offset in range(1, FREE_START_SEARCH_DAYS + 1):
+            course.starts_on = wanted + timedelta(days=offset)
+            if (course.starts_on.weekday() == 6 and course.skip_sundays) or (course.starts_on.weekday() == 5 and course.skip_saturdays):
+                continue
+            for session in list(course.sessions):
+                course.sessions.remove(session)
+            db.session.flush()
+            if not conflicts(_lay_out(course, trainer)):
+                return course.starts_on
+        return None
+    finally:
+        course.starts_on = wanted
+
+
+def has_attendance(course: Course) -> bool:
+    """Whether any session of the course has attendance recorded (then it cannot be re-planned)."""
     # Attendance lives in a later domain; look it up by table so courses stays below it.
     table = db.metadata.tables.get("attendance")
     if table is None or not course.sessions:
@@ -429,11 +508,19 @@ def _describe(session: CourseSession) -> str:
 
 def check_conflicts(sessions: list[CourseSession]) -> None:
     """Refuse sessions (of one course, flushed) whose trainer, venue or trainees are already
-    booked at their time; the first clash of the earliest session is named. Two queries
-    however many sessions: a generated plan is checked at once.
+    booked at their time.
 
-    :raises ConflictError: naming the clashing session (and trainee).
+    :raises ConflictError: naming every clash (conflicts()).
     """
+    clashes = conflicts(sessions)
+    if clashes:
+        raise ConflictError(clashes)
+
+
+def conflicts(sessions: list[CourseSession]) -> list[str]:
+    """What clashes with these sessions (of one course, flushed): for each session in time
+    order, its trainer's, its venue's and a shared trainee's clash, each named once. Two
+    queries however many sessions: a generated plan is checked at once."""
     ids = [s.id for s in sessions]
     mine, other, theirs, ours = aliased(CourseSession), aliased(CourseSession), aliased(Enrolment), aliased(Enrolment)
     overlapping = (
@@ -455,20 +542,27 @@ def check_conflicts(sessions: list[CourseSession]) -> None:
         .where(other.course_id != mine.course_id)
     ):
         shared.setdefault(session_id, (clash, trainee))
+    found: list[str] = []
+
+    def add(message: str) -> None:
+        if message not in found:
+            found.append(message)
+
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.id)):
         others = booked.get(session.id, [])
         if session.trainer_id is not None:
             clash = next((o for o in others if o.trainer_id == session.trainer_id), None)
             if clash is not None:
-                raise ConflictError(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
-                                      name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
+                add(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
+                      name=session.trainer.full_name if session.trainer else "", clash=_describe(clash)))
         venue = fold(session.venue)
         clash = next((o for o in others if fold(o.venue) == venue), None)
         if clash is not None:
-            raise ConflictError(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(clash)))
+            add(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=_describe(clash)))
         if session.id in shared:
             clash, trainee = shared[session.id]
-            raise ConflictError(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
+            add(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=_describe(clash)))
+    return found
 
 
 def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
@@ -494,12 +588,36 @@ def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
 
 # --- enrolment ------------------------------------------------------------------------------
 
-def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> dict[int, str]:
+def completed_before(course: Course, trainee_ids: list[int]) -> dict[int, str]:
+    """trainee id → how they already completed the course's programme (any version): the
+    serial and course of a valid certificate of it from another course; one query."""
+    # Certificates live in a later domain; read them by table so courses stays below it.
+    table = db.metadata.tables.get("certificate")
+    if table is None or not trainee_ids:
+        return {}
+    rows = db.session.execute(
+        select(Enrolment.trainee_id, table.c.serial, Course.code)
+        .join(table, table.c.enrolment_id == Enrolment.id).join(Course, Course.id == Enrolment.course_id)
+        .where(Enrolment.trainee_id.in_(trainee_ids), Enrolment.course_id != course.id,
+               Course.curriculum_code == course.curriculum_code, table.c.copy_number == 0, table.c.revoked_at.is_(None))
+        .order_by(table.c.issued_at)
+    )
+    found: dict[int, str] = {}
+    for trainee_id, serial, code in rows:
+        found.setdefault(trainee_id, _("GCN %(serial)s, khóa %(course)s", serial=serial, course=code))
+    return found
+
+
+def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment], again_reason: str = "",
+              completed: dict[int, str] | None = None) -> dict[int, str]:
     """trainee id → why they cannot be enrolled in this course (the others may be), capacity
-    aside, given their enrolments in it (`existing`, _enrolments_of); a fixed number of
-    queries however many trainees are asked about."""
+    aside, given their enrolments in it (`existing`, _enrolments_of) and who completed the
+    programme before (`completed`, completed_before: they need `again_reason`); a fixed
+    number of queries however many trainees are asked about."""
     curriculum = course.curriculum
     clashes = _trainee_clashes(course, [t.id for t in trainees])
+    if completed is None:
+        completed = completed_before(course, [t.id for t in trainees])
     # The communes (for the district) in one query: the lazy loads below then find them loaded.
     db.session.scalars(select(Unit).where(Unit.id.in_({t.commune_id for t in trainees}))).all()
     problems = {}
@@ -515,6 +633,9 @@ def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrol
         elif trainee.id in clashes:
             problems[trainee.id] = _("%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.", name=trainee.full_name,
                                      clash=clashes[trainee.id])
+        elif trainee.id in completed and not clean(again_reason):
+            problems[trainee.id] = _("%(name)s đã hoàn thành chương trình %(code)s (%(what)s): ghi lý do học lại để ghi danh.",
+                                     name=trainee.full_name, code=curriculum.code, what=completed[trainee.id])
     return problems
 
 
@@ -526,21 +647,25 @@ def _enrolments_of(course: Course, trainee_ids: list[int]) -> dict[int, Enrolmen
         select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids)))}
 
 
-def enrol_many(course: Course, trainees: list[Trainee]) -> list[Enrolment]:
-    """Enrol several trainees, all or none; flushes.
+def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "") -> list[Enrolment]:
+    """Enrol several trainees, all or none; someone who already completed the programme only
+    with `again_reason`, which the audit trail keeps. Flushes.
 
     :raises EnrolmentRejected: with one reason per refused trainee, or the capacity shortfall.
     """
     existing = _enrolments_of(course, [t.id for t in trainees])
-    problems = _problems(course, trainees, existing)
+    completed = completed_before(course, [t.id for t in trainees])
+    problems = _problems(course, trainees, existing, again_reason, completed)
     if problems:
         raise EnrolmentRejected([problems[t.id] for t in trainees if t.id in problems])
-    return _enrol(course, trainees, existing)
+    return _enrol(course, trainees, existing, completed, again_reason)
 
 
-def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment]) -> list[Enrolment]:
+def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment],
+           completed: dict[int, str] | None = None, again_reason: str = "") -> list[Enrolment]:
     """enrol_many once each trainee's problems are known to be none: the capacity, then the
-    rows (`existing`: the trainees' enrolments in the course, _enrolments_of)."""
+    rows (`existing`: the trainees' enrolments in the course, _enrolments_of), and the
+    reason for each who trains again (`completed`, completed_before) in the audit trail."""
     free = course.capacity - enrolment_counts([course.id]).get(course.id, 0)
     if len(trainees) > free:
         raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
@@ -554,6 +679,10 @@ def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolmen
         enrolment.enrolled_by_id = current_user.id if current_user and current_user.is_authenticated else None
         enrolments.append(enrolment)
     db.session.flush()
+    for enrolment in enrolments:
+        if enrolment.trainee_id in (completed or {}):
+            audit.record("enrolment.again", enrolment, trainee=enrolment.trainee.full_name,
+                         completed=completed[enrolment.trainee_id], reason=clean(again_reason))
     return enrolments
 
 
@@ -563,6 +692,35 @@ class EnrolmentRejected(CourseError):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+@dataclass
+class EnrolOutcome:
+    """What an enrolment by filter or from a file did: who was enrolled, and who was left
+    out and why, for the page to say."""
+
+    enrolled: list[Enrolment]
+    #: already enrolled in the course (a file listing them again)
+    already: int = 0
+    #: (trainee, how) of those who completed the programme before and were not enrolled for
+    #: want of a reason to train them again
+    completed: list[tuple[Trainee, str]] = field(default_factory=list)
+
+
+def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, again_reason: str = "") -> EnrolOutcome:
+    """Enrol everyone eligible_by_filter finds; those who completed the programme before only
+    with `again_reason`, else they are left out and named. Flushes.
+
+    :raises EnrolmentRejected: a clash or the capacity (nobody is enrolled then).
+    """
+    trainees = eligible_by_filter(course, commune_id, group)
+    completed = completed_before(course, [t.id for t in trainees])
+    left_out = [] if clean(again_reason) else [(t, completed[t.id]) for t in trainees if t.id in completed]
+    left_ids = {t.id for t, _how in left_out}
+    chosen = [t for t in trainees if t.id not in left_ids]
+    if not chosen:
+        return EnrolOutcome([], completed=left_out)
+    return EnrolOutcome(enrol_many(course, chosen, again_reason), completed=left_out)
 
 
 def eligible_by_filter(course: Course, commune_id: int | None, group: str | None) -> list[Trainee]:
@@ -627,9 +785,12 @@ ENROL_HEADERS = {
 }
 
 
-def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enrolment]:
+def import_enrolments(course: Course, filename: str, content: bytes, again_reason: str = "") -> EnrolOutcome:
     """Enrol the trainees listed in a file (by personal code, or by name and birth date with
-    the commune when names repeat), all rows or none; flushes.
+    the commune when names repeat); flushes. People already enrolled are skipped and counted,
+    so an updated list adds only the new names; those who completed the programme before are
+    enrolled only with `again_reason`, else left out and named. Any other bad row refuses
+    the whole file.
 
     :raises ImportRejected: with every bad row named.
     """
@@ -654,9 +815,16 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     # Each trainee's own problem, asked once for the whole file.
     candidates = [trainee for _line, trainee, problem in matched if trainee is not None and not problem]
     existing = _enrolments_of(course, [t.id for t in candidates])
-    problems = _problems(course, candidates, existing)
+    already = {t.id for t in candidates if t.id in existing and existing[t.id].status == "enrolled"}
+    candidates = [t for t in candidates if t.id not in already]
+    completed = completed_before(course, [t.id for t in candidates])
+    left_out = [] if clean(again_reason) else [(t, completed[t.id]) for t in candidates if t.id in completed]
+    skipped = already | {t.id for t, _how in left_out}
+    problems = _problems(course, [t for t in candidates if t.id not in skipped], existing, again_reason, completed)
     errors, chosen = [], []
     for line, trainee, problem in matched:
+        if trainee is not None and not problem and trainee.id in skipped:
+            continue
         problem = problem or (problems.get(trainee.id) if trainee is not None else None)
         if problem:
             errors.append(RowError(line, problem))
@@ -665,11 +833,14 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     if errors:
         raise ImportRejected(errors)
     if not chosen:
+        if skipped:
+            return EnrolOutcome([], already=len(already), completed=left_out)
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     try:
-        return _enrol(course, chosen, existing)
+        enrolled = _enrol(course, chosen, existing, completed, again_reason)
     except EnrolmentRejected as rejected:
         raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
+    return EnrolOutcome(enrolled, already=len(already), completed=left_out)
 
 
 def _match_trainee(cell, by_code: dict, by_name: dict) -> tuple[Trainee | None, str | None]:

@@ -1,25 +1,29 @@
 import io
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
+from .. import audit
 from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
 from ..certificates.services import course_eligibility
-from ..clock import local_today, to_local, utcnow
+from ..clock import local_today, parse_day, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
 from ..ids import db_int
 from ..pdf import MOTTO, MOTTO_SUB
+from ..pdf.qr import encode
 from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
+from ..security import no_store
 from ..units.issuers import issuer_for
 from ..units.models import Unit
 from ..units.services import communes_of, live_map, managing_units
-from ..web import commit_or_flash, external_url, flash_form_errors
+from ..web import commit_or_flash, external_url, flash_form_errors, mark_created, resubmitted
 from . import bp, plan_pdf, services
 from . import calendar as cal
 from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
@@ -44,22 +48,23 @@ def index():
         date_to=_date_arg("to"),
         q=request.args.get("q", "").strip(),
     )
+    warnings = [_("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy; điều kiện này chưa được dùng để lọc.", v=request.args[name])
+                for name in ("from", "to") if request.args.get(name, "").strip() and _date_arg(name) is None]
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        warnings.append(_("“Từ ngày” (%(a)s) sau “Đến ngày” (%(b)s): không khóa học nào nằm trong khoảng này. Hãy đổi lại hai ngày.",
+                          a=filters.date_from.strftime("%d/%m/%Y"), b=filters.date_to.strftime("%d/%m/%Y")))
     page = db.paginate(services.course_query(filters), per_page=20, error_out=False)
     counts = services.enrolment_counts([c.id for c in page.items])
     return render_template(
-        "courses/index.html", page=page, filters=filters, counts=counts,
+        "courses/index.html", page=page, filters=filters, counts=counts, warnings=warnings,
         units=managing_units() if current_user.is_admin else [], curricula=catalogue().all_current(),
         statuses=STATUSES, status_label=services.status_label,
     )
 
 
 def _date_arg(name: str):
-    from datetime import date
-
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
+    """A date from the query string, as typed (dd/mm/yyyy) or as links carry it (yyyy-mm-dd)."""
+    return parse_day(request.args.get(name, ""))
 
 
 def _fill_course_form(form: CourseForm, unit_id: int | None) -> None:
@@ -83,6 +88,13 @@ def create():
     _fill_course_form(form, managed_unit_id(current_user))
     if form.validate_on_submit():
         require_unit(form.unit_id.data)
+        if (again := resubmitted()) is not None:
+            return again
+        twin = services.same_course(form.unit_id.data, form.curriculum_code.data, form.starts_on.data, form.venue.data)
+        if twin is not None:
+            flash(_("Đã có khóa học %(code)s cùng chương trình, cùng ngày bắt đầu và địa điểm: không tạo thêm. "
+                    "Nếu đây là một lớp khác, hãy đổi địa điểm hoặc ngày.", code=twin.code), "error")
+            return render_template("courses/form.html", form=form, course=None, twin=twin)
         course = commit_or_flash(
             lambda: services.create_course(
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
@@ -95,6 +107,7 @@ def create():
             lambda created: _("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=created.code),
         )
         if course is not None:
+            mark_created(url_for("courses.detail", course_id=course.id))
             return redirect(url_for("courses.detail", course_id=course.id))
     return render_template("courses/form.html", form=form, course=None)
 
@@ -104,11 +117,18 @@ def detail(course_id: int):
     course = services.get_course_or_404(course_id)
     status_form = StatusForm()
     status_form.status.choices = [(s, services.status_label(s)) for s in services.TRANSITIONS[course.status]]
+    suggested = services.suggested_status(course)
+    if not suggested and status_form.status.choices:
+        # nothing pre-selected: the trainer chooses (a running course is not "closed" by default)
+        status_form.status.choices.insert(0, ("", _("— chọn —")))
+    status_form.status.data = suggested
     enrolments = sorted(services.course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
     return render_template(
         "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
         confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
-        mismatches=services.period_mismatches(course), enrolments=enrolments, status_label=services.status_label,
+        mismatches=services.period_mismatches(course) if course.status != "cancelled" else [],
+        enrolments=enrolments, status_label=services.status_label, history=audit.history(course),
+        can_replan=not services.has_attendance(course),
         enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
 
@@ -140,8 +160,10 @@ def edit(course_id: int):
 def change_status(course_id: int):
     course = services.get_course_or_404(course_id)
     form = StatusForm()
-    form.status.choices = [(s, s) for s in STATUSES]
-    if form.validate_on_submit():
+    form.status.choices = [("", "")] + [(s, s) for s in STATUSES]
+    if form.validate_on_submit() and not form.status.data:
+        flash(_("Chọn trạng thái mới."), "error")
+    elif form.validate_on_submit():
         if form.status.data in FINAL_STATUSES and form.confirmed.data != "yes":
             # Closing or cancelling cannot be undone by a trainer: show what it leaves first,
             # unless the change would be refused anyway.
@@ -176,6 +198,8 @@ def _session_form_page(course, session, form: SessionForm):
     form.module_code.choices = [(m.code, f"{m.code}. {m.title} ({m.periods} tiết)") for m in course.curriculum.modules]
     form.trainer_id.choices = [(0, _("— chưa phân công —"))] + [(t.id, t.full_name) for t in services.district_trainers(course.unit_id)]
     if form.validate_on_submit():
+        if session is None and (again := resubmitted()) is not None:
+            return again
         saved = commit_or_flash(
             lambda: services.save_session(
                 course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
@@ -185,7 +209,10 @@ def _session_form_page(course, session, form: SessionForm):
             lambda s: _("Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code,
                         d=to_local(s.starts_at).strftime("%d/%m/%Y")),
         )
+        for warning in services.session_warnings(saved) if saved is not None else []:
+            flash(warning, "warning")
         if saved is not None:
+            mark_created(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
     return render_template("courses/session_form.html", form=form, course=course, session=session)
 
@@ -245,7 +272,8 @@ def enrol(course_id: int):
         trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
-        elif commit_or_flash(lambda: services.enrol_many(course, trainees), services.EnrolmentRejected,
+        elif commit_or_flash(lambda: services.enrol_many(course, trainees, form.again_reason.data or ""),
+                             services.EnrolmentRejected,
                              lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
     q = request.args.get("q", "").strip()
@@ -257,6 +285,9 @@ def enrol(course_id: int):
     return render_template(
         "courses/enrol.html", course=course, form=form, q=q, candidates=candidates, enrolled_ids=enrolled_ids,
         filter_form=_filter_form(course), import_form=EnrolImportForm(), curriculum=course.curriculum,
+        # a refused batch comes back with its ticks, so one wrong tick costs one untick
+        ticked=set(form.trainee_ids.data or []) if request.method == "POST" else set(),
+        completed=services.completed_before(course, [t.id for t in candidates]),
     )
 
 
@@ -274,13 +305,27 @@ def enrol_filter(course_id: int):
     form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in communes_of(course.unit_id)]
     form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
     if form.validate_on_submit():
-        trainees = services.eligible_by_filter(course, form.commune_id.data or None, form.group.data or None)
-        if not trainees:
-            flash(_("Không còn học viên phù hợp với bộ lọc để ghi danh."), "warning")
-        elif commit_or_flash(lambda: services.enrol_many(course, trainees), services.EnrolmentRejected,
-                             lambda enrolled: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(enrolled))) is not None:
-            return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
+        outcome = commit_or_flash(
+            lambda: services.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
+                                             form.again_reason.data or ""),
+            services.EnrolmentRejected,
+            lambda done: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled)) if done.enrolled
+            else _("Không còn học viên phù hợp với bộ lọc để ghi danh."))
+        if outcome is not None:
+            _flash_left_out(outcome)
+            if outcome.enrolled:
+                return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     return redirect(url_for("courses.enrol", course_id=course.id))
+
+
+def _flash_left_out(outcome: services.EnrolOutcome) -> None:
+    """Say who an enrolment by filter or from a file left out, and how to include them."""
+    if outcome.already:
+        flash(_("Bỏ qua %(n)d người đã ghi danh khóa học này từ trước.", n=outcome.already), "info")
+    if outcome.completed:
+        flash(_("Chưa ghi danh %(n)d người đã hoàn thành chương trình: %(names)s. Ghi lý do học lại rồi gửi lại "
+                "nếu cần bồi dưỡng lại cho họ.", n=len(outcome.completed),
+                names="; ".join(f"{t.full_name} ({how})" for t, how in outcome.completed)), "warning")
 
 
 @bp.route("/courses/<int:course_id>/enrol/import", methods=["POST"])
@@ -290,20 +335,23 @@ def enrol_import(course_id: int):
     errors = []
     if form.validate_on_submit():
         try:
-            enrolled = services.import_enrolments(course, form.file.data.filename, form.file.data.read())
+            outcome = services.import_enrolments(course, form.file.data.filename, form.file.data.read(),
+                                                 form.again_reason.data or "")
         except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
             flash(_("Chưa ghi danh ai: tệp có %(n)d dòng lỗi.", n=len(errors)), "error")
         else:
             db.session.commit()
-            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(enrolled)), "success")
+            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(outcome.enrolled)), "success")
+            _flash_left_out(outcome)
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     else:
         flash_form_errors(form)
     return render_template(
         "courses/enrol.html", course=course, form=EnrolForm(), q="", candidates=[], enrolled_ids=set(),
         filter_form=_filter_form(course), import_form=form, curriculum=course.curriculum, import_errors=errors,
+        ticked=set(), completed={},
     )
 
 
@@ -397,6 +445,18 @@ def _schedule_page(trainee: Trainee | None, ics_url: str | None):
     upcoming, past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
     return render_template("courses/schedule.html", trainee=trainee, upcoming=upcoming, past=past, ics_url=ics_url,
                            status_label=services.status_label)
+
+
+@bp.route("/me")
+def me():
+    trainee = _my_trainee()
+    upcoming, _past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    next_session = min((s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
+                       key=lambda s: s.starts_at, default=None)
+    # The badge a trainer's scanner reads: the personal code as a QR, for the phone's screen.
+    badge = Markup(encode(trainee.personal_code).svg(border=2)) if trainee else None
+    return no_store(make_response(render_template("people/me.html", trainee=trainee, next_session=next_session,
+                                                  badge=badge)))
 
 
 @bp.route("/me/schedule")

@@ -115,25 +115,37 @@ class Table:
         return row[index] if index is not None and index < len(row) else None
 
 
+#: how far down a sheet its header row is looked for (title lines, a date, blank rows above it)
+HEADER_SEARCH_ROWS = 20
+#: the first cell of the template's example row begins with this (folded); such rows are skipped
+EXAMPLE_MARK = "vi du"
+
+
 def read_table(filename: str, content: bytes, spec: dict[str, tuple[str, ...]] = HEADERS) -> Table:
-    """read_rows, then the header (the first non-blank row; blank rows above it still count
-    in the line numbers people see) mapped with `spec`, and the rows below it that are not
-    blank, at most MAX_ROWS.
+    """read_rows, then the header mapped with `spec` and the rows below it that are neither
+    blank nor the template's example, at most MAX_ROWS. The header is the first of the top
+    rows that names two known columns, so a list with its office's title lines and a blank
+    row above the header is read as it is written (else the first non-blank row); the lines
+    above it still count in the line numbers people see.
 
     :raises ImportRejected: the file cannot be read, holds nothing, or has too many rows.
     """
     rows = read_rows(filename, content)
-    skipped = 0
-    while rows and _blank(rows[0]):
-        rows.pop(0)
-        skipped += 1
-    if not rows:
+    filled = [index for index, row in enumerate(rows) if not _blank(row)]
+    if not filled:
         raise ImportRejected([RowError(0, _("Tệp không có dữ liệu."))])
-    body = rows[1:]
+    header = next((index for index in filled[:HEADER_SEARCH_ROWS] if len(map_headers(rows[index], spec)) >= 2), filled[0])
+    body = rows[header + 1:]
     if len(body) > MAX_ROWS:
         raise ImportRejected([RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))])
-    return Table(map_headers(rows[0], spec), skipped + 1,
-                 [(skipped + offset + 2, row) for offset, row in enumerate(body) if not _blank(row)])
+    return Table(map_headers(rows[header], spec), header + 1,
+                 [(header + offset + 2, row) for offset, row in enumerate(body) if not _blank(row) and not _example(row)])
+
+
+def _example(row: list) -> bool:
+    """Whether a row is the template's example ("Ví dụ: Nguyễn Thị Hương", …)."""
+    first = next((c for c in row if c is not None and clean(str(c))), "")
+    return fold(str(first)).startswith(EXAMPLE_MARK)
 
 
 def _blank(row: list) -> bool:
@@ -280,14 +292,16 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
 
 
 def template_workbook(unit_id: int | None) -> bytes:
-    """The import template: the header row, one example row, and lists of valid values."""
+    """The import template: the header row, one example row marked "Ví dụ:" (which the
+    import skips, so the template uploaded unchanged creates nobody), and lists of valid
+    values."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Hoc vien"
     sheet.append(TEMPLATE_HEADERS)
     communes = communes_of(unit_id) if unit_id else []
     example_commune = communes[0].name if communes else "Xã …"
-    sheet.append(["Nguyễn Thị Hương", "15/03/1985", "Nữ", "Công chức Văn hóa - Xã hội", example_commune, str(GROUP_SHORT_LABELS["commune_broadcast"]), "0912345678"])
+    sheet.append(["Ví dụ: Nguyễn Thị Hương", "15/03/1985", "Nữ", "Công chức Văn hóa - Xã hội", example_commune, str(GROUP_SHORT_LABELS["commune_broadcast"]), "0912345678"])
     for column, width in zip("ABCDEFG", (28, 14, 10, 32, 24, 40, 14)):
         sheet.column_dimensions[column].width = width
     lists = workbook.create_sheet("Danh muc")

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
+from .. import audit
 from ..auth.permissions import require_role, require_trainee
 from ..clock import local_today
 from ..extensions import db
@@ -181,3 +182,67 @@ def get_user_or_404(user_id: int) -> User:
     """
     require_role("admin")
     return db.get_or_404(User, user_id)
+
+
+# --- managing accounts (the admin) ----------------------------------------------------------
+
+def _other_active_admins(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.is_active.is_(True), User.id != user.id))
+
+
+def update_user(user: User, full_name: str, role: str, unit_id: int | None) -> User:
+    """Change a staff account's name, role (admin or trainer) and, for a trainer, unit;
+    audited. The last active admin stays an admin. Flushes.
+
+    :raises PeopleError: a trainee's account given a staff role (or the reverse), a trainer
+        without a unit, or the last admin made a trainer.
+    """
+    if not clean(full_name):
+        raise PeopleError(_("Cần họ và tên."))
+    if (role == "trainee") != (user.role == "trainee") or role not in ROLES:
+        raise PeopleError(_("Vai trò không hợp lệ."))
+    if user.role == "admin" and role != "admin" and user.is_active and not _other_active_admins(user):
+        raise PeopleError(_("%(u)s là quản trị viên cuối cùng đang hoạt động: không đổi vai trò được.", u=user.username))
+    if role == "trainer":
+        unit = db.session.get(Unit, unit_id or 0)
+        if unit is None or unit.level == "commune":
+            raise PeopleError(_("Giảng viên phải thuộc một huyện (hoặc tỉnh, nếu chỉ có hai cấp)."))
+    before = {"full_name": user.full_name, "role": user.role, "unit_id": user.unit_id}
+    user.full_name, user.role = clean(full_name), role
+    if role != "trainee":
+        user.unit_id = unit_id if role == "trainer" else None
+    after = {"full_name": user.full_name, "role": user.role, "unit_id": user.unit_id}
+    if after != before:
+        audit.record("user.update", user, before=before, after=after)
+    db.session.flush()
+    return user
+
+
+def set_active(user: User, active: bool, reason: str = "") -> User:
+    """Deactivate an account (it can no longer sign in; its history stays) or reactivate it;
+    audited. The last active admin cannot be deactivated. Flushes.
+
+    :raises PeopleError: the last active admin, or no change to make.
+    """
+    if user.is_active == active:
+        raise PeopleError(_("Tài khoản %(u)s đã ở trạng thái này.", u=user.username))
+    if not active and user.role == "admin" and not _other_active_admins(user):
+        raise PeopleError(_("%(u)s là quản trị viên cuối cùng đang hoạt động: không khóa được.", u=user.username))
+    user.is_active = active
+    audit.record("user.activate" if active else "user.deactivate", user, reason=clean(reason))
+    db.session.flush()
+    return user
+
+
+def create_trainee_account(trainee: Trainee, username: str, password: str) -> User:
+    """A sign-in for a trainee's own pages (/me), bound to their record; flushes.
+
+    :raises PeopleError: the trainee already has one, or create_user refuses.
+    """
+    if db.session.scalar(select(User.id).where(User.trainee_id == trainee.id)) is not None:
+        raise PeopleError(_("%(name)s đã có tài khoản đăng nhập.", name=trainee.full_name))
+    user = create_user(username, password, trainee.full_name, "trainee")
+    user.trainee_id = trainee.id
+    db.session.flush()
+    return user

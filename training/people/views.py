@@ -6,13 +6,15 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms import SelectChoice
 
-from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
+from ..auth.permissions import commune_scope, managed_unit_id, require_unit, roles_required
 from ..extensions import db
 from ..ids import db_int
 from ..units.services import communes_by_unit, communes_of, live_map, managing_units
 from ..web import commit_or_flash, flash_form_errors
 from . import bp, importer, services
-from .forms import PasswordResetForm, TraineeForm, TraineeImportForm, UserCreateForm
+from . import role_label
+from .forms import (PasswordResetForm, TraineeAccountForm, TraineeForm, TraineeImportForm, UserActiveForm, UserCreateForm,
+                    UserEditForm)
 from .models import GROUPS, User
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -83,7 +85,7 @@ def trainee_new():
 @bp.route("/trainees/<int:trainee_id>")
 def trainee(trainee_id: int):
     trainee = services.get_trainee_or_404(trainee_id)
-    return render_template("people/trainee.html", trainee=trainee)
+    return render_template("people/trainee.html", trainee=trainee, account_form=TraineeAccountForm())
 
 
 @bp.route("/trainees/<int:trainee_id>/edit", methods=["GET", "POST"])
@@ -128,18 +130,12 @@ def trainee_import_template():
     return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="mau-nhap-hoc-vien.xlsx")
 
 
-@bp.route("/me")
-def me():
-    require_role("trainee")
-    return render_template("people/me.html", trainee=current_user.trainee)
-
-
 @bp.route("/users")
 @roles_required("admin")
 def users():
     query = db.select(User).options(joinedload(User.unit)).order_by(User.role, User.username)
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("people/users.html", page=page)
+    return render_template("people/users.html", page=page, active_form=UserActiveForm())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -168,3 +164,52 @@ def user_reset_password(user_id: int):
     else:
         flash_form_errors(form)
     return redirect(url_for("people.users"))
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(user_id: int):
+    user = services.get_user_or_404(user_id)
+    form = UserEditForm(obj=user)
+    staff = user.role != "trainee"
+    form.role.choices = [(r, role_label(r)) for r in (("admin", "trainer") if staff else ("trainee",))]
+    form.unit_id.choices = [(0, "—")] + [(c.value, c.label) for c in _unit_choices()]
+    if request.method == "GET":
+        form.unit_id.data = user.unit_id or 0
+    if form.validate_on_submit():
+        saved = commit_or_flash(
+            lambda: services.update_user(user, form.full_name.data, form.role.data, form.unit_id.data or None),
+            services.PeopleError, lambda u: _("Đã lưu tài khoản %(u)s.", u=u.username))
+        if saved is not None:
+            return redirect(url_for("people.users"))
+    return render_template("people/user_edit.html", form=form, user=user, staff=staff)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def user_set_active(user_id: int):
+    user = services.get_user_or_404(user_id)
+    form = UserActiveForm()
+    active = request.form.get("active") == "1"
+    if form.validate_on_submit():
+        commit_or_flash(lambda: services.set_active(user, active, form.reason.data or ""), services.PeopleError,
+                        _("Đã mở khóa tài khoản %(u)s.", u=user.username) if active
+                        else _("Đã khóa tài khoản %(u)s: không đăng nhập được nữa.", u=user.username))
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("people.users"))
+
+
+@bp.route("/trainees/<int:trainee_id>/account", methods=["POST"])
+@roles_required("admin")
+def trainee_account(trainee_id: int):
+    trainee = services.get_trainee_or_404(trainee_id)
+    form = TraineeAccountForm()
+    if form.validate_on_submit():
+        commit_or_flash(lambda: services.create_trainee_account(trainee, form.username.data, form.password.data),
+                        services.PeopleError,
+                        lambda u: _("Đã tạo tài khoản %(u)s cho %(name)s: học viên đăng nhập để xem lịch học và thẻ học viên.",
+                                    u=u.username, name=trainee.full_name))
+    else:
+        flash_form_errors(form)
+    return redirect(url_for("people.trainee", trainee_id=trainee.id))
