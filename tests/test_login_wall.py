@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = {
     "main.set_language",         # the language switch on the login page
     "attendance.checkin",        # a trainee's phone opens the session QR without an account
     "attendance.forget_device",  # … and can forget the trainee it remembered
+    "attendance.checkin_result", # … and shows its signed result again (the language switch)
     "attendance.api_spec",       # the description of the scanner API, no data in it
     "certificates.verify",       # anyone checks a certificate by its number
     "certificates.verify_code",  # … or from the QR printed on it
