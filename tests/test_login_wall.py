@@ -13,6 +13,7 @@ PUBLIC_ENDPOINTS = {
     "main.set_language",         # the language switch on the login page
     "attendance.checkin",        # a trainee's phone opens the session QR without an account
     "attendance.forget_device",  # … and can forget the trainee it remembered
+    "attendance.checkin_result", # … and shows its signed result again (the language switch)
     "attendance.api_spec",       # the description of the scanner API, no data in it
     "attendance.short_code",     # a phone that cannot scan types the projector's short code
     "attendance.scanner_worker", # the scanner's service worker script, no data in it

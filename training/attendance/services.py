@@ -447,19 +447,22 @@ def identify_trainee(session: CourseSession, code_or_phone: str, birth_date) -> 
     date are no answer."""
     code = normalise_code(code_or_phone)
     phone = normalise_phone(code_or_phone)
-    query = (select(Trainee, Enrolment.id).outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id)
-                                                     & (Enrolment.course_id == session.course_id) & (Enrolment.status == "enrolled"))
-             .where(Trainee.birth_date == birth_date))
-    found = []
+    matches = []
     if code:
-        found = db.session.execute(query.where(Trainee.personal_code == code)).all()
-    if not found and phone:
-        found = db.session.execute(query.where(_stored_phone().in_({phone, "+84" + phone[1:]}))).all()
-    enrolled = [trainee for trainee, enrolment_id in found if enrolment_id is not None]
-    if len(enrolled) == 1:
-        return Identification(enrolled[0], "ok")
-    if found and not enrolled:
-        return Identification(None, "not_in_course")
+        matches.append(Trainee.personal_code == code)
+    if phone:
+        matches.append(_stored_phone().in_({phone, "+84" + phone[1:]}))
+    # the course's trainees first (its enrolments are indexed): the answer of every right guess
+    enrolled = select(Trainee).join(Enrolment, Enrolment.trainee_id == Trainee.id).where(
+        Enrolment.course_id == session.course_id, Enrolment.status == "enrolled", Trainee.birth_date == birth_date)
+    for match in matches:
+        found = db.session.scalars(enrolled.where(match)).all()
+        if found:
+            return Identification(found[0], "ok") if len(found) == 1 else Identification(None, "no_match")
+    # then, for a wrong one, whether it names someone of another course
+    for match in matches:
+        if db.session.scalar(select(Trainee.id).where(Trainee.birth_date == birth_date, match).limit(1)) is not None:
+            return Identification(None, "not_in_course")
     return Identification(None, "no_match")
 
 
