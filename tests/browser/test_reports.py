@@ -41,9 +41,9 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     workbook = load_workbook(saved)
-    sheet = workbook["Tong hop"]
-    assert sheet["A5"].value == "Tổng cộng"
-    figures = [cell.value for cell in sheet[5][1:]]
+    sheet = workbook["Tổng hợp"]
+    assert sheet["A7"].value == "Đơn vị" and sheet["A8"].value == "Tổng cộng"  # under the paper's heading
+    figures = [cell.value for cell in sheet[8][1:]]
     assert figures[2] == int(shown[2])  # trainees (people), the same as on the page
     rate = figures[4]
     as_shown = [str(v) for v in figures[:4]] + ["—" if rate is None else f"{rate * 100:.1f}%"] + [str(v) for v in figures[5:]]
