@@ -54,6 +54,8 @@ TRAINEE_PAGE = profile(302, 200, 403, 403, 403)
 SIGNED_IN = profile(302, 200, 200, 200, 200)
 #: the scanner API: JSON 401 instead of the sign-in redirect
 STAFF_API = profile(401, 403, 200, 403, 200)
+#: the scanner API's clock: every trainer and the admin
+STAFF_OWN_API = profile(401, 403, 200, 200, 200)
 
 
 def everyone(status: int) -> dict:
@@ -72,6 +74,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "attendance.api_spec": {"GET": everyone(200)},
     "attendance.api_checkin": {"POST": STAFF_API},
     "attendance.api_roster": {"GET": STAFF_API},
+    "attendance.api_time": {"GET": STAFF_OWN_API},
+    "attendance.short_code": {"GET": everyone(200),       # a phone that cannot scan types the projector's code
+                              "POST": everyone(400)},     # no code: the form again
+    "attendance.scanner_worker": {"GET": everyone(200)},  # the scanner's service worker script
     "attendance.projector": {"GET": STAFF_PAGE},
     "attendance.projector_state": {"GET": STAFF_PAGE},
     "attendance.scan": {"GET": STAFF_PAGE},
