@@ -59,6 +59,8 @@ class Curriculum:
     completion: CompletionRule
     certificate_wording: str
     description: str = ""
+    #: the code of the questionnaire trainees answer after a course (surveys); "" = the default one
+    questionnaire: str = ""
 
     @cached_property  # the reports ask for every enrolment; a programme never changes once loaded
     def periods(self) -> int:
@@ -107,7 +109,7 @@ class Curriculum:
         return not self.shortfalls(share, score)
 
 
-_TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion", "certificate"}
+_TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion", "certificate", "questionnaire"}
 _MODULE_KEYS = {"code", "title", "theory_periods", "practice_periods"}
 _COMPLETION_KEYS = {"min_attendance", "excused_counts", "assessment_required", "pass_mark"}
 _CERTIFICATE_KEYS = {"wording"}
@@ -228,6 +230,7 @@ def parse_curriculum(path: Path) -> Curriculum:
         modules=tuple(modules),
         completion=completion,
         certificate_wording=reader.text(raw_certificate, "wording", "certificate.wording"),
+        questionnaire=reader.text(data, "questionnaire", "questionnaire", default=""),
     )
 
 
