@@ -19,6 +19,7 @@ from training.attendance import qr
 from training.courses.models import CourseSession
 from training.extensions import db
 from training.people.models import Trainee
+from training.surveys import services as surveys
 from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 
 ROLES = ("anon", "trainee", "A", "B", "admin")
@@ -144,6 +145,19 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "reports.trainee_record": {"GET": STAFF_PAGE},
     # units
     "units.index": {"GET": STAFF_OWN},
+    # surveys: the phone's page is public (it identifies the trainee itself); the rest is staff
+    "surveys.answer": {"GET": everyone(200), "POST": everyone(200)},  # identification form, or a notice
+    "surveys.course": {"GET": STAFF_PAGE},
+    "surveys.open_survey": {"POST": STAFF_POST},
+    "surveys.close_survey": {"POST": STAFF_POST},
+    "surveys.paper": {"GET": STAFF_PAGE, "POST": STAFF_POST_FORM},
+    "surveys.paper_pdf": {"GET": STAFF_PAGE},
+    "surveys.results_xlsx": {"GET": STAFF_PAGE},
+    "surveys.results_pdf": {"GET": STAFF_PAGE},
+    "surveys.results_json": {"GET": STAFF_API},
+    "surveys.summary": {"GET": STAFF_OWN},
+    "surveys.summary_xlsx": {"GET": STAFF_OWN},
+    "surveys.summary_pdf": {"GET": STAFF_OWN},
 }
 
 #: where an anonymous visitor's 302 must lead; a signed-in trainee's home is /me
@@ -168,6 +182,7 @@ OVERRIDES = {
     "certificates.course_certificates": {"course_id": lambda w: w.closed.course.id},
     "certificates.course_pdf": {"course_id": lambda w: w.closed.course.id},
     "certificates.issue": {"course_id": lambda w: w.closed.course.id},
+    "surveys.answer": {"token": lambda w: surveys.link_token(w.running.course.id)},
 }
 
 

@@ -164,3 +164,19 @@ def test_the_course_page_shows_the_response_rate(surveyed, phone, login, trainer
     phone(surveyed.trainees[0]).post(surveyed.path, data=answers())
     page = login(trainer_a).get(f"/courses/{surveyed.course.id}")
     assert "1/6 phiếu, tỷ lệ phản hồi 17%" in texts(page)
+
+
+def test_a_post_without_the_csrf_token_is_refused(app, surveyed, phone):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = phone(surveyed.trainees[0])
+    assert client.post(surveyed.path, data=answers()).status_code == 400
+    assert count(Response) == 0
+
+
+def test_erasing_a_trainee_keeps_the_anonymous_answers(surveyed, phone, login, trainer_a):
+    trainee = surveyed.trainees[0]
+    phone(trainee).post(surveyed.path, data=answers())
+    assert login(trainer_a).post(f"/trainees/{trainee.id}/erase", data={"confirm": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(trainee), trainee.id) is None
+    assert count(Respondent) == 0 and count(Response) == 1

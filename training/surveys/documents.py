@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
@@ -21,16 +21,17 @@ WIDTH = A4[0] - 30 * mm
 BOX = 4 * mm
 
 
-def _doc(buffer, title: str) -> SimpleDocTemplate:
-    return SimpleDocTemplate(buffer, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
+def _doc(buffer, title: str, pagesize=A4) -> SimpleDocTemplate:
+    return SimpleDocTemplate(buffer, pagesize=pagesize, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
                              bottomMargin=12 * mm, title=title)
 
 
 def _number_pages(canvas, doc) -> None:
     # Page numbers centred at the top from the second page, as on official papers.
     if doc.page > 1:
+        width, height = doc.pagesize
         canvas.setFont(FONT, 9)
-        canvas.drawCentredString(A4[0] / 2, A4[1] - 8 * mm, str(doc.page))
+        canvas.drawCentredString(width / 2, height - 8 * mm, str(doc.page))
 
 
 def _course_lines(course) -> list:
@@ -63,7 +64,7 @@ def paper_pdf(course, questionnaire: Questionnaire, questions: tuple[Question, .
     story += [Spacer(1, 3 * mm)]
     if questionnaire.intro:
         story.append(paragraph(tagged(questionnaire.intro, "i"), 9))
-    story += [paragraph(escaped(_("Đánh dấu X vào một ô cho mỗi câu (ô vuông ở câu nhiều lựa chọn: đánh dấu mọi ô phù hợp). "
+    story += [paragraph(escaped(_("Đánh dấu X vào một ô cho mỗi câu; ở câu “chọn một hoặc nhiều”, đánh dấu mọi ô phù hợp. "
                                   "Không ghi tên vào phiếu.")), 9), Spacer(1, 4 * mm)]
     for number, question in enumerate(questions, 1):
         head = paragraph(tagged(f"{number}. {question.text}", "b") + ("" if question.required else escaped(" " + _("(không bắt buộc)"))), 10)
@@ -185,8 +186,12 @@ def course_json(results: CourseResults) -> dict:
 
 # --- the summaries -------------------------------------------------------------------------------
 
+def grouping_label(grouping: str) -> str:
+    return {"programme": _("Chương trình"), "trainer": _("Giảng viên"), "area": _("Địa bàn")}[grouping]
+
+
 def summary_headings(summary: Summary) -> list[str]:
-    return ([_("Nhóm"), _("Khóa học"), _("Học viên"), _("Số phiếu"), _("Tỷ lệ phản hồi"), _("Mức độ hài lòng trung bình")]
+    return ([grouping_label(summary.grouping), _("Khóa học"), _("Học viên"), _("Số phiếu"), _("Tỷ lệ phản hồi"), _("Mức độ hài lòng trung bình")]
             + [q.text for q in summary.columns])
 
 
@@ -222,20 +227,22 @@ def summary_xlsx(summary: Summary, min_answers: int) -> bytes:
 def summary_pdf(summary: Summary, min_answers: int) -> bytes:
     buffer = io.BytesIO()
     story = [paragraph(tagged(_("TỔNG HỢP PHIẾU ĐÁNH GIÁ KHÓA BỒI DƯỠNG"), "b"), 13, align=TA_CENTER),
-             paragraph(escaped(_("Từ %(a)s đến %(b)s", a=summary.first.strftime("%d/%m/%Y"), b=summary.last.strftime("%d/%m/%Y"))),
+             paragraph(escaped(_("Theo %(g)s, các khóa học kết thúc từ %(a)s đến %(b)s", g=grouping_label(summary.grouping).lower(),
+                                 a=summary.first.strftime("%d/%m/%Y"), b=summary.last.strftime("%d/%m/%Y"))),
                        10, align=TA_CENTER), Spacer(1, 5 * mm)]
+    width = landscape(A4)[0] - 30 * mm
     headings = summary_headings(summary)
     body = [[paragraph(escaped(h), 7) for h in headings]]
     for row in summary_rows(summary, min_answers):
         body.append([paragraph(escaped(row[0]), 8), str(row[1]), str(row[2]), str(row[3]), _rate(row[4])]
                     + [_mean(v) for v in row[5:]])
-    first = 50 * mm
-    rest = (WIDTH - first) / (len(headings) - 1)
+    first = 60 * mm
+    rest = (width - first) / (len(headings) - 1)
     table = Table(body, colWidths=[first] + [rest] * (len(headings) - 1), repeatRows=1)
     table.setStyle(_grid())
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 8),
                                ("ALIGN", (1, 1), (-1, -1), "RIGHT")]))
     story += [table, Spacer(1, 4 * mm),
               paragraph(escaped(_("Điểm trung bình trên thang 1–5; chỉ tính khi nhóm có từ %(n)d phiếu trở lên.", n=min_answers)), 8)]
-    _doc(buffer, _("Tổng hợp phiếu đánh giá")).build(story, onLaterPages=_number_pages)
+    _doc(buffer, _("Tổng hợp phiếu đánh giá"), landscape(A4)).build(story, onLaterPages=_number_pages)
     return buffer.getvalue()
