@@ -124,6 +124,15 @@ class _Reader:
     def fail(self, field: str, message: str):
         raise CurriculumError(self.path, field, message)
 
+    def read(self) -> dict:
+        """The file's TOML tables (a syntax or encoding error names the file)."""
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            self.fail("(cú pháp TOML)", str(exc))
+        except UnicodeDecodeError:
+            self.fail("(mã hóa)", "tệp phải lưu bằng UTF-8")
+
     def table(self, data: dict, field: str, allowed: set[str]) -> dict:
         if not isinstance(data, dict):
             self.fail(field, "phải là một bảng (table)")
@@ -172,12 +181,7 @@ def parse_curriculum(path: Path) -> Curriculum:
     :raises CurriculumError: naming the file and the first invalid field.
     """
     reader = _Reader(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        reader.fail("(cú pháp TOML)", str(exc))
-    except UnicodeDecodeError:
-        reader.fail("(mã hóa)", "tệp phải lưu bằng UTF-8")
+    data = reader.read()
     reader.table(data, "", _TOP_KEYS)
 
     groups = data.get("groups")

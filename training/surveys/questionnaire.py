@@ -7,11 +7,10 @@ course follows, generated from `module_question`. Answers are stored with the qu
 code and version, so a later edit of a file never changes what an old answer meant.
 """
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..curricula.catalogue import Catalogue, Curriculum, CurriculumError, _Reader, _version_key
+from ..curricula.catalogue import Catalogue, Curriculum, CurriculumError, _Reader
 
 KINDS = ("scale", "choice", "multi", "text")
 #: the 1–5 scale's labels, lowest first, unless a question gives its own
@@ -92,12 +91,7 @@ def parse_questionnaire(path: Path) -> Questionnaire:
     :raises QuestionnaireError: naming the file and the first invalid field.
     """
     reader = _QuestionnaireReader(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        reader.fail("(cú pháp TOML)", str(exc))
-    except UnicodeDecodeError:
-        reader.fail("(mã hóa)", "tệp phải lưu bằng UTF-8")
+    data = reader.read()
     reader.table(data, "", _TOP_KEYS)
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -150,26 +144,23 @@ def parse_questionnaire(path: Path) -> Questionnaire:
     )
 
 
-class Questionnaires:
-    """Every loaded questionnaire version; `for_programme(code)` is the one a programme uses."""
+class Questionnaires(Catalogue):
+    """Every loaded questionnaire version (`get`, `current` as for the programmes), the default
+    one, and `for_programme(code)`: the one a programme uses."""
 
     def __init__(self, items: list[Questionnaire], by_programme: dict[str, str]):
-        self._by_key = {(q.code, q.version): q for q in items}
-        self._current: dict[str, Questionnaire] = {}
-        for q in sorted(items, key=lambda q: _version_key(q.version)):
-            self._current[q.code] = q
-        self.default = next(q for q in self._current.values() if q.is_default)
+        super().__init__(items)
+        self.default = next(q for q in self.all_current() if q.is_default)
         self._by_programme = by_programme
-
-    def get(self, code: str, version: str) -> Questionnaire | None:
-        return self._by_key.get((code, version))
-
-    def current(self, code: str) -> Questionnaire | None:
-        return self._current.get(code)
 
     def for_programme(self, curriculum_code: str) -> Questionnaire:
         """The current version of the questionnaire a programme names, or the default one."""
-        return self._current[self._by_programme.get(curriculum_code, self.default.code)]
+        return self.current(self._by_programme.get(curriculum_code, self.default.code))
+
+
+def _programme_file(directory: Path, code: str) -> Path:
+    """The programme file that defines `code`, for a message naming it."""
+    return next((p for p in sorted(directory.glob("*.toml")) if _Reader(p).read().get("code") == code), directory)
 
 
 def load_questionnaires(directory: Path | str, curricula: Catalogue, curricula_dir: Path | str) -> Questionnaires:
@@ -197,11 +188,9 @@ def load_questionnaires(directory: Path | str, curricula: Catalogue, curricula_d
     codes = {q.code for q in items}
     by_programme = {}
     for curriculum in curricula.all_current():
+        if curriculum.questionnaire and curriculum.questionnaire not in codes:
+            raise CurriculumError(_programme_file(Path(curricula_dir), curriculum.code), "questionnaire",
+                                  f"không có phiếu đánh giá mã {curriculum.questionnaire} trong {directory.name}/")
         if curriculum.questionnaire:
-            if curriculum.questionnaire not in codes:
-                origin = next(iter(sorted(Path(curricula_dir).glob("*.toml"))), Path(curricula_dir))
-                origin = next((p for p in sorted(Path(curricula_dir).glob("*.toml"))
-                               if f'"{curriculum.code}"' in p.read_text(encoding="utf-8")), origin)
-                raise CurriculumError(origin, "questionnaire", f"không có phiếu đánh giá mã {curriculum.questionnaire} trong {directory.name}/")
             by_programme[curriculum.code] = curriculum.questionnaire
     return Questionnaires(items, by_programme)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from flask import abort, current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth.permissions import managed_unit_id
@@ -288,24 +288,25 @@ class Reminder:
 
 
 def open_for_trainee(trainee_id: int | None) -> list[Reminder]:
-    """The open surveys a trainee has not answered yet, of the courses they are enrolled in."""
+    """The open surveys a trainee has not answered yet, of the courses they are enrolled in.
+
+    Shown on every check-in result, so one query in the usual case (a course under way, whose
+    survey is not open): only courses whose last day has come, or whose survey a trainer
+    opened, and that the trainee has not answered, are loaded further."""
     if trainee_id is None:
         return []
     days = int(current_app.config.get("SURVEY_OPEN_DAYS", 14))
-    since = to_local(utcnow()).date() - timedelta(days=days + 1)
-    courses = db.session.scalars(
-        select(Course).join(Enrolment).options(selectinload(Course.sessions)).where(
-            Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled", Course.status != "cancelled",
-            Course.ends_on >= since)).all()
-    if not courses:
-        return []
-    surveys = {s.course_id: s for s in db.session.scalars(select(Survey).where(Survey.course_id.in_([c.id for c in courses])))}
-    answered = set(db.session.scalars(select(Survey.course_id).join(Respondent, Respondent.survey_id == Survey.id).where(
-        Respondent.trainee_id == trainee_id, Survey.course_id.in_([c.id for c in courses]))))
+    today = to_local(utcnow()).date()
+    answered = select(Respondent.id).where(Respondent.survey_id == Survey.id, Respondent.trainee_id == trainee_id).exists()
+    rows = db.session.execute(
+        select(Course, Survey).join(Enrolment, Enrolment.course_id == Course.id)
+        .outerjoin(Survey, Survey.course_id == Course.id)
+        .where(Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled", Course.status != "cancelled",
+               Course.ends_on >= today - timedelta(days=days + 1),
+               or_(Course.ends_on <= today, Survey.opened_at.is_not(None)), ~answered)).all()
     reminders = []
-    for course in courses:
-        survey = surveys.get(course.id)
-        if course.id not in answered and state(course, survey) == "open":
+    for course, survey in rows:
+        if state(course, survey) == "open":
             reminders.append(Reminder(course.id, course.title, link_token(course.id), window(course, survey)[1]))
     return reminders
 

@@ -1,3 +1,4 @@
+import base64
 import secrets
 from datetime import date, datetime
 from io import BytesIO
@@ -52,7 +53,10 @@ def survey_projector(session) -> dict | None:
     if not course.sessions or course.sessions[-1].id != session.id or course.status == "cancelled":
         return None
     url = external_url("surveys.answer", token=services.link_token(course.id))
-    return {"url": url, "svg": qr.qr_svg(url), "state": services.state(course, services.survey_of(course))}
+    # An image rather than inline SVG: the projector's own script owns the page's <svg> (its
+    # check-in code) and looks for no other.
+    image = "data:image/svg+xml;base64," + base64.b64encode(qr.qr_svg(url).encode()).decode()
+    return {"url": url, "image": image, "state": services.state(course, services.survey_of(course))}
 
 
 # --- the trainee's phone: /survey/<token> ----------------------------------------------------------
@@ -184,16 +188,18 @@ def course(course_id: int):
 @bp.route("/courses/<int:course_id>/survey/open", methods=["POST"])
 @roles_required("admin", "trainer")
 def open_survey(course_id: int):
-    course = get_course_or_404(course_id)
-    commit_or_flash(lambda: services.open_now(course), services.SurveyError, _("Đã mở phiếu đánh giá."))
-    return redirect(url_for("surveys.course", course_id=course.id))
+    return _change(course_id, services.open_now, _("Đã mở phiếu đánh giá."))
 
 
 @bp.route("/courses/<int:course_id>/survey/close", methods=["POST"])
 @roles_required("admin", "trainer")
 def close_survey(course_id: int):
+    return _change(course_id, services.close_now, _("Đã đóng phiếu đánh giá."))
+
+
+def _change(course_id: int, action, message: str):
     course = get_course_or_404(course_id)
-    commit_or_flash(lambda: services.close_now(course), services.SurveyError, _("Đã đóng phiếu đánh giá."))
+    commit_or_flash(lambda: action(course), services.SurveyError, message)
     return redirect(url_for("surveys.course", course_id=course.id))
 
 
