@@ -44,7 +44,7 @@ def _course_just_ended() -> dict:
     for score in (5, 4, 4, 3, 5):
         surveys.enter_paper(course, {"noi_dung": score, "giang_vien": 5, "to_chuc": 4, "hai_long": score, "thoi_luong": 2,
                                      "de_xuat": f"Góp ý số {score}"})
-    return {"course_id": course.id, "token": surveys.link_token(course.id), "code": trainees[0].personal_code,
+    return {"course_id": course.id, "token": surveys.link_token(course.id), "code": trainees[0].personal_code, "codes": [t.personal_code for t in trainees],
             "trainee_id": trainees[0].id}
 
 
@@ -107,6 +107,11 @@ def test_a_trainee_answers_the_survey_on_a_phone(server, new_page, sign_in):
         staff.goto("/surveys?by=trainer")
         expect(staff.get_by_role("cell", name="Trần Văn Khánh")).to_be_visible()
         _shoot(staff, f"summary-{size}")
-    phone_form = new_page(**DESKTOP)
-    phone_form.goto(f"/survey/{server.token}")
-    _shoot(phone_form, "phone-identify-1366")
+    # the same form on a desktop screen, for another trainee (nothing recorded here)
+    desktop = new_page(**DESKTOP)
+    desktop.goto(f"/survey/{server.token}")
+    desktop.get_by_label("Mã cá nhân (trên thẻ học viên) hoặc số điện thoại").fill(server.codes[1])
+    desktop.get_by_label("Ngày sinh").fill(BORN.isoformat())
+    desktop.get_by_role("button", name="Mở phiếu đánh giá").click()
+    expect(desktop.get_by_role("button", name="Gửi phiếu đánh giá")).to_be_visible()
+    _shoot(desktop, "phone-form-1366")

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tests.attendance.conftest import make_course_now
+from tests.attendance.conftest import checkin_path, make_course_now
 from tests.helpers import count
 from tests.surveys.conftest import answers, texts
 from training.extensions import db
@@ -103,6 +103,7 @@ def test_a_new_phone_identifies_by_code_and_birth_date(app, surveyed):
     right = client.post(surveyed.path, data={"action": "identify", "code": trainee.personal_code,
                                              "birth_date": trainee.birth_date.strftime("%d/%m/%Y")})
     assert right.status_code == 200 and 'name="q-noi_dung"' in texts(right)
+    assert client.get_cookie("taphuan_device", domain="taphuan.test") is not None  # remembered for the next check-in too
     assert client.post(surveyed.path, data=answers()).status_code == 303
     assert db.session.scalar(select(Respondent.trainee_id)) == trainee.id
 
@@ -151,8 +152,6 @@ def test_reminders_on_me_and_after_check_in(app, surveyed, phone, make_user, log
 
 def test_the_check_in_result_shows_an_open_survey(surveyed, phone, units, make_user, clock):
     """A trainee checks in to another course's session while this course's survey is open."""
-    from tests.attendance.conftest import checkin_path
-
     trainee = surveyed.trainees[2]
     running = make_course_now(units, make_user("trainer.a4"), [trainee])
     page = phone(trainee).get(checkin_path(running.current))
@@ -180,3 +179,16 @@ def test_erasing_a_trainee_keeps_the_anonymous_answers(surveyed, phone, login, t
     db.session.expire_all()
     assert db.session.get(type(trainee), trainee.id) is None
     assert count(Respondent) == 0 and count(Response) == 1
+
+
+def test_a_crafted_trainee_id_on_a_paper_form_is_no_error(surveyed, login, trainer_a):
+    client = login(trainer_a)
+    data = {k: v for k, v in answers().items() if k != "action"}
+    for value in ("99999999999999999999", "-1", "abc"):  # not an id: saved, nobody marked
+        response = client.post(f"/courses/{surveyed.course.id}/survey/paper", data=dict(data, trainee=value))
+        assert response.status_code == 302, value
+    # an id of nobody in the course: refused with a message, the form shown again as typed
+    refused = client.post(f"/courses/{surveyed.course.id}/survey/paper", data=dict(data, trainee="424242"))
+    assert refused.status_code == 200 and "Học viên này không có tên trong khóa học." in texts(refused)
+    assert "Thêm phần thực hành" in texts(refused)
+    assert count(Response) == 3 and count(Respondent) == 0

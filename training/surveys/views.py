@@ -3,7 +3,7 @@ import secrets
 from datetime import date, datetime
 from io import BytesIO
 
-from flask import current_app, jsonify, make_response, redirect, render_template, request, send_file, url_for
+from flask import after_this_request, current_app, jsonify, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +20,7 @@ from ..auth.permissions import roles_required
 from ..clock import local_today
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
+from ..ids import db_int
 from ..security import no_store
 from ..web import commit_or_flash, external_url
 from . import bp, documents, services
@@ -98,7 +99,6 @@ def answer(token: str):
     page = {"course": course, "token": token, "questionnaire": services.questionnaire_of(course, survey),
             "questions": questions, "values": {}, "errors": {}}
     trainee_id, remembered = _who()
-    new_cookie = None
     if _identifying() and trainee_id is None:
         form = IdentifyForm()
         birth_date = _parse_birth_date(form.birth_date.data) if form.validate_on_submit() else None
@@ -107,7 +107,7 @@ def answer(token: str):
             form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
             return _page("identify", page, 400, form=form)
         trainee_id, remembered = trainee.id, True
-        new_cookie = {"t": trainee.id, "d": secrets.token_urlsafe(12)}
+        _remember_phone({"t": trainee.id, "d": secrets.token_urlsafe(12)})
     elif trainee_id is None:
         return _page("identify", page, form=IdentifyForm())
     page["remembered"] = remembered
@@ -141,11 +141,17 @@ def answer(token: str):
         return _page("already", page, message=_("Anh/chị đã gửi phiếu đánh giá của khóa học này. Cảm ơn anh/chị!"))
     if own is not None:
         page["values"] = _values_of(own, questions)
-    response = _page("form", page, answered=answered, own=own, saved=request.args.get("saved") == "1")
-    if new_cookie:
-        response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(new_cookie), max_age=DEVICE_MAX_AGE, httponly=True,
+    return _page("form", page, answered=answered, own=own, saved=request.args.get("saved") == "1")
+
+
+def _remember_phone(device: dict) -> None:
+    """Remember the phone as the check-in does (the same cookie), on whatever page follows."""
+
+    @after_this_request
+    def _set(response):
+        response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(device), max_age=DEVICE_MAX_AGE, httponly=True,
                             samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
-    return response
+        return response
 
 
 def _set_keys(response, keys: dict) -> None:
@@ -212,7 +218,7 @@ def paper(course_id: int):
     values, errors = {}, {}
     if request.method == "POST" and request.form:
         values, errors = services.parse_answers(questions, request.form)
-        handed_in = request.form.get("trainee", type=int)
+        handed_in = request.form.get("trainee", type=db_int)
         if not errors:
             saved = commit_or_flash(lambda: services.enter_paper(course, values, handed_in), services.SurveyError,
                                     _("Đã nhập một phiếu giấy."))
