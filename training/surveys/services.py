@@ -5,7 +5,7 @@ Services flush and never commit; the view that calls them commits once.
 """
 import hashlib
 import secrets
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -21,6 +21,7 @@ from ..courses.models import Course, Enrolment
 from ..courses.services import enrolment_counts
 from ..curricula import catalogue
 from ..extensions import db
+from ..people.models import Trainee
 from .models import Answer, Respondent, Response, Survey
 from .questionnaire import TEXT_MAX, Question, Questionnaire, Questionnaires
 
@@ -272,11 +273,13 @@ def enter_paper(course: Course, values: dict, trainee_id: int | None = None) -> 
 
 
 def unanswered(course: Course, survey: Survey | None) -> list:
-    """Enrolled trainees who have not answered (for the paper form's "handed in by" list)."""
+    """Enrolled trainees who have not answered, in Vietnamese name order (for the paper form's
+    "handed in by" list)."""
     answered = select(Respondent.trainee_id).where(Respondent.survey_id == (survey.id if survey else -1))
-    return [e.trainee for e in db.session.scalars(
-        select(Enrolment).options(joinedload(Enrolment.trainee)).where(
-            Enrolment.course_id == course.id, Enrolment.status == "enrolled", Enrolment.trainee_id.not_in(answered)))]
+    return list(db.session.scalars(
+        select(Trainee).join(Enrolment, Enrolment.trainee_id == Trainee.id).where(
+            Enrolment.course_id == course.id, Enrolment.status == "enrolled", Enrolment.trainee_id.not_in(answered))
+        .order_by(Trainee.name_key)))
 
 
 @dataclass(frozen=True)
@@ -536,9 +539,3 @@ def summary(first: date, last: date, grouping: str, user) -> Summary:
 def default_period(today: date) -> tuple[date, date]:
     """The year so far: what the province sums for its yearly report."""
     return date(today.year, 1, 1), today
-
-
-def session_end_local(course: Course) -> datetime | None:
-    end = _last_end(course)
-    return to_local(end) if end else None
-
