@@ -19,6 +19,7 @@ PUBLIC_ENDPOINTS = {
     "attendance.scanner_worker", # the scanner's service worker script, no data in it
     "certificates.verify",       # anyone checks a certificate by its number
     "certificates.verify_code",  # … or from the QR printed on it
+    "surveys.answer",            # a trainee's phone answers the course survey (it identifies them itself)
 }
 
 _DUMMY = {

@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI="sqlite:///" + os.path.join(app.instance_path, "training.sqlite"),
         CURRICULA_DIR=str(PROJECT_ROOT / "curricula"),
+        QUESTIONNAIRES_DIR=str(PROJECT_ROOT / "questionnaires"),  # surveys
         BABEL_DEFAULT_LOCALE="vi",
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
         BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "translations"),
@@ -149,17 +150,19 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
 
-    from . import assets, curricula
+    from . import assets, curricula, surveys
 
     assets.init_app(app)
     curricula.init_app(app)
+    surveys.init_app(app)  # after curricula: it reads the programmes' modules
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import attendance, auth, certificates, courses, main, people, privacy, reports, units
+    from . import attendance, auth, certificates, courses, main, people, privacy, reports, surveys, units
     from . import curricula as curricula_domain
 
-    for package in (main, auth, units, people, curricula_domain, courses, attendance, certificates, reports, privacy):
+    for package in (main, auth, units, people, curricula_domain, courses, attendance, certificates, surveys, reports,
+                    privacy):
         app.register_blueprint(package.bp)
     auth.install_login_wall(app)
 

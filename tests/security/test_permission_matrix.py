@@ -25,6 +25,7 @@ from training.extensions import db
 from training.people.conversion import assign_area
 from training.people.models import Trainee
 from training.units.areas import save_area
+from training.surveys import services as surveys
 from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 
 ROLES = ("anon", "trainee", "A", "B", "admin", "C")
@@ -168,6 +169,19 @@ EXPECTED: dict[str, dict[str, dict]] = {
     # units
     "units.index": {"GET": STAFF_OWN},
     "units.issuer_settings": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
+    # surveys: the phone's page is public (it identifies the trainee itself); the rest is staff
+    "surveys.answer": {"GET": everyone(200), "POST": everyone(200)},  # identification form, or a notice
+    "surveys.course": {"GET": STAFF_PAGE},
+    "surveys.open_survey": {"POST": STAFF_POST},
+    "surveys.close_survey": {"POST": STAFF_POST},
+    "surveys.paper": {"GET": STAFF_PAGE, "POST": STAFF_POST_FORM},
+    "surveys.paper_pdf": {"GET": STAFF_PAGE},
+    "surveys.results_xlsx": {"GET": STAFF_PAGE},
+    "surveys.results_pdf": {"GET": STAFF_PAGE},
+    "surveys.results_json": {"GET": STAFF_API},
+    "surveys.summary": {"GET": STAFF_OWN},
+    "surveys.summary_xlsx": {"GET": STAFF_OWN},
+    "surveys.summary_pdf": {"GET": STAFF_OWN},
 }
 
 #: where an anonymous visitor's 302 must lead; a signed-in trainee's home is /me
@@ -196,6 +210,7 @@ OVERRIDES = {
     "certificates.issue": {"course_id": lambda w: w.closed.course.id},
     # an empty POST deactivates: a spare account, so the roles under test keep signing in
     "people.user_set_active": {"user_id": lambda w: _spare_account()},
+    "surveys.answer": {"token": lambda w: surveys.link_token(w.running.course.id)},
 }
 
 _spares = itertools.count(1)

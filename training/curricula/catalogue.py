@@ -66,6 +66,8 @@ class Curriculum:
     def applies_in(self, year: int) -> bool:
         """Does this version belong to the programme period of `year` (True if it has none)?"""
         return self.period is None or self.period[0] <= year <= self.period[1]
+    #: the code of the questionnaire trainees answer after a course (surveys); "" = the default one
+    questionnaire: str = ""
 
     @cached_property  # the reports ask for every enrolment; a programme never changes once loaded
     def periods(self) -> int:
@@ -115,7 +117,7 @@ class Curriculum:
 
 
 _TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion",
-             "certificate", "period"}
+             "certificate", "period", "questionnaire"}
 _MODULE_KEYS = {"code", "title", "theory_periods", "practice_periods"}
 _COMPLETION_KEYS = {"min_attendance", "excused_counts", "assessment_required", "pass_mark"}
 _CERTIFICATE_KEYS = {"wording"}
@@ -129,6 +131,15 @@ class _Reader:
 
     def fail(self, field: str, message: str):
         raise CurriculumError(self.path, field, message)
+
+    def read(self) -> dict:
+        """The file's TOML tables (a syntax or encoding error names the file)."""
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            self.fail("(cú pháp TOML)", str(exc))
+        except UnicodeDecodeError:
+            self.fail("(mã hóa)", "tệp phải lưu bằng UTF-8")
 
     def table(self, data: dict, field: str, allowed: set[str]) -> dict:
         if not isinstance(data, dict):
@@ -188,12 +199,7 @@ def parse_curriculum(path: Path) -> Curriculum:
     :raises CurriculumError: naming the file and the first invalid field.
     """
     reader = _Reader(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        reader.fail("(cú pháp TOML)", str(exc))
-    except UnicodeDecodeError:
-        reader.fail("(mã hóa)", "tệp phải lưu bằng UTF-8")
+    data = reader.read()
     reader.table(data, "", _TOP_KEYS)
 
     groups = data.get("groups")
@@ -247,6 +253,7 @@ def parse_curriculum(path: Path) -> Curriculum:
         completion=completion,
         certificate_wording=reader.text(raw_certificate, "wording", "certificate.wording"),
         period=reader.period(data, "period"),
+        questionnaire=reader.text(data, "questionnaire", "questionnaire", default=""),
     )
 
 
