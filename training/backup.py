@@ -15,7 +15,6 @@ from sqlalchemy.engine import make_url
 
 from .extensions import analyze, db
 
-
 #: tables every backup of this application has
 BACKUP_TABLES = {"unit", "user", "trainee"}
 

@@ -9,8 +9,8 @@ from .auth import public
 from .auth.permissions import commune_scope, managed_unit_id
 from .clock import local_today, to_local
 from .courses.services import DASHBOARD_DAYS, dashboard, status_label
-from .web import once_token, safe_next
 from .extensions import db, limiter
+from .web import once_token, safe_next
 
 bp = Blueprint("main", __name__)
 

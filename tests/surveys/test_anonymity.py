@@ -4,13 +4,14 @@ import io
 import re
 import zipfile
 
+from sqlalchemy import select
+
 from tests.certificates.conftest import pdf_text
 from tests.surveys.conftest import answers
 from tests.surveys.test_results import FORMS
 from training.extensions import db
 from training.surveys import services
 from training.surveys.models import Answer, Respondent, Response
-from sqlalchemy import select
 
 SECRET_TEXT = "Một góp ý rất riêng tư"
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from tests.attendance.conftest import checkin_path, make_course_now
+from tests.attendance.conftest import confirm, make_course_now
 from tests.helpers import count
 from tests.surveys.conftest import answers, texts
 from training.extensions import db
@@ -154,7 +154,7 @@ def test_the_check_in_result_shows_an_open_survey(surveyed, phone, units, make_u
     """A trainee checks in to another course's session while this course's survey is open."""
     trainee = surveyed.trainees[2]
     running = make_course_now(units, make_user("trainer.a4"), [trainee])
-    page = phone(trainee).get(checkin_path(running.current))
+    page = confirm(phone(trainee), running.current)  # "is this you?" — yes
     assert page.status_code == 200
     assert surveyed.token in texts(page) and "Mời anh/chị đánh giá" in texts(page)
 

@@ -295,11 +295,12 @@ def _projector_state(session, shown: str | None = None) -> dict:
 
 @bp.route("/c", methods=["GET", "POST"])
 @public
-@limiter.limit("30 per minute", methods=["POST"])
+# Only wrong codes count: a hall behind one address typing the right code is never held up.
+@limiter.limit("30 per minute", methods=["POST"], deduct_when=lambda response: response.status_code == 400)
 def short_code():
     """The short address on the projector, for a phone that cannot scan the QR: the code
-    shown beside it leads to the same check-in. Throttled (a code is six digits) and valid
-    only in the time steps a QR is."""
+    shown beside it leads to the same check-in. Wrong codes are throttled (a code is six
+    digits) and a code is valid only in the time steps a QR is."""
     code, error, status = (request.form.get("code") or "")[:20], None, 200
     if request.method == "POST":
         token = qr.find_short_code(code, services.open_session_ids())

@@ -26,8 +26,17 @@ from ..units.services import communes_of, live_map, managing_units
 from ..web import commit_or_flash, external_url, flash_form_errors, mark_created, resubmitted
 from . import bp, plan_pdf, services
 from . import calendar as cal
-from .forms import (ConfirmForm, CourseForm, EnrolFilterForm, EnrolForm, EnrolImportForm, SessionForm, SplitForm,
-                    StatusForm, WithdrawForm)
+from .forms import (
+    ConfirmForm,
+    CourseForm,
+    EnrolFilterForm,
+    EnrolForm,
+    EnrolImportForm,
+    SessionForm,
+    SplitForm,
+    StatusForm,
+    WithdrawForm,
+)
 from .models import STATUSES, Enrolment
 
 #: the statuses a trainer cannot leave again, reached only through a confirmation page

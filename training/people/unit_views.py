@@ -11,8 +11,8 @@ from ..auth.permissions import roles_required
 from ..extensions import analyze, db
 from ..ids import db_int
 from ..security import no_store
-from ..units import services as units
 from ..units import areas as unit_areas
+from ..units import services as units
 from ..units.forms import AreaForm, AssignForm, ConvertForm, MergeForm, RenameForm
 from ..units.models import MAP_2025, MAP_PRE2025, Area, Unit
 from ..web import commit_or_flash

@@ -11,10 +11,16 @@ from ..extensions import db
 from ..ids import db_int
 from ..units.services import communes_by_unit, communes_of, live_map, managing_units
 from ..web import commit_or_flash, flash_form_errors
-from . import bp, importer, services
-from . import role_label
-from .forms import (PasswordResetForm, TraineeAccountForm, TraineeForm, TraineeImportForm, UserActiveForm, UserCreateForm,
-                    UserEditForm)
+from . import bp, importer, role_label, services
+from .forms import (
+    PasswordResetForm,
+    TraineeAccountForm,
+    TraineeForm,
+    TraineeImportForm,
+    UserActiveForm,
+    UserCreateForm,
+    UserEditForm,
+)
 from .models import GROUPS, User
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

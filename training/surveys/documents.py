@@ -12,8 +12,10 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from ..pdf import FONT, escaped, header_block, issuer_lines, paragraph, tagged
+from ..clock import local_today
+from ..pdf import FONT, escaped, header_block, paragraph, tagged
 from ..spreadsheets import keep_text
+from ..units.issuers import issuer_for
 from .questionnaire import Question, Questionnaire
 from .services import CourseResults, QuestionResult, Summary, min_answers
 
@@ -58,7 +60,7 @@ def paper_pdf(course, questionnaire: Questionnaire, questions: tuple[Question, .
     """The paper form: the course, the instructions, each question with boxes to tick or lines
     to write on. It carries no name field: it is as anonymous as the phone's."""
     buffer = io.BytesIO()
-    story = [header_block(issuer_lines(course.unit), WIDTH), Spacer(1, 6 * mm),
+    story = [header_block(issuer_for(local_today(), course.unit), WIDTH), Spacer(1, 6 * mm),
              paragraph(tagged(questionnaire.title.upper(), "b"), 13, align=TA_CENTER), Spacer(1, 2 * mm)]
     story += _course_lines(course)
     story += [Spacer(1, 3 * mm)]
