@@ -43,8 +43,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_HEADERS_ENABLED=True,
         PAGE_SIZE=25,
+        # Sign-in throttling (training/auth/throttle.py): attempts per account name and
+        # address in a window; past the per-name figure, attempts from anywhere are slowed.
         LOGIN_MAX_FAILURES=5,
         LOGIN_LOCK_MINUTES=15,
+        LOGIN_ACCOUNT_SLOW_AFTER=20,
+        LOGIN_SLOW_SECONDS=2,
         # Absolute base of the public verification URL printed in certificate QR codes,
         # e.g. "https://taphuan.bacgiang.gov.vn"; empty: the URL the request came in on.
         PUBLIC_BASE_URL="",

@@ -67,3 +67,9 @@ def _insert_or_update(dialect: str, table, conflict_column: str, update_columns:
     statement = _dialect_insert(dialect)(table)
     return statement.on_conflict_do_update(index_elements=[conflict_column],
                                            set_={name: statement.excluded[name] for name in update_columns})
+
+
+def dialect_insert(model):
+    """An INSERT into `model`'s table in the dialect of the database in use, for an upsert
+    whose ON CONFLICT clause the caller writes (a counter that adds one)."""
+    return _dialect_insert(db.session.get_bind().dialect.name)(model.__table__)

@@ -2,6 +2,7 @@
 from flask import Blueprint, Flask, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..extensions import db, login_manager
 
@@ -31,10 +32,12 @@ def install_login_wall(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(session_token: str):
+    # The cookie names the account by its session token (User.get_id), which sign-out, a new
+    # password and deactivation replace, and which no other account ever has.
     from ..people.models import User
 
-    user = db.session.get(User, int(user_id))
+    user = db.session.scalar(select(User).where(User.session_token == session_token))
     return user if user is not None and user.is_active else None
 
 

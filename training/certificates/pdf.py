@@ -84,7 +84,7 @@ def draw_certificate(page, certificate: Certificate, enrolment: Enrolment, signe
     honorific = "Bà" if trainee.gender == "female" else "Ông"
     lines = [
         (FONT_BOLD, 18, f"{honorific}: {certificate.holder_name}"),
-        (FONT, 12.5, f"Sinh ngày: {trainee.birth_date:%d/%m/%Y}"),
+        (FONT, 12.5, f"Sinh ngày: {certificate.holder_birth_date or trainee.birth_date:%d/%m/%Y}"),
         (FONT, 12.5, "Chức vụ, đơn vị công tác: " + ", ".join(
             part for part in (trainee.position, trainee.commune.name, trainee.commune.parent.name if trainee.commune.parent else "") if part)),
         (FONT_BOLD, 13.5, course.curriculum.certificate_wording),

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager
 
+from .. import audit
 from ..auth.permissions import require_role, require_unit
 from ..clock import local_today
 from ..extensions import db
@@ -172,3 +173,20 @@ def get_user_or_404(user_id: int) -> User:
     """
     require_role("admin")
     return db.get_or_404(User, user_id)
+
+
+def set_active(user: User, active: bool, by: User) -> User:
+    """Let an account sign in again, or stop it: a deactivated account's sessions all end at
+    once. Audited; flushes.
+
+    :raises PeopleError: the admin deactivating their own account.
+    """
+    if not active and user.id == by.id:
+        raise PeopleError(_("Không thể tự khóa tài khoản của chính mình."))
+    if user.is_active != active:
+        user.is_active = active
+        if not active:
+            user.end_sessions()
+        audit.record("user.active", user, actor_id=by.id, before=not active, after=active)
+    db.session.flush()
+    return user

@@ -167,3 +167,14 @@ def user_reset_password(user_id: int):
     else:
         flash_form_errors(form)
     return redirect(url_for("people.users"))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def user_set_active(user_id: int):
+    user = services.get_user_or_404(user_id)
+    active = request.form.get("active") == "1"
+    commit_or_flash(lambda: services.set_active(user, active, current_user), services.PeopleError,
+                    _("Đã mở lại tài khoản %(u)s.", u=user.username) if active
+                    else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username))
+    return redirect(url_for("people.users"))
