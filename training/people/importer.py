@@ -86,7 +86,8 @@ def _refuse(message: str, line: int = 0) -> ImportRejected:
 
 
 def _bounded(rows) -> list[list]:
-    """The rows, each cut to MAX_COLUMNS cells, read until a limit is passed.
+    """The rows, each cut to MAX_COLUMNS cells (those beyond must be empty), read until a
+    limit is passed.
 
     :raises ImportRejected: more lines, columns or filled cells than the limits."""
     kept: list[list] = []
@@ -95,17 +96,21 @@ def _bounded(rows) -> list[list]:
         if line > MAX_LINES:
             raise _refuse(_("Tệp có hơn %(max)d dòng (kể cả dòng trống); mỗi lần nhập tối đa %(rows)d dòng dữ liệu.",
                             max=MAX_LINES, rows=MAX_ROWS))
-        row = list(row[:MAX_COLUMNS + 1])
-        if len(row) > MAX_COLUMNS:
-            if any(_filled(value) for value in row[MAX_COLUMNS:]):
-                raise _refuse(_("Dòng %(line)d có dữ liệu ở cột thứ %(n)d trở đi; tệp nhập chỉ được có tối đa %(max)d cột. "
-                                "Hãy xóa các cột thừa rồi thử lại.", line=line, n=MAX_COLUMNS + 1, max=MAX_COLUMNS), line)
-            row = row[:MAX_COLUMNS]
+        if len(row) > MAX_COLUMNS and any(_filled(value) for value in itertools.islice(row, MAX_COLUMNS, None)):
+            column = next(i for i in range(len(row) - 1, MAX_COLUMNS - 1, -1) if _filled(row[i])) + 1
+            raise _refuse(_("Dòng %(line)d có dữ liệu ở cột %(column)s; tệp nhập chỉ được có tối đa %(max)d cột. "
+                            "Hãy xóa các cột thừa rồi thử lại.", line=line, column=_column_name(column), max=MAX_COLUMNS), line)
+        row = list(row[:MAX_COLUMNS])
         cells += sum(1 for value in row if _filled(value))
         if cells > MAX_CELLS:
             raise _refuse(_("Tệp có hơn %(max)d ô có dữ liệu; hãy chia thành nhiều tệp nhỏ hơn.", max=MAX_CELLS), line)
         kept.append(row)
     return kept
+
+
+def _column_name(number: int) -> str:
+    """A column as a spreadsheet names it (AB), or by its number past the last one Excel has."""
+    return get_column_letter(number) if number <= 16384 else f"#{number}"
 
 
 def _filled(value) -> bool:
@@ -151,19 +156,23 @@ def _sheet_rows(content: bytes, data_only: bool, lines: int | None = None) -> li
         if (sheet.max_column or 0) > MAX_COLUMNS:  # from the sheet's own stated size, when it has one
             raise _refuse(_("Trang tính có dữ liệu đến cột %(column)s; tệp nhập chỉ được có tối đa %(max)d cột. "
                             "Hãy xóa các cột thừa rồi thử lại.", column=get_column_letter(sheet.max_column), max=MAX_COLUMNS))
-        # Read on the rows themselves, not on that stated size (which may be wrong), one row at
-        # a time and at most MAX_COLUMNS + 1 cells of each (the last only to see it is empty).
+        # Read on the rows themselves, not on that stated size (which may be wrong or absent),
+        # one row at a time: a row is as wide as its last cell (at most Excel's 16,384
+        # columns), and each is cut to MAX_COLUMNS before the next is read.
         sheet.reset_dimensions()
-        rows = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+        rows = sheet.iter_rows(values_only=True)
         if lines is not None:
-            return [list(row) for row in itertools.islice(rows, lines)]
+            return [list(row[:MAX_COLUMNS]) for row in itertools.islice(rows, lines)]
         return _bounded(rows)
     finally:
         workbook.close()
 
 
 def _csv_rows(content: bytes):
-    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in content[:4096]:
+    head = content[:4096]
+    # UTF-16 ("Unicode Text" in Excel's save menu): a byte-order mark, or, without one, a NUL
+    # beside nearly every Latin letter.
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(0) > len(head) // 4:
         raise _refuse(_("Tệp CSV được lưu bằng mã hóa UTF-16 (“Unicode Text”), không đọc được. Hãy mở tệp bằng Excel "
                         "và lưu lại với kiểu “CSV UTF-8 (Comma delimited)”."))
     for encoding in ("utf-8-sig", "cp1258"):
