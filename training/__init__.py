@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .database import configure_timeouts
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ids import IntegerConverter
 
@@ -52,6 +53,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Absolute base of the public verification URL printed in certificate QR codes,
         # e.g. "https://taphuan.bacgiang.gov.vn"; empty: the URL the request came in on.
         PUBLIC_BASE_URL="",
+        # Seconds the database may take to answer before a page gets 503 (training/database.py);
+        # 0: no limit (long maintenance work from the command line).
+        DATABASE_TIMEOUT=10,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -61,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.from_mapping(test_config)
     _ensure_secret_key(app)
+    configure_timeouts(app)
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy: trust its X-Forwarded-* headers (client address for the
         # rate limits, https for secure cookies and HSTS) from that many hops.
@@ -103,7 +108,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
 
 
