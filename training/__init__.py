@@ -108,6 +108,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # The file holds every trainee's personal data: its owner's alone (and its WAL's).
+        for _seq, _name, path in cursor.execute("PRAGMA database_list").fetchall():
+            for suffix in ("", "-wal", "-shm") if path else ():
+                try:
+                    os.chmod(path + suffix, 0o600)
+                except OSError:
+                    pass
         cursor.close()
 
 

@@ -6,7 +6,10 @@ from functools import lru_cache
 from babel.support import Translations
 from flask import current_app
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField
+from wtforms.validators import ValidationError
 
 
 @lru_cache(maxsize=8)
@@ -20,3 +23,13 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _wtforms_translations(current_app.config["BABEL_TRANSLATION_DIRECTORIES"], str(get_locale()))
+
+
+class SelectManyField(SelectMultipleField):
+    """A multiple choice that refuses the same choice sent twice (only a crafted request does
+    that; saved as is, it would break a unique key further on). Every multiple choice uses it."""
+
+    def pre_validate(self, form) -> None:
+        if self.data and len(set(self.data)) != len(self.data):
+            raise ValidationError(str(_l("Mỗi mục chỉ được chọn một lần.")))
+        super().pre_validate(form)

@@ -1,8 +1,9 @@
 """Sign-in, sign-out, own password, and the permission helpers every domain uses."""
+import hmac
+
 from flask import Blueprint, Flask, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..extensions import db, login_manager
 
@@ -32,13 +33,18 @@ def install_login_wall(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(session_token: str):
-    # The cookie names the account by its session token (User.get_id), which sign-out, a new
-    # password and deactivation replace, and which no other account ever has.
+def _load_user(cookie_id: str):
+    # The cookie names the account by its id and its session token (User.get_id); sign-out,
+    # a new password and deactivation replace the token, and no other account ever has it.
     from ..people.models import User
 
-    user = db.session.scalar(select(User).where(User.session_token == session_token))
-    return user if user is not None and user.is_active else None
+    user_id, _dot, token = cookie_id.partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 12 and token):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 def N_(message: str) -> str:

@@ -2,14 +2,14 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import Form
+from ..forms import Form, SelectManyField
 
 
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(SelectManyField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -60,7 +60,7 @@ class ConfirmForm(Form):
 
 
 class EnrolForm(Form):
-    trainee_ids = SelectMultipleField(_l("Học viên"), coerce=int, validate_choice=False)
+    trainee_ids = SelectManyField(_l("Học viên"), coerce=int, validate_choice=False)
 
 
 class EnrolFilterForm(Form):

@@ -659,9 +659,11 @@ def import_enrolments(course: Course, filename: str, content: bytes) -> list[Enr
     if not chosen:
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     try:
-        return _enrol(course, chosen, existing)
+        enrolled = _enrol(course, chosen, existing)
     except EnrolmentRejected as rejected:
         raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
+    audit.record("enrolment.import", course, file=filename[:120], rows=len(enrolled))
+    return enrolled
 
 
 def _match_trainee(cell, by_code: dict, by_name: dict) -> tuple[Trainee | None, str | None]:

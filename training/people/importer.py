@@ -16,8 +16,10 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from .. import audit
 from ..extensions import db
 from ..spreadsheets import keep_text
+from ..units.models import Unit
 from ..units.services import communes_of
 from ..vietnamese import clean, fold
 from . import GENDER_LABELS, GROUP_LABELS, GROUP_SHORT_LABELS
@@ -382,6 +384,8 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     trainees = [save_trainee(None, data, flush=False) for _line, data in parsed]
     db.session.flush()
+    audit.record("trainee.import", db.session.get(Unit, unit_id), file=filename[:120], rows=len(trainees),
+                 first_id=trainees[0].id, last_id=trainees[-1].id)
     return trainees
 
 

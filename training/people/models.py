@@ -57,8 +57,9 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         # Flask-Login keeps this in the session and remember-me cookies; the user loader
-        # looks it up, so a cookie dies with the token (and with the account).
-        return self.session_token
+        # finds the account by the id and accepts it only if the token matches, so a cookie
+        # dies with the token (and with the account, whose token no later account shares).
+        return f"{self.id}.{self.session_token}"
 
     def end_sessions(self) -> None:
         """Sign the account out everywhere: every cookie issued so far stops working."""

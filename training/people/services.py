@@ -31,7 +31,7 @@ class TraineeFilter:
 def trainee_query(filters: TraineeFilter) -> Select:
     """Trainees matching the filters, in Vietnamese name order, each with its commune (loaded
     by the same query, so a page of the list is one query whatever its communes)."""
-    query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune))
+    query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(Trainee.erased_at.is_(None))
     if filters.q:
         query = query.where(Trainee.name_folded.contains(fold(filters.q), autoescape=True))
     if filters.unit_id is not None:
