@@ -135,6 +135,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.users": {"GET": ADMIN_PAGE},
     "people.user_new": {"GET": ADMIN_PAGE, "POST": profile(302, 403, 403, 403, 200)},
     "people.user_reset_password": {"POST": ADMIN_POST},
+    "people.user_set_active": {"POST": profile(302, 403, 403, 403, 400)},  # an empty POST says neither
     # personal data
     "privacy.export": {"GET": STAFF_PAGE},
     "privacy.erase": {"GET": STAFF_PAGE, "POST": STAFF_POST},

@@ -1,6 +1,6 @@
 import io
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -173,6 +173,8 @@ def user_reset_password(user_id: int):
 @roles_required("admin")
 def user_set_active(user_id: int):
     user = services.get_user_or_404(user_id)
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)  # say which, never deactivate by default
     active = request.form.get("active") == "1"
     commit_or_flash(lambda: services.set_active(user, active, current_user), services.PeopleError,
                     _("Đã mở lại tài khoản %(u)s.", u=user.username) if active
