@@ -80,7 +80,7 @@ def test_setup_migrates_and_loads_the_demo_only_on_the_first_run(empty_app):
     the demo accounts are printed; a second run keeps what is there."""
     from training.people.models import User
 
-    first = empty_app.test_cli_runner().invoke(args=["setup"])
+    first = empty_app.test_cli_runner().invoke(args=["setup", "--demo"])  # not the embedded default: asked
     assert first.exit_code == 0, first.output
     assert "Cơ sở dữ liệu mới: nạp dữ liệu mẫu…" in first.output
     assert "Tài khoản mẫu (mật khẩu: taphuan-demo):" in first.output and "trainer" in first.output
@@ -92,3 +92,15 @@ def test_setup_migrates_and_loads_the_demo_only_on_the_first_run(empty_app):
     assert again.exit_code == 0, again.output
     assert "Cơ sở dữ liệu mới" not in again.output and "Tài khoản mẫu" in again.output
     assert db.session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_setup_never_loads_the_demo_accounts_silently_into_a_configured_database(empty_app):
+    """The demo accounts' password is published: a database someone configured (here not the
+    embedded default under instance/; PostgreSQL in production) gets them only with --demo."""
+    from training.people.models import User
+
+    result = empty_app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert "Cơ sở dữ liệu mới, chưa có tài khoản nào." in result.output and "flask users create-admin" in result.output
+    assert "taphuan-demo" not in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0

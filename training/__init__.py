@@ -9,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .database import configure_timeouts
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .ids import IntegerConverter
 
@@ -48,12 +49,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=True,
         PAGE_SIZE=25,
+        # Sign-in throttling (training/auth/throttle.py): attempts per account name and
+        # address in a window; past the per-name figure, attempts from anywhere are slowed.
         LOGIN_MAX_FAILURES=5,
         LOGIN_LOCK_MINUTES=15,
+        LOGIN_ACCOUNT_SLOW_AFTER=20,
+        LOGIN_SLOW_SECONDS=2,
         # Absolute base of every link that leaves the page (projector and certificate QR codes,
         # .ics, the API's `servers`), e.g. "https://taphuan.bacgiang.gov.vn"; required outside
         # debug, testing and the `flask` command (see _require_public_base_url).
         PUBLIC_BASE_URL="",
+        # Seconds the database may take to answer before a page gets 503 (training/database.py);
+        # 0: no limit (long maintenance work from the command line).
+        DATABASE_TIMEOUT=10,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -65,6 +73,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _ensure_secret_key(app)
     _require_public_base_url(app)
     _engine_and_store_options(app)
+    configure_timeouts(app)
     if app.config.get("PROXY_COUNT"):
         # Behind a reverse proxy: trust its X-Forwarded-* headers (client address for the
         # rate limits, https for secure cookies and HSTS) from that many hops.
@@ -130,7 +139,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        # The file holds every trainee's personal data: its owner's alone (and its WAL's).
+        for _seq, _name, path in cursor.execute("PRAGMA database_list").fetchall():
+            for suffix in ("", "-wal", "-shm") if path else ():
+                try:
+                    os.chmod(path + suffix, 0o600)
+                except OSError:
+                    pass
         cursor.close()
 
 

@@ -1,4 +1,6 @@
 """Command-line entry points: `flask setup`, `flask demo load`, and each domain's group."""
+import os
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -31,17 +33,31 @@ def demo_load(scale: int | None) -> None:
     _print_accounts()
 
 
+def _is_embedded_default() -> bool:
+    """Whether the app runs on its own SQLite file under instance/ (the `make run` demo), not
+    on a database someone configured."""
+    default = "sqlite:///" + os.path.join(current_app.instance_path, "training.sqlite")
+    return current_app.config["SQLALCHEMY_DATABASE_URI"] == default
+
+
 @click.command("setup")
-def setup() -> None:
-    """Migrate the database; on the very first run load the demo data (used by `make run`).
-    Several hosts may run it at once: the second waits, then finds the work done."""
+@click.option("--demo/--no-demo", "load_demo", default=None,
+              help="Nạp dữ liệu mẫu vào cơ sở dữ liệu mới (mặc định: chỉ với tệp SQLite mặc định trong instance/).")
+def setup(load_demo: bool | None) -> None:
+    """Migrate the database; on the very first run of the embedded default, or when asked
+    with --demo, load the demo data (used by `make run`). A configured database (PostgreSQL)
+    never gets the demo accounts, whose password is published, without --demo."""
     with migration_lock():
         upgrade()
         if db.session.scalar(select(func.count()).select_from(User)) == 0:
-            click.echo("Cơ sở dữ liệu mới: nạp dữ liệu mẫu…")
-            demo.load()
-            db.session.commit()
-            analyze()
+            if load_demo or (load_demo is None and _is_embedded_default()):
+                click.echo("Cơ sở dữ liệu mới: nạp dữ liệu mẫu…")
+                demo.load()
+                db.session.commit()
+                analyze()
+            else:
+                click.echo("Cơ sở dữ liệu mới, chưa có tài khoản nào. Tạo tài khoản quản trị: "
+                           "flask users create-admin <tên-đăng-nhập> (hoặc flask setup --demo để nạp dữ liệu mẫu).")
     _print_accounts()
 
 

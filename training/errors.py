@@ -40,7 +40,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return _render(exc.code or 500)
+        # A reason given with abort(code, description=…) is shown; Werkzeug's English default is not.
+        reason = exc.description if exc.description != type(exc).description else None
+        return _render(exc.code or 500, reason)
 
     @app.errorhandler(OperationalError)
     def _db_down(_exc):

@@ -130,3 +130,7 @@ def _lock_for(engine):
             yield
     else:
         yield
+def dialect_insert(model):
+    """An INSERT into `model`'s table in the dialect of the database in use, for an upsert
+    whose ON CONFLICT clause the caller writes (a counter that adds one)."""
+    return _dialect_insert(db.session.get_bind().dialect.name)(model.__table__)

@@ -8,8 +8,8 @@ from flask import current_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
-from wtforms.validators import DataRequired, StopValidation
+from wtforms import SelectMultipleField, StringField
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from .clock import parse_clock, parse_day
 
@@ -78,3 +78,11 @@ class ClockField(_TypedField):
     render = {"pattern": r"\s*([01]?\d|2[0-3])\s*([:hH.]\s*[0-5]\d)?\s*", "placeholder": "hh:mm", "size": 6}
     parse, display = staticmethod(parse_clock), "%H:%M"
     refusal = _l("Giờ “%(v)s” không hợp lệ: nhập theo dạng 24 giờ hh:mm, ví dụ 13:30.")
+class SelectManyField(SelectMultipleField):
+    """A multiple choice that refuses the same choice sent twice (only a crafted request does
+    that; saved as is, it would break a unique key further on). Every multiple choice uses it."""
+
+    def pre_validate(self, form) -> None:
+        if self.data and len(set(self.data)) != len(self.data):
+            raise ValidationError(str(_l("Mỗi mục chỉ được chọn một lần.")))
+        super().pre_validate(form)

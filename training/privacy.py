@@ -1,6 +1,12 @@
-"""A trainee's personal data: export everything held about them, and erase it when no
-issued certificate depends on it. The audit log is kept (it names records, not people's
-details), as the upward reporting and any later inspection need it."""
+"""A trainee's personal data (Decree 13/2023/NĐ-CP): export everything held about them, and
+erase it. What the law requires of training records stays: a closed course's enrolments,
+attendance and results (its figures in the reports), and every issued certificate with the
+name, birth date and serial it states (it must stay verifiable). The trainee's own record is
+then masked (name, birth day and month, position, phone, personal code) rather than deleted,
+and everything else about them goes: open courses, scans, their account. The audit log is
+kept (it names records, not people's details). SECURITY.md says what is kept and for how long."""
+from datetime import date
+
 from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,11 +18,12 @@ from .attendance.models import Attendance, ScanLog
 from .audit import AuditEvent
 from .auth.permissions import roles_required
 from .certificates.models import Assessment, Certificate
-from .clock import to_local
+from .clock import to_local, utcnow
 from .courses.forms import ConfirmForm
-from .courses.models import CourseSession, Enrolment
+from .courses.models import Course, CourseSession, Enrolment
 from .extensions import db
-from .people.models import Trainee, User
+from .security import no_store
+from .people.models import Trainee, User, random_code
 from .people.services import get_trainee_or_404
 
 bp = Blueprint("privacy", __name__)
@@ -53,34 +60,61 @@ def export_trainee(trainee: Trainee) -> dict:
     }
 
 
-def erase_trainee(trainee: Trainee) -> None:
-    """Delete a trainee and their enrolments, attendance, scores, scans and account; flushes.
+#: the name an erased trainee's record keeps, with its number
+ERASED_NAME = "Học viên đã xóa dữ liệu"
 
-    :raises PrivacyError: a certificate was issued to them (it must stay verifiable).
+
+def erase_trainee(trainee: Trainee, by: User | None = None) -> bool:
+    """Erase a trainee's personal data; flushes. With nothing the law requires to keep (no
+    closed course, no certificate) the trainee and all their rows are deleted; otherwise the
+    closed courses' rows and the certificates stay, the record is masked (erased_at set) and
+    the rest is deleted. True when the record was masked rather than deleted.
+
+    :raises PrivacyError: a trainer (`by`) asked for a trainee with training records to keep:
+        the province's admin decides those.
     """
-    ids = db.session.scalars(select(Enrolment.id).where(Enrolment.trainee_id == trainee.id)).all()
-    if ids and db.session.scalar(select(Certificate.id).where(Certificate.enrolment_id.in_(ids)).limit(1)) is not None:
-        raise PrivacyError(_("Không xóa được: học viên đã được cấp giấy chứng nhận, giấy này phải kiểm tra được."))
-    audit.record("trainee.erase", trainee, enrolments=len(ids))
-    if ids:
-        db.session.execute(delete(Assessment).where(Assessment.enrolment_id.in_(ids)))
-    db.session.execute(delete(Attendance).where(Attendance.trainee_id == trainee.id))
+    kept_enrolments = db.session.scalars(select(Enrolment.id).join(Enrolment.course).where(
+        Enrolment.trainee_id == trainee.id, Course.status == "closed")).all()
+    certified = db.session.scalars(select(Enrolment.id).join(Certificate, Certificate.enrolment_id == Enrolment.id)
+                                   .where(Enrolment.trainee_id == trainee.id)).all()
+    keep = sorted(set(kept_enrolments) | set(certified))
+    if keep and by is not None and not by.is_admin:
+        raise PrivacyError(_("Học viên đã học khóa đã kết thúc hoặc đã được cấp giấy chứng nhận: hồ sơ đào tạo này phải giữ. "
+                             "Chỉ quản trị cấp tỉnh được xóa dữ liệu cá nhân của học viên này."))
+    kept_courses = select(Enrolment.course_id).where(Enrolment.id.in_(keep))
+    gone = db.session.scalars(select(Enrolment.id).where(Enrolment.trainee_id == trainee.id, Enrolment.id.not_in(keep))).all()
+    audit.record("trainee.erase", trainee, enrolments=len(gone), kept_enrolments=len(keep))
+    if gone:
+        db.session.execute(delete(Assessment).where(Assessment.enrolment_id.in_(gone)))
+    sessions_kept = select(CourseSession.id).where(CourseSession.course_id.in_(kept_courses))
+    db.session.execute(delete(Attendance).where(Attendance.trainee_id == trainee.id, Attendance.session_id.not_in(sessions_kept)))
     db.session.execute(delete(ScanLog).where(ScanLog.trainee_id == trainee.id))
-    db.session.execute(delete(Enrolment).where(Enrolment.trainee_id == trainee.id))
+    db.session.execute(delete(Enrolment).where(Enrolment.id.in_(gone)))
     # Events the trainee's own account caused (a check-in from a signed-in phone) stay in the
     # log, no longer pointing at the account that is deleted.
     accounts = select(User.id).where(User.trainee_id == trainee.id).scalar_subquery()
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_id.in_(accounts)).values(actor_id=None))
     db.session.execute(delete(User).where(User.trainee_id == trainee.id))
-    db.session.delete(trainee)
+    if not keep:
+        db.session.delete(trainee)
+        db.session.flush()
+        return False
+    # Kept for the figures: commune, group and gender (what the reports count by) and the
+    # birth year; the certificates keep, in their own columns, what they state.
+    trainee.full_name = f"{ERASED_NAME} #{trainee.id}"
+    trainee.birth_date = date(trainee.birth_date.year, 1, 1)
+    trainee.position, trainee.phone = "", ""
+    trainee.personal_code = random_code()  # the badge's QR no longer names anyone
+    trainee.erased_at = utcnow()
     db.session.flush()
+    return True
 
 
 @bp.route("/trainees/<int:trainee_id>/export.json")
 @roles_required("admin", "trainer")
 def export(trainee_id: int):
     trainee = get_trainee_or_404(trainee_id)
-    response = jsonify(export_trainee(trainee))
+    response = no_store(jsonify(export_trainee(trainee)))
     response.headers["Content-Disposition"] = f"attachment; filename=hoc-vien-{trainee.id}.json"
     return response
 
@@ -93,12 +127,16 @@ def erase(trainee_id: int):
     if form.validate_on_submit():
         name = trainee.full_name
         try:
-            erase_trainee(trainee)
+            masked = erase_trainee(trainee, current_user)
         except PrivacyError as exc:
             db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("people.trainee", trainee_id=trainee_id))
         db.session.commit()
-        flash(_("Đã xóa dữ liệu của %(name)s.", name=name), "success")
+        if masked:
+            flash(_("Đã xóa dữ liệu cá nhân của %(name)s. Hồ sơ đào tạo của các khóa đã kết thúc và giấy chứng nhận "
+                    "đã cấp được giữ theo quy định (tên trong hồ sơ đã được che).", name=name), "success")
+        else:
+            flash(_("Đã xóa dữ liệu của %(name)s.", name=name), "success")
         return redirect(url_for("people.trainees"))
     return render_template("privacy/erase.html", trainee=trainee, form=form, user=current_user)

@@ -1,5 +1,5 @@
 """HTTP security headers for every response."""
-from flask import Flask, abort, request
+from flask import Flask, abort, g, request
 
 # No inline scripts anywhere (behaviour is wired from static/js by data attributes); inline
 # style attributes are allowed because the charts' SVG carries them.
@@ -59,6 +59,10 @@ def install_security_headers(app: Flask) -> None:
         # Check-in and verification URLs carry tokens and codes: never send them onwards.
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
+        # Every page a signed-in person sees may show someone's data (a trainee's record, an
+        # export, a certificate): no browser or proxy keeps a copy.
+        if request.endpoint != "static" and getattr(g.get("_login_user"), "is_authenticated", False):
+            no_store(response)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response

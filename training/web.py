@@ -1,7 +1,9 @@
 """Small helpers shared by the views of every domain."""
 import secrets
+import unicodedata
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -39,10 +41,20 @@ def flash_form_errors(form) -> None:
 
 def safe_next(target: str | None) -> str | None:
     """A page to go on to after a form, if it is a path on this site: "/courses" yes;
-    "//evil.example", "/\\evil.example" or "https://…" no (None)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    "//evil.example", "/\\evil.example", "/\t/evil.example" or "https://…" no (None).
+
+    Judged as a browser reads it: browsers drop tabs and line breaks anywhere in a URL, trim
+    spaces and control characters at its ends, and read a backslash as a slash, so
+    "/<TAB>/evil.example" is "//evil.example" to them. A target holding any of these is
+    refused outright rather than cleaned."""
+    if not target or any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") or ch == "\\" for ch in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def external_url(endpoint: str, **values) -> str:

@@ -323,8 +323,11 @@ def test_ticking_an_unknown_or_another_districts_trainee_is_refused(login, train
     assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, 999999]}).status_code == 404
     assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, theirs.id]}).status_code == 403
     assert enrolled_ids(course) == set()
-    # The same trainee ticked twice is enrolled once.
-    assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, mine.id]}).status_code == 302
+    # The same trainee ticked twice (only a crafted request sends that) is refused with a message.
+    twice = client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id, mine.id]})
+    assert twice.status_code == 200 and "Mỗi mục chỉ được chọn một lần." in twice.get_data(as_text=True)
+    assert enrolled_ids(course) == set()
+    assert client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [mine.id]}).status_code == 302
     assert enrolled_ids(course) == {mine.id}
 
 

@@ -37,7 +37,7 @@ def test_the_admin_edits_a_trainer_and_makes_them_an_admin(login, admin, trainer
 
 def test_a_deactivated_account_cannot_sign_in_and_can_be_reactivated(login, admin, trainer_a, client):
     response = login(admin).post(f"/users/{trainer_a.id}/active", data={"active": "0", "reason": "Nghỉ hưu"}, follow_redirects=True)
-    assert "Đã khóa tài khoản trainer.a: không đăng nhập được nữa." in flashes(page_text(response))
+    assert "Đã khóa tài khoản trainer.a; mọi phiên đăng nhập của tài khoản đã kết thúc." in flashes(page_text(response))
     assert reload(trainer_a).is_active is False
     signed_in = client.post("/login", data={"username": "trainer.a", "password": PASSWORD}, follow_redirects=True)
     assert "/login" in signed_in.request.path

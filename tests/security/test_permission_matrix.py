@@ -157,7 +157,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.unit_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     "people.units_areas": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     "people.user_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_POST},  # empty: saved unchanged
-    "people.user_set_active": {"POST": ADMIN_POST},
+    "people.user_set_active": {"POST": profile(302, 403, 403, 403, 400)},  # an empty POST says neither
     "people.trainee_account": {"POST": ADMIN_POST},
     # personal data
     "privacy.export": {"GET": STAFF_PAGE},

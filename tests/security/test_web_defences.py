@@ -23,7 +23,7 @@ from tests.security.conftest import HOLDER_BIRTH
 from tests.security.test_permission_matrix import ARGUMENTS, OVERRIDES
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCKED = "Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần"
+LOCKED = "Đã nhập sai nhiều lần từ thiết bị này."
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 CSRF_MESSAGE = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ"
 
@@ -233,9 +233,9 @@ def test_five_wrong_passwords_lock_the_account_for_a_while(client, trainer_a, mo
     assert client.get("/trainees").status_code == 302  # not signed in
 
     start = utcnow()
-    monkeypatch.setattr("training.auth.views.utcnow", lambda: start + timedelta(minutes=14))
+    monkeypatch.setattr("training.auth.throttle.utcnow", lambda: start + timedelta(minutes=14))
     assert LOCKED in client.post("/login", data={"username": "trainer.a", "password": PASSWORD}).get_data(as_text=True)
-    monkeypatch.setattr("training.auth.views.utcnow", lambda: start + timedelta(minutes=15, seconds=5))
+    monkeypatch.setattr("training.auth.throttle.utcnow", lambda: start + timedelta(minutes=15, seconds=5))
     response = client.post("/login", data={"username": "trainer.a", "password": PASSWORD})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert client.get("/trainees").status_code == 200

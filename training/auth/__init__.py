@@ -1,4 +1,6 @@
 """Sign-in, sign-out, own password, and the permission helpers every domain uses."""
+import hmac
+
 from flask import Blueprint, Flask, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
@@ -31,11 +33,18 @@ def install_login_wall(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
+def _load_user(cookie_id: str):
+    # The cookie names the account by its id and its session token (User.get_id); sign-out,
+    # a new password and deactivation replace the token, and no other account ever has it.
     from ..people.models import User
 
+    user_id, _dot, token = cookie_id.partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 12 and token):
+        return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
 
 
 def N_(message: str) -> str:

@@ -3,6 +3,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..forms import Form
+from .passwords import NotCommon
 
 
 class LoginForm(Form):
@@ -14,7 +15,7 @@ class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("Mật khẩu mới"),
-        validators=[DataRequired(), Length(min=8, max=128, message=_l("Mật khẩu cần từ 8 đến 128 ký tự."))],
+        validators=[DataRequired(), Length(min=8, max=128, message=_l("Mật khẩu cần từ 8 đến 128 ký tự.")), NotCommon()],
     )
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),

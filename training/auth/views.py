@@ -1,15 +1,12 @@
-from datetime import timedelta
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..clock import utcnow
 from ..extensions import db, limiter
 from ..people.models import User
 from ..web import safe_next
-from . import bp, public
+from . import bp, public, throttle
 from .forms import LoginForm, PasswordChangeForm
 
 
@@ -21,34 +18,31 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip().lower()))
-        now = utcnow()
-        if user is not None and user.locked_until and user.locked_until > now:
-            minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-            flash(_("Tài khoản tạm khóa do nhập sai mật khẩu nhiều lần. Thử lại sau %(m)d phút.", m=minutes), "error")
-        elif user is not None and user.is_active and user.check_password(form.password.data):
-            user.failed_logins, user.locked_until = 0, None
+        username, address = form.username.data.strip().lower(), request.remote_addr or ""
+        admission = throttle.admit(username, address)
+        db.session.commit()  # counted before the password is checked, for attempts arriving together
+        if admission.locked_minutes:
+            # Said alike for every name, with an account or without.
+            flash(_("Đã nhập sai nhiều lần từ thiết bị này. Thử lại sau %(m)d phút.", m=admission.locked_minutes), "error")
+            return render_template("auth/login.html", form=form)
+        if admission.slow:
+            throttle.pause()
+        user = db.session.scalar(select(User).where(User.username == username))
+        if throttle.password_matches(user, form.password.data) and user.is_active:
+            throttle.succeeded(username, address)
             db.session.commit()
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("main.home"))
-        else:
-            if user is not None:
-                _count_failure(user, now)
-            flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
+        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
     return render_template("auth/login.html", form=form)
-
-
-def _count_failure(user: User, now) -> None:
-    """One more wrong password; at the limit, lock sign-in for LOGIN_LOCK_MINUTES."""
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= current_app.config["LOGIN_MAX_FAILURES"]:
-        user.locked_until = now + timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-        user.failed_logins = 0
-    db.session.commit()
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the account ends, on this device and on any other.
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
@@ -62,8 +56,9 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("Mật khẩu hiện tại không đúng."))
         else:
-            current_user.set_password(form.new_password.data)
+            current_user.set_password(form.new_password.data)  # ends every other session
             db.session.commit()
+            login_user(current_user._get_current_object())  # this one goes on, under the new token
             flash(_("Đã đổi mật khẩu."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/password.html", form=form)

@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from ..clock import utcnow
@@ -62,6 +62,8 @@ class Certificate(db.Model):
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
     # What the certificate says, frozen at issue for the public verification page.
     holder_name: Mapped[str] = mapped_column(String(120))
+    #: the holder's birth date as printed; kept when the trainee's own record is erased
+    holder_birth_date: Mapped[date | None] = mapped_column(Date)
     programme: Mapped[str] = mapped_column(String(250))
     course_code: Mapped[str] = mapped_column(String(40))
     course_dates: Mapped[str] = mapped_column(String(60))
@@ -90,14 +92,15 @@ class Certificate(db.Model):
         return f"<Certificate {self.serial}#{self.copy_number}>"
 
 
-class Verification(db.Model):
-    """One look-up on the public verification pages."""
+class VerificationCount(db.Model):
+    """Look-ups on the public verification pages, counted per day, way, outcome and
+    certificate: a flood of anonymous look-ups adds to a few counters, never a row each."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
     #: "qr" (/v/<code>) or "serial" (/verify)
-    via: Mapped[str] = mapped_column(String(10))
-    query: Mapped[str] = mapped_column(String(120))
-    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"), index=True)
+    via: Mapped[str] = mapped_column(String(10), primary_key=True)
     #: valid | revoked | unknown
-    outcome: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(10), primary_key=True)
+    #: the certificate found; 0 when none was (so not a foreign key)
+    certificate_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(default=0)

@@ -121,7 +121,7 @@ def draw_certificate(page, certificate: Certificate, enrolment: Enrolment, issue
                                                  commune.parent.name if commune and commune.parent else "") if part)
     lines = [
         (SERIF_BOLD, 18, f"{honorific}: {certificate.holder_name}"),
-        (SERIF, 13, f"Sinh ngày: {trainee.birth_date:%d/%m/%Y}"),
+        (SERIF, 13, f"Sinh ngày: {certificate.holder_birth_date or trainee.birth_date:%d/%m/%Y}"),
         (SERIF, 13, f"Chức vụ, đơn vị công tác: {where}"),
         (SERIF_BOLD, 13.5, enrolment.course.curriculum.certificate_wording),
         *((SERIF, 13, line) for line in _course_lines(certificate, enrolment)),

@@ -22,12 +22,12 @@ from ..attendance.services import TraineeAttendance, course_attendance
 from ..auth.permissions import require_course
 from ..clock import local_today, to_local, utcnow
 from ..courses.models import Course, Enrolment
-from ..extensions import db, insert_or_skip
+from ..extensions import db, dialect_insert, insert_or_skip
 from ..people.models import CODE_ALPHABET
 from ..units.issuers import in_force, issuer_for, serial, serial_scope
 from ..vietnamese import fold
 from ..web import external_url
-from .models import REVOKE_CATEGORIES, Assessment, Certificate, SerialCounter, Verification
+from .models import REVOKE_CATEGORIES, Assessment, Certificate, SerialCounter, VerificationCount
 
 VERIFY_CODE_LENGTH = 17  # 17 characters of a 31-letter alphabet ≈ 84 bits
 
@@ -345,6 +345,7 @@ def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_num
     return Certificate(
         serial=serial, copy_number=copy_number, verify_code=new_verify_code(), enrolment=enrolment,
         issuing_unit_id=course.unit_id, issued_by_id=user_id, holder_name=holder_name, programme=programme,
+        holder_birth_date=enrolment.trainee.birth_date,
         course_code=course.code, course_dates=course_dates, issuer_name=issuer_name,
     )
 
@@ -435,30 +436,35 @@ def _typed(text: str | None) -> str:
 
 
 def verify_by_code(code: str) -> tuple[str, Certificate | None]:
-    """Look up a certificate by its verification code and log the look-up."""
+    """Look up a certificate by its verification code and count the look-up."""
     canonical = "".join(_typed(code).split()).replace("-", "").upper()[:32]
     certificate = None
     if len(canonical) == VERIFY_CODE_LENGTH and all(ch in CODE_ALPHABET for ch in canonical):
         certificate = db.session.scalar(select(Certificate).where(Certificate.verify_code == canonical))
-    return _log(certificate, "qr", canonical)
+    return _log(certificate, "qr")
 
 
 def verify_by_serial(serial: str, full_name: str) -> tuple[str, Certificate | None]:
     """Look up a certificate by its serial and the holder's full name (accents and case
-    ignored) and log the look-up; a copy is preferred over its revoked original."""
+    ignored) and count the look-up; a copy is preferred over its revoked original."""
     serial, full_name = _typed(serial), _typed(full_name)
     candidates = db.session.scalars(
         select(Certificate).where(Certificate.serial == (serial or "").strip()).order_by(Certificate.copy_number.desc())
     ).all()
     matches = [c for c in candidates if fold(c.holder_name) == fold(full_name)]
     certificate = next((c for c in matches if not c.is_revoked), matches[0] if matches else None)
-    return _log(certificate, "serial", f"{(serial or '').strip()[:40]} {fold(full_name)[:60]}")
+    return _log(certificate, "serial")
 
 
-def _log(certificate: Certificate | None, via: str, query: str) -> tuple[str, Certificate | None]:
+def _log(certificate: Certificate | None, via: str) -> tuple[str, Certificate | None]:
+    """Count the look-up (what was typed is not kept: a count per day, way, outcome and
+    certificate, added to in one statement)."""
     outcome = "unknown" if certificate is None else "revoked" if certificate.is_revoked else "valid"
-    db.session.add(Verification(via=via, query=query[:120], certificate_id=certificate.id if certificate else None, outcome=outcome))
-    db.session.flush()
+    statement = dialect_insert(VerificationCount).values(
+        day=local_today(), via=via, outcome=outcome, certificate_id=certificate.id if certificate else 0, count=1)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["day", "via", "outcome", "certificate_id"],
+        set_={"count": VerificationCount.__table__.c.count + 1}))
     return outcome, certificate
 
 

@@ -226,7 +226,7 @@ def verify_code(code: str):
     outcome, certificate = services.verify_by_code(code)
     page = render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=VerifyForm(),
                            categories=REVOKE_CATEGORY_LABELS)
-    db.session.commit()  # the log of this look-up; after drawing, which would else read the certificate again
+    db.session.commit()  # the count of this look-up; after drawing, which would else read the certificate again
     return page, 404 if outcome == "unknown" else 200
 
 
@@ -240,5 +240,5 @@ def verify():
         outcome, certificate = services.verify_by_serial(form.serial.data, form.full_name.data)
     page = render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=form,
                            categories=REVOKE_CATEGORY_LABELS)
-    db.session.commit()  # the log of a look-up, as in verify_code
+    db.session.commit()  # the count of a look-up, as in verify_code
     return page

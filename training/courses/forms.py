@@ -7,17 +7,16 @@ from wtforms import (
     HiddenField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import ClockField, DayField, Form, Required
+from ..forms import ClockField, DayField, Form, Required, SelectManyField
 
 
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(SelectManyField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -73,7 +72,7 @@ def _again_reason():
 
 
 class EnrolForm(Form):
-    trainee_ids = SelectMultipleField(_l("Học viên"), coerce=int, validate_choice=False)
+    trainee_ids = SelectManyField(_l("Học viên"), coerce=int, validate_choice=False)
     again_reason = _again_reason()
 
 

@@ -840,6 +840,7 @@ def import_enrolments(course: Course, filename: str, content: bytes, again_reaso
         enrolled = _enrol(course, chosen, existing, completed, again_reason)
     except EnrolmentRejected as rejected:
         raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
+    audit.record("enrolment.import", course, file=filename[:120], rows=len(enrolled))
     return EnrolOutcome(enrolled, already=len(already), completed=left_out)
 
 

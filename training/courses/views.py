@@ -285,6 +285,8 @@ def enrol(course_id: int):
                              services.EnrolmentRejected,
                              lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
+    elif form.is_submitted():
+        flash_form_errors(form)
     q = request.args.get("q", "").strip()
     candidates = []
     if q:

@@ -1,6 +1,7 @@
 import click
 from flask.cli import AppGroup
 
+from ..auth.passwords import NotCommon, is_common
 from ..extensions import analyze, db
 from . import conversion, services
 
@@ -13,6 +14,8 @@ users_cli = AppGroup("users", help="Tài khoản người dùng (user accounts).
 @click.password_option(help="Mật khẩu (ít nhất 8 ký tự); hỏi nếu không cho.")
 def create_admin(username: str, full_name: str, password: str) -> None:
     """Tạo tài khoản quản trị cấp tỉnh."""
+    if is_common(password):
+        raise click.ClickException(str(NotCommon.message))
     try:
         user = services.create_user(username, password, full_name, "admin")
     except services.PeopleError as exc:

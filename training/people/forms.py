@@ -3,6 +3,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from ..auth.passwords import NotCommon
 from ..forms import DayField, Form, Required
 from . import GENDER_LABELS, GROUP_LABELS
 
@@ -36,12 +37,13 @@ class UserCreateForm(Form):
     )
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
     unit_id = SelectField(_l("Huyện"), coerce=int)
-    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128), NotCommon()])
 
 
 class PasswordResetForm(Form):
     password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
-                                                           Length(min=8, max=128, message=_l("Mật khẩu mới cần từ 8 đến 128 ký tự."))])
+                                                           Length(min=8, max=128, message=_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
+                                                           NotCommon()])
 
 
 class UserEditForm(Form):
@@ -59,4 +61,4 @@ class TraineeAccountForm(Form):
         _l("Tên đăng nhập"),
         validators=[DataRequired(), Length(min=3, max=64), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang."))],
     )
-    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128)])
+    password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128), NotCommon()])

@@ -28,10 +28,17 @@ def random_code(length: int = 10) -> str:
 def random_device_key() -> str:
     """A random key (128 bits) that a phone remembers its trainee by."""
     return secrets.token_urlsafe(16)
+def new_session_token() -> str:
+    """A random name for an account in its sign-in cookies (256 bits)."""
+    return secrets.token_urlsafe(32)
 
 
 class User(UserMixin, db.Model):
     """Someone who signs in: a province admin, a district trainer or a trainee."""
+
+    # On SQLite, ids are never given again after a delete (AUTOINCREMENT), as PostgreSQL's
+    # sequences never do: an id that outlived its account must not name the next one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -48,16 +55,28 @@ class User(UserMixin, db.Model):
     trainee_id: Mapped[int | None] = mapped_column(ForeignKey("trainee.id"), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    #: wrong passwords in a row; reaching the limit locks sign-in for a while
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    #: what the sign-in cookies name the account by (never the id); a new one ends every
+    #: session of the account: sign-out, password change or reset, deactivation
+    session_token: Mapped[str] = mapped_column(String(43), unique=True, default=new_session_token)
 
     unit: Mapped[Unit | None] = relationship()
     area: Mapped[Area | None] = relationship()
     trainee: Mapped["Trainee | None"] = relationship(back_populates="user")
 
+    def get_id(self) -> str:
+        # Flask-Login keeps this in the session and remember-me cookies; the user loader
+        # finds the account by the id and accepts it only if the token matches, so a cookie
+        # dies with the token (and with the account, whose token no later account shares).
+        return f"{self.id}.{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere: every cookie issued so far stops working."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
+        """Set a new password and end every session signed in with the old one."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -85,6 +104,8 @@ class Trainee(db.Model):
         # trigram index of search.py. The second also finds probable duplicates.
         Index("ix_trainee_name_order", "name_key", "id", "name_folded", "commune_id"),
         Index("ix_trainee_name_search", "name_folded", "commune_id"),
+        # Never give an erased trainee's id to the next one (see User).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,6 +129,9 @@ class Trainee(db.Model):
     device_key: Mapped[str | None] = mapped_column(String(32), unique=True, default=random_device_key)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    #: when the trainee's personal data was erased, the record kept (masked) for the training
+    #: records the law requires (see SECURITY.md); None for a trainee as entered
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     commune: Mapped[Unit] = relationship()
     user: Mapped[User | None] = relationship(back_populates="trainee")

@@ -34,7 +34,7 @@ class TraineeFilter:
 def trainee_query(filters: TraineeFilter) -> Select:
     """Trainees matching the filters, in Vietnamese name order, each with its commune (loaded
     by the same query, so a page of the list is one query whatever its communes)."""
-    query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune))
+    query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(Trainee.erased_at.is_(None))
     if filters.q:
         folded = fold(filters.q)
         query = query.where(Trainee.name_folded.contains(folded, autoescape=True))
@@ -219,18 +219,23 @@ def update_user(user: User, full_name: str, role: str, unit_id: int | None) -> U
     return user
 
 
-def set_active(user: User, active: bool, reason: str = "") -> User:
-    """Deactivate an account (it can no longer sign in; its history stays) or reactivate it;
-    audited. The last active admin cannot be deactivated. Flushes.
+def set_active(user: User, active: bool, by: User, reason: str = "") -> User:
+    """Deactivate an account (it can no longer sign in and every session of it ends at once;
+    its history stays) or reactivate it; audited. Neither one's own account nor the last
+    active admin can be deactivated. Flushes.
 
-    :raises PeopleError: the last active admin, or no change to make.
+    :raises PeopleError: one's own account, the last active admin, or no change to make.
     """
     if user.is_active == active:
         raise PeopleError(_("Tài khoản %(u)s đã ở trạng thái này.", u=user.username))
     if not active and user.role == "admin" and not _other_active_admins(user):
         raise PeopleError(_("%(u)s là quản trị viên cuối cùng đang hoạt động: không khóa được.", u=user.username))
+    if not active and user.id == by.id:
+        raise PeopleError(_("Không thể tự khóa tài khoản của chính mình."))
     user.is_active = active
-    audit.record("user.activate" if active else "user.deactivate", user, reason=clean(reason))
+    if not active:
+        user.end_sessions()
+    audit.record("user.activate" if active else "user.deactivate", user, actor_id=by.id, reason=clean(reason))
     db.session.flush()
     return user
 

@@ -1,6 +1,6 @@
 import io
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -196,11 +196,13 @@ def user_edit(user_id: int):
 def user_set_active(user_id: int):
     user = services.get_user_or_404(user_id)
     form = UserActiveForm()
+    if request.form.get("active") not in ("0", "1"):
+        abort(400)  # say which, never deactivate by default
     active = request.form.get("active") == "1"
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.set_active(user, active, form.reason.data or ""), services.PeopleError,
+        commit_or_flash(lambda: services.set_active(user, active, current_user, form.reason.data or ""), services.PeopleError,
                         _("Đã mở khóa tài khoản %(u)s.", u=user.username) if active
-                        else _("Đã khóa tài khoản %(u)s: không đăng nhập được nữa.", u=user.username))
+                        else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username))
     else:
         flash_form_errors(form)
     return redirect(url_for("people.users"))

@@ -1,6 +1,7 @@
 from datetime import date
 
 from flask import abort, render_template, request, send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.permissions import managed_unit_id, require_unit, roles_required
@@ -17,17 +18,28 @@ from . import bp, cache, services
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+#: the years a report may cover (dates outside are typing slips, and year 1 or 9999 overflows
+#: the conversions to UTC times)
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
 def _period() -> services.Period:
-    """The period asked for: ?start=&end= (ISO dates), else ?year=, else this calendar year."""
+    """The period asked for: ?start=&end= (ISO dates), else ?year=, else this calendar year.
+
+    :raises BadRequest: a date or year outside FIRST_YEAR–LAST_YEAR, with the reason."""
+    out_of_range = _("Báo cáo chỉ tính cho các năm từ %(first)d đến %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
     try:
         start, end = date.fromisoformat(request.args.get("start", "")), date.fromisoformat(request.args.get("end", ""))
-        if start <= end:
-            return services.Period(start, end)
     except ValueError:
         pass
+    else:
+        if not (FIRST_YEAR <= start.year <= LAST_YEAR and FIRST_YEAR <= end.year <= LAST_YEAR):
+            abort(400, description=out_of_range)
+        if start <= end:
+            return services.Period(start, end)
     year = request.args.get("year", type=int) or local_today().year
-    if not 2000 <= year <= 2100:
-        abort(400)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        abort(400, description=out_of_range)
     return services.Period.year(year)
 
 
