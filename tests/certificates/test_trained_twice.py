@@ -45,7 +45,7 @@ def test_enrolment_names_who_completed_the_programme_and_wants_a_reason_on_every
         make_finished, make_trainee, units, login, trainer_a):
     first = make_finished(names=["Hoàng Thị Lan", "Trần Văn Bình"])
     serial = {c.holder_name: c.serial for c in issue(first)}
-    assert serial == {"Trần Văn Bình": "215/2026/0001", "Hoàng Thị Lan": "215/2026/0002"}  # in name order
+    assert serial == {"Trần Văn Bình": "1/2026/GCN-PVHTT-215", "Hoàng Thị Lan": "2/2026/GCN-PVHTT-215"}  # in name order
     lan, binh = first.trainees
     cuc = make_trainee("Lê Thị Cúc")  # never trained: enrolled without a word
     course = second_course(units, trainer_a)
@@ -54,10 +54,10 @@ def test_enrolment_names_who_completed_the_programme_and_wants_a_reason_on_every
 
     # one by one: the search marks her, a tick without a reason is refused and stays ticked
     page = html(client.get(enrol, query_string={"q": "Lan"}))
-    assert "Đã hoàn thành CT1: GCN 215/2026/0002, khóa 215-2026-CT1-01" in page
+    assert "Đã hoàn thành CT1: GCN 2/2026/GCN-PVHTT-215, khóa 215-2026-CT1-01" in page
     response = client.post(f"{enrol}?q=Lan", data={"trainee_ids": [lan.id]})
     page = html(response)
-    assert ("Hoàng Thị Lan đã hoàn thành chương trình CT1 (GCN 215/2026/0002, khóa 215-2026-CT1-01): "
+    assert ("Hoàng Thị Lan đã hoàn thành chương trình CT1 (GCN 2/2026/GCN-PVHTT-215, khóa 215-2026-CT1-01): "
             "ghi lý do học lại để ghi danh.") in flashes(page)
     assert re.search(rf'value="{lan.id}"[^>]*checked', page)
     assert enrolled_names(course) == set()
@@ -69,7 +69,7 @@ def test_enrolment_names_who_completed_the_programme_and_wants_a_reason_on_every
     # by filter: the new trainee is enrolled, the one who completed it is left out and named
     response = client.post(f"{enrol}/filter", data={"commune_id": units["Xã Đồng Kỳ"].id, "group": ""}, follow_redirects=True)
     assert enrolled_names(course) == {"Hoàng Thị Lan", "Lê Thị Cúc"}
-    assert any(m.startswith("Chưa ghi danh 1 người đã hoàn thành chương trình: Trần Văn Bình (GCN 215/2026/0001")
+    assert any(m.startswith("Chưa ghi danh 1 người đã hoàn thành chương trình: Trần Văn Bình (GCN 1/2026/GCN-PVHTT-215")
                for m in flashes(html(response)))
 
     # from a file: Bình again (left out without a reason), then with a reason
@@ -100,7 +100,7 @@ def test_no_second_certificate_of_the_same_programme_version(make_finished, unit
     close(course)
 
     page = html(login(trainer_a).get(f"/courses/{course.id}/certificates"))
-    assert "đã có giấy chứng nhận 215/2026/0001 của chương trình này (khóa 215-2026-CT1-01)" in page
+    assert "đã có giấy chứng nhận 1/2026/GCN-PVHTT-215 của chương trình này (khóa 215-2026-CT1-01)" in page
     [row] = services.course_eligibility(course)
     assert not row.eligible
     response = login(trainer_a).post(f"/courses/{course.id}/certificates/issue",

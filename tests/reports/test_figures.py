@@ -142,13 +142,18 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
 
 
 def as_text(values: list) -> list[str]:
-    """Figures as the page prints them."""
-    return [("—" if v is None else f"{v * 100:.1f}%") if i == 4 else str(v) for i, v in enumerate(values)]
+    """Figures as the page prints them: a share with the decimal comma and no ",0"."""
+    return [("—" if v is None else _percent(v)) if i == 4 else str(v) for i, v in enumerate(values)]
 
 
 def pdf_as_text(values: list) -> list[str]:
-    """Figures as the report's paper prints them: the decimal comma ("93,9%")."""
-    return [text.replace(".", ",") if i == 4 else text for i, text in enumerate(as_text(values))]
+    """Figures as the report's paper prints them: one decimal, with the comma ("93,9%", "100,0%")."""
+    return [("—" if v is None else f"{v * 100:.1f}%".replace(".", ",")) if i == 4 else str(v) for i, v in enumerate(values)]
+
+
+def _percent(share: float) -> str:
+    text = f"{round(share * 100, 1):.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "%"
 
 
 # --- reading the page ------------------------------------------------------------------------
@@ -644,7 +649,8 @@ def test_trainee_record_statements_do_not_grow_with_the_courses(world, login):
 def test_trainee_record_shows_withdrawal(world, login):
     html = get_ok(login(world.users["admin"]), f"/trainees/{world.trainee_ids['a5']}/record").get_data(as_text=True)
     rows = list(body_rows(page_tables(html)["record"]).values())
-    assert [cells[4] for cells in rows] == ["—", "Rút tên"]
+    # the course not begun says so (it was a bare dash)
+    assert [cells[4] for cells in rows] == ["Chưa bắt đầu", "Rút tên"]
 
 
 def test_trainee_record_of_another_district(world, login):
