@@ -51,11 +51,13 @@ def test_a_hall_behind_one_address_each_mistyping_once_is_all_recorded(rate_limi
     phones = [rate_limited_app.test_client() for _ in people]
     pages = [phone.get(path) for phone in phones]
     for phone, page, trainee in zip(phones, pages, people):
-        wrong = answer(phone, path, page, trainee.personal_code, "02/02/1970")
-        assert wrong.status_code == 400 and NO_MATCH in page_text(wrong)
+        with answer(phone, path, page, trainee.personal_code, "02/02/1970") as wrong:
+            assert wrong.status_code == 400 and NO_MATCH in page_text(wrong)
     for phone, page, trainee in zip(phones, pages, people):
-        right = answer(phone, path, page, trainee.personal_code, trainee.birth_date.strftime("%d/%m/%Y"))
-        assert right.status_code == 200 and 'data-reason="ok"' in page_text(right), trainee.full_name
+        with answer(phone, path, page, trainee.personal_code, trainee.birth_date.strftime("%d/%m/%Y")) as right:
+            assert right.status_code == 200 and 'data-reason="ok"' in page_text(right), trainee.full_name
+    for page in pages:
+        page.close()  # ends each request's app context, which gives its connection back
     assert count(Attendance, Attendance.session_id == course.current.id) == 40
 
 
