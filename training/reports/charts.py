@@ -57,7 +57,7 @@ def _bar_chart(title: str, labels: list[str], series: list[list[float]], colours
         key.fontName, key.fontSize = FONT, 10
         key.alignment = "right"
         key.columnMaximum = 1
-        key.deltax = 200
+        key.deltax = 280
         key.colorNamePairs = legend
         drawing.add(key)
     return drawing

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import browser  # noqa: F401  (the fixture, shared with tests/browser)
+from tests.security.conftest import frozen_clock, world  # noqa: F401  (the matrix's district-A world)
 from tests.security.test_permission_matrix import ARGUMENTS, EXPECTED, OVERRIDES, _path
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -34,13 +34,14 @@ def _serve_through(client):
     return handle
 
 
-def _pages(app, world, role: str) -> list[str]:
+def _pages(app, district_world, role: str) -> list[str]:
     rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
     paths = []
     for endpoint, methods in sorted(EXPECTED.items()):
         if methods.get("GET", {}).get(role) != 200 or endpoint == "static":
             continue
-        values = {name: (OVERRIDES.get(endpoint, {}).get(name) or ARGUMENTS[name])(world) for name in rules[endpoint].arguments}
+        values = {name: (OVERRIDES.get(endpoint, {}).get(name) or ARGUMENTS[name])(district_world)
+                  for name in rules[endpoint].arguments}
         paths.append(_path(app, endpoint, values))
     return paths
 
