@@ -148,7 +148,7 @@ def test_the_json_api_answers_503_as_json(proxied, admin):
     proxy.frozen.set()
     response = answered(client, "/api/v1/sessions/999999/roster")
     assert response is not None and response.status_code == 503
-    assert response.is_json and response.get_json()["error"] == 503
+    assert response.is_json and response.get_json()["error"] == "unavailable"  # one shape for errors: a string code
 
 
 def test_a_locked_sqlite_database_answers_503(app, database_url, admin):
