@@ -2,10 +2,8 @@
 refused, its short code for phones that cannot scan, the scanner API's answers (who may learn
 what, in which shape and language, on which clock) and the scanner's service worker."""
 import re
-from datetime import date
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from training import create_app

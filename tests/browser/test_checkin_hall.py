@@ -5,7 +5,6 @@ the trainer's roster page left open while a badge is scanned.
 The app is served with its rate limits on, as deployed (the conftest's `serve` turns them off
 for the other modules): a hall must never be throttled by what its phones share.
 """
-import re
 from datetime import date, datetime, timedelta
 
 import pytest

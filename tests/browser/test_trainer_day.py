@@ -83,7 +83,6 @@ def test_back_and_submitting_the_course_form_again_creates_no_second_course(page
     sign_in(page, "trainer")
     create_course(page, "10/05/2032", venue=venue)
     expect(page).to_have_url(re.compile(r"/courses/\d+$"))
-    first_url = page.url
     assert len(courses_at(venue)) == 1
 
     page.go_back()
