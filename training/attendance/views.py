@@ -46,7 +46,7 @@ def _result_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-result")
 
 
-def _remembered_device() -> tuple[str, str]:
+def remembered_device() -> tuple[str, str]:
     """The device key of the trainee this phone was identified as, and its device id, from
     the signed cookie ("" when none). A cookie of the old shape, naming a row id, is no
     memory at all: row ids are given again after an erasure."""
@@ -131,7 +131,7 @@ def checkin(token: str):
     state = services.checkin_state(session)
     if state != "open":
         return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), heading, 409)
-    key, _device = _remembered_device()
+    key, _device = remembered_device()
     ticket = _new_ticket(session.id)
     if key:
         preview = services.preview_device(session, key)
@@ -169,7 +169,7 @@ def _answer(form: IdentifyForm):
 
 
 def _confirm(session: CourseSession, heading: _Heading, form: IdentifyForm):
-    key, device = _remembered_device()
+    key, device = remembered_device()
     result = services.check_in_device(session, key, device=device) if key else None
     if result is None:  # forgotten, or the trainee erased, since the page was shown
         form = IdentifyForm(formdata=None)
@@ -205,6 +205,12 @@ def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, tic
     key, result_url = found.trainee.device_key, _result_url(session.id, found.trainee.device_key)  # before the commit expires them
     db.session.commit()
     response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400), result_url=result_url)
+    return remember_phone(response, key, device)
+
+
+def remember_phone(response, key: str, device: str):
+    """Give the phone the signed cookie that remembers its trainee (by their random key, never
+    a row id) and this device; the check-in and the course survey share it. Returns `response`."""
     response.set_cookie(
         DEVICE_COOKIE, _device_serializer().dumps({"k": key, "d": device}), max_age=DEVICE_MAX_AGE,
         httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),

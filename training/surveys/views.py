@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ..attendance import qr
 from ..attendance.forms import IdentifyForm
 from ..attendance.services import identify_trainee
-from ..attendance.views import DEVICE_COOKIE, DEVICE_MAX_AGE, _device_serializer, _remembered_device
+from ..attendance.views import remember_phone, remembered_device
 from ..auth import public
 from ..auth.permissions import roles_required
 from ..clock import local_today
@@ -91,7 +91,7 @@ def _who() -> tuple[int | None, bool]:
     whether it came from the phone's cookie (the page then offers to forget it)."""
     if current_user.is_authenticated:
         return (current_user.trainee_id if current_user.role == "trainee" else None), False
-    key, _device = _remembered_device()
+    key, _device = remembered_device()
     trainee_id = db.session.scalar(select(Trainee.id).where(Trainee.device_key == key)) if key else None
     return trainee_id, trainee_id is not None
 
@@ -121,7 +121,7 @@ def answer(token: str):
             form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
             return _page("identify", page, 400, form=form)
         trainee_id, remembered = trainee.id, True
-        _remember_phone({"k": trainee.device_key, "d": secrets.token_urlsafe(12)})
+        _remember_phone(trainee.device_key)
     elif trainee_id is None:
         return _page("identify", page, form=IdentifyForm())
     page["remembered"] = remembered
@@ -158,14 +158,9 @@ def answer(token: str):
     return _page("form", page, answered=answered, own=own, saved=request.args.get("saved") == "1")
 
 
-def _remember_phone(device: dict) -> None:
+def _remember_phone(key: str) -> None:
     """Remember the phone as the check-in does (the same cookie), on whatever page follows."""
-
-    @after_this_request
-    def _set(response):
-        response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps(device), max_age=DEVICE_MAX_AGE, httponly=True,
-                            samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
-        return response
+    after_this_request(lambda response: remember_phone(response, key, secrets.token_urlsafe(12)))
 
 
 def _set_keys(response, keys: dict) -> None:
