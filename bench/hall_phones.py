@@ -175,7 +175,8 @@ def main() -> None:
             born = dict(db.session.execute(select(Trainee.personal_code, Trainee.birth_date)).all())
             db.engine.dispose()
         warm, first, again = built.session_ids
-        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32))
+        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
+                   TRAINING_PUBLIC_BASE_URL="http://127.0.0.1")
         env.pop("DATABASE_URL", None)
         server = Server("app", "app:app", env)
         try:
