@@ -3,6 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, has_request_context, session
 from flask_babel import get_locale
 from sqlalchemy import event
@@ -149,10 +150,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def _select_locale() -> str:
+#: the languages as Babel's Locales, parsed once: Flask-Babel parses what the selector answers
+#: on every request that translates a word, and parsing looks for the language's data on disk
+_LOCALES = {code: Locale.parse(code) for code in ("vi", "en")}
+
+
+def _select_locale() -> Locale | str:
     # Vietnamese unless the user picked English with the switch in the header; CLI commands
     # and services run outside a request, where there is no session to ask.
-    return session.get("lang", "vi") if has_request_context() else "vi"
+    code = session.get("lang", "vi") if has_request_context() else "vi"
+    return _LOCALES.get(code, code)
 
 
 def register_extensions(app: Flask) -> None:

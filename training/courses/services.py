@@ -9,7 +9,7 @@ from functools import partial
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import audit
@@ -57,18 +57,30 @@ def get_course_or_404(course_id: int, write: bool = False) -> Course:
 
     :raises NotFound, Forbidden:
     """
-    course = db.get_or_404(Course, course_id)
+    return _allowed(db.get_or_404(Course, course_id), write)
+
+
+def _allowed(course: Course, write: bool) -> Course:
+    """The course, if the current user may act on it (see get_course_or_404); else 403."""
     require_course(course)
     if write and not course.is_editable and not current_user.is_admin:
         abort(403)
     return course
 
 
+#: a session with its course; built once: every scan of a badge scanner asks it, and a
+#: Session.get with a loader option builds and keys its statement anew each time
+_SESSION_WITH_COURSE = (select(CourseSession).options(joinedload(CourseSession.course))
+                        .where(CourseSession.id == bindparam("session_id")))
+
+
 def get_session_or_404(session_id: int, write: bool = False) -> CourseSession:
     """A session of a course the current user may act on (see get_course_or_404); the course
     comes in the same query."""
-    session = db.get_or_404(CourseSession, session_id, options=[joinedload(CourseSession.course)])
-    get_course_or_404(session.course_id, write=write)
+    session = db.session.execute(_SESSION_WITH_COURSE, {"session_id": session_id}).scalar()
+    if session is None:
+        abort(404)
+    _allowed(session.course, write)
     return session
 
 
