@@ -60,6 +60,8 @@ class _Entry:
     report: services.Report
     #: what the kept report holds in memory (entry_size)
     size: int = 0
+    #: the charts the report held when measured (a page draws them into a kept report)
+    charts: int = 0
 
 
 _lock = threading.Lock()
@@ -119,6 +121,11 @@ def _unit_entry(period: services.Period, unit_id: int, stamps: dict[int, int], n
 def _kept(key: tuple, versions: Hashable, now: datetime) -> _Entry | None:
     with _lock:
         entry = _entries.get(key)
+        if entry is not None and entry.charts != len(entry.report.svgs):
+            # charts drawn since it was measured: measured again, and the budget held
+            entry.size, entry.charts = entry_size(entry.report), len(entry.report.svgs)
+            _within_limits()
+            entry = _entries.get(key)
     if entry is not None and entry.versions == versions and (entry.valid_until is None or now < entry.valid_until):
         return entry
     return None
@@ -128,15 +135,20 @@ def _keep(key: tuple, entry: _Entry) -> _Entry:
     """Keep `entry`, then drop the oldest entries until the kept reports are within both
     limits of the app's settings: REPORT_CACHE_ENTRIES reports, REPORT_CACHE_BYTES bytes
     (an entry bigger than the whole budget is not kept)."""
-    entry.size = entry_size(entry.report)
-    limit, budget = current_app.config["REPORT_CACHE_ENTRIES"], current_app.config["REPORT_CACHE_BYTES"]
+    entry.size, entry.charts = entry_size(entry.report), len(entry.report.svgs)
     with _lock:
         _entries.pop(key, None)
         _entries[key] = entry
-        held = sum(kept.size for kept in _entries.values())
-        while _entries and (len(_entries) > limit or held > budget):
-            held -= _entries.pop(next(iter(_entries))).size
+        _within_limits()
     return entry
+
+
+def _within_limits() -> None:
+    """Drop the oldest entries until both limits hold; called with the lock held."""
+    limit, budget = current_app.config["REPORT_CACHE_ENTRIES"], current_app.config["REPORT_CACHE_BYTES"]
+    held = sum(kept.size for kept in _entries.values())
+    while _entries and (len(_entries) > limit or held > budget):
+        held -= _entries.pop(next(iter(_entries))).size
 
 
 def kept_bytes() -> int:

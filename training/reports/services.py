@@ -265,9 +265,11 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
             row.courses.add(course_id)
 
     for issued_at, revoked_at, code, group, commune_id, unit in cert_rows:
-        for key in _keys(code, group, unit, commune_id, areas_of, with_group=False):
-            rows[key].issued += start_utc <= issued_at < end_utc
-            rows[key].revoked += revoked_at is not None and start_utc <= revoked_at < end_utc
+        issued, revoked = start_utc <= issued_at < end_utc, revoked_at is not None and start_utc <= revoked_at < end_utc
+        if issued or revoked:  # no row for a certificate of another period
+            for key in _keys(code, group, unit, commune_id, areas_of, with_group=False):
+                rows[key].issued += issued
+                rows[key].revoked += revoked
 
     # Sessions are counted per course, not per trainee, so a group's or a commune's row shows
     # the sessions of the courses its trainees attended.
