@@ -97,6 +97,14 @@ def test_the_province_report_of_today_lists_its_communes_with_the_areas_as_subto
     assert_same_figures(report_services.merge_reports(period, parts), report)
 
 
+def test_a_year_with_nothing_held_is_a_report_of_zeros(demo, login):
+    """Every unit that ever ran a course has a part, empty in such a year."""
+    with current_app.test_request_context():
+        report = cache.report(report_services.Period.year(2030))
+    assert len(cache._entries) == len(report_services.reporting_units()) + 1
+    assert report.total == report_services.Tally() and len(report.communes[province_2025().id]) == 99
+
+
 def test_a_trainer_opens_the_report_of_their_area_and_the_admin_chooses_any(demo, login):
     trainer = db.session.scalar(select(User).where(User.username == "trainer"))
     client = login(trainer)

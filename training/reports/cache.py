@@ -18,10 +18,18 @@ long as both of these hold:
 - no session has started since. A session counts as held once it has started, so a report
   is also rebuilt when the clock passes the next session's start, with nothing written.
 
-A district's report depends on its own stamp and EVERY_UNIT's. The province's is put together
-from the reports of every unit (services.merge_reports), each kept as that unit's report: in
-the middle of a training day, when check-ins move one district's stamp after another, opening
-the province report rebuilds only the districts that changed since it was last put together.
+The province's report is put together from the reports of every unit that runs courses
+(services.merge_reports), each kept as that unit's part, which depends on its own stamp and
+EVERY_UNIT's: in the middle of a training day on the old map, when check-ins move one
+district's stamp after another, opening the province report rebuilds only the districts that
+changed since it was last put together (on today's map the province runs every course: one
+part). An area's report depends on every stamp, as its communes' trainees may be trained in
+any unit's courses; a change to an Area (its communes) moves EVERY_UNIT.
+
+What is kept is bounded twice, per process, from the app's settings: REPORT_CACHE_ENTRIES
+reports and REPORT_CACHE_BYTES bytes (entry_size), the oldest dropped first. A kept report
+holds counts; a unit's part also the ids of the people behind its distinct counts, as sorted
+arrays of 8-byte ids (services.People), which the province's merge joins and then drops.
 
 A kept report holds its units as plain UnitRefs (id, code, name, level, parent), never as
 objects of the database session of the request that built it.

@@ -1,4 +1,4 @@
-"""Figures for the district and province reports: read-only, a fixed number of queries
+"""Figures for the area and province reports: read-only, a fixed number of queries
 whatever the size of the province (aggregates in SQL, roll-ups in Python).
 
 Definitions, for the period [start, end] (local dates, inclusive):
@@ -6,14 +6,23 @@ Definitions, for the period [start, end] (local dates, inclusive):
 - a session is *held* when it belongs to a held course, falls in the period and has started;
   a row's sessions are the held sessions of its courses (for a group or a commune, the held
   courses its trainees were counted in);
-- an *enrolment* counts when it is active in a held course; *trainees trained* are the
-  distinct people behind those enrolments;
+- an *enrolment* counts when it is active in a held course; it counts in the commune its
+  trainee was enrolled from (Enrolment.commune_id), so a trainee moved later, or converted to
+  the 2025 map, stays counted where they were; *trainees trained* ("người") are the distinct
+  people behind those enrolments;
 - *attendance rate* = attended periods (present or late) at held sessions / periods of held
   sessions, over counted enrolments;
-- a *completion* is a counted enrolment of a closed course that meets the programme's
-  completion rule (attendance share of the programme's periods, and the assessment if any);
+- *completed* ("Hoàn thành", people) are the distinct people with a counted enrolment of a
+  closed course that meets the programme's completion rule (attendance share of the
+  programme's periods, and the assessment if any): two courses completed count once;
 - *certificates issued* are originals issued in the period; *revoked* are those revoked in it;
 - *coverage*: communes with no trained officer of a group.
+
+An *area report* counts an area's communes: the enrolments from them and the certificates of
+those enrolments, in whichever unit's courses. The *province report* lists the managing units
+of the map the period ends on (a 2024 period: the pre-2025 districts and communes; today: the
+province's communes), and of any other map its figures count communes of, with the areas the
+admin made as subtotals (an area may overlap another: each subtotal counts its own communes).
 """
 from array import array
 from collections import defaultdict
@@ -235,6 +244,7 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
 
     areas_of = _areas_by_commune() if area is None else {c: (area.key,) for c in area.commune_ids}
     rows: dict[tuple[str, Hashable], _Counting] = defaultdict(_Counting)
+    rows[("total", None)] = _Counting()  # a total even of nothing, for merge_reports to read
     for course_id, course_unit, code, _version, _status in courses:
         for key in (("total", None), ("by_programme", code)):
             rows[key].courses.add(course_id)
