@@ -182,7 +182,8 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
                  keep_people: bool = False) -> Report:
     """The figures of the courses of one managing unit (`unit_id`: a unit's part of the
     province, see merge_reports), of one area (its communes' trainees, wherever trained), or
-    of the whole province. `keep_people`: keep the ids a merge needs (Report.people)."""
+    of the whole province. `keep_people`: keep the ids a merge needs (Report.people), and
+    leave out the units and coverage, which the merge works out for the whole."""
     start_utc, end_utc = period.utc_bounds
     now = utcnow()
     course_filter = and_(Course.status.in_(HELD), Course.starts_on <= period.end, Course.ends_on >= period.start)
@@ -257,6 +258,7 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
                               sessions_per_course.get(course_id, (0, 0))[1])
                   for course_id, _unit, code, version, status in courses}
     group_of: dict[int, str] = {}
+    rows_of: dict[tuple, list[_Counting]] = {}
     trained_groups: dict[int, set[str]] = defaultdict(set)
     for enrolment_id, trainee_id, course_id, group, commune_id, unit in enrolment_rows:
         code, curriculum, closed, scheduled = per_course[course_id]
@@ -264,8 +266,11 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
         completed = closed and curriculum.is_completed(curriculum.attendance_share(overall_attended, excused), scores.get(enrolment_id))
         group_of[trainee_id] = group
         trained_groups[commune_id].add(group)
-        for key in _keys(code, group, unit, commune_id, areas_of, with_group=True):
-            row = rows[key]
+        place = (code, group, unit, commune_id)
+        targets = rows_of.get(place)
+        if targets is None:  # the rows of a programme, group and commune, looked up once
+            targets = rows_of[place] = [rows[key] for key in _keys(*place, areas_of, with_group=True)]
+        for row in targets:
             row.trainees.add(trainee_id)
             if completed:
                 row.completers.add(trainee_id)
@@ -292,10 +297,12 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
         else:
             tables[table][key] = tally
     people = {key: row.people() for key, row in rows.items()} if keep_people else None
-    del rows, group_of  # the sets go before the units are read
+    del rows, rows_of, group_of  # the sets go before the units are read
+    if keep_people:  # a part of the province's, whose units merge_reports lists
+        return Report(period, area, total, *tables.values(), [], {}, [], {}, dict(trained_groups), people)
     units, communes, uncovered = _coverage(period, area, trained_groups)
     return Report(period, area, total, *tables.values(), units, communes, _areas_listed(units) if area is None else [],
-                  uncovered, dict(trained_groups), people)
+                  uncovered, dict(trained_groups))
 
 
 def _keys(code: str, group: str, unit: int, commune_id: int, areas_of: dict[int, tuple], with_group: bool):
