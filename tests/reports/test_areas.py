@@ -211,3 +211,21 @@ def test_the_byte_budget_drops_the_oldest_reports_first(app, monkeypatch):
     assert keep("f", 10) == ["b", "d", "e", "f"]  # the count
     assert keep("g", 2000) == []  # bigger than the whole budget: nothing kept
     assert cache.kept_bytes() == 0
+
+
+def test_a_cluster_given_other_communes_is_counted_afresh(demo):
+    """An Area's communes are no course data, but the province's subtotals count them."""
+    from training.reports.models import EVERY_UNIT, ReportStamp
+
+    period = this_year()
+    with current_app.test_request_context():
+        kept = cache.report(period)
+        area = db.session.scalar(select(Area).order_by(Area.id).limit(1))
+        before = db.session.get(ReportStamp, EVERY_UNIT).version
+        area.communes = area.communes[:1]
+        db.session.commit()
+        assert db.session.get(ReportStamp, EVERY_UNIT).version != before
+        again = cache.report(period)
+    assert again is not kept
+    assert again.by_area[f"a{area.id}"] == report_services.build_report(period).by_area[f"a{area.id}"]
+    assert again.by_area[f"a{area.id}"] != kept.by_area[f"a{area.id}"]
