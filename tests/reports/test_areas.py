@@ -34,7 +34,8 @@ def demo(app):
 
 def this_year() -> report_services.Period:
     """The year of the demo's running courses."""
-    return report_services.Period.year(db.session.scalar(select(Course.starts_on).where(Course.status == "running").limit(1)).year)
+    running = db.session.scalar(select(Course.starts_on).where(Course.status == "running").limit(1))
+    return report_services.Period.year(running.year)
 
 
 def province_2025() -> Unit:
@@ -62,7 +63,8 @@ def test_a_2024_report_counts_the_old_map_and_stays_the_same_after_the_conversio
     province, district = before
     assert province.total.trainees == province.total.completions == 10
     assert {u.map for u in province.units} == {MAP_PRE2025} and yen_the in province.units
-    assert {c.parent_id for c in db.session.scalars(select(Unit).where(Unit.id.in_(province.by_commune)))} == {yen_the.id}
+    counted = db.session.scalars(select(Unit).where(Unit.id.in_(province.by_commune)))
+    assert {c.parent_id for c in counted} == {yen_the.id}
     assert figures(district)["total"] == figures(province)["total"]
 
     result = demo.test_cli_runner().invoke(args=["units", "convert", "--province", "24", "--yes"])

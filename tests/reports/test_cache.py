@@ -121,7 +121,8 @@ def test_the_province_put_together_from_its_districts_counts_as_the_province_at_
             trainee.commune_id = world.unit_ids["Xã Ngọc Thiện"]
             db.session.commit()
         for period in (PERIOD, report_services.Period(date(2024, 12, 1), date(2025, 6, 30))):
-            parts = [report_services.build_report(period, unit, keep_people=True) for unit in report_services.reporting_units()]
+            parts = [report_services.build_report(period, unit, keep_people=True)
+                     for unit in report_services.reporting_units()]
             assert_same_figures(report_services.merge_reports(period, parts), report_services.build_report(period))
 
 
