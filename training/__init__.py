@@ -63,6 +63,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Seconds the database may take to answer before a page gets 503 (training/database.py);
         # 0: no limit (long maintenance work from the command line).
         DATABASE_TIMEOUT=10,
+        # Reports kept between requests, per process (training/reports/cache.py): at most this
+        # many bytes and this many reports, the oldest dropped first. 32 MiB a process: four
+        # workers (gunicorn.conf.py on 2 cores) keep at most 128 MiB, beside their ~100 MiB
+        # each after start and ~90 MiB a merged certificate PDF takes while built, so the
+        # server stays near 1 GiB, leaving a 2 GB host its database and system.
+        REPORT_CACHE_BYTES=32 * 1024 * 1024,
+        REPORT_CACHE_ENTRIES=64,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

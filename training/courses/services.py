@@ -688,6 +688,7 @@ def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolmen
             enrolment = Enrolment(course=course, trainee=trainee)
             db.session.add(enrolment)
         enrolment.status, enrolment.withdraw_reason = "enrolled", ""
+        enrolment.commune_id = trainee.commune_id
         enrolment.enrolled_by_id = current_user.id if current_user and current_user.is_authenticated else None
         enrolments.append(enrolment)
     db.session.flush()

@@ -72,10 +72,7 @@ def report_drawings(report: Report, kind: str) -> list[Drawing]:
     else:
         places = [(c.name, report.by_commune.get(c.id)) for u in report.units for c in report.communes.get(u.id, [])]
         place_title = _("Học viên đã bồi dưỡng theo xã và nhóm đối tượng")
-    # Tallies keep trainee ids and each trainee has one group, so a place's trainees of a
-    # group are its set intersected with that group's set.
-    members = {g: report.by_group[g].trainees if g in report.by_group else set() for g in GROUPS}
-    per_group = {g: [len(tally.trainees & members[g]) if tally else 0 for _name, tally in places] for g in GROUPS}
+    per_group = {g: [tally.groups.get(g, 0) if tally else 0 for _name, tally in places] for g in GROUPS}
     trainees = _bar_chart(place_title, [name for name, _t in places], [per_group[g] for g in GROUPS],
                           [GROUP_COLOURS[g] for g in GROUPS], legend=[(GROUP_COLOURS[g], str(GROUP_SHORT_LABELS[g])) for g in GROUPS])
 

@@ -64,7 +64,7 @@ def _figures(tally: Tally | None) -> list:
     """A row's numbers; the attendance rate as a fraction (None when nothing was scheduled)."""
     if tally is None:
         return [0, 0, 0, 0, None, 0, 0, 0]
-    return [len(tally.courses), tally.sessions, len(tally.trainees), tally.enrolments, tally.attendance_rate,
+    return [tally.courses, tally.sessions, tally.trainees, tally.enrolments, tally.attendance_rate,
             tally.completions, tally.certificates_issued, tally.certificates_revoked]
 
 
@@ -135,7 +135,7 @@ def _issuer(report: Report, issuer: Issuer | None, on: date) -> Issuer:
     the province report); a kept report holds only a snapshot of its unit, so it is read again."""
     if issuer is not None:
         return issuer
-    unit = db.session.get(Unit, report.scope.id) if report.scope else units.province()
+    unit = db.session.get(Unit, report.scope.unit_id) if report.scope else units.province()
     return issuer_for(on, unit)
 
 
