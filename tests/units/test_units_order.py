@@ -120,3 +120,14 @@ def test_the_conversion_page_lists_old_communes_in_vietnamese_order(app, login, 
     html = login(admin).get("/units/convert").get_data(as_text=True)
     rows = re.findall(r"<td>(Xã [^<]+?) <span class=\"muted\">", html)
     assert rows == ["Xã Đông Sơn", "Xã Tam Tiến", "Xã Tân Hiệp", "Xã Tiến Thắng", "Xã Xuân Lương"]
+
+
+def test_the_survey_summary_lists_areas_in_vietnamese_order(many, login, admin, trainer_a, trainer_b, make_trainee):
+    from tests.certificates.conftest import start_course
+
+    many["B"].name = "Huyện Đông Anh"  # code points put it after Huyện Yên Thế
+    start_course(many, trainer_a, [make_trainee()], first_day=date(2026, 2, 23))
+    start_course(many, trainer_b, [make_trainee(commune="Xã Ngọc Thiện")], first_day=date(2026, 2, 23), district="B",
+                 venue="Hội trường UBND huyện Đông Anh")
+    page = login(admin).get("/surveys?from=01/01/2026&to=31/12/2026&by=area").get_data(as_text=True)
+    assert in_page_order(page, ["Huyện Yên Thế", "Huyện Đông Anh"]) == ["Huyện Đông Anh", "Huyện Yên Thế"]
