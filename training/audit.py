@@ -82,6 +82,7 @@ def label(action: str) -> str:
         "certificate.withheld": _("Chưa cấp giấy chứng nhận"),
         "course.status": _("Đổi trạng thái khóa học"),
         "course.reopen": _("Mở lại khóa học"),
+        "course.area": _("Đổi địa bàn khóa học"),
         "enrolment.withdraw": _("Rút tên khỏi khóa học"),
         "enrolment.again": _("Ghi danh học lại"),
         "result.score": _("Ghi điểm"),
