@@ -182,7 +182,7 @@ def test_a_trainee_checks_in_on_the_identification_form_by_keyboard_alone(new_pa
     # a date that does not exist: the focus lands on the birth date, marked and tied to its message
     fill_and_send("31/02/" + str(born.year))
     field = focused(phone)
-    assert field["id"] == "birth_date" and field["invalid"] == "true"
+    assert field["id"] == "birth_date" and field["invalid"] == "true" and field["describedby"], field
     message = phone.locator(f"#{field['describedby'].split()[-1]}")
     expect(message).to_be_visible()
     expect(phone.locator(":focus")).to_have_accessible_description(re.compile(re.escape(message.inner_text())))
