@@ -6,7 +6,7 @@ This module serves its own app (the conftest's `serve`, CSRF on) with a course w
 is open now, as tests/browser/test_checkin.py does.
 """
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -14,9 +14,8 @@ from sqlalchemy import select
 
 from training.attendance import qr
 from training.attendance.models import Attendance
-from training.clock import LOCAL_TZ, to_utc
 from training.extensions import db
-from tests.browser.conftest import district_with_trainer
+from tests.browser.conftest import session_open_now
 
 pytestmark = pytest.mark.browser
 
@@ -35,30 +34,10 @@ NO_MATCH = "không khớp với học viên nào của khóa học này"
 
 
 def _session_open_now() -> dict:
-    """A course of the district with TRAINEES enrolled and a session that started two minutes
-    ago and runs an hour; its course_id and session_id, and the trainees' ids and codes."""
-    from training.courses import services as courses
-    from training.people import services as people
-
-    district, commune, trainer = district_with_trainer(PASSWORD)
-    trainees = [
-        people.save_trainee(None, {"full_name": name, "birth_date": born, "gender": "female", "position": "Công chức Văn hóa - Xã hội",
-                                   "commune_id": commune.id, "group": "commune_broadcast", "phone": ""})
-        for name, born in TRAINEES
-    ]
-    now = datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
-    start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
-    course = courses.create_course(district.id, "CT1", "Lớp điểm danh bằng bàn phím", "Hội trường UBND huyện Yên Thế", start.date(), 40,
-                                   [trainer.id])
-    if start.date() == end.date():
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
-    else:  # near midnight: stretch a slot over it
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
-        session.ends_at = to_utc(end)
-    courses.change_status(course, "open")
-    courses.enrol_many(course, trainees)
-    db.session.flush()
-    return {"course_id": course.id, "session_id": session.id,
+    """A course with TRAINEES enrolled and a session that started two minutes ago and runs an
+    hour; its course_id and session_id, and the trainees' ids and codes by name."""
+    session, trainees = session_open_now(PASSWORD, TRAINEES, "Lớp điểm danh bằng bàn phím")
+    return {"course_id": session.course_id, "session_id": session.id,
             "ids": {t.full_name: t.id for t in trainees}, "codes": {t.full_name: t.personal_code for t in trainees}}
 
 
