@@ -3,7 +3,7 @@ import io
 import re
 import subprocess
 import unicodedata
-from datetime import date
+from datetime import date, time, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -87,7 +87,14 @@ def test_plan_html_lists_the_sessions_for_printing(login, trainer_a, course):
     response = login(trainer_a).get(f"/courses/{course.id}/plan")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in html and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
+    # The page is the paper: its title, heading, date and signer are the PDF's.
+    assert f"<title>Lịch học lớp {course.code}" in html and "Kế hoạch lớp" not in html
+    assert "LỊCH HỌC LỚP BỒI DƯỠNG" in html and "KẾ HOẠCH TỔ CHỨC" not in html and "Kèm theo Kế hoạch số" in html
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
+    on = plan_pdf.paper_date(course)
+    assert f"ngày {on.day:02d} tháng" in html and "Số: ……/KH" not in html
+    assert "phiên bản" not in html and "chỗ" not in html and "(Ký, ghi rõ họ tên" not in html
+    assert "nghỉ giải lao 09:45–10:00" in html and "nghỉ giải lao 15:00–15:15" in html
     assert course.code in html and "Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã" in html
     for session in course.sessions:
         assert to_local(session.starts_at).strftime("%d/%m/%Y") in html
@@ -101,6 +108,7 @@ def test_course_page_links_to_the_plan(login, trainer_a, course):
     html = login(trainer_a).get(f"/courses/{course.id}").get_data(as_text=True)
     actions = html.split('<div class="actions">', 1)[1].split("</div>", 1)[0]
     assert f"/courses/{course.id}/plan" in actions and f"/courses/{course.id}/plan.pdf" in actions
+    assert "Lịch học (bản in)" in actions and "Lịch học PDF" in actions and "Kế hoạch" not in actions
 
 
 def test_another_districts_trainer_gets_403_on_the_plan(login, trainer_b, course):
@@ -150,19 +158,25 @@ def test_the_timetable_is_set_in_the_serif_and_says_where_the_breaks_are(login, 
     assert not [name for name in used if not name.startswith("NotoSerif")], used
     text = " ".join(_pdf_text(data).split())
     # Every session whose times leave room beyond its periods says where its break falls.
-    for session in course.sessions:
-        start, end = to_local(session.starts_at), to_local(session.ends_at)
-        pause = plan_pdf.break_text(start, end, session.periods)
-        if pause:
-            assert pause in text
+    pauses = [plan_pdf.break_text(session) for session in course.sessions]
+    assert "nghỉ giải lao 09:45–10:00" in pauses and "nghỉ giải lao 15:00–15:15" in pauses
+    for pause in filter(None, pauses):
+        assert f"({pause})" in text
     assert "Số học viên: 2 người" in text and "đã ghi danh" not in text
 
 
-def test_breaks_fall_after_half_the_periods():
-    from datetime import datetime
-    assert plan_pdf.break_text(datetime(2026, 3, 2, 7, 30), datetime(2026, 3, 2, 11, 15), 4) == "nghỉ giải lao 09:00–09:45"
-    assert plan_pdf.break_text(datetime(2026, 3, 2, 7, 30), datetime(2026, 3, 2, 11, 15), 5) == ""
-    assert plan_pdf.break_text(datetime(2026, 3, 2, 13, 30), datetime(2026, 3, 2, 16, 0), 3) == "nghỉ giải lao 15:00–15:15"
+def test_a_session_typed_with_room_for_a_break_has_it_after_half_its_periods(app, units, trainer_a):
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
+    with app.test_request_context():
+        # Off the morning slot's periods (07:30, 08:15, …): the break after half the session's periods.
+        session = services.save_session(course, None, "CT1.1", MONDAY, time(8, 0), time(11, 15), "Hội trường", None, periods=4)
+        assert plan_pdf.break_text(session) == "nghỉ giải lao 09:30–09:45"
+        # On the afternoon slot's periods: the slot's break, after its second period, not after the session's first.
+        session = services.save_session(course, None, "CT1.2", MONDAY, time(13, 30), time(16, 0), "Hội trường", None, periods=3)
+        assert plan_pdf.break_text(session) == "nghỉ giải lao 15:00–15:15"
+        session = services.save_session(course, None, "CT1.3", MONDAY + timedelta(days=1), time(7, 30), time(11, 15),
+                                        "Hội trường", None, periods=5)
+        assert plan_pdf.break_text(session) == ""
 
 
 def test_a_long_timetable_numbers_its_pages_from_two_and_keeps_its_last_rows_with_the_signer(login, trainer_a, course):

@@ -6,7 +6,7 @@ and the signer, kept with the table's last rows. Laid out after Nghị định 3
 
 `course_plan_pdf` returns a BytesIO; the view sends it.
 """
-from datetime import date, datetime, timedelta
+from datetime import date
 from io import BytesIO
 
 from flask_babel import gettext as _
@@ -40,13 +40,13 @@ from ..pdf.issuer import Issuer
 from ..people import GROUP_LABELS
 from ..units.issuers import issuer_for
 from .calendar import course_dates, weekday_name
-from .models import Course
+from .models import Course, CourseSession
+from .services import session_break
 
 #: margins of Nghị định 30/2020 (top, bottom, left, right)
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 #: STT, date, time, module, periods, venue, trainer (sums to the text width, 165 mm)
 COLUMNS = (10 * mm, 22 * mm, 24 * mm, 48 * mm, 11 * mm, 26 * mm, 24 * mm)
-PERIOD_MINUTES = 45
 CELL = 11
 
 
@@ -75,14 +75,13 @@ def _facts(course: Course) -> list:
     return [table]
 
 
-def break_text(start: datetime, end: datetime, periods: int) -> str:
-    """Where a session's break falls: the time beyond its periods, after half of them
-    ("nghỉ giải lao 09:00–09:15"); "" when the session has no time to spare."""
-    spare = (end - start) - timedelta(minutes=PERIOD_MINUTES * periods)
-    if spare < timedelta(minutes=5) or periods < 2:
+def break_text(session: CourseSession) -> str:
+    """Where a session's break falls, as the timetable prints it ("nghỉ giải lao 09:45–10:00");
+    "" for a session without one."""
+    pause = session_break(session)
+    if pause is None:
         return ""
-    begins = start + timedelta(minutes=PERIOD_MINUTES * ((periods + 1) // 2))
-    return _("nghỉ giải lao %(a)s–%(b)s", a=begins.strftime("%H:%M"), b=(begins + spare).strftime("%H:%M"))
+    return _("nghỉ giải lao %(a)s–%(b)s", a=pause[0].strftime("%H:%M"), b=pause[1].strftime("%H:%M"))
 
 
 def _session_rows(course: Course) -> list[list]:
@@ -92,7 +91,7 @@ def _session_rows(course: Course) -> list[list]:
         start, end = to_local(session.starts_at), to_local(session.ends_at)
         module = session.module
         module_text = f"<b>{escaped(session.module_code)}</b>" + (f". {escaped(module.title)}" if module else "")
-        pause = break_text(start, end, session.periods)
+        pause = break_text(session)
         time_text = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
         if pause:
             time_text += f"<br/><i><font size=9>({escaped(pause)})</font></i>"
@@ -127,6 +126,13 @@ def _sessions_table(rows: list[list], header: bool = True) -> Table:
     return table
 
 
+def attached_to(issuer: Issuer) -> str:
+    """The line under the timetable's title naming the plan it is attached to, left for the
+    plan's number and date."""
+    return _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm …… của %(body)s)",
+             symbol=issuer.symbol, body=issuer.body_lines[-1])
+
+
 def paper_date(course: Course, today: date | None = None) -> date:
     """The timetable's date: it is issued before the course, so never later than its first day."""
     today = today or local_today()
@@ -149,8 +155,7 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
             subject=course.curriculum.title, initialFontName=SERIF,
         )
 
-    attached = _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm …… của %(body)s)",
-                 symbol=issuer.symbol, body=issuer.body_lines[-1])
+    attached = attached_to(issuer)
 
     def story(log: dict, split: bool) -> list:
         parts = [
