@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from training.clock import to_local
 from training.courses import plan_pdf, services
 from training.extensions import db
+from training.pdf.issuer import Issuer
 from training.units.issuers import place_of
 from training.units.models import Unit
 
@@ -203,3 +204,42 @@ def test_the_timetable_is_dated_no_later_than_the_course_and_the_decree_way(app,
         assert plan_pdf.paper_date(course, today=date(2026, 4, 20)) == date(2026, 4, 20)
         text = _pdf_text(plan_pdf.course_plan_pdf(course, on=plan_pdf.paper_date(course, today=date(2026, 12, 7))).getvalue())
     assert "Yên Thế, ngày 04 tháng 5 năm 2026" in text
+
+
+KT = Issuer(body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"), place="Bắc Ninh",
+            signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Nguyễn Văn Ký", symbol="SVHTTDL",
+            certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH")
+
+
+def test_the_timetable_prints_a_kt_signer_on_two_lines_and_a_february_date_with_its_zero(app, course):
+    with app.test_request_context():
+        found = _pages(plan_pdf.course_plan_pdf(course, on=date(2026, 2, 20), issuer=KT).getvalue())
+    assert "Bắc Ninh, ngày 20 tháng 02 năm 2026" in found[0]
+    page = found[-1]
+    lines = [line.strip() for line in page.splitlines()]
+    kt = next(i for i, line in enumerate(lines) if line.endswith("KT. GIÁM ĐỐC"))
+    assert lines[kt + 1].endswith("PHÓ GIÁM ĐỐC") and "Nguyễn Văn Ký" in " ".join(lines[kt + 2:])
+    assert "(Ký" not in page  # an issued paper says nothing of how to sign it
+
+
+def test_a_timetable_whose_rows_just_fill_page_one_keeps_its_last_rows_with_the_signer(app, units, trainer_a):
+    """Add sessions one at a time until the timetable runs onto a second page: there the rows
+    fill page 1 exactly and, laid out naively, the signer would stand alone on page 2."""
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
+    with app.test_request_context():
+        for day in range(40):
+            found = _pages(plan_pdf.course_plan_pdf(course, on=MONDAY, issuer=KT).getvalue())
+            if len(found) > 1:
+                break
+            services.save_session(course, None, "CT1.1", MONDAY + timedelta(days=day), time(7, 30), time(8, 15), "Hội trường", None)
+            db.session.commit()
+            db.session.refresh(course)
+        else:
+            pytest.fail("the timetable never ran onto a second page")
+    assert len(course.sessions) > 1
+    first, second = found
+    assert first.strip().splitlines()[0].strip().startswith("UBND") and second.strip().splitlines()[0].strip() == "2"
+    assert "PHÓ GIÁM ĐỐC" in second and "PHÓ GIÁM ĐỐC" not in first
+    last = to_local(course.sessions[-1].starts_at).strftime("%d/%m/%Y")
+    rows = [line for line in second.splitlines() if re.search(r"\d{2}/\d{2}/\d{4}", line)]
+    assert rows and last in second and "Tổng số tiết" in second and "STT" in second

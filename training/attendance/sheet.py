@@ -28,8 +28,11 @@ from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
 from ..extensions import db
 from ..pdf import (
+    ISSUER_SIZE,
     MOTTO,
+    MOTTO_SIZE,
     MOTTO_SUB,
+    MOTTO_SUB_SIZE,
     SERIF,
     SERIF_BOLD,
     PageMark,
@@ -51,7 +54,7 @@ from ..pdf import (
 )
 from ..pdf.issuer import Issuer
 from ..people.models import Trainee
-from ..spreadsheets import keep_text
+from ..spreadsheets import PAPER_FONT, keep_text
 from ..units.issuers import issuer_for
 from .models import Attendance
 from .services import course_attendance
@@ -64,8 +67,6 @@ MORNING, AFTERNOON = "S", "C"
 MAX_SESSIONS_PER_PART = 20
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
 MAX_BOXES_PER_PART = 8
-#: the serif the spreadsheets name (a workbook does not carry its font; every office machine has this one)
-XLSX_FONT = "Times New Roman"
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -587,6 +588,10 @@ def signin_pdf(data: SheetData) -> bytes:
 
 # --- the attendance sheet as XLSX -------------------------------------------------------------
 
+#: number formats of the workbook's figures (numbers, never text): the counts whole, the share
+#: as the paper prints it ("94%")
+COUNT_FORMAT, SHARE_FORMAT = "0", "0%"
+
 def attendance_xlsx(data: SheetData) -> bytes:
     """The attendance sheet as one worksheet: title rows, a frozen heading row, numbers as
     numbers, the share as a percentage, and a landscape A4 print setup repeating the heading."""
@@ -602,8 +607,8 @@ def attendance_xlsx(data: SheetData) -> bytes:
     headers += [_("Số tiết đã dự"), _("Số tiết chương trình"), _("Tỷ lệ"), _("Ghi chú")]
     last_col = len(headers)
     last_letter = get_column_letter(last_col)
-    bold = Font(name=XLSX_FONT, bold=True)
-    plain = Font(name=XLSX_FONT)
+    bold = Font(name=PAPER_FONT, bold=True)
+    plain = Font(name=PAPER_FONT)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     thin = Side(style="thin", color="666666")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -628,17 +633,22 @@ def attendance_xlsx(data: SheetData) -> bytes:
         if last > first:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
+    # The paper's heading: the issuing body left (its superior in regular type, the body in bold
+    # and underlined, as the PDF rules it), quốc hiệu and tiêu ngữ right in the PDF's sizes, then
+    # the title, the course and its facts.
     split = min(4, last_col - 1)
     issuer = data.issuer
     for index, line in enumerate(issuer.body_lines[:2]):
-        banner(1 + index, line.upper(), 1, split, font=bold if index or len(issuer.body_lines) == 1 else plain)
-    banner(1, MOTTO, split + 1, last_col, font=bold)
-    banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=XLSX_FONT, bold=True, underline="single"))
-    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=XLSX_FONT, bold=True, size=14))
-    banner(5, course.title, font=Font(name=XLSX_FONT, bold=True, size=12))
+        own = index == len(issuer.body_lines[:2]) - 1
+        banner(1 + index, line.upper(), 1, split,
+               font=Font(name=PAPER_FONT, size=ISSUER_SIZE, bold=own, underline="single" if own else None))
+    banner(1, MOTTO, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SIZE, bold=True))
+    banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SUB_SIZE, bold=True, underline="single"))
+    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=PAPER_FONT, bold=True, size=14))
+    banner(5, course.title, font=Font(name=PAPER_FONT, bold=True, size=13))
     programme, code, dates, venue = _("Chương trình"), _("Mã lớp"), _("Thời gian"), _("Địa điểm")
-    banner(6, f"{programme}: {data.programme}")
-    banner(7, f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}")
+    banner(6, f"{programme}: {data.programme}", font=Font(name=PAPER_FONT, size=12))
+    banner(7, f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}", font=Font(name=PAPER_FONT, size=12))
 
     head_row = 9
     fill = PatternFill("solid", fgColor="E8E8E8")
@@ -660,18 +670,19 @@ def attendance_xlsx(data: SheetData) -> bytes:
                 put(r, col, value, style=prototypes[col - 1])
                 continue
             cell = put(r, col, value, border=box, alignment=centred if col == 1 or col >= first_session else wrapped,
-                       **({"number_format": "0%"} if col == share_col else {}))
+                       **({"number_format": SHARE_FORMAT if col == share_col else COUNT_FORMAT}
+                          if isinstance(value, (int, float)) else {}))
             prototype = copy(cell._style)
             prototype.quotePrefix = False  # the first trainee's own text may have needed one; not the others'
             prototypes.append(prototype)
 
     after = head_row + len(data.rows) + 2
-    banner(after, legend(data), font=Font(name=XLSX_FONT, italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
+    banner(after, legend(data), font=Font(name=PAPER_FONT, italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
     sheet.row_dimensions[after].height = 30
     # The signers as on the PDF: who drew the sheet up on the left, the date and the head of the
     # organising body on the right, the name under the room to sign.
     put(after + 2, split + 1, place_and_date(issuer.place, data.on),
-        font=Font(name=XLSX_FONT, italic=True), alignment=Alignment(horizontal="center"))
+        font=Font(name=PAPER_FONT, italic=True), alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 2, start_column=split + 1, end_row=after + 2, end_column=last_col)
     put(after + 3, 1, _("NGƯỜI LẬP BIỂU"), font=bold, alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 3, start_column=1, end_row=after + 3, end_column=split)

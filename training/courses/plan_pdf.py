@@ -128,9 +128,8 @@ def _sessions_table(rows: list[list], header: bool = True) -> Table:
 
 def attached_to(issuer: Issuer) -> str:
     """The line under the timetable's title naming the plan it is attached to, left for the
-    plan's number and date."""
-    return _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm …… của %(body)s)",
-             symbol=issuer.symbol, body=issuer.body_lines[-1])
+    plan's number and date (the number's symbol names the issuing body)."""
+    return _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm ……)", symbol=issuer.symbol)
 
 
 def paper_date(course: Course, today: date | None = None) -> date:

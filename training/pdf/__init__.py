@@ -230,13 +230,19 @@ def header_block(issuer: Issuer, width: float, number: str | None = None, dated:
 
 
 def balanced_lines(text: str, font: str, size: float, width: float) -> list[str]:
-    """`text` on one line if it fits `width`, else cut at the word that makes the two lines
-    most even ("PHÒNG VĂN HÓA" / "VÀ THÔNG TIN", never "PHÒNG VĂN HÓA VÀ THÔNG" / "TIN")."""
+    """`text` on one line if it fits `width`, else cut before a "VÀ" where both lines fit
+    ("SỞ VĂN HÓA, THỂ THAO" / "VÀ DU LỊCH", never "SỞ VĂN HÓA, THỂ" / "THAO VÀ DU LỊCH"), else
+    at the word that makes the two lines most even ("PHÒNG VĂN HÓA" / "VÀ THÔNG TIN")."""
     if pdfmetrics.stringWidth(text, font, size) <= width or " " not in text:
         return [text]
     words = text.split(" ")
     cuts = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-    first, rest = min(cuts, key=lambda cut: max(pdfmetrics.stringWidth(part, font, size) for part in cut))
+
+    def widest(cut: tuple[str, str]) -> float:
+        return max(pdfmetrics.stringWidth(part, font, size) for part in cut)
+
+    before_and = [cut for cut in cuts if cut[1].split(" ", 1)[0].upper() == "VÀ" and widest(cut) <= width]
+    first, rest = min(before_and or cuts, key=widest)
     return [first] + balanced_lines(rest, font, size, width)
 
 
