@@ -355,8 +355,9 @@ def _attendance_widths(part: Part) -> tuple[list[float], float]:
     session_w = min(SESSION_MAX_W, free / n) if n else 0
     spare = free - session_w * n
     if spare > 0:
-        # Give it to the name, position, commune and remarks columns.
-        grow = {1: 0.4, 2: 0.3, 3: 0.3} if part.first else {1: 1.0}
+        # Give it to the name, position, commune and remarks columns: the position most, a
+        # position ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã") being longer than any name.
+        grow = {1: 0.2, 2: 0.5, 3: 0.3} if part.first else {1: 1.0}
         if part.last:
             # The remarks get a share too: a third, or half when they are beside the name alone.
             grow = {k: v * (0.67 if part.first else 0.5) for k, v in grow.items()}
@@ -525,7 +526,7 @@ SIGN_PADDING = 5
 #: widths (mm) of the sign-in sheet's text columns and its remarks column; the spare width
 #: the boxes leave goes to the name, position and commune in SIGNIN_GROW's shares
 SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 42, 46, 32, 22
-SIGNIN_GROW = {1: 0.35, 2: 0.45, 3: 0.2}
+SIGNIN_GROW = {1: 0.15, 2: 0.6, 3: 0.25}
 
 
 def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:

@@ -27,6 +27,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -244,6 +245,23 @@ def balanced_lines(text: str, font: str, size: float, width: float) -> list[str]
     before_and = [cut for cut in cuts if cut[1].split(" ", 1)[0].upper() == "VÀ" and widest(cut) <= width]
     first, rest = min(before_and or cuts, key=widest)
     return [first] + balanced_lines(rest, font, size, width)
+
+
+def even_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` in as few lines of at most `width` as it needs, made as even as they go, so that
+    no word ("Thế.") is left alone on the last line."""
+    lines = simpleSplit(text, font, size, width)
+    if len(lines) < 2:
+        return lines
+    # The narrowest width that still gives as few lines, within a point.
+    low, high = pdfmetrics.stringWidth(text, font, size) / len(lines), width
+    while high - low > 1:
+        middle = (low + high) / 2
+        if len(simpleSplit(text, font, size, middle)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return simpleSplit(text, font, size, high)
 
 
 class Rule(Flowable):
