@@ -23,10 +23,12 @@ from ..pdf import (
     Rule,
     build_keeping_signer,
     closing,
+    SERIF_BOLD,
     escaped,
     header_block,
     headless,
     in_text,
+    issuer_lines,
     keep_with,
     page_number,
     paragraph,
@@ -48,6 +50,8 @@ TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 #: STT, date, time, module, periods, venue, trainer (sums to the text width, 165 mm)
 COLUMNS = (10 * mm, 22 * mm, 24 * mm, 48 * mm, 11 * mm, 26 * mm, 24 * mm)
 CELL = 11
+#: the text width of the page and the issuing body's share of the heading (header_block's)
+WIDTH, HEADING_LEFT_SHARE = A4[0] - LEFT - RIGHT, 0.4
 
 
 def _facts(course: Course) -> list:
@@ -126,6 +130,12 @@ def _sessions_table(rows: list[list], header: bool = True) -> Table:
     return table
 
 
+def heading_lines(issuer: Issuer) -> list[tuple[bool, str]]:
+    """The issuing body's lines as the timetable's heading cuts them, each with whether it is
+    bold: the plan page prints the same lines."""
+    return [(font == SERIF_BOLD, text) for font, text in issuer_lines(issuer, WIDTH * HEADING_LEFT_SHARE - 2)]
+
+
 def attached_to(issuer: Issuer) -> str:
     """The line under the timetable's title naming the plan it is attached to, left for the
     plan's number and date (the number's symbol names the issuing body)."""
@@ -145,7 +155,7 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
     register_fonts()
     on = on or paper_date(course)
     issuer = issuer or issuer_for(on, course.unit)
-    width = A4[0] - LEFT - RIGHT
+    width = WIDTH
 
     def make_doc(buffer):
         return SimpleDocTemplate(
@@ -158,11 +168,12 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
 
     def story(log: dict, split: bool) -> list:
         parts = [
-            header_block(issuer, width, dated=place_and_date(issuer.place, on)),
+            header_block(issuer, width, dated=place_and_date(issuer.place, on), left_share=HEADING_LEFT_SHARE),
             Spacer(1, 8 * mm),
             paragraph(tagged(_("LỊCH HỌC LỚP BỒI DƯỠNG"), "b"), 14, align=TA_CENTER),
             paragraph(f"<b>{escaped(course.curriculum.title)}</b>", 14, align=TA_CENTER),
             paragraph(tagged(attached, "i"), 13, align=TA_CENTER),
+            Spacer(1, 1.5 * mm),  # clear of the descenders of the italic line above
             Rule(30 * mm),
             Spacer(1, 4 * mm),
             *_facts(course),

@@ -490,7 +490,7 @@ def plan(course_id: int):
     issuer = issuer_for(on, course.unit)
     return render_template(
         "courses/plan.html", course=course, curriculum=course.curriculum,
-        issuer=list(issuer.body_lines), motto=(MOTTO, MOTTO_SUB), dated=place_and_date(issuer.place, on),
+        issuer=plan_pdf.heading_lines(issuer), motto=(MOTTO, MOTTO_SUB), dated=place_and_date(issuer.place, on),
         attached=plan_pdf.attached_to(issuer), signer_title=issuer.signer_title, signer_name=issuer.signer_name,
         breaks={s.id: plan_pdf.break_text(s) for s in course.sessions},
         total=sum(s.periods for s in course.sessions),

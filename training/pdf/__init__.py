@@ -203,18 +203,26 @@ def _bare(table: Table, valign: str = "TOP") -> Table:
     return table
 
 
+def issuer_lines(issuer: Issuer, width: float) -> list[tuple[str, str]]:
+    """The issuing body as the heading prints it in `width` points: (font, line) pairs in
+    capitals, its superior in regular type and the body itself in bold, a long name cut into
+    even lines (balanced_lines)."""
+    register_fonts()
+    lines = []
+    for index, line in enumerate(issuer.body_lines):
+        font = SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD
+        lines += [(font, piece) for piece in balanced_lines(line.upper(), font, ISSUER_SIZE, width)]
+    return lines
+
+
 def header_block(issuer: Issuer, width: float, number: str | None = None, dated: str | None = None,
                  left_share: float = 0.4) -> Table:
     """The heading of an official paper: the issuing body (its superior in regular type, the
     body itself in bold, a rule of about a third of the line under it) and the number on the
     left; quốc hiệu and tiêu ngữ on the right, a rule exactly as long as the tiêu ngữ under it,
     then the place and date in italics."""
-    register_fonts()
     left_w, right_w = width * left_share, width * (1 - left_share)
-    lines = [(SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD, piece)
-             for index, line in enumerate(issuer.body_lines)
-             for piece in balanced_lines(line.upper(), SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD,
-                                         ISSUER_SIZE, left_w - 2)]
+    lines = issuer_lines(issuer, left_w - 2)
     body = [Paragraph(tagged(text, "b") if font == SERIF_BOLD else escaped(text),
                       style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2)) for font, text in lines]
     last_font, last = lines[-1]
