@@ -634,15 +634,14 @@ def attendance_xlsx(data: SheetData) -> bytes:
         if last > first:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
-    # The paper's heading: the issuing body left (its superior in regular type, the body in bold
-    # and underlined, as the PDF rules it), quốc hiệu and tiêu ngữ right in the PDF's sizes, then
-    # the title, the course and its facts.
+    # The paper's heading: the issuing body left (its superior in regular type, the body in
+    # bold), quốc hiệu and tiêu ngữ right in the PDF's sizes, the tiêu ngữ underlined as the PDF
+    # rules it (as long as the line), then the title, the course and its facts.
     split = min(4, last_col - 1)
     issuer = data.issuer
     for index, line in enumerate(issuer.body_lines[:2]):
-        own = index == len(issuer.body_lines[:2]) - 1
         banner(1 + index, line.upper(), 1, split,
-               font=Font(name=PAPER_FONT, size=ISSUER_SIZE, bold=own, underline="single" if own else None))
+               font=Font(name=PAPER_FONT, size=ISSUER_SIZE, bold=index == len(issuer.body_lines[:2]) - 1))
     banner(1, MOTTO, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SIZE, bold=True))
     banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SUB_SIZE, bold=True, underline="single"))
     banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=PAPER_FONT, bold=True, size=14))
@@ -655,7 +654,7 @@ def attendance_xlsx(data: SheetData) -> bytes:
     fill = PatternFill("solid", fgColor="E8E8E8")
     for col, text in enumerate(headers, start=1):
         put(head_row, col, text, font=bold, alignment=centre, fill=fill, border=box)
-    sheet.row_dimensions[head_row].height = 32
+    sheet.row_dimensions[head_row].height = 45
 
     # Style the first trainee's row, then copy its cells' style records to the other rows:
     # assigning style objects cell by cell is what makes openpyxl slow on large sheets.
@@ -695,7 +694,9 @@ def attendance_xlsx(data: SheetData) -> bytes:
         put(name_row, split + 1, issuer.signer_name, font=bold, alignment=Alignment(horizontal="center"))
         sheet.merge_cells(start_row=name_row, start_column=split + 1, end_row=name_row, end_column=last_col)
 
-    widths = [6, 28, 24, 20] + [6.5] * len(data.columns) + [9, 11, 8, 30]
+    # Wide enough for a position on one line ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã"): a
+    # spreadsheet does not grow a row for wrapped text on its own.
+    widths = [6, 26, 36, 18] + [6.5] * len(data.columns) + [9, 12, 8, 30]
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)
