@@ -178,3 +178,13 @@ def test_the_blank_sign_in_sheet_keeps_its_last_rows_with_the_signers(in_request
     assert seen_two_pages
     used = fonts(content)
     assert "NotoSerif-Regular" in used and "Helvetica" not in used
+
+
+def test_a_long_position_stays_on_its_trainees_line_when_the_page_has_room(in_request, units, trainer_a, make_trainee):
+    course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 2)
+    long = make_trainee("Lương Ngọc Thảo", position="Công chức Văn hóa - xã hội, phụ trách đài truyền thanh")
+    courses.enrol_many(course, [long])
+    db.session.commit()
+    for content in (sheet.attendance_pdf(sheet.sheet_data(course)), sheet.signin_pdf(sheet.sheet_data(course))):
+        line = next(line for line in pages(content)[0].splitlines() if "Lương Ngọc Thảo" in line)
+        assert "phụ trách đài truyền thanh" in line, line

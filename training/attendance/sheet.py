@@ -346,8 +346,23 @@ STT_W, NAME_W, POSITION_W, COMMUNE_W, PERIODS_W, SHARE_W, NOTE_W = 9, 40, 32, 28
 SESSION_MAX_W = 11
 
 
-def _attendance_widths(part: Part) -> tuple[list[float], float]:
-    """Column widths (points) of one part of the sheet and the width of a session column."""
+def _widen_to_fit(columns: list[tuple[list[float], int, list[str], float]], spare: float) -> float:
+    """Widen columns so that their longest entry stays on one line, within `spare` mm (shared
+    in proportion when it is short). A column: its list of widths in mm, its index there, its
+    entries and their font size. Returns the spare width left."""
+    lacking = [max([0.0] + [(stringWidth(entry, SERIF, size) + 6) / mm - widths[index] for entry in entries])
+               for widths, index, entries, size in columns]
+    wanted = sum(lacking)
+    for (widths, index, _entries, _size), short in zip(columns, lacking):
+        widths[index] += short if wanted <= spare else spare * short / wanted
+    return max(0.0, spare - wanted)
+
+
+def _attendance_widths(part: Part, data: SheetData) -> tuple[list[float], float]:
+    """Column widths (points) of one part of the sheet and the width of a session column.
+    The width the session columns leave goes first where the longest name, position or
+    commune needs it to stay on one line, the rest in fixed shares (the remarks column takes
+    some only when a trainee has a remark)."""
     text = [STT_W, NAME_W] + ([POSITION_W, COMMUNE_W] if part.first else [])
     tail = [PERIODS_W, SHARE_W, NOTE_W] if part.last else []
     free = WIDTH / mm - sum(text) - sum(tail)
@@ -355,10 +370,17 @@ def _attendance_widths(part: Part) -> tuple[list[float], float]:
     session_w = min(SESSION_MAX_W, free / n) if n else 0
     spare = free - session_w * n
     if spare > 0:
-        # Give it to the name, position, commune and remarks columns: the position most, a
-        # position ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã") being longer than any name.
-        grow = {1: 0.2, 2: 0.5, 3: 0.3} if part.first else {1: 1.0}
+        # First the name, position, commune and remarks where their longest entry needs it.
+        columns = [(text, 1, [row.name for row in data.rows], CELL_SIZE)]
+        if part.first:
+            columns += [(text, 2, [row.position for row in data.rows], CELL_SIZE),
+                        (text, 3, [row.commune for row in data.rows], CELL_SIZE)]
         if part.last:
+            columns.append((tail, -1, [row.remark for row in data.rows], CELL_SIZE - 1))
+        spare = _widen_to_fit(columns, spare)
+        # Then the position most, a position ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã") being longer than any name.
+        grow = {1: 0.2, 2: 0.5, 3: 0.3} if part.first else {1: 1.0}
+        if part.last and any(row.remark for row in data.rows):
             # The remarks get a share too: a third, or half when they are beside the name alone.
             grow = {k: v * (0.67 if part.first else 0.5) for k, v in grow.items()}
         for index, share in grow.items():
@@ -372,7 +394,7 @@ def _attendance_widths(part: Part) -> tuple[list[float], float]:
 def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
     """The rows (two heading rows first), the style commands, the widths and the session
     column's width of one part of the sheet."""
-    widths, session_w = _attendance_widths(part)
+    widths, session_w = _attendance_widths(part, data)
     n = len(part.columns)
     lead = 4 if part.first else 2
     mark_size = max(7, min(10, session_w / 2.2))
@@ -524,9 +546,12 @@ def signin_boxes(data: SheetData) -> list[Box]:
 #: top and bottom padding of a row of the sign-in sheet: a box tall enough for a signature
 SIGN_PADDING = 5
 #: widths (mm) of the sign-in sheet's text columns and its remarks column; the spare width
-#: the boxes leave goes to the name, position and commune in SIGNIN_GROW's shares
+#: the boxes leave goes where the longest name, position or commune needs it, then to them in
+#: SIGNIN_GROW's shares
 SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 42, 46, 32, 22
 SIGNIN_GROW = {1: 0.15, 2: 0.6, 3: 0.25}
+#: widths (mm) of a signature box: room enough to sign, and no wider than a signature needs
+SIGN_BOX_MIN, SIGN_BOX_MAX = 28, 40
 
 
 def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
@@ -534,8 +559,16 @@ def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[fl
     tail_widths = [SIGNIN_NOTE_W] if part.last else []
     n = len(part.columns)
     free = WIDTH / mm - sum(lead_widths) - sum(tail_widths)
-    box_w = min(40, free / n)
-    spare = free - box_w * n
+    # The text columns may take what boxes wider than SIGN_BOX_MIN would have; then the boxes
+    # grow up to SIGN_BOX_MAX, and the text columns take what is left.
+    box_min = min(SIGN_BOX_MIN, free / n)
+    columns = [(lead_widths, 1, [row.name for row in data.rows], CELL_SIZE + 0.5)]
+    if part.first:
+        columns += [(lead_widths, 2, [row.position for row in data.rows], CELL_SIZE),
+                    (lead_widths, 3, [row.commune for row in data.rows], CELL_SIZE)]
+    left = _widen_to_fit(columns, free - box_min * n)
+    box_w = min(SIGN_BOX_MAX, box_min + left / n)
+    spare = left - (box_w - box_min) * n
     grow = SIGNIN_GROW if part.first else {1: 1.0}
     for index, share in grow.items():
         lead_widths[index] += spare * share
