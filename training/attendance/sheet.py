@@ -347,15 +347,17 @@ SESSION_MAX_W = 11
 
 
 def _widen_to_fit(columns: list[tuple[list[float], int, list[str], float]], spare: float) -> float:
-    """Widen columns so that their longest entry stays on one line, within `spare` mm (shared
-    in proportion when it is short). A column: its list of widths in mm, its index there, its
+    """Widen columns so that their longest entry stays on one line, within `spare` mm: the
+    column lacking least first, so that when not all can, a name or commune still does and the
+    long position takes the rest. A column: its list of widths in mm, its index there, its
     entries and their font size. Returns the spare width left."""
-    lacking = [max([0.0] + [(stringWidth(entry, SERIF, size) + 6) / mm - widths[index] for entry in entries])
+    lacking = [(max([0.0] + [(stringWidth(entry, SERIF, size) + 6) / mm - widths[index] for entry in entries]), widths, index)
                for widths, index, entries, size in columns]
-    wanted = sum(lacking)
-    for (widths, index, _entries, _size), short in zip(columns, lacking):
-        widths[index] += short if wanted <= spare else spare * short / wanted
-    return max(0.0, spare - wanted)
+    for short, widths, index in sorted(lacking, key=lambda item: item[0]):
+        given = min(short, spare)
+        widths[index] += given
+        spare -= given
+    return spare
 
 
 def _attendance_widths(part: Part, data: SheetData) -> tuple[list[float], float]:
@@ -548,7 +550,7 @@ SIGN_PADDING = 5
 #: widths (mm) of the sign-in sheet's text columns and its remarks column; the spare width
 #: the boxes leave goes where the longest name, position or commune needs it, then to them in
 #: SIGNIN_GROW's shares
-SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 42, 46, 32, 22
+SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 38, 40, 28, 22
 SIGNIN_GROW = {1: 0.15, 2: 0.6, 3: 0.25}
 #: widths (mm) of a signature box: room enough to sign, and no wider than a signature needs
 SIGN_BOX_MIN, SIGN_BOX_MAX = 28, 40
