@@ -47,7 +47,7 @@ def test_todays_and_upcoming_sessions_appear(login, units, trainer_a, trainer_b,
 
     todays = _section(html, "today")
     assert "Lớp đang học hôm nay" in todays and running.code in todays
-    assert "07:30–10:30" in todays and "13:30–16:30" in todays and "CT1.1" in todays
+    assert "07:30–10:45" in todays and "13:30–16:45" in todays and "CT1.1" in todays
     assert f'href="/courses/{running.id}#sessions"' in todays
     assert "Lớp huyện khác" not in html and elsewhere.code not in html
     upcoming = _section(html, "upcoming")

@@ -43,6 +43,13 @@ def test_a_long_issuing_body_is_cut_where_its_two_lines_are_most_even(app):
     assert balanced_lines("PHÒNG VĂN HÓA VÀ THÔNG TIN", SERIF_BOLD, 12.5, 190) == ["PHÒNG VĂN HÓA", "VÀ THÔNG TIN"]
 
 
+def test_a_long_issuing_body_is_cut_before_its_va_where_both_lines_fit(app):
+    register_fonts()
+    # The Sở's name in the left column of the heading (40% of 165 mm): not "THỂ" / "THAO".
+    width = 0.4 * 165 * 72 / 25.4 - 2
+    assert balanced_lines("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", SERIF_BOLD, 12.5, width) == ["SỞ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"]
+
+
 def test_a_typed_two_line_title_becomes_two_lines_and_only_a_blank_form_says_how_to_sign(app):
     kt = with_signer(ISSUER, "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "Trần Văn Phó")
     assert kt.signer_title == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC") and kt.signer_name == "Trần Văn Phó"

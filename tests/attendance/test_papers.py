@@ -104,7 +104,28 @@ def test_the_absence_remarks_fill_the_ghi_chu_column_on_paper_page_and_workbook(
     assert head[-1].value == "Ghi chú"
     named = next(r for r in ws.iter_rows() if r[1].value == people[0].full_name)
     assert named[-1].value == "04/05 C: Ốm, có giấy của trạm y tế"
-    assert ws["A1"].font.name == "Times New Roman"
+
+def test_the_workbook_names_the_papers_serif_and_heads_like_the_paper(in_request, units, trainer_a, make_trainee, login):
+    course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 3)
+    ws = load_workbook(BytesIO(login(trainer_a).get(f"/courses/{course.id}/attendance.xlsx").get_data())).active
+    written = [cell for row in ws.iter_rows() for cell in row if cell.value is not None]
+    # The PDF's serif (pdffonts: NotoSerif-Regular/-Bold), by its family name, in every cell.
+    assert {cell.font.name for cell in written} == {"Noto Serif"}
+    assert "NotoSerif-Regular" in fonts(sheet.attendance_pdf(sheet.sheet_data(course)))
+    # The heading as on paper: superior body regular, the body bold, quốc hiệu and tiêu ngữ bold
+    # in the decree's sizes, the tiêu ngữ underlined as long as itself.
+    assert (ws["A1"].value, ws["A1"].font.b) == ("UBND HUYỆN YÊN THẾ", False)
+    assert (ws["A2"].value, ws["A2"].font.b) == ("PHÒNG VĂN HÓA VÀ THÔNG TIN", True)
+    motto = next(c for c in ws[1] if c.value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    sub = next(c for c in ws[2] if c.value == "Độc lập - Tự do - Hạnh phúc")
+    assert motto.font.b and motto.font.sz == 12.5 and sub.font.b and sub.font.sz == 13 and sub.font.u == "single"
+    # Figures are numbers with number formats, not text.
+    head = next(r for r in ws.iter_rows() if r[0].value == "STT")
+    columns = {cell.value: cell.column - 1 for cell in head}
+    row = next(r for r in ws.iter_rows() if r[1].value == _people[0].full_name)
+    attended, share = row[columns["Số tiết đã dự"]], row[columns["Tỷ lệ"]]
+    assert isinstance(attended.value, int) and attended.number_format == "0"
+    assert isinstance(share.value, (int, float)) and share.number_format == "0%"
 
 
 def test_the_signer_block_never_stands_alone_and_pages_are_numbered_from_two(in_request, units, trainer_a, make_trainee):
@@ -157,3 +178,13 @@ def test_the_blank_sign_in_sheet_keeps_its_last_rows_with_the_signers(in_request
     assert seen_two_pages
     used = fonts(content)
     assert "NotoSerif-Regular" in used and "Helvetica" not in used
+
+
+def test_a_long_position_stays_on_its_trainees_line_when_the_page_has_room(in_request, units, trainer_a, make_trainee):
+    course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 2)
+    long = make_trainee("Lương Ngọc Thảo", position="Công chức Văn hóa - xã hội, phụ trách đài truyền thanh")
+    courses.enrol_many(course, [long])
+    db.session.commit()
+    for content in (sheet.attendance_pdf(sheet.sheet_data(course)), sheet.signin_pdf(sheet.sheet_data(course))):
+        line = next(line for line in pages(content)[0].splitlines() if "Lương Ngọc Thảo" in line)
+        assert "phụ trách đài truyền thanh" in line, line

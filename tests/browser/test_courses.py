@@ -39,9 +39,9 @@ def test_trainer_creates_a_course_generates_sessions_enrols_by_filter_and_sees_t
     sessions = page.locator("table.sessions tbody tr")
     expect(sessions).to_have_count(3)
     expect(sessions.nth(0)).to_contain_text("03/03/2031")
-    expect(sessions.nth(0)).to_contain_text("07:30–10:30")
+    expect(sessions.nth(0)).to_contain_text("07:30–10:45")
     expect(sessions.nth(0)).to_contain_text("CT1.1")
-    expect(sessions.nth(1)).to_contain_text("13:30–16:30")
+    expect(sessions.nth(1)).to_contain_text("13:30–16:45")
     expect(sessions.nth(2)).to_contain_text("04/03/2031")
     expect(page.get_by_text("Số tiết đã xếp chưa khớp")).to_have_count(0)
 
@@ -76,8 +76,8 @@ def test_trainer_creates_a_course_generates_sessions_enrols_by_filter_and_sees_t
     page.goto(f"/calendar?view=week&date={START.isoformat()}")
     monday = page.locator(f'section.cal-day[aria-label$="{START:%d/%m/%Y}"]')
     expect(monday.locator(".cal-entry", has_text=code)).to_have_count(2)
-    expect(monday).to_contain_text("07:30–10:30")
-    expect(monday).to_contain_text("13:30–16:30")
+    expect(monday).to_contain_text("07:30–10:45")
+    expect(monday).to_contain_text("13:30–16:45")
     tuesday = page.locator(f'section.cal-day[aria-label$="{TUESDAY:%d/%m/%Y}"]')
     expect(tuesday.locator(".cal-entry", has_text=code)).to_have_count(1)
 

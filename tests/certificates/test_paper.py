@@ -58,3 +58,12 @@ def test_a_replacement_says_which_reissue_it_is_and_the_stored_original_is_untou
     assert "(Cấp lại lần 1)" in pdf_text(first.pdf) and "(Cấp lại" not in pdf_text(original.pdf)
     db.session.refresh(original)
     assert original.pdf == stored and original.sha256 == digest
+
+
+def test_a_long_line_wraps_evenly_leaving_no_word_alone(make_finished):
+    # The demo's position and commune take a little more than a line: "… huyện Yên" / "Thế".
+    finished = make_finished(names=["Lê Kim Ân"], position="Công chức Văn hóa - xã hội, phụ trách đài truyền thanh của xã")
+    [certificate] = issue(finished)
+    lines = [line.strip() for line in pdf_text(certificate.pdf).splitlines() if line.strip()]
+    at = next(i for i, line in enumerate(lines) if line.startswith("Chức vụ, đơn vị công tác:"))
+    assert lines[at + 1].endswith("huyện Yên Thế") and len(lines[at + 1].split()) >= 4, lines[at:at + 2]

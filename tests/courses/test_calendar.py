@@ -67,7 +67,7 @@ def test_week_view_shows_the_districts_sessions_only(login, course_a, course_b, 
         assert name in html
     assert course_a.code in html and "Lớp Yên Thế đợt 1" in html
     assert html.count(f'href="/courses/{course_a.id}#sessions"') == 3
-    assert "07:30–10:30" in html and "13:30–16:30" in html
+    assert "07:30–10:45" in html and "13:30–16:45" in html
     assert "CT1.1" in html and "CT1.3" in html and "Hội trường UBND huyện Yên Thế" in html
     assert course_b.code not in html and "Tân Yên" not in html.split("<main", 1)[1]
 
@@ -177,7 +177,7 @@ def test_course_ics_parses_back_with_local_times_and_stable_uids(login, trainer_
     start, end = first["DTSTART"].dt, first["DTEND"].dt
     assert first["DTSTART"].params["TZID"] == "Asia/Ho_Chi_Minh"
     assert str(start.tzinfo) == "Asia/Ho_Chi_Minh"
-    assert (start.date(), start.time(), end.time()) == (MONDAY, time(7, 30), time(10, 30))
+    assert (start.date(), start.time(), end.time()) == (MONDAY, time(7, 30), time(10, 45))
     assert start.utcoffset() == timedelta(hours=7)
     assert "CT1.1" in first["SUMMARY"] and course_a.code in first["SUMMARY"]
     assert first["LOCATION"] == "Hội trường UBND huyện Yên Thế"
@@ -244,7 +244,7 @@ def test_my_schedule_shows_upcoming_and_past_by_course(login, enrolled_trainee):
     assert "Lớp sắp học" in soon and "Lớp đã học" not in soon
     assert "Lớp đã học" in done
     assert soon.count("CT1.") == 3 and done.count("CT1.") == 3
-    assert "07:30–10:30" in soon and "/me/calendar.ics" in html
+    assert "07:30–10:45" in soon and "/me/calendar.ics" in html
     assert f"/courses/{upcoming.id}" not in html  # no links a trainee could not follow
 
 

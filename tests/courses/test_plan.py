@@ -3,7 +3,7 @@ import io
 import re
 import subprocess
 import unicodedata
-from datetime import date
+from datetime import date, time, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -11,6 +11,7 @@ from pypdf import PdfReader
 from training.clock import to_local
 from training.courses import plan_pdf, services
 from training.extensions import db
+from training.pdf.issuer import Issuer
 from training.units.issuers import place_of
 from training.units.models import Unit
 
@@ -87,7 +88,14 @@ def test_plan_html_lists_the_sessions_for_printing(login, trainer_a, course):
     response = login(trainer_a).get(f"/courses/{course.id}/plan")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "KẾ HOẠCH TỔ CHỨC LỚP BỒI DƯỠNG" in html and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
+    # The page is the paper: its title, heading, date and signer are the PDF's.
+    assert f"<title>Lịch học lớp {course.code}" in html and "Kế hoạch lớp" not in html
+    assert "LỊCH HỌC LỚP BỒI DƯỠNG" in html and "KẾ HOẠCH TỔ CHỨC" not in html and "Kèm theo Kế hoạch số" in html
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html
+    on = plan_pdf.paper_date(course)
+    assert f"ngày {on.day:02d} tháng" in html and "Số: ……/KH" not in html
+    assert "phiên bản" not in html and "chỗ" not in html and "(Ký, ghi rõ họ tên" not in html
+    assert "nghỉ giải lao 09:45–10:00" in html and "nghỉ giải lao 15:00–15:15" in html
     assert course.code in html and "Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã" in html
     for session in course.sessions:
         assert to_local(session.starts_at).strftime("%d/%m/%Y") in html
@@ -101,6 +109,7 @@ def test_course_page_links_to_the_plan(login, trainer_a, course):
     html = login(trainer_a).get(f"/courses/{course.id}").get_data(as_text=True)
     actions = html.split('<div class="actions">', 1)[1].split("</div>", 1)[0]
     assert f"/courses/{course.id}/plan" in actions and f"/courses/{course.id}/plan.pdf" in actions
+    assert "Lịch học (bản in)" in actions and "Lịch học PDF" in actions and "Kế hoạch" not in actions
 
 
 def test_another_districts_trainer_gets_403_on_the_plan(login, trainer_b, course):
@@ -150,19 +159,25 @@ def test_the_timetable_is_set_in_the_serif_and_says_where_the_breaks_are(login, 
     assert not [name for name in used if not name.startswith("NotoSerif")], used
     text = " ".join(_pdf_text(data).split())
     # Every session whose times leave room beyond its periods says where its break falls.
-    for session in course.sessions:
-        start, end = to_local(session.starts_at), to_local(session.ends_at)
-        pause = plan_pdf.break_text(start, end, session.periods)
-        if pause:
-            assert pause in text
+    pauses = [plan_pdf.break_text(session) for session in course.sessions]
+    assert "nghỉ giải lao 09:45–10:00" in pauses and "nghỉ giải lao 15:00–15:15" in pauses
+    for pause in filter(None, pauses):
+        assert f"({pause})" in text
     assert "Số học viên: 2 người" in text and "đã ghi danh" not in text
 
 
-def test_breaks_fall_after_half_the_periods():
-    from datetime import datetime
-    assert plan_pdf.break_text(datetime(2026, 3, 2, 7, 30), datetime(2026, 3, 2, 11, 15), 4) == "nghỉ giải lao 09:00–09:45"
-    assert plan_pdf.break_text(datetime(2026, 3, 2, 7, 30), datetime(2026, 3, 2, 11, 15), 5) == ""
-    assert plan_pdf.break_text(datetime(2026, 3, 2, 13, 30), datetime(2026, 3, 2, 16, 0), 3) == "nghỉ giải lao 15:00–15:15"
+def test_a_session_typed_with_room_for_a_break_has_it_after_half_its_periods(app, units, trainer_a):
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
+    with app.test_request_context():
+        # Off the morning slot's periods (07:30, 08:15, …): the break after half the session's periods.
+        session = services.save_session(course, None, "CT1.1", MONDAY, time(8, 0), time(11, 15), "Hội trường", None, periods=4)
+        assert plan_pdf.break_text(session) == "nghỉ giải lao 09:30–09:45"
+        # On the afternoon slot's periods: the slot's break, after its second period, not after the session's first.
+        session = services.save_session(course, None, "CT1.2", MONDAY, time(13, 30), time(16, 0), "Hội trường", None, periods=3)
+        assert plan_pdf.break_text(session) == "nghỉ giải lao 15:00–15:15"
+        session = services.save_session(course, None, "CT1.3", MONDAY + timedelta(days=1), time(7, 30), time(11, 15),
+                                        "Hội trường", None, periods=5)
+        assert plan_pdf.break_text(session) == ""
 
 
 def test_a_long_timetable_numbers_its_pages_from_two_and_keeps_its_last_rows_with_the_signer(login, trainer_a, course):
@@ -189,3 +204,42 @@ def test_the_timetable_is_dated_no_later_than_the_course_and_the_decree_way(app,
         assert plan_pdf.paper_date(course, today=date(2026, 4, 20)) == date(2026, 4, 20)
         text = _pdf_text(plan_pdf.course_plan_pdf(course, on=plan_pdf.paper_date(course, today=date(2026, 12, 7))).getvalue())
     assert "Yên Thế, ngày 04 tháng 5 năm 2026" in text
+
+
+KT = Issuer(body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"), place="Bắc Ninh",
+            signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Nguyễn Văn Ký", symbol="SVHTTDL",
+            certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH")
+
+
+def test_the_timetable_prints_a_kt_signer_on_two_lines_and_a_february_date_with_its_zero(app, course):
+    with app.test_request_context():
+        found = _pages(plan_pdf.course_plan_pdf(course, on=date(2026, 2, 20), issuer=KT).getvalue())
+    assert "Bắc Ninh, ngày 20 tháng 02 năm 2026" in found[0]
+    page = found[-1]
+    lines = [line.strip() for line in page.splitlines()]
+    kt = next(i for i, line in enumerate(lines) if line.endswith("KT. GIÁM ĐỐC"))
+    assert lines[kt + 1].endswith("PHÓ GIÁM ĐỐC") and "Nguyễn Văn Ký" in " ".join(lines[kt + 2:])
+    assert "(Ký" not in page  # an issued paper says nothing of how to sign it
+
+
+def test_a_timetable_whose_rows_just_fill_page_one_keeps_its_last_rows_with_the_signer(app, units, trainer_a):
+    """Add sessions one at a time until the timetable runs onto a second page: there the rows
+    fill page 1 exactly and, laid out naively, the signer would stand alone on page 2."""
+    course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
+    with app.test_request_context():
+        for day in range(40):
+            found = _pages(plan_pdf.course_plan_pdf(course, on=MONDAY, issuer=KT).getvalue())
+            if len(found) > 1:
+                break
+            services.save_session(course, None, "CT1.1", MONDAY + timedelta(days=day), time(7, 30), time(8, 15), "Hội trường", None)
+            db.session.commit()
+            db.session.refresh(course)
+        else:
+            pytest.fail("the timetable never ran onto a second page")
+    assert len(course.sessions) > 1
+    first, second = found
+    assert first.strip().splitlines()[0].strip().startswith("UBND") and second.strip().splitlines()[0].strip() == "2"
+    assert "PHÓ GIÁM ĐỐC" in second and "PHÓ GIÁM ĐỐC" not in first
+    last = to_local(course.sessions[-1].starts_at).strftime("%d/%m/%Y")
+    rows = [line for line in second.splitlines() if re.search(r"\d{2}/\d{2}/\d{4}", line)]
+    assert rows and last in second and "Tổng số tiết" in second and "STT" in second

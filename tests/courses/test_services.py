@@ -64,7 +64,7 @@ def test_generated_sessions_stay_inside_the_half_day_slots(make_course, programm
     for session in course.sessions:
         day, start, end = local_span(session)
         assert (MORNING[0] <= start and end <= MORNING[1]) or (AFTERNOON[0] <= start and end <= AFTERNOON[1]), session
-        assert minutes(start, end) == session.periods * 45
+        assert minutes(start, end) == session.periods * 45 + (15 if services.session_break(session) else 0)
         assert day.weekday() != 6, f"{session!r} on a Sunday"
         assert session.venue == VENUE
         assert session.trainer == course.trainers[0]
@@ -107,9 +107,40 @@ def test_custom_slot_times_are_used(make_course):
     for session in course.sessions:
         _day, start, end = local_span(session)
         assert (time(8, 0) <= start and end <= time(11, 0)) or (time(14, 0) <= start and end <= time(16, 15)), session
-        assert minutes(start, end) == session.periods * 45
+        assert minutes(start, end) == session.periods * 45 + (15 if services.session_break(session) else 0)
     starts = {local_span(s)[1] for s in course.sessions}
     assert {time(8, 0), time(14, 0)} <= starts
+
+
+def test_every_half_day_has_a_fifteen_minute_break_in_the_middle(make_course):
+    # CT2's modules of 8 periods fill whole mornings; CT1's of 4 whole afternoons.
+    sessions = make_course("CT2", sessions=True).sessions + make_course("CT1", starts_on=MONDAY + timedelta(days=7), sessions=True).sessions
+    spans = {(local_span(s)[1], local_span(s)[2], s.periods): services.session_break(s) for s in sessions}
+    morning = next(pause for (start, _end, periods), pause in spans.items() if start == time(7, 30) and periods == 5)
+    afternoon = next(pause for (start, _end, periods), pause in spans.items() if start == time(13, 30) and periods == 4)
+    assert (time(7, 30), time(11, 30), 5) in spans and (time(13, 30), time(16, 45), 4) in spans
+    assert [t.strftime("%H:%M") for t in morning] == ["09:45", "10:00"]
+    assert [t.strftime("%H:%M") for t in afternoon] == ["15:00", "15:15"]
+    # Nobody teaches more than three periods (2 h 15) on end.
+    for session in sessions:
+        _day, start, end = local_span(session)
+        pause = services.session_break(session)
+        stretches = [minutes(start, pause[0].time()), minutes(pause[1].time(), end)] if pause else [minutes(start, end)]
+        assert max(stretches) <= 3 * 45, session
+
+
+def test_the_slot_layout_keeps_the_periods_of_the_default_slots():
+    assert services.slot_layout(time(7, 30), time(11, 30)) == (5, 3)
+    assert services.slot_layout(time(13, 30), time(17, 0)) == (4, 2)
+    assert services.slot_layout(time(7, 30), time(9, 0)) == (2, 2)  # no room for a break besides two periods
+
+
+def test_a_session_planned_before_breaks_prints_none(make_course):
+    course = make_course("CT1")
+    session = services.save_session(course, None, "CT1.1", MONDAY, time(7, 30), time(11, 15), VENUE, None, periods=5)
+    db.session.commit()
+    assert services.session_break(session) is None
+    assert local_span(session)[1:] == (time(7, 30), time(11, 15))
 
 
 def test_a_slot_too_short_for_one_period_is_refused(make_course):
@@ -171,9 +202,9 @@ def test_a_clash_names_the_trainer_the_session_is_being_given_to(make_course, tr
 
 
 def test_sessions_that_only_touch_do_not_clash(make_course):
-    first = make_course("CT1", sessions=True)  # CT1.1 07:30–10:30 on MONDAY
+    first = make_course("CT1", sessions=True)  # CT1.1 07:30–10:45 on MONDAY (break 09:45–10:00)
     second = make_course("CT1", venue=OTHER_VENUE, starts_on=MONDAY + timedelta(days=7))
-    services.save_session(second, None, "CT1.1", MONDAY, time(10, 30), time(11, 15), VENUE, first.trainers[0].id)
+    services.save_session(second, None, "CT1.1", MONDAY, time(10, 45), time(11, 30), VENUE, first.trainers[0].id)
     services.save_session(second, None, "CT1.1", MONDAY, time(6, 45), time(7, 30), VENUE, first.trainers[0].id)
     db.session.commit()
     assert count(CourseSession, CourseSession.course_id == second.id) == 2
@@ -526,15 +557,24 @@ def test_status_changes_are_written_to_the_audit_trail_in_order(make_course, act
 
 # --- editing sessions -----------------------------------------------------------------------
 
+def test_a_split_at_the_break_leaves_it_between_the_halves(make_course):
+    course = make_course("CT1", sessions=True)
+    first, second = services.split_session(course.sessions[0], 3)
+    db.session.commit()
+    assert local_span(first)[1:] == (time(7, 30), time(9, 45)) and local_span(second)[1:] == (time(10, 0), time(10, 45))
+    assert services.session_break(first) is None and services.session_break(second) is None
+
+
 def test_split_session_keeps_the_periods_and_the_time(make_course):
     course = make_course("CT1", sessions=True)
-    session = course.sessions[0]  # CT1.1, 07:30–10:30, 4 periods
+    session = course.sessions[0]  # CT1.1, 07:30–10:45 with the break at 09:45–10:00, 4 periods
     first, second = services.split_session(session, 1)
     db.session.commit()
     db.session.refresh(course)
     assert (first.periods, second.periods) == (1, 3)
     assert local_span(first)[1:] == (time(7, 30), time(8, 15))
-    assert local_span(second)[1:] == (time(8, 15), time(10, 30))
+    assert local_span(second)[1:] == (time(8, 15), time(10, 45))
+    assert [t.strftime("%H:%M") for t in services.session_break(second)] == ["09:45", "10:00"]
     assert second.module_code == first.module_code and second.venue == first.venue
     assert second.trainer_id == first.trainer_id
     assert len(course.sessions) == 4

@@ -166,7 +166,7 @@ def test_detail_page_shows_the_course(login, trainer_a, make_course, make_traine
     db.session.commit()
     page = page_text(login(trainer_a).get(f"/courses/{course.id}"))
     assert course.code in page and VENUE in page and "Trainer.A" in page
-    assert "02/03/2026" in page and "07:30–10:30" in page
+    assert "02/03/2026" in page and "07:30–10:45" in page
     assert "Nguyễn Thị Hương" in page and "Xã Hồng Kỳ" in page
     assert "Văn hóa - xã hội / đài truyền thanh xã" in page  # the trainee's group
 
@@ -199,7 +199,7 @@ def test_edit_session_moves_it_to_another_day(login, trainer_a, make_course):
     response = client.post(f"/sessions/{session.id}/edit", data=session_form(session, day=later.isoformat()))
     assert response.status_code == 302
     db.session.expire_all()
-    assert local_span(db.session.get(CourseSession, session.id)) == (later, time(7, 30), time(10, 30))
+    assert local_span(db.session.get(CourseSession, session.id)) == (later, time(7, 30), time(10, 45))
     assert reload(course).ends_on == later
 
 

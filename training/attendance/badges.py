@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from ..pdf import FONT, FONT_BOLD, draw_qr, escaped, paragraph, register_fonts, style
+from ..pdf import FONT, FONT_BOLD, draw_qr, escaped, even_lines, paragraph, register_fonts, style
 from .sheet import Row, SheetData
 
 # Badges keep the screen's sans-serif (Be Vietnam Pro): they are read at a glance, not filed.
@@ -90,7 +90,9 @@ def _badge(canvas: Canvas, x: float, y: float, data: SheetData, row: Row) -> Non
     # The organiser, the course (at most two lines) and its dates across the top, a rule under them.
     organiser = paragraph(escaped(data.issuer.body_lines[-1].upper()), 6.5, align=TA_CENTER, leading=7.5, sans=True)
     top -= _draw_paragraph(canvas, organiser, x + PAD, top, inner_w) + 0.5 * mm
-    heading = paragraph(f"<b>{escaped(data.course.title)}</b>", 7.5, align=TA_CENTER, leading=9, sans=True)
+    # The course in even lines: a name ending "– cụm" / "Xuân Lương" would leave a word alone.
+    title = "<br/>".join(escaped(line) for line in even_lines(data.course.title, FONT_BOLD, 7.5, inner_w - 1))
+    heading = paragraph(f"<b>{title}</b>", 7.5, align=TA_CENTER, leading=9, sans=True)
     top -= min(_draw_paragraph(canvas, heading, x + PAD, top, inner_w), 18)
     dates = paragraph(escaped(data.dates), 7, align=TA_CENTER, leading=8.5, sans=True)
     heading_h = _draw_paragraph(canvas, dates, x + PAD, top, inner_w)
@@ -123,7 +125,8 @@ def _badge(canvas: Canvas, x: float, y: float, data: SheetData, row: Row) -> Non
     detail_style = style(8.5, leading=10.5, sans=True)
     for detail in (row.position, row.commune):
         if detail:
-            detail_top -= _draw_paragraph(canvas, Paragraph(escaped(detail), detail_style), x + PAD, detail_top, detail_w) + 1 * mm
+            lines = "<br/>".join(escaped(line) for line in even_lines(detail, FONT, 8.5, detail_w - 1))
+            detail_top -= _draw_paragraph(canvas, Paragraph(lines, detail_style), x + PAD, detail_top, detail_w) + 1 * mm
 
 
 def badges_pdf(data: SheetData) -> bytes:

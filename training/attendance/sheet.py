@@ -28,8 +28,11 @@ from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
 from ..extensions import db
 from ..pdf import (
+    ISSUER_SIZE,
     MOTTO,
+    MOTTO_SIZE,
     MOTTO_SUB,
+    MOTTO_SUB_SIZE,
     SERIF,
     SERIF_BOLD,
     PageMark,
@@ -51,7 +54,7 @@ from ..pdf import (
 )
 from ..pdf.issuer import Issuer
 from ..people.models import Trainee
-from ..spreadsheets import keep_text
+from ..spreadsheets import PAPER_FONT, keep_text
 from ..units.issuers import issuer_for
 from .models import Attendance
 from .services import course_attendance
@@ -64,8 +67,6 @@ MORNING, AFTERNOON = "S", "C"
 MAX_SESSIONS_PER_PART = 20
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
 MAX_BOXES_PER_PART = 8
-#: the serif the spreadsheets name (a workbook does not carry its font; every office machine has this one)
-XLSX_FONT = "Times New Roman"
 
 
 # --- the data --------------------------------------------------------------------------------
@@ -345,8 +346,25 @@ STT_W, NAME_W, POSITION_W, COMMUNE_W, PERIODS_W, SHARE_W, NOTE_W = 9, 40, 32, 28
 SESSION_MAX_W = 11
 
 
-def _attendance_widths(part: Part) -> tuple[list[float], float]:
-    """Column widths (points) of one part of the sheet and the width of a session column."""
+def _widen_to_fit(columns: list[tuple[list[float], int, list[str], float]], spare: float) -> float:
+    """Widen columns so that their longest entry stays on one line, within `spare` mm: the
+    column lacking least first, so that when not all can, a name or commune still does and the
+    long position takes the rest. A column: its list of widths in mm, its index there, its
+    entries and their font size. Returns the spare width left."""
+    lacking = [(max([0.0] + [(stringWidth(entry, SERIF, size) + 6) / mm - widths[index] for entry in entries]), widths, index)
+               for widths, index, entries, size in columns]
+    for short, widths, index in sorted(lacking, key=lambda item: item[0]):
+        given = min(short, spare)
+        widths[index] += given
+        spare -= given
+    return spare
+
+
+def _attendance_widths(part: Part, data: SheetData) -> tuple[list[float], float]:
+    """Column widths (points) of one part of the sheet and the width of a session column.
+    The width the session columns leave goes first where the longest name, position or
+    commune needs it to stay on one line, the rest in fixed shares (the remarks column takes
+    some only when a trainee has a remark)."""
     text = [STT_W, NAME_W] + ([POSITION_W, COMMUNE_W] if part.first else [])
     tail = [PERIODS_W, SHARE_W, NOTE_W] if part.last else []
     free = WIDTH / mm - sum(text) - sum(tail)
@@ -354,9 +372,17 @@ def _attendance_widths(part: Part) -> tuple[list[float], float]:
     session_w = min(SESSION_MAX_W, free / n) if n else 0
     spare = free - session_w * n
     if spare > 0:
-        # Give it to the name, position, commune and remarks columns.
-        grow = {1: 0.4, 2: 0.3, 3: 0.3} if part.first else {1: 1.0}
+        # First the name, position, commune and remarks where their longest entry needs it.
+        columns = [(text, 1, [row.name for row in data.rows], CELL_SIZE)]
+        if part.first:
+            columns += [(text, 2, [row.position for row in data.rows], CELL_SIZE),
+                        (text, 3, [row.commune for row in data.rows], CELL_SIZE)]
         if part.last:
+            columns.append((tail, -1, [row.remark for row in data.rows], CELL_SIZE - 1))
+        spare = _widen_to_fit(columns, spare)
+        # Then the position most, a position ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã") being longer than any name.
+        grow = {1: 0.2, 2: 0.5, 3: 0.3} if part.first else {1: 1.0}
+        if part.last and any(row.remark for row in data.rows):
             # The remarks get a share too: a third, or half when they are beside the name alone.
             grow = {k: v * (0.67 if part.first else 0.5) for k, v in grow.items()}
         for index, share in grow.items():
@@ -370,7 +396,7 @@ def _attendance_widths(part: Part) -> tuple[list[float], float]:
 def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
     """The rows (two heading rows first), the style commands, the widths and the session
     column's width of one part of the sheet."""
-    widths, session_w = _attendance_widths(part)
+    widths, session_w = _attendance_widths(part, data)
     n = len(part.columns)
     lead = 4 if part.first else 2
     mark_size = max(7, min(10, session_w / 2.2))
@@ -522,9 +548,12 @@ def signin_boxes(data: SheetData) -> list[Box]:
 #: top and bottom padding of a row of the sign-in sheet: a box tall enough for a signature
 SIGN_PADDING = 5
 #: widths (mm) of the sign-in sheet's text columns and its remarks column; the spare width
-#: the boxes leave goes to the name, position and commune in SIGNIN_GROW's shares
-SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 42, 46, 32, 22
-SIGNIN_GROW = {1: 0.35, 2: 0.45, 3: 0.2}
+#: the boxes leave goes where the longest name, position or commune needs it, then to them in
+#: SIGNIN_GROW's shares
+SIGNIN_NAME_W, SIGNIN_POSITION_W, SIGNIN_COMMUNE_W, SIGNIN_NOTE_W = 38, 40, 28, 22
+SIGNIN_GROW = {1: 0.15, 2: 0.6, 3: 0.25}
+#: widths (mm) of a signature box: room enough to sign, and no wider than a signature needs
+SIGN_BOX_MIN, SIGN_BOX_MAX = 28, 40
 
 
 def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[float], float]:
@@ -532,8 +561,16 @@ def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[fl
     tail_widths = [SIGNIN_NOTE_W] if part.last else []
     n = len(part.columns)
     free = WIDTH / mm - sum(lead_widths) - sum(tail_widths)
-    box_w = min(40, free / n)
-    spare = free - box_w * n
+    # The text columns may take what boxes wider than SIGN_BOX_MIN would have; then the boxes
+    # grow up to SIGN_BOX_MAX, and the text columns take what is left.
+    box_min = min(SIGN_BOX_MIN, free / n)
+    columns = [(lead_widths, 1, [row.name for row in data.rows], CELL_SIZE + 0.5)]
+    if part.first:
+        columns += [(lead_widths, 2, [row.position for row in data.rows], CELL_SIZE),
+                    (lead_widths, 3, [row.commune for row in data.rows], CELL_SIZE)]
+    left = _widen_to_fit(columns, free - box_min * n)
+    box_w = min(SIGN_BOX_MAX, box_min + left / n)
+    spare = left - (box_w - box_min) * n
     grow = SIGNIN_GROW if part.first else {1: 1.0}
     for index, share in grow.items():
         lead_widths[index] += spare * share
@@ -587,6 +624,10 @@ def signin_pdf(data: SheetData) -> bytes:
 
 # --- the attendance sheet as XLSX -------------------------------------------------------------
 
+#: number formats of the workbook's figures (numbers, never text): the counts whole, the share
+#: as the paper prints it ("94%")
+COUNT_FORMAT, SHARE_FORMAT = "0", "0%"
+
 def attendance_xlsx(data: SheetData) -> bytes:
     """The attendance sheet as one worksheet: title rows, a frozen heading row, numbers as
     numbers, the share as a percentage, and a landscape A4 print setup repeating the heading."""
@@ -602,8 +643,8 @@ def attendance_xlsx(data: SheetData) -> bytes:
     headers += [_("Số tiết đã dự"), _("Số tiết chương trình"), _("Tỷ lệ"), _("Ghi chú")]
     last_col = len(headers)
     last_letter = get_column_letter(last_col)
-    bold = Font(name=XLSX_FONT, bold=True)
-    plain = Font(name=XLSX_FONT)
+    bold = Font(name=PAPER_FONT, bold=True)
+    plain = Font(name=PAPER_FONT)
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     thin = Side(style="thin", color="666666")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -628,23 +669,27 @@ def attendance_xlsx(data: SheetData) -> bytes:
         if last > first:
             sheet.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
 
+    # The paper's heading: the issuing body left (its superior in regular type, the body in
+    # bold), quốc hiệu and tiêu ngữ right in the PDF's sizes, the tiêu ngữ underlined as the PDF
+    # rules it (as long as the line), then the title, the course and its facts.
     split = min(4, last_col - 1)
     issuer = data.issuer
     for index, line in enumerate(issuer.body_lines[:2]):
-        banner(1 + index, line.upper(), 1, split, font=bold if index or len(issuer.body_lines) == 1 else plain)
-    banner(1, MOTTO, split + 1, last_col, font=bold)
-    banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=XLSX_FONT, bold=True, underline="single"))
-    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=XLSX_FONT, bold=True, size=14))
-    banner(5, course.title, font=Font(name=XLSX_FONT, bold=True, size=12))
+        banner(1 + index, line.upper(), 1, split,
+               font=Font(name=PAPER_FONT, size=ISSUER_SIZE, bold=index == len(issuer.body_lines[:2]) - 1))
+    banner(1, MOTTO, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SIZE, bold=True))
+    banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SUB_SIZE, bold=True, underline="single"))
+    banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=PAPER_FONT, bold=True, size=14))
+    banner(5, course.title, font=Font(name=PAPER_FONT, bold=True, size=13))
     programme, code, dates, venue = _("Chương trình"), _("Mã lớp"), _("Thời gian"), _("Địa điểm")
-    banner(6, f"{programme}: {data.programme}")
-    banner(7, f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}")
+    banner(6, f"{programme}: {data.programme}", font=Font(name=PAPER_FONT, size=12))
+    banner(7, f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}", font=Font(name=PAPER_FONT, size=12))
 
     head_row = 9
     fill = PatternFill("solid", fgColor="E8E8E8")
     for col, text in enumerate(headers, start=1):
         put(head_row, col, text, font=bold, alignment=centre, fill=fill, border=box)
-    sheet.row_dimensions[head_row].height = 32
+    sheet.row_dimensions[head_row].height = 45
 
     # Style the first trainee's row, then copy its cells' style records to the other rows:
     # assigning style objects cell by cell is what makes openpyxl slow on large sheets.
@@ -660,18 +705,19 @@ def attendance_xlsx(data: SheetData) -> bytes:
                 put(r, col, value, style=prototypes[col - 1])
                 continue
             cell = put(r, col, value, border=box, alignment=centred if col == 1 or col >= first_session else wrapped,
-                       **({"number_format": "0%"} if col == share_col else {}))
+                       **({"number_format": SHARE_FORMAT if col == share_col else COUNT_FORMAT}
+                          if isinstance(value, (int, float)) else {}))
             prototype = copy(cell._style)
             prototype.quotePrefix = False  # the first trainee's own text may have needed one; not the others'
             prototypes.append(prototype)
 
     after = head_row + len(data.rows) + 2
-    banner(after, legend(data), font=Font(name=XLSX_FONT, italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
+    banner(after, legend(data), font=Font(name=PAPER_FONT, italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
     sheet.row_dimensions[after].height = 30
     # The signers as on the PDF: who drew the sheet up on the left, the date and the head of the
     # organising body on the right, the name under the room to sign.
     put(after + 2, split + 1, place_and_date(issuer.place, data.on),
-        font=Font(name=XLSX_FONT, italic=True), alignment=Alignment(horizontal="center"))
+        font=Font(name=PAPER_FONT, italic=True), alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 2, start_column=split + 1, end_row=after + 2, end_column=last_col)
     put(after + 3, 1, _("NGƯỜI LẬP BIỂU"), font=bold, alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 3, start_column=1, end_row=after + 3, end_column=split)
@@ -683,7 +729,9 @@ def attendance_xlsx(data: SheetData) -> bytes:
         put(name_row, split + 1, issuer.signer_name, font=bold, alignment=Alignment(horizontal="center"))
         sheet.merge_cells(start_row=name_row, start_column=split + 1, end_row=name_row, end_column=last_col)
 
-    widths = [6, 28, 24, 20] + [6.5] * len(data.columns) + [9, 11, 8, 30]
+    # Wide enough for a position on one line ("Phó Chủ tịch Hội Liên hiệp Phụ nữ xã"): a
+    # spreadsheet does not grow a row for wrapped text on its own.
+    widths = [6, 26, 36, 18] + [6.5] * len(data.columns) + [9, 12, 8, 30]
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = width
     sheet.freeze_panes = sheet.cell(row=head_row + 1, column=3)

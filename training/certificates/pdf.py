@@ -8,7 +8,6 @@ from datetime import date
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdfcanvas
 
@@ -20,6 +19,7 @@ from ..pdf import (
     SERIF_BOLD,
     SERIF_ITALIC,
     draw_qr,
+    even_lines,
     in_text,
     register_fonts,
     with_signer,
@@ -52,8 +52,8 @@ def render_certificate(certificate: Certificate, enrolment: Enrolment, signer, o
 
 
 def _centred_lines(page, text: str, font: str, size: float, x: float, y: float, width: float, leading: float) -> float:
-    """`text` wrapped to `width` and centred on x from the baseline y down; returns the next y."""
-    for piece in simpleSplit(text, font, size, width):
+    """`text` wrapped to `width` in even lines, centred on x from the baseline y down; returns the next y."""
+    for piece in even_lines(text, font, size, width):
         page.setFont(font, size)
         page.drawCentredString(x, y, piece)
         y -= leading

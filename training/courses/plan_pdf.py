@@ -6,7 +6,7 @@ and the signer, kept with the table's last rows. Laid out after Nghị định 3
 
 `course_plan_pdf` returns a BytesIO; the view sends it.
 """
-from datetime import date, datetime, timedelta
+from datetime import date
 from io import BytesIO
 
 from flask_babel import gettext as _
@@ -23,10 +23,12 @@ from ..pdf import (
     Rule,
     build_keeping_signer,
     closing,
+    SERIF_BOLD,
     escaped,
     header_block,
     headless,
     in_text,
+    issuer_lines,
     keep_with,
     page_number,
     paragraph,
@@ -40,14 +42,16 @@ from ..pdf.issuer import Issuer
 from ..people import GROUP_LABELS
 from ..units.issuers import issuer_for
 from .calendar import course_dates, weekday_name
-from .models import Course
+from .models import Course, CourseSession
+from .services import session_break
 
 #: margins of Nghị định 30/2020 (top, bottom, left, right)
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 #: STT, date, time, module, periods, venue, trainer (sums to the text width, 165 mm)
 COLUMNS = (10 * mm, 22 * mm, 24 * mm, 48 * mm, 11 * mm, 26 * mm, 24 * mm)
-PERIOD_MINUTES = 45
 CELL = 11
+#: the text width of the page and the issuing body's share of the heading (header_block's)
+WIDTH, HEADING_LEFT_SHARE = A4[0] - LEFT - RIGHT, 0.4
 
 
 def _facts(course: Course) -> list:
@@ -75,14 +79,13 @@ def _facts(course: Course) -> list:
     return [table]
 
 
-def break_text(start: datetime, end: datetime, periods: int) -> str:
-    """Where a session's break falls: the time beyond its periods, after half of them
-    ("nghỉ giải lao 09:00–09:15"); "" when the session has no time to spare."""
-    spare = (end - start) - timedelta(minutes=PERIOD_MINUTES * periods)
-    if spare < timedelta(minutes=5) or periods < 2:
+def break_text(session: CourseSession) -> str:
+    """Where a session's break falls, as the timetable prints it ("nghỉ giải lao 09:45–10:00");
+    "" for a session without one."""
+    pause = session_break(session)
+    if pause is None:
         return ""
-    begins = start + timedelta(minutes=PERIOD_MINUTES * ((periods + 1) // 2))
-    return _("nghỉ giải lao %(a)s–%(b)s", a=begins.strftime("%H:%M"), b=(begins + spare).strftime("%H:%M"))
+    return _("nghỉ giải lao %(a)s–%(b)s", a=pause[0].strftime("%H:%M"), b=pause[1].strftime("%H:%M"))
 
 
 def _session_rows(course: Course) -> list[list]:
@@ -92,7 +95,7 @@ def _session_rows(course: Course) -> list[list]:
         start, end = to_local(session.starts_at), to_local(session.ends_at)
         module = session.module
         module_text = f"<b>{escaped(session.module_code)}</b>" + (f". {escaped(module.title)}" if module else "")
-        pause = break_text(start, end, session.periods)
+        pause = break_text(session)
         time_text = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
         if pause:
             time_text += f"<br/><i><font size=9>({escaped(pause)})</font></i>"
@@ -127,6 +130,18 @@ def _sessions_table(rows: list[list], header: bool = True) -> Table:
     return table
 
 
+def heading_lines(issuer: Issuer) -> list[tuple[bool, str]]:
+    """The issuing body's lines as the timetable's heading cuts them, each with whether it is
+    bold: the plan page prints the same lines."""
+    return [(font == SERIF_BOLD, text) for font, text in issuer_lines(issuer, WIDTH * HEADING_LEFT_SHARE - 2)]
+
+
+def attached_to(issuer: Issuer) -> str:
+    """The line under the timetable's title naming the plan it is attached to, left for the
+    plan's number and date (the number's symbol names the issuing body)."""
+    return _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm ……)", symbol=issuer.symbol)
+
+
 def paper_date(course: Course, today: date | None = None) -> date:
     """The timetable's date: it is issued before the course, so never later than its first day."""
     today = today or local_today()
@@ -140,7 +155,7 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
     register_fonts()
     on = on or paper_date(course)
     issuer = issuer or issuer_for(on, course.unit)
-    width = A4[0] - LEFT - RIGHT
+    width = WIDTH
 
     def make_doc(buffer):
         return SimpleDocTemplate(
@@ -149,16 +164,16 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
             subject=course.curriculum.title, initialFontName=SERIF,
         )
 
-    attached = _("(Kèm theo Kế hoạch số ……/KH-%(symbol)s ngày …… tháng …… năm …… của %(body)s)",
-                 symbol=issuer.symbol, body=issuer.body_lines[-1])
+    attached = attached_to(issuer)
 
     def story(log: dict, split: bool) -> list:
         parts = [
-            header_block(issuer, width, dated=place_and_date(issuer.place, on)),
+            header_block(issuer, width, dated=place_and_date(issuer.place, on), left_share=HEADING_LEFT_SHARE),
             Spacer(1, 8 * mm),
             paragraph(tagged(_("LỊCH HỌC LỚP BỒI DƯỠNG"), "b"), 14, align=TA_CENTER),
             paragraph(f"<b>{escaped(course.curriculum.title)}</b>", 14, align=TA_CENTER),
             paragraph(tagged(attached, "i"), 13, align=TA_CENTER),
+            Spacer(1, 1.5 * mm),  # clear of the descenders of the italic line above
             Rule(30 * mm),
             Spacer(1, 4 * mm),
             *_facts(course),

@@ -36,6 +36,9 @@ TRANSITIONS = {
     "cancelled": (),
 }
 PERIOD = timedelta(minutes=PERIOD_MINUTES)
+#: the break (nghỉ giải lao) planned in the middle of every half-day slot
+BREAK_MINUTES = 15
+BREAK = timedelta(minutes=BREAK_MINUTES)
 
 
 class CourseError(Exception):
@@ -356,11 +359,13 @@ def plan_sessions(course: Course, curriculum: Curriculum) -> list[PlannedSession
 
     Each session teaches one module within one slot; a module starts in a fresh slot unless
     it fits in the rest of the current one; a module longer than a slot continues in the next;
-    Saturdays/Sundays are skipped as the course says.
+    Saturdays/Sundays are skipped as the course says. Every slot of two periods or more has a
+    15-minute break after about half of its periods (slot_layout); a session across it ends
+    that much later.
     """
     slots = [(course.morning_start, course.morning_end), (course.afternoon_start, course.afternoon_end)]
-    capacities = [_slot_periods(a, b) for a, b in slots]
-    if not any(capacities):
+    layouts = [slot_layout(a, b) for a, b in slots]
+    if not any(periods for periods, _before in layouts):
         raise CourseError(_("Buổi học quá ngắn để dạy một tiết (45 phút)."))
     planned: list[PlannedSession] = []
     day, slot, used = course.starts_on, 0, 0
@@ -370,11 +375,17 @@ def plan_sessions(course: Course, curriculum: Curriculum) -> list[PlannedSession
             d += timedelta(days=1)
         return d
 
+    def at(periods: int, starting: bool) -> datetime:
+        # A session starting right at the break starts after it; one ending there ends before it.
+        before = layouts[slot][1]
+        past_break = periods >= before if starting else periods > before
+        return datetime.combine(day, slots[slot][0]) + periods * PERIOD + (BREAK if past_break else timedelta())
+
     day = skip_closed_days(day)
     for module in curriculum.modules:
         remaining = module.periods
         while remaining:
-            room = capacities[slot] - used
+            room = layouts[slot][0] - used
             # A module starts in a fresh slot unless it fits whole in what is left of this one,
             # so nobody teaches one stray period of a topic before lunch.
             starting_midway = remaining == module.periods and used > 0 and remaining > room
@@ -384,16 +395,49 @@ def plan_sessions(course: Course, curriculum: Curriculum) -> list[PlannedSession
                     day, slot = skip_closed_days(day + timedelta(days=1)), 0
                 continue
             take = min(room, remaining)
-            start = (datetime.combine(day, slots[slot][0]) + used * PERIOD)
-            planned.append(PlannedSession(module.code, day, start.time(), (start + take * PERIOD).time(), take))
+            planned.append(PlannedSession(module.code, day, at(used, True).time(), at(used + take, False).time(), take))
             used += take
             remaining -= take
     return planned
 
 
+def _minutes(start: time, end: time) -> int:
+    return int((datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds() // 60)
+
+
 def _slot_periods(start: time, end: time) -> int:
-    minutes = (datetime.combine(date.min, end) - datetime.combine(date.min, start)).total_seconds() / 60
-    return max(0, int(minutes // PERIOD_MINUTES))
+    return max(0, _minutes(start, end) // PERIOD_MINUTES)
+
+
+def slot_layout(start: time, end: time) -> tuple[int, int]:
+    """(periods, periods before the break) of a half-day slot. A slot that holds two periods
+    besides a 15-minute break has one, after about half of its periods: 07:30–11:30 teaches 5
+    periods with the break at 09:45–10:00, 13:30–17:00 teaches 4 with the break at 15:00–15:15.
+    A shorter slot has no break (periods before it: all of them)."""
+    with_break = (_minutes(start, end) - BREAK_MINUTES) // PERIOD_MINUTES
+    if with_break >= 2:
+        return with_break, (with_break + 1) // 2
+    periods = _slot_periods(start, end)
+    return periods, periods
+
+
+def session_break(session: CourseSession) -> tuple[datetime, datetime] | None:
+    """Where a session's break falls (local start and end), or None: a session lasting no
+    longer than its periods has none (sessions planned before breaks were, among them). The
+    break is its course's slot break when the session spans it at a period's end, else after
+    half its periods."""
+    start, end = to_local(session.starts_at), to_local(session.ends_at)
+    spare = (end - start) - session.periods * PERIOD
+    if spare < timedelta(minutes=5) or session.periods < 2:
+        return None
+    course = session.course
+    for first, last in ((course.morning_start, course.morning_end), (course.afternoon_start, course.afternoon_end)):
+        if first <= start.time() < last:
+            point = datetime.combine(start.date(), first, start.tzinfo) + slot_layout(first, last)[1] * PERIOD
+            if start < point < end - spare and (point - start) % PERIOD == timedelta():
+                return point, point + spare
+    point = start + (session.periods + 1) // 2 * PERIOD
+    return point, point + spare
 
 
 def generate_sessions(course: Course) -> list[CourseSession]:
@@ -511,8 +555,17 @@ def split_session(session: CourseSession, first_periods: int) -> tuple[CourseSes
     if not 0 < first_periods < session.periods:
         raise CourseError(_("Tách buổi học: phần đầu phải có từ 1 đến %(n)d tiết.", n=session.periods - 1))
     middle = session.starts_at + first_periods * PERIOD
+    second_start = middle
+    pause = session_break(session)
+    if pause:
+        # The break stays where it was: in the half it falls in, or between the two halves.
+        local_middle, spare = to_local(middle), pause[1] - pause[0]
+        if local_middle > pause[0]:
+            middle = second_start = middle + spare
+        elif local_middle == pause[0]:
+            second_start = middle + spare
     second = CourseSession(
-        course_id=session.course_id, module_code=session.module_code, starts_at=middle, ends_at=session.ends_at,
+        course_id=session.course_id, module_code=session.module_code, starts_at=second_start, ends_at=session.ends_at,
         periods=session.periods - first_periods, venue=session.venue, trainer_id=session.trainer_id,
     )
     session.ends_at, session.periods = middle, first_periods

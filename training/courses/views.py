@@ -14,7 +14,7 @@ from ..clock import local_today, parse_day, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
 from ..ids import db_int
-from ..pdf import MOTTO, MOTTO_SUB
+from ..pdf import MOTTO, MOTTO_SUB, place_and_date
 from ..pdf.qr import encode
 from ..people import services as people
 from ..people.importer import ImportRejected
@@ -504,11 +504,14 @@ def trainee_schedule(trainee_id: int):
 @bp.route("/courses/<int:course_id>/plan")
 def plan(course_id: int):
     course = services.get_course_or_404(course_id)
-    issuer = issuer_for(local_today(), course.unit)
+    # The page shows the paper: the same date, issuer and words as the PDF.
+    on = plan_pdf.paper_date(course)
+    issuer = issuer_for(on, course.unit)
     return render_template(
-        "courses/plan.html", course=course, curriculum=course.curriculum, today=local_today(),
-        issuer=list(issuer.body_lines), motto=(MOTTO, MOTTO_SUB), place=issuer.place, signer_title=issuer.signer_title,
-        symbol=issuer.symbol,
+        "courses/plan.html", course=course, curriculum=course.curriculum,
+        issuer=plan_pdf.heading_lines(issuer), motto=(MOTTO, MOTTO_SUB), dated=place_and_date(issuer.place, on),
+        attached=plan_pdf.attached_to(issuer), signer_title=issuer.signer_title, signer_name=issuer.signer_name,
+        breaks={s.id: plan_pdf.break_text(s) for s in course.sessions},
         total=sum(s.periods for s in course.sessions),
     )
 
@@ -519,4 +522,4 @@ def plan_pdf_download(course_id: int):
     # An official paper: always in Vietnamese, whatever language the screen is in.
     with force_locale("vi"):
         content = plan_pdf.course_plan_pdf(course)
-    return send_file(content, mimetype="application/pdf", download_name=f"ke-hoach-{course.code}.pdf")
+    return send_file(content, mimetype="application/pdf", download_name=f"lich-hoc-{course.code}.pdf")

@@ -27,6 +27,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
@@ -202,18 +203,26 @@ def _bare(table: Table, valign: str = "TOP") -> Table:
     return table
 
 
+def issuer_lines(issuer: Issuer, width: float) -> list[tuple[str, str]]:
+    """The issuing body as the heading prints it in `width` points: (font, line) pairs in
+    capitals, its superior in regular type and the body itself in bold, a long name cut into
+    even lines (balanced_lines)."""
+    register_fonts()
+    lines = []
+    for index, line in enumerate(issuer.body_lines):
+        font = SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD
+        lines += [(font, piece) for piece in balanced_lines(line.upper(), font, ISSUER_SIZE, width)]
+    return lines
+
+
 def header_block(issuer: Issuer, width: float, number: str | None = None, dated: str | None = None,
                  left_share: float = 0.4) -> Table:
     """The heading of an official paper: the issuing body (its superior in regular type, the
     body itself in bold, a rule of about a third of the line under it) and the number on the
     left; quốc hiệu and tiêu ngữ on the right, a rule exactly as long as the tiêu ngữ under it,
     then the place and date in italics."""
-    register_fonts()
     left_w, right_w = width * left_share, width * (1 - left_share)
-    lines = [(SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD, piece)
-             for index, line in enumerate(issuer.body_lines)
-             for piece in balanced_lines(line.upper(), SERIF if index == 0 and len(issuer.body_lines) > 1 else SERIF_BOLD,
-                                         ISSUER_SIZE, left_w - 2)]
+    lines = issuer_lines(issuer, left_w - 2)
     body = [Paragraph(tagged(text, "b") if font == SERIF_BOLD else escaped(text),
                       style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2)) for font, text in lines]
     last_font, last = lines[-1]
@@ -230,14 +239,37 @@ def header_block(issuer: Issuer, width: float, number: str | None = None, dated:
 
 
 def balanced_lines(text: str, font: str, size: float, width: float) -> list[str]:
-    """`text` on one line if it fits `width`, else cut at the word that makes the two lines
-    most even ("PHÒNG VĂN HÓA" / "VÀ THÔNG TIN", never "PHÒNG VĂN HÓA VÀ THÔNG" / "TIN")."""
+    """`text` on one line if it fits `width`, else cut before a "VÀ" where both lines fit
+    ("SỞ VĂN HÓA, THỂ THAO" / "VÀ DU LỊCH", never "SỞ VĂN HÓA, THỂ" / "THAO VÀ DU LỊCH"), else
+    at the word that makes the two lines most even ("PHÒNG VĂN HÓA" / "VÀ THÔNG TIN")."""
     if pdfmetrics.stringWidth(text, font, size) <= width or " " not in text:
         return [text]
     words = text.split(" ")
     cuts = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
-    first, rest = min(cuts, key=lambda cut: max(pdfmetrics.stringWidth(part, font, size) for part in cut))
+
+    def widest(cut: tuple[str, str]) -> float:
+        return max(pdfmetrics.stringWidth(part, font, size) for part in cut)
+
+    before_and = [cut for cut in cuts if cut[1].split(" ", 1)[0].upper() == "VÀ" and widest(cut) <= width]
+    first, rest = min(before_and or cuts, key=widest)
     return [first] + balanced_lines(rest, font, size, width)
+
+
+def even_lines(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` in as few lines of at most `width` as it needs, made as even as they go, so that
+    no word ("Thế.") is left alone on the last line."""
+    lines = simpleSplit(text, font, size, width)
+    if len(lines) < 2:
+        return lines
+    # The narrowest width that still gives as few lines, within a point.
+    low, high = pdfmetrics.stringWidth(text, font, size) / len(lines), width
+    while high - low > 1:
+        middle = (low + high) / 2
+        if len(simpleSplit(text, font, size, middle)) <= len(lines):
+            high = middle
+        else:
+            low = middle
+    return simpleSplit(text, font, size, high)
 
 
 class Rule(Flowable):
