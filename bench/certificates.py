@@ -41,24 +41,26 @@ from reportlab.pdfgen import canvas as pdfcanvas  # noqa: E402
 from training import create_app  # noqa: E402
 from training import pdf as shared_pdf  # noqa: E402
 from training.certificates import pdf as certificate_pdf  # noqa: E402
-from training.certificates.services import SignerInfo, new_verify_code  # noqa: E402
+from training.certificates.services import new_verify_code  # noqa: E402
+from training.pdf.issuer import Issuer  # noqa: E402
 
 BASE_URL = "https://taphuan.bacgiang.gov.vn"
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Thân", "Giáp"]
 MIDDLE_M, MIDDLE_F = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Xuân"], ["Thị", "Thu", "Ngọc", "Thanh", "Diệu", "Hồng"]
 GIVEN_M = ["Bình", "Cường", "Dũng", "Hải", "Hùng", "Khoa", "Long", "Mạnh", "Nam", "Phong", "Quang", "Sơn", "Thắng", "Tuấn", "Việt"]
 GIVEN_F = ["Anh", "Châu", "Dung", "Giang", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Ngân", "Phượng", "Thảo", "Trang", "Yến"]
-COMMUNES = ["Xã Đồng Kỳ", "Xã Hồng Kỳ", "Thị trấn Phồn Xương", "Xã Đồng Lạc", "Xã Tân Sỏi", "Xã Bố Hạ", "Xã Canh Nậu", "Xã Xuân Lương"]
+COMMUNES = ["Xã Đồng Kỳ", "Xã Tam Tiến", "Phường Bắc Giang", "Xã Yên Thế", "Xã Bố Hạ", "Xã Xuân Lương"]
 POSITIONS = ["Công chức Văn hóa - Xã hội", "Phụ trách đài truyền thanh xã", "Phó Bí thư Đoàn xã", "Chủ tịch Hội Phụ nữ xã"]
 
 
 def fake_batch(count: int, seed: int = 2026) -> list[tuple[SimpleNamespace, SimpleNamespace]]:
     """(certificate, enrolment) pairs with the attributes draw_certificate reads."""
     rng = random.Random(seed)
-    district = SimpleNamespace(name="Huyện Yên Thế", parent=None)
+    province = SimpleNamespace(name="Tỉnh Bắc Ninh", parent=None)
     curriculum = SimpleNamespace(
         certificate_wording="Đã hoàn thành chương trình bồi dưỡng “Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã”")
-    course = SimpleNamespace(curriculum=curriculum, venue="Hội trường UBND huyện Yên Thế", code="215-2026-CT2-03")
+    course = SimpleNamespace(curriculum=curriculum, venue="Hội trường UBND xã Yên Thế", code="24-2026-CT2-03",
+                             title="Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã")
     batch = []
     for number in range(1, count + 1):
         female = rng.random() < 0.5
@@ -66,10 +68,11 @@ def fake_batch(count: int, seed: int = 2026) -> list[tuple[SimpleNamespace, Simp
         trainee = SimpleNamespace(
             full_name=name, gender="female" if female else "male", position=rng.choice(POSITIONS),
             birth_date=date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28)),
-            commune=SimpleNamespace(name=rng.choice(COMMUNES), parent=district),
+            commune=SimpleNamespace(name=rng.choice(COMMUNES), parent=province),
         )
         certificate = SimpleNamespace(
-            serial=f"215/2026/{number:04d}", copy_number=0, is_copy=False, verify_code=new_verify_code(), holder_name=name,
+            serial=f"{number:04d}/2026/GCN-SVHTTDL", copy_number=0, is_copy=False, verify_code=new_verify_code(), holder_name=name,
+            holder_birth_date=trainee.birth_date,
             course_code=course.code, course_dates="09/03/2026 – 12/03/2026",
         )
         batch.append((certificate, SimpleNamespace(trainee=trainee, course=course)))
@@ -92,13 +95,13 @@ def no_qr(canvas, data: str, x: float, y: float, size: float) -> None:
 WAYS = {"text only (no QR)": no_qr, "ours: training.pdf.draw_qr": shared_pdf.draw_qr, "reportlab QrCodeWidget": widget_qr}
 
 
-def render_chunk(chunk, draw, signer, on) -> tuple[float, int]:
+def render_chunk(chunk, draw, issuer: Issuer, on) -> tuple[float, int]:
     """Seconds to render every certificate of `chunk` to its own PDF, and the bytes made."""
     certificate_pdf.draw_qr = draw  # what draw_certificate calls
     size = 0
     started = time.process_time()
     for certificate, enrolment in chunk:
-        size += len(certificate_pdf.render_certificate(certificate, enrolment, signer, on))
+        size += len(certificate_pdf.render_certificate(certificate, enrolment, None, on, issuer))
     return time.process_time() - started, size
 
 
@@ -124,13 +127,14 @@ def main() -> None:
     app = create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": "sqlite://",
                       "RATELIMIT_ENABLED": False, "PUBLIC_BASE_URL": BASE_URL})
     original = certificate_pdf.draw_qr
-    with app.app_context():
+    with app.test_request_context():  # the verify links are built as a request would
         shared_pdf.register_fonts()
         batch = fake_batch(args.count)
-        signer = SignerInfo(title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN", name="Hoàng Văn Ký", place="Yên Thế",
-                            issuer="PHÒNG VĂN HÓA VÀ THÔNG TIN", issuer_parent="UBND Huyện Yên Thế")
+        issuer = Issuer(body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"), place="Bắc Ninh",
+                        signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Hoàng Văn Ký", symbol="SVHTTDL",
+                        certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH")
         on = date(2026, 3, 20)
-        render_chunk(batch[:5], original, signer, on)  # warm up fonts and caches
+        render_chunk(batch[:5], original, issuer, on)  # warm up fonts and caches
         step = -(-len(batch) // args.chunks)
         chunks = [batch[i:i + step] for i in range(0, len(batch), step)]
         per_cert: dict[str, list[float]] = {name: [] for name in WAYS}
@@ -140,7 +144,7 @@ def main() -> None:
             for number, chunk in enumerate(chunks, 1):
                 print(f"chunk {number}/{len(chunks)} …", file=sys.stderr, flush=True)
                 for name, draw in WAYS.items():
-                    seconds, size = render_chunk(chunk, draw, signer, on)
+                    seconds, size = render_chunk(chunk, draw, issuer, on)
                     per_cert[name].append(seconds / len(chunk) * 1000)
                     sizes[name] += size
         finally:
