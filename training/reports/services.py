@@ -12,7 +12,8 @@ Definitions, for the period [start, end] (local dates, inclusive):
   sessions, over counted enrolments;
 - a *completion* is a counted enrolment of a closed course that meets the programme's
   completion rule (attendance share of the programme's periods, and the assessment if any);
-- *certificates issued* are originals issued in the period; *revoked* are those revoked in it;
+- *certificates issued* are originals issued in the period; *valid* are those of them not
+  revoked (by now); *revoked* are those revoked in the period;
 - *coverage*: communes with no trained officer of a group.
 """
 from collections import defaultdict
@@ -61,6 +62,7 @@ class Tally:
     scheduled_periods: int = 0
     completions: int = 0
     certificates_issued: int = 0
+    certificates_valid: int = 0
     certificates_revoked: int = 0
 
     @property
@@ -193,6 +195,7 @@ def build_report(period: Period, unit_id: int | None = None) -> Report:
     for issued_at, revoked_at, code, group, commune_id, unit in cert_rows:
         for tally in (total, by_programme[code], by_group[group], by_unit[unit], by_commune[commune_id]):
             tally.certificates_issued += start_utc <= issued_at < end_utc
+            tally.certificates_valid += start_utc <= issued_at < end_utc and revoked_at is None
             tally.certificates_revoked += revoked_at is not None and start_utc <= revoked_at < end_utc
 
     trained_groups: dict[int, set[str]] = defaultdict(set)
