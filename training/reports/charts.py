@@ -17,14 +17,13 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from ..pdf import FONT, FONT_BOLD, SERIF, SERIF_BOLD, register_fonts
 from ..people import GROUP_SHORT_LABELS
 from ..people.models import GROUPS
-from .columns import is_blank
 from .services import Report
 
 GROUP_COLOURS = {"commune_broadcast": colors.HexColor("#b3261e"), "party_mass_org": colors.HexColor("#1f5fa8")}
 BAR = colors.HexColor("#2e7d32")
 #: a chart's width in points (pixels on the page, where it is shown at this size and never
 #: scaled down: text stays at its size on a phone, which scrolls the chart instead)
-WIDTH = 560
+WIDTH = 470
 #: text sizes: title, labels, figures on the bars
 TITLE_SIZE, LABEL_SIZE, VALUE_SIZE = 14, 12, 11
 
@@ -45,24 +44,24 @@ class Chart:
 
 
 def report_charts(report: Report, kind: str) -> list[Chart]:
-    """Trainees per unit (district, or for a district report each commune with trainees) by
-    group; attendance rate per programme; coverage (share of communes with a trained officer)
-    per group."""
+    """Trainees per unit with trainees (district, or commune for a district report) by group;
+    attendance rate per programme; coverage (share of communes with a trained officer) per
+    group."""
     if kind == "province":
         places = [(u.name, report.by_unit.get(u.id)) for u in report.units]
         place_title, place_table = _("Học viên đã bồi dưỡng theo huyện và nhóm đối tượng"), _("Theo huyện")
     else:
-        # a district's communes without anyone trained would be rows of empty bars: the
-        # coverage table names them
-        places = [(c.name, report.by_commune.get(c.id)) for u in report.units for c in report.communes.get(u.id, [])
-                  if not is_blank(report.by_commune.get(c.id))]
+        places = [(c.name, report.by_commune.get(c.id)) for u in report.units for c in report.communes.get(u.id, [])]
         place_title, place_table = _("Học viên đã bồi dưỡng theo xã và nhóm đối tượng"), _("Theo xã, phường")
+    # places with nobody trained would be rows of empty bars (the tables and the coverage
+    # chart show them)
+    places = [(name, tally) for name, tally in places if tally and tally.trainees]
     # Tallies keep trainee ids and each trainee has one group, so a place's trainees of a
     # group are its set intersected with that group's set.
     members = {g: report.by_group[g].trainees if g in report.by_group else set() for g in GROUPS}
     trainees = Chart(place_title, place_table, [name for name, _t in places],
-                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g],
-                       [len(tally.trainees & members[g]) if tally else 0 for _name, tally in places]) for g in GROUPS])
+                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g], [len(tally.trainees & members[g]) for _name, tally in places])
+                      for g in GROUPS])
     programmes = sorted(report.by_programme)
     attendance = Chart(_("Tỷ lệ tham dự theo chương trình"), _("Theo chương trình"), programmes,
                        [(_("Tỷ lệ tham dự"), BAR, [report.by_programme[c].attendance_rate or 0 for c in programmes])],
@@ -125,8 +124,9 @@ def _drawing(chart: Chart, fonts: tuple[str, str]) -> Drawing:
         bars.valueAxis.labelTextFormat = "%d%%"
     else:
         # whole steps (people are not counted in tenths), some room right of the longest bar
-        step = max(1, math.ceil(max([v for values in series for v in values] + [1]) / 5))
-        bars.valueAxis.valueMax = step * math.ceil((max([v for values in series for v in values] + [1]) * 1.1) / step)
+        top = max([v for values in series for v in values] + [1])
+        step = max(1, math.ceil(top / 5))
+        bars.valueAxis.valueMax = step * math.ceil(top * 1.1 / step)
         bars.valueAxis.valueStep = step
         bars.valueAxis.labelTextFormat = "%d"
     bars.barLabelFormat = "%d%%" if chart.share else "%d"
