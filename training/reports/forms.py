@@ -1,3 +1,4 @@
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..forms import DayField, Form
@@ -20,10 +21,10 @@ class PeriodForm(Form):
         start, end = self.start.data, self.end.data
         if (start is None) != (end is None):
             missing = self.end if end is None else self.start
-            missing.errors.append(str(_l("Nhập cả hai ngày để xem báo cáo theo khoảng ngày.")))
+            missing.errors.append(_("Nhập cả hai ngày để xem báo cáo theo khoảng ngày."))
             return False
         if start and end and start > end:
-            self.end.errors.append(str(_l("“Đến ngày” (%(b)s) trước “Từ ngày” (%(a)s): hãy đổi lại hai ngày.",
-                                          a=start.strftime("%d/%m/%Y"), b=end.strftime("%d/%m/%Y"))))
+            self.end.errors.append(_("“Đến ngày” (%(b)s) trước “Từ ngày” (%(a)s): hãy đổi lại hai ngày.",
+                                     a=start.strftime("%d/%m/%Y"), b=end.strftime("%d/%m/%Y")))
             return False
         return True
