@@ -60,8 +60,8 @@ def report_charts(report: Report, kind: str) -> list[Chart]:
     # group are its set intersected with that group's set.
     members = {g: report.by_group[g].trainees if g in report.by_group else set() for g in GROUPS}
     trainees = Chart(place_title, place_table, [name for name, _t in places],
-                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g], [len(tally.trainees & members[g]) for _name, tally in places])
-                      for g in GROUPS])
+                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g],
+                       [len(tally.trainees & members[g]) for _name, tally in places]) for g in GROUPS])
     programmes = sorted(report.by_programme)
     attendance = Chart(_("Tỷ lệ tham dự theo chương trình"), _("Theo chương trình"), programmes,
                        [(_("Tỷ lệ tham dự"), BAR, [report.by_programme[c].attendance_rate or 0 for c in programmes])],

@@ -12,6 +12,8 @@ from .services import Tally
 
 @dataclass(frozen=True)
 class Column:
+    #: the name a text that quotes the figure (the PDF's sentence) knows it by
+    key: str
     heading: str
     value: Callable[[Tally], int | float | None]
     #: a fraction shown as a percentage with one decimal (else a whole count)
@@ -30,21 +32,26 @@ class Column:
 
 
 COLUMNS = (
-    Column(_l("Số lớp"), lambda t: len(t.courses)),
-    Column(_l("Buổi học"), lambda t: t.sessions),
-    Column(_l("Học viên (người)"), lambda t: len(t.trainees)),
-    Column(_l("Lượt người"), lambda t: t.enrolments),
-    Column(_l("Tỷ lệ tham dự"), lambda t: t.attendance_rate, share=True),
-    Column(_l("Hoàn thành"), lambda t: t.completions),
-    Column(_l("GCN đã cấp"), lambda t: t.certificates_issued),
-    Column(_l("GCN còn hiệu lực"), lambda t: t.certificates_valid),
-    Column(_l("GCN thu hồi"), lambda t: t.certificates_revoked),
+    Column("courses", _l("Số lớp"), lambda t: len(t.courses)),
+    Column("sessions", _l("Buổi học"), lambda t: t.sessions),
+    Column("trainees", _l("Học viên (người)"), lambda t: len(t.trainees)),
+    Column("enrolments", _l("Lượt người"), lambda t: t.enrolments),
+    Column("attendance", _l("Tỷ lệ tham dự"), lambda t: t.attendance_rate, share=True),
+    Column("completions", _l("Hoàn thành"), lambda t: t.completions),
+    Column("issued", _l("GCN đã cấp"), lambda t: t.certificates_issued),
+    Column("valid", _l("GCN còn hiệu lực"), lambda t: t.certificates_valid),
+    Column("revoked", _l("GCN thu hồi"), lambda t: t.certificates_revoked),
 )
 
 
 def figures(tally: Tally | None) -> list[int | float | None]:
     """A row's figures, in the order of COLUMNS."""
     return [column.of(tally) for column in COLUMNS]
+
+
+def by_key(tally: Tally | None) -> dict[str, int | float | None]:
+    """A row's figures by column key."""
+    return {column.key: column.of(tally) for column in COLUMNS}
 
 
 def is_blank(tally: Tally | None) -> bool:

@@ -52,7 +52,8 @@ from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit
 from .charts import report_charts, report_drawings
-from .columns import COLUMNS, Column, figures
+from . import columns
+from .columns import Column
 from .services import Report, Tally
 
 #: margins of Nghị định 30/2020 (top, bottom, left, right)
@@ -92,8 +93,8 @@ def survey_sentence(line: SurveyLine, share: Callable[[float], str], number: Cal
     if not line.enough:
         return _("Phiếu đánh giá: mới có %(r)d phiếu, chưa đủ %(n)d phiếu để tính mức độ hài lòng trung bình; "
                  "tỷ lệ phản hồi %(rate)s.", r=survey.responses, n=line.needed, rate=rate)
-    return _("Mức độ hài lòng trung bình %(s)s/5; tỷ lệ phản hồi %(rate)s (%(r)d phiếu).", s=number(survey.satisfaction),
-             rate=rate, r=survey.responses)
+    return _("Mức độ hài lòng trung bình %(s)s/5; tỷ lệ phản hồi %(rate)s (%(r)d phiếu).",
+             s=number(survey.satisfaction), rate=rate, r=survey.responses)
 
 
 def _in_code_order(items: list) -> list:
@@ -187,17 +188,17 @@ def report_xlsx(report: Report, kind: str, issuer: Issuer | None = None, on: dat
     issuer = _issuer(report, issuer, on)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    headings = [_("Đơn vị")] + [str(column.heading) for column in COLUMNS]
-    formats = [None] + [column.number_format for column in COLUMNS]
+    headings = [_("Đơn vị")] + [str(column.heading) for column in columns.COLUMNS]
+    formats = [None] + [column.number_format for column in columns.COLUMNS]
     for index, (name, title, rows) in enumerate(report_tables(report, kind)):
         sheet = _sheet(workbook, name, title, headings, report, kind, issuer)
         for label, tally in rows:
-            _append(sheet, [label] + figures(tally), formats)
+            _append(sheet, [label] + columns.figures(tally), formats)
         if index == 0:
             _survey_rows(sheet, survey_line(report))
     coverage = _coverage_headings()
-    sheet = _sheet(workbook, _("Xã chưa có người được bồi dưỡng"), _("Xã chưa có người được bồi dưỡng"), coverage, report,
-                   kind, issuer)
+    title = _("Xã chưa có người được bồi dưỡng")
+    sheet = _sheet(workbook, title, title, coverage, report, kind, issuer)
     for row in _coverage_rows(report):
         _append(sheet, row, [None, INTEGER] + [INTEGER, None] * len(GROUPS))
     _chart_sheet(workbook, report, kind)
@@ -264,8 +265,8 @@ def _survey_rows(sheet, line: SurveyLine) -> None:
     needs, else the reason it is missing."""
     sheet.append([])
     survey = line.figures
-    satisfaction = survey.satisfaction if line.enough else _("Chưa đủ %(n)d phiếu đánh giá (mới có %(r)d)", n=line.needed,
-                                                                                            r=survey.responses)
+    too_few = _("Chưa đủ %(n)d phiếu đánh giá (mới có %(r)d)", n=line.needed, r=survey.responses)
+    satisfaction = survey.satisfaction if line.enough else too_few
     _append(sheet, [_("Mức độ hài lòng trung bình (thang 1–5)"), satisfaction], [None, "0.0"])
     _append(sheet, [_("Tỷ lệ phản hồi phiếu đánh giá"), survey.response_rate], [None, "0.0%"])
 
@@ -332,14 +333,15 @@ def _cell(value, column: Column) -> str:
 
 def _text_body(report: Report, kind: str, issuer: Issuer) -> list:
     """The report's text: what was done, the key figures, where nobody was trained yet."""
-    courses, sessions, trainees, enrolments, rate, completions, issued, valid, revoked = figures(report.total)
+    total = columns.by_key(report.total)
     para = {"align": TA_JUSTIFY, "leading": 13 * 1.35}
     opening = _("Thực hiện nhiệm vụ bồi dưỡng cán bộ thông tin cơ sở, %(body)s báo cáo kết quả bồi dưỡng %(period)s như sau:",
                 body=issuer.body_lines[-1], period=_period_text(report).lower())
     result = _("Đã tổ chức %(c)s lớp bồi dưỡng với %(s)s buổi học; %(t)s người tham gia (%(e)s lượt người); tỷ lệ tham dự "
                "%(r)s; %(d)s lượt người hoàn thành chương trình; đã cấp %(i)s giấy chứng nhận (còn hiệu lực %(k)s), "
-               "thu hồi %(v)s.", c=courses, s=sessions, t=trainees, e=enrolments, r=percent(rate), d=completions, i=issued,
-               k=valid, v=revoked)
+               "thu hồi %(v)s.", c=total["courses"], s=total["sessions"], t=total["trainees"], e=total["enrolments"],
+               r=percent(total["attendance"]), d=total["completions"], i=total["issued"], k=total["valid"],
+               v=total["revoked"])
     survey = survey_sentence(survey_line(report), percent, lambda mean: decimal(mean, 1))
     missing = []
     for group in GROUPS:
@@ -389,10 +391,11 @@ def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date
     for number_, (_name, title, rows) in enumerate(report_tables(report, kind), start=1):
         data = [[paragraph(tagged(_("Đơn vị") if title != _("Tổng hợp") else "", "b"), CELL)]
                 + [paragraph(tagged(str(column.heading), "b"), CELL - 1, align=TA_CENTER, leading=(CELL - 1) * 1.15)
-                   for column in COLUMNS]]
-        data += [[paragraph(escaped(label), CELL)] + [_cell(value, column) for value, column in zip(figures(t), COLUMNS)]
+                   for column in columns.COLUMNS]]
+        data += [[paragraph(escaped(label), CELL)] + [_cell(column.of(t), column) for column in columns.COLUMNS]
                  for label, t in rows]
-        table = Table(data, colWidths=[label_w] + [(width - label_w) / len(COLUMNS)] * len(COLUMNS), repeatRows=1)
+        share = (width - label_w) / len(columns.COLUMNS)
+        table = Table(data, colWidths=[label_w] + [share] * len(columns.COLUMNS), repeatRows=1)
         table.setStyle(_grid())
         story += [paragraph(tagged(f"{number_}. {title}", "b"), 12, keep_with_next=True), table, Spacer(1, 5 * mm)]
     coverage = [[paragraph(tagged(h, "b"), CELL - 1, leading=(CELL - 1) * 1.15) for h in _coverage_headings(short=True)]]

@@ -16,8 +16,8 @@ from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit
 from ..vietnamese import clean, fold
-from . import bp, cache, services
-from .columns import COLUMNS, is_blank
+from . import bp, cache, columns, services
+from .columns import is_blank
 from .forms import PeriodForm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,9 +84,9 @@ def _respond(report: services.Report, kind: str, form: PeriodForm, choices: list
         return _download(exports.report_pdf(report, kind, issuer, on), "application/pdf", _file_stem(report) + ".pdf")
     if fmt != "html":
         abort(400)
-    return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(), groups=GROUPS,
-                           charts=charts.report_svgs(report, kind), units=choices or [], columns=COLUMNS, is_blank=is_blank,
-                           form=form, survey=exports.survey_line(report))
+    return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(),
+                           groups=GROUPS, charts=charts.report_svgs(report, kind), units=choices or [],
+                           columns=columns.COLUMNS, is_blank=is_blank, form=form, survey=exports.survey_line(report))
 
 
 @bp.route("/reports/district")
