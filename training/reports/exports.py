@@ -253,10 +253,10 @@ def _sheet(workbook: Workbook, name: str, title: str, headings: list[str], repor
 def _append(sheet, values: list, formats: list[str | None], font: Font = PLAIN) -> None:
     """A row of values, each number in its format; text that a spreadsheet would run stays text."""
     sheet.append(values)
-    for cell, number_format in zip(sheet[sheet.max_row], formats):
+    for index, cell in enumerate(sheet[sheet.max_row]):
         cell.font = font
-        if number_format:
-            cell.number_format = number_format
+        if index < len(formats) and formats[index]:
+            cell.number_format = formats[index]
         keep_text(cell)
 
 
