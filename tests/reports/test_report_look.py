@@ -159,6 +159,7 @@ def test_the_workbook_is_in_the_papers_serif_with_numbers_charts_and_a_heading(w
     assert sheet["A1"].value == "Học viên đã bồi dưỡng theo huyện và nhóm đối tượng"
     chart = zipfile.ZipFile(io.BytesIO(data)).read(charts[1]).decode()
     assert re.search(r'barDir val="bar"\s*/>', chart) and "'Biểu đồ'!$B$" in chart
+    assert set(re.findall(r'typeface="([^"]+)"', chart)) == {"Noto Serif"}  # title, axes and legend
 
 
 # --- PDF ------------------------------------------------------------------------------------------

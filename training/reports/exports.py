@@ -10,6 +10,10 @@ from datetime import date
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.text import RichText, Text
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RegularTextRun
+from openpyxl.drawing.text import Font as TextFont
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from reportlab.lib import colors
@@ -242,12 +246,20 @@ def _sheet(workbook: Workbook, name: str, title: str, headings: list[str], repor
     sheet.column_dimensions["A"].width = 48
     for index in range(2, len(headings) + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 14
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    _print_on_a4(sheet)
     sheet.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
     sheet.oddHeader.center.text = "&P"
     sheet.HeaderFooter.differentFirst = True
     return sheet
+
+
+def _print_on_a4(sheet) -> None:
+    """A4 landscape, as wide as the page (a sheet would otherwise print its last columns on
+    pages of their own), as long as it needs."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
 
 
 def _append(sheet, values: list, formats: list[str | None], font: Font = PLAIN) -> None:
@@ -275,12 +287,17 @@ def _chart_sheet(workbook: Workbook, report: Report, kind: str) -> None:
     """The charts of the page and the paper, as the spreadsheet's own bar charts, each beside
     the figures it is drawn from."""
     sheet = workbook.create_sheet(_sheet_name(_("Biểu đồ")))
+    _print_on_a4(sheet)
     sheet.column_dimensions["A"].width = 36
+    for letter in "BC":
+        sheet.column_dimensions[letter].width = 16
     row = 1
     for chart in report_charts(report, kind):
         sheet.cell(row, 1, chart.title).font = BOLD
         head = row + 1
         _append(sheet, [_("Đơn vị")] + [name for name, _c, _v in chart.series], [], BOLD)
+        for cell in sheet[head]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
         number_format = "0%" if chart.share else INTEGER
         for index, label in enumerate(chart.labels):
             _append(sheet, [label] + [values[index] for _n, _c, values in chart.series],
@@ -288,7 +305,7 @@ def _chart_sheet(workbook: Workbook, report: Report, kind: str) -> None:
         last = head + max(1, len(chart.labels))
         bars = BarChart()
         bars.type, bars.grouping = "bar", "clustered"
-        bars.title = chart.title
+        bars.title = Title(tx=Text(rich=_serif(chart.title, 1200, bold=True)), overlay=False)
         bars.add_data(Reference(sheet, min_col=2, max_col=1 + len(chart.series), min_row=head, max_row=last),
                       titles_from_data=True)
         bars.set_categories(Reference(sheet, min_col=1, min_row=head + 1, max_row=last))
@@ -308,12 +325,23 @@ def _chart_sheet(workbook: Workbook, report: Report, kind: str) -> None:
             bars.legend.position = "t"
         else:
             bars.legend = None
+        bars.x_axis.txPr = bars.y_axis.txPr = _serif()
+        if bars.legend is not None:
+            bars.legend.txPr = _serif()
         bars.width = 18
         bars.height = max(6, 1.5 + 0.5 * len(chart.labels) * len(chart.series))
         sheet.add_chart(bars, f"E{row}")
         # the next chart's figures start below this one's figures and below its drawing (about
         # two rows a centimetre)
         row = max(last, row + int(bars.height * 2)) + 2
+
+
+def _serif(text: str | None = None, size: int = 1000, bold: bool = False) -> RichText:
+    """A chart's text in the workbook's serif (`size` in hundredths of a point); `text`: the
+    words of a title, else the properties an axis or a legend writes its words with."""
+    props = CharacterProperties(latin=TextFont(typeface=XLSX_FONT), sz=size, b=bold)
+    runs = [RegularTextRun(rPr=props, t=text)] if text else []
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=props), r=runs, endParaRPr=props)])
 
 
 def _sheet_name(name: str) -> str:
