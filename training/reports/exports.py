@@ -418,7 +418,7 @@ def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date
     label_w = width * 0.28
     for number_, (_name, title, rows) in enumerate(report_tables(report, kind), start=1):
         data = [[paragraph(tagged(_("Đơn vị") if title != _("Tổng hợp") else "", "b"), CELL)]
-                + [paragraph(tagged(str(column.heading), "b"), CELL - 1, align=TA_CENTER, leading=(CELL - 1) * 1.15)
+                + [paragraph(tagged(str(column.heading), "b"), CELL - 2, align=TA_CENTER, leading=(CELL - 2) * 1.15)
                    for column in columns.COLUMNS]]
         data += [[paragraph(escaped(label), CELL)] + [_cell(column.of(t), column) for column in columns.COLUMNS]
                  for label, t in rows]
