@@ -15,7 +15,7 @@ from ..people.services import get_trainee_or_404
 from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit
-from ..vietnamese import clean, fold
+from ..vietnamese import fold
 from . import bp, cache, columns, services
 from .columns import is_blank
 from .forms import PeriodForm
@@ -55,7 +55,7 @@ def _file_stem(report: services.Report) -> str:
     else:
         when = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
     unit = report.scope or units.province()
-    return "-".join(["báo-cáo", *clean(unit.name).lower().split(), when])
+    return "-".join(["báo-cáo", *re.findall(r"\w+", unit.name.lower()), when])
 
 
 def _download(content, mimetype: str, name: str):
