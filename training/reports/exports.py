@@ -322,12 +322,10 @@ def _chart_sheet(workbook: Workbook, report: Report, kind: str) -> None:
         bars.y_axis.number_format = number_format
         bars.y_axis.majorGridlines = None
         if len(chart.series) > 1:
-            bars.legend.position = "t"
+            bars.legend.position, bars.legend.txPr = "t", _serif()
         else:
             bars.legend = None
         bars.x_axis.txPr = bars.y_axis.txPr = _serif()
-        if bars.legend is not None:
-            bars.legend.txPr = _serif()
         bars.width = 18
         bars.height = max(6, 1.5 + 0.5 * len(chart.labels) * len(chart.series))
         sheet.add_chart(bars, f"E{row}")
