@@ -3,6 +3,7 @@ import os
 import secrets
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, has_request_context, session
 from flask_babel import get_locale
 from sqlalchemy import event
@@ -62,6 +63,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Seconds the database may take to answer before a page gets 503 (training/database.py);
         # 0: no limit (long maintenance work from the command line).
         DATABASE_TIMEOUT=10,
+        # Reports kept between requests, per process (training/reports/cache.py): at most this
+        # many bytes and this many reports, the oldest dropped first. 32 MiB a process: four
+        # workers (gunicorn.conf.py on 2 cores) keep at most 128 MiB, beside their ~100 MiB
+        # each after start and ~90 MiB a merged certificate PDF takes while built, so the
+        # server stays near 1 GiB, leaving a 2 GB host its database and system.
+        REPORT_CACHE_BYTES=32 * 1024 * 1024,
+        REPORT_CACHE_ENTRIES=64,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -149,10 +157,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
-def _select_locale() -> str:
+#: the languages as Babel's Locales, parsed once: Flask-Babel parses what the selector answers
+#: on every request that translates a word, and parsing looks for the language's data on disk
+_LOCALES = {code: Locale.parse(code) for code in ("vi", "en")}
+
+
+def _select_locale() -> Locale | str:
     # Vietnamese unless the user picked English with the switch in the header; CLI commands
     # and services run outside a request, where there is no session to ask.
-    return session.get("lang", "vi") if has_request_context() else "vi"
+    code = session.get("lang", "vi") if has_request_context() else "vi"
+    return _LOCALES.get(code, code)
 
 
 def register_extensions(app: Flask) -> None:

@@ -50,8 +50,10 @@ _INSERT_EVENT = insert(AuditEvent.__table__)
 
 def record_now(action: str, table: str, row_id: int, actor_id: int | None = None, **detail) -> None:
     """Write an audit event for the row `table`:`row_id` at once, as one INSERT outside the
-    unit of work: for a path that writes its own rows that way (a check-in)."""
-    db.session.execute(_INSERT_EVENT, _event(action, f"{table}:{row_id}", actor_id, detail))
+    unit of work: for a path that writes its own rows that way (a check-in). Sent on the
+    session's connection, in its transaction: the ORM's handling of a statement cost a check-in
+    as much as the INSERT itself."""
+    db.session.connection().execute(_INSERT_EVENT, _event(action, f"{table}:{row_id}", actor_id, detail))
 
 
 def _event(action: str, object_ref: str, actor_id: int | None, detail: dict) -> dict:
@@ -80,6 +82,7 @@ def label(action: str) -> str:
         "certificate.withheld": _("Chưa cấp giấy chứng nhận"),
         "course.status": _("Đổi trạng thái khóa học"),
         "course.reopen": _("Mở lại khóa học"),
+        "course.area": _("Đổi địa bàn khóa học"),
         "enrolment.withdraw": _("Rút tên khỏi khóa học"),
         "enrolment.again": _("Ghi danh học lại"),
         "result.score": _("Ghi điểm"),

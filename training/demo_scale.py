@@ -54,12 +54,13 @@ def load_scale(trainee_count: int, seed: int = 1288, echo=print) -> dict[str, in
 
     # Courses: group the new trainees by district and group, then cut into classes of ~30.
     new = db.session.execute(
-        select(Trainee.id, Trainee.group, Unit.parent_id).join(Unit, Unit.id == Trainee.commune_id)
+        select(Trainee.id, Trainee.group, Unit.parent_id, Trainee.commune_id).join(Unit, Unit.id == Trainee.commune_id)
         .where(Trainee.created_at == now)
         .order_by(Trainee.id)
     ).all()
     by_class: dict[tuple[int, str], list[int]] = {}
-    for trainee_id, group, district_id in new:
+    commune_of = {trainee_id: commune_id for trainee_id, _group, _district, commune_id in new}
+    for trainee_id, group, district_id, _commune in new:
         by_class.setdefault((district_id, group), []).append(trainee_id)
     programmes = {g: [c for c in catalogue().all_current() if g in c.groups] for g in ("commune_broadcast", "party_mass_org")}
     first_day = date(date.today().year - 1, 1, 5)
@@ -95,7 +96,8 @@ def load_scale(trainee_count: int, seed: int = 1288, echo=print) -> dict[str, in
             sessions.append({"course_id": course_id, "module_code": plan.module_code, "starts_at": utc_at(plan.day, plan.start),
                              "ends_at": utc_at(plan.day, plan.end), "periods": plan.periods, "venue": row["venue"], "trainer_id": trainer_id})
         for trainee_id in members:
-            enrolments.append({"course_id": course_id, "trainee_id": trainee_id, "status": "enrolled", "withdraw_reason": "",
+            enrolments.append({"course_id": course_id, "trainee_id": trainee_id, "commune_id": commune_of[trainee_id],
+                               "status": "enrolled", "withdraw_reason": "",
                                "enrolled_at": now, "enrolled_by_id": trainer_id})
     db.session.execute(insert(course_trainer), links)
     _bulk(CourseSession, sessions)

@@ -60,8 +60,10 @@ def install_security_headers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=(), geolocation=()")
         # Every page a signed-in person sees may show someone's data (a trainee's record, an
-        # export, a certificate): no browser or proxy keeps a copy.
-        if request.endpoint != "static" and getattr(g.get("_login_user"), "is_authenticated", False):
+        # export, a certificate): no browser or proxy keeps a copy. Asked as "not anonymous":
+        # is_authenticated reads the account's is_active, which a commit has expired, and
+        # would read the account again just to set this header.
+        if request.endpoint != "static" and not getattr(g.get("_login_user"), "is_anonymous", True):
             no_store(response)
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

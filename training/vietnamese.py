@@ -48,6 +48,13 @@ def _letters_and_tone(word: str) -> tuple[list[int], int]:
     return ranks, tone
 
 
+def _word_key(word: str) -> str:
+    ranks, tone = _letters_and_tone(word)
+    # Two digits a letter from 01; "00" ends the letters so "An" sorts before "Anh";
+    # the tone digit decides between words with the same letters ("Anh" before "Ánh").
+    return "".join(f"{r + 1:02d}" for r in ranks) + "00" + str(tone)
+
+
 def name_sort_key(full_name: str) -> str:
     """A key that sorts names the Vietnamese way: given name, then family and middle names,
     letters in Vietnamese order, tones breaking ties. Made of digits only, so it sorts the
@@ -55,11 +62,11 @@ def name_sort_key(full_name: str) -> str:
     words = clean(full_name).split(" ")
     if not words or words == [""]:
         return ""
-    ordered = words[-1:] + words[:-1]
-    parts = []
-    for word in ordered:
-        ranks, tone = _letters_and_tone(word)
-        # Two digits a letter from 01; "00" ends the letters so "An" sorts before "Anh";
-        # the tone digit decides between words with the same letters ("Anh" before "Ánh").
-        parts.append("".join(f"{r + 1:02d}" for r in ranks) + "00" + str(tone))
-    return "".join(parts)[:250]
+    return "".join(_word_key(word) for word in words[-1:] + words[:-1])[:250]
+
+
+def sort_key(text: str) -> str:
+    """The same Vietnamese order for a text read from its first word on (a unit's name: "Xã
+    Đông Sơn" after "Xã Dương Hưu", before "Xã Gia Bình"), where code points would put every
+    name that starts with Đ, Â or Ư after Z."""
+    return "".join(_word_key(word) for word in clean(text).split(" ") if word)

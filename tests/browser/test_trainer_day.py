@@ -111,3 +111,33 @@ def test_the_enrol_by_filter_button_keeps_to_one_line_at_1366_px(browser, live_s
         assert button.bounding_box()["height"] <= communes.bounding_box()["height"] + 8
     finally:
         context.close()
+
+
+def test_an_english_browser_types_the_issuers_date_and_a_survey_birth_date_as_dd_mm_yyyy(english_page, server):
+    from training.courses.models import Course
+    from training.extensions import db
+    from training.surveys.services import link_token
+
+    page = english_page
+    sign_in(page, "admin")
+    page.goto("/units/issuers")
+    valid_from = page.get_by_label("Áp dụng từ ngày")
+    expect(valid_from).to_have_attribute("type", "text")  # not the browser's mm/dd/yyyy date box
+    expect(valid_from).to_have_attribute("placeholder", "dd/mm/yyyy")
+    expect(valid_from).to_have_value(re.compile(r"^\d{2}/\d{2}/\d{4}$"))  # today, as Vietnamese write it
+    valid_from.fill("31/02/2032")
+    page.get_by_role("button", name=re.compile("Lưu")).click()
+    expect(page.get_by_text("Ngày “31/02/2032” không hợp lệ")).to_be_visible()
+    expect(page.get_by_label("Áp dụng từ ngày")).to_have_value("31/02/2032")
+    # 4 March 2032, which an American reads as 3 April; the rest as the page filled it in
+    page.get_by_label("Áp dụng từ ngày").fill("04/03/2032")
+    page.get_by_role("button", name=re.compile("Lưu")).click()
+    expect(page.locator(".flash-success")).to_contain_text("Đã lưu cơ quan ban hành và người ký.")
+    expect(page.locator("table")).to_contain_text("04/03/2032")
+
+    with server.app.app_context():
+        token = link_token(db.session.scalar(db.select(Course.id).order_by(Course.id).limit(1)))
+    page.goto(f"/survey/{token}")
+    born = page.get_by_label(re.compile("Ngày sinh"))
+    expect(born).to_have_attribute("type", "text")
+    expect(born).to_have_attribute("placeholder", "dd/mm/yyyy")

@@ -6,6 +6,7 @@ from dataclasses import fields
 from datetime import date, timedelta
 
 import pytest
+from flask import current_app
 from flask_login import login_user
 from sqlalchemy import insert, select, text
 
@@ -37,9 +38,9 @@ def builds(world, monkeypatch):
     calls = []
     real = report_services.build_report
 
-    def counting(period, unit_id=None):
-        calls.append(unit_id)
-        return real(period, unit_id)
+    def counting(period, unit_id=None, area=None, keep_people=False):
+        calls.append(unit_id if area is None else area.key)
+        return real(period, unit_id, area, keep_people)
 
     monkeypatch.setattr(report_services, "build_report", counting)
     return calls
@@ -59,6 +60,11 @@ def moved(before: dict[int, int]) -> set[int]:
     """The scopes whose stamp differs from `before` (a new row counts as moved)."""
     after = stamps()
     return {scope for scope in after if after[scope] != before.get(scope)}
+
+
+def area(world, district: str) -> report_services.AreaRef:
+    """A district of the world taken whole, as its area report counts it."""
+    return report_services.unit_area(db.session.get(Unit, world.unit_ids[district]))
 
 
 def an_unenrolled_pair(world):
@@ -81,7 +87,7 @@ def assert_same_figures(merged: report_services.Report, counted: report_services
     def tallies(report, name):
         return {key: {f: getattr(t, f) for f in tally_fields} for key, t in getattr(report, name).items()}
 
-    for name in ("by_programme", "by_group", "by_programme_group", "by_unit", "by_commune"):
+    for name in report_services.TABLES:
         assert tallies(merged, name) == tallies(counted, name), name
     assert {f: getattr(merged.total, f) for f in tally_fields} == {f: getattr(counted.total, f) for f in tally_fields}
     assert [u.id for u in merged.units] == [u.id for u in counted.units]
@@ -99,10 +105,11 @@ def test_the_same_report_is_served_again_without_building_it(world, login, build
     for _ in range(3):
         assert get_ok(client, URL).get_data(as_text=True) == first
     assert get_ok(client, URL + "&format=xlsx").status_code == 200
-    get_ok(client, f"/reports/district?unit={a}&year={YEAR}")  # built for the province already
-    assert builds == [a, b]
+    for _ in range(2):  # an area's report is its own, built once
+        get_ok(client, f"/reports/district?unit={a}&year={YEAR}")
+    assert builds == [a, b, f"u{a}"]
     get_ok(client, f"/reports/province?year={YEAR - 1}")  # another period is another report
-    assert builds == [a, b, a, b]
+    assert builds == [a, b, f"u{a}", a, b]
 
 
 def test_the_province_put_together_from_its_districts_counts_as_the_province_at_once(world):
@@ -114,13 +121,14 @@ def test_the_province_put_together_from_its_districts_counts_as_the_province_at_
             trainee.commune_id = world.unit_ids["Xã Ngọc Thiện"]
             db.session.commit()
         for period in (PERIOD, report_services.Period(date(2024, 12, 1), date(2025, 6, 30))):
-            parts = [report_services.build_report(period, unit) for unit in report_services.reporting_units()]
+            parts = [report_services.build_report(period, unit, keep_people=True)
+                     for unit in report_services.reporting_units()]
             assert_same_figures(report_services.merge_reports(period, parts), report_services.build_report(period))
 
 
 def test_a_two_level_province_puts_its_figures_together_too(flat_world):
     assert report_services.reporting_units() == [flat_world.unit_ids["P"]]
-    parts = [report_services.build_report(PERIOD, flat_world.unit_ids["P"])]
+    parts = [report_services.build_report(PERIOD, flat_world.unit_ids["P"], keep_people=True)]
     assert_same_figures(report_services.merge_reports(PERIOD, parts), report_services.build_report(PERIOD))
 
 
@@ -315,7 +323,7 @@ def test_a_session_starting_makes_the_report_count_it(world, login, builds, monk
 
 
 def test_only_the_last_few_reports_are_kept(world, login, builds, monkeypatch):
-    monkeypatch.setattr(cache, "KEEP", 3)  # one period's province and districts
+    monkeypatch.setitem(current_app.config, "REPORT_CACHE_ENTRIES", 3)  # one period's province and districts
     client = login(world.users["admin"])
     get_ok(client, f"/reports/province?year={YEAR}")
     get_ok(client, f"/reports/province?year={YEAR}")  # still kept
@@ -332,9 +340,9 @@ def test_a_kept_report_holds_no_objects_of_the_database_session(world, login, bu
     trainee = db.session.get(Trainee, world.trainee_ids["a1"])
     get_ok(client, URL)
     get_ok(client, f"/reports/district?unit={world.unit_ids['A']}&year={YEAR}")
-    for kept in (cache.report(PERIOD), cache.report(PERIOD, world.unit_ids["A"])):
-        units = [kept.scope, *kept.units, *(c for communes in kept.communes.values() for c in communes)]
-        assert units[1:] and all(isinstance(u, cache.UnitRef) for u in units if u is not None)
+    for kept in (cache.report(PERIOD), cache.report(PERIOD, area(world, "A"))):
+        units = [*kept.units, *(c for communes in kept.communes.values() for c in communes)]
+        assert units and all(isinstance(u, cache.UnitRef) for u in units)
     assert trainee.commune in db.session
     assert get_ok(client, f"/trainees/{trainee.id}/record").status_code == 200
 
@@ -370,8 +378,8 @@ def test_a_course_moved_without_its_unit_loaded_moves_every_units_stamp(world, b
     course.unit_id = world.unit_ids["A"]
     db.session.commit()
     assert moved(versions) == {EVERY_UNIT}
-    for unit in (world.unit_ids["B"], None):
-        assert_same_figures(cache.report(PERIOD, unit), report_services.build_report(PERIOD, unit))
+    for scope in (area(world, "B"), None):
+        assert_same_figures(cache.report(PERIOD, scope), report_services.build_report(PERIOD, area=scope))
 
 
 def test_certificates_stay_with_the_unit_that_issued_them_when_their_course_moves(world, builds):
@@ -409,7 +417,6 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes one writer at a time")
-    b = world.unit_ids["B"]
     course = db.session.get(Course, world.course_ids["B3"])  # a draft of B, made to run: counted
     courses.generate_sessions(course)
     with app.test_request_context():
@@ -427,7 +434,7 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
         with app.app_context():
             db.session.add(Enrolment(course_id=course_id, trainee_id=trainee_id, status="enrolled"))
             db.session.commit()
-            cache.report(PERIOD, b)
+            cache.report(PERIOD)  # keeps B's part
             db.session.remove()
 
     other = threading.Thread(target=enrol_and_look)
@@ -446,7 +453,7 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
     other.join(timeout=30)
     monkeypatch.setattr(cache, "_scopes", real)
     assert not other.is_alive()
-    assert_same_figures(cache.report(PERIOD, b), report_services.build_report(PERIOD, b))
+    assert_same_figures(cache.report(PERIOD), report_services.build_report(PERIOD))
 
 
 def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, world):
@@ -469,11 +476,12 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         write()
         db.session.commit()
         for period in periods:
-            for unit in [None, *report_services.reporting_units()]:
+            for scope in [None, *(report_services.unit_area(db.session.get(Unit, unit))
+                                 for unit in report_services.reporting_units())]:
                 try:
-                    assert_same_figures(cache.report(period, unit), report_services.build_report(period, unit))
+                    assert_same_figures(cache.report(period, scope), report_services.build_report(period, area=scope))
                 except AssertionError as exc:
-                    raise AssertionError(f"after {label}: unit {unit}, {period}: {exc}") from None
+                    raise AssertionError(f"after {label}: {scope}, {period}: {exc}") from None
 
     with app.test_request_context():
         login_user(admin)

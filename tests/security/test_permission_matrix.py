@@ -163,7 +163,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "privacy.export": {"GET": STAFF_PAGE},
     "privacy.erase": {"GET": STAFF_PAGE, "POST": STAFF_POST},
     # reports
-    "reports.district": {"GET": STAFF_OWN},
+    "reports.area": {"GET": STAFF_OWN},
     "reports.province": {"GET": ADMIN_PAGE},
     "reports.trainee_record": {"GET": STAFF_PAGE},
     # units

@@ -146,7 +146,7 @@ def check_in(session: CourseSession, trainee_id: int, method: str, at: datetime 
     including when two arrive at once (the unique row decides). Writes with single statements
     (no flush), see _record_checkin.
     """
-    facts = db.session.execute(_FACTS_OF_TRAINEE, _facts_parameters(session, trainee_id=trainee_id)).first()
+    facts = _facts(_FACTS_OF_TRAINEE, _facts_parameters(session, trainee_id=trainee_id))
     if facts is None:
         return None
     return _record_checkin(session, facts, method, at or utcnow(), recorded_by_id, device)
@@ -156,7 +156,7 @@ def check_in_device(session: CourseSession, key: str, device: str = "") -> Check
     """Record the trainee a phone remembers (by their device key) as seen at the session, once
     the phone's holder has confirmed it is them (QR self check-in). None when no trainee has
     that key (erased since, or never)."""
-    facts = db.session.execute(_FACTS_OF_KEY, _facts_parameters(session, key=key)).first() if key else None
+    facts = _facts(_FACTS_OF_KEY, _facts_parameters(session, key=key)) if key else None
     if facts is None:
         return None
     return _record_checkin(session, facts, "qr_self", utcnow(), None, device)
@@ -166,7 +166,7 @@ def preview_device(session: CourseSession, key: str) -> CheckinResult | None:
     """What a remembered phone is shown before anything is recorded: `confirm` (ask "is this
     you?"), or the answer a check-in would give without writing anything: already checked in,
     not in this course, check-in not open. None when no trainee has that key."""
-    facts = db.session.execute(_FACTS_OF_KEY, _facts_parameters(session, key=key)).first() if key else None
+    facts = _facts(_FACTS_OF_KEY, _facts_parameters(session, key=key)) if key else None
     if facts is None:
         return None
     trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
@@ -176,7 +176,7 @@ def preview_device(session: CourseSession, key: str) -> CheckinResult | None:
 def device_result(session: CourseSession, key: str) -> CheckinResult | None:
     """The phone's answer again, read back without recording anything (the result page after
     a language switch or a reload): the trainee's record of the session as it is now."""
-    facts = db.session.execute(_FACTS_OF_KEY, _facts_parameters(session, key=key)).first() if key else None
+    facts = _facts(_FACTS_OF_KEY, _facts_parameters(session, key=key)) if key else None
     if facts is None or facts.enrolment_id is None:
         return None
     trainee = SeenTrainee(facts.id, facts.full_name, facts.commune)
@@ -219,6 +219,12 @@ _SCAN_KEPT = (update(_ATTENDANCE).where(_ATTENDANCE.c.id == bindparam("record_id
               .values(self_scan_at=bindparam("at")))
 
 
+def _facts(statement, parameters: dict):
+    """The one row of _FACTS a statement finds, or None. Run on the session's connection: a
+    plain row wanted, the ORM's handling of a statement cost as much as the database's."""
+    return db.session.connection().execute(statement, parameters).first()
+
+
 def _facts_parameters(session: CourseSession, nonce: str | None = None, **trainee) -> dict:
     return {"session_id": session.id, "course_id": session.course_id, "nonce": nonce, **trainee}
 
@@ -238,6 +244,9 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     if refused is not None:
         return refused
     status, device = status_for(session, at), device[:64]
+    # Worded before the write lock is taken, which every other scan of the hall waits for:
+    # a request's first translated sentence also loads its language.
+    said = _recorded_message(trainee, status, at)
     _write_lock()
     written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
                "recorded_by_id": recorded_by_id, "device": device, "self_scan_at": None}
@@ -272,7 +281,7 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
         before = None
     audit.record_now("attendance.checkin", Attendance.__tablename__, row_id, actor_id=recorded_by_id, before=before,
                      after=status, method=method)
-    return _recorded(SeenRecord(row_id, status, method, at), trainee)
+    return CheckinResult("ok", said, trainee, SeenRecord(row_id, status, method, at))
 
 
 def _refusal(session: CourseSession, facts, trainee: SeenTrainee, at: datetime) -> CheckinResult | None:
@@ -307,19 +316,21 @@ def _seen(row) -> SeenRecord:
 
 
 def _record_of(session_id: int, trainee_id: int) -> SeenRecord | None:
-    row = db.session.execute(
+    row = db.session.connection().execute(
         select(*_RECORD).where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id)
     ).first()
     return _seen(row) if row is not None else None
 
 
 def _recorded(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
-    when = to_local(record.at).strftime("%H:%M")
-    if record.status == "late":
-        message = _("%(name)s: đã điểm danh lúc %(t)s (đi muộn).", name=trainee.full_name, t=when)
-    else:
-        message = _("%(name)s: đã điểm danh lúc %(t)s (đúng giờ).", name=trainee.full_name, t=when)
-    return CheckinResult("ok", message, trainee, record)
+    return CheckinResult("ok", _recorded_message(trainee, record.status, record.at), trainee, record)
+
+
+def _recorded_message(trainee: SeenTrainee, status: str, at: datetime) -> str:
+    when = to_local(at).strftime("%H:%M")
+    if status == "late":
+        return _("%(name)s: đã điểm danh lúc %(t)s (đi muộn).", name=trainee.full_name, t=when)
+    return _("%(name)s: đã điểm danh lúc %(t)s (đúng giờ).", name=trainee.full_name, t=when)
 
 
 def _kept(facts, trainee: SeenTrainee, at: datetime) -> CheckinResult:
@@ -362,7 +373,7 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     its answer from there.
     """
     canonical, device = normalise_code(code), device[:64]
-    facts = db.session.execute(_FACTS_OF_CODE, _facts_parameters(session, nonce, code=canonical)).first() if canonical else None
+    facts = _facts(_FACTS_OF_CODE, _facts_parameters(session, nonce, code=canonical)) if canonical else None
     # Without facts (a code of nobody) the scan writes only its log, whose insert meets a
     # repeated nonce in the unique index: no need to ask first.
     if facts is not None and facts.nonce_seen:
@@ -380,7 +391,7 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     else:
         result = _record_checkin(session, facts, "qr_badge", at, user_id, device)
     _write_lock()  # taken already if the scan wrote a record; a refused scan's log still needs it
-    logged = db.session.execute(insert_or_skip(ScanLog, "nonce", returning="id"), {
+    logged = db.session.connection().execute(insert_or_skip(ScanLog, "nonce", returning="id"), {
         "nonce": nonce or None, "session_id": session.id, "code": (code or "")[:64], "reason": result.reason,
         "trainee_id": facts.id if facts is not None else None, "scanned_at": at, "offline": offline, "user_id": user_id,
         "device": device,

@@ -1,9 +1,11 @@
 """Sign-in, sign-out, own password, and the permission helpers every domain uses."""
+import functools
 import hmac
 
 from flask import Blueprint, Flask, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 
 from ..extensions import db, login_manager
 
@@ -32,16 +34,24 @@ def install_login_wall(app: Flask) -> None:
         return login_manager.unauthorized()
 
 
+@functools.cache
+def _user_by_id():
+    """The statement reading an account by its id, built once (on first use: the models are
+    imported after this package): every signed-in request asks it, and Session.get builds
+    and keys a statement anew each time."""
+    from ..people.models import User
+
+    return select(User).where(User.id == bindparam("user_id"))
+
+
 @login_manager.user_loader
 def _load_user(cookie_id: str):
     # The cookie names the account by its id and its session token (User.get_id); sign-out,
     # a new password and deactivation replace the token, and no other account ever has it.
-    from ..people.models import User
-
     user_id, _dot, token = cookie_id.partition(".")
     if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 12 and token):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar()
     if user is None or not user.is_active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
         return None
     return user

@@ -23,6 +23,8 @@ class MultiCheckboxField(SelectManyField):
 
 class CourseForm(Form):
     unit_id = SelectField(_l("Đơn vị tổ chức"), coerce=int)
+    #: 0: the whole unit; the choices are the areas that exist (the admin's) or the trainer's own
+    area_id = SelectField(_l("Địa bàn"), coerce=int, default=0, validate_choice=True)
     curriculum_code = SelectField(_l("Chương trình"))
     title = StringField(_l("Tên khóa học"), validators=[Optional(), Length(max=250)])
     venue = StringField(_l("Địa điểm"), validators=[DataRequired(), Length(max=250)])

@@ -1,6 +1,6 @@
 from datetime import date, datetime, time
 
-from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, Time, UniqueConstraint
+from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Table, Text, Time, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -107,6 +107,12 @@ class CourseSession(db.Model):
         return f"<CourseSession {self.id} {self.module_code} {self.starts_at}>"
 
 
+def _trainee_commune(context) -> int | None:
+    """An enrolment's commune when its writer gave none: the trainee's at the insert."""
+    trainee_id = context.get_current_parameters()["trainee_id"]
+    return context.connection.execute(select(Trainee.commune_id).where(Trainee.id == trainee_id)).scalar()
+
+
 class Enrolment(db.Model):
     """A trainee's place in a course."""
 
@@ -116,6 +122,10 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
     trainee_id: Mapped[int] = mapped_column(ForeignKey("trainee.id"), index=True)
+    #: the trainee's commune when enrolled, which reports count them in: a trainee moved later,
+    #: or converted to the 2025 map, stays counted where they were (enrolment paths set it;
+    #: an insert without it takes the trainee's commune of the moment)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True, default=_trainee_commune)
     #: enrolled | withdrawn
     status: Mapped[str] = mapped_column(String(10), default="enrolled")
     withdraw_reason: Mapped[str] = mapped_column(Text, default="")

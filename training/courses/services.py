@@ -9,7 +9,7 @@ from functools import partial
 from flask import abort
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased, contains_eager, joinedload, selectinload
 
 from .. import audit
@@ -21,7 +21,8 @@ from ..extensions import db
 from ..people import group_label
 from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, parse_date, read_table
 from ..people.models import Trainee, User
-from ..units.models import Unit
+from ..units.models import Area, Unit
+from ..units.services import communes_of
 from ..vietnamese import clean, fold
 from .calendar import CalendarEntry, weekday_name
 from .models import Course, CourseSession, Enrolment
@@ -57,18 +58,30 @@ def get_course_or_404(course_id: int, write: bool = False) -> Course:
 
     :raises NotFound, Forbidden:
     """
-    course = db.get_or_404(Course, course_id)
+    return _allowed(db.get_or_404(Course, course_id), write)
+
+
+def _allowed(course: Course, write: bool) -> Course:
+    """The course, if the current user may act on it (see get_course_or_404); else 403."""
     require_course(course)
     if write and not course.is_editable and not current_user.is_admin:
         abort(403)
     return course
 
 
+#: a session with its course; built once: every scan of a badge scanner asks it, and a
+#: Session.get with a loader option builds and keys its statement anew each time
+_SESSION_WITH_COURSE = (select(CourseSession).options(joinedload(CourseSession.course))
+                        .where(CourseSession.id == bindparam("session_id")))
+
+
 def get_session_or_404(session_id: int, write: bool = False) -> CourseSession:
     """A session of a course the current user may act on (see get_course_or_404); the course
     comes in the same query."""
-    session = db.get_or_404(CourseSession, session_id, options=[joinedload(CourseSession.course)])
-    get_course_or_404(session.course_id, write=write)
+    session = db.session.execute(_SESSION_WITH_COURSE, {"session_id": session_id}).scalar()
+    if session is None:
+        abort(404)
+    _allowed(session.course, write)
     return session
 
 
@@ -131,13 +144,27 @@ def _check_trainers(unit_id: int, trainer_ids: list[int]) -> list[User]:
     return trainers
 
 
+def _check_area(unit_id: int, area_id: int | None) -> Area | None:
+    """The area a course of unit `unit_id` is put in (None: the whole unit).
+
+    :raises CourseError: no such area, or an area of another unit.
+    """
+    if not area_id:
+        return None
+    area = db.session.get(Area, area_id)
+    if area is None or area.unit_id != unit_id:
+        raise CourseError(_("Địa bàn đã chọn không thuộc đơn vị tổ chức khóa học."))
+    return area
+
+
 def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, starts_on: date,
                   capacity: int, trainer_ids: list[int], notes: str = "", created_by: User | None = None,
                   slots: dict | None = None, area_id: int | None = None) -> Course:
     """Create a draft course of the current version of a programme, with its day's slot
     times when `slots` gives them (else the defaults); flushes.
 
-    :raises CourseError: unknown programme, unit or trainers, bad capacity or slot times.
+    :raises CourseError: unknown programme, unit, area or trainers, an area of another unit,
+        bad capacity or slot times.
     """
     curriculum = catalogue().current(curriculum_code)
     unit = db.session.get(Unit, unit_id)
@@ -145,6 +172,7 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
         raise CourseError(_("Không có chương trình %(code)s.", code=curriculum_code))
     if unit is None or unit.level == "commune":
         raise CourseError(_("Đơn vị tổ chức không hợp lệ."))
+    area = _check_area(unit.id, area_id)
     if capacity < 1:
         raise CourseError(_("Số học viên tối đa phải lớn hơn 0."))
     course = Course(
@@ -159,7 +187,7 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
         capacity=capacity,
         notes=(notes or "").strip(),
         created_by_id=created_by.id if created_by else None,
-        area_id=area_id,
+        area=area,
     )
     course.trainers = _check_trainers(unit.id, trainer_ids)
     db.session.add(course)
@@ -209,6 +237,28 @@ def update_course(course: Course, title: str, venue: str, starts_on: date, capac
         course.ends_on = max([starts_on] + [to_local(s.ends_at).date() for s in course.sessions])
     else:
         _sync_dates(course)
+    db.session.flush()
+    return course
+
+
+def move_to_area(course: Course, area_id: int | None) -> Course:
+    """Put a course in another area of its unit (None: the whole unit), as the admin does;
+    audited. A cụm's course takes only that cụm's trainees, so a move that would leave an
+    enrolled trainee outside it is refused. Flushes.
+
+    :raises CourseError: an area of another unit, or enrolled trainees outside the cụm.
+    """
+    area = _check_area(course.unit_id, area_id)
+    if area == course.area:
+        return course
+    if area is not None and area.kind == "cluster":
+        inside = {c.id for c in area.communes}
+        outside = [e.trainee for e in course.active_enrolments if e.trainee.commune_id not in inside]
+        if outside:
+            raise CourseError(_("Không chuyển được sang %(area)s: %(names)s đã ghi danh nhưng không thuộc các xã, phường của cụm.",
+                                area=area.name, names=", ".join(f"{t.full_name} ({t.commune.name})" for t in outside)))
+    audit.record("course.area", course, before=course.area.name if course.area else None, after=area.name if area else None)
+    course.area = area
     db.session.flush()
     return course
 
@@ -621,9 +671,13 @@ def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrol
     # The communes (for the district) in one query: the lazy loads below then find them loaded.
     db.session.scalars(select(Unit).where(Unit.id.in_({t.commune_id for t in trainees}))).all()
     problems = {}
+    cluster = course_commune_ids(course)
     for trainee in trainees:
         if trainee.district_id != course.unit_id:
             problems[trainee.id] = _("%(name)s không thuộc đơn vị tổ chức khóa học.", name=trainee.full_name)
+        elif cluster is not None and trainee.commune_id not in cluster:
+            problems[trainee.id] = _("%(name)s (%(commune)s) không thuộc %(area)s, địa bàn của khóa học.",
+                                     name=trainee.full_name, commune=trainee.commune.name, area=course.area.name)
         elif trainee.group not in curriculum.groups:
             problems[trainee.id] = _("%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.",
                                      name=trainee.full_name, code=curriculum.code,
@@ -676,6 +730,7 @@ def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolmen
             enrolment = Enrolment(course=course, trainee=trainee)
             db.session.add(enrolment)
         enrolment.status, enrolment.withdraw_reason = "enrolled", ""
+        enrolment.commune_id = trainee.commune_id
         enrolment.enrolled_by_id = current_user.id if current_user and current_user.is_authenticated else None
         enrolments.append(enrolment)
     db.session.flush()
@@ -723,6 +778,20 @@ def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, a
     return EnrolOutcome(enrol_many(course, chosen, again_reason), completed=left_out)
 
 
+def course_commune_ids(course: Course) -> set[int] | None:
+    """The communes whose trainees a cụm's course takes (its cụm's); None for a course of a
+    whole unit."""
+    if course.area is None or course.area.kind != "cluster":
+        return None
+    return {commune.id for commune in course.area.communes}
+
+
+def course_communes(course: Course) -> list[Unit]:
+    """The communes a course takes trainees from, in name order (the enrolment filter's)."""
+    cluster = course_commune_ids(course)
+    return [c for c in communes_of(course.unit_id) if cluster is None or c.id in cluster]
+
+
 def eligible_by_filter(course: Course, commune_id: int | None, group: str | None) -> list[Trainee]:
     """Trainees of the course's district and programme groups, matching the filter, who are
     not yet enrolled."""
@@ -732,9 +801,8 @@ def eligible_by_filter(course: Course, commune_id: int | None, group: str | None
         .where(Unit.parent_id == course.unit_id, Trainee.group.in_(course.curriculum.groups), Trainee.id.not_in(enrolled))
         .order_by(Trainee.name_key)
     )
-    if course.area is not None and course.area.kind == "cluster":
-        # a cụm's course takes that cụm's trainees
-        query = query.where(Trainee.commune_id.in_([c.id for c in course.area.communes] or [0]))
+    if (cluster := course_commune_ids(course)) is not None:
+        query = query.where(Trainee.commune_id.in_(cluster or [0]))
     if commune_id:
         query = query.where(Trainee.commune_id == commune_id)
     if group:

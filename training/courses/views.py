@@ -22,7 +22,8 @@ from ..people.models import GROUPS, Trainee
 from ..security import no_store
 from ..units.issuers import issuer_for
 from ..units.models import Unit
-from ..units.services import communes_of, live_map, managing_units
+from ..units.areas import areas
+from ..units.services import live_map, managing_units
 from ..web import commit_or_flash, external_url, flash_form_errors, mark_created, resubmitted
 from . import bp, plan_pdf, services
 from . import calendar as cal
@@ -76,14 +77,33 @@ def _date_arg(name: str):
     return parse_day(request.args.get(name, ""))
 
 
-def _fill_course_form(form: CourseForm, unit_id: int | None) -> None:
+def _fill_course_form(form: CourseForm, unit_id: int | None, course=None) -> None:
     # New courses are planned on today's map; older ones keep the units they had.
     form.unit_id.choices = [(u.id, u.name) for u in managing_units(live_map())] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
     if unit_id and current_user.is_admin and unit_id not in [choice[0] for choice in form.unit_id.choices]:
         form.unit_id.choices.append((unit_id, db.session.get(Unit, unit_id).name))
+    if course is not None:
+        form.unit_id.choices = [(course.unit_id, course.unit.name)]
     form.curriculum_code.choices = [(c.code, f"{c.code}. {c.title}") for c in catalogue().all_current()]
+    _fill_area_choices(form, [choice[0] for choice in form.unit_id.choices], course)
     unit_id = unit_id or form.unit_id.data or (form.unit_id.choices[0][0] if form.unit_id.choices else None)
     form.trainer_ids.choices = [(t.id, t.full_name) for t in services.district_trainers(unit_id)] if unit_id else []
+
+
+def _fill_area_choices(form: CourseForm, unit_ids: list[int], course=None) -> None:
+    """The admin chooses among the areas of the course's unit that exist; a trainer's course
+    stays in its area (a new one: the trainer's own), the one choice offered, so another is
+    refused."""
+    whole = (0, _("Toàn đơn vị tổ chức"))
+    if current_user.is_admin:
+        form.area_id.choices = [whole] + [(a.id, a.name) for a in areas() if a.unit_id in unit_ids]
+    else:
+        area = course.area if course is not None else current_user.area
+        form.area_id.choices = [(area.id, area.name) if area else whole]
+    if not form.area_id.raw_data:
+        # not sent (a first showing, or a form without the box): the course's own area, or
+        # for a new course the first choice
+        form.area_id.data = (course.area_id or 0) if course is not None else form.area_id.choices[0][0]
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -109,8 +129,7 @@ def create():
                 form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
                 form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
                 slots={key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
-                # a cụm trainer's course is the cụm's
-                area_id=current_user.area_id if commune_scope(current_user) is not None else None,
+                area_id=form.area_id.data or None,
             ),
             services.CourseError,
             lambda created: _("Đã tạo khóa học %(code)s. Bước tiếp theo: lập lịch các buổi học.", code=created.code),
@@ -148,13 +167,13 @@ def edit(course_id: int):
     form = CourseForm(obj=course)
     if request.method == "GET":
         form.trainer_ids.data = [t.id for t in course.trainers]
-    _fill_course_form(form, course.unit_id)
-    form.unit_id.choices = [(course.unit_id, course.unit.name)]
+    _fill_course_form(form, course.unit_id, course)
     form.curriculum_code.choices = [(course.curriculum_code, f"{course.curriculum_code} ({course.curriculum_version})")]
     if form.validate_on_submit():
         saved = commit_or_flash(
             lambda: services.update_course(
-                course, form.title.data, form.venue.data, form.starts_on.data, form.capacity.data, form.trainer_ids.data,
+                services.move_to_area(course, form.area_id.data or None) if current_user.is_admin else course,
+                form.title.data, form.venue.data, form.starts_on.data, form.capacity.data, form.trainer_ids.data,
                 form.notes.data, {key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
             ),
             services.CourseError,
@@ -290,7 +309,7 @@ def enrol(course_id: int):
     q = request.args.get("q", "").strip()
     candidates = []
     if q:
-        filters = people.TraineeFilter(q=q, unit_id=course.unit_id)
+        filters = people.TraineeFilter(q=q, unit_id=course.unit_id, commune_ids=services.course_commune_ids(course))
         candidates = db.session.scalars(people.trainee_query(filters).limit(30)).all()
     enrolled_ids = {e.trainee_id for e in course.active_enrolments}
     return render_template(
@@ -304,7 +323,7 @@ def enrol(course_id: int):
 
 def _filter_form(course) -> EnrolFilterForm:
     form = EnrolFilterForm()
-    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in communes_of(course.unit_id)]
+    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in services.course_communes(course)]
     form.group.choices = [("", _("Tất cả nhóm của chương trình"))] + [(g, g) for g in course.curriculum.groups]
     return form
 
@@ -313,7 +332,7 @@ def _filter_form(course) -> EnrolFilterForm:
 def enrol_filter(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     form = EnrolFilterForm()
-    form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in communes_of(course.unit_id)]
+    form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in services.course_communes(course)]
     form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
     if form.validate_on_submit():
         outcome = commit_or_flash(

@@ -18,7 +18,8 @@ from ..audit import record
 from ..extensions import db
 from ..units import catalogue
 from ..units.models import MAP_2025, MAP_PRE2025, Area, Unit
-from ..units.services import find
+from ..units.services import find, in_name_order
+from ..vietnamese import sort_key
 from .models import Trainee, User
 
 
@@ -85,10 +86,11 @@ def plan(province_code: int) -> Plan:
     ))
     old_ids = [p.id for p in old_provinces]
     old_ids += db.session.scalars(select(Unit.id).where(Unit.level == "district", Unit.parent_id.in_(old_ids))).all()
-    old_communes = list(db.session.scalars(
-        select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.parent_id.in_(old_ids))
-        .order_by(Unit.parent_id, Unit.name)
-    ))
+    # by old district, then commune, both in name order, as the admin reads the preview
+    old_communes = sorted(
+        db.session.scalars(select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.parent_id.in_(old_ids))),
+        key=lambda c: (sort_key(c.parent.name), sort_key(c.name)),
+    )
     counts = dict(db.session.execute(
         select(Trainee.commune_id, func.count()).where(Trainee.commune_id.in_([c.id for c in old_communes]))
         .group_by(Trainee.commune_id)
@@ -101,7 +103,7 @@ def plan(province_code: int) -> Plan:
             quiet += old.successor_id is None
             continue
         successors = table.get(old.code, [])
-        candidates = [new_communes[s.code] for s in successors if s.code in new_communes]
+        candidates = in_name_order(new_communes[s.code] for s in successors if s.code in new_communes)
         if old.successor is not None:
             # converted before: people added since follow the choice made then
             candidates, proposed = [old.successor], old.successor
@@ -111,7 +113,7 @@ def plan(province_code: int) -> Plan:
     trainers = list(db.session.scalars(
         select(User).where(User.role == "trainer", User.unit_id.in_(old_ids)).order_by(User.full_name)
     ))
-    return Plan(province, old_provinces, moves, trainers, quiet, list(province.children), old_communes)
+    return Plan(province, old_provinces, moves, trainers, quiet, in_name_order(province.children), old_communes)
 
 
 def convert(province_code: int, choices: dict[int, int], actor_id: int | None = None) -> Plan:

@@ -330,8 +330,9 @@ def commune_key(name: str) -> str:
     return _COMMUNE_PREFIX.sub("", fold(name))
 
 
-def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
-    """Create trainees from an uploaded file for the communes of one managing unit.
+def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: set[int] | None = None) -> list:
+    """Create trainees from an uploaded file for the communes of one managing unit; with
+    `commune_ids` (a cụm trainer's, permissions.commune_scope), of those communes only.
 
     Every row is checked before anything is written; flushes only when all rows are good.
 
@@ -379,6 +380,8 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
             problems.append(_("Không có xã/phường “%(name)s” trong huyện", name=commune_name))
         elif len(matches) > 1:
             problems.append(_("Tên xã/phường “%(name)s” trùng nhau, hãy ghi rõ “Xã” hoặc “Phường”", name=commune_name))
+        elif commune_ids is not None and matches[0].id not in commune_ids:
+            problems.append(_("%(name)s không thuộc địa bàn được giao cho bạn", name=matches[0].name))
         else:
             data["commune_id"] = matches[0].id
         data["position"] = clean(str(cell("position") or ""))
@@ -404,15 +407,15 @@ def import_trainees(filename: str, content: bytes, unit_id: int) -> list:
     return trainees
 
 
-def template_workbook(unit_id: int | None) -> bytes:
+def template_workbook(unit_id: int | None, commune_ids: set[int] | None = None) -> bytes:
     """The import template: the header row, one example row marked "Ví dụ:" (which the
     import skips, so the template uploaded unchanged creates nobody), and lists of valid
-    values."""
+    values (with `commune_ids`, a cụm trainer's, only those communes)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Hoc vien"
     sheet.append(TEMPLATE_HEADERS)
-    communes = communes_of(unit_id) if unit_id else []
+    communes = [c for c in communes_of(unit_id) if commune_ids is None or c.id in commune_ids] if unit_id else []
     example_commune = communes[0].name if communes else "Xã …"
     sheet.append(["Ví dụ: Nguyễn Thị Hương", "15/03/1985", "Nữ", "Công chức Văn hóa - Xã hội", example_commune, str(GROUP_SHORT_LABELS["commune_broadcast"]), "0912345678"])
     for column, width in zip("ABCDEFG", (28, 14, 10, 32, 24, 40, 14)):

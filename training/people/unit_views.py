@@ -56,7 +56,7 @@ def _unit_or_404(unit_id: int) -> Unit:
 def unit_edit(unit_id: int):
     unit = _unit_or_404(unit_id)
     rename, merge = RenameForm(prefix="rename"), MergeForm(prefix="merge")
-    siblings = [c for c in unit.parent.children if c.id != unit.id and c.successor_id is None] if unit.parent else []
+    siblings = units.in_name_order(c for c in unit.parent.children if c.id != unit.id and c.successor_id is None) if unit.parent else []
     merge.target_id.choices = [SelectChoice(c.id, c.name) for c in siblings]
     target = None
     if request.method == "POST" and "rename-name" in request.form and rename.validate():
@@ -86,7 +86,7 @@ def units_areas():
     area_form, assign_form = AreaForm(prefix="area"), AssignForm(prefix="assign")
     area_form.unit_id.choices = [SelectChoice(u.id, u.name) for u in ([province] if province else []) + units.managing_units(MAP_PRE2025)
                                  if u.level in ("province", "district")]
-    communes = province.children if province else []
+    communes = units.in_name_order(province.children) if province else []
     area_form.commune_ids.choices = [SelectChoice(c.id, c.name) for c in communes]
     trainers = list(db.session.scalars(select(User).where(User.role == "trainer", User.is_active.is_(True)).order_by(User.full_name)))
     all_areas = unit_areas.areas()
@@ -102,4 +102,5 @@ def units_areas():
         if commit_or_flash(lambda: conversion.assign_area(user, area, current_user.id), conversion.ConversionError,
                            _("Đã giao địa bàn cho giảng viên.")):
             return redirect(url_for("people.units_areas"))
-    return render_template("units/areas.html", areas=all_areas, trainers=trainers, area_form=area_form, assign_form=assign_form)
+    return render_template("units/areas.html", areas=all_areas, trainers=trainers, area_form=area_form, assign_form=assign_form,
+                           area_communes={a.id: units.in_name_order(a.communes) for a in all_areas})

@@ -47,13 +47,13 @@ def _int_arg(name: str) -> int | None:
 @bp.route("/trainees")
 @roles_required("admin", "trainer")
 def trainees():
-    unit_id = managed_unit_id(current_user) or _int_arg("unit")
+    unit_id, scope = managed_unit_id(current_user) or _int_arg("unit"), commune_scope(current_user)
     filters = services.TraineeFilter(
         q=request.args.get("q", "").strip(),
         unit_id=unit_id,
         commune_id=_int_arg("commune"),
         group=request.args.get("group") if request.args.get("group") in GROUPS else None,
-        commune_ids=commune_scope(current_user),
+        commune_ids=scope,
     )
     page = db.paginate(services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template(
@@ -61,7 +61,7 @@ def trainees():
         page=page,
         filters=filters,
         units=managing_units() if current_user.is_admin else [],
-        communes=communes_of(unit_id) if unit_id else [],
+        communes=[c for c in communes_of(unit_id) if scope is None or c.id in scope] if unit_id else [],
     )
 
 
@@ -116,7 +116,7 @@ def trainee_import():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            created = importer.import_trainees(upload.filename, upload.read(), form.unit_id.data)
+            created = importer.import_trainees(upload.filename, upload.read(), form.unit_id.data, commune_scope(current_user))
         except importer.ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
@@ -132,7 +132,7 @@ def trainee_import():
 @roles_required("admin", "trainer")
 def trainee_import_template():
     unit_id = managed_unit_id(current_user) or _int_arg("unit")
-    content = importer.template_workbook(unit_id)
+    content = importer.template_workbook(unit_id, commune_scope(current_user))
     return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="mau-nhap-hoc-vien.xlsx")
 
 

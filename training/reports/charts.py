@@ -44,7 +44,7 @@ class Chart:
 
 
 def report_charts(report: Report, kind: str) -> list[Chart]:
-    """Trainees per unit with trainees (district, or commune for a district report) by group;
+    """Trainees per unit with trainees (district, or commune for an area report) by group;
     attendance rate per programme; coverage (share of communes with a trained officer) per
     group."""
     if kind == "province":
@@ -56,12 +56,9 @@ def report_charts(report: Report, kind: str) -> list[Chart]:
     # places with nobody trained would be rows of empty bars (the tables and the coverage
     # chart show them)
     places = [(name, tally) for name, tally in places if tally and tally.trainees]
-    # Tallies keep trainee ids and each trainee has one group, so a place's trainees of a
-    # group are its set intersected with that group's set.
-    members = {g: report.by_group[g].trainees if g in report.by_group else set() for g in GROUPS}
     trainees = Chart(place_title, place_table, [name for name, _t in places],
-                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g],
-                       [len(tally.trainees & members[g]) for _name, tally in places]) for g in GROUPS])
+                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g], [tally.groups.get(g, 0) for _name, tally in places])
+                      for g in GROUPS])
     programmes = sorted(report.by_programme)
     attendance = Chart(_("Tỷ lệ tham dự theo chương trình"), _("Theo chương trình"), programmes,
                        [(_("Tỷ lệ tham dự"), BAR, [report.by_programme[c].attendance_rate or 0 for c in programmes])],

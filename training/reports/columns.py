@@ -32,9 +32,9 @@ class Column:
 
 
 COLUMNS = (
-    Column("courses", _l("Số lớp"), lambda t: len(t.courses)),
+    Column("courses", _l("Số lớp"), lambda t: t.courses),
     Column("sessions", _l("Buổi học"), lambda t: t.sessions),
-    Column("trainees", _l("Học viên (người)"), lambda t: len(t.trainees)),
+    Column("trainees", _l("Học viên (người)"), lambda t: t.trainees),
     Column("enrolments", _l("Lượt người"), lambda t: t.enrolments),
     Column("attendance", _l("Tỷ lệ tham dự"), lambda t: t.attendance_rate, share=True),
     Column("completions", _l("Hoàn thành"), lambda t: t.completions),

@@ -84,7 +84,7 @@ class SurveyLine:
 def survey_line(report: Report) -> SurveyLine:
     """The survey's figures of the report's courses. Read when asked, not kept with the
     report's figures: answers keep coming in after a course has closed."""
-    ids = list(report.total.courses)
+    ids = list(report.course_ids)
     courses = list(db.session.scalars(select(Course).where(Course.id.in_(ids)))) if ids else []
     return SurveyLine(figures_for(courses), min_answers())
 
@@ -168,7 +168,7 @@ def _issuer(report: Report, issuer: Issuer | None, on: date) -> Issuer:
     the province report); a kept report holds only a snapshot of its unit, so it is read again."""
     if issuer is not None:
         return issuer
-    unit = db.session.get(Unit, report.scope.id) if report.scope else units.province()
+    unit = db.session.get(Unit, report.scope.unit_id) if report.scope else units.province()
     return issuer_for(on, unit)
 
 

@@ -6,7 +6,7 @@ from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..auth.permissions import managed_unit_id, require_unit, roles_required
+from ..auth.permissions import roles_required
 from ..clock import local_today
 from ..curricula import catalogue
 from ..extensions import db
@@ -54,8 +54,8 @@ def _file_stem(report: services.Report) -> str:
         when = f"{period.start.year}"
     else:
         when = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-    unit = report.scope or units.province()
-    return "-".join(["báo-cáo", *re.findall(r"\w+", unit.name.lower()), when])
+    place = report.scope or units.province()
+    return "-".join(["báo-cáo", *re.findall(r"\w+", place.name.lower()), when])
 
 
 def _download(content, mimetype: str, name: str):
@@ -70,14 +70,14 @@ def _download(content, mimetype: str, name: str):
 
 def _respond(report: services.Report, kind: str, form: PeriodForm, choices: list | None = None):
     """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf;
-    `choices`: the units the page offers to switch to (the admin's district report)."""
+    `choices`: the areas the page offers to switch to (the admin's area report)."""
     from . import charts, exports
 
     fmt = request.args.get("format", "html")
     if fmt in ("xlsx", "pdf"):
         # the issuer in force at the end of the period (or today, for a period not over)
         on = min(report.period.end, local_today())
-        scope = db.session.get(Unit, report.scope.id) if report.scope else units.province()
+        scope = db.session.get(Unit, report.scope.unit_id) if report.scope else units.province()
         issuer = issuer_for(on, scope)
         if fmt == "xlsx":
             return _download(exports.report_xlsx(report, kind, issuer, on), XLSX, _file_stem(report) + ".xlsx")
@@ -89,18 +89,28 @@ def _respond(report: services.Report, kind: str, form: PeriodForm, choices: list
                            columns=columns.COLUMNS, is_blank=is_blank, form=form, survey=exports.survey_line(report))
 
 
-@bp.route("/reports/district")
+@bp.route("/reports/area")
+@bp.route("/reports/district")  # the district report's address before areas: old links still open
 @roles_required("admin", "trainer")
-def district():
-    # A trainer's own district wins over ?unit=; the admin may choose any managing unit (and
-    # gets the first one by default), but not a commune or a unit that does not exist.
-    managing = units.managing_units()
-    unit_id = managed_unit_id(current_user) or request.args.get("unit", type=int) or (managing[0].id if managing else None)
-    if unit_id not in {u.id for u in managing}:
+def area():
+    """An area's report: a trainer's own (their area, or their whole unit); the admin's
+    choice of ?area= (an AreaRef.key) or ?unit= (a managing unit, as old links name it),
+    else the first area with communes."""
+    if not current_user.is_admin:
+        if current_user.area is None and current_user.unit is None:
+            abort(404)
+        chosen = services.area_ref(current_user.area) if current_user.area else services.unit_area(current_user.unit)
+        form = PeriodForm(request.args)
+        return _respond(cache.report(_period(form), chosen), "area", form)
+    choices = services.report_areas()
+    if not choices:
         abort(404)
-    require_unit(unit_id)
+    asked = request.args.get("area") or (f"u{request.args['unit']}" if request.args.get("unit") else None)
+    chosen = next((choice for choice in choices if choice.key == asked), None) if asked else choices[0]
+    if chosen is None:
+        abort(404)
     form = PeriodForm(request.args)
-    return _respond(cache.report(_period(form), unit_id), "district", form, managing if current_user.is_admin else [])
+    return _respond(cache.report(_period(form), chosen), "area", form, choices)
 
 
 @bp.route("/reports/province")

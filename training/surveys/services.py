@@ -22,6 +22,7 @@ from ..courses.services import enrolment_counts
 from ..curricula import catalogue
 from ..extensions import db
 from ..people.models import Trainee
+from ..vietnamese import sort_key
 from .models import Answer, Respondent, Response, Survey
 from .questionnaire import TEXT_MAX, Question, Questionnaire, Questionnaires
 
@@ -531,7 +532,8 @@ def summary(first: date, last: date, grouping: str, user) -> Summary:
     total = Figures()
     for figure in per_course.values():
         total.add(figure)
-    rows = sorted(((labels[k], f) for k, f in groups.items()), key=lambda row: row[0].casefold())
+    # Vietnamese order: code points put a unit or trainer whose name starts with Đ after Z
+    rows = sorted(((labels[k], f) for k, f in groups.items()), key=lambda row: sort_key(row[0]))
     columns = [q for q in questionnaires().default.questions if q.is_scale]
     return Summary(first, last, grouping, rows, total, columns)
 

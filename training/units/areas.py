@@ -4,7 +4,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..vietnamese import clean
 from .models import Area, Unit
-from .services import UnitError
+from .services import UnitError, in_name_order
 
 
 def save_area(name: str, kind: str, unit: Unit, commune_ids: list[int] | None = None) -> Area:
@@ -34,5 +34,5 @@ def save_area(name: str, kind: str, unit: Unit, commune_ids: list[int] | None = 
 
 
 def areas() -> list[Area]:
-    """Every area, by name."""
-    return list(db.session.scalars(select(Area).order_by(Area.name)))
+    """Every area, in name order."""
+    return in_name_order(db.session.scalars(select(Area)))

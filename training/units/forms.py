@@ -1,15 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..forms import Form
+from ..forms import DayField, Form, Required
 from .issuers import DEFAULT_SERIAL_PATTERN
 
 
 class IssuerForm(Form):
     """A dated issuer setting; the rules a paper needs are checked by issuers.save_setting."""
 
-    valid_from = DateField(_l("Áp dụng từ ngày"), validators=[DataRequired(_l("Cần ghi ngày bắt đầu áp dụng."))])
+    valid_from = DayField(_l("Áp dụng từ ngày"), validators=[Required(_l("Cần ghi ngày bắt đầu áp dụng."))])
     unit_id = SelectField(_l("Áp dụng cho"), coerce=int, validate_choice=True)
     body_lines = TextAreaField(_l("Cơ quan ban hành (mỗi dòng một cấp, cấp trên trước)"),
                                validators=[DataRequired(_l("Cần ghi cơ quan ban hành.")), Length(max=300)])

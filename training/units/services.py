@@ -1,12 +1,17 @@
 """Loading and reading the administrative unit trees of the two maps."""
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import TypeVar
 
 from sqlalchemy import select
 
 from ..extensions import db
-from ..vietnamese import clean
+from ..vietnamese import clean, sort_key
 from . import catalogue
 from .models import MAP_2025, MAP_PRE2025, Unit
+
+
+#: a unit, or anything else with a name (an area)
+T = TypeVar("T")
 
 
 class UnitError(Exception):
@@ -72,23 +77,31 @@ def province(map_name: str | None = None) -> Unit | None:
     return db.session.scalars(query.order_by(Unit.id).limit(1)).first()
 
 
+def in_name_order(units: Iterable[T]) -> list[T]:
+    """Units (or areas) in Vietnamese order of their names, the order trainee names follow,
+    for every list a person reads: the database's own order is by code point, which puts
+    "Xã Đông Sơn" after "Xã Xuân Lương"."""
+    return sorted(units, key=lambda unit: sort_key(unit.name))
+
+
 def managing_units(map_name: str | None = None) -> list[Unit]:
-    """Units that trainers work in: districts, or provinces whose communes hang directly
-    under them (two-level structure); of one map, or of both when map_name is None."""
-    districts = select(Unit).where(Unit.level == "district").order_by(Unit.name)
+    """Units that trainers work in: provinces whose communes hang directly under them
+    (two-level structure), then districts, each in name order; of one map, or of both when
+    map_name is None."""
+    districts = select(Unit).where(Unit.level == "district")
     parent_ids = select(Unit.parent_id).where(Unit.level == "commune")
-    flat_provinces = select(Unit).where(Unit.level == "province", Unit.id.in_(parent_ids)).order_by(Unit.name)
+    flat_provinces = select(Unit).where(Unit.level == "province", Unit.id.in_(parent_ids))
     if map_name is not None:
         districts, flat_provinces = districts.where(Unit.map == map_name), flat_provinces.where(Unit.map == map_name)
-    return list(db.session.scalars(flat_provinces)) + list(db.session.scalars(districts))
+    return in_name_order(db.session.scalars(flat_provinces)) + in_name_order(db.session.scalars(districts))
 
 
 def communes_of(unit_id: int | None) -> list[Unit]:
-    """Communes managed by a unit (all communes when unit_id is None)."""
-    query = select(Unit).where(Unit.level == "commune").order_by(Unit.name)
+    """Communes managed by a unit (all communes when unit_id is None), in name order."""
+    query = select(Unit).where(Unit.level == "commune")
     if unit_id is not None:
         query = query.where(Unit.parent_id == unit_id)
-    return list(db.session.scalars(query))
+    return in_name_order(db.session.scalars(query))
 
 
 def communes_by_unit() -> dict[int, list[Unit]]:
@@ -118,7 +131,8 @@ def unit_overview(unit_id: int | None, counts: Mapping[int, int]):
 
 
 def lineage() -> dict[int, list[tuple[str, bool]]]:
-    """Where each commune came from or went to, for /units: unit id → [(name, recorded)].
+    """Where each commune came from or went to, for /units: unit id → [(name, recorded)],
+    in name order.
 
     An old commune shows its successor, a new one its sources: as recorded by a conversion or
     a merge (recorded=True), else as the national table proposes for units not yet converted
@@ -140,6 +154,8 @@ def lineage() -> dict[int, list[tuple[str, bool]]]:
                 if new is not None:
                     found.setdefault(old.id, []).append((new.name, False))
                     found.setdefault(new.id, []).append((old.name, False))
+    for names in found.values():
+        names.sort(key=lambda entry: sort_key(entry[0]))
     return found
 
 
