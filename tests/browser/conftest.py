@@ -8,6 +8,7 @@ import os
 import secrets
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -57,6 +58,35 @@ def district_with_trainer(password: str):
     db.session.add_all([province, district, commune])
     db.session.flush()
     return district, commune, people.create_user("giangvien", password, "Trần Văn Khánh", "trainer", district.id)
+
+
+def session_open_now(password: str, people, title: str, capacity: int = 40):
+    """A course of `district_with_trainer(password)`'s district (made here), open, with one trainee per
+    (full name, birth date) of `people` enrolled and one session, CT1.1, that started two
+    minutes ago and runs an hour; (session, trainees), flushed."""
+    from training.clock import LOCAL_TZ, to_utc
+    from training.courses import services as courses
+    from training.extensions import db
+    from training.people import services as people_services
+
+    district, commune, trainer = district_with_trainer(password)
+    trainees = [
+        people_services.save_trainee(None, {"full_name": name, "birth_date": born, "gender": "female", "position": "Công chức Văn hóa - Xã hội",
+                                            "commune_id": commune.id, "group": "commune_broadcast", "phone": ""})
+        for name, born in people
+    ]
+    now = datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
+    start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
+    course = courses.create_course(district.id, "CT1", title, "Hội trường UBND huyện Yên Thế", start.date(), capacity, [trainer.id])
+    if start.date() == end.date():
+        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
+    else:  # near midnight no same-day slot holds "now" with an hour to spare: stretch one
+        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
+        session.ends_at = to_utc(end)
+    courses.change_status(course, "open")
+    courses.enrol_many(course, trainees)
+    db.session.flush()
+    return session, trainees
 
 
 @pytest.fixture(scope="session")

@@ -9,16 +9,15 @@ database directly.
 import re
 import subprocess
 import time
-from datetime import date, datetime, timedelta
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from training.attendance.models import Attendance, ScanLog
-from training.clock import LOCAL_TZ, to_utc
 from training.extensions import db
-from tests.browser.conftest import LiveServer, district_with_trainer
+from tests.browser.conftest import LiveServer, session_open_now
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PASSWORD = "mat-khau-giang-vien"
@@ -34,27 +33,7 @@ TRAINEES = [
 def _open_session_now() -> dict:
     """District A's course with a session that started two minutes ago and runs an hour; its
     session_id, and codes: full name → personal code."""
-    from training.courses import services as courses
-    from training.people import services as people
-
-    district, commune, trainer = district_with_trainer(PASSWORD)
-    trainees = [
-        people.save_trainee(None, {"full_name": name, "birth_date": born, "gender": "female", "position": "Công chức Văn hóa - Xã hội",
-                                   "commune_id": commune.id, "group": "commune_broadcast", "phone": ""})
-        for name, born in TRAINEES
-    ]
-    now = datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
-    start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
-    course = courses.create_course(district.id, "CT1", "Lớp kiểm thử điểm danh", "Hội trường UBND huyện Yên Thế", start.date(), 40, [trainer.id])
-    if start.date() == end.date():
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
-    else:
-        # Near midnight no same-day slot holds "now" with an hour to spare; stretch one.
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
-        session.ends_at = to_utc(end)
-    courses.change_status(course, "open")
-    courses.enrol_many(course, trainees)
-    db.session.flush()
+    session, trainees = session_open_now(PASSWORD, TRAINEES, "Lớp kiểm thử điểm danh")
     return {"session_id": session.id, "codes": {t.full_name: t.personal_code for t in trainees}}
 
 

@@ -13,9 +13,8 @@ from sqlalchemy import delete, select
 
 from training.attendance import qr
 from training.attendance.models import Attendance
-from training.clock import LOCAL_TZ, to_utc
 from training.extensions import db, limiter
-from tests.browser.conftest import district_with_trainer
+from tests.browser.conftest import session_open_now
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PASSWORD = "mat-khau-giang-vien"
@@ -25,27 +24,8 @@ HALL = 32
 def _hall_now() -> dict:
     """A course of HALL trainees with a session that started two minutes ago and runs an
     hour; the session's id, and the trainees' (name, code, birth date, id)."""
-    from training.courses import services as courses
-    from training.people import services as people
-
-    district, commune, trainer = district_with_trainer(PASSWORD)
-    trainees = [
-        people.save_trainee(None, {"full_name": f"Học Viên Hội Trường {n + 1:02d}", "birth_date": date(1970 + n % 30, 1 + n % 12, 1 + n % 28),
-                                   "gender": "female", "position": "Công chức Văn hóa - Xã hội", "commune_id": commune.id,
-                                   "group": "commune_broadcast", "phone": ""})
-        for n in range(HALL)
-    ]
-    now = datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
-    start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
-    course = courses.create_course(district.id, "CT1", "Lớp cả hội trường", "Hội trường UBND huyện Yên Thế", start.date(), 60, [trainer.id])
-    if start.date() == end.date():
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
-    else:  # near midnight: stretch a slot over it
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
-        session.ends_at = to_utc(end)
-    courses.change_status(course, "open")
-    courses.enrol_many(course, trainees)
-    db.session.flush()
+    people = [(f"Học Viên Hội Trường {n + 1:02d}", date(1970 + n % 30, 1 + n % 12, 1 + n % 28)) for n in range(HALL)]
+    session, trainees = session_open_now(PASSWORD, people, "Lớp cả hội trường", capacity=60)
     return {"session_id": session.id,
             "people": [(t.full_name, t.personal_code, t.birth_date, t.id) for t in trainees]}
 

@@ -37,6 +37,11 @@ def _second_app(app, database_url, **config):
 
 
 def _dispose(other) -> None:
+    """Close a second app's pool of connections. The suite's session gives its own back first:
+    an object of it loaded while `other` was the current app (Flask-SQLAlchemy picks the engine
+    by the current app) holds a connection of `other`'s engine, which dispose() would leave to
+    the garbage collector, closed with a ResourceWarning in some later test."""
+    db.session.close()
     with other.app_context():
         db.engine.dispose()
 
