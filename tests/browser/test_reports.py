@@ -56,7 +56,7 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
 def test_on_a_phone_the_report_scrolls_its_charts_and_tables_not_the_page_and_hides_empty_communes(new_page, sign_in):
     page = new_page(viewport={"width": 390, "height": 844})
     sign_in(page, "admin")
-    page.goto("/reports/district")
+    page.goto("/reports/province")
     # the summary and the charts come before the first table
     first_chart, first_table = page.locator("figure.chart").first.bounding_box(), page.locator("table#summary").bounding_box()
     assert page.locator("#key-figures").bounding_box()["y"] < first_chart["y"] < first_table["y"]
