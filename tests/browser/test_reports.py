@@ -29,14 +29,14 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     assert charts.nth(0).locator("svg rect").count() > 1
 
     summary = page.locator("table#summary tbody tr").first.locator("td")
-    expect(summary).to_have_count(8)
+    expect(summary).to_have_count(9)
     shown = summary.all_inner_texts()
     assert int(shown[2]) > 0, "the demo data should have trained someone this year"
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Tải Excel").click()
     download = download_info.value
-    assert re.fullmatch(r"bao-cao-province-\d{8}-\d{8}\.xlsx", download.suggested_filename)
+    assert re.fullmatch(r"báo-cáo-tỉnh-bắc-ninh-\d{4}\.xlsx", download.suggested_filename)
 
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
@@ -48,5 +48,40 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     rate = figures[4]
     # the page writes a share with the decimal comma and no ",0": 0.829 → "82,9%", 0.9 → "90%"
     share = None if rate is None else f"{rate * 100:.1f}".replace(".", ",").removesuffix(",0") + "%"
-    as_shown = [str(v) for v in figures[:4]] + ["—" if rate is None else share] + [str(v) for v in figures[5:]]
+    as_shown = [f"{v:,}".replace(",", ".") for v in figures[:4]] + ["—" if rate is None else share] + [
+        f"{v:,}".replace(",", ".") for v in figures[5:]]
     assert as_shown == shown
+
+
+def test_on_a_phone_the_report_scrolls_its_charts_and_tables_not_the_page_and_hides_empty_communes(new_page, sign_in):
+    page = new_page(viewport={"width": 390, "height": 844})
+    sign_in(page, "admin")
+    page.goto("/reports/province")
+    # the summary and the charts come before the first table
+    first_chart, first_table = page.locator("figure.chart").first.bounding_box(), page.locator("table#summary").bounding_box()
+    assert page.locator("#key-figures").bounding_box()["y"] < first_chart["y"] < first_table["y"]
+    # a chart keeps its drawn size (12 px words), its figure scrolls sideways; the page does not
+    svg = page.locator("figure.chart svg").first
+    assert svg.evaluate("e => e.getBoundingClientRect().width") == float(svg.get_attribute("width"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    # communes with nothing to show are hidden until the box is ticked
+    blank = page.locator("table#by-commune tr.blank")
+    assert blank.count() > 0
+    expect(blank.first).to_be_hidden()
+    page.get_by_label(re.compile(r"Hiện cả \d+ xã, phường chưa có số liệu")).check()
+    expect(blank.first).to_be_visible()
+
+
+def test_report_dates_are_dd_mm_yyyy_in_an_english_chromium(browser, live_server, sign_in):
+    context = browser.new_context(base_url=live_server, locale="en-US")
+    try:
+        page = context.new_page()
+        sign_in(page, "admin")
+        page.goto("/reports/province")
+        page.get_by_label("Hoặc từ ngày").fill("01/03/2026")
+        page.get_by_label("đến ngày").fill("30/06/2026")
+        page.get_by_role("button", name="Xem").click()
+        expect(page.locator(".report-sub")).to_contain_text("Từ 01/03/2026 đến 30/06/2026")
+        expect(page.get_by_label("Hoặc từ ngày")).to_have_value("01/03/2026")
+    finally:
+        context.close()

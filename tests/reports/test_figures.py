@@ -61,12 +61,13 @@ class Figures:
     #: the people with a completed enrolment: a person completing two courses of a row counts once
     completions: set = field(default_factory=set)
     issued: int = 0
+    valid: int = 0
     revoked: int = 0
 
 
 @dataclass
 class Expected:
-    #: (table, key) → [courses, sessions, trainees, enrolments, rate, completions, issued, revoked];
+    #: (table, key) → [courses, sessions, trainees, enrolments, rate, completions, issued, valid, revoked];
     #: table is total | programme | group | district | commune
     rows: dict
     #: district key → group → sorted names of communes with nobody of that group trained
@@ -75,7 +76,7 @@ class Expected:
     commune_counts: dict
 
     def row(self, table: str, key=None) -> list:
-        return self.rows.get((table, key), [0, 0, 0, 0, None, 0, 0, 0])
+        return self.rows.get((table, key), [0, 0, 0, 0, None, 0, 0, 0, 0])
 
 
 def expected(world: World, start: date, end: date, district: str | None = None) -> Expected:
@@ -128,13 +129,15 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
         for tally in tallies(("total", None), ("programme", course.programme), ("group", group),
                              ("district", world.communes[commune]), ("commune", commune)):
             tally.issued += start <= cert.issued_on <= end
+            tally.valid += start <= cert.issued_on <= end and cert.revoked_on is None
             tally.revoked += cert.revoked_on is not None and start <= cert.revoked_on <= end
 
     rows = {}
     for key, t in figures.items():
         sessions = sum(len(held_sessions[c]) for c in t.courses)
         rate = t.attended / t.scheduled if t.scheduled else None
-        rows[key] = [len(t.courses), sessions, len(t.trainees), t.enrolments, rate, len(t.completions), t.issued, t.revoked]
+        rows[key] = [len(t.courses), sessions, len(t.trainees), t.enrolments, rate, len(t.completions), t.issued, t.valid,
+                     t.revoked]
     trained = {(commune, group) for (table, commune), t in figures.items() if table == "commune"
                for group in GROUPS if any(world.trainee_specs[k][2] == group for k in t.trainees)}
     uncovered = {d_: {g: sorted(c for c, dk in world.communes.items() if dk == d_ and (c, g) not in trained) for g in GROUPS}
@@ -254,8 +257,8 @@ def test_the_fixture_totals_counted_by_hand(world):
     # held courses A1, A2, A6, B1, B2; sessions 3 + 1 (the other is after "now") + 4 + 4 + 1 (the
     # other is in 2024); people a1 a2 a3 a4 b1 b2 b3 in 9 enrolments; 136 of 164 periods;
     # completions a1 in A1, b1 in B1, b2 in B2; issued A1/a1, B1/b1, B2/b2 (not the copy, not
-    # A4's from 2024); revoked A4/a1 and B1/b1
-    assert want.row("total") == [5, 13, 7, 9, 136 / 164, 3, 3, 2]
+    # A4's from 2024), of which A1/a1 and B2/b2 are still valid; revoked A4/a1 and B1/b1
+    assert want.row("total") == [5, 13, 7, 9, 136 / 164, 3, 3, 2, 2]
     assert want.uncovered["A"] == {CB: ["Thị trấn Phồn Xương"], PM: ["Xã Hồng Kỳ"]}
     assert want.uncovered["B"] == {CB: [FORMULA_COMMUNE, "Xã Liên Sơn"], PM: [FORMULA_COMMUNE, "Xã Liên Sơn", "Xã Ngọc Thiện"]}
 
@@ -303,7 +306,7 @@ def test_other_periods(world, login, query, start, end):
 def test_two_level_hierarchy(flat_world, login):
     """Communes straight under the province: the province itself is the managing unit."""
     want = expected(flat_world, date(2025, 1, 1), date(2025, 12, 31))
-    assert want.row("total") == [2, 4, 3, 3, 20 / 28, 1, 1, 0]
+    assert want.row("total") == [2, 4, 3, 3, 20 / 28, 1, 1, 1, 0]
     admin = login(flat_world.users["admin"])
     check_page(get_ok(admin, "/reports/province?year=2025").get_data(as_text=True), flat_world, want, "province")
     trainer = login(flat_world.users["trainer.P"])
@@ -322,12 +325,14 @@ def _workbook(response):
 
 def _sheet_rows(sheet) -> dict[str, list]:
     """label → figures of a sheet's data rows (under the paper's heading and the column
-    headings of row 7), checking that the figures are numbers: counts as int, the rate as a
-    float shown as a percentage."""
+    headings of row 7, down to the first empty row), checking that the figures are numbers:
+    counts as int, the rate as a float shown as a percentage."""
     rows = {}
     assert sheet["A7"].value == "Đơn vị"
     for cells in sheet.iter_rows(min_row=8):
         label = cells[0]
+        if label.value is None:
+            break
         assert label.data_type == "s", f"{sheet.title}!{label.coordinate} is not text"
         values = []
         for cell in cells[1:]:
@@ -350,7 +355,7 @@ def _same(got: list, want: list) -> bool:
 def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
     names = (["Tổng hợp", "Theo chương trình", "Theo nhóm đối tượng"] + (["Theo huyện"] if kind == "province" else [])
              + ["Theo xã, phường", "Xã chưa có người được bồi dưỡng"[:31]])
-    assert workbook.sheetnames == names
+    assert workbook.sheetnames == names + ["Biểu đồ"]
     districts = list(want.commune_counts)
 
     def compare(sheet, expected_rows: dict):
@@ -381,7 +386,7 @@ def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
 
 def test_province_xlsx_holds_the_same_figures(world, login):
     response = get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=xlsx")
-    assert response.headers["Content-Disposition"].endswith("bao-cao-province-20250101-20251231.xlsx")
+    assert "filename=bao-cao-tinh-bac-giang-2025.xlsx;" in response.headers["Content-Disposition"]
     check_workbook(_workbook(response), world, expected(world, date(2025, 1, 1), date(2025, 12, 31)), "province")
 
 

@@ -15,7 +15,8 @@ Definitions, for the period [start, end] (local dates, inclusive):
 - *completed* ("Hoàn thành", people) are the distinct people with a counted enrolment of a
   closed course that meets the programme's completion rule (attendance share of the
   programme's periods, and the assessment if any): two courses completed count once;
-- *certificates issued* are originals issued in the period; *revoked* are those revoked in it;
+- *certificates issued* are originals issued in the period; *valid* are those of them not
+  revoked (by now); *revoked* are those revoked in the period;
 - *coverage*: communes with no trained officer of a group.
 
 An *area report* counts an area's communes: the enrolments from them and the certificates of
@@ -80,6 +81,7 @@ class Tally:
     #: distinct people with a completed enrolment ("Hoàn thành")
     completions: int = 0
     certificates_issued: int = 0
+    certificates_valid: int = 0
     certificates_revoked: int = 0
     #: group → distinct people of it (each trainee has one group)
     groups: dict[str, int] = field(default_factory=dict)
@@ -91,7 +93,7 @@ class Tally:
 
 #: the counts a merge adds up (courses and certificates belong to one unit's report each)
 _SUMMED = ("courses", "sessions", "enrolments", "attended_periods", "scheduled_periods", "certificates_issued",
-           "certificates_revoked")
+           "certificates_valid", "certificates_revoked")
 #: the tables of tallies a report holds, each keyed by what its rows are
 TABLES = ("by_programme", "by_group", "by_programme_group", "by_unit", "by_area", "by_commune")
 
@@ -155,16 +157,18 @@ class Report:
     people: dict[tuple[str, Hashable], People] | None = field(default=None, repr=False, compare=False)
     #: the HTML charts drawn from these figures so far, by kind and language (charts.report_svgs)
     svgs: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
+    #: the held courses counted (what the reports' survey line is read from)
+    course_ids: tuple[int, ...] = ()
 
 
 class _Counting:
     """A row's figures while a report is built, with the sets behind its distinct counts."""
 
-    __slots__ = ("courses", "trainees", "completers", "enrolments", "attended", "scheduled", "issued", "revoked")
+    __slots__ = ("courses", "trainees", "completers", "enrolments", "attended", "scheduled", "issued", "valid", "revoked")
 
     def __init__(self):
         self.courses, self.trainees, self.completers = set(), set(), set()
-        self.enrolments = self.attended = self.scheduled = self.issued = self.revoked = 0
+        self.enrolments = self.attended = self.scheduled = self.issued = self.valid = self.revoked = 0
 
     def tally(self, sessions_per_course: dict, group_of: dict[int, str]) -> Tally:
         groups: dict[str, int] = defaultdict(int)
@@ -172,7 +176,7 @@ class _Counting:
             groups[group_of[trainee_id]] += 1
         return Tally(len(self.courses), sum(sessions_per_course.get(c, (0, 0))[0] for c in self.courses),
                      len(self.trainees), self.enrolments, self.attended, self.scheduled, len(self.completers),
-                     self.issued, self.revoked, dict(groups))
+                     self.issued, self.valid, self.revoked, dict(groups))
 
     def people(self) -> People:
         return People(array("q", sorted(self.trainees)), array("q", sorted(self.completers)))
@@ -284,6 +288,7 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
         if issued or revoked:  # no row for a certificate of another period
             for key in _keys(code, group, unit, commune_id, areas_of, with_group=False):
                 rows[key].issued += issued
+                rows[key].valid += issued and revoked_at is None
                 rows[key].revoked += revoked
 
     # Sessions are counted per course, not per trainee, so a group's or a commune's row shows
@@ -299,10 +304,11 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
     people = {key: row.people() for key, row in rows.items()} if keep_people else None
     del rows, rows_of, group_of  # the sets go before the units are read
     if keep_people:  # a part of the province's, whose units merge_reports lists
-        return Report(period, area, total, *tables.values(), [], {}, [], {}, dict(trained_groups), people)
+        return Report(period, area, total, *tables.values(), [], {}, [], {}, dict(trained_groups), people,
+                      course_ids=tuple(row[0] for row in courses))
     units, communes, uncovered = _coverage(period, area, trained_groups)
     return Report(period, area, total, *tables.values(), units, communes, _areas_listed(units) if area is None else [],
-                  uncovered, dict(trained_groups))
+                  uncovered, dict(trained_groups), course_ids=tuple(row[0] for row in courses))
 
 
 def _keys(code: str, group: str, unit: int, commune_id: int, areas_of: dict[int, tuple], with_group: bool):
@@ -426,7 +432,7 @@ def merge_reports(period: Period, parts: list[Report]) -> Report:
             tables[table][key] = tally
     units, communes, uncovered = _coverage(period, None, trained_groups)
     return Report(period, None, total, *tables.values(), units, communes, _areas_listed(units), uncovered,
-                  dict(trained_groups))
+                  dict(trained_groups), course_ids=tuple(sorted({c for part in parts for c in part.course_ids})))
 
 
 def _merged(pairs: list[tuple[Tally, People]], group_of: dict[int, str]) -> Tally:
