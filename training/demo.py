@@ -10,14 +10,14 @@ dates are relative to the day of loading, so there is always a course in the pas
 way today and one coming up.
 """
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import select
 
 from .attendance import services as attendance
 from .certificates import services as certificates
-from .clock import local_today, utcnow
+from .clock import local_today, to_utc, utcnow
 from .courses import services as courses
 from .courses.models import Course
 from .curricula import catalogue
@@ -245,6 +245,9 @@ def _issue_certificates(course: Course, trainer: User, on: date | None = None) -
     with current_app.test_request_context("/", base_url=base):
         signer = certificates.default_signer(course, on)
         try:
-            certificates.issue_batch(course, signer, trainer.id, on=on)
+            issued = certificates.issue_batch(course, signer, trainer.id, on=on)
         except certificates.CertificateError:
-            pass  # nobody met the rule this time: the course page shows why
+            return  # nobody met the rule this time: the course page shows why
+    if on is not None:  # a course of the past was issued then, and its year's reports count it
+        for certificate in issued:
+            certificate.issued_at = to_utc(datetime.combine(on, time(9)))

@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
+from training.certificates.models import Certificate
 from training.courses import services as courses
 from training.courses.models import Course, Enrolment
 from training.extensions import db
@@ -73,6 +74,19 @@ def test_a_2024_report_counts_the_old_map_and_stays_the_same_after_the_conversio
     assert {db.session.get(Unit, t.commune_id).map for t in db.session.scalars(select(Trainee))} == {MAP_2025}
     after = report_services.build_report(HISTORY), report_services.build_report(HISTORY, area=area)
     assert [figures(r) for r in after] == [figures(r) for r in before]
+
+
+def test_the_demo_counts_its_2024_certificates_in_2024_and_not_in_the_year_of_loading(demo):
+    """The 2024 course's certificates were issued in 2024: that year's report counts them,
+    today's does not (they once carried the time the demo was loaded)."""
+    old_course = db.session.scalar(select(Course).where(Course.starts_on < date(2025, 1, 1)))
+    of_old_course = Certificate.enrolment_id.in_(select(Enrolment.id).where(Enrolment.course_id == old_course.id))
+    old_certificates = db.session.scalars(select(Certificate).where(of_old_course)).all()
+    assert old_certificates and {c.issued_at.year for c in old_certificates} == {2024}
+    assert report_services.build_report(HISTORY).total.certificates_issued == len(old_certificates)
+    today_certificates = db.session.scalar(select(func.count()).select_from(Certificate).where(
+        ~of_old_course, Certificate.copy_number == 0))
+    assert report_services.build_report(this_year()).total.certificates_issued == today_certificates
 
 
 def test_the_province_report_of_today_lists_its_communes_with_the_areas_as_subtotals(demo):
