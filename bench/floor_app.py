@@ -26,7 +26,7 @@ from training.clock import utcnow
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db, insert_or_skip, insert_or_update
 from training.people.models import Trainee
-from training.reports.models import ReportStamp
+from training.stamps import ReportStamp
 
 # Flask-SQLAlchemy's engine, as the app's (importing training registers its connect hook: WAL,
 # synchronous=NORMAL, busy timeout); used through a plain connection, never the ORM session.

@@ -15,7 +15,7 @@ migrated to the current head; --rebuild builds afresh. Both are analysed after t
 The pages are fetched with the Flask test client as the province admin, `requests` times each
 after one warm-up, the sizes and pages taken in turn so that both sizes see the same machine;
 a before_cursor_execute listener counts the SQL statements of each request. Reports are kept
-between requests until what they count changes (training/reports/cache.py);
+between requests until what they count changes (training/reports/cache.py, training/stamps.py);
 "…just after a change" moves a stamp before each request (see AFTER_A_CHANGE), so it
 times the report being built; the reports' clock is held at the run's start
 (pin_report_clock). Server time is the wall time of the request in the test client (median,
@@ -209,7 +209,7 @@ class Site:
         self.pages[AS_BUSY] = f"/calendar?view=week&date={week.isoformat()}"
 
     def fetch(self, page: str) -> tuple[float, int]:
-        from training.reports.models import EVERY_UNIT
+        from training.stamps import EVERY_UNIT
 
         if page in AFTER_A_CHANGE:
             self.touch_reports(EVERY_UNIT if page == EVERYWHERE else self.district)
@@ -222,10 +222,9 @@ class Site:
         return elapsed, self.statements
 
     def touch_reports(self, scope: int) -> None:
-        """Move a report stamp as a committed change does (training/reports/cache.py)."""
+        """Move a report stamp as a committed change does (training/stamps.py)."""
         from training.extensions import db, insert_or_update
-        from training.reports.cache import new_version
-        from training.reports.models import ReportStamp
+        from training.stamps import ReportStamp, new_version
 
         with self.app.app_context(), db.engine.begin() as connection:
             connection.execute(insert_or_update(ReportStamp, "scope", "version"), {"scope": scope, "version": new_version()})

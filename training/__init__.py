@@ -179,7 +179,10 @@ def register_extensions(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     limiter.init_app(app)
 
-    from . import assets, curricula, surveys
+    from . import assets, curricula, stamps, surveys
+
+    # what a commit changes of the figures reports count moves their stamps (training/stamps.py)
+    stamps.watch_sessions()
 
     assets.init_app(app)
     curricula.init_app(app)

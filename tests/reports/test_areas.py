@@ -231,7 +231,7 @@ def test_the_byte_budget_drops_the_oldest_reports_first(app, monkeypatch):
 
 def test_a_cluster_given_other_communes_is_counted_afresh(demo):
     """An Area's communes are no course data, but the province's subtotals count them."""
-    from training.reports.models import EVERY_UNIT, ReportStamp
+    from training.stamps import EVERY_UNIT, ReportStamp
 
     period = this_year()
     with current_app.test_request_context():

@@ -11,6 +11,7 @@ from flask_login import login_user
 from sqlalchemy import insert, select, text
 
 from training import privacy
+from training import stamps as stamping
 from training.attendance import services as attendance
 from training.attendance.models import Attendance
 from training.clock import utcnow
@@ -21,7 +22,7 @@ from training.people import services as people
 from training.people.models import Trainee
 from training.reports import cache
 from training.reports import services as report_services
-from training.reports.models import EVERY_UNIT, REPORT_UNIT, ReportStamp
+from training.stamps import EVERY_UNIT, REPORT_UNIT, ReportStamp
 from training.units.models import Unit
 
 from .conftest import YEAR
@@ -235,7 +236,7 @@ def test_what_each_change_moves(world):
 def test_many_changed_rows_move_every_units_stamp_but_new_trainees_none(world, monkeypatch):
     """Past LOOKUP_LIMIT rows of a kind their units are not looked up; new trainees are never
     looked up at all (they count nowhere until enrolled), so an import moves nothing."""
-    monkeypatch.setattr(cache, "LOOKUP_LIMIT", 1)
+    monkeypatch.setattr(stamping, "LOOKUP_LIMIT", 1)
     versions = stamps()
     for n in range(3):
         people.save_trainee(None, {"full_name": f"Người Nhập {n}", "birth_date": date(1991, 1, 1 + n), "gender": "male",
@@ -438,7 +439,7 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
             db.session.remove()
 
     other = threading.Thread(target=enrol_and_look)
-    real = cache._scopes
+    real = stamping._scopes
 
     def looked_up(connection, changes):
         found = real(connection, changes)
@@ -447,11 +448,11 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
             other.join(timeout=2)  # without the lock it enrols, commits and keeps B's report here
         return found
 
-    monkeypatch.setattr(cache, "_scopes", looked_up)
+    monkeypatch.setattr(stamping, "_scopes", looked_up)
     db.session.get(Trainee, trainee_id).group = "party_mass_org"
     db.session.commit()
     other.join(timeout=30)
-    monkeypatch.setattr(cache, "_scopes", real)
+    monkeypatch.setattr(stamping, "_scopes", real)
     assert not other.is_alive()
     assert_same_figures(cache.report(PERIOD), report_services.build_report(PERIOD))
 

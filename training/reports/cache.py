@@ -6,15 +6,10 @@ change far less often than they are looked at (a report is opened, filtered, pri
 to XLSX and PDF), so each process keeps the reports it built and answers from them for as
 long as both of these hold:
 
-- the stamps have not moved. `ReportStamp` holds a version per managing unit and one for
-  changes that may touch every unit (EVERY_UNIT); a unit's version takes a new random value
-  when a transaction commits that added, changed or deleted one of its courses, sessions,
-  enrolments, attendance records, results or certificates, or a trainee enrolled in its
-  courses; EVERY_UNIT's when a unit changes, a trainee is deleted, or a bulk statement names
-  no unit. It is written in that transaction, just before its COMMIT, so a change committed
-  by any process is seen by every other at its next request. Random rather than counting up,
-  so that a database restored from a backup (or another test's database) never shows a
-  version a process has already seen;
+- the stamps have not moved (training/stamps.py): a managing unit's stamp moves when a
+  transaction commits that changed what its figures count, EVERY_UNIT's when a change may
+  touch every unit, so a change committed by any process is seen by every other at its next
+  request;
 - no session has started since. A session counts as held once it has started, so a report
   is also rebuilt when the clock passes the next session's start, with nothing written.
 
@@ -35,30 +30,20 @@ A kept report holds its units as plain UnitRefs (id, code, name, level, parent),
 objects of the database session of the request that built it.
 """
 import functools
-import secrets
 import sys
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, event, func, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
-from ..attendance.models import Attendance
-from ..certificates.models import Assessment, Certificate
-from ..courses.models import Course, CourseSession, Enrolment
-from ..extensions import db, insert_or_update
-from ..people.models import Trainee
-from ..units.models import Area, Unit
+from ..courses.models import Course, CourseSession
+from ..extensions import db
+from ..stamps import EVERY_UNIT, ReportStamp
+from ..units.models import Unit
 from . import services
-from .models import EVERY_UNIT, REPORT_UNIT, ReportStamp
-
-#: more rows of one kind than this in a transaction move EVERY_UNIT instead of looking up
-#: their units (a trainee import of thousands of rows)
-LOOKUP_LIMIT = 500
-_CHANGED = "training.report_figures_changed"
 
 
 @dataclass
@@ -224,169 +209,3 @@ def clear() -> None:
     """Forget every kept report (for a test that counts the reports built)."""
     with _lock:
         _entries.clear()
-
-
-def new_version() -> int:
-    return secrets.randbits(62)
-
-
-@dataclass
-class _Changes:
-    """What a transaction changed that reports count, gathered at each flush and turned into
-    the scopes whose stamps move at its commit."""
-
-    every_unit: bool = False
-    units: set[int] = field(default_factory=set)
-    courses: set[int] = field(default_factory=set)
-    sessions: set[int] = field(default_factory=set)
-    enrolments: set[int] = field(default_factory=set)
-    trainees: set[int] = field(default_factory=set)
-
-
-def _changes(session: Session) -> _Changes:
-    """The transaction's _Changes, made at its first counted row: one that wrote none has none."""
-    changes = session.info.get(_CHANGED)
-    if changes is None:
-        changes = session.info[_CHANGED] = _Changes()
-    return changes
-
-
-#: the columns that say whose figures a changed row counts in, and the set of _Changes each
-#: goes to: a unit, or a course, session, enrolment or trainee whose units are looked up (a
-#: course's also gives the issuers of its certificates, which stay with the unit that issued
-#: them if the course moves)
-_OWNER = {Course: (("unit_id", "units"), ("id", "courses")), Certificate: (("issuing_unit_id", "units"),),
-          CourseSession: (("course_id", "courses"),), Enrolment: (("course_id", "courses"),),
-          Attendance: (("session_id", "sessions"),), Assessment: (("enrolment_id", "enrolments"),),
-          Trainee: (("id", "trainees"),)}
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context) -> None:
-    changes = session.info.get(_CHANGED)
-    if changes is not None and changes.every_unit:
-        return
-    new, deleted = session.new, session.deleted
-    for obj in (*new, *session.dirty, *deleted):
-        kind = type(obj)
-        if kind is Trainee and obj in new:
-            continue  # enrolled nowhere yet, so counted nowhere: an import of trainees moves no stamp
-        if kind in (Unit, Area) or (kind is Trainee and obj in deleted):
-            _changes(session).every_unit = True
-            return
-        for column, bucket in _OWNER.get(kind, ()):
-            owners = _owners(obj, column, obj in new)
-            if owners is None:
-                _changes(session).every_unit = True
-                return
-            getattr(_changes(session), bucket).update(owners)
-
-
-def _owners(obj, column: str, is_new: bool) -> set | None:
-    """The values of obj's owner column before and after the flush (a course moved to another
-    unit counts in both), read without loading anything; None when they are not known: not
-    loaded, or set on a row whose value before was never loaded."""
-    state = inspect(obj)
-    if column == "id" and state.identity:
-        return set(state.identity)
-    history = state.attrs[column].history
-    if history.added and not is_new and not (history.unchanged or history.deleted):
-        return None
-    return {value for value in (*history.added, *history.unchanged, *history.deleted) if value is not None} or None
-
-
-#: the tables whose rows the reports count, by name (a statement's table may be an annotated copy)
-_COUNTED_TABLES = frozenset(model.__tablename__ for model in (*_OWNER, Unit, Area))
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _after_bulk_statement(state) -> None:
-    # insert(Attendance) etc. run through session.execute, ORM-enabled or on the table: no
-    # flush sees their rows.
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _COUNTED_TABLES:
-            unit = state.execution_options.get(REPORT_UNIT)
-            changes = _changes(state.session)
-            if unit is not None:
-                changes.units.add(unit)
-            else:
-                changes.every_unit = True
-
-
-_IDS = bindparam("ids", expanding=True)
-#: certificates of the enrolments matching a condition, by their issuing unit
-_ISSUERS = select(Certificate.issuing_unit_id).join(Enrolment, Enrolment.id == Certificate.enrolment_id)
-#: the units owning changed rows, per set of _Changes; built once, as every commit may ask
-_UNITS_OF = {
-    "courses": select(Course.unit_id).where(Course.id.in_(_IDS)).union(_ISSUERS.where(Enrolment.course_id.in_(_IDS))),
-    "sessions": select(Course.unit_id).distinct().join(CourseSession).where(CourseSession.id.in_(_IDS)),
-    "enrolments": select(Course.unit_id).distinct().join(Enrolment).where(Enrolment.id.in_(_IDS)),
-    "trainees": select(Course.unit_id).join(Enrolment).where(Enrolment.trainee_id.in_(_IDS))
-                .union(_ISSUERS.where(Enrolment.trainee_id.in_(_IDS))),
-}
-#: on PostgreSQL, the edited trainees locked against enrolments until the commit: an
-#: enrolment's foreign-key check (KEY SHARE) does not wait for the edit's own row lock, so
-#: without this a trainee enrolled in another district between the lookup below and the
-#: commit would leave that district's kept report with the trainee as they were
-_LOCK_TRAINEES = select(Trainee.id).where(Trainee.id.in_(_IDS)).order_by(Trainee.id).with_for_update()
-
-
-def _scopes(connection, changes: _Changes) -> set[int]:
-    """The stamps to move for `changes`: the units owning the changed rows, looked up in at
-    most four statements, or EVERY_UNIT."""
-    found = {name: getattr(changes, name) for name in _UNITS_OF}
-    if changes.every_unit or any(len(ids) > LOOKUP_LIMIT for ids in found.values()):
-        return {EVERY_UNIT}
-    if changes.trainees and connection.dialect.name == "postgresql":
-        connection.execute(_LOCK_TRAINEES, {"ids": list(changes.trainees)})
-    units = set(changes.units)
-    for name, ids in found.items():
-        if ids:
-            units.update(connection.execute(_UNITS_OF[name], {"ids": list(ids)}).scalars())
-    return units
-
-
-def _move_stamps(connection, changes: _Changes) -> None:
-    """Move the stamps of `changes` in one statement, built once per dialect (every check-in
-    of a burst moves one), sorted, so that two transactions moving the same stamps take their
-    row locks (PostgreSQL) in the same order."""
-    scopes = _scopes(connection, changes)
-    if scopes:
-        version = new_version()
-        connection.execute(insert_or_update(ReportStamp, "scope", "version"),
-                           [{"scope": scope, "version": version} for scope in sorted(scopes)])
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    """Move the stamps as the transaction's last statements before COMMIT: holding the
-    stamps' row locks (PostgreSQL) only from there to the COMMIT means that no transaction
-    waits for another while holding one. A savepoint's release is no commit: it leaves them."""
-    if session.in_nested_transaction():
-        return
-    session.flush()  # the commit's own flush comes after this event; count what it writes
-    changes = session.info.pop(_CHANGED, None)
-    if changes is not None:
-        _move_stamps(session.connection(), changes)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    """A transaction committed with a savepoint still open (its commit fires before_commit
-    while the savepoint is current, as a release does) kept what it gathered: move those
-    stamps now, in a transaction of their own. A report built in between is built again."""
-    if session.in_nested_transaction():
-        return  # a savepoint released: the commit is still to come
-    changes = session.info.pop(_CHANGED, None)
-    if changes is not None:
-        with db.engine.begin() as connection:
-            _move_stamps(connection, changes)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _transaction_ended(session: Session, transaction) -> None:
-    # A rolled-back savepoint keeps what was gathered (the changes before it still stand);
-    # the end of the whole transaction, committed or not, clears it.
-    if transaction.parent is None:
-        session.info.pop(_CHANGED, None)
