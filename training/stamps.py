@@ -123,16 +123,16 @@ def _owners(obj, column: str, is_new: bool) -> set | None:
 
 def _after_bulk_statement(state) -> None:
     # insert(Attendance) etc. run through session.execute, ORM-enabled or on the table: no
-    # flush sees their rows.
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _COUNTED_TABLES:
-            unit = state.execution_options.get(REPORT_UNIT)
-            changes = _changes(state.session)
-            if unit is not None:
-                changes.units.add(unit)
-            else:
-                changes.every_unit = True
+    # flush sees their rows. Run for every statement of the app: a SELECT leaves at the first
+    # attribute asked (is_insert, is_update and is_delete would each ask it again).
+    statement = state.statement
+    if statement.is_dml and getattr(getattr(statement, "table", None), "name", None) in _COUNTED_TABLES:
+        unit = state.execution_options.get(REPORT_UNIT)
+        changes = _changes(state.session)
+        if unit is not None:
+            changes.units.add(unit)
+        else:
+            changes.every_unit = True
 
 
 @functools.cache
