@@ -171,6 +171,8 @@ class _Counting:
         self.enrolments = self.attended = self.scheduled = self.issued = self.valid = self.revoked = 0
 
     def tally(self, sessions_per_course: dict, group_of: dict[int, str]) -> Tally:
+        # Sessions are counted per course, not per trainee, so a group's or a commune's row
+        # shows the sessions of the courses its trainees attended.
         groups: dict[str, int] = defaultdict(int)
         for trainee_id in self.trainees:
             groups[group_of[trainee_id]] += 1
@@ -186,10 +188,27 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
                  keep_people: bool = False) -> Report:
     """The figures of the courses of one managing unit (`unit_id`: a unit's part of the
     province, see merge_reports), of one area (its communes' trainees, wherever trained), or
-    of the whole province. `keep_people`: keep the ids a merge needs (Report.people), and
-    leave out the units and coverage, which the merge works out for the whole."""
-    start_utc, end_utc = period.utc_bounds
-    now = utcnow()
+    of the whole province: the rows read (_read), added up (_count), then turned into
+    tallies. `keep_people`: keep the ids a merge needs (Report.people), and leave out the
+    units and coverage, which the merge works out for the whole."""
+    found = _read(period, *_filters(period, unit_id, area))
+    counted = _count(period, area, found)
+    total, tables = _tables((key, row.tally(found.sessions_per_course, counted.group_of))
+                            for key, row in counted.rows.items())
+    people = {key: row.people() for key, row in counted.rows.items()} if keep_people else None
+    trained_groups, course_ids = dict(counted.trained_groups), tuple(row[0] for row in found.courses)
+    del found, counted  # the rows and their sets go before the units are read
+    if keep_people:  # a part of the province's, whose units merge_reports lists
+        return Report(period, area, total, *tables.values(), [], {}, [], {}, trained_groups, people,
+                      course_ids=course_ids)
+    units, communes, uncovered = _coverage(period, area, trained_groups)
+    return Report(period, area, total, *tables.values(), units, communes, _areas_listed(units) if area is None else [],
+                  uncovered, trained_groups, course_ids=course_ids)
+
+
+def _filters(period: Period, unit_id: int | None, area: AreaRef | None) -> tuple:
+    """The conditions on courses, enrolments and certificates that a report of one unit, of
+    one area or of the province counts."""
     course_filter = and_(Course.status.in_(HELD), Course.starts_on <= period.end, Course.ends_on >= period.start)
     enrolment_filter = Enrolment.status == "enrolled"
     certificate_filter = Certificate.copy_number == 0
@@ -204,29 +223,49 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
         course_filter = and_(course_filter, or_(own, Course.id.in_(trained_here)))
         enrolment_filter = and_(enrolment_filter, in_area)
         certificate_filter = and_(certificate_filter, in_area)
+    return course_filter, enrolment_filter, certificate_filter
+
+
+@dataclass
+class _Found:
+    """What a report reads, in six queries whatever the size of the province."""
+
+    #: (id, unit, programme code, programme version, status) of the held courses
+    courses: list
+    #: course id → (held sessions, their periods)
+    sessions_per_course: dict[int, tuple[int, int]]
+    #: (id, trainee, course, trainee's group, commune enrolled from, its unit) of the counted enrolments
+    enrolments: list
+    #: (trainee, course) → periods attended at held sessions, attended overall, excused
+    attended: dict[tuple[int, int], tuple[int, int, int]]
+    #: enrolment id → score
+    scores: dict[int, float]
+    #: (issued at, revoked at, programme code, group, commune, its unit) of the originals
+    certificates: list
+
+
+def _read(period: Period, course_filter, enrolment_filter, certificate_filter) -> _Found:
+    """The rows a report adds up, under the conditions of _filters."""
+    start_utc, end_utc = period.utc_bounds
     courses = _rows(select(Course.id, Course.unit_id, Course.curriculum_code, Course.curriculum_version, Course.status)
                     .where(course_filter))
-
-    # Held sessions and their periods, per course.
+    # Held sessions: a check-in opens before the start, so a session not yet held may already
+    # have attendance, counted for completion but not in the rate.
+    in_period = and_(CourseSession.starts_at >= start_utc, CourseSession.starts_at < end_utc,
+                     CourseSession.starts_at <= utcnow())
     session_rows = _rows(
         select(CourseSession.course_id, func.count(), func.coalesce(func.sum(CourseSession.periods), 0))
-        .join(Course).where(course_filter, CourseSession.starts_at >= start_utc, CourseSession.starts_at < end_utc,
-                            CourseSession.starts_at <= now)
+        .join(Course).where(course_filter, in_period)
         .group_by(CourseSession.course_id)
     )
-    sessions_per_course = {row[0]: (row[1], row[2]) for row in session_rows}
-
     # Counted enrolments with the trainee's group and the commune they were enrolled from.
-    enrolment_rows = _rows(
+    enrolments = _rows(
         select(Enrolment.id, Enrolment.trainee_id, Enrolment.course_id, Trainee.group, Enrolment.commune_id, Unit.parent_id)
         .join(Course, Course.id == Enrolment.course_id).join(Trainee, Trainee.id == Enrolment.trainee_id)
         .join(Unit, Unit.id == Enrolment.commune_id)
         .where(course_filter, enrolment_filter)
     )
-
-    # Periods attended per (trainee, course): at held sessions for the rate (a check-in opens
-    # before the start, so a session not yet held may already have some); overall for completion.
-    in_period = and_(CourseSession.starts_at >= start_utc, CourseSession.starts_at < end_utc, CourseSession.starts_at <= now)
+    # Periods attended per (trainee, course): at held sessions for the rate; overall for completion.
     attended_rows = _rows(
         select(Attendance.trainee_id, CourseSession.course_id,
                func.sum(case((and_(Attendance.status.in_(("present", "late")), in_period), CourseSession.periods), else_=0)),
@@ -236,38 +275,63 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
         .where(course_filter)
         .group_by(Attendance.trainee_id, CourseSession.course_id)
     )
-    attended = {(r[0], r[1]): (int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in attended_rows}
     scores = dict(_rows(
         select(Assessment.enrolment_id, Assessment.score).join(Enrolment).join(Course, Course.id == Enrolment.course_id).where(course_filter)
     ))
-    cert_rows = _rows(
+    certificates = _rows(
         select(Certificate.issued_at, Certificate.revoked_at, Course.curriculum_code, Trainee.group, Enrolment.commune_id, Unit.parent_id)
         .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Course, Course.id == Enrolment.course_id)
         .join(Trainee, Trainee.id == Enrolment.trainee_id).join(Unit, Unit.id == Enrolment.commune_id)
         .where(certificate_filter)
     )
+    return _Found(courses, {row[0]: (row[1], row[2]) for row in session_rows}, enrolments,
+                  {(r[0], r[1]): (int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in attended_rows},
+                  scores, certificates)
 
+
+@dataclass
+class _Counted:
+    """A report's rows added up, with what their tallies need."""
+
+    rows: dict[tuple[str, Hashable], _Counting]
+    #: trainee id → group, for the rows' counts per group
+    group_of: dict[int, str]
+    #: commune id → the groups of its trainees counted
+    trained_groups: dict[int, set[str]]
+
+
+def _count(period: Period, area: AreaRef | None, found: _Found) -> _Counted:
+    """Add up the courses, enrolments and certificates read into the rows of the report's
+    tables (_keys)."""
     areas_of = _areas_by_commune() if area is None else {c: (area.key,) for c in area.commune_ids}
     rows: dict[tuple[str, Hashable], _Counting] = defaultdict(_Counting)
     rows[("total", None)] = _Counting()  # a total even of nothing, for merge_reports to read
-    for course_id, course_unit, code, _version, _status in courses:
+    for course_id, course_unit, code, _version, _status in found.courses:
         for key in (("total", None), ("by_programme", code)):
             rows[key].courses.add(course_id)
         if area is None:  # a course counts in its own unit's row; in an area, where it trained
             rows[("by_unit", course_unit)].courses.add(course_id)
+    group_of, trained_groups = _count_enrolments(found, rows, areas_of)
+    _count_certificates(period, found.certificates, rows, areas_of)
+    return _Counted(rows, group_of, trained_groups)
 
+
+def _count_enrolments(found: _Found, rows: dict, areas_of: dict[int, tuple]) -> tuple[dict, dict]:
+    """Add each counted enrolment to its rows; the group of each trainee and the groups
+    counted per commune."""
     # What an enrolment needs from its course, looked up once per course rather than per row
     # (a province has tens of thousands of rows).
     per_course = {course_id: (code, catalogue().get(code, version), status == "closed",
-                              sessions_per_course.get(course_id, (0, 0))[1])
-                  for course_id, _unit, code, version, status in courses}
+                              found.sessions_per_course.get(course_id, (0, 0))[1])
+                  for course_id, _unit, code, version, status in found.courses}
     group_of: dict[int, str] = {}
     rows_of: dict[tuple, list[_Counting]] = {}
     trained_groups: dict[int, set[str]] = defaultdict(set)
-    for enrolment_id, trainee_id, course_id, group, commune_id, unit in enrolment_rows:
+    for enrolment_id, trainee_id, course_id, group, commune_id, unit in found.enrolments:
         code, curriculum, closed, scheduled = per_course[course_id]
-        in_period_attended, overall_attended, excused = attended.get((trainee_id, course_id), (0, 0, 0))
-        completed = closed and curriculum.is_completed(curriculum.attendance_share(overall_attended, excused), scores.get(enrolment_id))
+        in_period_attended, overall_attended, excused = found.attended.get((trainee_id, course_id), (0, 0, 0))
+        completed = closed and curriculum.is_completed(curriculum.attendance_share(overall_attended, excused),
+                                                       found.scores.get(enrolment_id))
         group_of[trainee_id] = group
         trained_groups[commune_id].add(group)
         place = (code, group, unit, commune_id)
@@ -282,8 +346,13 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
             row.attended += in_period_attended
             row.scheduled += scheduled
             row.courses.add(course_id)
+    return group_of, trained_groups
 
-    for issued_at, revoked_at, code, group, commune_id, unit in cert_rows:
+
+def _count_certificates(period: Period, certificates: list, rows: dict, areas_of: dict[int, tuple]) -> None:
+    """Add the originals issued or revoked in the period to their rows."""
+    start_utc, end_utc = period.utc_bounds
+    for issued_at, revoked_at, code, group, commune_id, unit in certificates:
         issued, revoked = start_utc <= issued_at < end_utc, revoked_at is not None and start_utc <= revoked_at < end_utc
         if issued or revoked:  # no row for a certificate of another period
             for key in _keys(code, group, unit, commune_id, areas_of, with_group=False):
@@ -291,24 +360,17 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
                 rows[key].valid += issued and revoked_at is None
                 rows[key].revoked += revoked
 
-    # Sessions are counted per course, not per trainee, so a group's or a commune's row shows
-    # the sessions of the courses its trainees attended.
+
+def _tables(tallies) -> tuple[Tally, dict[str, dict]]:
+    """The total and the tables of a report from its ((table, key), tally) pairs."""
     tables: dict[str, dict] = {name: {} for name in TABLES}
     total = Tally()
-    for (table, key), row in rows.items():
-        tally = row.tally(sessions_per_course, group_of)
+    for (table, key), tally in tallies:
         if table == "total":
             total = tally
         else:
             tables[table][key] = tally
-    people = {key: row.people() for key, row in rows.items()} if keep_people else None
-    del rows, rows_of, group_of  # the sets go before the units are read
-    if keep_people:  # a part of the province's, whose units merge_reports lists
-        return Report(period, area, total, *tables.values(), [], {}, [], {}, dict(trained_groups), people,
-                      course_ids=tuple(row[0] for row in courses))
-    units, communes, uncovered = _coverage(period, area, trained_groups)
-    return Report(period, area, total, *tables.values(), units, communes, _areas_listed(units) if area is None else [],
-                  uncovered, dict(trained_groups), course_ids=tuple(row[0] for row in courses))
+    return total, tables
 
 
 def _keys(code: str, group: str, unit: int, commune_id: int, areas_of: dict[int, tuple], with_group: bool):
@@ -422,14 +484,7 @@ def merge_reports(period: Period, parts: list[Report]) -> Report:
             trained_groups[commune_id] |= groups
     group_of = {trainee_id: group for (table, group), pairs in found.items() if table == "by_group"
                 for _tally, people in pairs for trainee_id in people.trainees}
-    tables: dict[str, dict] = {name: {} for name in TABLES}
-    total = Tally()
-    for (table, key), pairs in found.items():
-        tally = _merged(pairs, group_of)
-        if table == "total":
-            total = tally
-        else:
-            tables[table][key] = tally
+    total, tables = _tables((key, _merged(pairs, group_of)) for key, pairs in found.items())
     units, communes, uncovered = _coverage(period, None, trained_groups)
     return Report(period, None, total, *tables.values(), units, communes, _areas_listed(units), uncovered,
                   dict(trained_groups), course_ids=tuple(sorted({c for part in parts for c in part.course_ids})))
