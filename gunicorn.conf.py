@@ -28,8 +28,9 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 # signed in and past a few pages, took 471 MiB proportional set size (PSS) in all without it
 # and 250 MiB with it. Nothing connects to the database or Redis while the app is built, and
 # post_fork leaves each worker its own pool all the same. New code needs a restart of the
-# master (`systemctl restart taphuan`, as the README says), not a HUP.
-preload_app = True
+# master (`systemctl restart taphuan`, as the README says), not a HUP; GUNICORN_PRELOAD=0
+# loads the app in each worker instead (bench/memory.py --no-preload compares the two).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 
 def post_fork(server, worker):

@@ -27,6 +27,7 @@ PSS after every step under 1.2 GiB. Beside them, without a target: how much a si
 password check takes while it runs (werkzeug's scrypt, in a process of its own).
 
 --quick: 2 monthly periods and 1 wide one, one district, 500 imported rows, 30 certificates.
+--no-preload: the workers each load the app (GUNICORN_PRELOAD=0), to see what preload_app saves.
 """
 import http.cookiejar
 import io
@@ -205,7 +206,8 @@ class Run:
 
             db.engine.dispose()
         env = dict(os.environ, TRAINING_INSTANCE_PATH=folder, TRAINING_SECRET_KEY=app.config["SECRET_KEY"],
-                   TRAINING_PUBLIC_BASE_URL=f"http://{HOST}", TRAINING_RATELIMIT_ENABLED="false", WEB_CONCURRENCY=str(workers))
+                   TRAINING_PUBLIC_BASE_URL=f"http://{HOST}", TRAINING_RATELIMIT_ENABLED="false", WEB_CONCURRENCY=str(workers),
+                   GUNICORN_PRELOAD="0" if args.no_preload else "1")
         env.pop("DATABASE_URL", None)
         if not uri.startswith("sqlite"):
             env["DATABASE_URL"] = uri
@@ -304,6 +306,8 @@ def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=50000, help="trainees in the province (50000)")
     parser.add_argument("--quick", action="store_true", help="fewer periods, rows and certificates, to check it works")
+    parser.add_argument("--no-preload", action="store_true",
+                        help="serve without preload_app (GUNICORN_PRELOAD=0): each worker loads the app itself")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1))),
                         help="the whole server's workers (gunicorn.conf.py's count)")
     args = parser.parse_args()
@@ -347,7 +351,7 @@ def main() -> None:
     peak, kept = scrypt_sign_in()
     report.add("a sign-in's password check (scrypt): peak growth / kept", f"{mib(peak)} / {mib(kept)}")
     report.note(f"N = {args.size:,} trainees, {'PostgreSQL' if isinstance(source, str) else 'SQLite'}; gunicorn.conf.py "
-                f"(preload_app, gthread), driven over HTTP as the province admin; {time.monotonic() - started:.0f} s in all. "
+                f"({'without' if args.no_preload else 'with'} preload_app, gthread), driven over HTTP as the province admin; {time.monotonic() - started:.0f} s in all. "
                 "PSS counts a page the forked workers share once; RSS summed counts it in each.")
     report.print()
     report.write(args.json)

@@ -52,8 +52,11 @@ def test_several_processes_counting_the_limits_each_in_memory_are_warned_about_o
         gc.unfreeze()
 
 
-def test_the_workers_are_forked_from_one_loaded_app():
+def test_the_workers_are_forked_from_one_loaded_app(monkeypatch):
+    monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
     assert runpy.run_path(str(CONF))["preload_app"] is True
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
+    assert runpy.run_path(str(CONF))["preload_app"] is False
 
 
 def test_a_forked_worker_opens_database_connections_of_its_own(app):
