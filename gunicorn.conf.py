@@ -26,10 +26,11 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 # Load the app once, in the master, and fork the workers from it: they share its code and
 # data (copy-on-write) instead of each building its own. Four workers at 50,000 trainees,
 # signed in and past a few pages, took 471 MiB proportional set size (PSS) in all without it
-# and 250 MiB with it. Nothing connects to the database or Redis while the app is built, and
-# post_fork leaves each worker its own pool all the same. New code needs a restart of the
-# master (`systemctl restart taphuan`, as the README says), not a HUP; GUNICORN_PRELOAD=0
-# loads the app in each worker instead (bench/memory.py --no-preload compares the two).
+# and 250 MiB with it; after a sweep of reports (bench/memory.py --quick), 657 and 468.
+# Nothing connects to the database or Redis while the app is built, and post_fork leaves
+# each worker its own pool all the same. New code needs a restart of the master (`systemctl
+# restart taphuan`, as the README says), not a HUP; GUNICORN_PRELOAD=0 loads the app in each
+# worker instead (bench/memory.py --no-preload compares the two).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 
