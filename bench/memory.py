@@ -33,6 +33,7 @@ import http.cookiejar
 import io
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -259,18 +260,26 @@ class Run:
         if f"Đã nhập {self.args.rows} học viên" not in page:
             raise SystemExit(f"the import did not go through ({landed})")
 
-    def certificates(self) -> int:
-        """Issue the course's certificates and download the merged PDF; its size in bytes."""
+    def certificates(self) -> None:
+        """Issue the course's certificates and download the merged PDF, which must have a page
+        for each."""
+        from pypdf import PdfReader
+
         client, course = self.clients[0], self.data.course_id
         token = form_token(client.fetch(f"/courses/{course}/certificates/issue")[1])
         _landed, page = client.fetch(f"/courses/{course}/certificates/issue", {
             "csrf_token": token, "signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế",
             "withheld_reason": ""})
-        if "Đã cấp" not in page:
+        said = re.search(r"Đã cấp (\d+) giấy chứng nhận", page)
+        if not said:
             raise SystemExit("the certificates were not issued")
+        issued = int(said.group(1))
         request = urllib.request.Request(f"{client.base}/courses/{course}/certificates.pdf")
         with client.opener.open(request, timeout=900) as response:
-            return len(response.read())
+            pages = len(PdfReader(io.BytesIO(response.read())).pages)
+        if pages != issued:
+            raise SystemExit(f"the merged PDF has {pages} pages for {issued} certificates")
+        self.issued = issued
 
     def stop(self) -> None:
         self.server.stop()
@@ -341,6 +350,7 @@ def main() -> None:
                                    f"< {mib(WHOLE_SERVER_LIMIT)}", seen["pss"] < WHOLE_SERVER_LIMIT)
                         report.add(f"whole server, RSS summed / largest worker, {label}",
                                    f"{mib(seen['rss'])} / {mib(seen['worker_rss'])}")
+                report.note(f"{name}: {run.issued} certificates issued, the merged PDF has a page for each")
                 failed, sent, which = run.failed
                 report.add(f"{'one worker' if workers == 1 else 'whole server'}: report requests answered with an error",
                            f"{failed} of {sent}", "0", failed == 0)
