@@ -48,7 +48,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, arguments, make_app, median, percentile, postgres_url, scanner_sign_in, temp_instance  # noqa: E402
+from common import ROOT, Report, arguments, make_app, median, percentile, postgres_url, scanner_sign_in, server_env, temp_instance  # noqa: E402
 
 HOST = "127.0.0.1"
 #: rounds of the hall, each client starting at a random moment (see the module's docstring)
@@ -188,13 +188,7 @@ def main() -> None:
         # the bare route reads no session: it gets the app's bodies
         sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds],
                     "floor": built.session_ids[rounds:2 * rounds], "hall": built.session_ids[2 * rounds:]}
-        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
-                   TRAINING_PUBLIC_BASE_URL=f"http://{HOST}")
-        # gunicorn's app and the floor use the database make_app made: the instance's SQLite
-        # file, or the PostgreSQL database it created on DATABASE_URL's server.
-        env.pop("DATABASE_URL", None)
-        if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-            env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+        env = server_env(instance, app)  # gunicorn's app and the floor use the database make_app made
         servers = {"bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"), "app": Server("app", "app:app", env),
                    "floor": Server("floor", "floor_app:app", env, chdir=ROOT / "bench")}
         try:

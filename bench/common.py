@@ -167,6 +167,17 @@ def make_app(instance: str | Path, **config):
     return app
 
 
+def server_env(instance: str | Path, app) -> dict:
+    """The environment for a gunicorn serving `app`'s database from `instance`: the instance's
+    SQLite file, or the PostgreSQL database make_app created on DATABASE_URL's server; with a
+    fresh secret key and the public address every served process needs."""
+    env = dict(os.environ, TRAINING_INSTANCE_PATH=str(instance), TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
+               TRAINING_PUBLIC_BASE_URL="http://127.0.0.1")
+    env.pop("DATABASE_URL", None)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
+    return env
+
 
 def form_token(page: str) -> str:
     """The CSRF token of the first form of a page."""

@@ -57,7 +57,8 @@ def checkin():
         if facts is None or facts.enrolment_id is None or facts.nonce_seen:
             return jsonify(reason="refused", ok=False)
         now = utcnow()
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.dialect.name == "sqlite":  # take the write lock now, as the app does; PostgreSQL locks rows
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         record_id = connection.execute(insert_or_skip(Attendance, "session_id", "trainee_id", returning="id"), {
             "session_id": scan["session"], "trainee_id": facts.id, "status": "present", "method": "qr_badge",
             "checked_in_at": now, "recorded_at": now, "recorded_by_id": None, "device": "", "remark": ""}).scalar()

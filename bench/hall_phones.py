@@ -23,10 +23,8 @@ recorded exactly once per session.
 import gzip
 import http.client
 import json
-import os
 import random
 import re
-import secrets
 import sys
 import threading
 import time
@@ -36,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from checkin_burst import HOST, Server, sign_in  # noqa: E402
-from common import Report, arguments, make_app, percentile, temp_instance  # noqa: E402
+from common import Report, arguments, make_app, percentile, server_env, temp_instance  # noqa: E402
 
 #: what the first visit must fetch before it can draw: stylesheets, and scripts neither deferred nor async
 _BLOCKING = re.compile(r'<link[^>]+rel="stylesheet"[^>]*>|<script(?![^>]*\b(?:defer|async)\b)[^>]*\bsrc=[^>]*>')
@@ -175,9 +173,7 @@ def main() -> None:
             born = dict(db.session.execute(select(Trainee.personal_code, Trainee.birth_date)).all())
             db.engine.dispose()
         warm, first, again = built.session_ids
-        env = dict(os.environ, TRAINING_INSTANCE_PATH=instance, TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
-                   TRAINING_PUBLIC_BASE_URL="http://127.0.0.1")
-        env.pop("DATABASE_URL", None)
+        env = server_env(instance, app)
         server = Server("app", "app:app", env)
         try:
             server.wait_ready("/login")
