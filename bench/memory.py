@@ -48,7 +48,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from checkin_burst import HOST, Server  # noqa: E402
-from common import Report, arguments, form_token, fresh_database, make_app, sign_in, temp_instance  # noqa: E402
+from common import Report, arguments, form_token, fresh_database, make_app, server_env, sign_in, temp_instance  # noqa: E402
 from scale import cached_database  # noqa: E402
 
 MiB = 2**20
@@ -201,17 +201,12 @@ class Run:
         app = make_app(folder, **config)  # migrates the copy to the current head
         self.budget = int(app.config.get("REPORT_CACHE_BYTES") or DEFAULT_REPORT_BUDGET)
         self.data = Data(app, args.certificates)
-        uri = app.config["SQLALCHEMY_DATABASE_URI"]
         with app.app_context():
             from training.extensions import db
 
             db.engine.dispose()
-        env = dict(os.environ, TRAINING_INSTANCE_PATH=folder, TRAINING_SECRET_KEY=app.config["SECRET_KEY"],
-                   TRAINING_PUBLIC_BASE_URL=f"http://{HOST}", TRAINING_RATELIMIT_ENABLED="false", WEB_CONCURRENCY=str(workers),
+        env = dict(server_env(folder, app), TRAINING_RATELIMIT_ENABLED="false", WEB_CONCURRENCY=str(workers),
                    GUNICORN_PRELOAD="0" if args.no_preload else "1")
-        env.pop("DATABASE_URL", None)
-        if not uri.startswith("sqlite"):
-            env["DATABASE_URL"] = uri
         self.workers, self.args = workers, args
         self.server = Server(name, "app:app", env)
         self.server.wait_ready("/healthz", timeout=120)
