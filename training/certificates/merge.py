@@ -86,9 +86,8 @@ def _write_page(output: _Output, page: IndirectObject, number: int) -> int:
     while waiting:
         own, reference = waiting.popleft()
         obj = reference.get_object()
-        parent = obj.get("/Parent") if own == number else None
-        if parent is not None:
-            dict.__delitem__(obj, NameObject("/Parent"))
+        if own == number:
+            dict.pop(obj, "/Parent", None)
         obj = renumbered(obj)
         if own == number:
             dict.__setitem__(obj, NameObject("/Parent"), IndirectObject(PAGES, 0, None))

@@ -139,7 +139,12 @@ def course_pdf(course_id: int):
         .execution_options(yield_per=20)
     )
     merged = tempfile.TemporaryFile()
-    if not write_merged(pdfs, merged):
+    try:
+        pages = write_merged(pdfs, merged)
+    except BaseException:
+        merged.close()
+        raise
+    if not pages:
         merged.close()
         flash(_("Khóa học chưa có giấy chứng nhận nào còn hiệu lực."), "warning")
         return redirect(url_for("certificates.course_certificates", course_id=course.id))
