@@ -22,8 +22,9 @@ Figures: the worker's resident size (RSS) at each step; for the whole server, th
 processes' proportional set sizes (PSS: a page the forked workers share is counted once,
 split between them) and of their RSS (shared pages counted in each), and the largest worker.
 Targets: each step of the one worker within its size after start plus the report budget
-(the REPORT_CACHE_BYTES setting, what a process may keep of built reports); the whole server's
-PSS after every step under 1.2 GiB. Beside them, without a target: how much a sign-in's
+(the REPORT_CACHE_BYTES setting, what a process may keep of built reports; 128 MiB while the
+setting does not exist); the whole server's PSS after every step under 1.2 GiB; no report
+request answered with an error. Beside them, without a target: how much a sign-in's
 password check takes while it runs (werkzeug's scrypt, in a process of its own).
 
 --quick: 2 monthly periods and 1 wide one, one district, 500 imported rows, 30 certificates.
