@@ -31,6 +31,7 @@ BENCHMARKS = {
     "attendance_sheet": ("attendance_sheet.py", [], ["--runs", "2"], 240),
     "certificates": ("certificates.py", [], ["--count", "200"], 300),
     "scale": ("scale.py", [], ["--requests", "5"], 420),
+    "memory": ("memory.py", [], ["--quick"], 1200),
 }
 
 
