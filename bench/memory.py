@@ -22,8 +22,7 @@ Figures: the worker's resident size (RSS) at each step; for the whole server, th
 processes' proportional set sizes (PSS: a page the forked workers share is counted once,
 split between them) and of their RSS (shared pages counted in each), and the largest worker.
 Targets: each step of the one worker within its size after start plus the report budget
-(the REPORT_CACHE_BYTES setting, what a process may keep of built reports; 128 MiB while the
-setting does not exist); the whole server's PSS after every step under 1.2 GiB; no report
+(the REPORT_CACHE_BYTES setting, what a process may keep of built reports); the whole server's PSS after every step under 1.2 GiB; no report
 request answered with an error. Beside them, without a target: how much a sign-in's
 password check takes while it runs (werkzeug's scrypt, in a process of its own).
 
@@ -54,8 +53,6 @@ from scale import cached_database  # noqa: E402
 
 MiB = 2**20
 WHOLE_SERVER_LIMIT = 1.2 * 1024 * MiB
-#: the report budget while the setting does not exist yet (what a process keeps of built reports)
-DEFAULT_REPORT_BUDGET = 128 * MiB
 ADMIN, PASSWORD = "admin", "taphuan-demo"  # training/demo.py
 
 
@@ -200,7 +197,7 @@ class Run:
         else:
             shutil.copyfile(source, Path(folder) / "training.sqlite")
         app = make_app(folder, **config)  # migrates the copy to the current head
-        self.budget = int(app.config.get("REPORT_CACHE_BYTES") or DEFAULT_REPORT_BUDGET)
+        self.budget = int(app.config["REPORT_CACHE_BYTES"])
         self.data = Data(app, args.certificates)
         with app.app_context():
             from training.extensions import db
