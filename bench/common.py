@@ -179,15 +179,23 @@ def server_env(instance: str | Path, app) -> dict:
     return env
 
 
-def scanner_sign_in(fetch, username: str, password: str, session_id: int) -> str:
-    """Sign in through the login form (its CSRF token and all) and open a session's badge
-    scanner; the scanner page's CSRF token, which the check-in API asks for. `fetch(path,
-    form=None)` GETs (or, with a form, POSTs) a path and returns (final URL, page text),
-    keeping the cookies: over HTTP or through the test client alike."""
-    page = fetch("/login")[1]
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    landed, _page = fetch("/login", {"csrf_token": token, "username": username, "password": password})
+def form_token(page: str) -> str:
+    """The CSRF token of the first form of a page."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def sign_in(fetch, username: str, password: str) -> None:
+    """Sign in through the login form (its CSRF token and all). `fetch(path, form=None)` GETs
+    (or, with a form, POSTs) a path and returns (final URL, page text), keeping the cookies:
+    over HTTP or through the test client alike."""
+    landed, _page = fetch("/login", {"csrf_token": form_token(fetch("/login")[1]), "username": username, "password": password})
     if "/login" in landed:
         raise RuntimeError("sign-in failed")
+
+
+def scanner_sign_in(fetch, username: str, password: str, session_id: int) -> str:
+    """Sign in (see sign_in) and open a session's badge scanner; the scanner page's CSRF
+    token, which the check-in API asks for."""
+    sign_in(fetch, username, password)
     scanner = fetch(f"/sessions/{session_id}/scan")[1]
     return re.search(r'<meta name="csrf-token" content="([^"]+)"', scanner).group(1)

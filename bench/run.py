@@ -26,11 +26,12 @@ BENCH = ROOT / "bench"
 #: name → (script, arguments, arguments with --quick, time limit in seconds)
 BENCHMARKS = {
     "checkin_burst": ("checkin_burst.py", [], ["--rounds", "2"], 300),
-    "checkin_cost": ("checkin_cost.py", [], ["--requests", "100", "--rounds", "2"], 240),
+    "checkin_cost": ("checkin_cost.py", [], ["--requests", "100", "--rounds", "2"], 600),
     "hall_phones": ("hall_phones.py", [], ["--phones", "60", "--seconds", "5"], 300),
     "attendance_sheet": ("attendance_sheet.py", [], ["--runs", "2"], 240),
     "certificates": ("certificates.py", [], ["--count", "200"], 300),
-    "scale": ("scale.py", [], ["--requests", "5"], 420),
+    "scale": ("scale.py", [], ["--requests", "5"], 900),
+    "memory": ("memory.py", [], ["--quick"], 1200),
 }
 
 

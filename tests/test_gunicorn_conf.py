@@ -50,3 +50,32 @@ def test_several_processes_counting_the_limits_each_in_memory_are_warned_about_o
             assert quiet.warnings == []
     finally:
         gc.unfreeze()
+
+
+def test_the_workers_are_forked_from_one_loaded_app(monkeypatch):
+    monkeypatch.delenv("GUNICORN_PRELOAD", raising=False)
+    assert runpy.run_path(str(CONF))["preload_app"] is True
+    monkeypatch.setenv("GUNICORN_PRELOAD", "0")
+    assert runpy.run_path(str(CONF))["preload_app"] is False
+
+
+def test_a_forked_worker_opens_database_connections_of_its_own(app):
+    """What the master connected (nothing does today) stays the master's: the worker gets a
+    new pool, and the master's connection is neither shared nor closed under it."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import text
+
+    from training.extensions import db
+
+    hook = runpy.run_path(str(CONF))["post_fork"]
+    with app.app_context():
+        db.session.execute(text("SELECT 1"))
+        db.session.remove()
+        masters = db.engine.pool
+        assert masters.checkedin() == 1
+    hook(SimpleNamespace(app=SimpleNamespace(callable=app)), worker=None)
+    with app.app_context():
+        assert db.engine.pool is not masters and db.engine.pool.checkedin() == 0
+        assert masters.checkedin() == 1
+    hook(SimpleNamespace(app=SimpleNamespace(callable=None)), worker=None)  # without preload_app: nothing to do

@@ -243,7 +243,10 @@ def test_the_course_pdf_has_one_page_per_valid_certificate(course_with_certifica
     finished, issued = course_with_certificates
     client = login(trainer_a)
     url = f"/courses/{finished.course.id}/certificates.pdf"
-    reader = PdfReader(io.BytesIO(client.get(url).data))
+    response = client.get(url)
+    assert response.headers["Content-Disposition"] == f"attachment; filename=giay-chung-nhan-{finished.course.code}.pdf"
+    assert response.headers["Content-Length"] == str(len(response.data))
+    reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 2
     assert sorted(c.serial for c in issued.values()) == [
         re.search(r"Số vào sổ cấp: (\S+)", page.extract_text()).group(1) for page in reader.pages]

@@ -113,6 +113,24 @@ def test_the_province_report_of_today_lists_its_communes_with_the_areas_as_subto
     assert_same_figures(report_services.merge_reports(period, parts), report)
 
 
+def test_the_province_page_and_files_show_the_areas_as_subtotals_and_no_lone_province_row(demo, login):
+    """Today's province is one unit: its row would repeat the total, so the page, the XLSX
+    and the PDF give the areas' subtotals instead."""
+    from training.reports.exports import report_tables
+
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    year = this_year().start.year
+    report = report_services.build_report(this_year())
+    titles = [title for _sheet, title, _rows in report_tables(report, "province")]
+    assert "Theo địa bàn" in titles and "Theo huyện" not in titles
+    page = get_ok(login(admin), f"/reports/province?year={year}").get_data(as_text=True)
+    assert 'id="by-area"' in page and 'id="by-unit"' not in page
+    for area in db.session.scalars(select(Area)):
+        assert area.name in page
+    old = report_tables(report_services.build_report(HISTORY), "province")
+    assert "Theo huyện" in [title for _sheet, title, _rows in old]  # the old map's districts stay
+
+
 def test_a_year_with_nothing_held_is_a_report_of_zeros(demo, login):
     """Every unit that ever ran a course has a part, empty in such a year."""
     with current_app.test_request_context():

@@ -265,3 +265,14 @@ def test_a_mistyped_date_is_kept_with_a_clear_message(world, login):
     assert "“Đến ngày” (01/03/2025) trước “Từ ngày” (30/06/2025): hãy đổi lại hai ngày." in html
     html = page_text(get_ok(client, "/reports/province?start=01/03/2025&end="))
     assert "Nhập cả hai ngày để xem báo cáo theo khoảng ngày." in html
+
+
+def test_a_district_of_many_untrained_communes_prints_its_list_across_pages(world, login, units):
+    """Every commune of a large district untrained: the list of their names is text that
+    breaks across pages (in a table cell it was taller than the page: the PDF was a 500)."""
+    names = [f"Xã Thử Nghiệm Có Tên Rất Dài Số {n}" for n in range(1, 301)]
+    db.session.add_all(Unit(map="pre2025", code=str(90000 + n), name=name, level="commune", parent=units["B"])
+                       for n, name in enumerate(names))
+    db.session.commit()
+    text, _fonts = _pdf(get_ok(login(world.users["admin"]), PROVINCE + "&format=pdf").data)
+    assert names[0] in text and names[-1] in text

@@ -1,11 +1,10 @@
 import io
+import tempfile
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from pypdf import PdfWriter
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from .. import audit
 from ..auth import public
@@ -16,6 +15,7 @@ from ..ids import db_int
 from ..web import commit_or_flash, flash_form_errors, mark_created, resubmitted
 from . import bp, services
 from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
+from .merge import write_merged
 from .models import Certificate
 
 PDF = "application/pdf"
@@ -130,20 +130,35 @@ def download(certificate_id: int):
 @roles_required("admin", "trainer")
 def course_pdf(course_id: int):
     course = get_course_or_404(course_id)
-    certificates = db.session.scalars(
-        select(Certificate).options(undefer(Certificate.pdf))  # every PDF is read: in this query, not one each
+    # One stored PDF at a time, from the database to the merged file on disk: a course's few
+    # hundred certificates are never all in memory, nor the merged result (merge.py).
+    pdfs = db.session.scalars(
+        select(Certificate.pdf)
         .where(Certificate.enrolment.has(course_id=course.id), Certificate.revoked_at.is_(None))
         .order_by(Certificate.serial, Certificate.copy_number)
-    ).all()
-    if not certificates:
+        .execution_options(yield_per=20)
+    )
+    merged = tempfile.TemporaryFile()
+    try:
+        pages = write_merged(pdfs, merged)
+    except BaseException:
+        merged.close()
+        raise
+    if not pages:
+        merged.close()
         flash(_("Khóa học chưa có giấy chứng nhận nào còn hiệu lực."), "warning")
         return redirect(url_for("certificates.course_certificates", course_id=course.id))
-    writer = PdfWriter()
-    for certificate in certificates:
-        writer.append(io.BytesIO(certificate.pdf))
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return _pdf(buffer.getvalue(), f"giay-chung-nhan-{course.code}.pdf", download=True)
+    response = Response(_read_and_close(merged), mimetype=PDF, headers={"Content-Length": str(merged.tell())})
+    merged.seek(0)
+    response.headers.set("Content-Disposition", "attachment", filename=f"giay-chung-nhan-{course.code}.pdf")
+    return response
+
+
+def _read_and_close(file):
+    """A file's content in pieces, the file closed once it is all sent or the client leaves."""
+    with file:
+        while piece := file.read(256 * 1024):
+            yield piece
 
 
 @bp.route("/me/certificates")

@@ -47,9 +47,12 @@ def report_charts(report: Report, kind: str) -> list[Chart]:
     """Trainees per unit with trainees (district, or commune for an area report) by group;
     attendance rate per programme; coverage (share of communes with a trained officer) per
     group."""
-    if kind == "province":
+    if kind == "province" and len(report.units) > 1:
         places = [(u.name, report.by_unit.get(u.id)) for u in report.units]
         place_title, place_table = _("Học viên đã bồi dưỡng theo huyện và nhóm đối tượng"), _("Theo huyện")
+    elif kind == "province" and report.areas:
+        places = [(a.name, report.by_area.get(a.key)) for a in report.areas]
+        place_title, place_table = _("Học viên đã bồi dưỡng theo địa bàn và nhóm đối tượng"), _("Theo địa bàn")
     else:
         places = [(c.name, report.by_commune.get(c.id)) for u in report.units for c in report.communes.get(u.id, [])]
         place_title, place_table = _("Học viên đã bồi dưỡng theo xã và nhóm đối tượng"), _("Theo xã, phường")

@@ -114,13 +114,18 @@ def report_tables(report: Report, kind: str) -> list[tuple[str, str, list[tuple[
          [(f"{c.code}. {c.title}", report.by_programme.get(c.code)) for c in catalogue().all_current()]),
         (_("Theo nhóm đối tượng"), _("Theo nhóm đối tượng"), [(str(GROUP_LABELS[g]), report.by_group.get(g)) for g in GROUPS]),
     ]
-    if kind == "province":
+    # on today's map the province is the one unit (its row would repeat the total): its
+    # areas are the subtotals; a report of the old map lists its districts as well
+    several_units = kind == "province" and len(report.units) > 1
+    if several_units:
         districts = [(u.name, report.by_unit.get(u.id)) for u in _in_code_order(report.units)]
         tables.append((_("Theo huyện"), _("Theo huyện"), districts))
+    if kind == "province" and report.areas:
+        tables.append((_("Theo địa bàn"), _("Theo địa bàn"), [(a.name, report.by_area.get(a.key)) for a in report.areas]))
     communes = []
     for unit in _in_code_order(report.units):
         for commune in _in_code_order(report.communes.get(unit.id, [])):
-            label = f"{commune.name} ({in_text(unit.name)})" if kind == "province" else commune.name
+            label = f"{commune.name} ({in_text(unit.name)})" if several_units else commune.name
             communes.append((label, report.by_commune.get(commune.id)))
     tables.append((_("Theo xã, phường"), _("Theo xã, phường"), communes))
     return tables
@@ -135,6 +140,28 @@ def _coverage_rows(report: Report) -> list[list]:
             row += [len(missing), ", ".join(c.name for c in missing)]
         rows.append(row)
     return rows
+
+
+def _coverage_annex(report: Report, width: float) -> list:
+    """The PDF's coverage annex: a table of the counts, then each unit's list of communes as
+    text. A list in a table cell could not break across pages, and a province of a hundred
+    communes with nobody trained yet makes a cell taller than the page."""
+    headings = _coverage_headings(short=True)
+    rows = _coverage_rows(report)
+    counts = [0, 1, *range(2, len(headings), 2)]  # Đơn vị, Số xã, then each group's count
+    table = [[paragraph(tagged(headings[i], "b"), CELL - 1, leading=(CELL - 1) * 1.15) for i in counts]]
+    table += [[paragraph(escaped(row[i]), CELL - 1) for i in counts] for row in rows]
+    widths = [width * 0.34, width * 0.12] + [width * 0.54 / (len(counts) - 2)] * (len(counts) - 2)
+    grid = Table(table, colWidths=widths, repeatRows=1)
+    grid.setStyle(_grid())
+    lists = []
+    for row in rows:
+        for k, group in enumerate(GROUPS):
+            if names := row[3 + 2 * k]:
+                lead = _("%(unit)s, chưa có %(g)s:", unit=row[0], g=in_text(str(GROUP_LABELS[group])))
+                lists.append(paragraph(tagged(escaped(lead), "b") + " " + escaped(names) + ".", CELL,
+                                       align=TA_JUSTIFY, leading=CELL * 1.3))
+    return [grid, Spacer(1, 3 * mm), *lists]
 
 
 def _coverage_headings(short: bool = False) -> list[str]:
@@ -424,13 +451,8 @@ def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date
         table = Table(data, colWidths=[label_w] + [share] * len(columns.COLUMNS), repeatRows=1)
         table.setStyle(_grid())
         story += [paragraph(tagged(f"{number_}. {title}", "b"), 12, keep_with_next=True), table, Spacer(1, 5 * mm)]
-    coverage = [[paragraph(tagged(h, "b"), CELL - 1, leading=(CELL - 1) * 1.15) for h in _coverage_headings(short=True)]]
-    coverage += [[paragraph(escaped(v), CELL - 1) for v in row] for row in _coverage_rows(report)]
-    widths = [width * 0.2, width * 0.08, width * 0.13, width * 0.2, width * 0.13, width * 0.26]
-    table = Table(coverage, colWidths=widths, repeatRows=1)
-    table.setStyle(_grid())
     story += [paragraph(tagged(f"{len(report_tables(report, kind)) + 1}. " + _("Xã chưa có người được bồi dưỡng"), "b"), 12,
-                        keep_with_next=True), table]
+                        keep_with_next=True), *_coverage_annex(report, width)]
     for drawing in report_drawings(report, kind, serif=True):
         story += [Spacer(1, 5 * mm), KeepTogether([_fit(drawing, width, doc.height - 10 * mm)])]
     doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
