@@ -16,7 +16,7 @@ from ..clock import to_local, utcnow
 from ..courses.models import Course, CourseSession, Enrolment
 from ..extensions import db, insert_or_skip
 from ..people.models import CODE_ALPHABET, Trainee
-from ..reports.models import REPORT_UNIT
+from ..stamps import REPORT_UNIT
 from ..units.models import Unit
 from .models import STATUSES, Attendance, ScanLog
 
@@ -250,7 +250,7 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     _write_lock()
     written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
                "recorded_by_id": recorded_by_id, "device": device, "self_scan_at": None}
-    # the reports kept of the other districts stay valid (reports/cache.py)
+    # the reports kept of the other districts stay valid (training/stamps.py)
     in_unit = {REPORT_UNIT: session.course.unit_id}
     if facts.record_id is not None and method == "qr_self":
         # Marked absent or excused by the trainer, then the trainee scans the session's QR:
