@@ -39,7 +39,7 @@ def post_fork(server, worker):
     nothing should rest on that) would otherwise be one socket shared by several processes.
     close=False leaves the master's own connections open for the master."""
     app = getattr(server.app, "callable", None)  # the app the master loaded (preload_app)
-    if app is not None:
+    if app is not None and "sqlalchemy" in getattr(app, "extensions", {}):  # bench/bare_app.py has none
         from training.extensions import db
 
         with app.app_context():

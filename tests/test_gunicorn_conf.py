@@ -64,6 +64,7 @@ def test_a_forked_worker_opens_database_connections_of_its_own(app):
     new pool, and the master's connection is neither shared nor closed under it."""
     from types import SimpleNamespace
 
+    from flask import Flask
     from sqlalchemy import text
 
     from training.extensions import db
@@ -79,3 +80,4 @@ def test_a_forked_worker_opens_database_connections_of_its_own(app):
         assert db.engine.pool is not masters and db.engine.pool.checkedin() == 0
         assert masters.checkedin() == 1
     hook(SimpleNamespace(app=SimpleNamespace(callable=None)), worker=None)  # without preload_app: nothing to do
+    hook(SimpleNamespace(app=SimpleNamespace(callable=Flask("bare"))), worker=None)  # an app without a database
