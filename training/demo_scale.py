@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from .attendance.models import Attendance
 from .clock import utc_at, utcnow
 from .courses.models import Course, CourseSession, Enrolment, course_trainer
-from .courses.services import plan_sessions
+from .courses.planning import plan_sessions
 from .curricula import catalogue
 from .demo import PASSWORD, POSITIONS, PROVINCE_CODE, _name
 from .extensions import db

@@ -9,6 +9,8 @@ from flask_babel import refresh
 from sqlalchemy import select
 
 from training.courses import services
+from training.courses.enrolment import enrol_many
+from training.courses.planning import period_mismatches
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 
@@ -162,7 +164,7 @@ def test_postpone_a_course_through_the_form_then_regenerate(login, units, traine
 def test_detail_page_shows_the_course(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1", sessions=True)
     trainee = make_trainee("Nguyễn Thị Hương", commune="Xã Hồng Kỳ")
-    services.enrol_many(course, [trainee])
+    enrol_many(course, [trainee])
     db.session.commit()
     page = page_text(login(trainer_a).get(f"/courses/{course.id}"))
     assert course.code in page and VENUE in page and "Trainer.A" in page
@@ -232,7 +234,7 @@ def test_split_a_session(login, trainer_a, make_course):
     assert response.status_code == 302
     course = reload(course)
     assert [(s.module_code, s.periods) for s in course.sessions] == [("CT1.1", 2), ("CT1.1", 2), ("CT1.2", 4), ("CT1.3", 4)]
-    assert services.period_mismatches(course) == []
+    assert period_mismatches(course) == []
 
 
 def test_delete_a_session_and_the_page_warns_of_the_gap(login, trainer_a, make_course):
@@ -270,7 +272,7 @@ def test_closing_shows_what_it_leaves_undone_before_it_is_confirmed(login, train
     trainee who does not meet the completion rule, with the reason, and writes nothing."""
     course = make_course("CT1", starts_on=date.today() + timedelta(days=3), sessions=True)
     trainees = [make_trainee("Lê Văn Đủ"), make_trainee("Trần Thị Thiếu")]
-    services.enrol_many(course, trainees)
+    enrol_many(course, trainees)
     services.change_status(course, "open")
     services.change_status(course, "running")
     db.session.commit()
@@ -438,7 +440,7 @@ def test_the_course_page_names_session_days_in_the_pages_language(login, trainer
 def test_withdraw(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Nguyễn Thị Hương")
-    (enrolment,) = services.enrol_many(course, [trainee])
+    (enrolment,) = enrol_many(course, [trainee])
     db.session.commit()
     client = login(trainer_a)
     page = page_text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": ""}, follow_redirects=True))
@@ -556,7 +558,7 @@ def target(units, trainer_a, make_course, make_trainee):
     course = make_course("CT1", sessions=True)
     enrolled = make_trainee("Nguyễn Thị Hương")
     waiting = make_trainee("Trần Văn Hướng")
-    (enrolment,) = services.enrol_many(course, [enrolled])
+    (enrolment,) = enrol_many(course, [enrolled])
     db.session.commit()
     ids = {"course": course.id, "session": course.sessions[0].id, "enrolment": enrolment.id}
     payloads = {

@@ -20,13 +20,14 @@ from ..people import services as people
 from ..people.importer import ImportRejected
 from ..people.models import GROUPS, Trainee
 from ..security import no_store
+from ..units.areas import areas
 from ..units.issuers import issuer_for
 from ..units.models import Unit
-from ..units.areas import areas
 from ..units.services import live_map, managing_units
 from ..web import commit_or_flash, external_url, flash_form_errors, mark_created, resubmitted
-from . import bp, plan_pdf, services
+from . import bp, plan_pdf, planning, services
 from . import calendar as cal
+from . import enrolment as enrolling
 from .forms import (
     ConfirmForm,
     CourseForm,
@@ -150,13 +151,13 @@ def detail(course_id: int):
         # nothing pre-selected: the trainer chooses (a running course is not "closed" by default)
         status_form.status.choices.insert(0, ("", _("— chọn —")))
     status_form.status.data = suggested
-    enrolments = sorted(services.course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
+    enrolments = sorted(enrolling.course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
     return render_template(
         "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
         confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
-        mismatches=services.period_mismatches(course) if course.status != "cancelled" else [],
+        mismatches=planning.period_mismatches(course) if course.status != "cancelled" else [],
         enrolments=enrolments, status_label=services.status_label, history=audit.history(course),
-        can_replan=not services.has_attendance(course),
+        can_replan=not planning.has_attendance(course),
         enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
 
@@ -217,7 +218,7 @@ def change_status(course_id: int):
 def generate_sessions(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: services.generate_sessions(course), services.CourseError,
+        commit_or_flash(lambda: planning.generate_sessions(course), services.CourseError,
                         lambda created: _("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)))
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
 
@@ -229,7 +230,7 @@ def _session_form_page(course, session, form: SessionForm):
         if session is None and (again := resubmitted()) is not None:
             return again
         saved = commit_or_flash(
-            lambda: services.save_session(
+            lambda: planning.save_session(
                 course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
                 form.venue.data or course.venue, form.trainer_id.data or None, form.periods.data,
             ),
@@ -237,7 +238,7 @@ def _session_form_page(course, session, form: SessionForm):
             lambda s: _("Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code,
                         d=to_local(s.starts_at).strftime("%d/%m/%Y")),
         )
-        for warning in services.session_warnings(saved) if saved is not None else []:
+        for warning in planning.session_warnings(saved) if saved is not None else []:
             flash(warning, "warning")
         if saved is not None:
             mark_created(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
@@ -271,7 +272,7 @@ def session_split(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     form = SplitForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.split_session(session, form.first_periods.data), services.CourseError,
+        commit_or_flash(lambda: planning.split_session(session, form.first_periods.data), services.CourseError,
                         _("Đã tách buổi học thành hai buổi."))
     else:
         # An emptied or non-numeric box fails the form before the service could say why.
@@ -284,7 +285,7 @@ def session_delete(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     course_id = session.course_id
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: services.delete_session(session), services.CourseError, _("Đã xóa buổi học."))
+        commit_or_flash(lambda: planning.delete_session(session), services.CourseError, _("Đã xóa buổi học."))
     return redirect(url_for("courses.detail", course_id=course_id, _anchor="sessions"))
 
 
@@ -300,8 +301,8 @@ def enrol(course_id: int):
         trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
-        elif commit_or_flash(lambda: services.enrol_many(course, trainees, form.again_reason.data or ""),
-                             services.EnrolmentRejected,
+        elif commit_or_flash(lambda: enrolling.enrol_many(course, trainees, form.again_reason.data or ""),
+                             enrolling.EnrolmentRejected,
                              lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
     elif form.is_submitted():
@@ -309,7 +310,7 @@ def enrol(course_id: int):
     q = request.args.get("q", "").strip()
     candidates = []
     if q:
-        filters = people.TraineeFilter(q=q, unit_id=course.unit_id, commune_ids=services.course_commune_ids(course))
+        filters = people.TraineeFilter(q=q, unit_id=course.unit_id, commune_ids=enrolling.course_commune_ids(course))
         candidates = db.session.scalars(people.trainee_query(filters).limit(30)).all()
     enrolled_ids = {e.trainee_id for e in course.active_enrolments}
     return render_template(
@@ -317,13 +318,13 @@ def enrol(course_id: int):
         filter_form=_filter_form(course), import_form=EnrolImportForm(), curriculum=course.curriculum,
         # a refused batch comes back with its ticks, so one wrong tick costs one untick
         ticked=set(form.trainee_ids.data or []) if request.method == "POST" else set(),
-        completed=services.completed_before(course, [t.id for t in candidates]),
+        completed=enrolling.completed_before(course, [t.id for t in candidates]),
     )
 
 
 def _filter_form(course) -> EnrolFilterForm:
     form = EnrolFilterForm()
-    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in services.course_communes(course)]
+    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in enrolling.course_communes(course)]
     form.group.choices = [("", _("Tất cả nhóm của chương trình"))] + [(g, g) for g in course.curriculum.groups]
     return form
 
@@ -332,13 +333,13 @@ def _filter_form(course) -> EnrolFilterForm:
 def enrol_filter(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     form = EnrolFilterForm()
-    form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in services.course_communes(course)]
+    form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in enrolling.course_communes(course)]
     form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
     if form.validate_on_submit():
         outcome = commit_or_flash(
-            lambda: services.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
+            lambda: enrolling.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
                                              form.again_reason.data or ""),
-            services.EnrolmentRejected,
+            enrolling.EnrolmentRejected,
             lambda done: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled)) if done.enrolled
             else _("Không còn học viên phù hợp với bộ lọc để ghi danh."))
         if outcome is not None:
@@ -348,7 +349,7 @@ def enrol_filter(course_id: int):
     return redirect(url_for("courses.enrol", course_id=course.id))
 
 
-def _flash_left_out(outcome: services.EnrolOutcome) -> None:
+def _flash_left_out(outcome: enrolling.EnrolOutcome) -> None:
     """Say who an enrolment by filter or from a file left out, and how to include them."""
     if outcome.already:
         flash(_("Bỏ qua %(n)d người đã ghi danh khóa học này từ trước.", n=outcome.already), "info")
@@ -365,7 +366,7 @@ def enrol_import(course_id: int):
     errors = []
     if form.validate_on_submit():
         try:
-            outcome = services.import_enrolments(course, form.file.data.filename, form.file.data.read(),
+            outcome = enrolling.import_enrolments(course, form.file.data.filename, form.file.data.read(),
                                                  form.again_reason.data or "")
         except ImportRejected as rejected:
             db.session.rollback()
@@ -391,7 +392,7 @@ def withdraw(enrolment_id: int):
     course = services.get_course_or_404(enrolment.course_id, write=True)
     form = WithdrawForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.withdraw(enrolment, form.reason.data), services.CourseError,
+        commit_or_flash(lambda: enrolling.withdraw(enrolment, form.reason.data), services.CourseError,
                         _("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name))
     else:
         flash_form_errors(form)
@@ -415,7 +416,7 @@ def calendar():
         if unit_id not in {u.id for u in units}:
             unit_id = None
     period = cal.period_for(view, anchor)
-    entries = services.calendar_entries(period.first, period.last, unit_id)
+    entries = cal.calendar_entries(period.first, period.last, unit_id)
     # one link per course: a busy week shows each course's sessions several times
     links = {course_id: url_for("courses.detail", course_id=course_id, _anchor="sessions")
              for course_id in {e.course_id for e in entries}}
@@ -445,14 +446,14 @@ def _ics_response(sessions, name: str, filename: str, link_courses: bool = True)
 @bp.route("/courses/<int:course_id>/calendar.ics")
 def course_ics(course_id: int):
     course = services.get_course_or_404(course_id)
-    return _ics_response(services.course_calendar_sessions(course), f"{course.code} · {course.title}",
+    return _ics_response(cal.course_calendar_sessions(course), f"{course.code} · {course.title}",
                          f"lich-{course.code}.ics")
 
 
 @bp.route("/trainees/<int:trainee_id>/calendar.ics")
 def trainee_ics(trainee_id: int):
     trainee = people.get_trainee_or_404(trainee_id)
-    return _ics_response(services.trainee_sessions(trainee.id), _("Lịch học của %(name)s", name=trainee.full_name),
+    return _ics_response(cal.trainee_sessions(trainee.id), _("Lịch học của %(name)s", name=trainee.full_name),
                          f"lich-hoc-{trainee.id}.ics")
 
 
@@ -467,12 +468,12 @@ def my_ics():
     if trainee is None:
         abort(404)
     # A trainee may not open course pages, so their file carries no links to them.
-    return _ics_response(services.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics",
+    return _ics_response(cal.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics",
                          link_courses=False)
 
 
 def _schedule_page(trainee: Trainee | None, ics_url: str | None):
-    upcoming, past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    upcoming, past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
     return render_template("courses/schedule.html", trainee=trainee, upcoming=upcoming, past=past, ics_url=ics_url,
                            status_label=services.status_label)
 
@@ -480,7 +481,7 @@ def _schedule_page(trainee: Trainee | None, ics_url: str | None):
 @bp.route("/me")
 def me():
     trainee = _my_trainee()
-    upcoming, _past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    upcoming, _past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
     next_session = min((s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
                        key=lambda s: s.starts_at, default=None)
     # The badge a trainer's scanner reads: the personal code as a QR, for the phone's screen.
