@@ -8,8 +8,10 @@ from openpyxl import Workbook
 
 from training import audit
 from training.attendance.models import Attendance
+from training.auth.permissions import may_change_course, may_reopen_course
 from training.courses import services
-from training.courses.enrolment import eligible_by_filter, enrol_many, import_enrolments, withdraw
+from training.courses.enrolment import EnrolmentRejected, eligible_by_filter, enrol_many, import_enrolments, withdraw
+from training.courses.models import Course, CourseSession, Enrolment
 from training.courses.planning import (
     delete_session,
     generate_sessions,
@@ -20,8 +22,6 @@ from training.courses.planning import (
     slot_layout,
     split_session,
 )
-from training.courses.models import Course, CourseSession, Enrolment
-from training.courses.enrolment import EnrolmentRejected
 from training.courses.services import ConflictError, CourseError
 from training.curricula import catalogue
 from training.extensions import db
@@ -498,7 +498,7 @@ def course_in(make_course, acting_as, admin):
 @pytest.mark.parametrize("before,after", sorted(ALLOWED))
 def test_every_allowed_status_change_works_and_is_audited(course_in, before, after, admin):
     course = course_in(before)
-    services.change_status(course, after, "Theo chỉ đạo của Sở")
+    services.change_status(course, after, "Theo chỉ đạo của Sở", admin)
     db.session.commit()
     assert course.status == after
     event = audit.history(course)[0]
@@ -547,15 +547,26 @@ def test_running_without_sessions_is_refused(make_course):
 
 def test_only_the_admin_reopens_a_closed_course(make_course, acting_as, trainer_a, admin):
     course = move_to(make_course("CT1", sessions=True), "open", "running", "closed")
-    acting_as(trainer_a)
-    with pytest.raises(CourseError, match="quản trị viên"):
-        services.change_status(course, "running")
+    acting_as(admin)  # the user signed in is not who the service asks about: `by` is
+    for by in (trainer_a, None):  # a trainer, or a command that names no one
+        with pytest.raises(CourseError, match="quản trị viên"):
+            services.change_status(course, "running", "Sửa điểm", by)
     assert course.status == "closed"
-    acting_as(admin)
     with pytest.raises(CourseError, match="lý do mở lại"):
-        services.change_status(course, "running")
-    services.change_status(course, "running", "Sửa điểm nhập nhầm của một học viên")
+        services.change_status(course, "running", by=admin)
+    services.change_status(course, "running", "Sửa điểm nhập nhầm của một học viên", admin)
     assert course.status == "running"
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_a_trainer_changes_their_units_course_until_it_ends_and_the_admin_also_after(course_in, status, admin,
+                                                                                    trainer_a, trainer_b):
+    course = course_in(status)
+    ended = status in ("closed", "cancelled")
+    assert may_change_course(trainer_a, course) is not ended
+    assert may_change_course(trainer_b, course) is False  # another district's
+    assert may_change_course(admin, course) is True
+    assert (may_reopen_course(admin), may_reopen_course(trainer_a), may_reopen_course(None)) == (True, False, False)
 
 
 def test_status_changes_are_written_to_the_audit_trail_in_order(make_course, acting_as, trainer_a):

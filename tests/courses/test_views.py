@@ -333,6 +333,11 @@ def test_ticking_an_unknown_or_another_districts_trainee_is_refused(login, train
     assert enrolled_ids(course) == {mine.id}
 
 
+def enrolled_by(course) -> set[int | None]:
+    """Who the course's enrolments record as having enrolled them (the services are told)."""
+    return set(db.session.scalars(select(Enrolment.enrolled_by_id).where(Enrolment.course_id == course.id)))
+
+
 def test_search_and_enrol_one(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Nguyễn Thị Hương")
@@ -344,6 +349,7 @@ def test_search_and_enrol_one(login, trainer_a, make_course, make_trainee):
     response = client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [trainee.id]})
     assert response.status_code == 302
     assert enrolled_ids(course) == {trainee.id}
+    assert enrolled_by(course) == {trainer_a.id}
 
 
 def test_enrol_one_of_the_wrong_group_shows_the_reason(login, trainer_a, make_course, make_trainee):
@@ -372,6 +378,7 @@ def test_enrol_by_filter(login, trainer_a, units, make_course, make_trainee):
                                      data={"commune_id": units["Xã Hồng Kỳ"].id, "group": ""})
     assert response.status_code == 302
     assert enrolled_ids(course) == {t.id for t in wanted}
+    assert enrolled_by(course) == {trainer_a.id}
 
 
 def test_enrol_by_filter_with_nobody_left_warns(login, trainer_a, units, make_course):
@@ -400,6 +407,7 @@ def test_enrol_import(login, trainer_a, make_course, make_trainee):
                                      content_type="multipart/form-data")
     assert response.status_code == 302
     assert enrolled_ids(course) == {by_code.id, by_name.id}
+    assert enrolled_by(course) == {trainer_a.id}
 
 
 def test_enrol_import_with_bad_rows_lists_them_and_enrols_nobody(login, trainer_a, make_course, make_trainee):

@@ -518,5 +518,6 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         after("a course opened", lambda: courses.change_status(planned, "open"))
         after("a course running", lambda: courses.change_status(planned, "running"))
         after("a course closed", lambda: courses.change_status(running, "closed"))
-        after("a course reopened", lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running", "Sửa kết quả"))
+        after("a course reopened", lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running",
+                                                                        "Sửa kết quả", admin))
         after("a trainee erased", lambda: privacy.erase_trainee(db.session.get(Trainee, trainee_ids["b4"])))

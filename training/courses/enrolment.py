@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased, joinedload
 
@@ -14,7 +13,7 @@ from .. import audit
 from ..extensions import db
 from ..people import group_label
 from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, parse_date, read_table
-from ..people.models import Trainee
+from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..units.services import communes_of
 from ..vietnamese import clean, fold
@@ -108,9 +107,11 @@ def _enrolments_of(course: Course, trainee_ids: list[int]) -> dict[int, Enrolmen
         select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids)))}
 
 
-def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "") -> list[Enrolment]:
+def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "",
+               by: User | None = None) -> list[Enrolment]:
     """Enrol several trainees, all or none; someone who already completed the programme only
-    with `again_reason`, which the audit trail keeps. Flushes.
+    with `again_reason`, which the audit trail keeps; `by` is the user enrolling them (None: a
+    command). Flushes.
 
     :raises EnrolmentRejected: with one reason per refused trainee, or the capacity shortfall.
     """
@@ -119,11 +120,12 @@ def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "") 
     problems = _problems(course, trainees, existing, again_reason, completed)
     if problems:
         raise EnrolmentRejected([problems[t.id] for t in trainees if t.id in problems])
-    return _enrol(course, trainees, existing, completed, again_reason)
+    return _enrol(course, trainees, existing, completed, again_reason, by)
 
 
 def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment],
-           completed: dict[int, str] | None = None, again_reason: str = "") -> list[Enrolment]:
+           completed: dict[int, str] | None = None, again_reason: str = "",
+           by: User | None = None) -> list[Enrolment]:
     """enrol_many once each trainee's problems are known to be none: the capacity, then the
     rows (`existing`: the trainees' enrolments in the course, _enrolments_of), and the
     reason for each who trains again (`completed`, completed_before) in the audit trail."""
@@ -138,7 +140,7 @@ def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolmen
             db.session.add(enrolment)
         enrolment.status, enrolment.withdraw_reason = "enrolled", ""
         enrolment.commune_id = trainee.commune_id
-        enrolment.enrolled_by_id = current_user.id if current_user and current_user.is_authenticated else None
+        enrolment.enrolled_by_id = by.id if by is not None else None
         enrolments.append(enrolment)
     db.session.flush()
     for enrolment in enrolments:
@@ -169,9 +171,10 @@ class EnrolOutcome:
     completed: list[tuple[Trainee, str]] = field(default_factory=list)
 
 
-def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, again_reason: str = "") -> EnrolOutcome:
-    """Enrol everyone eligible_by_filter finds; those who completed the programme before only
-    with `again_reason`, else they are left out and named. Flushes.
+def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, again_reason: str = "",
+                    by: User | None = None) -> EnrolOutcome:
+    """Enrol everyone eligible_by_filter finds, as enrol_many does for `by`; those who completed
+    the programme before only with `again_reason`, else they are left out and named. Flushes.
 
     :raises EnrolmentRejected: a clash or the capacity (nobody is enrolled then).
     """
@@ -182,7 +185,7 @@ def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, a
     chosen = [t for t in trainees if t.id not in left_ids]
     if not chosen:
         return EnrolOutcome([], completed=left_out)
-    return EnrolOutcome(enrol_many(course, chosen, again_reason), completed=left_out)
+    return EnrolOutcome(enrol_many(course, chosen, again_reason, by), completed=left_out)
 
 
 def course_commune_ids(course: Course) -> set[int] | None:
@@ -250,8 +253,9 @@ ENROL_HEADERS = {
 }
 
 
-def import_enrolments(course: Course, filename: str, content: bytes, again_reason: str = "") -> EnrolOutcome:
-    """Enrol the trainees listed in a file (by personal code, or by name and birth date with
+def import_enrolments(course: Course, filename: str, content: bytes, again_reason: str = "",
+                      by: User | None = None) -> EnrolOutcome:
+    """Enrol, as `by` (enrol_many), the trainees listed in a file (by personal code, or by name and birth date with
     the commune when names repeat); flushes. People already enrolled are skipped and counted,
     so an updated list adds only the new names; those who completed the programme before are
     enrolled only with `again_reason`, else left out and named. Any other bad row refuses
@@ -302,7 +306,7 @@ def import_enrolments(course: Course, filename: str, content: bytes, again_reaso
             return EnrolOutcome([], already=len(already), completed=left_out)
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     try:
-        enrolled = _enrol(course, chosen, existing, completed, again_reason)
+        enrolled = _enrol(course, chosen, existing, completed, again_reason, by)
     except EnrolmentRejected as rejected:
         raise ImportRejected([RowError(0, reason) for reason in rejected.reasons]) from rejected
     audit.record("enrolment.import", course, file=filename[:120], rows=len(enrolled))

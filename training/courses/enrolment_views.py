@@ -2,6 +2,7 @@
 withdrawing them; registered on the courses blueprint."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..extensions import db
 from ..people import services as people
@@ -24,7 +25,8 @@ def enrol(course_id: int):
         trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
-        elif commit_or_flash(lambda: enrolments.enrol_many(course, trainees, form.again_reason.data or ""),
+        elif commit_or_flash(lambda: enrolments.enrol_many(course, trainees, form.again_reason.data or "",
+                                                           current_user),
                              enrolments.EnrolmentRejected,
                              lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
@@ -61,7 +63,7 @@ def enrol_filter(course_id: int):
     if form.validate_on_submit():
         outcome = commit_or_flash(
             lambda: enrolments.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
-                                             form.again_reason.data or ""),
+                                             form.again_reason.data or "", current_user),
             enrolments.EnrolmentRejected,
             lambda done: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled)) if done.enrolled
             else _("Không còn học viên phù hợp với bộ lọc để ghi danh."))
@@ -90,7 +92,7 @@ def enrol_import(course_id: int):
     if form.validate_on_submit():
         try:
             outcome = enrolments.import_enrolments(course, form.file.data.filename, form.file.data.read(),
-                                                 form.again_reason.data or "")
+                                                 form.again_reason.data or "", current_user)
         except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors

@@ -9,12 +9,11 @@ from datetime import date
 
 from flask import abort
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import audit
-from ..auth.permissions import require_course
+from ..auth.permissions import may_reopen_course, require_course
 from ..clock import local_today, to_local
 from ..curricula import catalogue
 from ..extensions import db
@@ -53,14 +52,8 @@ def get_course_or_404(course_id: int, write: bool = False) -> Course:
 
     :raises NotFound, Forbidden:
     """
-    return _allowed(db.get_or_404(Course, course_id), write)
-
-
-def _allowed(course: Course, write: bool) -> Course:
-    """The course, if the current user may act on it (see get_course_or_404); else 403."""
-    require_course(course)
-    if write and not course.is_editable and not current_user.is_admin:
-        abort(403)
+    course = db.get_or_404(Course, course_id)
+    require_course(course, write)
     return course
 
 
@@ -76,7 +69,7 @@ def get_session_or_404(session_id: int, write: bool = False) -> CourseSession:
     session = db.session.execute(_SESSION_WITH_COURSE, {"session_id": session_id}).scalar()
     if session is None:
         abort(404)
-    _allowed(session.course, write)
+    require_course(session.course, write)
     return session
 
 
@@ -258,14 +251,15 @@ def move_to_area(course: Course, area_id: int | None) -> Course:
     return course
 
 
-def check_status_change(course: Course, new_status: str, reason: str = "") -> None:
-    """Refuse, before anything is written, a status change that change_status would refuse.
+def check_status_change(course: Course, new_status: str, reason: str = "", by: User | None = None) -> None:
+    """Refuse, before anything is written, a status change that change_status would refuse;
+    `by` is the user making it (None: a command, which may not reopen a course).
 
     :raises CourseError: a change that is not allowed, or a cancel without a reason.
     """
     if new_status not in TRANSITIONS.get(course.status, ()):
         raise CourseError(_("Không thể chuyển khóa học từ “%(a)s” sang “%(b)s”.", a=status_label(course.status), b=status_label(new_status)))
-    if course.status == "closed" and not current_user.is_admin:
+    if course.status == "closed" and not may_reopen_course(by):
         raise CourseError(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."))
     if new_status == "cancelled" and not clean(reason):
         raise CourseError(_("Cần ghi lý do hủy khóa học."))
@@ -276,12 +270,13 @@ def check_status_change(course: Course, new_status: str, reason: str = "") -> No
         raise CourseError(_("Khóa học chưa có buổi học nào: hãy lập lịch trước."))
 
 
-def change_status(course: Course, new_status: str, reason: str = "") -> Course:
-    """Move a course along draft → open → running → closed, or cancel it with a reason.
+def change_status(course: Course, new_status: str, reason: str = "", by: User | None = None) -> Course:
+    """Move a course along draft → open → running → closed, or cancel it with a reason; `by`
+    is the user making the change (check_status_change).
 
     :raises CourseError: a change that is not allowed, or a cancel without a reason.
     """
-    check_status_change(course, new_status, reason)
+    check_status_change(course, new_status, reason, by)
     before = course.status
     course.status = new_status
     if new_status == "cancelled":

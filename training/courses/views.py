@@ -195,7 +195,7 @@ def change_status(course_id: int):
             # Closing or cancelling cannot be undone by a trainer: show what it leaves first,
             # unless the change would be refused anyway.
             try:
-                services.check_status_change(course, form.status.data, form.reason.data or "")
+                services.check_status_change(course, form.status.data, form.reason.data or "", current_user)
             except services.CourseError as exc:
                 flash(str(exc), "error")
                 return redirect(url_for("courses.detail", course_id=course.id))
@@ -203,7 +203,7 @@ def change_status(course_id: int):
             return render_template("courses/confirm_status.html", course=course, form=form,
                                    unfinished=[s for s in course.sessions if s.ends_at > now],
                                    eligibility=course_eligibility(course) if form.status.data == "closed" else [])
-        commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or ""),
+        commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or "", current_user),
                         services.CourseError,
                         lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)))
     return redirect(url_for("courses.detail", course_id=course.id))
