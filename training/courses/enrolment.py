@@ -21,6 +21,7 @@ from .models import Course, CourseSession, Enrolment
 from .planning import describe_session
 from .services import CourseError, enrolment_counts
 
+
 # --- enrolment ------------------------------------------------------------------------------
 
 def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:

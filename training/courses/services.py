@@ -310,6 +310,8 @@ def status_label(status: str) -> str:
 
 
 def sync_dates(course: Course) -> None:
+    """Set a course's first and last day from its sessions (the start date alone when it has
+    none); planning calls it after every change to the sessions."""
     if course.sessions:
         course.starts_on = to_local(course.sessions[0].starts_at).date() if course.sessions[0].starts_at else course.starts_on
         course.ends_on = max(to_local(s.ends_at).date() for s in course.sessions)
@@ -318,7 +320,8 @@ def sync_dates(course: Course) -> None:
 
 
 def enrolment_counts(course_ids: list[int]) -> dict[int, int]:
-    """Active enrolments per course, in one query."""
+    """Active enrolments per course, in one query (here, not in enrolment.py, because editing a
+    course checks its capacity against them and enrolment builds on this module)."""
     if not course_ids:
         return {}
     rows = db.session.execute(
