@@ -9,7 +9,6 @@ from markupsafe import Markup
 
 from .. import audit
 from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
-from ..certificates.services import course_eligibility
 from ..clock import local_today, parse_day, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
@@ -201,8 +200,7 @@ def change_status(course_id: int):
                 return redirect(url_for("courses.detail", course_id=course.id))
             now = utcnow()
             return render_template("courses/confirm_status.html", course=course, form=form,
-                                   unfinished=[s for s in course.sessions if s.ends_at > now],
-                                   eligibility=course_eligibility(course) if form.status.data == "closed" else [])
+                                   unfinished=[s for s in course.sessions if s.ends_at > now])
         commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or "", current_user),
                         services.CourseError,
                         lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)))
