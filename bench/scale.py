@@ -137,7 +137,7 @@ class Site:
         from training.clock import to_local
         from training.courses.calendar import period_for
         from training.courses.models import Course, CourseSession
-        from training.courses.services import sessions_between
+        from training.courses.calendar import sessions_between
         from training.extensions import db
         from training.people.models import Trainee, User
         from training.units.models import Unit

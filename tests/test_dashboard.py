@@ -8,6 +8,9 @@ import pytest
 
 from training.clock import local_today, to_local
 from training.courses import services
+from training.courses.calendar import dashboard
+from training.courses.enrolment import enrol_many
+from training.courses.planning import generate_sessions
 from training.courses.models import Course
 from training.extensions import db
 from tests.queries import statements_sent
@@ -22,7 +25,7 @@ def new_course(units, trainer, starts_on: date, district: str = "A", sessions: b
                                     capacity, [trainer.id])
     course.skip_sundays = False
     if sessions:
-        services.generate_sessions(course)
+        generate_sessions(course)
     for step in {"draft": [], "open": ["open"], "running": ["open", "running"]}[status]:
         services.change_status(course, step)
     db.session.commit()
@@ -78,8 +81,8 @@ def test_an_under_filled_course_starting_soon_needs_attention(login, units, trai
     thin = new_course(units, trainer_a, today + timedelta(days=3), capacity=10, status="open", title="Lớp ít người")
     full = new_course(units, trainer_a, today + timedelta(days=7), capacity=4, status="open", title="Lớp đủ người")
     new_course(units, trainer_a, today + timedelta(days=25), capacity=10, status="open", title="Lớp còn xa")
-    services.enrol_many(thin, [make_trainee() for _ in range(4)])
-    services.enrol_many(full, [make_trainee() for _ in range(2)])  # exactly half: not under-filled
+    enrol_many(thin, [make_trainee() for _ in range(4)])
+    enrol_many(full, [make_trainee() for _ in range(2)])  # exactly half: not under-filled
     db.session.commit()
     html = login(trainer_a).get("/").get_data(as_text=True)
     under = html.split('id="attention-under-filled"', 1)[1].split("</ul>", 1)[0]
@@ -116,7 +119,7 @@ def test_nothing_to_show(login, trainer_a):
 
 def test_dashboard_service_sorts_sessions_by_day(app, units, trainer_a, today):
     course = new_course(units, trainer_a, today)
-    dash = services.dashboard(units["A"].id, today)
+    dash = dashboard(units["A"].id, today)
     assert [s.id for s in dash.today_sessions] == [s.id for s in course.sessions if to_local(s.starts_at).date() == today]
     assert all(to_local(s.starts_at).date() > today for s in dash.upcoming_sessions)
     assert dash.under_filled == [(course, 0)] and dash.no_sessions == [] and dash.not_closed == []
@@ -129,7 +132,7 @@ def _add_one_of_each(units, trainers, make_trainee, today, n: int) -> None:
     trainer = trainers[n]
     new_course(units, trainer, today, status="running")
     upcoming = new_course(units, trainer, today + timedelta(days=4), status="open")
-    services.enrol_many(upcoming, [make_trainee()])
+    enrol_many(upcoming, [make_trainee()])
     new_course(units, trainer, today + timedelta(days=9), sessions=False)
     new_course(units, trainer, today - timedelta(days=10), status="running")
     db.session.commit()
@@ -151,7 +154,7 @@ def test_query_count_does_not_grow_with_the_courses(login, units, make_user, mak
     db.session.expire_all()
     with statements_sent() as many:
         html = client.get("/").get_data(as_text=True)
-    dash = services.dashboard(units["A"].id, today)
+    dash = dashboard(units["A"].id, today)
     assert len(dash.no_sessions) == 6 and len(dash.not_closed) == 6 and len(dash.under_filled) >= 6
     assert len(dash.today_sessions) == 12
     assert len(many) == len(few), "\n".join(many)
@@ -165,7 +168,7 @@ def test_demo_data_fills_every_list_of_the_province(app, today):
     demo.load()
     db.session.commit()
     bac_ninh = db.session.scalar(db.select(Unit).where(Unit.map == MAP_2025, Unit.code == "24"))
-    dash = services.dashboard(bac_ninh.id, today)
+    dash = dashboard(bac_ninh.id, today)
     assert dash.today_sessions and dash.upcoming_sessions and dash.under_filled
     assert dash.not_closed and dash.no_sessions
     courses = db.session.scalars(db.select(Course)).all()

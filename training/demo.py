@@ -19,7 +19,9 @@ from .attendance import services as attendance
 from .certificates import services as certificates
 from .clock import local_today, to_utc, utcnow
 from .courses import services as courses
+from .courses.enrolment import eligible_by_filter, enrol_many
 from .courses.models import Course
+from .courses.planning import generate_sessions
 from .curricula import catalogue
 from .extensions import db
 from .people import services as people
@@ -182,10 +184,10 @@ def _load_courses(province: Unit, communes: dict[str, Unit]) -> None:
                 continue
             # The course under way must have a session today, even on a Sunday.
             course.skip_sundays = not (status == "running" and offset > -5 and today.weekday() == 6)
-            courses.generate_sessions(course)
+            generate_sessions(course)
             courses.change_status(course, "open")
             for name in CLUSTERS[username]:
-                courses.enrol_many(course, courses.eligible_by_filter(course, communes[name].id, None))
+                enrol_many(course, eligible_by_filter(course, communes[name].id, None))
             if status in ("running", "closed"):
                 courses.change_status(course, "running")
                 _record_attendance(course, trainer, random.Random(f"{username}-{programme}"))
@@ -212,9 +214,9 @@ def _load_history() -> None:
         "Hội trường UBND huyện Yên Thế", date(2024, 10, 14), capacity=30, trainer_ids=[trainer.id], created_by=trainer,
         notes="Dữ liệu mẫu: khóa học năm 2024, trước khi sắp xếp đơn vị hành chính.",
     )
-    courses.generate_sessions(course)
+    generate_sessions(course)
     courses.change_status(course, "open")
-    courses.enrol_many(course, courses.eligible_by_filter(course, None, None))
+    enrol_many(course, eligible_by_filter(course, None, None))
     courses.change_status(course, "running")
     _record_attendance(course, trainer, random.Random("yenthe-2024"))
     courses.change_status(course, "closed")

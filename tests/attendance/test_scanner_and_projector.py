@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from training import create_app
 from training.attendance import qr
 from training.attendance.models import Attendance, ScanLog
-from training.courses import services as courses
+from training.courses.enrolment import enrol_many
 from training.extensions import db, limiter
 from tests.attendance.conftest import checkin_path, make_course_now, remember_device
 from tests.helpers import page_text
@@ -74,7 +74,7 @@ def test_a_draft_course_gives_no_live_code_and_its_tokens_are_refused(app, login
     trainee = make_trainee("Vũ Thị Nháp")
     draft = make_course_now(units, trainer_a, [])
     draft.course.status = "draft"
-    courses.enrol_many(draft.course, [trainee])
+    enrol_many(draft.course, [trainee])
     db.session.commit()
     client = login(trainer_a)
     state = projector_state(client, draft.current)

@@ -13,6 +13,8 @@ from training.attendance.models import Attendance, ScanLog
 from training.audit import AuditEvent
 from training.clock import to_utc
 from training.courses import services as courses
+from training.courses.enrolment import withdraw
+from training.courses.planning import delete_session
 from training.curricula.catalogue import load_catalogue
 from training.extensions import db
 from tests.helpers import count
@@ -101,7 +103,7 @@ def test_a_trainee_of_another_course_is_not_enrolled(course_now, other_course):
 def test_a_withdrawn_trainee_is_not_enrolled(course_now):
     trainee = course_now.trainees[0]
     enrolment = next(e for e in course_now.course.enrolments if e.trainee_id == trainee.id)
-    courses.withdraw(enrolment, "Chuyển công tác")
+    withdraw(enrolment, "Chuyển công tác")
     db.session.commit()
     assert services.check_in(course_now.current, trainee.id, "qr_self", at=local(8, 5)).reason == "not_enrolled"
 
@@ -468,7 +470,7 @@ def test_excused_counts_when_the_programme_says_so(course_now, trainer_a, excuse
 def test_the_share_is_of_the_programmes_periods_not_of_the_sessions_held(course_now, trainer_a, clock):
     """With only two of three sessions scheduled, full attendance is still 8 of 12 periods."""
     hoa = course_now.trainees[0]
-    courses.delete_session(course_now.future)
+    delete_session(course_now.future)
     db.session.commit()
     services.mark(course_now.past, hoa, "present", "", trainer_a.id)
     services.mark(course_now.current, hoa, "present", "", trainer_a.id)
@@ -483,7 +485,7 @@ def test_the_order_is_vietnamese_and_withdrawn_trainees_are_left_out(course_now)
     # Vietnamese order sorts by the given name: Bình, Châu, Hoa.
     assert names == ["Trần Văn Bình", "Lê Minh Châu", "Nguyễn Thị Hoa"]
     enrolment = next(e for e in course_now.course.enrolments if e.trainee.full_name == "Lê Minh Châu")
-    courses.withdraw(enrolment, "Nghỉ việc")
+    withdraw(enrolment, "Nghỉ việc")
     db.session.commit()
     assert [r.enrolment.trainee.full_name for r in services.course_attendance(course_now.course)] == ["Trần Văn Bình", "Nguyễn Thị Hoa"]
 

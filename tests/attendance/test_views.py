@@ -327,9 +327,9 @@ def test_projector_state_counts_check_ins_and_rotates_the_code(login, trainer_a,
 def test_projector_polls_within_a_step_draw_the_code_once_and_count_active_enrolments(login, trainer_a, course_now):
     """The projector asks every few seconds: the code it shows changes every 30, so polls in
     between reuse the drawing; a withdrawn trainee is not counted as expected."""
-    from training.courses import services as courses
+    from training.courses.enrolment import withdraw
 
-    courses.withdraw(course_now.course.enrolments[0], "Chuyển công tác")
+    withdraw(course_now.course.enrolments[0], "Chuyển công tác")
     db.session.commit()
     client = login(trainer_a)
     qr.qr_svg.cache_clear()

@@ -66,6 +66,8 @@ def session_open_now(password: str, people, title: str, capacity: int = 40):
     minutes ago and runs an hour; (session, trainees), flushed."""
     from training.clock import LOCAL_TZ, to_utc
     from training.courses import services as courses
+    from training.courses.enrolment import enrol_many
+    from training.courses.planning import save_session
     from training.extensions import db
     from training.people import services as people_services
 
@@ -79,12 +81,12 @@ def session_open_now(password: str, people, title: str, capacity: int = 40):
     start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
     course = courses.create_course(district.id, "CT1", title, "Hội trường UBND huyện Yên Thế", start.date(), capacity, [trainer.id])
     if start.date() == end.date():
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
+        session = save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
     else:  # near midnight no same-day slot holds "now" with an hour to spare: stretch one
-        session = courses.save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
+        session = save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
         session.ends_at = to_utc(end)
     courses.change_status(course, "open")
-    courses.enrol_many(course, trainees)
+    enrol_many(course, trainees)
     db.session.flush()
     return session, trainees
 

@@ -28,6 +28,8 @@ def _finished_course() -> dict:
     """District A's CT1 course, held (three sessions), attendance marked, and closed."""
     from training.attendance import services as attendance
     from training.courses import services as courses
+    from training.courses.enrolment import enrol_many
+    from training.courses.planning import save_session
     from training.people import services as people
 
     district, commune, trainer = district_with_trainer(PASSWORD)
@@ -36,14 +38,14 @@ def _finished_course() -> dict:
     for index, module in enumerate(m.code for m in course.curriculum.modules):
         day = FIRST_DAY + timedelta(days=index)
         end = (datetime.combine(day, time(7, 30)) + timedelta(minutes=45 * 4)).time()
-        sessions.append(courses.save_session(course, None, module, day, time(7, 30), end, "", trainer.id))
+        sessions.append(save_session(course, None, module, day, time(7, 30), end, "", trainer.id))
     courses.change_status(course, "open")
     courses.change_status(course, "running")
     trainees = [people.save_trainee(None, {"full_name": name, "birth_date": date(1985, 3, 15), "gender": "female",
                                            "position": "Công chức Văn hóa - Xã hội", "commune_id": commune.id,
                                            "group": "commune_broadcast", "phone": "0912000001"})
                 for name, _full in TRAINEES]
-    courses.enrol_many(course, trainees)
+    enrol_many(course, trainees)
     for trainee, (_name, full) in zip(trainees, TRAINEES):
         for index, session in enumerate(sessions):
             attendance.mark(session, trainee, "present" if full or index == 0 else "absent", "", trainer.id)

@@ -25,6 +25,8 @@ def _course_just_ended() -> dict:
     """District A's CT1 course whose three sessions ended over the last three days, six
     trainees enrolled, and five answers already in (typed in from paper)."""
     from training.courses import services as courses
+    from training.courses.enrolment import enrol_many
+    from training.courses.planning import save_session
     from training.people import services as people
     from training.surveys import services as surveys
 
@@ -36,10 +38,10 @@ def _course_just_ended() -> dict:
     first = today - timedelta(days=3)
     course = courses.create_course(district.id, "CT1", "Lớp bồi dưỡng CT1 xã Đồng Kỳ", "Hội trường UBND huyện Yên Thế", first, 40, [trainer.id])
     for index, module in enumerate(("CT1.1", "CT1.2", "CT1.3")):
-        courses.save_session(course, None, module, first + timedelta(days=index), time(7, 30), time(10, 30), course.venue, trainer.id)
+        save_session(course, None, module, first + timedelta(days=index), time(7, 30), time(10, 30), course.venue, trainer.id)
     courses.change_status(course, "open")
     courses.change_status(course, "running")
-    courses.enrol_many(course, trainees)
+    enrol_many(course, trainees)
     db.session.flush()
     for score in (5, 4, 4, 3, 5):
         surveys.enter_paper(course, {"noi_dung": score, "giang_vien": 5, "to_chuc": 4, "hai_long": score, "thoi_luong": 2,

@@ -15,6 +15,8 @@ import pytest
 from training.attendance import services as attendance
 from training.certificates import services
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many
+from training.courses.planning import save_session
 from training.courses.models import Course, CourseSession, Enrolment
 from training.curricula.catalogue import load_catalogue
 from training.extensions import db
@@ -87,10 +89,10 @@ def start_course(units, trainer, trainees, programme: str = "CT1", plan: list[tu
     for index, (module, periods) in enumerate(plan):
         start = datetime.combine(first_day + timedelta(days=index), time(7, 30))
         end = start + timedelta(minutes=45 * periods)
-        sessions.append(courses.save_session(course, None, module, start.date(), start.time(), end.time(), venue, trainer.id, periods=periods))
+        sessions.append(save_session(course, None, module, start.date(), start.time(), end.time(), venue, trainer.id, periods=periods))
     courses.change_status(course, "open")
     courses.change_status(course, "running")
-    enrolments = courses.enrol_many(course, list(trainees))
+    enrolments = enrol_many(course, list(trainees))
     db.session.commit()
     return Finished(course, sessions, list(trainees), {e.trainee_id: e for e in enrolments})
 

@@ -114,10 +114,10 @@ def test_a_knowledge_programme_needs_no_score(make_finished):
 
 
 def test_a_withdrawn_trainee_is_not_judged(make_finished):
-    from training.courses import services as courses
+    from training.courses.enrolment import withdraw
 
     finished = make_finished(closed=False)
-    courses.withdraw(finished.enrolment(finished.trainees[0]), "Chuyển công tác")
+    withdraw(finished.enrolment(finished.trainees[0]), "Chuyển công tác")
     db.session.commit()
     close(finished.course)
     assert {r.enrolment.trainee.full_name for r in services.course_eligibility(finished.course)} == {"Trần Văn Bình", "Lê Minh Châu"}

@@ -12,6 +12,8 @@ from training.audit import AuditEvent
 from training.certificates import services
 from training.certificates.models import Certificate
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many
+from training.courses.planning import generate_sessions
 from training.courses.models import Enrolment
 from training.extensions import db
 from tests.certificates.conftest import SIGNER, Finished, close, issue, mark_all
@@ -36,7 +38,7 @@ def enrolled_names(course) -> set[str]:
 
 def second_course(units, trainer, venue="Phòng họp số 2"):
     course = courses.create_course(units["A"].id, "CT1", "", venue, SECOND_MONDAY, 40, [trainer.id])
-    courses.generate_sessions(course)
+    generate_sessions(course)
     db.session.commit()
     return course
 
@@ -93,7 +95,7 @@ def test_no_second_certificate_of_the_same_programme_version(make_finished, unit
     course = second_course(units, trainer_a)
     courses.change_status(course, "open")
     courses.change_status(course, "running")
-    courses.enrol_many(course, [lan], again_reason="Học lại theo kế hoạch tỉnh")
+    enrol_many(course, [lan], again_reason="Học lại theo kế hoạch tỉnh")
     db.session.commit()
     second = Finished(course, list(course.sessions), [lan])
     mark_all(second, lan, "present", trainer_a.id)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from training.clock import to_local
 from training.courses import services
+from training.courses.planning import generate_sessions
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 
@@ -33,7 +34,7 @@ def make_course(units, trainer_a):
         for key, value in settings.items():
             setattr(course, key, value)
         if sessions:
-            services.generate_sessions(course)
+            generate_sessions(course)
         db.session.commit()
         return course
 

@@ -8,6 +8,9 @@ from icalendar import Calendar
 from training.clock import local_today
 from training.courses import calendar as cal
 from training.courses import services
+from training.courses.calendar import calendar_entries
+from training.courses.enrolment import enrol_many, withdraw
+from training.courses.planning import generate_sessions
 from training.courses.models import Course
 from training.extensions import db
 
@@ -18,7 +21,7 @@ def new_course(units, trainer, district: str = "A", programme: str = "CT1", star
                venue: str = "Hội trường UBND huyện Yên Thế", title: str = "") -> Course:
     """A committed course with its generated sessions."""
     course = services.create_course(units[district].id, programme, title, venue, starts_on, 30, [trainer.id])
-    services.generate_sessions(course)
+    generate_sessions(course)
     db.session.commit()
     return course
 
@@ -85,7 +88,7 @@ def test_week_view_leaves_out_other_weeks_and_cancelled_courses(login, units, tr
 
 def test_calendar_entries_carry_what_the_page_draws(app, units, trainer_a, trainer_b, course_a, course_b):
     assert course_a.status == "draft"
-    entries = services.calendar_entries(MONDAY, MONDAY + timedelta(days=6))
+    entries = calendar_entries(MONDAY, MONDAY + timedelta(days=6))
     assert len(entries) == 6
     assert [e.starts_at for e in entries] == sorted(e.starts_at for e in entries)
     first = next(e for e in entries if e.course_id == course_a.id)
@@ -95,7 +98,7 @@ def test_calendar_entries_carry_what_the_page_draws(app, units, trainer_a, train
     assert first.module_title == session.module.title != ""
     assert (first.course_code, first.course_title, first.course_status, first.unit_name) == (
         course_a.code, "Lớp Yên Thế đợt 1", "draft", "Huyện Yên Thế")
-    only_b = services.calendar_entries(MONDAY, MONDAY + timedelta(days=6), units["B"].id)
+    only_b = calendar_entries(MONDAY, MONDAY + timedelta(days=6), units["B"].id)
     assert {e.course_id for e in only_b} == {course_b.id} and len(only_b) == 3
 
 
@@ -190,9 +193,9 @@ def test_trainee_ics_has_the_enrolled_courses_only(login, units, trainer_a, cour
     other = new_course(units, trainer_a, starts_on=date(2026, 3, 16), venue="Nhà văn hóa xã Hồng Kỳ")
     left = new_course(units, trainer_a, starts_on=date(2026, 3, 23), venue="Nhà văn hóa xã Đồng Kỳ")
     trainee = make_trainee("Hoàng Thị Lan")
-    services.enrol_many(course_a, [trainee])
-    services.enrol_many(left, [trainee])
-    services.withdraw(left.enrolments[0], "Ốm")
+    enrol_many(course_a, [trainee])
+    enrol_many(left, [trainee])
+    withdraw(left.enrolments[0], "Ốm")
     db.session.commit()
     events = _events(login(trainer_a).get(f"/trainees/{trainee.id}/calendar.ics"))
     assert {str(e["UID"]) for e in events} == {f"session-{s.id}@taphuan" for s in course_a.sessions}
@@ -228,8 +231,8 @@ def enrolled_trainee(units, trainer_a, make_trainee, make_user):
     past = new_course(units, trainer_a, starts_on=today - timedelta(days=30), venue="Nhà văn hóa xã Đồng Kỳ", title="Lớp đã học")
     upcoming = new_course(units, trainer_a, starts_on=today + timedelta(days=10), venue="Hội trường huyện", title="Lớp sắp học")
     trainee = make_trainee("Hoàng Thị Lan")
-    services.enrol_many(past, [trainee])
-    services.enrol_many(upcoming, [trainee])
+    enrol_many(past, [trainee])
+    enrol_many(upcoming, [trainee])
     account = make_user("hoangthilan", "trainee", None)
     account.trainee = trainee
     db.session.commit()

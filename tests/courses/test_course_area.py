@@ -12,6 +12,7 @@ from tests.courses.test_views import course_form
 from tests.helpers import page_text
 from training.audit import AuditEvent
 from training.courses import services
+from training.courses.enrolment import enrol_many, withdraw
 from training.courses.models import Course
 from training.extensions import db
 from training.people.conversion import assign_area
@@ -89,7 +90,7 @@ def test_the_admin_moves_a_course_audited_but_not_away_from_its_trainees(areas, 
     cum, district, _other = areas
     course = make_course("CT1")
     outside = make_trainee("Giáp Văn Bình", commune="Thị trấn Phồn Xương")
-    services.enrol_many(course, [outside])
+    enrol_many(course, [outside])
     db.session.commit()
     client = login(admin)
     response = client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id=str(cum.id)))
@@ -105,7 +106,7 @@ def test_the_admin_moves_a_course_audited_but_not_away_from_its_trainees(areas, 
     assert event.actor_id == admin.id and "Huyện Yên Thế" in event.detail
     # the course page names a cụm it belongs to
     assert client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id="0")).status_code == 302
-    services.withdraw(course.active_enrolments[0], "Chuyển lớp")
+    withdraw(course.active_enrolments[0], "Chuyển lớp")
     services.move_to_area(course, cum.id)
     db.session.commit()
     assert f"{course.code} · Huyện Yên Thế · Cụm Đồng Kỳ" in page_text(client.get(f"/courses/{course.id}"))

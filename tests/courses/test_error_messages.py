@@ -10,7 +10,7 @@ from html import unescape
 import pytest
 
 from training.attendance import services as attendance
-from training.courses import services
+from training.courses.enrolment import enrol_many
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span
@@ -48,7 +48,7 @@ def upload(rows: list[list], header=("Mã cá nhân", "Họ và tên", "Ngày si
 
 def with_attendance(course: Course, trainee, user) -> Course:
     """Enrol a trainee and mark them present at the course's first session."""
-    services.enrol_many(course, [trainee])
+    enrol_many(course, [trainee])
     attendance.mark(course.sessions[0], trainee, "present", "", user.id)
     db.session.commit()
     return course
@@ -75,7 +75,7 @@ def test_a_course_form_with_a_bad_field_is_refused(login, units, trainer_a, fiel
 
 def test_lowering_the_capacity_below_the_enrolled_is_refused(login, units, trainer_a, make_course, make_trainee):
     course = make_course("CT1", capacity=5)
-    services.enrol_many(course, [make_trainee(), make_trainee()])
+    enrol_many(course, [make_trainee(), make_trainee()])
     db.session.commit()
     response = login(trainer_a).post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], capacity="1"))
     assert response.status_code == 200
@@ -167,7 +167,7 @@ def test_enrolling_a_trainee_of_another_district_is_refused(login, admin, make_c
 def test_enrolling_a_trainee_twice_is_refused(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Vũ Thị Lặp")
-    services.enrol_many(course, [trainee])
+    enrol_many(course, [trainee])
     db.session.commit()
     response = login(trainer_a).post(f"/courses/{course.id}/enrol", data={"trainee_ids": [trainee.id]})
     assert "Vũ Thị Lặp đã ghi danh khóa học này." in flashes(response)
@@ -176,7 +176,7 @@ def test_enrolling_a_trainee_twice_is_refused(login, trainer_a, make_course, mak
 
 def test_withdrawing_twice_is_refused(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
-    (enrolment,) = services.enrol_many(course, [make_trainee("Nguyễn Thị Rút")])
+    (enrolment,) = enrol_many(course, [make_trainee("Nguyễn Thị Rút")])
     db.session.commit()
     client = login(trainer_a)
     client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "Chuyển công tác"})

@@ -10,6 +10,8 @@ from pypdf import PdfReader
 
 from training.clock import to_local
 from training.courses import plan_pdf, services
+from training.courses.enrolment import enrol_many
+from training.courses.planning import generate_sessions, save_session, split_session
 from training.extensions import db
 from training.pdf.issuer import Issuer
 from training.units.issuers import place_of
@@ -23,8 +25,8 @@ def course(units, trainer_a, make_trainee):
     """CT2 (four modules of 8 periods: several days) in district A, with two trainees."""
     course = services.create_course(units["A"].id, "CT2", "Lớp kỹ năng đài truyền thanh xã", "Hội trường UBND huyện Yên Thế",
                                     MONDAY, 30, [trainer_a.id])
-    services.generate_sessions(course)
-    services.enrol_many(course, [make_trainee(), make_trainee()])
+    generate_sessions(course)
+    enrol_many(course, [make_trainee(), make_trainee()])
     db.session.commit()
     return course
 
@@ -60,7 +62,7 @@ def test_plan_pdf_repeats_the_header_row_on_every_page(login, trainer_a, course)
     # Enough sessions to run over a page: split every one of them.
     for session in list(course.sessions):
         if session.periods > 1:
-            services.split_session(session, 1)
+            split_session(session, 1)
     db.session.commit()
     reader = PdfReader(io.BytesIO(login(trainer_a).get(f"/courses/{course.id}/plan.pdf").data))
     assert len(reader.pages) >= 2
@@ -170,12 +172,12 @@ def test_a_session_typed_with_room_for_a_break_has_it_after_half_its_periods(app
     course = services.create_course(units["A"].id, "CT1", "", "Hội trường", MONDAY, 30, [trainer_a.id])
     with app.test_request_context():
         # Off the morning slot's periods (07:30, 08:15, …): the break after half the session's periods.
-        session = services.save_session(course, None, "CT1.1", MONDAY, time(8, 0), time(11, 15), "Hội trường", None, periods=4)
+        session = save_session(course, None, "CT1.1", MONDAY, time(8, 0), time(11, 15), "Hội trường", None, periods=4)
         assert plan_pdf.break_text(session) == "nghỉ giải lao 09:30–09:45"
         # On the afternoon slot's periods: the slot's break, after its second period, not after the session's first.
-        session = services.save_session(course, None, "CT1.2", MONDAY, time(13, 30), time(16, 0), "Hội trường", None, periods=3)
+        session = save_session(course, None, "CT1.2", MONDAY, time(13, 30), time(16, 0), "Hội trường", None, periods=3)
         assert plan_pdf.break_text(session) == "nghỉ giải lao 15:00–15:15"
-        session = services.save_session(course, None, "CT1.3", MONDAY + timedelta(days=1), time(7, 30), time(11, 15),
+        session = save_session(course, None, "CT1.3", MONDAY + timedelta(days=1), time(7, 30), time(11, 15),
                                         "Hội trường", None, periods=5)
         assert plan_pdf.break_text(session) == ""
 
@@ -183,7 +185,7 @@ def test_a_session_typed_with_room_for_a_break_has_it_after_half_its_periods(app
 def test_a_long_timetable_numbers_its_pages_from_two_and_keeps_its_last_rows_with_the_signer(login, trainer_a, course):
     for session in list(course.sessions):
         if session.periods > 1:
-            services.split_session(session, 1)
+            split_session(session, 1)
     db.session.commit()
     pages = _pages(login(trainer_a).get(f"/courses/{course.id}/plan.pdf").data)
     assert len(pages) >= 2
@@ -231,7 +233,7 @@ def test_a_timetable_whose_rows_just_fill_page_one_keeps_its_last_rows_with_the_
             found = _pages(plan_pdf.course_plan_pdf(course, on=MONDAY, issuer=KT).getvalue())
             if len(found) > 1:
                 break
-            services.save_session(course, None, "CT1.1", MONDAY + timedelta(days=day), time(7, 30), time(8, 15), "Hội trường", None)
+            save_session(course, None, "CT1.1", MONDAY + timedelta(days=day), time(7, 30), time(8, 15), "Hội trường", None)
             db.session.commit()
             db.session.refresh(course)
         else:

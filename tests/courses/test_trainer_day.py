@@ -195,7 +195,7 @@ def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides
 
     from training.attendance import services as attendance
     from training.clock import local_today
-    from training.courses import services
+    from training.courses.enrolment import enrol_many
     from tests.courses.conftest import move_to
 
     today = local_today()
@@ -208,7 +208,7 @@ def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides
     assert '<option selected value="">— chọn —</option>' in box and "selected value=\"closed\"" not in box
     assert "Lập lại lịch từ chương trình" in page
     trainee = make_trainee()
-    services.enrol_many(course, [trainee])
+    enrol_many(course, [trainee])
     attendance.mark(course.sessions[0], trainee, "present", "", trainer_a.id)
     db.session.commit()
     page = page_text(client.get(f"/courses/{course.id}"))

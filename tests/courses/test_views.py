@@ -9,6 +9,8 @@ from flask_babel import refresh
 from sqlalchemy import select
 
 from training.courses import services
+from training.courses.enrolment import enrol_many
+from training.courses.planning import period_mismatches
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 
@@ -162,7 +164,7 @@ def test_postpone_a_course_through_the_form_then_regenerate(login, units, traine
 def test_detail_page_shows_the_course(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1", sessions=True)
     trainee = make_trainee("Nguyễn Thị Hương", commune="Xã Hồng Kỳ")
-    services.enrol_many(course, [trainee])
+    enrol_many(course, [trainee])
     db.session.commit()
     page = page_text(login(trainer_a).get(f"/courses/{course.id}"))
     assert course.code in page and VENUE in page and "Trainer.A" in page
@@ -232,7 +234,7 @@ def test_split_a_session(login, trainer_a, make_course):
     assert response.status_code == 302
     course = reload(course)
     assert [(s.module_code, s.periods) for s in course.sessions] == [("CT1.1", 2), ("CT1.1", 2), ("CT1.2", 4), ("CT1.3", 4)]
-    assert services.period_mismatches(course) == []
+    assert period_mismatches(course) == []
 
 
 def test_delete_a_session_and_the_page_warns_of_the_gap(login, trainer_a, make_course):
@@ -270,7 +272,7 @@ def test_closing_shows_what_it_leaves_undone_before_it_is_confirmed(login, train
     trainee who does not meet the completion rule, with the reason, and writes nothing."""
     course = make_course("CT1", starts_on=date.today() + timedelta(days=3), sessions=True)
     trainees = [make_trainee("Lê Văn Đủ"), make_trainee("Trần Thị Thiếu")]
-    services.enrol_many(course, trainees)
+    enrol_many(course, trainees)
     services.change_status(course, "open")
     services.change_status(course, "running")
     db.session.commit()
@@ -331,6 +333,11 @@ def test_ticking_an_unknown_or_another_districts_trainee_is_refused(login, train
     assert enrolled_ids(course) == {mine.id}
 
 
+def enrolled_by(course) -> set[int | None]:
+    """Who the course's enrolments record as having enrolled them (the services are told)."""
+    return set(db.session.scalars(select(Enrolment.enrolled_by_id).where(Enrolment.course_id == course.id)))
+
+
 def test_search_and_enrol_one(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Nguyễn Thị Hương")
@@ -342,6 +349,7 @@ def test_search_and_enrol_one(login, trainer_a, make_course, make_trainee):
     response = client.post(f"/courses/{course.id}/enrol", data={"trainee_ids": [trainee.id]})
     assert response.status_code == 302
     assert enrolled_ids(course) == {trainee.id}
+    assert enrolled_by(course) == {trainer_a.id}
 
 
 def test_enrol_one_of_the_wrong_group_shows_the_reason(login, trainer_a, make_course, make_trainee):
@@ -370,6 +378,7 @@ def test_enrol_by_filter(login, trainer_a, units, make_course, make_trainee):
                                      data={"commune_id": units["Xã Hồng Kỳ"].id, "group": ""})
     assert response.status_code == 302
     assert enrolled_ids(course) == {t.id for t in wanted}
+    assert enrolled_by(course) == {trainer_a.id}
 
 
 def test_enrol_by_filter_with_nobody_left_warns(login, trainer_a, units, make_course):
@@ -398,6 +407,7 @@ def test_enrol_import(login, trainer_a, make_course, make_trainee):
                                      content_type="multipart/form-data")
     assert response.status_code == 302
     assert enrolled_ids(course) == {by_code.id, by_name.id}
+    assert enrolled_by(course) == {trainer_a.id}
 
 
 def test_enrol_import_with_bad_rows_lists_them_and_enrols_nobody(login, trainer_a, make_course, make_trainee):
@@ -438,7 +448,7 @@ def test_the_course_page_names_session_days_in_the_pages_language(login, trainer
 def test_withdraw(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
     trainee = make_trainee("Nguyễn Thị Hương")
-    (enrolment,) = services.enrol_many(course, [trainee])
+    (enrolment,) = enrol_many(course, [trainee])
     db.session.commit()
     client = login(trainer_a)
     page = page_text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": ""}, follow_redirects=True))
@@ -556,7 +566,7 @@ def target(units, trainer_a, make_course, make_trainee):
     course = make_course("CT1", sessions=True)
     enrolled = make_trainee("Nguyễn Thị Hương")
     waiting = make_trainee("Trần Văn Hướng")
-    (enrolment,) = services.enrol_many(course, [enrolled])
+    (enrolment,) = enrol_many(course, [enrolled])
     db.session.commit()
     ids = {"course": course.id, "session": course.sessions[0].id, "enrolment": enrolment.id}
     payloads = {

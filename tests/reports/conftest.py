@@ -16,6 +16,8 @@ from training.attendance import services as attendance
 from training.certificates import services as certificates
 from training.clock import utc_at
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many, withdraw
+from training.courses.planning import save_session
 from training.courses.models import Enrolment
 from training.extensions import db
 from training.people import services as people
@@ -174,7 +176,7 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
     course = courses.create_course(world.unit_ids[spec.district], spec.programme, "", venue, spec.days[0], 40, [trainer.id])
     modules = [m.code for m in course.curriculum.modules]
     assert len(modules) == len(spec.days), f"{spec.key}: one session per module"
-    sessions = [courses.save_session(course, None, module, day, *spec.hours, venue, trainer.id, spec.periods)
+    sessions = [save_session(course, None, module, day, *spec.hours, venue, trainer.id, spec.periods)
                 for module, day in zip(modules, spec.days)]
     assert sum(s.periods for s in sessions) == course.curriculum.periods
     world.course_ids[spec.key] = course.id
@@ -183,7 +185,7 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
         courses.change_status(course, "open")
         courses.change_status(course, "running")
     if trainees:
-        courses.enrol_many(course, list(trainees.values()))
+        enrol_many(course, list(trainees.values()))
     for key, statuses in spec.attendance.items():
         for session, status in zip(sessions, statuses):
             if status:
@@ -191,7 +193,7 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
     for key in spec.withdrawn:
         enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id,
                                                               Enrolment.trainee_id == trainees[key].id))
-        courses.withdraw(enrolment, "Chuyển công tác")
+        withdraw(enrolment, "Chuyển công tác")
     enrolments = {e.trainee_id: e for e in course.enrolments}
     for key, score in spec.scores.items():
         certificates.record_score(enrolments[trainees[key].id], score, admin.id)

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, insert, select
 
 from training.certificates.models import Certificate
-from training.courses import services as courses
+from training.courses.enrolment import course_communes, enrol_many, withdraw
 from training.courses.models import Course, Enrolment
 from training.extensions import db
 from training.people import services as people
@@ -164,17 +164,17 @@ def test_a_trainer_opens_the_report_of_their_area_and_the_admin_chooses_any(demo
 def test_every_enrolment_keeps_the_commune_of_its_trainee_when_enrolled(demo):
     course = db.session.scalar(select(Course).where(Course.status == "open").limit(1))
     group = course.curriculum.groups[0]
-    first_commune, second_commune = [c.id for c in courses.course_communes(course)[:2]]  # a cụm course takes its cụm's
+    first_commune, second_commune = [c.id for c in course_communes(course)[:2]]  # a cụm course takes its cụm's
     with current_app.test_request_context():
         trainee, other = (people.save_trainee(None, {
             "full_name": name, "birth_date": date(1990, 1, 2), "gender": "female", "position": "Công chức",
             "commune_id": first_commune, "group": group, "phone": ""}) for name in ("Đinh Thị Mới", "Tạ Văn Mới"))
-        enrolment = courses.enrol_many(course, [trainee])[0]
+        enrolment = enrol_many(course, [trainee])[0]
         assert enrolment.commune_id == first_commune
         # moved, withdrawn and enrolled again: the commune of the new enrolment
         trainee.commune_id = second_commune
-        courses.withdraw(enrolment, "Chuyển công tác")
-        courses.enrol_many(course, [trainee])
+        withdraw(enrolment, "Chuyển công tác")
+        enrol_many(course, [trainee])
         assert enrolment.commune_id == trainee.commune_id
     # an insert that names no commune (a bulk load) takes the trainee's
     db.session.execute(insert(Enrolment), [{"course_id": course.id, "trainee_id": other.id, "status": "enrolled"}])

@@ -16,6 +16,8 @@ from training.attendance import services as attendance
 from training.attendance.models import Attendance
 from training.clock import utcnow
 from training.courses import services as courses
+from training.courses.enrolment import enrol_many, withdraw
+from training.courses.planning import delete_session, generate_sessions, save_session, split_session
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
 from training.people import services as people
@@ -139,7 +141,7 @@ def test_a_committed_enrolment_shows_at_once_and_rebuilds_its_district_only(worl
     session, trainee = an_unenrolled_pair(world)
     built = list(builds)
     versions = stamps()
-    courses.enrol_many(session.course, [trainee])
+    enrol_many(session.course, [trainee])
     db.session.commit()
     assert moved(versions) == {session.course.unit_id}
     assert enrolments_shown(client) == before + 1
@@ -153,7 +155,7 @@ def test_a_check_in_moves_its_districts_stamp_only(world, builds):
     assert result.reason == "not_enrolled"
     db.session.commit()
     assert moved(versions) == set()  # a refused scan changes nothing a report counts
-    courses.enrol_many(session.course, [trainee])
+    enrol_many(session.course, [trainee])
     db.session.commit()
     versions = stamps()
     result = attendance.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
@@ -419,7 +421,7 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite takes one writer at a time")
     course = db.session.get(Course, world.course_ids["B3"])  # a draft of B, made to run: counted
-    courses.generate_sessions(course)
+    generate_sessions(course)
     with app.test_request_context():
         login_user(world.users["admin"])
         courses.change_status(course, "open")
@@ -488,7 +490,7 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         login_user(admin)
         cache.clear()
         after("nothing", lambda: None)
-        after("a withdrawal", lambda: courses.withdraw(enrolment("A2", "a4"), "Chuyển công tác"))
+        after("a withdrawal", lambda: withdraw(enrolment("A2", "a4"), "Chuyển công tác"))
         # a1 attended all of A6 and failed its assessment: a passing score makes a completion
         after("a passing score", lambda: certificates.record_score(enrolment("A6", "a1"), 9, admin.id))
         after("a score cleared", lambda: certificates.record_score(enrolment("A6", "a1"), None, admin.id))
@@ -498,11 +500,11 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         running = db.session.get(Course, course_ids["A2"])
         first = running.sessions[0]
         after("a hand mark", lambda: attendance.mark(first, db.session.get(Trainee, trainee_ids["a3"]), "absent", "", admin.id))
-        after("a session moved", lambda: courses.save_session(running, first, first.module_code, date(2025, 12, 9), time(8, 0),
+        after("a session moved", lambda: save_session(running, first, first.module_code, date(2025, 12, 9), time(8, 0),
                                                               time(11, 0), first.venue, first.trainer_id, first.periods))
-        after("a session split", lambda: courses.split_session(first, 1))
+        after("a session split", lambda: split_session(first, 1))
         cancelled = db.session.get(Course, course_ids["A3"])
-        after("a session deleted", lambda: courses.delete_session(cancelled.sessions[-1]))
+        after("a session deleted", lambda: delete_session(cancelled.sessions[-1]))
         after("a group changed", lambda: setattr(db.session.get(Trainee, trainee_ids["a3"]), "group", "commune_broadcast"))
         moving = db.session.get(Trainee, trainee_ids["b2"])
         after("a trainee moved to the other district", lambda: people.save_trainee(moving, {
@@ -513,9 +515,10 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         after("a course postponed", lambda: courses.update_course(draft, draft.title, draft.venue, date(2025, 10, 13), 40,
                                                                   [t.id for t in draft.trainers], ""))
         planned = db.session.get(Course, course_ids["B3"])
-        after("a plan generated", lambda: courses.generate_sessions(planned))
+        after("a plan generated", lambda: generate_sessions(planned))
         after("a course opened", lambda: courses.change_status(planned, "open"))
         after("a course running", lambda: courses.change_status(planned, "running"))
         after("a course closed", lambda: courses.change_status(running, "closed"))
-        after("a course reopened", lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running", "Sửa kết quả"))
+        after("a course reopened", lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running",
+                                                                        "Sửa kết quả", admin))
         after("a trainee erased", lambda: privacy.erase_trainee(db.session.get(Trainee, trainee_ids["b4"])))

@@ -22,7 +22,7 @@ from training.attendance import services as attendance
 from training.attendance.models import Attendance
 from training.certificates import services as certificates
 from training.certificates.models import Certificate
-from training.courses import services as courses
+from training.courses.planning import save_session
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
 from training.people.models import Trainee, User
@@ -65,7 +65,7 @@ class World:
         self._spare += 1
         day = date(2026, 3, 5 + self._spare)
         course = self.running.course
-        session = courses.save_session(course, None, "CT1.3", day, time(14, 0), time(15, 30), course.venue,
+        session = save_session(course, None, "CT1.3", day, time(14, 0), time(15, 30), course.venue,
                                        self.trainer_a.id, periods=2)
         db.session.commit()
         return session

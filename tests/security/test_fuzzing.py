@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from training.attendance import qr, sheet
 from training.certificates.services import verify_by_code
-from training.courses import services as courses
+from training.courses.enrolment import enrol_many, import_enrolments
 from training.courses.models import Enrolment
 from training.extensions import db
 from training.people.importer import MAX_ROWS, TEMPLATE_HEADERS, ImportRejected, import_trainees
@@ -225,7 +225,7 @@ def test_enrolment_import_takes_all_rows_or_none(app, world, file, picks):
         extra = "".join(f"\n{candidates[i % len(candidates)].personal_code}" for i in picks).encode()
         content += extra
         rows += len(picks)
-    assert_all_or_nothing(app, lambda: courses.import_enrolments(course, filename, content), Enrolment, rows)
+    assert_all_or_nothing(app, lambda: import_enrolments(course, filename, content), Enrolment, rows)
 
 
 def test_enrolment_import_by_code_enrols_exactly_the_listed(app, world, make_trainee):
@@ -233,7 +233,7 @@ def test_enrolment_import_by_code_enrols_exactly_the_listed(app, world, make_tra
     rows = [ENROL_HEADERS] + [[t.personal_code, "", "", ""] for t in newcomers]
     before = count(Enrolment)
     with app.test_request_context():
-        enrolled = courses.import_enrolments(world.running.course, "ds.xlsx", xlsx_bytes(rows)).enrolled
+        enrolled = import_enrolments(world.running.course, "ds.xlsx", xlsx_bytes(rows)).enrolled
         db.session.commit()
     assert sorted(e.trainee_id for e in enrolled) == sorted(t.id for t in newcomers)
     assert count(Enrolment) == before + 3
@@ -397,7 +397,7 @@ def formula_commune(world, units):
 def test_every_xlsx_download_keeps_formula_like_text_as_text(app, world, formula_commune, make_trainee):
     injected = make_trainee("@SUM(1+1)*cmd", commune=formula_commune.name, group="commune_broadcast")
     injected.position = "+1-1"
-    courses.enrol_many(world.running.course, [injected])
+    enrol_many(world.running.course, [injected])
     db.session.commit()
     texts_sheet = ["@SUM(1+1)*cmd", "+1-1", formula_commune.name]
     admin = app.test_client(user=world.admin)
@@ -421,7 +421,7 @@ def test_every_xlsx_download_keeps_formula_like_text_as_text(app, world, formula
 def commune_in_report(world, formula_commune, make_trainee):
     """The formula-named commune with a trainee in the running course, so the report lists it."""
     trainee = make_trainee("Người Ở Xã Lạ", commune=formula_commune.name)
-    courses.enrol_many(world.running.course, [trainee])
+    enrol_many(world.running.course, [trainee])
     db.session.commit()
     return formula_commune
 

@@ -8,6 +8,8 @@ from sqlalchemy import select
 from training.audit import AuditEvent
 from training.clock import local_today
 from training.courses import services as courses
+from training.courses.calendar import dashboard
+from training.courses.enrolment import eligible_by_filter
 from training.courses.models import Course
 from training.extensions import db
 from training.people.conversion import assign_area
@@ -53,15 +55,15 @@ def test_a_cum_trainer_sees_and_changes_only_its_communes_and_courses(cum, login
     assert client.get(f"/courses/{own.id}").status_code == 200
     assert client.get(f"/courses/{other.id}").status_code == 403
     # a cụm course takes the cụm's trainees only
-    eligible = courses.eligible_by_filter(own, None, None)
+    eligible = eligible_by_filter(own, None, None)
     assert [t.id for t in eligible] == [inside.id]
     # the district's trainer still sees the whole district
-    assert {t.id for t in courses.eligible_by_filter(other, None, None)} == {inside.id, outside.id}
+    assert {t.id for t in eligible_by_filter(other, None, None)} == {inside.id, outside.id}
 
 
 def test_the_dashboard_follows_the_area(cum, login):
     area, trainer, inside, outside, own, other = cum
-    dash = courses.dashboard(trainer.unit_id, area_id=area.id)
+    dash = dashboard(trainer.unit_id, area_id=area.id)
     shown = {c.id for c in dash.no_sessions}
     assert own.id in shown and other.id not in shown
     home = login(trainer).get("/").get_data(as_text=True)

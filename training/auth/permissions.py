@@ -56,6 +56,18 @@ def may_act_on_course(user, course) -> bool:
     return commune_scope(user) is None or course.area_id == user.area_id
 
 
+def may_change_course(user, course) -> bool:
+    """May this user change this course: one they may act on, while it is neither closed nor
+    cancelled; the admin also afterwards, to correct it?"""
+    return may_act_on_course(user, course) and (course.is_editable or user.is_admin)
+
+
+def may_reopen_course(user) -> bool:
+    """May this user reopen a closed course? The admin only: reopening lets results and
+    certificates change after the fact."""
+    return user is not None and user.is_authenticated and user.is_admin
+
+
 def require_trainee(trainee) -> None:
     """Abort with 403 unless the current user may act on this trainee.
 
@@ -65,12 +77,13 @@ def require_trainee(trainee) -> None:
         abort(403)
 
 
-def require_course(course) -> None:
-    """Abort with 403 unless the current user may act on this course.
+def require_course(course, write: bool = False) -> None:
+    """Abort with 403 unless the current user may act on this course, and with `write` may
+    also change it (may_change_course).
 
     :raises werkzeug.exceptions.Forbidden:
     """
-    if not may_act_on_course(current_user, course):
+    if not (may_change_course if write else may_act_on_course)(current_user, course):
         abort(403)
 
 

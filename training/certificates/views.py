@@ -33,6 +33,13 @@ def _file_name(certificate: Certificate) -> str:
 # --- results and eligibility ------------------------------------------------------------------
 
 
+@bp.app_template_global()
+def course_eligibility(course) -> list[services.Eligibility]:
+    """Each enrolment's eligibility for a certificate, for the page confirming that a course is
+    closed: that page belongs to courses, which comes before certificates and so cannot ask."""
+    return services.course_eligibility(course)
+
+
 @bp.route("/courses/<int:course_id>/results", methods=["GET", "POST"])
 @roles_required("admin", "trainer")
 def results(course_id: int):

@@ -1,6 +1,3 @@
 """Courses: scheduling a programme in a district, its sessions, trainers and enrolment."""
-from flask import Blueprint
-
-bp = Blueprint("courses", __name__)
-
-from . import views  # noqa: E402,F401
+from . import enrolment_views  # noqa: F401  (its routes are registered on the blueprint)
+from .views import bp  # noqa: F401

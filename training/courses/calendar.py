@@ -1,19 +1,25 @@
-"""Calendar logic without the database: week and month ranges (weeks start on Monday),
-Vietnamese weekday names, sessions grouped by local day, and iCalendar files.
+"""The calendar, schedules and the dashboard: week and month ranges (weeks start on Monday),
+Vietnamese weekday names, sessions grouped by local day, iCalendar files, and the queries that
+read the sessions and courses they show.
 
 Sessions are stored in naive UTC; everything here shows and exports them in
 Asia/Ho_Chi_Minh, with the VTIMEZONE in the file so phones place them right.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import contains_eager, joinedload
 
-from ..clock import LOCAL_TZ, to_local, utcnow
-from .models import CourseSession
+from ..clock import LOCAL_TZ, local_today, to_local, utc_at, utcnow
+from ..curricula import catalogue
+from ..extensions import db
+from ..units.models import Unit
+from .models import Course, CourseSession, Enrolment
 
 VIEWS = ("week", "month")
 #: Monday first, as Vietnamese calendars and date.weekday() count
@@ -164,3 +170,117 @@ def ics_calendar(sessions: Iterable[CourseSession], name: str, course_url=None) 
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+# --- calendar, schedules and the dashboard --------------------------------------------------
+
+#: how far ahead the dashboard looks for upcoming sessions and under-filled courses
+DASHBOARD_DAYS = 14
+
+
+def _scheduled(query: Select, unit_id: int | None = None) -> Select:
+    """`query` (of sessions, or of their columns) limited to courses that are not cancelled, in
+    time order; restricted to a managing unit when `unit_id` is given."""
+    query = (query.join(CourseSession.course).where(Course.status != "cancelled")
+             .order_by(CourseSession.starts_at, Course.code, CourseSession.id))
+    return query.where(Course.unit_id == unit_id) if unit_id is not None else query
+
+
+def _sessions_query(unit_id: int | None = None) -> Select:
+    """_scheduled sessions with their course, its unit and their trainer loaded in the same query."""
+    return _scheduled(select(CourseSession), unit_id).options(
+        contains_eager(CourseSession.course).joinedload(Course.unit), joinedload(CourseSession.trainer))
+
+
+def _starting_between(first: date, last: date):
+    """Sessions starting on the local days `first`..`last` (inclusive)."""
+    return and_(CourseSession.starts_at >= utc_at(first, time.min),
+                CourseSession.starts_at < utc_at(last + timedelta(days=1), time.min))
+
+
+def sessions_between(first: date, last: date, unit_id: int | None = None) -> list[CourseSession]:
+    """Sessions starting on the local days `first`..`last` (inclusive), in one query."""
+    return list(db.session.scalars(_sessions_query(unit_id).where(_starting_between(first, last))))
+
+
+def calendar_entries(first: date, last: date, unit_id: int | None = None) -> list[CalendarEntry]:
+    """What the calendar shows of the sessions starting on the local days `first`..`last`, in
+    time order, read as plain rows in one query: a province's busiest week has a hundred
+    sessions, and loading each as objects with its course and unit took longer than drawing
+    it (bench/scale.py)."""
+    columns = select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.module_code,
+                     CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
+                     Course.curriculum_code, Course.curriculum_version, Unit.name)
+    query = _scheduled(columns, unit_id).join(Course.unit).where(_starting_between(first, last))
+    programmes, entries = catalogue(), []
+    for (session_id, starts_at, ends_at, module_code, venue, course_id, course_code, course_title, status,
+         code, version, unit_name) in db.session.execute(query):
+        module = programmes.module(code, version, module_code)
+        entries.append(CalendarEntry(session_id, starts_at, ends_at, module_code, module.title if module else "", venue,
+                                     course_id, course_code, course_title, status, unit_name))
+    return entries
+
+
+def course_calendar_sessions(course: Course) -> list[CourseSession]:
+    """A course's sessions for its calendar file (none when the course is cancelled)."""
+    return [] if course.status == "cancelled" else list(course.sessions)
+
+
+def trainee_sessions(trainee_id: int) -> list[CourseSession]:
+    """Sessions of the courses a trainee is enrolled in (not withdrawn, course not cancelled)."""
+    query = _sessions_query().join(
+        Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled")
+    )
+    return list(db.session.scalars(query))
+
+
+@dataclass
+class Dashboard:
+    """What a trainer sees first: sessions today and soon, and courses needing attention."""
+
+    today: date
+    today_sessions: list[CourseSession]
+    upcoming_sessions: list[CourseSession]
+    #: active courses (draft, open or running) with no session planned
+    no_sessions: list[Course]
+    #: (course, enrolled) of courses starting within DASHBOARD_DAYS with under half their places filled
+    under_filled: list[tuple[Course, int]]
+    #: open or running courses whose last day has passed
+    not_closed: list[Course]
+
+    @property
+    def attention_count(self) -> int:
+        return len(self.no_sessions) + len(self.under_filled) + len(self.not_closed)
+
+
+def dashboard(unit_id: int | None, today: date | None = None, area_id: int | None = None) -> Dashboard:
+    """The home page's data for a managing unit (None: every unit), or only a cụm's courses
+    with `area_id`, in a fixed number of queries however many courses there are."""
+    today = today or local_today()
+    horizon = today + timedelta(days=DASHBOARD_DAYS)
+    sessions = [s for s in sessions_between(today, horizon, unit_id) if area_id is None or s.course.area_id == area_id]
+    today_sessions = [s for s in sessions if to_local(s.starts_at).date() == today]
+    upcoming = [s for s in sessions if to_local(s.starts_at).date() > today]
+
+    def courses(*where) -> Select:
+        query = select(Course).options(joinedload(Course.unit)).where(*where).order_by(Course.starts_on, Course.code)
+        if area_id is not None:
+            query = query.where(Course.area_id == area_id)
+        return query.where(Course.unit_id == unit_id) if unit_id is not None else query
+
+    has_session = select(CourseSession.id).where(CourseSession.course_id == Course.id).exists()
+    no_sessions = list(db.session.scalars(courses(Course.status.in_(("draft", "open", "running")), ~has_session)))
+
+    enrolled = (
+        select(func.count(Enrolment.id))
+        .where(Enrolment.course_id == Course.id, Enrolment.status == "enrolled")
+        .correlate(Course).scalar_subquery()
+    )
+    under_filled = [
+        (course, count) for course, count in db.session.execute(
+            courses(Course.status.in_(("draft", "open", "running")), Course.starts_on >= today, Course.starts_on <= horizon,
+                    enrolled * 2 < Course.capacity).add_columns(enrolled)
+        )
+    ]
+    not_closed = list(db.session.scalars(courses(Course.status.in_(("open", "running")), Course.ends_on < today)))
+    return Dashboard(today, today_sessions, upcoming, no_sessions, under_filled, not_closed)

@@ -43,7 +43,7 @@ from ..people import GROUP_LABELS
 from ..units.issuers import issuer_for
 from .calendar import course_dates, weekday_name
 from .models import Course, CourseSession
-from .services import session_break
+from .planning import session_break
 
 #: margins of Nghị định 30/2020 (top, bottom, left, right)
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm

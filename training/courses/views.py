@@ -1,7 +1,7 @@
 import io
 from datetime import datetime
 
-from flask import abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -9,7 +9,6 @@ from markupsafe import Markup
 
 from .. import audit
 from ..auth.permissions import commune_scope, managed_unit_id, require_role, require_unit, roles_required
-from ..certificates.services import course_eligibility
 from ..clock import local_today, parse_day, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
@@ -17,28 +16,27 @@ from ..ids import db_int
 from ..pdf import MOTTO, MOTTO_SUB, place_and_date
 from ..pdf.qr import encode
 from ..people import services as people
-from ..people.importer import ImportRejected
-from ..people.models import GROUPS, Trainee
+from ..people.models import Trainee
 from ..security import no_store
+from ..units.areas import areas
 from ..units.issuers import issuer_for
 from ..units.models import Unit
-from ..units.areas import areas
 from ..units.services import live_map, managing_units
-from ..web import commit_or_flash, external_url, flash_form_errors, mark_created, resubmitted
-from . import bp, plan_pdf, services
+from ..web import commit_or_flash, external_url, mark_created, resubmitted
 from . import calendar as cal
+from . import plan_pdf, planning, services
+from .enrolment import course_enrolments
 from .forms import (
     ConfirmForm,
     CourseForm,
-    EnrolFilterForm,
-    EnrolForm,
-    EnrolImportForm,
     SessionForm,
     SplitForm,
     StatusForm,
     WithdrawForm,
 )
-from .models import STATUSES, Enrolment
+from .models import STATUSES
+
+bp = Blueprint("courses", __name__)
 
 #: the statuses a trainer cannot leave again, reached only through a confirmation page
 FINAL_STATUSES = ("closed", "cancelled")
@@ -150,13 +148,13 @@ def detail(course_id: int):
         # nothing pre-selected: the trainer chooses (a running course is not "closed" by default)
         status_form.status.choices.insert(0, ("", _("— chọn —")))
     status_form.status.data = suggested
-    enrolments = sorted(services.course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
+    enrolments = sorted(course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
     return render_template(
         "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
         confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
-        mismatches=services.period_mismatches(course) if course.status != "cancelled" else [],
+        mismatches=planning.period_mismatches(course) if course.status != "cancelled" else [],
         enrolments=enrolments, status_label=services.status_label, history=audit.history(course),
-        can_replan=not services.has_attendance(course),
+        can_replan=not planning.has_attendance(course),
         enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
 
@@ -196,15 +194,14 @@ def change_status(course_id: int):
             # Closing or cancelling cannot be undone by a trainer: show what it leaves first,
             # unless the change would be refused anyway.
             try:
-                services.check_status_change(course, form.status.data, form.reason.data or "")
+                services.check_status_change(course, form.status.data, form.reason.data or "", current_user)
             except services.CourseError as exc:
                 flash(str(exc), "error")
                 return redirect(url_for("courses.detail", course_id=course.id))
             now = utcnow()
             return render_template("courses/confirm_status.html", course=course, form=form,
-                                   unfinished=[s for s in course.sessions if s.ends_at > now],
-                                   eligibility=course_eligibility(course) if form.status.data == "closed" else [])
-        commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or ""),
+                                   unfinished=[s for s in course.sessions if s.ends_at > now])
+        commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or "", current_user),
                         services.CourseError,
                         lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)))
     return redirect(url_for("courses.detail", course_id=course.id))
@@ -217,7 +214,7 @@ def change_status(course_id: int):
 def generate_sessions(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: services.generate_sessions(course), services.CourseError,
+        commit_or_flash(lambda: planning.generate_sessions(course), services.CourseError,
                         lambda created: _("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)))
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
 
@@ -229,7 +226,7 @@ def _session_form_page(course, session, form: SessionForm):
         if session is None and (again := resubmitted()) is not None:
             return again
         saved = commit_or_flash(
-            lambda: services.save_session(
+            lambda: planning.save_session(
                 course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
                 form.venue.data or course.venue, form.trainer_id.data or None, form.periods.data,
             ),
@@ -237,7 +234,7 @@ def _session_form_page(course, session, form: SessionForm):
             lambda s: _("Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code,
                         d=to_local(s.starts_at).strftime("%d/%m/%Y")),
         )
-        for warning in services.session_warnings(saved) if saved is not None else []:
+        for warning in planning.session_warnings(saved) if saved is not None else []:
             flash(warning, "warning")
         if saved is not None:
             mark_created(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
@@ -271,7 +268,7 @@ def session_split(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     form = SplitForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.split_session(session, form.first_periods.data), services.CourseError,
+        commit_or_flash(lambda: planning.split_session(session, form.first_periods.data), services.CourseError,
                         _("Đã tách buổi học thành hai buổi."))
     else:
         # An emptied or non-numeric box fails the form before the service could say why.
@@ -284,118 +281,8 @@ def session_delete(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     course_id = session.course_id
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: services.delete_session(session), services.CourseError, _("Đã xóa buổi học."))
+        commit_or_flash(lambda: planning.delete_session(session), services.CourseError, _("Đã xóa buổi học."))
     return redirect(url_for("courses.detail", course_id=course_id, _anchor="sessions"))
-
-
-# --- enrolment ------------------------------------------------------------------------------
-
-
-@bp.route("/courses/<int:course_id>/enrol", methods=["GET", "POST"])
-def enrol(course_id: int):
-    course = services.get_course_or_404(course_id, write=request.method == "POST")
-    form = EnrolForm()
-    if form.validate_on_submit():
-        # A POST without any ticked box carries no trainee_ids at all (data is None, not []).
-        trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
-        if not trainees:
-            flash(_("Chọn ít nhất một học viên."), "error")
-        elif commit_or_flash(lambda: services.enrol_many(course, trainees, form.again_reason.data or ""),
-                             services.EnrolmentRejected,
-                             lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
-            return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
-    elif form.is_submitted():
-        flash_form_errors(form)
-    q = request.args.get("q", "").strip()
-    candidates = []
-    if q:
-        filters = people.TraineeFilter(q=q, unit_id=course.unit_id, commune_ids=services.course_commune_ids(course))
-        candidates = db.session.scalars(people.trainee_query(filters).limit(30)).all()
-    enrolled_ids = {e.trainee_id for e in course.active_enrolments}
-    return render_template(
-        "courses/enrol.html", course=course, form=form, q=q, candidates=candidates, enrolled_ids=enrolled_ids,
-        filter_form=_filter_form(course), import_form=EnrolImportForm(), curriculum=course.curriculum,
-        # a refused batch comes back with its ticks, so one wrong tick costs one untick
-        ticked=set(form.trainee_ids.data or []) if request.method == "POST" else set(),
-        completed=services.completed_before(course, [t.id for t in candidates]),
-    )
-
-
-def _filter_form(course) -> EnrolFilterForm:
-    form = EnrolFilterForm()
-    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in services.course_communes(course)]
-    form.group.choices = [("", _("Tất cả nhóm của chương trình"))] + [(g, g) for g in course.curriculum.groups]
-    return form
-
-
-@bp.route("/courses/<int:course_id>/enrol/filter", methods=["POST"])
-def enrol_filter(course_id: int):
-    course = services.get_course_or_404(course_id, write=True)
-    form = EnrolFilterForm()
-    form.commune_id.choices = [(0, "")] + [(c.id, c.name) for c in services.course_communes(course)]
-    form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
-    if form.validate_on_submit():
-        outcome = commit_or_flash(
-            lambda: services.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
-                                             form.again_reason.data or ""),
-            services.EnrolmentRejected,
-            lambda done: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled)) if done.enrolled
-            else _("Không còn học viên phù hợp với bộ lọc để ghi danh."))
-        if outcome is not None:
-            _flash_left_out(outcome)
-            if outcome.enrolled:
-                return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
-    return redirect(url_for("courses.enrol", course_id=course.id))
-
-
-def _flash_left_out(outcome: services.EnrolOutcome) -> None:
-    """Say who an enrolment by filter or from a file left out, and how to include them."""
-    if outcome.already:
-        flash(_("Bỏ qua %(n)d người đã ghi danh khóa học này từ trước.", n=outcome.already), "info")
-    if outcome.completed:
-        flash(_("Chưa ghi danh %(n)d người đã hoàn thành chương trình: %(names)s. Ghi lý do học lại rồi gửi lại "
-                "nếu cần bồi dưỡng lại cho họ.", n=len(outcome.completed),
-                names="; ".join(f"{t.full_name} ({how})" for t, how in outcome.completed)), "warning")
-
-
-@bp.route("/courses/<int:course_id>/enrol/import", methods=["POST"])
-def enrol_import(course_id: int):
-    course = services.get_course_or_404(course_id, write=True)
-    form = EnrolImportForm()
-    errors = []
-    if form.validate_on_submit():
-        try:
-            outcome = services.import_enrolments(course, form.file.data.filename, form.file.data.read(),
-                                                 form.again_reason.data or "")
-        except ImportRejected as rejected:
-            db.session.rollback()
-            errors = rejected.errors
-            flash(_("Chưa ghi danh ai: tệp có %(n)d dòng lỗi.", n=len(errors)), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(outcome.enrolled)), "success")
-            _flash_left_out(outcome)
-            return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
-    else:
-        flash_form_errors(form)
-    return render_template(
-        "courses/enrol.html", course=course, form=EnrolForm(), q="", candidates=[], enrolled_ids=set(),
-        filter_form=_filter_form(course), import_form=form, curriculum=course.curriculum, import_errors=errors,
-        ticked=set(), completed={},
-    )
-
-
-@bp.route("/enrolments/<int:enrolment_id>/withdraw", methods=["POST"])
-def withdraw(enrolment_id: int):
-    enrolment = db.get_or_404(Enrolment, enrolment_id)
-    course = services.get_course_or_404(enrolment.course_id, write=True)
-    form = WithdrawForm()
-    if form.validate_on_submit():
-        commit_or_flash(lambda: services.withdraw(enrolment, form.reason.data), services.CourseError,
-                        _("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name))
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
 
 
 # --- calendar, schedules and the printable plan ---------------------------------------------
@@ -415,7 +302,7 @@ def calendar():
         if unit_id not in {u.id for u in units}:
             unit_id = None
     period = cal.period_for(view, anchor)
-    entries = services.calendar_entries(period.first, period.last, unit_id)
+    entries = cal.calendar_entries(period.first, period.last, unit_id)
     # one link per course: a busy week shows each course's sessions several times
     links = {course_id: url_for("courses.detail", course_id=course_id, _anchor="sessions")
              for course_id in {e.course_id for e in entries}}
@@ -445,14 +332,14 @@ def _ics_response(sessions, name: str, filename: str, link_courses: bool = True)
 @bp.route("/courses/<int:course_id>/calendar.ics")
 def course_ics(course_id: int):
     course = services.get_course_or_404(course_id)
-    return _ics_response(services.course_calendar_sessions(course), f"{course.code} · {course.title}",
+    return _ics_response(cal.course_calendar_sessions(course), f"{course.code} · {course.title}",
                          f"lich-{course.code}.ics")
 
 
 @bp.route("/trainees/<int:trainee_id>/calendar.ics")
 def trainee_ics(trainee_id: int):
     trainee = people.get_trainee_or_404(trainee_id)
-    return _ics_response(services.trainee_sessions(trainee.id), _("Lịch học của %(name)s", name=trainee.full_name),
+    return _ics_response(cal.trainee_sessions(trainee.id), _("Lịch học của %(name)s", name=trainee.full_name),
                          f"lich-hoc-{trainee.id}.ics")
 
 
@@ -467,12 +354,12 @@ def my_ics():
     if trainee is None:
         abort(404)
     # A trainee may not open course pages, so their file carries no links to them.
-    return _ics_response(services.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics",
+    return _ics_response(cal.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics",
                          link_courses=False)
 
 
 def _schedule_page(trainee: Trainee | None, ics_url: str | None):
-    upcoming, past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    upcoming, past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
     return render_template("courses/schedule.html", trainee=trainee, upcoming=upcoming, past=past, ics_url=ics_url,
                            status_label=services.status_label)
 
@@ -480,7 +367,7 @@ def _schedule_page(trainee: Trainee | None, ics_url: str | None):
 @bp.route("/me")
 def me():
     trainee = _my_trainee()
-    upcoming, _past = cal.schedule_by_course(services.trainee_sessions(trainee.id) if trainee else [], utcnow())
+    upcoming, _past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
     next_session = min((s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
                        key=lambda s: s.starts_at, default=None)
     # The badge a trainer's scanner reads: the personal code as a QR, for the phone's screen.
