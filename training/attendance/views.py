@@ -511,7 +511,7 @@ from flask_babel import force_locale  # noqa: E402
 
 from ..courses.services import get_course_or_404  # noqa: E402
 from ..pdf import MOTTO, MOTTO_SUB  # noqa: E402
-from . import badges, sheet  # noqa: E402
+from . import badges, sheet, sheet_pdf, sheet_xlsx  # noqa: E402
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -537,19 +537,19 @@ def attendance_sheet(course_id: int):
 @bp.route("/courses/<int:course_id>/attendance.pdf")
 @roles_required("admin", "trainer")
 def attendance_pdf(course_id: int):
-    return _course_document(course_id, sheet.attendance_pdf, "application/pdf", "diem-danh-{code}.pdf")
+    return _course_document(course_id, sheet_pdf.attendance_pdf, "application/pdf", "diem-danh-{code}.pdf")
 
 
 @bp.route("/courses/<int:course_id>/attendance.xlsx")
 @roles_required("admin", "trainer")
 def attendance_xlsx(course_id: int):
-    return _course_document(course_id, sheet.attendance_xlsx, XLSX_MIMETYPE, "diem-danh-{code}.xlsx")
+    return _course_document(course_id, sheet_xlsx.attendance_xlsx, XLSX_MIMETYPE, "diem-danh-{code}.xlsx")
 
 
 @bp.route("/courses/<int:course_id>/signin-sheet.pdf")
 @roles_required("admin", "trainer")
 def signin_sheet_pdf(course_id: int):
-    return _course_document(course_id, sheet.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
+    return _course_document(course_id, sheet_pdf.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
 
 
 @bp.route("/courses/<int:course_id>/badges.pdf")
