@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from training.attendance import qr, services, views
+from training.attendance import phones, qr, services, views
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.models import Course, CourseSession
@@ -116,7 +116,7 @@ def checkin_path(session: CourseSession, now: float | None = None) -> str:
 
 def remember_device(client, trainee: Trainee, device: str = "phone-1") -> None:
     """Give a test client the signed cookie a phone gets after identifying once."""
-    client.set_cookie(views.DEVICE_COOKIE, views._device_serializer().dumps({"k": trainee.device_key, "d": device}),
+    client.set_cookie(phones.DEVICE_COOKIE, phones._device_serializer().dumps({"k": trainee.device_key, "d": device}),
                       domain="taphuan.test")
 
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from training.attendance import guesses, views
+from training.attendance import guesses, phones
 from training.attendance.models import Attendance
 from training.extensions import db
 from training.people.models import Trainee
@@ -30,7 +30,7 @@ def record_of(trainee_id: int) -> Attendance | None:
 
 
 def device_cookie(client):
-    return client.get_cookie(views.DEVICE_COOKIE, domain="taphuan.test")
+    return client.get_cookie(phones.DEVICE_COOKIE, domain="taphuan.test")
 
 
 # --- a hall identifying at once ---------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_an_erased_trainees_phone_never_checks_in_the_next_trainee(app, course_n
 def test_the_phone_remembers_a_random_key_not_a_row_id(app, course_now):
     hoa = course_now.trainees[0]
     phone = identified_phone(app, course_now, hoa, "15/03/1985")
-    remembered = views._device_serializer().loads(device_cookie(phone).value)
+    remembered = phones._device_serializer().loads(device_cookie(phone).value)
     assert remembered["k"] == hoa.device_key and len(hoa.device_key) >= 20 and "t" not in remembered
     other = db.session.scalar(select(Trainee.device_key).where(Trainee.id != hoa.id).limit(1))
     assert other and other != hoa.device_key

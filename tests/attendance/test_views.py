@@ -14,7 +14,7 @@ from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from training.attendance import qr, services, views
+from training.attendance import phones, qr, services, views
 from training.attendance.models import REASONS, Attendance, ScanLog
 from training.audit import AuditEvent
 from training.clock import to_utc
@@ -45,7 +45,7 @@ def identify(client, session, code: str, birth_date: str):
 
 
 def device_cookie(client):
-    return client.get_cookie(views.DEVICE_COOKIE, domain="taphuan.test")
+    return client.get_cookie(phones.DEVICE_COOKIE, domain="taphuan.test")
 
 
 # --- the trainee's phone ---------------------------------------------------------------------
@@ -73,10 +73,10 @@ def test_the_right_code_and_birth_date_check_in_and_remember_the_phone(client, c
 
     cookie = device_cookie(client)
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
-    assert views._device_serializer().loads(cookie.value)["k"] == hoa.device_key
+    assert phones._device_serializer().loads(cookie.value)["k"] == hoa.device_key
     row = record_of(hoa)
     assert (row.status, row.method, row.checked_in_at) == ("present", "qr_self", local(8, 5))
-    assert row.device == views._device_serializer().loads(cookie.value)["d"] and row.device
+    assert row.device == phones._device_serializer().loads(cookie.value)["d"] and row.device
 
 
 def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, course_now):
@@ -86,7 +86,7 @@ def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, co
         response = client.post(checkin_path(course_now.current), data={
             "ticket": ticket_of(form), "code": hoa.personal_code, "birth_date": "15/03/1985"})
     assert 'data-reason="ok"' in page_text(response)
-    assert views._device_serializer().loads(device_cookie(client).value)["k"] == hoa.device_key
+    assert phones._device_serializer().loads(device_cookie(client).value)["k"] == hoa.device_key
     # not the trainee again after the commit, to write the phone's cookie; +1: the reminder of
     # an open course survey the trainee has not answered (surveys)
     assert sent.reads == 4, sent
@@ -207,7 +207,7 @@ def test_the_same_phone_serves_the_next_session_too(client, course_now, clock):
 
 
 def test_a_cookie_with_a_bad_signature_is_a_new_phone(client, course_now):
-    client.set_cookie(views.DEVICE_COOKIE, "eyJ0IjoxLCJkIjoieCJ9.forged", domain="taphuan.test")
+    client.set_cookie(phones.DEVICE_COOKIE, "eyJ0IjoxLCJkIjoieCJ9.forged", domain="taphuan.test")
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200 and 'name="code"' in page_text(response)
     assert count(Attendance) == 0
@@ -233,7 +233,7 @@ def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
     hoa = course_now.trainees[0]
     form = client.get(checkin_path(course_now.current))
     ticket = ticket_of(form)
-    later = int(time.time()) + views.TICKET_SECONDS + 1  # itsdangerous reads the real clock
+    later = int(time.time()) + phones.TICKET_SECONDS + 1  # itsdangerous reads the real clock
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
     assert response.status_code == 410

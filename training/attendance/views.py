@@ -9,7 +9,7 @@ from flask import Response, current_app, flash, jsonify, make_response, redirect
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
-from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -22,65 +22,9 @@ from ..extensions import csrf, db, limiter
 from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash, external_url
-from . import bp, guesses, openapi, qr, services
+from . import bp, guesses, openapi, phones, qr, services
 from .forms import IdentifyForm
 from .models import STATUSES, ScanLog
-
-DEVICE_COOKIE = "taphuan_device"
-DEVICE_MAX_AGE = 180 * 24 * 3600
-#: how long a phone may take to answer its page (identify, confirm) after scanning
-TICKET_SECONDS = 300
-#: how long the result page of a check-in can be shown again (a language switch, a reload)
-RESULT_SECONDS = 12 * 3600
-
-
-def _device_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="trainee-device")
-
-
-def _ticket_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-ticket")
-
-
-def _result_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="checkin-result")
-
-
-def remembered_device() -> tuple[str, str]:
-    """The device key of the trainee this phone was identified as, and its device id, from
-    the signed cookie ("" when none). A cookie of the old shape, naming a row id, is no
-    memory at all: row ids are given again after an erasure."""
-    raw = request.cookies.get(DEVICE_COOKIE)
-    if not raw:
-        return "", ""
-    try:
-        data = _device_serializer().loads(raw)
-    except BadSignature:
-        return "", ""
-    if not isinstance(data, dict) or not isinstance(data.get("k"), str):
-        return "", ""
-    return data["k"], str(data.get("d", ""))[:64]
-
-
-def _new_ticket(session_id: int) -> str:
-    """A ticket for one phone's page: the session, and a random nonce that names this phone
-    (its wrong answers are counted by it), signed with the time it was given."""
-    return _ticket_serializer().dumps({"s": session_id, "n": secrets.token_urlsafe(9)})
-
-
-@dataclass(frozen=True)
-class _Ticket:
-    session_id: int
-    nonce: str
-
-
-def _read_ticket(text: str) -> _Ticket:
-    """:raises SignatureExpired, BadSignature:"""
-    data = _ticket_serializer().loads(text or "", max_age=TICKET_SECONDS)
-    if not isinstance(data, dict) or not isinstance(data.get("s"), int):
-        raise BadSignature("not a ticket")
-    return _Ticket(data["s"], str(data.get("n", ""))[:20])
-
 
 @dataclass(frozen=True)
 class _Heading:
@@ -131,8 +75,8 @@ def checkin(token: str):
     state = services.checkin_state(session)
     if state != "open":
         return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), heading, 409)
-    key, _device = remembered_device()
-    ticket = _new_ticket(session.id)
+    key, _device = phones.remembered_device()
+    ticket = phones.new_ticket(session.id)
     if key:
         preview = services.preview_device(session, key)
         if preview is not None:  # None: the trainee it remembers has since been erased
@@ -147,7 +91,7 @@ def _answer(form: IdentifyForm):
     """A phone's answer to its page: identify (code and birth date), confirm (a remembered
     phone: "yes, it is me"), or not me (forget the phone, then identify)."""
     try:
-        ticket = _read_ticket(form.ticket.data)
+        ticket = phones.read_ticket(form.ticket.data)
     except SignatureExpired:
         return _checkin_page(None, error=_("Đã quá thời gian điểm danh của lần quét này. Hãy quét lại mã QR đang chiếu."), status=410)
     except BadSignature:
@@ -161,26 +105,25 @@ def _answer(form: IdentifyForm):
         return _confirm(session, heading, form)
     if action == "not_me":
         form = IdentifyForm(formdata=None)
-        form.ticket.data = _new_ticket(session.id)
+        form.ticket.data = phones.new_ticket(session.id)
         response = _checkin_page(None, heading, form=form, forgotten=True)
-        response.delete_cookie(DEVICE_COOKIE)
-        return response
+        return phones.forget_phone(response)
     return _identify(session, heading, form, ticket)
 
 
 def _confirm(session: CourseSession, heading: _Heading, form: IdentifyForm):
-    key, device = remembered_device()
+    key, device = phones.remembered_device()
     result = services.check_in_device(session, key, device=device) if key else None
     if result is None:  # forgotten, or the trainee erased, since the page was shown
         form = IdentifyForm(formdata=None)
-        form.ticket.data = _new_ticket(session.id)
+        form.ticket.data = phones.new_ticket(session.id)
         return _checkin_page(None, heading, form=form)
     result_url = _result_url(session.id, key)  # before the commit expires the session
     db.session.commit()
     return _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400), result_url=result_url)
 
 
-def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, ticket: _Ticket):
+def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, ticket: phones.Ticket):
     if not form.validate():
         return _checkin_page(None, heading, form=form, status=400)
     identity = services.normalise_code(form.code.data) or services.normalise_phone(form.code.data) or form.code.data.upper()
@@ -205,21 +148,11 @@ def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, tic
     key, result_url = found.trainee.device_key, _result_url(session.id, found.trainee.device_key)  # before the commit expires them
     db.session.commit()
     response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400), result_url=result_url)
-    return remember_phone(response, key, device)
-
-
-def remember_phone(response, key: str, device: str):
-    """Give the phone the signed cookie that remembers its trainee (by their random key, never
-    a row id) and this device; the check-in and the course survey share it. Returns `response`."""
-    response.set_cookie(
-        DEVICE_COOKIE, _device_serializer().dumps({"k": key, "d": device}), max_age=DEVICE_MAX_AGE,
-        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
-    )
-    return response
+    return phones.remember_phone(response, key, device)
 
 
 def _result_url(session_id: int, key: str) -> str:
-    return url_for("attendance.checkin_result", ticket=_result_serializer().dumps({"s": session_id, "k": key}))
+    return url_for("attendance.checkin_result", ticket=phones.result_ticket(session_id, key))
 
 
 @bp.route("/checkin/result/<ticket>")
@@ -228,9 +161,8 @@ def checkin_result(ticket: str):
     """A check-in's answer shown again, read from the record without recording anything: where
     the language switch of a result page leads, when the QR's token has long expired."""
     try:
-        data = _result_serializer().loads(ticket, max_age=RESULT_SECONDS)
-        session_id, key = int(data["s"]), str(data["k"])
-    except (BadSignature, KeyError, TypeError, ValueError):
+        session_id, key = phones.read_result_ticket(ticket)
+    except BadSignature:
         return _checkin_page(None, error=_("Trang này đã hết hạn. Hãy quét lại mã QR đang chiếu."), status=410)
     session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
     result = services.device_result(session, key) if session is not None else None
@@ -244,8 +176,7 @@ def checkin_result(ticket: str):
 @public
 def forget_device():
     response = _checkin_page(None, forgotten=True)
-    response.delete_cookie(DEVICE_COOKIE)
-    return response
+    return phones.forget_phone(response)
 
 
 # --- the trainer's projector --------------------------------------------------------------------

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from ..attendance import qr
 from ..attendance.forms import IdentifyForm
 from ..attendance.services import identify_trainee
-from ..attendance.views import remember_phone, remembered_device
+from ..attendance.phones import remember_phone, remembered_device
 from ..auth import public
 from ..auth.permissions import roles_required
 from ..clock import local_today
