@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from training.attendance import phones, qr, services, views
+from training.attendance import checkin, phones, qr, roster, views
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.models import Course, CourseSession
@@ -63,7 +63,8 @@ def clock(monkeypatch) -> Clock:
 def freeze_clock(monkeypatch) -> Clock:
     """Freeze "now" at NOW_LOCAL for the attendance services, views and tokens."""
     frozen = Clock(NOW_LOCAL)
-    monkeypatch.setattr(services, "utcnow", frozen.now)
+    monkeypatch.setattr(checkin, "utcnow", frozen.now)
+    monkeypatch.setattr(roster, "utcnow", frozen.now)
     monkeypatch.setattr(views, "utcnow", frozen.now)
     monkeypatch.setattr(qr, "time", SimpleNamespace(time=frozen.time))
     return frozen

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from sqlalchemy import insert
 
-from training.attendance import badges, services, sheet, sheet_pdf
+from training.attendance import badges, checkin, roster, sheet, sheet_pdf
 from training.attendance.models import Attendance
 from training.clock import to_utc
 from training.courses import services as courses
@@ -88,10 +88,10 @@ def course(in_request, units, trainer_a, make_trainee):
         for session, status in zip(sessions, statuses):
             if status in ("present", "late"):
                 minutes = 2 if status == "present" else course.late_after_minutes + 10
-                result = services.check_in(session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
+                result = checkin.check_in(session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
                 assert result.ok and result.record.status == status
             elif status:
-                services.mark(session, trainees[name], status, "", trainer_a.id)
+                roster.mark(session, trainees[name], status, "", trainer_a.id)
     db.session.commit()
     return course
 

@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from training.attendance import services, sheet, sheet_pdf
+from training.attendance import roster, sheet, sheet_pdf
 from training.courses import services as courses
 from training.extensions import db
 from training.pdf.issuer import Issuer
@@ -51,7 +51,7 @@ def make_course(units, trainer, make_trainee, first_day: date, trainees: int, re
     courses.enrol_many(course, people)
     db.session.commit()
     if remark:
-        services.mark(sessions[1], people[0], "excused", remark, trainer.id)
+        roster.mark(sessions[1], people[0], "excused", remark, trainer.id)
         db.session.commit()
     return course, people
 

@@ -14,7 +14,8 @@ from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from training.attendance import phones, qr, services, views
+from training.attendance import checkin, phones, qr, roster, views
+from training.attendance.identify import Identification
 from training.attendance.models import REASONS, Attendance, ScanLog
 from training.audit import AuditEvent
 from training.clock import to_utc
@@ -95,7 +96,7 @@ def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, co
 def test_a_trainee_erased_while_identifying_gets_the_form_again(client, course_now, monkeypatch):
     # found by code and birth date, erased before the check-in reads its facts
     gone = Trainee(id=987654, full_name="Người Đã Xóa")
-    monkeypatch.setattr(views.services, "identify_trainee", lambda *_args: services.Identification(gone, "ok"))
+    monkeypatch.setattr(views, "identify_trainee", lambda *_args: Identification(gone, "ok"))
     form = client.get(checkin_path(course_now.current))
     response = client.post(checkin_path(course_now.current), data={
         "ticket": ticket_of(form), "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"})
@@ -313,9 +314,9 @@ def test_projector_state_gives_a_url_that_verifies(login, trainer_a, course_now,
 def test_projector_state_counts_check_ins_and_rotates_the_code(login, trainer_a, course_now, clock):
     client = login(trainer_a)
     first = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
-    services.check_in(course_now.current, course_now.trainees[1].id, "qr_self")
-    services.mark(course_now.current, course_now.trainees[2], "absent", "", trainer_a.id)
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[1].id, "qr_self")
+    roster.mark(course_now.current, course_now.trainees[2], "absent", "", trainer_a.id)
     db.session.commit()
     clock.advance(seconds=qr.STEP_SECONDS)
     later = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
@@ -349,7 +350,7 @@ def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a
     assert shown == qr.current_step(clock.time())
     assert f'data-shown="{shown}"' in page  # what the page drew first
     assert full.get_json()["url"].split("/checkin/")[1].split(".")[1] == str(shown)  # the step of its token
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     short = client.get(path, query_string={"shown": shown})
     state = short.get_json()
@@ -619,7 +620,7 @@ def test_the_api_roster_renews_the_scanner_pages_csrf_token(app, login, trainer_
 
 
 def test_the_api_roster_lists_the_trainees_for_offline_use(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     data = login(trainer_a).get(f"/api/v1/sessions/{course_now.current.id}/roster").get_json()
     assert data["session_id"] == course_now.current.id and data["state"] == "open" and data["csrf_token"]
@@ -663,7 +664,7 @@ def test_the_openapi_document_lists_the_reason_codes_and_request_fields(client):
 # --- the manual roster, mark-absent, the scan log ----------------------------------------------------
 
 def test_the_roster_lists_trainees_in_vietnamese_order_with_their_marks(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 3))
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 3))
     db.session.commit()
     response = login(trainer_a).get(f"/sessions/{course_now.current.id}/roster")
     assert response.status_code == 200
@@ -746,7 +747,7 @@ def test_a_closed_course_roster_is_read_only_for_trainers_not_the_admin(login, t
 
 
 def test_mark_absent_marks_the_unmarked_and_says_how_many(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     client = login(trainer_a)
     response = client.post(f"/sessions/{course_now.current.id}/mark-absent")

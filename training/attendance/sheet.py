@@ -24,7 +24,7 @@ from ..pdf.issuer import Issuer
 from ..people.models import Trainee
 from ..units.issuers import issuer_for
 from .models import Attendance
-from .services import course_attendance
+from .shares import course_attendance
 
 #: the mark printed for each attendance status (a blank cell: not marked)
 MARKS = {"present": "x", "late": "M", "absent": "V", "excused": "P"}

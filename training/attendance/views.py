@@ -22,9 +22,35 @@ from ..extensions import csrf, db, limiter
 from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash, external_url
-from . import bp, guesses, openapi, phones, qr, services
+from . import bp, guesses, history, openapi, phones, qr
+from .checkin import (
+    CheckinResult,
+    check_in,
+    check_in_device,
+    checked_in_count,
+    checkin_state,
+    closed_message,
+    device_result,
+    open_session_ids,
+    preview_device,
+    reason_labels,
+    scan_badge,
+    status_label,
+)
 from .forms import IdentifyForm
+from .identify import identify_trainee, normalise_code, normalise_phone
 from .models import STATUSES, ScanLog
+from .roster import (
+    AttendanceError,
+    RosterEdit,
+    check_markable,
+    mark_unmarked_absent,
+    record_time,
+    record_version,
+    roster,
+    save_roster,
+)
+
 
 @dataclass(frozen=True)
 class _Heading:
@@ -42,7 +68,7 @@ class _Heading:
         return cls(session.course.title, session.module_code, session.starts_at, session.ends_at)
 
 
-def _checkin_page(result: services.CheckinResult | None, heading: _Heading | None = None, status: int = 200, form=None,
+def _checkin_page(result: CheckinResult | None, heading: _Heading | None = None, status: int = 200, form=None,
                   error: str | None = None, **extra):
     """The phone's page, never kept by a browser or proxy: it names a trainee, or is a step
     towards naming one."""
@@ -72,13 +98,13 @@ def checkin(token: str):
     if session is None:
         return _checkin_page(None, error=_("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."), status=400)
     heading = _Heading.of(session)
-    state = services.checkin_state(session)
+    state = checkin_state(session)
     if state != "open":
-        return _checkin_page(services.CheckinResult("session_closed", services._closed_message(session, state)), heading, 409)
+        return _checkin_page(CheckinResult("session_closed", closed_message(session, state)), heading, 409)
     key, _device = phones.remembered_device()
     ticket = phones.new_ticket(session.id)
     if key:
-        preview = services.preview_device(session, key)
+        preview = preview_device(session, key)
         if preview is not None:  # None: the trainee it remembers has since been erased
             return _checkin_page(preview, heading, _RESULT_STATUS.get(preview.reason, 400), ticket=ticket,
                                  result_url=_result_url(session.id, key) if preview.reason == "already_checked_in" else None)
@@ -113,7 +139,7 @@ def _answer(form: IdentifyForm):
 
 def _confirm(session: CourseSession, heading: _Heading, form: IdentifyForm):
     key, device = phones.remembered_device()
-    result = services.check_in_device(session, key, device=device) if key else None
+    result = check_in_device(session, key, device=device) if key else None
     if result is None:  # forgotten, or the trainee erased, since the page was shown
         form = IdentifyForm(formdata=None)
         form.ticket.data = phones.new_ticket(session.id)
@@ -126,17 +152,17 @@ def _confirm(session: CourseSession, heading: _Heading, form: IdentifyForm):
 def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, ticket: phones.Ticket):
     if not form.validate():
         return _checkin_page(None, heading, form=form, status=400)
-    identity = services.normalise_code(form.code.data) or services.normalise_phone(form.code.data) or form.code.data.upper()
+    identity = normalise_code(form.code.data) or normalise_phone(form.code.data) or form.code.data.upper()
     refusal = guesses.refused(identity, ticket.nonce)
     if refusal is not None:
         minutes = max(1, round((refusal.until - utcnow()).total_seconds() / 60))
         return _checkin_page(None, heading, form=form, status=429, form_error=_(
             "Đã nhập sai quá nhiều lần. Hãy thử lại sau %(m)d phút (lúc %(t)s), hoặc hỏi giảng viên để được điểm danh bằng thẻ.",
             m=minutes, t=to_local(refusal.until).strftime("%H:%M")))
-    found = services.identify_trainee(session, form.code.data, form.born)
+    found = identify_trainee(session, form.code.data, form.born)
     device = secrets.token_urlsafe(12)
     # None also when the trainee was erased in the moment between the two reads
-    result = services.check_in(session, found.trainee.id, "qr_self", device=device) if found.trainee is not None else None
+    result = check_in(session, found.trainee.id, "qr_self", device=device) if found.trainee is not None else None
     if result is None:
         if found.reason == "not_in_course":
             message = _("Bạn không có tên trong danh sách của khóa học này. Hãy hỏi giảng viên của lớp.")
@@ -165,7 +191,7 @@ def checkin_result(ticket: str):
     except BadSignature:
         return _checkin_page(None, error=_("Trang này đã hết hạn. Hãy quét lại mã QR đang chiếu."), status=410)
     session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
-    result = services.device_result(session, key) if session is not None else None
+    result = device_result(session, key) if session is not None else None
     if result is None:
         return _checkin_page(None, error=_("Không thấy điểm danh này nữa. Hãy quét lại mã QR đang chiếu hoặc hỏi giảng viên."),
                              status=404)
@@ -207,10 +233,10 @@ def _projector_state(session, shown: str | None = None) -> dict:
     The projector asks every 5 s and its code changes every 30: when it says it shows the
     current one (`shown`, its time step), the drawing is left out (about 170 bytes instead of
     4.4 kB), which on a laptop's mobile data was most of the projector's traffic."""
-    state = services.checkin_state(session)
+    state = checkin_state(session)
     data = {
         "state": state,
-        "checked_in": services.checked_in_count(session),
+        "checked_in": checked_in_count(session),
         "enrolled": enrolment_counts([session.course_id]).get(session.course_id, 0),
         "seconds_left": round(qr.seconds_left_in_step(), 1),
         "server_time": to_local(utcnow()).strftime("%H:%M:%S"),
@@ -240,7 +266,7 @@ def short_code():
     digits) and a code is valid only in the time steps a QR is."""
     code, error, status = (request.form.get("code") or "")[:20], None, 200
     if request.method == "POST":
-        token = qr.find_short_code(code, services.open_session_ids())
+        token = qr.find_short_code(code, open_session_ids())
         if token is not None:
             return redirect(url_for("attendance.checkin", token=token))
         error, status = _("Mã không đúng hoặc đã đổi. Hãy nhập mã đang chiếu trên màn hình."), 400
@@ -290,11 +316,11 @@ def api_time():
 def api_roster(session_id: int):
     session = get_session_or_404(session_id)
     trainees = []
-    for enrolment, record in services.roster(session):
+    for enrolment, record in roster(session):
         t = enrolment.trainee
         trainees.append({"code": t.personal_code, "name": t.full_name, "commune": t.commune.name,
                          "status": record.status if record else None})
-    return no_store(jsonify(session_id=session.id, state=services.checkin_state(session), trainees=trainees,
+    return no_store(jsonify(session_id=session.id, state=checkin_state(session), trainees=trainees,
                             csrf_token=generate_csrf(), server_time=_server_time()))
 
 
@@ -322,7 +348,7 @@ def api_checkin():
     scanned_at = None
     if payload.get("scanned_at"):
         scanned_at = to_utc(datetime.fromisoformat(payload["scanned_at"]))
-    result = services.scan_badge(
+    result = scan_badge(
         session, payload["code"], payload.get("nonce"), scanned_at, bool(payload.get("offline")),
         current_user.id, device=str(payload.get("device", "")),
     )
@@ -348,8 +374,8 @@ def manual_roster(session_id: int):
         accepted = _int_or_none(request.form.get("accept"))
         accept = frozenset({accepted}) if accepted is not None else frozenset()
         saved = commit_or_flash(
-            lambda: services.save_roster(session, _roster_edits(request.form), current_user.id, accept=accept, rest=rest),
-            services.AttendanceError, lambda saved: _("Đã lưu điểm danh: %(n)d thay đổi.", n=saved.changed))
+            lambda: save_roster(session, _roster_edits(request.form), current_user.id, accept=accept, rest=rest),
+            AttendanceError, lambda saved: _("Đã lưu điểm danh: %(n)d thay đổi.", n=saved.changed))
         if saved is not None and saved.conflicts:
             flash(_("Chưa ghi đè %(n)d học viên: điểm danh của họ đã thay đổi sau khi trang được mở (có người quét mã, "
                     "hoặc một trang khác đã lưu). Hãy xem lại các dòng này:", n=len(saved.conflicts)), "warning")
@@ -359,15 +385,15 @@ def manual_roster(session_id: int):
             flash(_("Đã thay đổi trong lúc trang được mở (giữ nguyên): %(list)s",
                     list=" ".join(saved.changed_elsewhere)), "info")
         return redirect(url_for("attendance.manual_roster", session_id=session.id))
-    rows = services.roster(session)
+    rows = roster(session)
     ahead = None
     try:
-        services.check_markable(session)
-    except services.AttendanceError as exc:
+        check_markable(session)
+    except AttendanceError as exc:
         ahead = str(exc)
     page = render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES, ahead=ahead,
-                           state=services.checkin_state(session), now=utcnow(), version=services.record_version,
-                           record_time=services.record_time, status_label=services.status_label)
+                           state=checkin_state(session), now=utcnow(), version=record_version,
+                           record_time=record_time, status_label=status_label)
     return no_store(make_response(page))
 
 
@@ -375,7 +401,7 @@ def _int_or_none(text: str | None) -> int | None:
     return int(text) if text and text.isdigit() and len(text) < 10 else None
 
 
-def _roster_edits(form) -> dict[int, services.RosterEdit]:
+def _roster_edits(form) -> dict[int, RosterEdit]:
     """The rows of a roster page as saved: each row carries the version and the mark and
     remark it was loaded with (v-, was-, was-remark-), beside the mark and remark chosen."""
     edits = {}
@@ -386,7 +412,7 @@ def _roster_edits(form) -> dict[int, services.RosterEdit]:
         status = form.get(f"status-{trainee_id}", "")
         if status and status not in STATUSES:
             continue  # crafted: left as it is
-        edits[trainee_id] = services.RosterEdit(status, form.get(f"remark-{trainee_id}", "")[:500],
+        edits[trainee_id] = RosterEdit(status, form.get(f"remark-{trainee_id}", "")[:500],
                                                 form.get(f"was-{trainee_id}", ""), form.get(f"was-remark-{trainee_id}", ""),
                                                 form.get(name, ""))
     return edits
@@ -397,7 +423,7 @@ def _roster_edits(form) -> dict[int, services.RosterEdit]:
 def session_history(session_id: int):
     """Who changed the session's attendance, when, from what to what."""
     session = get_session_or_404(session_id)
-    return _history_page(session=session, trainee=None, entries=services.session_history(session))
+    return _history_page(session=session, trainee=None, entries=history.session_history(session))
 
 
 @bp.route("/trainees/<int:trainee_id>/attendance-history")
@@ -405,7 +431,7 @@ def session_history(session_id: int):
 def trainee_history(trainee_id: int):
     """Who changed the trainee's attendance, in every session, when, from what to what."""
     trainee = get_trainee_or_404(trainee_id)
-    return _history_page(session=None, trainee=trainee, entries=services.trainee_history(trainee))
+    return _history_page(session=None, trainee=trainee, entries=history.trainee_history(trainee))
 
 
 def _history_page(**context):
@@ -416,7 +442,7 @@ def _history_page(**context):
 @roles_required("admin", "trainer")
 def mark_absent(session_id: int):
     session = get_session_or_404(session_id, write=True)
-    commit_or_flash(lambda: services.mark_unmarked_absent(session, current_user.id), services.AttendanceError,
+    commit_or_flash(lambda: mark_unmarked_absent(session, current_user.id), AttendanceError,
                     lambda count: _("Đã ghi vắng mặt cho %(n)d học viên chưa điểm danh.", n=count))
     return redirect(url_for("attendance.manual_roster", session_id=session.id))
 
@@ -428,7 +454,7 @@ def scan_log(session_id: int):
     logs = db.session.scalars(select(ScanLog).options(joinedload(ScanLog.trainee)).where(ScanLog.session_id == session.id)
                               .order_by(ScanLog.received_at.desc()).limit(500)).all()
     return no_store(make_response(render_template("attendance/scans.html", session=session, logs=logs,
-                                                  reasons=services.reason_labels())))
+                                                  reasons=reason_labels())))
 
 
 # --- attendance sheets and badges ---------------------------------------------------------------
