@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from training.attendance import checkin, phones, qr, roster, views
+from training.attendance import checkin, phone_views, phones, qr, roster, scanner_views, views
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.models import Course, CourseSession
@@ -63,9 +63,8 @@ def clock(monkeypatch) -> Clock:
 def freeze_clock(monkeypatch) -> Clock:
     """Freeze "now" at NOW_LOCAL for the attendance services, views and tokens."""
     frozen = Clock(NOW_LOCAL)
-    monkeypatch.setattr(checkin, "utcnow", frozen.now)
-    monkeypatch.setattr(roster, "utcnow", frozen.now)
-    monkeypatch.setattr(views, "utcnow", frozen.now)
+    for module in (checkin, roster, phone_views, scanner_views, views):
+        monkeypatch.setattr(module, "utcnow", frozen.now)
     monkeypatch.setattr(qr, "time", SimpleNamespace(time=frozen.time))
     return frozen
 

@@ -14,7 +14,7 @@ from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from training.attendance import checkin, phones, qr, roster, views
+from training.attendance import checkin, phone_views, phones, qr, roster
 from training.attendance.identify import Identification
 from training.attendance.models import REASONS, Attendance, ScanLog
 from training.audit import AuditEvent
@@ -96,7 +96,7 @@ def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, co
 def test_a_trainee_erased_while_identifying_gets_the_form_again(client, course_now, monkeypatch):
     # found by code and birth date, erased before the check-in reads its facts
     gone = Trainee(id=987654, full_name="Người Đã Xóa")
-    monkeypatch.setattr(views, "identify_trainee", lambda *_args: Identification(gone, "ok"))
+    monkeypatch.setattr(phone_views, "identify_trainee", lambda *_args: Identification(gone, "ok"))
     form = client.get(checkin_path(course_now.current))
     response = client.post(checkin_path(course_now.current), data={
         "ticket": ticket_of(form), "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"})
