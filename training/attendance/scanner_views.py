@@ -6,14 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import (
-    Response,
-    current_app,
-    jsonify,
-    make_response,
-    render_template,
-    request,
-)
+from flask import Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -28,16 +21,9 @@ from ..extensions import csrf, db
 from ..security import no_store
 from ..web import external_url
 from . import bp, openapi, qr
-from .checkin import (
-    checked_in_count,
-    checkin_state,
-    reason_labels,
-    scan_badge,
-)
+from .checkin import checked_in_count, checkin_state, reason_labels, scan_badge
 from .models import ScanLog
-from .roster import (
-    roster,
-)
+from .roster import roster
 
 # --- the trainer's projector --------------------------------------------------------------------
 

@@ -16,10 +16,7 @@ from ..clock import local_today, to_local
 from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
 from ..extensions import db
-from ..pdf import (
-    percent,
-    place_and_date,
-)
+from ..pdf import percent, place_and_date
 from ..pdf.issuer import Issuer
 from ..people.models import Trainee
 from ..units.issuers import issuer_for

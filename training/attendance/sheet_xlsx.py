@@ -9,14 +9,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ..pdf import (
-    ISSUER_SIZE,
-    MOTTO,
-    MOTTO_SIZE,
-    MOTTO_SUB,
-    MOTTO_SUB_SIZE,
-    place_and_date,
-)
+from ..pdf import ISSUER_SIZE, MOTTO, MOTTO_SIZE, MOTTO_SUB, MOTTO_SUB_SIZE, place_and_date
 from ..spreadsheets import PAPER_FONT, keep_text
 from .sheet import SheetData, legend
 

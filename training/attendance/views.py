@@ -2,7 +2,6 @@
 changes) and a course's attendance papers (sheet, sign-in sheet, badges). The trainee's
 phone is served by phone_views.py, the projector and scanner by scanner_views.py.
 """
-
 from io import BytesIO
 
 from flask import flash, make_response, redirect, render_template, request, send_file, url_for
@@ -18,10 +17,7 @@ from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash
 from . import badges, bp, history, sheet, sheet_pdf, sheet_xlsx
-from .checkin import (
-    checkin_state,
-    status_label,
-)
+from .checkin import checkin_state, status_label
 from .models import STATUSES
 from .roster import (
     AttendanceError,
