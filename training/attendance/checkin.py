@@ -390,6 +390,12 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     return result
 
 
+
+def recent_scans(session: CourseSession, limit: int = 500) -> list[ScanLog]:
+    """The session's scan log, newest first, with the trainee each scan named."""
+    return db.session.scalars(select(ScanLog).options(joinedload(ScanLog.trainee)).where(ScanLog.session_id == session.id)
+                              .order_by(ScanLog.received_at.desc()).limit(limit)).all()
+
 def _not_in_course() -> CheckinResult:
     """The answer for a code of someone the scanner may not see: no name, id or commune."""
     return CheckinResult("not_enrolled", _("Người mang mã này không có tên trong khóa học này."))

@@ -10,8 +10,6 @@ from flask import Response, current_app, jsonify, make_response, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..auth import public
 from ..auth.permissions import roles_required
@@ -21,8 +19,7 @@ from ..extensions import csrf, db
 from ..security import no_store
 from ..web import external_url
 from . import bp, openapi, qr
-from .checkin import checked_in_count, checkin_state, reason_labels, scan_badge
-from .models import ScanLog
+from .checkin import checked_in_count, checkin_state, reason_labels, recent_scans, scan_badge
 from .roster import roster
 
 # --- the trainer's projector --------------------------------------------------------------------
@@ -172,7 +169,5 @@ def api_spec():
 @roles_required("admin", "trainer")
 def scan_log(session_id: int):
     session = get_session_or_404(session_id)
-    logs = db.session.scalars(select(ScanLog).options(joinedload(ScanLog.trainee)).where(ScanLog.session_id == session.id)
-                              .order_by(ScanLog.received_at.desc()).limit(500)).all()
-    return no_store(make_response(render_template("attendance/scans.html", session=session, logs=logs,
+    return no_store(make_response(render_template("attendance/scans.html", session=session, logs=recent_scans(session),
                                                   reasons=reason_labels())))
