@@ -51,7 +51,7 @@ def main() -> None:
         from sqlalchemy import select
 
         from training.attendance import qr
-        from training.attendance.views import DEVICE_COOKIE, _device_serializer
+        from training.attendance.phones import DEVICE_COOKIE, _device_serializer
         from training.courses.services import get_session_or_404
         from training.extensions import db
         from training.people.models import Trainee

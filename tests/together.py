@@ -4,7 +4,7 @@ issued at once (tests/certificates/test_services.py)."""
 import threading
 import time
 
-from training.attendance import services
+from training.attendance import checkin
 from training.courses.models import CourseSession
 from training.extensions import db
 
@@ -52,7 +52,7 @@ def check_ins_together(app, session_id: int, trainee_ids: list[int], answer=lamb
 
     def check_in(i: int):
         session = db.session.get(CourseSession, session_id)
-        result = services.check_in(session, trainee_ids[i], "qr_self", device=f"phone-{i}")
+        result = checkin.check_in(session, trainee_ids[i], "qr_self", device=f"phone-{i}")
         db.session.commit()
         return answer(result)
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from .attendance import services as attendance
+from .attendance import roster
 from .certificates import services as certificates
 from .clock import local_today, to_utc, utcnow
 from .courses import services as courses
@@ -234,7 +234,7 @@ def _record_attendance(course: Course, trainer: User, rng: random.Random) -> Non
         for enrolment in course.active_enrolments:
             roll = rng.random()
             status = "present" if roll < 0.86 else "late" if roll < 0.93 else "absent" if roll < 0.97 else "excused"
-            attendance.mark(session, enrolment.trainee, status, "", trainer.id)
+            roster.mark(session, enrolment.trainee, status, "", trainer.id)
     if course.curriculum.completion.assessment_required and course.ends_on < local_today():
         for enrolment in course.active_enrolments:
             certificates.record_score(enrolment, round(rng.uniform(4.0, 9.5) * 2) / 2, trainer.id)

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from training.attendance import qr, services, views
+from training.attendance import checkin, phone_views, phones, qr, roster, scanner_views, views
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
@@ -65,8 +65,8 @@ def clock(monkeypatch) -> Clock:
 def freeze_clock(monkeypatch) -> Clock:
     """Freeze "now" at NOW_LOCAL for the attendance services, views and tokens."""
     frozen = Clock(NOW_LOCAL)
-    monkeypatch.setattr(services, "utcnow", frozen.now)
-    monkeypatch.setattr(views, "utcnow", frozen.now)
+    for module in (checkin, roster, phone_views, scanner_views, views):
+        monkeypatch.setattr(module, "utcnow", frozen.now)
     monkeypatch.setattr(qr, "time", SimpleNamespace(time=frozen.time))
     return frozen
 
@@ -118,7 +118,7 @@ def checkin_path(session: CourseSession, now: float | None = None) -> str:
 
 def remember_device(client, trainee: Trainee, device: str = "phone-1") -> None:
     """Give a test client the signed cookie a phone gets after identifying once."""
-    client.set_cookie(views.DEVICE_COOKIE, views._device_serializer().dumps({"k": trainee.device_key, "d": device}),
+    client.set_cookie(phones.DEVICE_COOKIE, phones._device_serializer().dumps({"k": trainee.device_key, "d": device}),
                       domain="taphuan.test")
 
 

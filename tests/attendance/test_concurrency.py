@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from training.attendance import services
+from training.attendance import checkin
 from training.attendance.models import Attendance, ScanLog
 from training.courses.models import CourseSession
 from training.extensions import db
@@ -73,7 +73,7 @@ def test_the_same_nonce_fifty_times_at_once_gives_one_row_and_one_log(app, room,
 
     def scan(_i: int):
         session = db.session.get(CourseSession, session_id)
-        result = services.scan_badge(session, code, "one-scan-resent-0001", None, False, trainer_id, "scanner-1")
+        result = checkin.scan_badge(session, code, "one-scan-resent-0001", None, False, trainer_id, "scanner-1")
         db.session.commit()
         return result.as_json()
 

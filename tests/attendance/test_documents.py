@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from sqlalchemy import insert
 
-from training.attendance import badges, services, sheet
+from training.attendance import badges, checkin, roster, sheet, sheet_pdf
 from training.attendance.models import Attendance
 from training.clock import to_utc
 from training.courses import services as courses
@@ -90,10 +90,10 @@ def course(in_request, units, trainer_a, make_trainee):
         for session, status in zip(sessions, statuses):
             if status in ("present", "late"):
                 minutes = 2 if status == "present" else course.late_after_minutes + 10
-                result = services.check_in(session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
+                result = checkin.check_in(session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
                 assert result.ok and result.record.status == status
             elif status:
-                services.mark(session, trainees[name], status, "", trainer_a.id)
+                roster.mark(session, trainees[name], status, "", trainer_a.id)
     db.session.commit()
     return course
 
@@ -344,7 +344,7 @@ def test_signin_sheet_has_every_name_and_a_box_per_session(course, login, traine
 def test_signin_sheet_of_many_sessions_has_a_box_per_day(in_request, units, trainer_a, login):
     course, people = make_big_course(units, trainer_a, trainees=12, sessions=24)
     data = sheet.sheet_data(course)
-    boxes = sheet.signin_boxes(data)
+    boxes = sheet_pdf.signin_boxes(data)
     assert len(boxes) == 12 and boxes[0].heading == "02/03"
     text = flat(pdf_text(login(trainer_a).get(f"/courses/{course.id}/signin-sheet.pdf").get_data()))
     assert "Phần 1/2" in text and "Phần 2/2" in text

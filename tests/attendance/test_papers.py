@@ -8,7 +8,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from training.attendance import services, sheet
+from training.attendance import roster, sheet, sheet_pdf
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
 from training.courses.planning import save_session
@@ -53,14 +53,14 @@ def make_course(units, trainer, make_trainee, first_day: date, trainees: int, re
     enrol_many(course, people)
     db.session.commit()
     if remark:
-        services.mark(sessions[1], people[0], "excused", remark, trainer.id)
+        roster.mark(sessions[1], people[0], "excused", remark, trainer.id)
         db.session.commit()
     return course, people
 
 
 def test_the_sheet_is_set_in_the_serif_with_the_decree_date_and_a_two_line_kt_signer(in_request, units, trainer_a, make_trainee):
     course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 3)
-    content = sheet.attendance_pdf(sheet.sheet_data(course, KT))
+    content = sheet_pdf.attendance_pdf(sheet.sheet_data(course, KT))
     used = fonts(content)
     assert "NotoSerif-Regular" in used and "NotoSerif-Bold" in used
     assert not [name for name in used if "BeVietnam" in name or name == "Helvetica"], used
@@ -78,7 +78,7 @@ def test_the_sheet_is_set_in_the_serif_with_the_decree_date_and_a_two_line_kt_si
 
 def test_a_february_sheet_writes_the_month_with_its_zero(in_request, units, trainer_a, make_trainee):
     course, _people = make_course(units, trainer_a, make_trainee, date(2026, 2, 9), 2)
-    assert "Yên Thế, ngày 09 tháng 02 năm 2026" in flat(pages(sheet.attendance_pdf(sheet.sheet_data(course)))[0])
+    assert "Yên Thế, ngày 09 tháng 02 năm 2026" in flat(pages(sheet_pdf.attendance_pdf(sheet.sheet_data(course)))[0])
 
 
 def test_the_absence_remarks_fill_the_ghi_chu_column_on_paper_page_and_workbook(in_request, units, trainer_a, make_trainee, login):
@@ -88,7 +88,7 @@ def test_the_absence_remarks_fill_the_ghi_chu_column_on_paper_page_and_workbook(
     assert row.remark == "04/05 C: Ốm, có giấy của trạm y tế"
     assert [r.remark for r in data.rows if r is not row] == ["", ""]
 
-    [page] = pages(sheet.attendance_pdf(data))
+    [page] = pages(sheet_pdf.attendance_pdf(data))
     heading = next(line for line in page.splitlines() if "Họ và tên" in line)
     assert heading.rstrip().endswith("Ghi chú") and "Ký tên" not in page
     # The remark on the trainee's own line, in the last column (it may wrap inside its cell).
@@ -113,7 +113,7 @@ def test_the_workbook_names_the_papers_serif_and_heads_like_the_paper(in_request
     written = [cell for row in ws.iter_rows() for cell in row if cell.value is not None]
     # The PDF's serif (pdffonts: NotoSerif-Regular/-Bold), by its family name, in every cell.
     assert {cell.font.name for cell in written} == {"Noto Serif"}
-    assert "NotoSerif-Regular" in fonts(sheet.attendance_pdf(sheet.sheet_data(course)))
+    assert "NotoSerif-Regular" in fonts(sheet_pdf.attendance_pdf(sheet.sheet_data(course)))
     # The heading as on paper: superior body regular, the body bold, quốc hiệu and tiêu ngữ bold
     # in the decree's sizes, the tiêu ngữ underlined as long as itself.
     assert (ws["A1"].value, ws["A1"].font.b) == ("UBND HUYỆN YÊN THẾ", False)
@@ -135,7 +135,7 @@ def test_the_signer_block_never_stands_alone_and_pages_are_numbered_from_two(in_
     fill page 1 exactly and, laid out naively, the signers would stand alone on page 2."""
     course, people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 6)
     for _attempt in range(30):
-        content = sheet.attendance_pdf(sheet.sheet_data(course))
+        content = sheet_pdf.attendance_pdf(sheet.sheet_data(course))
         if len(pages(content)) > 1:
             break
         enrol_many(course, [make_trainee(f"Trần Thị Thêm {len(people):02d}")])
@@ -161,7 +161,7 @@ def test_the_blank_sign_in_sheet_keeps_its_last_rows_with_the_signers(in_request
     course, people = make_course(units, trainer_a, make_trainee, date(2026, 2, 9), 6)
     seen_two_pages = False
     for _attempt in range(20):
-        content = sheet.signin_pdf(sheet.sheet_data(course))
+        content = sheet_pdf.signin_pdf(sheet.sheet_data(course))
         found = pages(content)
         if len(found) > 1:
             assert len(people) > 9, "nine trainees and the signers fit on one page"
@@ -187,6 +187,6 @@ def test_a_long_position_stays_on_its_trainees_line_when_the_page_has_room(in_re
     long = make_trainee("Lương Ngọc Thảo", position="Công chức Văn hóa - xã hội, phụ trách đài truyền thanh")
     enrol_many(course, [long])
     db.session.commit()
-    for content in (sheet.attendance_pdf(sheet.sheet_data(course)), sheet.signin_pdf(sheet.sheet_data(course))):
+    for content in (sheet_pdf.attendance_pdf(sheet.sheet_data(course)), sheet_pdf.signin_pdf(sheet.sheet_data(course))):
         line = next(line for line in pages(content)[0].splitlines() if "Lương Ngọc Thảo" in line)
         assert "phụ trách đài truyền thanh" in line, line

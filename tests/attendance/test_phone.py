@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from training.attendance import guesses, views
+from training.attendance import guesses, phones, roster
 from training.attendance.models import Attendance
 from training.extensions import db
 from training.people.models import Trainee
@@ -30,7 +30,7 @@ def record_of(trainee_id: int) -> Attendance | None:
 
 
 def device_cookie(client):
-    return client.get_cookie(views.DEVICE_COOKIE, domain="taphuan.test")
+    return client.get_cookie(phones.DEVICE_COOKIE, domain="taphuan.test")
 
 
 # --- a hall identifying at once ---------------------------------------------------------------
@@ -224,7 +224,7 @@ def test_an_erased_trainees_phone_never_checks_in_the_next_trainee(app, course_n
 def test_the_phone_remembers_a_random_key_not_a_row_id(app, course_now):
     hoa = course_now.trainees[0]
     phone = identified_phone(app, course_now, hoa, "15/03/1985")
-    remembered = views._device_serializer().loads(device_cookie(phone).value)
+    remembered = phones._device_serializer().loads(device_cookie(phone).value)
     assert remembered["k"] == hoa.device_key and len(hoa.device_key) >= 20 and "t" not in remembered
     other = db.session.scalar(select(Trainee.device_key).where(Trainee.id != hoa.id).limit(1))
     assert other and other != hoa.device_key
@@ -233,10 +233,8 @@ def test_the_phone_remembers_a_random_key_not_a_row_id(app, course_now):
 # --- a self-scan over the trainer's mark -------------------------------------------------------
 
 def test_a_self_scan_over_an_excuse_keeps_it_and_the_trainer_may_accept_it(app, login, trainer_a, course_now, clock):
-    from training.attendance import services
-
     hoa = course_now.trainees[0]
-    services.mark(course_now.current, hoa, "excused", "ốm, có giấy", trainer_a.id)
+    roster.mark(course_now.current, hoa, "excused", "ốm, có giấy", trainer_a.id)
     db.session.commit()
     clock.advance(minutes=20)  # 08:25
     phone = app.test_client()
@@ -258,10 +256,8 @@ def test_a_self_scan_over_an_excuse_keeps_it_and_the_trainer_may_accept_it(app, 
 
 
 def test_a_trainers_badge_scan_over_an_absence_changes_it(login, trainer_a, course_now):
-    from training.attendance import services
-
     hoa = course_now.trainees[0]
-    services.mark(course_now.current, hoa, "absent", "", trainer_a.id)
+    roster.mark(course_now.current, hoa, "absent", "", trainer_a.id)
     db.session.commit()
     answer_json = login(trainer_a).post("/api/v1/checkins", json={"session": course_now.current.id, "code": hoa.personal_code,
                                                                   "nonce": "n-badge-1"}).get_json()

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from training.attendance import services
+from training.attendance import checkin, roster
 from training.attendance.models import Attendance
 from training.audit import AuditEvent
 from training.extensions import db
@@ -131,10 +131,10 @@ def test_the_roster_labels_each_choice_with_the_status_and_the_person(login, tra
 
 def test_the_attendance_history_of_a_session_and_of_a_trainee(login, trainer_a, trainer_b, client, course_now, clock):
     hoa = course_now.trainees[0]
-    services.check_in(course_now.current, hoa.id, "qr_self", device="phone-1")
+    checkin.check_in(course_now.current, hoa.id, "qr_self", device="phone-1")
     db.session.commit()
     clock.advance(minutes=5)
-    services.mark(course_now.current, hoa, "excused", "về sớm", trainer_a.id)
+    roster.mark(course_now.current, hoa, "excused", "về sớm", trainer_a.id)
     db.session.commit()
     trainer = login(trainer_a)
     for url in (f"/sessions/{course_now.current.id}/history", f"/trainees/{hoa.id}/attendance-history"):

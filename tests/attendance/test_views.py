@@ -14,7 +14,8 @@ from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from training.attendance import qr, services, views
+from training.attendance import checkin, phone_views, phones, qr, roster
+from training.attendance.identify import Identification
 from training.attendance.models import REASONS, Attendance, ScanLog
 from training.audit import AuditEvent
 from training.clock import to_utc
@@ -45,7 +46,7 @@ def identify(client, session, code: str, birth_date: str):
 
 
 def device_cookie(client):
-    return client.get_cookie(views.DEVICE_COOKIE, domain="taphuan.test")
+    return client.get_cookie(phones.DEVICE_COOKIE, domain="taphuan.test")
 
 
 # --- the trainee's phone ---------------------------------------------------------------------
@@ -73,10 +74,10 @@ def test_the_right_code_and_birth_date_check_in_and_remember_the_phone(client, c
 
     cookie = device_cookie(client)
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
-    assert views._device_serializer().loads(cookie.value)["k"] == hoa.device_key
+    assert phones._device_serializer().loads(cookie.value)["k"] == hoa.device_key
     row = record_of(hoa)
     assert (row.status, row.method, row.checked_in_at) == ("present", "qr_self", local(8, 5))
-    assert row.device == views._device_serializer().loads(cookie.value)["d"] and row.device
+    assert row.device == phones._device_serializer().loads(cookie.value)["d"] and row.device
 
 
 def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, course_now):
@@ -86,7 +87,7 @@ def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, co
         response = client.post(checkin_path(course_now.current), data={
             "ticket": ticket_of(form), "code": hoa.personal_code, "birth_date": "15/03/1985"})
     assert 'data-reason="ok"' in page_text(response)
-    assert views._device_serializer().loads(device_cookie(client).value)["k"] == hoa.device_key
+    assert phones._device_serializer().loads(device_cookie(client).value)["k"] == hoa.device_key
     # not the trainee again after the commit, to write the phone's cookie; +1: the reminder of
     # an open course survey the trainee has not answered (surveys)
     assert sent.reads == 4, sent
@@ -95,7 +96,7 @@ def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, co
 def test_a_trainee_erased_while_identifying_gets_the_form_again(client, course_now, monkeypatch):
     # found by code and birth date, erased before the check-in reads its facts
     gone = Trainee(id=987654, full_name="Người Đã Xóa")
-    monkeypatch.setattr(views.services, "identify_trainee", lambda *_args: services.Identification(gone, "ok"))
+    monkeypatch.setattr(phone_views, "identify_trainee", lambda *_args: Identification(gone, "ok"))
     form = client.get(checkin_path(course_now.current))
     response = client.post(checkin_path(course_now.current), data={
         "ticket": ticket_of(form), "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"})
@@ -207,7 +208,7 @@ def test_the_same_phone_serves_the_next_session_too(client, course_now, clock):
 
 
 def test_a_cookie_with_a_bad_signature_is_a_new_phone(client, course_now):
-    client.set_cookie(views.DEVICE_COOKIE, "eyJ0IjoxLCJkIjoieCJ9.forged", domain="taphuan.test")
+    client.set_cookie(phones.DEVICE_COOKIE, "eyJ0IjoxLCJkIjoieCJ9.forged", domain="taphuan.test")
     response = client.get(checkin_path(course_now.current))
     assert response.status_code == 200 and 'name="code"' in page_text(response)
     assert count(Attendance) == 0
@@ -233,7 +234,7 @@ def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
     hoa = course_now.trainees[0]
     form = client.get(checkin_path(course_now.current))
     ticket = ticket_of(form)
-    later = int(time.time()) + views.TICKET_SECONDS + 1  # itsdangerous reads the real clock
+    later = int(time.time()) + phones.TICKET_SECONDS + 1  # itsdangerous reads the real clock
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
     response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
     assert response.status_code == 410
@@ -313,9 +314,9 @@ def test_projector_state_gives_a_url_that_verifies(login, trainer_a, course_now,
 def test_projector_state_counts_check_ins_and_rotates_the_code(login, trainer_a, course_now, clock):
     client = login(trainer_a)
     first = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
-    services.check_in(course_now.current, course_now.trainees[1].id, "qr_self")
-    services.mark(course_now.current, course_now.trainees[2], "absent", "", trainer_a.id)
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[1].id, "qr_self")
+    roster.mark(course_now.current, course_now.trainees[2], "absent", "", trainer_a.id)
     db.session.commit()
     clock.advance(seconds=qr.STEP_SECONDS)
     later = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
@@ -349,7 +350,7 @@ def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a
     assert shown == qr.current_step(clock.time())
     assert f'data-shown="{shown}"' in page  # what the page drew first
     assert full.get_json()["url"].split("/checkin/")[1].split(".")[1] == str(shown)  # the step of its token
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     short = client.get(path, query_string={"shown": shown})
     state = short.get_json()
@@ -619,7 +620,7 @@ def test_the_api_roster_renews_the_scanner_pages_csrf_token(app, login, trainer_
 
 
 def test_the_api_roster_lists_the_trainees_for_offline_use(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     data = login(trainer_a).get(f"/api/v1/sessions/{course_now.current.id}/roster").get_json()
     assert data["session_id"] == course_now.current.id and data["state"] == "open" and data["csrf_token"]
@@ -663,7 +664,7 @@ def test_the_openapi_document_lists_the_reason_codes_and_request_fields(client):
 # --- the manual roster, mark-absent, the scan log ----------------------------------------------------
 
 def test_the_roster_lists_trainees_in_vietnamese_order_with_their_marks(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 3))
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 3))
     db.session.commit()
     response = login(trainer_a).get(f"/sessions/{course_now.current.id}/roster")
     assert response.status_code == 200
@@ -746,7 +747,7 @@ def test_a_closed_course_roster_is_read_only_for_trainers_not_the_admin(login, t
 
 
 def test_mark_absent_marks_the_unmarked_and_says_how_many(login, trainer_a, course_now):
-    services.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
+    checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self")
     db.session.commit()
     client = login(trainer_a)
     response = client.post(f"/sessions/{course_now.current.id}/mark-absent")

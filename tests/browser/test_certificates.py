@@ -26,7 +26,7 @@ TRAINEES = [("Nguyễn Thị Hoa", True), ("Trần Văn Bình", True), ("Lê Min
 
 def _finished_course() -> dict:
     """District A's CT1 course, held (three sessions), attendance marked, and closed."""
-    from training.attendance import services as attendance
+    from training.attendance import roster
     from training.courses import services as courses
     from training.courses.enrolment import enrol_many
     from training.courses.planning import save_session
@@ -48,7 +48,7 @@ def _finished_course() -> dict:
     enrol_many(course, trainees)
     for trainee, (_name, full) in zip(trainees, TRAINEES):
         for index, session in enumerate(sessions):
-            attendance.mark(session, trainee, "present" if full or index == 0 else "absent", "", trainer.id)
+            roster.mark(session, trainee, "present" if full or index == 0 else "absent", "", trainer.id)
     courses.change_status(course, "closed")
     return {"course_id": course.id}
 

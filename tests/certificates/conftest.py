@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from training.attendance import services as attendance
+from training.attendance import roster
 from training.certificates import services
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
@@ -103,7 +103,7 @@ def mark_all(finished: Finished, trainee: Trainee, statuses: list[str] | str, us
         statuses = [statuses] * len(finished.sessions)
     assert len(statuses) == len(finished.sessions)
     for session, status in zip(finished.sessions, statuses):
-        attendance.mark(session, trainee, status, "", user_id)
+        roster.mark(session, trainee, status, "", user_id)
     db.session.commit()
 
 

@@ -9,7 +9,7 @@ from html import unescape
 
 import pytest
 
-from training.attendance import services as attendance
+from training.attendance import roster
 from training.courses.enrolment import enrol_many
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
@@ -49,7 +49,7 @@ def upload(rows: list[list], header=("Mã cá nhân", "Họ và tên", "Ngày si
 def with_attendance(course: Course, trainee, user) -> Course:
     """Enrol a trainee and mark them present at the course's first session."""
     enrol_many(course, [trainee])
-    attendance.mark(course.sessions[0], trainee, "present", "", user.id)
+    roster.mark(course.sessions[0], trainee, "present", "", user.id)
     db.session.commit()
     return course
 

@@ -193,7 +193,7 @@ def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides
         login, trainer_a, make_course, make_trainee):
     from datetime import timedelta
 
-    from training.attendance import services as attendance
+    from training.attendance import roster
     from training.clock import local_today
     from training.courses.enrolment import enrol_many
     from tests.courses.conftest import move_to
@@ -209,7 +209,7 @@ def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides
     assert "Lập lại lịch từ chương trình" in page
     trainee = make_trainee()
     enrol_many(course, [trainee])
-    attendance.mark(course.sessions[0], trainee, "present", "", trainer_a.id)
+    roster.mark(course.sessions[0], trainee, "present", "", trainer_a.id)
     db.session.commit()
     page = page_text(client.get(f"/courses/{course.id}"))
     assert "Lập lại lịch từ chương trình" not in page

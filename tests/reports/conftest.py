@@ -12,7 +12,7 @@ import pytest
 from flask_login import login_user
 from sqlalchemy import select
 
-from training.attendance import services as attendance
+from training.attendance import roster
 from training.certificates import services as certificates
 from training.clock import utc_at
 from training.courses import services as courses
@@ -189,7 +189,7 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
     for key, statuses in spec.attendance.items():
         for session, status in zip(sessions, statuses):
             if status:
-                attendance.mark(session, trainees[key], status, "", admin.id)
+                roster.mark(session, trainees[key], status, "", admin.id)
     for key in spec.withdrawn:
         enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == course.id,
                                                               Enrolment.trainee_id == trainees[key].id))

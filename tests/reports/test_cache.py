@@ -12,7 +12,7 @@ from sqlalchemy import insert, select, text
 
 from training import privacy
 from training import stamps as stamping
-from training.attendance import services as attendance
+from training.attendance import checkin, roster
 from training.attendance.models import Attendance
 from training.clock import utcnow
 from training.courses import services as courses
@@ -151,23 +151,23 @@ def test_a_committed_enrolment_shows_at_once_and_rebuilds_its_district_only(worl
 def test_a_check_in_moves_its_districts_stamp_only(world, builds):
     session, trainee = an_unenrolled_pair(world)
     versions = stamps()
-    result = attendance.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
+    result = checkin.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
     assert result.reason == "not_enrolled"
     db.session.commit()
     assert moved(versions) == set()  # a refused scan changes nothing a report counts
     enrol_many(session.course, [trainee])
     db.session.commit()
     versions = stamps()
-    result = attendance.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
+    result = checkin.check_in(session, trainee.id, "qr_badge", at=session.starts_at)
     assert result.reason == "ok"
     db.session.commit()
     assert moved(versions) == {session.course.unit_id}
     # a hand-set absence turned into a check-in: the guarded UPDATE names its district too
     other = next(e.trainee for e in session.course.enrolments if e.trainee_id != trainee.id)
-    attendance.mark(session, other, "absent", "", world.users["admin"].id)
+    roster.mark(session, other, "absent", "", world.users["admin"].id)
     db.session.commit()
     versions = stamps()
-    assert attendance.check_in(session, other.id, "qr_badge", at=session.starts_at).reason == "ok"
+    assert checkin.check_in(session, other.id, "qr_badge", at=session.starts_at).reason == "ok"
     db.session.commit()
     assert moved(versions) == {session.course.unit_id}
 
@@ -499,7 +499,7 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         after("its undoing", lambda: certificates.unrevoke(certificate, "Cấp đúng", admin.id))
         running = db.session.get(Course, course_ids["A2"])
         first = running.sessions[0]
-        after("a hand mark", lambda: attendance.mark(first, db.session.get(Trainee, trainee_ids["a3"]), "absent", "", admin.id))
+        after("a hand mark", lambda: roster.mark(first, db.session.get(Trainee, trainee_ids["a3"]), "absent", "", admin.id))
         after("a session moved", lambda: save_session(running, first, first.module_code, date(2025, 12, 9), time(8, 0),
                                                               time(11, 0), first.venue, first.trainer_id, first.periods))
         after("a session split", lambda: split_session(first, 1))

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from tests.attendance.conftest import Clock, CourseNow, freeze_clock, make_course_now
 from tests.certificates.conftest import SIGNER, Finished, close, mark_all, start_course
-from training.attendance import services as attendance
+from training.attendance import checkin, roster
 from training.attendance.models import Attendance
 from training.certificates import services as certificates
 from training.certificates.models import Certificate
@@ -87,8 +87,8 @@ def world(app, units, admin, trainer_a, trainer_b, make_user, make_trainee, froz
     db.session.commit()
 
     running = make_course_now(units, trainer_a, [holder, other])
-    attendance.check_in(running.current, holder.id, "qr_self", device="phone-of-holder")
-    attendance.mark(running.past, other, "present", "", trainer_a.id)
+    checkin.check_in(running.current, holder.id, "qr_self", device="phone-of-holder")
+    roster.mark(running.past, other, "present", "", trainer_a.id)
     enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == running.course.id,
                                                           Enrolment.trainee_id == other.id))
     certificates.record_score(enrolment, 7.5, trainer_a.id)

@@ -22,7 +22,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from training import create_app
-from training.attendance import services as attendance
+from training.attendance import checkin
 from training.attendance.models import Attendance
 from training.audit import AuditEvent
 from training.certificates.models import Certificate, SerialCounter
@@ -61,9 +61,9 @@ def test_two_hundred_simultaneous_check_ins_give_exactly_two_hundred_rows(app, u
     def again(i: int) -> str:
         session = db.session.get(CourseSession, session_id)
         if i % 2:
-            result = attendance.scan_badge(session, codes[trainee_ids[i]], f"again-{i:04d}", None, False, trainer_a.id)
+            result = checkin.scan_badge(session, codes[trainee_ids[i]], f"again-{i:04d}", None, False, trainer_a.id)
         else:
-            result = attendance.check_in(session, trainee_ids[i], "qr_self", device=f"phone-{i}")
+            result = checkin.check_in(session, trainee_ids[i], "qr_self", device=f"phone-{i}")
         db.session.commit()
         return result.reason
 

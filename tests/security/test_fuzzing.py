@@ -21,7 +21,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
-from training.attendance import qr, sheet
+from training.attendance import qr, sheet, sheet_xlsx
 from training.certificates.services import verify_by_code
 from training.courses.enrolment import enrol_many, import_enrolments
 from training.courses.models import Enrolment
@@ -379,7 +379,7 @@ def test_attendance_xlsx_stores_formula_like_text_as_text(app, world, name, posi
     db.session.flush()
     stored = [holder.full_name, holder.position]  # as the model cleaned them
     with app.test_request_context():
-        content = sheet.attendance_xlsx(sheet.sheet_data(world.running.course))
+        content = sheet_xlsx.attendance_xlsx(sheet.sheet_data(world.running.course))
     db.session.rollback()
     assert_no_formula_and_escaped(read_xlsx(content), stored)
 

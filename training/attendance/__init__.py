@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("attendance", __name__)
 
-from . import views  # noqa: E402,F401
+from . import phone_views, scanner_views, views  # noqa: E402,F401

@@ -9,6 +9,8 @@ from ..extensions import db
 from ..people.models import Trainee, User
 
 STATUSES = ("present", "late", "absent", "excused")
+#: the statuses that count as having attended (late is attended)
+ATTENDED = ("present", "late")
 #: reason codes a scan can end with (also the API's `reason` values)
 REASONS = ("ok", "already_checked_in", "not_enrolled", "unknown_code", "session_closed", "invalid_token")
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..attendance.services import TraineeAttendance, course_attendance
+from ..attendance.shares import TraineeAttendance, course_attendance
 from ..auth.permissions import require_course
 from ..clock import local_today, to_local, utcnow
 from ..courses.models import Course, Enrolment

@@ -24,8 +24,8 @@ from sqlalchemy import select
 # identification by personal code and birth date.
 from ..attendance import qr
 from ..attendance.forms import IdentifyForm
-from ..attendance.services import identify_trainee
-from ..attendance.views import remember_phone, remembered_device
+from ..attendance.identify import identify_trainee
+from ..attendance.phones import remember_phone, remembered_device
 from ..auth import public
 from ..auth.permissions import roles_required
 from ..clock import local_today
