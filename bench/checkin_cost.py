@@ -23,6 +23,7 @@ The two no-op routes are added to the app by this script only. Figures: millisec
 request (median over the rounds) and each as a share of the check-in. No target: it is the
 floor under the burst's "≥ ½ of the bare route" target.
 """
+import os
 import re
 import secrets
 import sys
@@ -43,6 +44,8 @@ def main() -> None:
 
     with temp_instance("cost") as instance:
         app = make_app(instance)
+        if postgres_url():  # the floor reads DATABASE_URL as it is imported: the database make_app made
+            os.environ["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
         from bare_app import app as bare
         from floor_app import app as floor
         from fixtures import PASSWORD, build_course

@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from checkin_burst import HOST, Server, sign_in  # noqa: E402
-from common import Report, arguments, make_app, percentile, server_env, temp_instance  # noqa: E402
+from common import Report, arguments, make_app, percentile, postgres_url, server_env, temp_instance  # noqa: E402
 
 #: what the first visit must fetch before it can draw: stylesheets, and scripts neither deferred nor async
 _BLOCKING = re.compile(r'<link[^>]+rel="stylesheet"[^>]*>|<script(?![^>]*\b(?:defer|async)\b)[^>]*\bsrc=[^>]*>')
@@ -201,7 +201,7 @@ def main() -> None:
         pct = [percentile(values, p) * 1000 for p in (50, 95, 99)]
         return "/".join(f"{v:.0f}" for v in pct) + " ms", pct[1]
 
-    report.note(f"gunicorn (gunicorn.conf.py), SQLite WAL on disk; {args.phones} phones arriving at random within "
+    report.note(f"gunicorn (gunicorn.conf.py), {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}; {args.phones} phones arriving at random within "
                 f"{args.seconds:g} s, each on its own connections and cookies.")
     report.note(f"first-time answers: {identified['reasons']}; remembered phones' answers: {remembered['reasons']}")
     text, _p95 = figures(identified["open"])
