@@ -14,10 +14,10 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     expect(page).to_have_url(re.compile(r"/reports/province$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Báo cáo kết quả bồi dưỡng toàn tỉnh")
 
-    # three charts, drawn server-side as SVG
+    # three charts, drawn server-side as SVG; on today's map the first is by area
     charts = page.locator("figure.chart")
     expect(charts).to_have_count(3)
-    titles = ["Học viên đã bồi dưỡng theo huyện và nhóm đối tượng", "Tỷ lệ tham dự theo chương trình",
+    titles = ["Học viên đã bồi dưỡng theo địa bàn và nhóm đối tượng", "Tỷ lệ tham dự theo chương trình",
               "Tỷ lệ xã có cán bộ đã được bồi dưỡng"]
     for index, title in enumerate(titles):
         svg = charts.nth(index).locator("svg")
