@@ -79,5 +79,6 @@ def test_a_forked_worker_opens_database_connections_of_its_own(app):
     with app.app_context():
         assert db.engine.pool is not masters and db.engine.pool.checkedin() == 0
         assert masters.checkedin() == 1
+    masters.dispose()  # the master's own connection, closed as the master would at exit
     hook(SimpleNamespace(app=SimpleNamespace(callable=None)), worker=None)  # without preload_app: nothing to do
     hook(SimpleNamespace(app=SimpleNamespace(callable=Flask("bare"))), worker=None)  # an app without a database
