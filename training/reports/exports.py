@@ -146,18 +146,20 @@ def _coverage_annex(report: Report, width: float) -> list:
     """The PDF's coverage annex: a table of the counts, then each unit's list of communes as
     text. A list in a table cell could not break across pages, and a province of a hundred
     communes with nobody trained yet makes a cell taller than the page."""
-    headings = _coverage_headings(short=True)
+    def counts(row: list) -> list:  # Đơn vị, Số xã, then each group's count (its list follows it)
+        return row[:2] + row[2::2]
+
     rows = _coverage_rows(report)
-    counts = [0, 1, *range(2, len(headings), 2)]  # Đơn vị, Số xã, then each group's count
-    table = [[paragraph(tagged(headings[i], "b"), CELL - 1, leading=(CELL - 1) * 1.15) for i in counts]]
-    table += [[paragraph(escaped(row[i]), CELL - 1) for i in counts] for row in rows]
-    widths = [width * 0.34, width * 0.12] + [width * 0.54 / (len(counts) - 2)] * (len(counts) - 2)
+    headings = counts(_coverage_headings(short=True))
+    table = [[paragraph(tagged(h, "b"), CELL - 1, leading=(CELL - 1) * 1.15) for h in headings]]
+    table += [[paragraph(escaped(v), CELL - 1) for v in counts(row)] for row in rows]
+    widths = [width * 0.34, width * 0.12] + [width * 0.54 / len(GROUPS)] * len(GROUPS)
     grid = Table(table, colWidths=widths, repeatRows=1)
     grid.setStyle(_grid())
     lists = []
     for row in rows:
-        for k, group in enumerate(GROUPS):
-            if names := row[3 + 2 * k]:
+        for group, names in zip(GROUPS, row[3::2]):
+            if names:
                 lead = _("%(unit)s, chưa có %(g)s:", unit=row[0], g=in_text(str(GROUP_LABELS[group])))
                 lists.append(paragraph(tagged(escaped(lead), "b") + " " + escaped(names) + ".", CELL,
                                        align=TA_JUSTIFY, leading=CELL * 1.3))
