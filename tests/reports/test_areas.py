@@ -1,11 +1,14 @@
 """Reports on today's map: by area and by the commune a trainee was enrolled from, so that
 a 2024 report still counts the old map's units after the conversion to the 2025 one; and
 the kept reports' memory: counts, and ids only in a compact form, within a byte budget."""
+import io
+import subprocess
 from datetime import date
 from types import SimpleNamespace
 
 import pytest
 from flask import current_app
+from openpyxl import load_workbook
 from sqlalchemy import func, insert, select
 
 from training.certificates.models import Certificate
@@ -125,8 +128,14 @@ def test_the_province_page_and_files_show_the_areas_as_subtotals_and_no_lone_pro
     assert "Theo địa bàn" in titles and "Theo huyện" not in titles
     page = get_ok(login(admin), f"/reports/province?year={year}").get_data(as_text=True)
     assert 'id="by-area"' in page and 'id="by-unit"' not in page
+    client = login(admin)
+    workbook = load_workbook(io.BytesIO(get_ok(client, f"/reports/province?year={year}&format=xlsx").data))
+    assert "Theo địa bàn" in workbook.sheetnames and "Theo huyện" not in workbook.sheetnames
+    sheet_labels = {row[0] for row in workbook["Theo địa bàn"].iter_rows(values_only=True)}
+    pdf = subprocess.run(["pdftotext", "-", "-"], input=get_ok(client, f"/reports/province?year={year}&format=pdf").data,
+                         capture_output=True, check=True).stdout.decode()
     for area in db.session.scalars(select(Area)):
-        assert area.name in page
+        assert area.name in page and area.name in sheet_labels and area.name in pdf
     old = report_tables(report_services.build_report(HISTORY), "province")
     assert "Theo huyện" in [title for _sheet, title, _rows in old]  # the old map's districts stay
 
