@@ -684,7 +684,7 @@ def test_a_session_ending_before_it_starts_is_refused(make_course):
 
 def test_a_session_trainer_of_another_district_is_refused(make_course, trainer_b):
     course = make_course("CT1")
-    with pytest.raises(CourseError, match="Giảng viên phải thuộc huyện"):
+    with pytest.raises(CourseError, match="Giảng viên phải thuộc đơn vị tổ chức khóa học"):
         save_session(course, None, "CT1.1", MONDAY, time(7, 30), time(9, 0), VENUE, trainer_b.id)
 
 
@@ -705,7 +705,7 @@ def test_programme_version_is_pinned(make_course):
 
 
 def test_a_trainer_of_another_district_cannot_teach_the_course(units, trainer_b):
-    with pytest.raises(CourseError, match="Giảng viên phải thuộc huyện"):
+    with pytest.raises(CourseError, match="Giảng viên phải thuộc đơn vị tổ chức khóa học"):
         services.create_course(units["A"].id, "CT1", "", VENUE, MONDAY, 30, [trainer_b.id])
 
 
@@ -861,3 +861,4 @@ def test_enrolling_reads_as_often_for_many_trainees_as_for_few(make_course, make
         assert len(enrolled_ids(by_hand)) == len(enrolled_ids(by_file)) == size
         selects[size] = [by_hand_sent.reads, by_file_sent.reads]
     assert selects[3] == selects[12], selects
+

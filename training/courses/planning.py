@@ -17,7 +17,7 @@ from ..people.models import Trainee, User
 from ..vietnamese import clean, fold
 from .calendar import weekday_name
 from .models import Course, CourseSession, Enrolment
-from .services import ConflictError, CourseError, sync_dates
+from .services import ConflictError, CourseError, check_trainers, sync_dates
 
 PERIOD = timedelta(minutes=PERIOD_MINUTES)
 #: the break (nghỉ giải lao) planned in the middle of every half-day slot
@@ -214,17 +214,14 @@ def save_session(course: Course, session: CourseSession | None, module_code: str
     """Add (session=None) or change a session (move, re-time, other venue or trainer); flushes.
 
     :raises ConflictError: the new time clashes, with the clash named.
-    :raises CourseError: unknown module, end before start, trainer of another district.
+    :raises CourseError: unknown module, end before start, trainer of another unit.
     """
     curriculum = course.curriculum
     if curriculum.module(module_code) is None:
         raise CourseError(_("Chuyên đề %(code)s không thuộc chương trình.", code=module_code))
     if end <= start:
         raise CourseError(_("Giờ kết thúc phải sau giờ bắt đầu."))
-    if trainer_id is not None:
-        trainer = db.session.get(User, trainer_id)
-        if trainer is None or trainer.role != "trainer" or trainer.unit_id != course.unit_id:
-            raise CourseError(_("Giảng viên phải thuộc huyện tổ chức khóa học."))
+    trainer = check_trainers(course.unit_id, [trainer_id])[0] if trainer_id is not None else None
     if session is None:
         session = CourseSession(course=course)
         db.session.add(session)
@@ -233,7 +230,7 @@ def save_session(course: Course, session: CourseSession | None, module_code: str
     session.periods = periods if periods else max(1, _slot_periods(start, end))
     session.venue = clean(venue) or course.venue
     # the relationship, not just the id, so a clash message names the new trainer
-    session.trainer = db.session.get(User, trainer_id) if trainer_id is not None else None
+    session.trainer = trainer
     db.session.flush()
     check_conflicts([session])
     db.session.refresh(course)

@@ -122,13 +122,16 @@ def _next_code(unit: Unit, year: int, curriculum_code: str) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:02d}"
 
 
-def _check_trainers(unit_id: int, trainer_ids: list[int]) -> list[User]:
+def check_trainers(unit_id: int, trainer_ids: list[int]) -> list[User]:
+    """The trainers of these ids, each a trainer of the organising unit.
+
+    :raises CourseError: for none given, or one unknown or of another unit."""
     trainers = [db.session.get(User, i) for i in trainer_ids]
     if not trainers:
         raise CourseError(_("Cần ít nhất một giảng viên."))
     for trainer in trainers:
         if trainer is None or trainer.role != "trainer" or trainer.unit_id != unit_id:
-            raise CourseError(_("Giảng viên phải thuộc huyện tổ chức khóa học."))
+            raise CourseError(_("Giảng viên phải thuộc đơn vị tổ chức khóa học."))
     return trainers
 
 
@@ -177,7 +180,7 @@ def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, st
         created_by_id=created_by.id if created_by else None,
         area=area,
     )
-    course.trainers = _check_trainers(unit.id, trainer_ids)
+    course.trainers = check_trainers(unit.id, trainer_ids)
     db.session.add(course)
     db.session.flush()  # the slot columns' defaults are filled in
     _set_slots(course, slots)
@@ -214,7 +217,7 @@ def update_course(course: Course, title: str, venue: str, starts_on: date, capac
     enrolled = enrolment_counts([course.id]).get(course.id, 0)
     if capacity < enrolled:
         raise CourseError(_("Đã có %(n)d học viên ghi danh; không thể giảm số chỗ xuống %(c)d.", n=enrolled, c=capacity))
-    course.trainers = _check_trainers(course.unit_id, trainer_ids)
+    course.trainers = check_trainers(course.unit_id, trainer_ids)
     course.title, course.venue, course.notes = clean(title), clean(venue), (notes or "").strip()
     moved = starts_on != course.starts_on
     course.starts_on, course.capacity = starts_on, capacity
