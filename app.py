@@ -1,4 +1,5 @@
 """Entry point for `flask --app app ...` and gunicorn (`app:app`)."""
+
 from training import create_app
 
 app = create_app()

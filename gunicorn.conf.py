@@ -10,6 +10,7 @@ badge scans at once, SQLite) measured 193 check-ins/s with 2 processes × 8 thre
 request (a 300-trainee attendance sheet takes about a second) holds one process, not the
 site. WEB_CONCURRENCY and GUNICORN_THREADS change the counts.
 """
+
 import gc
 import os
 
@@ -66,9 +67,14 @@ def post_worker_init(worker):
 def per_process_limits_warning(config, workers: int) -> str | None:
     """With the default memory:// store each process counts the rate limits on its own, so
     the sign-in limit (10 a minute per address) multiplies by the number of processes."""
-    if workers > 1 and config.get("RATELIMIT_ENABLED", True) and \
-            str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
-        return (f"RATELIMIT_STORAGE_URI is memory://: each of the {workers} processes counts the rate limits on its own "
-                f"(sign-in: {workers} × 10 a minute per address). Set TRAINING_RATELIMIT_STORAGE_URI to one Redis "
-                f"that every process and host reaches, e.g. redis://redis.internal:6379/0.")
+    if (
+        workers > 1
+        and config.get("RATELIMIT_ENABLED", True)
+        and str(config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://")
+    ):
+        return (
+            f"RATELIMIT_STORAGE_URI is memory://: each of the {workers} processes counts the rate limits on its own "
+            f"(sign-in: {workers} × 10 a minute per address). Set TRAINING_RATELIMIT_STORAGE_URI to one Redis "
+            f"that every process and host reaches, e.g. redis://redis.internal:6379/0."
+        )
     return None

@@ -19,6 +19,7 @@ QR's own cost is the certificate's minus the text-only one, and is also measured
 an empty page) on a sample of the URLs. The issue's target: ours at least 10x faster per QR
 than the widget.
 """
+
 import argparse
 import io
 import random
@@ -45,12 +46,65 @@ from training.certificates.services import new_verify_code  # noqa: E402
 from training.pdf.issuer import Issuer  # noqa: E402
 
 BASE_URL = "https://taphuan.bacgiang.gov.vn"
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Thân", "Giáp"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Vũ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Thân",
+    "Giáp",
+]
 MIDDLE_M, MIDDLE_F = ["Văn", "Đức", "Minh", "Quốc", "Hữu", "Xuân"], ["Thị", "Thu", "Ngọc", "Thanh", "Diệu", "Hồng"]
-GIVEN_M = ["Bình", "Cường", "Dũng", "Hải", "Hùng", "Khoa", "Long", "Mạnh", "Nam", "Phong", "Quang", "Sơn", "Thắng", "Tuấn", "Việt"]
-GIVEN_F = ["Anh", "Châu", "Dung", "Giang", "Hạnh", "Hoa", "Hương", "Lan", "Linh", "Mai", "Ngân", "Phượng", "Thảo", "Trang", "Yến"]
+GIVEN_M = [
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Hải",
+    "Hùng",
+    "Khoa",
+    "Long",
+    "Mạnh",
+    "Nam",
+    "Phong",
+    "Quang",
+    "Sơn",
+    "Thắng",
+    "Tuấn",
+    "Việt",
+]
+GIVEN_F = [
+    "Anh",
+    "Châu",
+    "Dung",
+    "Giang",
+    "Hạnh",
+    "Hoa",
+    "Hương",
+    "Lan",
+    "Linh",
+    "Mai",
+    "Ngân",
+    "Phượng",
+    "Thảo",
+    "Trang",
+    "Yến",
+]
 COMMUNES = ["Xã Đồng Kỳ", "Xã Tam Tiến", "Phường Bắc Giang", "Xã Yên Thế", "Xã Bố Hạ", "Xã Xuân Lương"]
-POSITIONS = ["Công chức Văn hóa - Xã hội", "Phụ trách đài truyền thanh xã", "Phó Bí thư Đoàn xã", "Chủ tịch Hội Phụ nữ xã"]
+POSITIONS = [
+    "Công chức Văn hóa - Xã hội",
+    "Phụ trách đài truyền thanh xã",
+    "Phó Bí thư Đoàn xã",
+    "Chủ tịch Hội Phụ nữ xã",
+]
 
 
 def fake_batch(count: int, seed: int = 2026) -> list[tuple[SimpleNamespace, SimpleNamespace]]:
@@ -58,22 +112,41 @@ def fake_batch(count: int, seed: int = 2026) -> list[tuple[SimpleNamespace, Simp
     rng = random.Random(seed)
     province = SimpleNamespace(name="Tỉnh Bắc Ninh", parent=None)
     curriculum = SimpleNamespace(
-        certificate_wording="Đã hoàn thành chương trình bồi dưỡng “Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã”")
-    course = SimpleNamespace(curriculum=curriculum, venue="Hội trường UBND xã Yên Thế", code="24-2026-CT2-03",
-                             title="Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã")
+        certificate_wording="Đã hoàn thành chương trình bồi dưỡng “Kỹ năng nghiệp vụ thông tin cơ sở và "
+        "đài truyền thanh cấp xã”"
+    )
+    course = SimpleNamespace(
+        curriculum=curriculum,
+        venue="Hội trường UBND xã Yên Thế",
+        code="24-2026-CT2-03",
+        title="Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã",
+    )
     batch = []
     for number in range(1, count + 1):
         female = rng.random() < 0.5
-        name = " ".join((rng.choice(FAMILY), rng.choice(MIDDLE_F if female else MIDDLE_M), rng.choice(GIVEN_F if female else GIVEN_M)))
+        name = " ".join(
+            (
+                rng.choice(FAMILY),
+                rng.choice(MIDDLE_F if female else MIDDLE_M),
+                rng.choice(GIVEN_F if female else GIVEN_M),
+            )
+        )
         trainee = SimpleNamespace(
-            full_name=name, gender="female" if female else "male", position=rng.choice(POSITIONS),
+            full_name=name,
+            gender="female" if female else "male",
+            position=rng.choice(POSITIONS),
             birth_date=date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28)),
             commune=SimpleNamespace(name=rng.choice(COMMUNES), parent=province),
         )
         certificate = SimpleNamespace(
-            serial=f"{number:04d}/2026/GCN-SVHTTDL", copy_number=0, is_copy=False, verify_code=new_verify_code(), holder_name=name,
+            serial=f"{number:04d}/2026/GCN-SVHTTDL",
+            copy_number=0,
+            is_copy=False,
+            verify_code=new_verify_code(),
+            holder_name=name,
             holder_birth_date=trainee.birth_date,
-            course_code=course.code, course_dates="09/03/2026 – 12/03/2026",
+            course_code=course.code,
+            course_dates="09/03/2026 – 12/03/2026",
         )
         batch.append((certificate, SimpleNamespace(trainee=trainee, course=course)))
     return batch
@@ -92,7 +165,11 @@ def no_qr(canvas, data: str, x: float, y: float, size: float) -> None:
     pass
 
 
-WAYS = {"text only (no QR)": no_qr, "ours: training.pdf.draw_qr": shared_pdf.draw_qr, "reportlab QrCodeWidget": widget_qr}
+WAYS = {
+    "text only (no QR)": no_qr,
+    "ours: training.pdf.draw_qr": shared_pdf.draw_qr,
+    "reportlab QrCodeWidget": widget_qr,
+}
 
 
 def render_chunk(chunk, draw, issuer: Issuer, on) -> tuple[float, int]:
@@ -124,19 +201,31 @@ def main() -> None:
     parser.add_argument("--qr-sample", type=int, default=100, help="URLs for the QR-alone comparison (100)")
     args = parser.parse_args()
 
-    app = create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                      "RATELIMIT_ENABLED": False, "PUBLIC_BASE_URL": BASE_URL})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": secrets.token_hex(32),
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_ENABLED": False,
+            "PUBLIC_BASE_URL": BASE_URL,
+        }
+    )
     original = certificate_pdf.draw_qr
     with app.test_request_context():  # the verify links are built as a request would
         shared_pdf.register_fonts()
         batch = fake_batch(args.count)
-        issuer = Issuer(body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"), place="Bắc Ninh",
-                        signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Hoàng Văn Ký", symbol="SVHTTDL",
-                        certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH")
+        issuer = Issuer(
+            body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),
+            place="Bắc Ninh",
+            signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
+            signer_name="Hoàng Văn Ký",
+            symbol="SVHTTDL",
+            certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH",
+        )
         on = date(2026, 3, 20)
         render_chunk(batch[:5], original, issuer, on)  # warm up fonts and caches
         step = -(-len(batch) // args.chunks)
-        chunks = [batch[i:i + step] for i in range(0, len(batch), step)]
+        chunks = [batch[i : i + step] for i in range(0, len(batch), step)]
         per_cert: dict[str, list[float]] = {name: [] for name in WAYS}
         sizes = dict.fromkeys(WAYS, 0)
         cpu = time.process_time()
@@ -149,17 +238,22 @@ def main() -> None:
                     sizes[name] += size
         finally:
             certificate_pdf.draw_qr = original
-        urls = [f"{BASE_URL}/v/{c.verify_code}" for c, _e in batch[:args.qr_sample]]
+        urls = [f"{BASE_URL}/v/{c.verify_code}" for c, _e in batch[: args.qr_sample]]
         sub = -(-len(urls) // args.chunks)
-        alone = {name: statistics.median(qr_alone(urls[i:i + sub], draw) / len(urls[i:i + sub]) * 1000
-                                         for i in range(0, len(urls), sub))
-                 for name, draw in list(WAYS.items())[1:]}
+        alone = {
+            name: statistics.median(
+                qr_alone(urls[i : i + sub], draw) / len(urls[i : i + sub]) * 1000 for i in range(0, len(urls), sub)
+            )
+            for name, draw in list(WAYS.items())[1:]
+        }
         cpu = time.process_time() - cpu
 
     median = {name: statistics.median(values) for name, values in per_cert.items()}
     text, ours, widget = (median[name] for name in WAYS)
-    print(f"Batch of {len(batch)} certificates, one PDF each (A4 landscape), {len(chunks)} chunks per way, "
-          f"median of the chunks; CPU time, {cpu:.0f} s in all.\n")
+    print(
+        f"Batch of {len(batch)} certificates, one PDF each (A4 landscape), {len(chunks)} chunks per way, "
+        f"median of the chunks; CPU time, {cpu:.0f} s in all.\n"
+    )
     print(f"{'way':30} {'ms/certificate':>15} {'ms/QR (minus text)':>19} {'ms/QR alone':>12} {'kB/PDF':>8}")
     for name in WAYS:
         qr = "" if name == "text only (no QR)" else f"{median[name] - text:19.2f}"
@@ -168,8 +262,11 @@ def main() -> None:
     print()
     print(f"widget / ours, per certificate:          {widget / ours:6.1f}x")
     print(f"widget / ours, per QR drawn (minus text): {(widget - text) / max(ours - text, 1e-9):6.1f}x")
-    print(f"widget / ours, per QR alone:              {alone['reportlab QrCodeWidget'] / alone['ours: training.pdf.draw_qr']:6.1f}x"
-          f"   (target: at least 10x)")
+    print(
+        "widget / ours, per QR alone:              "
+        f"{alone['reportlab QrCodeWidget'] / alone['ours: training.pdf.draw_qr']:6.1f}x"
+        f"   (target: at least 10x)"
+    )
     print(f"ours / text only, per certificate:        {ours / text:6.2f}x")
 
 

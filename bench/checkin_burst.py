@@ -30,6 +30,7 @@ The bare route's and the floor's figures are printed beside them. The burst at o
 measures how fast a queue of 200 drains rather than any one trainer's wait, so its p95 and
 its share of the bare route are printed without a target.
 """
+
 import http.client
 import http.cookiejar
 import json
@@ -48,7 +49,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, arguments, make_app, median, percentile, postgres_url, scanner_sign_in, server_env, temp_instance  # noqa: E402
+from common import (
+    ROOT,
+    Report,
+    arguments,
+    make_app,
+    median,
+    percentile,
+    postgres_url,
+    scanner_sign_in,
+    server_env,
+    temp_instance,
+)  # noqa: E402
 
 HOST = "127.0.0.1"
 #: rounds of the hall, each client starting at a random moment (see the module's docstring)
@@ -71,7 +83,9 @@ class Server:
         if chdir:
             command += ["--chdir", str(chdir)]
         self.log = open(Path(env["TRAINING_INSTANCE_PATH"]) / f"{name}.log", "w")
-        self.process = subprocess.Popen(command + [target], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            command + [target], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def wait_ready(self, path: str, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -105,14 +119,18 @@ def sign_in(port: int, username: str, password: str, session_id: int) -> tuple[s
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
     def fetch(path: str, form: dict | None = None) -> tuple[str, str]:
-        response = opener.open(f"http://{HOST}:{port}{path}", data=urllib.parse.urlencode(form).encode() if form else None)
+        response = opener.open(
+            f"http://{HOST}:{port}{path}", data=urllib.parse.urlencode(form).encode() if form else None
+        )
         return response.geturl(), response.read().decode()
 
     csrf = scanner_sign_in(fetch, username, password, session_id)
     return "; ".join(f"{c.name}={c.value}" for c in jar), csrf
 
 
-def burst(port: int, bodies: list[bytes], headers: dict, delays: list[float] | None = None) -> tuple[float, list[tuple[float, int, bytes]]]:
+def burst(
+    port: int, bodies: list[bytes], headers: dict, delays: list[float] | None = None
+) -> tuple[float, list[tuple[float, int, bytes]]]:
     """Every body POSTed at once, one thread and connection each, or each `delays[i]` seconds
     after the start; (wall seconds, results)."""
     barrier = threading.Barrier(len(bodies) + 1)
@@ -149,8 +167,10 @@ def burst(port: int, bodies: list[bytes], headers: dict, delays: list[float] | N
 
 def scan_bodies(session_id: int, codes: list[str]) -> list[bytes]:
     """One badge scan per code for the session, each with a fresh nonce, as JSON bodies."""
-    return [json.dumps({"session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"}).encode()
-            for code in codes]
+    return [
+        json.dumps({"session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"}).encode()
+        for code in codes
+    ]
 
 
 def answer_reasons(answers: list[tuple[int, bytes]]) -> dict[str, int]:
@@ -169,8 +189,12 @@ def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=5, help="counted rounds (sessions), after one warm-up round (5)")
     parser.add_argument("--clients", type=int, default=200, help="concurrent clients per round (200)")
-    parser.add_argument("--hall-seconds", type=float, default=10.0,
-                        help="the hall rounds: each client starts at a random moment within this many seconds (10)")
+    parser.add_argument(
+        "--hall-seconds",
+        type=float,
+        default=10.0,
+        help="the hall rounds: each client starts at a random moment within this many seconds (10)",
+    )
     args = parser.parse_args()
     report = Report("checkin burst")
 
@@ -186,11 +210,18 @@ def main() -> None:
         with app.app_context():  # a session per round for the app, another for the floor; two for the hall
             built = build_course(args.clients, 2 * rounds + HALL_ROUNDS, open_now=True)
         # the bare route reads no session: it gets the app's bodies
-        sessions = {"bare": built.session_ids[:rounds], "app": built.session_ids[:rounds],
-                    "floor": built.session_ids[rounds:2 * rounds], "hall": built.session_ids[2 * rounds:]}
+        sessions = {
+            "bare": built.session_ids[:rounds],
+            "app": built.session_ids[:rounds],
+            "floor": built.session_ids[rounds : 2 * rounds],
+            "hall": built.session_ids[2 * rounds :],
+        }
         env = server_env(instance, app)  # gunicorn's app and the floor use the database make_app made
-        servers = {"bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"), "app": Server("app", "app:app", env),
-                   "floor": Server("floor", "floor_app:app", env, chdir=ROOT / "bench")}
+        servers = {
+            "bare": Server("bare", "bare_app:app", env, chdir=ROOT / "bench"),
+            "app": Server("app", "app:app", env),
+            "floor": Server("floor", "floor_app:app", env, chdir=ROOT / "bench"),
+        }
         try:
             servers["app"].wait_ready("/login")
             servers["bare"].wait_ready("/api/v1/checkins")
@@ -207,8 +238,11 @@ def main() -> None:
                     figures[name]["walls"].append(wall)
                     figures[name]["latencies"] += [r[0] for r in results]
                     figures[name]["answers"] += [r[1:] for r in results]
-                    print(f"  round {round_no} {name:5}: {len(bodies) / wall:7.1f} req/s, "
-                          f"p95 {percentile([r[0] for r in results], 95) * 1000:7.1f} ms", flush=True)
+                    print(
+                        f"  round {round_no} {name:5}: {len(bodies) / wall:7.1f} req/s, "
+                        f"p95 {percentile([r[0] for r in results], 95) * 1000:7.1f} ms",
+                        flush=True,
+                    )
             hall = {"latencies": [], "answers": []}
             arrivals = random.Random(1288)
             for session_id in sessions["hall"]:
@@ -223,9 +257,17 @@ def main() -> None:
 
         with app.app_context():
             counted = sessions["app"][1:]
-            rows = db.session.scalar(select(func.count()).select_from(Attendance).where(Attendance.session_id.in_(counted)))
-            pairs = db.session.scalar(select(func.count()).select_from(
-                select(Attendance.session_id, Attendance.trainee_id).where(Attendance.session_id.in_(counted)).distinct().subquery()))
+            rows = db.session.scalar(
+                select(func.count()).select_from(Attendance).where(Attendance.session_id.in_(counted))
+            )
+            pairs = db.session.scalar(
+                select(func.count()).select_from(
+                    select(Attendance.session_id, Attendance.trainee_id)
+                    .where(Attendance.session_id.in_(counted))
+                    .distinct()
+                    .subquery()
+                )
+            )
             scans = db.session.scalar(select(func.count()).select_from(ScanLog).where(ScanLog.session_id.in_(counted)))
             db.engine.dispose()
 
@@ -236,9 +278,15 @@ def main() -> None:
     tput = {name: median([args.clients / w for w in fig["walls"]]) for name, fig in figures.items()}
     pct = {name: {p: percentile(fig["latencies"], p) * 1000 for p in (50, 95, 99)} for name, fig in figures.items()}
     ratio = tput["app"] / tput["bare"]
-    workers, threads = os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)), os.environ.get("GUNICORN_THREADS", "1")
-    report.note(f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}; "
-                f"{args.rounds} rounds × {args.clients} concurrent clients, after a warm-up round; medians over rounds.")
+    workers, threads = (
+        os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)),
+        os.environ.get("GUNICORN_THREADS", "1"),
+    )
+    report.note(
+        f"gunicorn {workers} workers × {threads} threads (gunicorn.conf.py), "
+        f"{'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}; "
+        f"{args.rounds} rounds × {args.clients} concurrent clients, after a warm-up round; medians over rounds."
+    )
     report.note(f"check-in answers: {reasons}; floor answers: {floor_reasons}; bare route errors: {bare_errors}")
     report.add("bare route: throughput (median)", f"{tput['bare']:.0f} req/s")
     report.add("bare route: latency p50/p95/p99", "/".join(f"{pct['bare'][p]:.0f}" for p in (50, 95, 99)) + " ms")
@@ -249,15 +297,23 @@ def main() -> None:
     report.add("check-in / bare throughput", f"{ratio:.2f}×")
     share = tput["app"] / tput["floor"]
     report.add("check-in / floor throughput: its share of the floor", f"{share:.2f}×", "≥ 0.50×", share >= 0.5)
-    report.add(f"check-in: latency p50/p95/p99, {args.clients} at one instant (a queue draining)",
-               "/".join(f"{pct['app'][p]:.0f}" for p in (50, 95, 99)) + " ms")
+    report.add(
+        f"check-in: latency p50/p95/p99, {args.clients} at one instant (a queue draining)",
+        "/".join(f"{pct['app'][p]:.0f}" for p in (50, 95, 99)) + " ms",
+    )
     hall_pct = [percentile(hall["latencies"], p) * 1000 for p in (50, 95, 99)]
-    report.add(f"check-in, {args.clients} clients arriving within {args.hall_seconds:g} s: latency p50/p95/p99",
-               "/".join(f"{value:.0f}" for value in hall_pct) + f" ms (answers: {answer_reasons(hall['answers'])})")
+    report.add(
+        f"check-in, {args.clients} clients arriving within {args.hall_seconds:g} s: latency p50/p95/p99",
+        "/".join(f"{value:.0f}" for value in hall_pct) + f" ms (answers: {answer_reasons(hall['answers'])})",
+    )
     report.add("badge scans arriving as a hall does: p95", f"{hall_pct[1]:.0f} ms", "< 50 ms", hall_pct[1] < 50)
     exact = rows == expected and pairs == expected and reasons.get("ok", 0) == expected
-    report.add("check-ins recorded (rows / expected)", f"{rows} / {expected} (answers ok: {reasons.get('ok', 0)}, scan log: {scans})",
-               "exactly once", exact)
+    report.add(
+        "check-ins recorded (rows / expected)",
+        f"{rows} / {expected} (answers ok: {reasons.get('ok', 0)}, scan log: {scans})",
+        "exactly once",
+        exact,
+    )
     print()
     report.print()
     report.write(args.json)

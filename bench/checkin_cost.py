@@ -23,6 +23,7 @@ The two no-op routes are added to the app by this script only. Figures: millisec
 request (median over the rounds) and each as a share of the check-in. No target: it is the
 floor under the burst's "≥ ½ of the bare route" target.
 """
+
 import os
 import re
 import secrets
@@ -47,10 +48,10 @@ def main() -> None:
         if postgres_url():  # the floor reads DATABASE_URL as it is imported: the database make_app made
             os.environ["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
         from bare_app import app as bare
-        from floor_app import app as floor
         from fixtures import PASSWORD, build_course
         from flask import jsonify, request
         from flask_login import current_user
+        from floor_app import app as floor
         from sqlalchemy import select
 
         from training.attendance import qr
@@ -89,14 +90,18 @@ def main() -> None:
 
         def post(route_client, url):
             def send(session_id: int, code: str) -> tuple[int, str]:
-                response = route_client.post(url, headers=headers, json={
-                    "session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"})
+                response = route_client.post(
+                    url,
+                    headers=headers,
+                    json={"session": session_id, "code": code, "nonce": secrets.token_hex(8), "device": "bench"},
+                )
                 return response.status_code, (response.get_json() or {}).get("reason", "")
+
             return send
 
         # each round's session for the badge scans → the phones' and the floor's sessions of that round
-        phones_session = dict(zip(built.session_ids[:rounds], built.session_ids[rounds:2 * rounds]))
-        floor_session = dict(zip(built.session_ids[:rounds], built.session_ids[2 * rounds:]))
+        phones_session = dict(zip(built.session_ids[:rounds], built.session_ids[rounds : 2 * rounds]))
+        floor_session = dict(zip(built.session_ids[:rounds], built.session_ids[2 * rounds :]))
         to_floor = post(floor.test_client(), "/api/v1/checkins")
         qr_links = {}  # the projector's link to each phones' session
 
@@ -106,22 +111,29 @@ def main() -> None:
                     qr_links[session_id] = f"/checkin/{qr.make_token(phones_session[session_id])}"
             phone.set_cookie(DEVICE_COOKIE, remembered[code])
             asked = phone.get(qr_links[session_id]).get_data(as_text=True)  # "is this you?"
-            response = phone.post(qr_links[session_id], data={
-                "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', asked)[1],
-                "ticket": re.search(r'name="ticket" value="([^"]+)"', asked)[1], "action": "confirm"})
+            response = phone.post(
+                qr_links[session_id],
+                data={
+                    "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', asked)[1],
+                    "ticket": re.search(r'name="ticket" value="([^"]+)"', asked)[1],
+                    "action": "confirm",
+                },
+            )
             reason = re.search(r'data-reason="([a-z_]+)"', response.get_data(as_text=True))
             return response.status_code, reason[1] if reason else ""
 
-        routes = {"bare route (bench/bare_app.py)": post(bare.test_client(), "/api/v1/checkins"),
-                  "floor (bench/floor_app.py)": lambda session_id, code: to_floor(floor_session[session_id], code),
-                  "signed-in no-op (login wall, CSRF, JSON)": post(client, "/bench/noop"),
-                  "+ session lookup and permission": post(client, "/bench/lookup"),
-                  "check-in (POST /api/v1/checkins)": post(client, "/api/v1/checkins"),
-                  "a remembered phone's check-in (open the link, confirm)": from_phone}
+        routes = {
+            "bare route (bench/bare_app.py)": post(bare.test_client(), "/api/v1/checkins"),
+            "floor (bench/floor_app.py)": lambda session_id, code: to_floor(floor_session[session_id], code),
+            "signed-in no-op (login wall, CSRF, JSON)": post(client, "/bench/noop"),
+            "+ session lookup and permission": post(client, "/bench/lookup"),
+            "check-in (POST /api/v1/checkins)": post(client, "/api/v1/checkins"),
+            "a remembered phone's check-in (open the link, confirm)": from_phone,
+        }
         timings: dict[str, list[float]] = {name: [] for name in routes}
         answers = set()
         for round_no, session_id in enumerate(built.session_ids[:rounds]):
-            codes = built.codes[round_no * args.requests:(round_no + 1) * args.requests]
+            codes = built.codes[round_no * args.requests : (round_no + 1) * args.requests]
             for name, send in routes.items():
                 started = time.perf_counter()
                 for code in codes:
@@ -135,9 +147,14 @@ def main() -> None:
     for name, values in timings.items():
         ms = median(values)
         report.add(f"{name}: ms per request (median)", f"{ms:.2f} ms ({ms / checkin:.0%} of a check-in)")
-    refused = sorted(a for a in answers if a[1] != 200 or (a[0].startswith(("check-in", "a remembered", "floor")) and a[2] != "ok"))
-    report.note(f"{args.rounds} rounds × {args.requests} requests per route after a warm-up round, in one process "
-                f"(Flask test client, {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}); answers not 200/ok: {refused or 'none'}")
+    refused = sorted(
+        a for a in answers if a[1] != 200 or (a[0].startswith(("check-in", "a remembered", "floor")) and a[2] != "ok")
+    )
+    report.note(
+        f"{args.rounds} rounds × {args.requests} requests per route after a warm-up round, in one process "
+        f"(Flask test client, {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}); answers not 200/ok: "
+        f"{refused or 'none'}"
+    )
     report.print()
     report.write(args.json)
 

@@ -6,6 +6,7 @@ A benchmark prints its own figures and, given ``--json PATH``, also writes them 
 target and whether it was met. Timings are wall-clock on a shared, noisy machine: compare
 figures taken in the same run (ratios), and read medians, never single runs.
 """
+
 import argparse
 import json
 import math
@@ -68,8 +69,13 @@ class Report:
 
     def write(self, path: str | None) -> None:
         if path:
-            Path(path).write_text(json.dumps({"benchmark": self.name, "rows": [asdict(r) for r in self.rows], "notes": self.notes},
-                                             ensure_ascii=False, indent=1))
+            Path(path).write_text(
+                json.dumps(
+                    {"benchmark": self.name, "rows": [asdict(r) for r in self.rows], "notes": self.notes},
+                    ensure_ascii=False,
+                    indent=1,
+                )
+            )
 
 
 def verdict(ok: bool | None) -> str:
@@ -158,8 +164,12 @@ def make_app(instance: str | Path, **config):
         uri = fresh_database(bench_database_name(instance))
     else:
         uri = f"sqlite:///{Path(instance) / 'training.sqlite'}"
-    settings = {"SECRET_KEY": secrets.token_hex(32), "RATELIMIT_ENABLED": False, "PUBLIC_BASE_URL": "http://127.0.0.1",
-                "SQLALCHEMY_DATABASE_URI": uri}
+    settings = {
+        "SECRET_KEY": secrets.token_hex(32),
+        "RATELIMIT_ENABLED": False,
+        "PUBLIC_BASE_URL": "http://127.0.0.1",
+        "SQLALCHEMY_DATABASE_URI": uri,
+    }
     settings.update(config)
     app = create_app(settings)
     with app.app_context():
@@ -171,8 +181,12 @@ def server_env(instance: str | Path, app) -> dict:
     """The environment for a gunicorn serving `app`'s database from `instance`: the instance's
     SQLite file, or the PostgreSQL database make_app created on DATABASE_URL's server; with a
     fresh secret key and the public address every served process needs."""
-    env = dict(os.environ, TRAINING_INSTANCE_PATH=str(instance), TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
-               TRAINING_PUBLIC_BASE_URL="http://127.0.0.1")
+    env = dict(
+        os.environ,
+        TRAINING_INSTANCE_PATH=str(instance),
+        TRAINING_SECRET_KEY="bench-" + secrets.token_hex(32),
+        TRAINING_PUBLIC_BASE_URL="http://127.0.0.1",
+    )
     env.pop("DATABASE_URL", None)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         env["DATABASE_URL"] = app.config["SQLALCHEMY_DATABASE_URI"]
@@ -188,7 +202,9 @@ def sign_in(fetch, username: str, password: str) -> None:
     """Sign in through the login form (its CSRF token and all). `fetch(path, form=None)` GETs
     (or, with a form, POSTs) a path and returns (final URL, page text), keeping the cookies:
     over HTTP or through the test client alike."""
-    landed, _page = fetch("/login", {"csrf_token": form_token(fetch("/login")[1]), "username": username, "password": password})
+    landed, _page = fetch(
+        "/login", {"csrf_token": form_token(fetch("/login")[1]), "username": username, "password": password}
+    )
     if "/login" in landed:
         raise RuntimeError("sign-in failed")
 

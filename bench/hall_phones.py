@@ -20,6 +20,7 @@ render-blocking stylesheet or script it links).
 Targets: p95 of the identification (the POST a trainee waits on) < 50 ms; every phone
 recorded exactly once per session.
 """
+
 import gzip
 import http.client
 import json
@@ -142,8 +143,13 @@ def first_visit(phone: Phone) -> dict:
     page = phone.first_page.decode()
     head_bytes = sum(len(k) + len(v) + 4 for k, v in phone.first_headers)
     blocking = _BLOCKING.findall(page)
-    return {"body": len(phone.first_page), "headers": head_bytes, "gzip": len(gzip.compress(phone.first_page, 6)),
-            "blocking": blocking, "round_trips": 1 + (1 if blocking else 0)}
+    return {
+        "body": len(phone.first_page),
+        "headers": head_bytes,
+        "gzip": len(gzip.compress(phone.first_page, 6)),
+        "blocking": blocking,
+        "round_trips": 1 + (1 if blocking else 0),
+    }
 
 
 def latencies(phones: list[Phone], name: str) -> list[float]:
@@ -153,8 +159,12 @@ def latencies(phones: list[Phone], name: str) -> list[float]:
 def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--phones", type=int, default=200, help="phones in the hall (200)")
-    parser.add_argument("--seconds", type=float, default=10.0,
-                        help="each phone arrives at a random moment within this many seconds (10)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=10.0,
+        help="each phone arrives at a random moment within this many seconds (10)",
+    )
     args = parser.parse_args()
     report = Report("hall phones")
     rng = random.Random(1288)
@@ -183,42 +193,72 @@ def main() -> None:
             phones = [Phone(server.port, code, born[code].strftime("%d/%m/%Y")) for code in built.codes]
             hall(phones, projector_link(server.port, cookie, first), "identify", args.seconds, rng)
             visit = first_visit(phones[0])
-            identified = {"open": latencies(phones, "open"), "answer": latencies(phones, "answer"),
-                          "reasons": _count(p.reason for p in phones)}
+            identified = {
+                "open": latencies(phones, "open"),
+                "answer": latencies(phones, "answer"),
+                "reasons": _count(p.reason for p in phones),
+            }
             for phone in phones:
                 phone.timings.clear()
             hall(phones, projector_link(server.port, cookie, again), "confirm", args.seconds, rng)
-            remembered = {"open": latencies(phones, "open"), "answer": latencies(phones, "answer"),
-                          "reasons": _count(p.reason for p in phones)}
+            remembered = {
+                "open": latencies(phones, "open"),
+                "answer": latencies(phones, "answer"),
+                "reasons": _count(p.reason for p in phones),
+            }
         finally:
             server.stop()
         with app.app_context():
-            rows = {sid: db.session.scalar(select(func.count()).select_from(
-                select(Attendance.trainee_id).where(Attendance.session_id == sid).distinct().subquery())) for sid in (first, again)}
+            rows = {
+                sid: db.session.scalar(
+                    select(func.count()).select_from(
+                        select(Attendance.trainee_id).where(Attendance.session_id == sid).distinct().subquery()
+                    )
+                )
+                for sid in (first, again)
+            }
             db.engine.dispose()
 
     def figures(values: list[float]) -> tuple[str, float]:
         pct = [percentile(values, p) * 1000 for p in (50, 95, 99)]
         return "/".join(f"{v:.0f}" for v in pct) + " ms", pct[1]
 
-    report.note(f"gunicorn (gunicorn.conf.py), {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}; {args.phones} phones arriving at random within "
-                f"{args.seconds:g} s, each on its own connections and cookies.")
+    report.note(
+        f"gunicorn (gunicorn.conf.py), {'PostgreSQL' if postgres_url() else 'SQLite WAL on disk'}; {args.phones} "
+        "phones arriving at random within "
+        f"{args.seconds:g} s, each on its own connections and cookies."
+    )
     report.note(f"first-time answers: {identified['reasons']}; remembered phones' answers: {remembered['reasons']}")
     text, _p95 = figures(identified["open"])
     report.add("first visit: open the link (GET), p50/p95/p99", text)
     text, p95 = figures(identified["answer"])
     report.add("first visit: identify (POST the form), p50/p95/p99", text, "p95 < 50 ms", p95 < 50)
     text, _p95 = figures(remembered["open"])
-    report.add("remembered phone: open the link (GET, \"is this you?\"), p50/p95/p99", text)
+    report.add('remembered phone: open the link (GET, "is this you?"), p50/p95/p99', text)
     text, p95 = figures(remembered["answer"])
     report.add("remembered phone: confirm (POST), p50/p95/p99", text, "p95 < 50 ms", p95 < 50)
-    everyone = rows[first] == args.phones and rows[again] == args.phones and identified["reasons"].get("ok") == args.phones \
+    everyone = (
+        rows[first] == args.phones
+        and rows[again] == args.phones
+        and identified["reasons"].get("ok") == args.phones
         and remembered["reasons"].get("ok") == args.phones
-    report.add("phones recorded (first visit / remembered)", f"{rows[first]} / {rows[again]} of {args.phones}", "every one, once", everyone)
-    report.add("first visit: page bytes (body + headers; body gzipped)",
-               f"{visit['body'] + visit['headers']} B ({visit['body']} + {visit['headers']}; gzip {visit['gzip']} B)")
-    report.add("first visit: round trips before the page can be drawn", f"{visit['round_trips']} (render-blocking: {visit['blocking'] or 'none'})",
-               "1", visit["round_trips"] == 1)
+    )
+    report.add(
+        "phones recorded (first visit / remembered)",
+        f"{rows[first]} / {rows[again]} of {args.phones}",
+        "every one, once",
+        everyone,
+    )
+    report.add(
+        "first visit: page bytes (body + headers; body gzipped)",
+        f"{visit['body'] + visit['headers']} B ({visit['body']} + {visit['headers']}; gzip {visit['gzip']} B)",
+    )
+    report.add(
+        "first visit: round trips before the page can be drawn",
+        f"{visit['round_trips']} (render-blocking: {visit['blocking'] or 'none'})",
+        "1",
+        visit["round_trips"] == 1,
+    )
     print()
     report.print()
     report.write(args.json)

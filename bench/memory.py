@@ -25,12 +25,14 @@ split between them) and of their RSS (shared pages counted in each), and the lar
 Targets: each step of the one worker within its size after a warm-up (each kind of request
 once on the least data: its working set of modules, fonts and templates) plus the report budget
 (the REPORT_CACHE_BYTES setting, what a process may keep of built reports); the whole
-server's PSS after every step under 1.2 GiB; no report request answered with an error. Beside them, without a target: how much a sign-in's
-password check takes while it runs (werkzeug's scrypt, in a process of its own).
+server's PSS after every step under 1.2 GiB; no report request answered with an error.
+Beside them, without a target: how much a sign-in's password check takes while it runs
+(werkzeug's scrypt, in a process of its own).
 
 --quick: 2 monthly periods and 1 wide one, one district, 500 imported rows, 30 certificates.
 --no-preload: the workers each load the app (GUNICORN_PRELOAD=0), to see what preload_app saves.
 """
+
 import http.cookiejar
 import io
 import os
@@ -102,8 +104,10 @@ def multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     for name, value in fields.items():
         body.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
     for name, (filename, content) in files.items():
-        body.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
-                   "Content-Type: application/octet-stream\r\n\r\n".encode())
+        body.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n".encode()
+        )
         body.write(content + b"\r\n")
     body.write(f"--{boundary}--\r\n".encode())
     return body.getvalue(), f"multipart/form-data; boundary={boundary}"
@@ -121,9 +125,13 @@ class Data:
         from training.units.services import communes_of, live_map, managing_units
 
         with app.app_context():
-            first = db.session.scalar(select(func.min(CourseSession.starts_at)).join(Course).where(Course.code.like("%-S%")))
+            first = db.session.scalar(
+                select(func.min(CourseSession.starts_at)).join(Course).where(Course.code.like("%-S%"))
+            )
             self.year = first.year
-            self.districts = db.session.scalars(select(Unit.id).where(Unit.level == "district").order_by(Unit.name).limit(2)).all()
+            self.districts = db.session.scalars(
+                select(Unit.id).where(Unit.level == "district").order_by(Unit.name).limit(2)
+            ).all()
             # the import form offers the managing units of the live map (the province, since 2025)
             self.import_unit = managing_units(live_map())[0].id
             self.communes = [commune.name for commune in communes_of(self.import_unit)]
@@ -133,7 +141,10 @@ class Data:
     def periods(self, months: int, wide: int) -> list[str]:
         """Query strings of `months` monthly periods of the first year, then `wide` longer ones."""
         year = self.year
-        monthly = [f"start={date(year, m, 1)}&end={date(year + m // 12, m % 12 + 1, 1) - timedelta(days=1)}" for m in range(1, months + 1)]
+        monthly = [
+            f"start={date(year, m, 1)}&end={date(year + m // 12, m % 12 + 1, 1) - timedelta(days=1)}"
+            for m in range(1, months + 1)
+        ]
         longer = [f"year={year}", f"year={year + 1}", f"start={date(year, 1, 1)}&end={date(year + 1, 12, 31)}"][:wide]
         return monthly + longer
 
@@ -151,28 +162,66 @@ def grow_course(size: int) -> int:
     from training.people.models import Trainee
     from training.units.models import Unit
 
-    course = db.session.scalar(select(Course).where(Course.code.like("%-S%"), Course.status == "closed").order_by(Course.id).limit(1))
+    course = db.session.scalar(
+        select(Course).where(Course.code.like("%-S%"), Course.status == "closed").order_by(Course.id).limit(1)
+    )
     members = db.session.scalars(select(Enrolment.trainee_id).where(Enrolment.course_id == course.id)).all()
     group = db.session.scalar(select(Trainee.group).where(Trainee.id == members[0]))
     more = db.session.scalars(
-        select(Trainee.id).join(Unit, Unit.id == Trainee.commune_id)
+        select(Trainee.id)
+        .join(Unit, Unit.id == Trainee.commune_id)
         .where(Unit.parent_id == course.unit_id, Trainee.group == group, Trainee.id.not_in(members))
-        .order_by(Trainee.id).limit(max(size - len(members), 0))
+        .order_by(Trainee.id)
+        .limit(max(size - len(members), 0))
     ).all()
     now = utcnow()
     if more:
-        db.session.execute(insert(Enrolment), [{"course_id": course.id, "trainee_id": t, "status": "enrolled", "withdraw_reason": "",
-                                                "enrolled_at": now, "enrolled_by_id": None} for t in more])
-    sessions = db.session.execute(select(CourseSession.id, CourseSession.starts_at).where(CourseSession.course_id == course.id)).all()
-    db.session.execute(update(Attendance).where(Attendance.session_id.in_([s.id for s in sessions]))
-                       .values(status="present", checked_in_at=Attendance.recorded_at))
+        db.session.execute(
+            insert(Enrolment),
+            [
+                {
+                    "course_id": course.id,
+                    "trainee_id": t,
+                    "status": "enrolled",
+                    "withdraw_reason": "",
+                    "enrolled_at": now,
+                    "enrolled_by_id": None,
+                }
+                for t in more
+            ],
+        )
+    sessions = db.session.execute(
+        select(CourseSession.id, CourseSession.starts_at).where(CourseSession.course_id == course.id)
+    ).all()
+    db.session.execute(
+        update(Attendance)
+        .where(Attendance.session_id.in_([s.id for s in sessions]))
+        .values(status="present", checked_in_at=Attendance.recorded_at)
+    )
     if more:
-        db.session.execute(insert(Attendance), [
-            {"session_id": s.id, "trainee_id": t, "status": "present", "method": "manual", "checked_in_at": s.starts_at,
-             "recorded_at": now, "recorded_by_id": None, "device": "", "remark": ""} for s in sessions for t in more])
+        db.session.execute(
+            insert(Attendance),
+            [
+                {
+                    "session_id": s.id,
+                    "trainee_id": t,
+                    "status": "present",
+                    "method": "manual",
+                    "checked_in_at": s.starts_at,
+                    "recorded_at": now,
+                    "recorded_by_id": None,
+                    "device": "",
+                    "remark": "",
+                }
+                for s in sessions
+                for t in more
+            ],
+        )
     enrolments = db.session.scalars(select(Enrolment.id).where(Enrolment.course_id == course.id)).all()
-    db.session.execute(insert(Assessment), [{"enrolment_id": e, "score": 8.0, "recorded_at": now, "recorded_by_id": None}
-                                            for e in enrolments])
+    db.session.execute(
+        insert(Assessment),
+        [{"enrolment_id": e, "score": 8.0, "recorded_at": now, "recorded_by_id": None} for e in enrolments],
+    )
     course.capacity = len(enrolments)
     db.session.commit()
     return course.id
@@ -183,9 +232,11 @@ def import_file(communes: list[str], rows: int, name: str = "Học Viên Nhập 
     rng = random.Random(5000)
     lines = ["Họ và tên,Ngày sinh,Giới tính,Chức vụ,Xã/phường,Nhóm,Điện thoại"]
     for n in range(rows):
-        lines.append(f"{name} {n:05d},{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1965, 2000)},"
-                     f"{rng.choice(['Nam', 'Nữ'])},Công chức Văn hóa - Xã hội,{rng.choice(communes)},{rng.choice('12')},"
-                     f"09{rng.randrange(10**8):08d}")
+        lines.append(
+            f"{name} {n:05d},{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1965, 2000)},"
+            f"{rng.choice(['Nam', 'Nữ'])},Công chức Văn hóa - Xã hội,{rng.choice(communes)},{rng.choice('12')},"
+            f"09{rng.randrange(10**8):08d}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -205,8 +256,12 @@ class Run:
             from training.extensions import db
 
             db.engine.dispose()
-        env = dict(server_env(folder, app), TRAINING_RATELIMIT_ENABLED="false", WEB_CONCURRENCY=str(workers),
-                   GUNICORN_PRELOAD="0" if args.no_preload else "1")
+        env = dict(
+            server_env(folder, app),
+            TRAINING_RATELIMIT_ENABLED="false",
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_PRELOAD="0" if args.no_preload else "1",
+        )
         self.workers, self.args = workers, args
         self.server = Server(name, "app:app", env)
         self.server.wait_ready("/healthz", timeout=120)
@@ -219,17 +274,25 @@ class Run:
         master = self.server.process.pid
         processes = [memory_of(pid) for pid in [master, *workers_of(master)]]
         workers = processes[1:]
-        return {"pss": sum(p["pss"] for p in processes), "rss": sum(p["rss"] for p in processes),
-                "worker_rss": max(p["rss"] for p in workers), "workers": len(workers)}
+        return {
+            "pss": sum(p["pss"] for p in processes),
+            "rss": sum(p["rss"] for p in processes),
+            "worker_rss": max(p["rss"] for p in workers),
+            "workers": len(workers),
+        }
 
     def sweep(self) -> None:
         """Every client through every report of every period, each from its own place in the
         list; the requests answered with an error are kept in self.failed (count, of how many,
         which)."""
         data, args = self.data, self.args
-        units = ["/reports/province", *[f"/reports/district?unit={u}" for u in data.districts[:args.districts]]]
-        paths = [f"{unit}{'&' if '?' in unit else '?'}{period}{fmt}" for period in data.periods(args.months, args.wide)
-                 for unit in units for fmt in ("", "&format=xlsx", "&format=pdf")]
+        units = ["/reports/province", *[f"/reports/district?unit={u}" for u in data.districts[: args.districts]]]
+        paths = [
+            f"{unit}{'&' if '?' in unit else '?'}{period}{fmt}"
+            for period in data.periods(args.months, args.wide)
+            for unit in units
+            for fmt in ("", "&format=xlsx", "&format=pdf")
+        ]
         errors = []
 
         def walk(index: int, client: Client) -> None:
@@ -260,8 +323,11 @@ class Run:
     def import_trainees(self, rows: int | None = None, name: str = "Học Viên Nhập Số") -> None:
         client, data, rows = self.clients[0], self.data, rows or self.args.rows
         token = form_token(client.fetch("/trainees/import")[1])
-        landed, page = client.fetch("/trainees/import", {"csrf_token": token, "unit_id": data.import_unit},
-                                    {"file": ("hoc-vien.csv", import_file(data.communes, rows, name))})
+        landed, page = client.fetch(
+            "/trainees/import",
+            {"csrf_token": token, "unit_id": data.import_unit},
+            {"file": ("hoc-vien.csv", import_file(data.communes, rows, name))},
+        )
         if f"Đã nhập {rows} học viên" not in page:
             raise SystemExit(f"the import did not go through ({landed})")
 
@@ -272,9 +338,16 @@ class Run:
 
         client, course = self.clients[0], self.data.course_id
         token = form_token(client.fetch(f"/courses/{course}/certificates/issue")[1])
-        _landed, page = client.fetch(f"/courses/{course}/certificates/issue", {
-            "csrf_token": token, "signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế",
-            "withheld_reason": ""})
+        _landed, page = client.fetch(
+            f"/courses/{course}/certificates/issue",
+            {
+                "csrf_token": token,
+                "signer_title": "TRƯỞNG PHÒNG",
+                "signer_name": "Hoàng Văn Ký",
+                "place": "Yên Thế",
+                "withheld_reason": "",
+            },
+        )
         said = re.search(r"Đã cấp (\d+) giấy chứng nhận", page)
         if not said:
             raise SystemExit("the certificates were not issued")
@@ -306,8 +379,9 @@ def scrypt_sign_in() -> tuple[int, int]:
     )
     from werkzeug.security import generate_password_hash
 
-    done = subprocess.run([sys.executable, "-c", code, generate_password_hash("mat-khau-thu")], capture_output=True, text=True,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code, generate_password_hash("mat-khau-thu")], capture_output=True, text=True, check=True
+    )
     peak, kept = (int(v) for v in done.stdout.split())
     return peak, kept
 
@@ -320,12 +394,21 @@ def main() -> None:
     parser = arguments(__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=50000, help="trainees in the province (50000)")
     parser.add_argument("--quick", action="store_true", help="fewer periods, rows and certificates, to check it works")
-    parser.add_argument("--no-preload", action="store_true",
-                        help="serve without preload_app (GUNICORN_PRELOAD=0): each worker loads the app itself")
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1))),
-                        help="the whole server's workers (gunicorn.conf.py's count)")
+    parser.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="serve without preload_app (GUNICORN_PRELOAD=0): each worker loads the app itself",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1))),
+        help="the whole server's workers (gunicorn.conf.py's count)",
+    )
     args = parser.parse_args()
-    args.months, args.wide, args.districts, args.rows, args.certificates = (2, 1, 1, 500, 30) if args.quick else (12, 3, 2, 5000, 300)
+    args.months, args.wide, args.districts, args.rows, args.certificates = (
+        (2, 1, 1, 500, 30) if args.quick else (12, 3, 2, 5000, 300)
+    )
     report = Report("memory")
     source = cached_database(args.size, False)
     started = time.monotonic()
@@ -333,11 +416,13 @@ def main() -> None:
         with temp_instance(f"memory-{name}") as folder:
             run = Run(name, workers, source, folder, args)
             try:
-                steps = [("after start", lambda: None),
-                         ("after a warm-up (each kind of request once, on the least data)", run.warm_up),
-                         (f"after the report sweep ({args.months} monthly + {args.wide} wide periods)", run.sweep),
-                         (f"after importing {args.rows:,} trainees", run.import_trainees),
-                         (f"after {args.certificates} certificates and their merged PDF", run.certificates)]
+                steps = [
+                    ("after start", lambda: None),
+                    ("after a warm-up (each kind of request once, on the least data)", run.warm_up),
+                    (f"after the report sweep ({args.months} monthly + {args.wide} wide periods)", run.sweep),
+                    (f"after importing {args.rows:,} trainees", run.import_trainees),
+                    (f"after {args.certificates} certificates and their merged PDF", run.certificates),
+                ]
                 baseline = None
                 for label, step in steps:
                     began = time.monotonic()
@@ -348,27 +433,48 @@ def main() -> None:
                     if workers == 1:
                         baseline = seen["worker_rss"] if step == run.warm_up else baseline
                         limit = baseline + run.budget if baseline else None
-                        target = f"≤ {mib(limit)} (warm-up + budget {mib(run.budget)})" if limit and step != run.warm_up else ""
-                        report.add(f"one worker, RSS {label}", mib(seen["worker_rss"]), target,
-                                   seen["worker_rss"] <= limit if target else None)
+                        target = (
+                            f"≤ {mib(limit)} (warm-up + budget {mib(run.budget)})"
+                            if limit and step != run.warm_up
+                            else ""
+                        )
+                        report.add(
+                            f"one worker, RSS {label}",
+                            mib(seen["worker_rss"]),
+                            target,
+                            seen["worker_rss"] <= limit if target else None,
+                        )
                     else:
-                        report.add(f"whole server ({seen['workers']} workers), PSS {label}", mib(seen["pss"]),
-                                   f"< {mib(WHOLE_SERVER_LIMIT)}", seen["pss"] < WHOLE_SERVER_LIMIT)
-                        report.add(f"whole server, RSS summed / largest worker, {label}",
-                                   f"{mib(seen['rss'])} / {mib(seen['worker_rss'])}")
+                        report.add(
+                            f"whole server ({seen['workers']} workers), PSS {label}",
+                            mib(seen["pss"]),
+                            f"< {mib(WHOLE_SERVER_LIMIT)}",
+                            seen["pss"] < WHOLE_SERVER_LIMIT,
+                        )
+                        report.add(
+                            f"whole server, RSS summed / largest worker, {label}",
+                            f"{mib(seen['rss'])} / {mib(seen['worker_rss'])}",
+                        )
                 report.note(f"{name}: {run.issued} certificates issued, the merged PDF has a page for each")
                 failed, sent, which = run.failed
-                report.add(f"{'one worker' if workers == 1 else 'whole server'}: report requests answered with an error",
-                           f"{failed} of {sent}", "0", failed == 0)
+                report.add(
+                    f"{'one worker' if workers == 1 else 'whole server'}: report requests answered with an error",
+                    f"{failed} of {sent}",
+                    "0",
+                    failed == 0,
+                )
                 if which:
                     report.note(f"{name}: failed: " + "; ".join(which[:6]) + (" …" if len(which) > 6 else ""))
             finally:
                 run.stop()
     peak, kept = scrypt_sign_in()
     report.add("a sign-in's password check (scrypt): peak growth / kept", f"{mib(peak)} / {mib(kept)}")
-    report.note(f"N = {args.size:,} trainees, {'PostgreSQL' if isinstance(source, str) else 'SQLite'}; gunicorn.conf.py "
-                f"({'without' if args.no_preload else 'with'} preload_app, gthread), driven over HTTP as the province admin; {time.monotonic() - started:.0f} s in all. "
-                "PSS counts a page the forked workers share once; RSS summed counts it in each.")
+    report.note(
+        f"N = {args.size:,} trainees, {'PostgreSQL' if isinstance(source, str) else 'SQLite'}; gunicorn.conf.py "
+        f"({'without' if args.no_preload else 'with'} preload_app, gthread), driven over HTTP as the province admin; "
+        f"{time.monotonic() - started:.0f} s in all. "
+        "PSS counts a page the forked workers share once; RSS summed counts it in each."
+    )
     report.print()
     report.write(args.json)
 

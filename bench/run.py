@@ -9,6 +9,7 @@ with each target and whether it was met, and saved in bench/results/latest.json.
 runs smaller versions (fewer rounds and requests) to check that everything works; its
 figures are not the ones to quote.
 """
+
 import argparse
 import json
 import re
@@ -72,12 +73,17 @@ def run_one(name: str, quick: bool) -> tuple[list[Row], list[str], float]:
     out_json, log = RESULTS / f"{name}.json", RESULTS / f"{name}.log"
     out_json.unlink(missing_ok=True)
     arguments = list(small if quick else normal)
-    accepts_json = "--json" in subprocess.run([sys.executable, str(path), "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    accepts_json = (
+        "--json"
+        in subprocess.run([sys.executable, str(path), "--help"], cwd=ROOT, capture_output=True, text=True).stdout
+    )
     if accepts_json:
         arguments += ["--json", str(out_json)]
     started = time.monotonic()
     try:
-        done = subprocess.run([sys.executable, str(path), *arguments], cwd=ROOT, capture_output=True, text=True, timeout=limit)
+        done = subprocess.run(
+            [sys.executable, str(path), *arguments], cwd=ROOT, capture_output=True, text=True, timeout=limit
+        )
         output, code = done.stdout + done.stderr, done.returncode
     except subprocess.TimeoutExpired as exc:
         output = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
@@ -109,18 +115,32 @@ def main() -> None:
         print(f"{elapsed:.0f} s" + (f", {failed} target(s) missed" if failed else ""), flush=True)
     total = time.monotonic() - started
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    print(f"\nBenchmarks{' (quick)' if args.quick else ''} at {commit}, {total / 60:.1f} min; "
-          "wall-clock times on a shared machine: compare within a run, read medians and ratios.\n")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    print(
+        f"\nBenchmarks{' (quick)' if args.quick else ''} at {commit}, {total / 60:.1f} min; "
+        "wall-clock times on a shared machine: compare within a run, read medians and ratios.\n"
+    )
     print_table(rows)
     print()
     for text in notes:
         print("  " + text)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps({
-        "at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "commit": commit, "quick": args.quick,
-        "seconds": round(total), "rows": [r.__dict__ for r in rows], "notes": notes,
-    }, ensure_ascii=False, indent=1))
+    (RESULTS / "latest.json").write_text(
+        json.dumps(
+            {
+                "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "commit": commit,
+                "quick": args.quick,
+                "seconds": round(total),
+                "rows": [r.__dict__ for r in rows],
+                "notes": notes,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
     missed = sum(1 for r in rows if r.ok is False)
     print(f"\n{sum(1 for r in rows if r.ok)} targets met, {missed} missed.")
 

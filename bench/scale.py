@@ -22,6 +22,7 @@ times the report being built; the reports' clock is held at the run's start
 p95). Targets, per page: the same number of statements at every size; p95 at the largest
 size within 2× of the p95 at the smallest (1.5× for the trainee searches).
 """
+
 import gc
 import hashlib
 import json
@@ -32,10 +33,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (RESULTS, ROOT, Report, arguments, database_url, fresh_database, make_app, median,  # noqa: E402
-                    percentile, pg_admin, postgres_url, temp_instance)
+from common import (
+    RESULTS,
+    ROOT,
+    Report,
+    arguments,
+    database_url,
+    fresh_database,
+    make_app,
+    median,  # noqa: E402
+    percentile,
+    pg_admin,
+    postgres_url,
+    temp_instance,
+)
 
-GENERATOR = [ROOT / "training" / "demo_scale.py", ROOT / "training" / "demo.py", ROOT / "training" / "units" / "services.py"]
+GENERATOR = [
+    ROOT / "training" / "demo_scale.py",
+    ROOT / "training" / "demo.py",
+    ROOT / "training" / "units" / "services.py",
+]
 #: the calendar for a week with as many sessions as the smallest size's (Site.as_busy_as)
 AS_BUSY = "calendar, a week as busy at both sizes"
 #: the reports fetched right after a report stamp moved: the district's, as by a check-in (or
@@ -101,7 +118,8 @@ def cached_postgres_database(size: int, rebuild: bool) -> str:
     engine = create_engine(database_url("postgres"))
     with engine.connect() as connection:
         comment = connection.exec_driver_sql(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %(name)s", {"name": name}).scalar()
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %(name)s", {"name": name}
+        ).scalar()
     engine.dispose()
     if rebuild or comment != key:
         print(f"  building N={size} (kept afterwards as the database {name})…", flush=True)
@@ -135,9 +153,8 @@ class Site:
         from sqlalchemy import event, func, select
 
         from training.clock import to_local
-        from training.courses.calendar import period_for
+        from training.courses.calendar import period_for, sessions_between
         from training.courses.models import Course, CourseSession
-        from training.courses.calendar import sessions_between
         from training.extensions import db
         from training.people.models import Trainee, User
         from training.units.models import Unit
@@ -162,7 +179,9 @@ class Site:
             # A course of the scale data (closed, ~30 trainees, every session marked), the
             # week of its first session, and the first district.
             course_id = db.session.scalar(select(func.min(Course.id)).where(Course.code.like("%-S%")))
-            first = db.session.scalar(select(func.min(CourseSession.starts_at)).where(CourseSession.course_id == course_id))
+            first = db.session.scalar(
+                select(func.min(CourseSession.starts_at)).where(CourseSession.course_id == course_id)
+            )
             district = db.session.scalar(select(Unit.id).where(Unit.level == "district").order_by(Unit.name).limit(1))
             week = period_for("week", to_local(first).date())
             self.week_sessions = len(sessions_between(week.first, week.last))
@@ -202,7 +221,9 @@ class Site:
         from training.extensions import db
 
         with self.app.app_context():
-            starts = db.session.scalars(select(CourseSession.starts_at).join(Course).where(Course.status != "cancelled"))
+            starts = db.session.scalars(
+                select(CourseSession.starts_at).join(Course).where(Course.status != "cancelled")
+            )
             weeks = Counter(week_start(to_local(at).date()) for at in starts)
             db.session.remove()
         week, self.busy_sessions = min(weeks.items(), key=lambda item: (abs(item[1] - sessions), item[0]))
@@ -227,7 +248,9 @@ class Site:
         from training.stamps import ReportStamp, new_version
 
         with self.app.app_context(), db.engine.begin() as connection:
-            connection.execute(insert_or_update(ReportStamp, "scope", "version"), {"scope": scope, "version": new_version()})
+            connection.execute(
+                insert_or_update(ReportStamp, "scope", "version"), {"scope": scope, "version": new_version()}
+            )
 
     def close(self) -> None:
         from training.extensions import db
@@ -289,12 +312,20 @@ def main() -> None:
             folder.cleanup()
 
     small, large = sizes[0], sizes[-1]
-    report.note("sessions in the calendar week shown: " + ", ".join(f"{s.week_sessions} at N={s.size:,}" for s in sites)
-                + "; in the week as busy: " + ", ".join(f"{s.busy_sessions} at N={s.size:,}" for s in sites)
-                + "; trainees in the database: " + ", ".join(f"{s.trainees:,}" for s in sites) + " (the demo's own included)")
-    report.note(f"database: {'PostgreSQL' if postgres_url() else 'SQLite'}; "
-                f"sizes N = {', '.join(f'{s:,}' for s in sizes)}; test client as the admin; {args.requests} timed requests "
-                f"per page and size after a warm-up, interleaved; statements per request from a before_cursor_execute listener.")
+    report.note(
+        "sessions in the calendar week shown: "
+        + ", ".join(f"{s.week_sessions} at N={s.size:,}" for s in sites)
+        + "; in the week as busy: "
+        + ", ".join(f"{s.busy_sessions} at N={s.size:,}" for s in sites)
+        + "; trainees in the database: "
+        + ", ".join(f"{s.trainees:,}" for s in sites)
+        + " (the demo's own included)"
+    )
+    report.note(
+        f"database: {'PostgreSQL' if postgres_url() else 'SQLite'}; "
+        f"sizes N = {', '.join(f'{s:,}' for s in sizes)}; test client as the admin; {args.requests} timed requests "
+        f"per page and size after a warm-up, interleaved; statements per request from a before_cursor_execute listener."
+    )
     for page in pages:
         stmt = {s: counts[(s, page)] for s in sizes}
         same = all(stmt[s] == stmt[small] for s in sizes) and len(stmt[small]) == 1
@@ -306,8 +337,12 @@ def main() -> None:
         fewer = f" ({runs[page]} requests)" if runs[page] != args.requests else ""
         report.add(f"{page}: median ms (N={small:,} vs {large:,}){fewer}", " vs ".join(f"{med[s]:.0f}" for s in sizes))
         limit = SEARCH_LIMIT if page.startswith("trainee list, search") else 2.0
-        report.add(f"{page}: p95 ms (N={small:,} vs {large:,})", " vs ".join(f"{p95[s]:.0f}" for s in sizes) + f"  ({ratio:.1f}×)",
-                   f"≤ {limit:.1f}×", ratio <= limit)
+        report.add(
+            f"{page}: p95 ms (N={small:,} vs {large:,})",
+            " vs ".join(f"{p95[s]:.0f}" for s in sizes) + f"  ({ratio:.1f}×)",
+            f"≤ {limit:.1f}×",
+            ratio <= limit,
+        )
     report.print()
     report.write(args.json)
 

@@ -1,5 +1,6 @@
 """Fixtures: an app per test on a fresh database (SQLite, or PostgreSQL through
 TEST_DATABASE_URL), factories for units and people, and signed-in clients."""
+
 import functools
 import itertools
 import os
@@ -48,14 +49,16 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-checks",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "SERVER_NAME": "taphuan.test",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-for-checks",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SERVER_NAME": "taphuan.test",
+        }
+    )
     app.test_client_class = FlaskLoginClient
 
     @request_started.connect_via(app)
@@ -88,7 +91,12 @@ def units(app):
     province = Unit(map="pre2025", code="24", name="Tỉnh Bắc Giang", level="province")
     tree = {"province": province}
     for key, code, name, communes in (
-        ("A", "215", "Huyện Yên Thế", [("7201", "Xã Đồng Kỳ"), ("7202", "Xã Hồng Kỳ"), ("7203", "Thị trấn Phồn Xương")]),
+        (
+            "A",
+            "215",
+            "Huyện Yên Thế",
+            [("7201", "Xã Đồng Kỳ"), ("7202", "Xã Hồng Kỳ"), ("7203", "Thị trấn Phồn Xương")],
+        ),
         ("B", "216", "Huyện Tân Yên", [("7301", "Xã Ngọc Thiện"), ("7302", "Xã Cao Xá"), ("7303", "Xã Liên Sơn")]),
     ):
         district = Unit(map="pre2025", code=code, name=name, level="district", parent=province)
@@ -105,7 +113,9 @@ _names = itertools.count(1)
 
 @pytest.fixture
 def make_trainee(units):
-    def _make(full_name: str | None = None, commune: str = "Xã Đồng Kỳ", group: str = "commune_broadcast", **kw) -> Trainee:
+    def _make(
+        full_name: str | None = None, commune: str = "Xã Đồng Kỳ", group: str = "commune_broadcast", **kw
+    ) -> Trainee:
         data = {
             "full_name": full_name or f"Nguyễn Văn Thử {next(_names)}",
             "birth_date": kw.pop("birth_date", date(1985, 3, 15)),

@@ -1,4 +1,5 @@
 """Small helpers the test modules share."""
+
 from html import unescape
 
 from sqlalchemy import func, select

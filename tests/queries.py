@@ -1,5 +1,6 @@
 """The SQL statements a piece of work sends, for the tests that hold a page's or a save's
 statements (or reads) constant whatever the number of trainees."""
+
 from contextlib import contextmanager
 
 from sqlalchemy import event

@@ -1,6 +1,7 @@
 """What a keyboard or screen-reader user needs from every page, checked on the HTML itself:
 a skip link to the content, and form errors tied to their fields. The browser tests run
 axe-core and walk the pages by keyboard."""
+
 import re
 
 

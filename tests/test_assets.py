@@ -1,5 +1,6 @@
 """Static files under versioned URLs (training/assets.py): a page links each with the hash of
 its content, and a request with the current hash may be kept by the browser for a year."""
+
 import hashlib
 import re
 from pathlib import Path
@@ -43,7 +44,9 @@ def test_no_request_reads_outside_the_static_folder_or_grows_the_memo(app, clien
     guess = hashlib.sha256(outside.read_bytes()).hexdigest()[:12]
     opened = []
     real_open = open
-    monkeypatch.setattr("builtins.open", lambda path, *args, **kw: opened.append(str(path)) or real_open(path, *args, **kw))
+    monkeypatch.setattr(
+        "builtins.open", lambda path, *args, **kw: opened.append(str(path)) or real_open(path, *args, **kw)
+    )
     for method in ("OPTIONS", "HEAD", "GET"):
         for path in ("..%2fREADME.md", "../README.md", "..%2f..%2f..%2f..%2fdev%2fzero", "css%2f..%2f..%2fREADME.md"):
             with client.open(f"/static/{path}?v={guess}", method=method) as response:

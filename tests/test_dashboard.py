@@ -1,28 +1,38 @@
 """The home page of trainers and the admin: today's and upcoming sessions, and the courses that
 need attention (no sessions, under-filled, not closed after their end), in a fixed number of
 queries."""
+
 import itertools
 from datetime import date, timedelta
 
 import pytest
 
+from tests.queries import statements_sent
 from training.clock import local_today, to_local
 from training.courses import services
 from training.courses.calendar import dashboard
 from training.courses.enrolment import enrol_many
-from training.courses.planning import generate_sessions
 from training.courses.models import Course
+from training.courses.planning import generate_sessions
 from training.extensions import db
-from tests.queries import statements_sent
 
 _venues = itertools.count(1)
 
 
-def new_course(units, trainer, starts_on: date, district: str = "A", sessions: bool = True, capacity: int = 30,
-               status: str = "draft", title: str = "") -> Course:
+def new_course(
+    units,
+    trainer,
+    starts_on: date,
+    district: str = "A",
+    sessions: bool = True,
+    capacity: int = 30,
+    status: str = "draft",
+    title: str = "",
+) -> Course:
     """A committed CT1 course (1½ days, Sundays not skipped so dates stay predictable)."""
-    course = services.create_course(units[district].id, "CT1", title, f"Phòng học số {next(_venues)}", starts_on,
-                                    capacity, [trainer.id])
+    course = services.create_course(
+        units[district].id, "CT1", title, f"Phòng học số {next(_venues)}", starts_on, capacity, [trainer.id]
+    )
     course.skip_sundays = False
     if sessions:
         generate_sessions(course)
@@ -120,7 +130,9 @@ def test_nothing_to_show(login, trainer_a):
 def test_dashboard_service_sorts_sessions_by_day(app, units, trainer_a, today):
     course = new_course(units, trainer_a, today)
     dash = dashboard(units["A"].id, today)
-    assert [s.id for s in dash.today_sessions] == [s.id for s in course.sessions if to_local(s.starts_at).date() == today]
+    assert [s.id for s in dash.today_sessions] == [
+        s.id for s in course.sessions if to_local(s.starts_at).date() == today
+    ]
     assert all(to_local(s.starts_at).date() > today for s in dash.upcoming_sessions)
     assert dash.under_filled == [(course, 0)] and dash.no_sessions == [] and dash.not_closed == []
     assert dash.attention_count == 1

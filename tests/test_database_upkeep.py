@@ -1,5 +1,6 @@
 """Database upkeep for a deployment of several hosts: migrations (and the first run's set-up)
 one at a time, and the planner's statistics refreshed after a bulk load."""
+
 import os
 import subprocess
 import sys
@@ -27,9 +28,16 @@ def empty_database(database_url):
 
 
 def _setup_process(database_url: str, instance: Path) -> subprocess.Popen:
-    env = dict(os.environ, FLASK_APP="app", DATABASE_URL=database_url, TRAINING_INSTANCE_PATH=str(instance),
-               TRAINING_SECRET_KEY="x" * 40)
-    return subprocess.Popen([FLASK, "setup", "--demo"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = dict(
+        os.environ,
+        FLASK_APP="app",
+        DATABASE_URL=database_url,
+        TRAINING_INSTANCE_PATH=str(instance),
+        TRAINING_SECRET_KEY="x" * 40,
+    )
+    return subprocess.Popen(
+        [FLASK, "setup", "--demo"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 @pytest.mark.slow
@@ -42,7 +50,7 @@ def test_two_hosts_running_setup_together_both_succeed(empty_database, tmp_path)
     assert sum("Cơ sở dữ liệu mới: nạp dữ liệu mẫu" in output for output in outputs) == 1  # the demo loaded once
     engine = create_engine(empty_database)
     with engine.connect() as connection:
-        assert connection.scalar(text('SELECT count(*) FROM "user" WHERE username = \'admin\'')) == 1
+        assert connection.scalar(text("SELECT count(*) FROM \"user\" WHERE username = 'admin'")) == 1
         assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
     engine.dispose()
 
@@ -66,9 +74,12 @@ def test_demo_load_leaves_the_planner_statistics(empty_database, tmp_path):
         result = app.test_cli_runner().invoke(args=["demo", "load", "--scale", "200"])
         assert result.exit_code == 0, result.output
         if postgres:
-            analysed, estimate = db.session.execute(text(
-                "SELECT s.last_analyze IS NOT NULL, c.reltuples FROM pg_stat_user_tables s "
-                "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'trainee'")).one()
+            analysed, estimate = db.session.execute(
+                text(
+                    "SELECT s.last_analyze IS NOT NULL, c.reltuples FROM pg_stat_user_tables s "
+                    "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'trainee'"
+                )
+            ).one()
             assert analysed and estimate >= 200
             assert db.session.scalar(text("SELECT count(*) FROM pg_stats WHERE tablename = 'trainee'")) > 0
             # The system catalogs are left to autovacuum: sampling them once they are bloated

@@ -6,6 +6,7 @@ The site file is used as shipped, with only what a deployment replaces replaced:
 the certificate (a self-signed one made here), the code's folder, the ports. nginx runs
 from a temporary prefix. It runs once, in `make test`. Skipped where nginx is not installed, except in CI
 (CI=true), where that is a failure (.ci/run installs it)."""
+
 import http.client
 import json
 import os
@@ -57,11 +58,16 @@ def _site(folder: Path, https_port: int, http_port: int, upstreams: list[int]) -
     site = site.replace("/srv/taphuan/static/", f"{ROOT / 'static'}/")
     site = site.replace("taphuan.example.vn", HOST)
     site = re.sub(r"^\s*listen \[::\].*\n", "", site, flags=re.M)  # IPv6 may be off here
-    site = site.replace("listen 443 ssl", f"listen {HOST}:{https_port} ssl").replace("listen 80;", f"listen {HOST}:{http_port};")
+    site = site.replace("listen 443 ssl", f"listen {HOST}:{https_port} ssl").replace(
+        "listen 80;", f"listen {HOST}:{http_port};"
+    )
     servers = "".join(f"    server {HOST}:{port} max_fails=3 fail_timeout=10s;\n" for port in upstreams)
     site = re.sub(r"    server 127\.0\.0\.1:8000 [^\n]*\n", servers, site)
     # For the test only: which app process answered.
-    site = site.replace("proxy_pass http://taphuan_app;", "proxy_pass http://taphuan_app;\n        add_header X-Upstream $upstream_addr always;")
+    site = site.replace(
+        "proxy_pass http://taphuan_app;",
+        "proxy_pass http://taphuan_app;\n        add_header X-Upstream $upstream_addr always;",
+    )
     path = folder / "site.conf"
     path.write_text(site)
     return path
@@ -72,17 +78,17 @@ def _nginx_conf(folder: Path, site: Path) -> Path:
     temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     conf.write_text(f"""daemon off;
 worker_processes 1;
-pid {folder / 'nginx.pid'};
-error_log {folder / 'error.log'} warn;
+pid {folder / "nginx.pid"};
+error_log {folder / "error.log"} warn;
 events {{ worker_connections 64; }}
 http {{
     include /etc/nginx/mime.types;
     access_log off;
-    client_body_temp_path {temp['body']};
-    proxy_temp_path {temp['proxy']};
-    fastcgi_temp_path {temp['fastcgi']};
-    uwsgi_temp_path {temp['uwsgi']};
-    scgi_temp_path {temp['scgi']};
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
     include {site};
 }}
 """)
@@ -104,7 +110,9 @@ def _prepare_database(folder: Path, env: dict) -> dict:
         "print(json.dumps({'session': course.session_ids[0], 'code': course.codes[0],"
         " 'username': course.trainer_username, 'password': PASSWORD}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -156,20 +164,48 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def test_two_app_processes_behind_the_sample_nginx_site(nginx, tmp_path):
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={HOST}",
-                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
-                   check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            f"/CN={HOST}",
+            "-keyout",
+            str(tmp_path / "key.pem"),
+            "-out",
+            str(tmp_path / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     https_port, http_port, app_ports = _free_port(), _free_port(), [_free_port(), _free_port()]
     conf = _nginx_conf(tmp_path, _site(tmp_path, https_port, http_port, app_ports))
-    checked = subprocess.run([nginx, "-t", "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(conf)],
-                             capture_output=True, text=True, timeout=30)
+    checked = subprocess.run(
+        [nginx, "-t", "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(conf)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert checked.returncode == 0, checked.stderr
 
     # As deploy/taphuan.env sets them: one database and one secret for both "hosts".
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite'}",
-               TRAINING_SECRET_KEY=secrets.token_urlsafe(48), TRAINING_PUBLIC_BASE_URL=f"https://{HOST}:{https_port}",
-               TRAINING_PROXY_COUNT="1", TRAINING_RATELIMIT_STORAGE_URI="memory://", WEB_CONCURRENCY="1",
-               TRAINING_INSTANCE_PATH=str(tmp_path / "instance"))
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite'}",
+        TRAINING_SECRET_KEY=secrets.token_urlsafe(48),
+        TRAINING_PUBLIC_BASE_URL=f"https://{HOST}:{https_port}",
+        TRAINING_PROXY_COUNT="1",
+        TRAINING_RATELIMIT_STORAGE_URI="memory://",
+        WEB_CONCURRENCY="1",
+        TRAINING_INSTANCE_PATH=str(tmp_path / "instance"),
+    )
     env.pop("FLASK_RUN_FROM_CLI", None)
     world = _prepare_database(tmp_path, env)
 
@@ -179,11 +215,23 @@ def test_two_app_processes_behind_the_sample_nginx_site(nginx, tmp_path):
             log = tmp_path / f"app{n}.log"
             logs.append(log.open("w"))
             host_env = dict(env, TRAINING_INSTANCE_PATH=str(tmp_path / f"host{n}"))
-            processes.append(subprocess.Popen([GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"{HOST}:{port}", "app:app"],
-                                              cwd=ROOT, env=host_env, stdout=logs[-1], stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(
+                    [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "-b", f"{HOST}:{port}", "app:app"],
+                    cwd=ROOT,
+                    env=host_env,
+                    stdout=logs[-1],
+                    stderr=subprocess.STDOUT,
+                )
+            )
             _wait(port, processes[-1], log)
-        processes.append(subprocess.Popen([nginx, "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(conf)],
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT))
+        processes.append(
+            subprocess.Popen(
+                [nginx, "-e", str(tmp_path / "error.log"), "-p", str(tmp_path), "-c", str(conf)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+            )
+        )
         _wait(https_port, processes[-1], tmp_path / "error.log")
 
         # Plain HTTP is sent to HTTPS.
@@ -197,20 +245,26 @@ def test_two_app_processes_behind_the_sample_nginx_site(nginx, tmp_path):
         response, page = client.request("GET", "/login")
         assert response.status == 200
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
-        response, _ = client.request("POST", "/login", urlencode(
-            {"csrf_token": token, "username": world["username"], "password": world["password"]}).encode(),
-            {"Content-Type": "application/x-www-form-urlencoded"})
+        response, _ = client.request(
+            "POST",
+            "/login",
+            urlencode({"csrf_token": token, "username": world["username"], "password": world["password"]}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert response.status == 302, "sign-in failed"
         signed_in_on = client.served_by[-1]
 
         response, page = client.request("GET", f"/sessions/{world['session']}/scan")
         assert response.status == 200
         csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)[1]
-        scan = json.dumps({"session": world["session"], "code": world["code"], "nonce": secrets.token_hex(8), "device": "deploy-test"})
+        scan = json.dumps(
+            {"session": world["session"], "code": world["code"], "nonce": secrets.token_hex(8), "device": "deploy-test"}
+        )
         answers = []
         for _ in range(4):  # nginx takes the processes in turn: until the other one has answered
-            response, data = client.request("POST", "/api/v1/checkins", scan.encode(),
-                                            {"Content-Type": "application/json", "X-CSRFToken": csrf})
+            response, data = client.request(
+                "POST", "/api/v1/checkins", scan.encode(), {"Content-Type": "application/json", "X-CSRFToken": csrf}
+            )
             assert response.status == 200, data
             answers.append(json.loads(data))
             if client.served_by[-1] != signed_in_on:

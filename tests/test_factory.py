@@ -31,10 +31,13 @@ def test_healthz_ok(client):
 
 
 def test_healthz_reports_unreachable_database(tmp_path):
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "x" * 40,
-        "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x" * 40,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1",
+        }
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()

@@ -1,4 +1,5 @@
 """The production server settings (gunicorn.conf.py) that the README and the benchmarks rely on."""
+
 import gc
 import os
 import runpy
@@ -39,13 +40,18 @@ class _Worker:
 def test_several_processes_counting_the_limits_each_in_memory_are_warned_about_once():
     hook = runpy.run_path(str(CONF))["post_worker_init"]
     try:
-        first, second = _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "memory://"}), _Worker(2, 4, {"RATELIMIT_STORAGE_URI": "memory://"})
+        first, second = (
+            _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "memory://"}),
+            _Worker(2, 4, {"RATELIMIT_STORAGE_URI": "memory://"}),
+        )
         hook(first)
         hook(second)
         assert len(first.warnings) == 1 and "4 × 10 a minute" in first.warnings[0] and second.warnings == []
-        for quiet in (_Worker(1, 4, {"RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0"}),
-                      _Worker(1, 1, {"RATELIMIT_STORAGE_URI": "memory://"}),
-                      _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": False})):
+        for quiet in (
+            _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0"}),
+            _Worker(1, 1, {"RATELIMIT_STORAGE_URI": "memory://"}),
+            _Worker(1, 4, {"RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": False}),
+        ):
             hook(quiet)
             assert quiet.warnings == []
     finally:

@@ -4,6 +4,7 @@ a user meets it, on the demo data, and reports no error.
 `.ci/run` installs vnu-jar into node_modules/; elsewhere the test is skipped when it is missing,
 in CI it fails. The pages do not depend on the database, so it runs once, on SQLite.
 """
+
 import json
 import os
 import shutil
@@ -47,17 +48,33 @@ def test_main_pages_are_valid_html(app, login, client, tmp_path):
     users = {u.username: u for u in db.session.scalars(select(User))}
     # the demo trainer's own course and trainee (their area is a cụm of communes)
     trainer = users["trainer"]
-    course = next(c for c in db.session.scalars(select(Course).where(Course.sessions.any()).order_by(Course.id))
-                  if may_act_on_course(trainer, c))
+    course = next(
+        c
+        for c in db.session.scalars(select(Course).where(Course.sessions.any()).order_by(Course.id))
+        if may_act_on_course(trainer, c)
+    )
     session = db.session.scalars(select(CourseSession).where(CourseSession.course_id == course.id)).first()
-    trainee = next(t for t in db.session.scalars(select(Trainee).order_by(Trainee.id)) if may_act_on_trainee(trainer, t))
+    trainee = next(
+        t for t in db.session.scalars(select(Trainee).order_by(Trainee.id)) if may_act_on_trainee(trainer, t)
+    )
     certificate = db.session.scalars(select(Certificate).order_by(Certificate.id)).first()
     _step, token = qr.current_code(session.id)
     pages = {
         None: ["/login", f"/checkin/{token}", "/verify"] + ([f"/v/{certificate.verify_code}"] if certificate else []),
-        "trainer": ["/", "/courses", f"/courses/{course.id}", "/courses/new", "/calendar", "/trainees",
-                    f"/trainees/{trainee.id}", f"/sessions/{session.id}/roster", f"/sessions/{session.id}/scan",
-                    f"/sessions/{session.id}/projector", f"/courses/{course.id}/enrol", f"/courses/{course.id}/results"],
+        "trainer": [
+            "/",
+            "/courses",
+            f"/courses/{course.id}",
+            "/courses/new",
+            "/calendar",
+            "/trainees",
+            f"/trainees/{trainee.id}",
+            f"/sessions/{session.id}/roster",
+            f"/sessions/{session.id}/scan",
+            f"/sessions/{session.id}/projector",
+            f"/courses/{course.id}/enrol",
+            f"/courses/{course.id}/results",
+        ],
         "admin": ["/reports/province", "/units/", "/users"],
         "hocvien": ["/me"],
     }
@@ -74,6 +91,9 @@ def test_main_pages_are_valid_html(app, login, client, tmp_path):
     result = subprocess.run(command + [str(f) for f, _u, _p in files], capture_output=True, text=True, timeout=300)
     messages = json.loads(result.stderr or result.stdout or '{"messages": []}')["messages"]
     by_file = {str(f): (u, p) for f, u, p in files}
-    errors = [f"{by_file.get(m.get('url', '').removeprefix('file:'), m.get('url'))} line {m.get('lastLine')}: {m['message']}"
-              for m in messages if m.get("type") == "error"]
+    errors = [
+        f"{by_file.get(m.get('url', '').removeprefix('file:'), m.get('url'))} line {m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m.get("type") == "error"
+    ]
     assert not errors, "\n".join(errors)

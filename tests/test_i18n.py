@@ -5,6 +5,7 @@ The msgids are the Vietnamese strings themselves. After adding or changing a UI 
 translations/en/LC_MESSAGES/messages.po; test_every_extracted_string_has_an_english_translation
 fails until that is done.
 """
+
 import re
 import tokenize
 from pathlib import Path
@@ -103,7 +104,11 @@ def test_no_message_hides_inside_an_f_string():
     for path in sorted((ROOT / "training").rglob("*.py")):
         with path.open("rb") as source:
             for token in tokenize.tokenize(source.readline):
-                if token.type == tokenize.STRING and re.match(r"(?i)[rb]*f", token.string) and re.search(r"\b_l?\(", token.string):
+                if (
+                    token.type == tokenize.STRING
+                    and re.match(r"(?i)[rb]*f", token.string)
+                    and re.search(r"\b_l?\(", token.string)
+                ):
                     hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}: {token.string[:60]}")
     assert not hidden, "messages inside f-strings:\n" + "\n".join(hidden)
 

@@ -1,4 +1,5 @@
 """Every route needs sign-in unless it is declared public here; error pages never leak internals."""
+
 import pytest
 
 from training import create_app
@@ -9,17 +10,17 @@ from training.auth import public
 PUBLIC_ENDPOINTS = {
     "static",
     "auth.login",
-    "main.healthz",              # load balancers and monitoring
-    "main.set_language",         # the language switch on the login page
-    "attendance.checkin",        # a trainee's phone opens the session QR without an account
+    "main.healthz",  # load balancers and monitoring
+    "main.set_language",  # the language switch on the login page
+    "attendance.checkin",  # a trainee's phone opens the session QR without an account
     "attendance.forget_device",  # … and can forget the trainee it remembered
-    "attendance.checkin_result", # … and shows its signed result again (the language switch)
-    "attendance.api_spec",       # the description of the scanner API, no data in it
-    "attendance.short_code",     # a phone that cannot scan types the projector's short code
-    "attendance.scanner_worker", # the scanner's service worker script, no data in it
-    "certificates.verify",       # anyone checks a certificate by its number
+    "attendance.checkin_result",  # … and shows its signed result again (the language switch)
+    "attendance.api_spec",  # the description of the scanner API, no data in it
+    "attendance.short_code",  # a phone that cannot scan types the projector's short code
+    "attendance.scanner_worker",  # the scanner's service worker script, no data in it
+    "certificates.verify",  # anyone checks a certificate by its number
     "certificates.verify_code",  # … or from the QR printed on it
-    "surveys.answer",            # a trainee's phone answers the course survey (it identifies them itself)
+    "surveys.answer",  # a trainee's phone answers the course survey (it identifies them itself)
 }
 
 _DUMMY = {
@@ -82,9 +83,19 @@ def test_anonymous_request_is_refused(anonymous, endpoint, method, path):
 
 def test_the_walk_covers_the_known_protected_routes():
     endpoints = {endpoint for endpoint, _m, _p in _protected_requests()}
-    assert {"main.home", "auth.logout", "auth.change_password", "people.trainees", "people.trainee",
-            "people.trainee_edit", "people.trainee_import", "people.users", "units.index",
-            "curricula.index", "curricula.detail"} <= endpoints
+    assert {
+        "main.home",
+        "auth.logout",
+        "auth.change_password",
+        "people.trainees",
+        "people.trainee",
+        "people.trainee_edit",
+        "people.trainee_import",
+        "people.users",
+        "units.index",
+        "curricula.index",
+        "curricula.detail",
+    } <= endpoints
 
 
 def test_public_pages_answer_anonymous_visitors(client):

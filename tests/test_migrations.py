@@ -4,6 +4,7 @@ The suite's other tests create tables with db.create_all(), so without this a mo
 that forgot its migration would pass every test and then break `make run` on an existing
 database. On failure: `flask db migrate -m "what changed"`, review the script, commit it.
 """
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -18,11 +19,13 @@ from training.people.search import is_search_index
 @pytest.fixture
 def empty_app(database_url):
     """The app on an empty database: a new SQLite file, or an emptied PostgreSQL schema."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-checks",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key-that-is-long-enough-for-checks",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
     with app.app_context():
         _empty(database_url)
         yield app
@@ -45,11 +48,14 @@ def _flask_db(app, *args: str) -> None:
 def _differences() -> list:
     migrate = current_app.extensions["migrate"]
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={
-            "compare_type": migrate.configure_args.get("compare_type", True),
-            "compare_server_default": True,
-            "include_name": lambda name, type_, parents: not is_search_index(name),
-        })
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": migrate.configure_args.get("compare_type", True),
+                "compare_server_default": True,
+                "include_name": lambda name, type_, parents: not is_search_index(name),
+            },
+        )
         return compare_metadata(context, db.metadata)
 
 

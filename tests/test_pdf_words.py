@@ -1,13 +1,30 @@
 """The words and numbers every paper shares (training.pdf): the decree's date, the decimal
 comma, lower case in running text, the heading's balanced lines, the signer."""
+
 from datetime import date
 
-from training.pdf import (SERIF_BOLD, balanced_lines, decimal, in_text, percent, place_and_date, register_fonts,
-                          signer_flowables, with_signer, written_date)
+from training.pdf import (
+    SERIF_BOLD,
+    balanced_lines,
+    decimal,
+    in_text,
+    percent,
+    place_and_date,
+    register_fonts,
+    signer_flowables,
+    with_signer,
+    written_date,
+)
 from training.pdf.issuer import Issuer
 
-ISSUER = Issuer(body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"), place="Bắc Ninh", signer_title=("GIÁM ĐỐC",),
-                signer_name="", symbol="SVHTTDL", certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH")
+ISSUER = Issuer(
+    body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),
+    place="Bắc Ninh",
+    signer_title=("GIÁM ĐỐC",),
+    signer_name="",
+    symbol="SVHTTDL",
+    certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH",
+)
 
 
 def test_a_leading_zero_only_for_days_below_ten_and_for_january_and_february():
@@ -47,7 +64,10 @@ def test_a_long_issuing_body_is_cut_before_its_va_where_both_lines_fit(app):
     register_fonts()
     # The Sở's name in the left column of the heading (40% of 165 mm): not "THỂ" / "THAO".
     width = 0.4 * 165 * 72 / 25.4 - 2
-    assert balanced_lines("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", SERIF_BOLD, 12.5, width) == ["SỞ VĂN HÓA, THỂ THAO", "VÀ DU LỊCH"]
+    assert balanced_lines("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", SERIF_BOLD, 12.5, width) == [
+        "SỞ VĂN HÓA, THỂ THAO",
+        "VÀ DU LỊCH",
+    ]
 
 
 def test_a_typed_two_line_title_becomes_two_lines_and_only_a_blank_form_says_how_to_sign(app):
@@ -55,7 +75,10 @@ def test_a_typed_two_line_title_becomes_two_lines_and_only_a_blank_form_says_how
     assert kt.signer_title == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC") and kt.signer_name == "Trần Văn Phó"
     assert with_signer(ISSUER, "  ", "").signer_title == ("GIÁM ĐỐC",)
     with app.test_request_context():
-        issued = [f.getPlainText() if hasattr(f, "getPlainText") else "" for f in signer_flowables(kt, "Bắc Ninh, ngày 04 tháng 5 năm 2026")]
+        issued = [
+            f.getPlainText() if hasattr(f, "getPlainText") else ""
+            for f in signer_flowables(kt, "Bắc Ninh, ngày 04 tháng 5 năm 2026")
+        ]
         blank = [f.getPlainText() if hasattr(f, "getPlainText") else "" for f in signer_flowables(ISSUER, blank=True)]
     assert issued[1:3] == ["KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"] and issued[-1] == "Trần Văn Phó"
     assert not any("(Ký" in text for text in issued)

@@ -1,4 +1,5 @@
 """training.vietnamese: normalisation, accent folding and dictionary name order."""
+
 import unicodedata
 
 import pytest
@@ -10,15 +11,18 @@ def nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (None, ""),
-    ("", ""),
-    ("   ", ""),
-    ("  Nguyễn   Văn\tAn \n", "Nguyễn Văn An"),
-    ("Xã\u00a0Đồng Kỳ", "Xã Đồng Kỳ"),  # no-break space from a spreadsheet
-    (nfd("Nguyễn Thị Hướng"), "Nguyễn Thị Hướng"),
-    (42, "42"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, ""),
+        ("", ""),
+        ("   ", ""),
+        ("  Nguyễn   Văn\tAn \n", "Nguyễn Văn An"),
+        ("Xã\u00a0Đồng Kỳ", "Xã Đồng Kỳ"),  # no-break space from a spreadsheet
+        (nfd("Nguyễn Thị Hướng"), "Nguyễn Thị Hướng"),
+        (42, "42"),
+    ],
+)
 def test_clean(raw, expected):
     assert clean(raw) == expected
 
@@ -29,17 +33,20 @@ def test_clean_returns_nfc():
     assert len(cleaned) == len("Phồn Xương")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("Hướng", "huong"),
-    ("HƯỚNG", "huong"),
-    ("Đức", "duc"),
-    ("đức", "duc"),
-    ("ĐỖ THỊ HÀ", "do thi ha"),
-    (nfd("Nguyễn Thị Hường"), "nguyen thi huong"),
-    ("  Xã  Ngọc Thiện ", "xa ngoc thien"),
-    ("Trần Văn Ất", "tran van at"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Hướng", "huong"),
+        ("HƯỚNG", "huong"),
+        ("Đức", "duc"),
+        ("đức", "duc"),
+        ("ĐỖ THỊ HÀ", "do thi ha"),
+        (nfd("Nguyễn Thị Hường"), "nguyen thi huong"),
+        ("  Xã  Ngọc Thiện ", "xa ngoc thien"),
+        ("Trần Văn Ất", "tran van at"),
+        (None, ""),
+    ],
+)
 def test_fold(raw, expected):
     assert fold(raw) == expected
 
@@ -61,8 +68,37 @@ def test_tone_order():
 
 
 def test_letter_order():
-    ordered = ["A", "Ă", "Â", "B", "C", "D", "Đ", "E", "Ê", "G", "H", "I", "K", "L", "M", "N",
-               "O", "Ô", "Ơ", "P", "Q", "R", "S", "T", "U", "Ư", "V", "X", "Y"]
+    ordered = [
+        "A",
+        "Ă",
+        "Â",
+        "B",
+        "C",
+        "D",
+        "Đ",
+        "E",
+        "Ê",
+        "G",
+        "H",
+        "I",
+        "K",
+        "L",
+        "M",
+        "N",
+        "O",
+        "Ô",
+        "Ơ",
+        "P",
+        "Q",
+        "R",
+        "S",
+        "T",
+        "U",
+        "Ư",
+        "V",
+        "X",
+        "Y",
+    ]
     assert _sorted(reversed(ordered)) == ordered
 
 
@@ -82,7 +118,11 @@ def test_d_and_dd_in_family_names():
 
 
 def test_key_ignores_case_spacing_and_normal_form():
-    assert name_sort_key("nguyễn văn hướng") == name_sort_key("NGUYỄN  VĂN HƯỚNG ") == name_sort_key(nfd("Nguyễn Văn Hướng"))
+    assert (
+        name_sort_key("nguyễn văn hướng")
+        == name_sort_key("NGUYỄN  VĂN HƯỚNG ")
+        == name_sort_key(nfd("Nguyễn Văn Hướng"))
+    )
 
 
 def test_key_is_digits_only_and_bounded():

@@ -1,6 +1,7 @@
 """Work released in many threads at the same moment: check-ins arriving at once
 (tests/attendance/test_concurrency.py, tests/security/test_faults.py), certificate batches
 issued at once (tests/certificates/test_services.py)."""
+
 import threading
 import time
 

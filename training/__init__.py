@@ -1,4 +1,5 @@
 """Tập huấn: training-course management for grassroots information officers."""
+
 import os
 import secrets
 from pathlib import Path
@@ -120,8 +121,10 @@ def _require_public_base_url(app: Flask) -> None:
     command (the development server, CLI commands) may fall back to the request's host."""
     if app.config.get("PUBLIC_BASE_URL") or app.debug or app.testing or os.environ.get("FLASK_RUN_FROM_CLI") == "true":
         return
-    raise RuntimeError("Cần đặt PUBLIC_BASE_URL, địa chỉ công khai của trang, ví dụ https://taphuan.example.vn "
-                       "(PUBLIC_BASE_URL is required outside debug: set TRAINING_PUBLIC_BASE_URL).")
+    raise RuntimeError(
+        "Cần đặt PUBLIC_BASE_URL, địa chỉ công khai của trang, ví dụ https://taphuan.example.vn "
+        "(PUBLIC_BASE_URL is required outside debug: set TRAINING_PUBLIC_BASE_URL)."
+    )
 
 
 def _engine_and_store_options(app: Flask) -> None:
@@ -130,10 +133,16 @@ def _engine_and_store_options(app: Flask) -> None:
     reconnect instead of an error per worker; short Redis timeouts keep a store that stopped
     answering from holding requests (the limiter then counts in memory)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+        }
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis", "rediss")):
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5,
-                                                   **app.config.get("RATELIMIT_STORAGE_OPTIONS", {})}
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {
+            "socket_connect_timeout": 0.5,
+            "socket_timeout": 0.5,
+            **app.config.get("RATELIMIT_STORAGE_OPTIONS", {}),
+        }
 
 
 @event.listens_for(Engine, "connect")
@@ -193,8 +202,19 @@ def register_blueprints(app: Flask) -> None:
     from . import attendance, auth, certificates, courses, main, people, privacy, reports, surveys, units
     from . import curricula as curricula_domain
 
-    for package in (main, auth, units, people, curricula_domain, courses, attendance, certificates, surveys, reports,
-                    privacy):
+    for package in (
+        main,
+        auth,
+        units,
+        people,
+        curricula_domain,
+        courses,
+        attendance,
+        certificates,
+        surveys,
+        reports,
+        privacy,
+    ):
         app.register_blueprint(package.bp)
     auth.install_login_wall(app)
 

@@ -9,6 +9,7 @@ the trainer's scanner page does not fetch its 250 kB QR reader again. A file tha
 a new URL with the next deployment; a request without the version, or with an old one, is
 answered as before (`no-cache`: the browser asks each time whether the file changed).
 """
+
 import hashlib
 import os
 
@@ -51,9 +52,13 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _cache_current_version(response):
         # GET and HEAD only: Flask answers OPTIONS itself, without the static view's checks.
-        if (request.endpoint == "static" and request.method in ("GET", "HEAD")
-                and response.status_code in (200, 304) and request.args.get("v")
-                and request.args["v"] == static_version(request.view_args["filename"])):
+        if (
+            request.endpoint == "static"
+            and request.method in ("GET", "HEAD")
+            and response.status_code in (200, 304)
+            and request.args.get("v")
+            and request.args["v"] == static_version(request.view_args["filename"])
+        ):
             response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR

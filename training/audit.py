@@ -2,6 +2,7 @@
 
 Every change to attendance, results and certificates (and course status) is recorded here.
 """
+
 import json
 from datetime import datetime
 
@@ -59,14 +60,24 @@ def record_now(action: str, table: str, row_id: int, actor_id: int | None = None
 def _event(action: str, object_ref: str, actor_id: int | None, detail: dict) -> dict:
     if actor_id is None and current_user and getattr(current_user, "is_authenticated", False):
         actor_id = current_user.id
-    return {"actor_id": actor_id, "action": action, "object_ref": object_ref,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str)}
+    return {
+        "actor_id": actor_id,
+        "action": action,
+        "object_ref": object_ref,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str),
+    }
 
 
 def history(obj) -> list[AuditEvent]:
     """Audit events of one object, newest first."""
     ref = f"{obj.__tablename__}:{obj.id}"
-    return list(db.session.scalars(db.select(AuditEvent).where(AuditEvent.object_ref == ref).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(AuditEvent.object_ref == ref)
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        )
+    )
 
 
 def label(action: str) -> str:

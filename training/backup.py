@@ -3,6 +3,7 @@
 SQLite is copied with its online backup API (safe while the app serves); PostgreSQL with
 pg_dump's custom format and pg_restore.
 """
+
 import os
 import shutil
 import sqlite3
@@ -34,8 +35,9 @@ def _libpq_url() -> str:
     # without the password, which goes in their environment (PGPASSWORD): a command line is
     # readable by every user of the machine (ps).
     url = _url()
-    return URL.create("postgresql", username=url.username, host=url.host, port=url.port, database=url.database,
-                      query=url.query).render_as_string(hide_password=False)
+    return URL.create(
+        "postgresql", username=url.username, host=url.host, port=url.port, database=url.database, query=url.query
+    ).render_as_string(hide_password=False)
 
 
 def _libpq_env() -> dict[str, str]:
@@ -123,7 +125,10 @@ def restore(source: Path) -> None:
         # restoring that would silently replace every record with nothing.
         if not BACKUP_TABLES <= tables:
             backup_db.close()
-            raise BackupError(f"{source} không phải bản sao lưu của Tập huấn (thiếu bảng {', '.join(sorted(BACKUP_TABLES - tables))}).")
+            raise BackupError(
+                f"{source} không phải bản sao lưu của Tập huấn (thiếu bảng "
+                f"{', '.join(sorted(BACKUP_TABLES - tables))})."
+            )
         revision = None
         if "alembic_version" in tables:
             revision = backup_db.execute("SELECT version_num FROM alembic_version").fetchone()
@@ -143,14 +148,26 @@ def restore(source: Path) -> None:
         return
     if url.get_backend_name() == "postgresql":
         listing = _run(["pg_restore", "--list", str(source)])
-        tables = {line.split()[-2] for line in listing.splitlines() if " TABLE public " in line and " TABLE DATA " not in line}
+        tables = {
+            line.split()[-2] for line in listing.splitlines() if " TABLE public " in line and " TABLE DATA " not in line
+        }
         revision = None
         if "alembic_version" in tables:
             data = _run(["pg_restore", "--data-only", "--table=alembic_version", "--file=-", str(source)])
             rows = data.split("FROM stdin;\n", 1)[1].split("\n\\.", 1)[0].split() if "FROM stdin;" in data else []
             revision = rows[0] if rows else None
         _check_complete(source, tables, revision)
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", f"--dbname={_libpq_url()}", str(source)])
+        _run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                f"--dbname={_libpq_url()}",
+                str(source),
+            ]
+        )
         return
     raise BackupError(f"Không hỗ trợ khôi phục cơ sở dữ liệu {url.get_backend_name()}.")
 
@@ -173,8 +190,10 @@ def _check_complete(source: Path, tables: set[str], revision: str | None) -> Non
         raise BackupError(f"{source} không đầy đủ: thiếu bảng {', '.join(sorted(missing))}. Không khôi phục.")
     live = _live_revision()
     if live is not None and revision != live:
-        raise BackupError(f"{source} được sao lưu ở phiên bản cơ sở dữ liệu {revision or '(không rõ)'}, còn hệ thống đang ở "
-                          f"phiên bản {live}. Hãy khôi phục bằng đúng phiên bản phần mềm đã sao lưu, rồi chạy flask db upgrade.")
+        raise BackupError(
+            f"{source} được sao lưu ở phiên bản cơ sở dữ liệu {revision or '(không rõ)'}, còn hệ thống đang ở "
+            f"phiên bản {live}. Hãy khôi phục bằng đúng phiên bản phần mềm đã sao lưu, rồi chạy flask db upgrade."
+        )
 
 
 def _run(command: list[str]) -> str:

@@ -1,4 +1,5 @@
 """Command-line entry points: `flask setup`, `flask demo load`, and each domain's group."""
+
 import os
 
 import click
@@ -18,7 +19,9 @@ demo_cli = AppGroup("demo", help="Dữ liệu mẫu (demo data).")
 
 
 @demo_cli.command("load")
-@click.option("--scale", type=click.IntRange(min=1), help="Thêm N học viên, các khóa học và điểm danh đầy đủ (để đo hiệu năng).")
+@click.option(
+    "--scale", type=click.IntRange(min=1), help="Thêm N học viên, các khóa học và điểm danh đầy đủ (để đo hiệu năng)."
+)
 def demo_load(scale: int | None) -> None:
     """Nạp dữ liệu mẫu: tỉnh Bắc Giang, giảng viên, học viên."""
     demo.load()
@@ -41,8 +44,12 @@ def _is_embedded_default() -> bool:
 
 
 @click.command("setup")
-@click.option("--demo/--no-demo", "load_demo", default=None,
-              help="Nạp dữ liệu mẫu vào cơ sở dữ liệu mới (mặc định: chỉ với tệp SQLite mặc định trong instance/).")
+@click.option(
+    "--demo/--no-demo",
+    "load_demo",
+    default=None,
+    help="Nạp dữ liệu mẫu vào cơ sở dữ liệu mới (mặc định: chỉ với tệp SQLite mặc định trong instance/).",
+)
 def setup(load_demo: bool | None) -> None:
     """Migrate the database; on the very first run of the embedded default, or when asked
     with --demo, load the demo data (used by `make run`). A configured database (PostgreSQL)
@@ -56,8 +63,10 @@ def setup(load_demo: bool | None) -> None:
                 db.session.commit()
                 analyze()
             else:
-                click.echo("Cơ sở dữ liệu mới, chưa có tài khoản nào. Tạo tài khoản quản trị: "
-                           "flask users create-admin <tên-đăng-nhập> (hoặc flask setup --demo để nạp dữ liệu mẫu).")
+                click.echo(
+                    "Cơ sở dữ liệu mới, chưa có tài khoản nào. Tạo tài khoản quản trị: "
+                    "flask users create-admin <tên-đăng-nhập> (hoặc flask setup --demo để nạp dữ liệu mẫu)."
+                )
     _print_accounts()
 
 

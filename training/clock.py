@@ -1,4 +1,5 @@
 """Time: stored in UTC (naive datetimes), shown in Asia/Ho_Chi_Minh."""
+
 import re
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo

@@ -16,6 +16,7 @@ locked". Either way the error is an OperationalError, which training/errors.py a
 
 DATABASE_TIMEOUT = 0 turns the limits off (long maintenance work from the command line).
 """
+
 import psycopg
 from flask import Flask
 from sqlalchemy import event
@@ -64,8 +65,11 @@ def configure_timeouts(app: Flask) -> None:
     if uri.startswith("postgresql+psycopg"):
         ms = int(seconds * 1000)
         connect_args.setdefault("connect_timeout", max(2, round(seconds)))
-        connect_args.setdefault("options", f"-c statement_timeout={ms} -c lock_timeout={ms} "
-                                           f"-c idle_in_transaction_session_timeout={max(IDLE_IN_TRANSACTION_MS, ms)}")
+        connect_args.setdefault(
+            "options",
+            f"-c statement_timeout={ms} -c lock_timeout={ms} "
+            f"-c idle_in_transaction_session_timeout={max(IDLE_IN_TRANSACTION_MS, ms)}",
+        )
         connect_args.setdefault(_DEADLINE_ARG, seconds + 2)
     elif uri.startswith("sqlite"):
         connect_args.setdefault("timeout", seconds)  # Python's sqlite3: the busy timeout

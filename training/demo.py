@@ -9,6 +9,7 @@ Deterministic (a fixed random seed), so every fresh install shows the same peopl
 dates are relative to the day of loading, so there is always a course in the past, one under
 way today and one coming up.
 """
+
 import random
 from datetime import date, datetime, time, timedelta
 
@@ -52,7 +53,23 @@ FORMER_TRAINER = ("gv.yenthe", "Hà Văn Tuấn")
 #: old Yên Thế communes (pre-2025 codes) whose officers took the 2024 course
 HISTORY_COMMUNES = ("7246", "7243", "7249", "7294", "7288")
 
-FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đỗ", "Ngô", "Dương", "Bùi", "Đặng", "Thân", "Giáp", "Hà", "Lương"]
+FAMILY = [
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Vũ",
+    "Đỗ",
+    "Ngô",
+    "Dương",
+    "Bùi",
+    "Đặng",
+    "Thân",
+    "Giáp",
+    "Hà",
+    "Lương",
+]
 MIDDLE_MALE = ["Văn", "Đức", "Minh", "Quang", "Hữu", "Công", "Xuân"]
 MIDDLE_FEMALE = ["Thị", "Thị", "Thu", "Thanh", "Ngọc", "Kim"]
 GIVEN_MALE = ["Hùng", "Dũng", "Tuấn", "Cường", "Thắng", "Hướng", "Bình", "Quý", "Toàn", "Khải", "Đạt", "Sơn"]
@@ -60,8 +77,12 @@ GIVEN_FEMALE = ["Hương", "Lan", "Huyền", "Ánh", "Ngọc", "Thảo", "Oanh",
 POSITIONS = {
     "commune_broadcast": ["Công chức Văn hóa - Xã hội", "Công chức Văn hóa - Xã hội, phụ trách đài truyền thanh"],
     "party_mass_org": [
-        "Phó Bí thư Đoàn xã", "Phó Chủ tịch Hội Liên hiệp Phụ nữ xã", "Phó Chủ tịch Ủy ban MTTQ xã",
-        "Cán bộ Văn phòng Đảng ủy", "Phó Chủ tịch Hội Nông dân xã", "Phó Chủ tịch Hội Cựu chiến binh xã",
+        "Phó Bí thư Đoàn xã",
+        "Phó Chủ tịch Hội Liên hiệp Phụ nữ xã",
+        "Phó Chủ tịch Ủy ban MTTQ xã",
+        "Cán bộ Văn phòng Đảng ủy",
+        "Phó Chủ tịch Hội Nông dân xã",
+        "Phó Chủ tịch Hội Cựu chiến binh xã",
     ],
 }
 
@@ -101,15 +122,26 @@ def _load_issuers() -> None:
     """The Sở VHTTDL issues since the reorganisation; the former district's Phòng issued the
     papers of its own courses before it."""
     issuers.save_setting(
-        valid_from=date(2025, 7, 1), body_lines="UBND TỈNH BẮC NINH\nSỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH", place="Bắc Ninh",
-        signer_title="KT. GIÁM ĐỐC", signer_title_2="PHÓ GIÁM ĐỐC", signer_name="Nguyễn Văn Thành", symbol="SVHTTDL",
+        valid_from=date(2025, 7, 1),
+        body_lines="UBND TỈNH BẮC NINH\nSỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        place="Bắc Ninh",
+        signer_title="KT. GIÁM ĐỐC",
+        signer_title_2="PHÓ GIÁM ĐỐC",
+        signer_name="Nguyễn Văn Thành",
+        symbol="SVHTTDL",
         serial_pattern=issuers.DEFAULT_SERIAL_PATTERN,
         certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH",
     )
     yen_the = find(MAP_PRE2025, "215")
     issuers.save_setting(
-        valid_from=date(2023, 1, 1), unit_id=yen_the.id, body_lines="UBND HUYỆN YÊN THẾ\nPHÒNG VĂN HÓA VÀ THÔNG TIN",
-        place="Yên Thế", signer_title="TRƯỞNG PHÒNG", signer_title_2="", signer_name="Hoàng Văn Ký", symbol="VHTT",
+        valid_from=date(2023, 1, 1),
+        unit_id=yen_the.id,
+        body_lines="UBND HUYỆN YÊN THẾ\nPHÒNG VĂN HÓA VÀ THÔNG TIN",
+        place="Yên Thế",
+        signer_title="TRƯỞNG PHÒNG",
+        signer_title_2="",
+        signer_name="Hoàng Văn Ký",
+        symbol="VHTT",
         serial_pattern="{number:03d}/{year}/GCN-{symbol}",
         certifying_title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN YÊN THẾ",
     )
@@ -117,30 +149,46 @@ def _load_issuers() -> None:
 
 def _new_trainee(rng: random.Random, commune: Unit, group: str) -> Trainee:
     gender = rng.choice(["male", "female"])
-    return people.save_trainee(None, {
-        "full_name": _name(rng, gender),
-        "birth_date": date(rng.randint(1968, 1998), rng.randint(1, 12), rng.randint(1, 28)),
-        "gender": gender,
-        "position": rng.choice(POSITIONS[group]),
-        "commune_id": commune.id,
-        "group": group,
-        "phone": "09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
-    })
+    return people.save_trainee(
+        None,
+        {
+            "full_name": _name(rng, gender),
+            "birth_date": date(rng.randint(1968, 1998), rng.randint(1, 12), rng.randint(1, 28)),
+            "gender": gender,
+            "position": rng.choice(POSITIONS[group]),
+            "commune_id": commune.id,
+            "group": group,
+            "phone": "09" + "".join(str(rng.randint(0, 9)) for _ in range(8)),
+        },
+    )
 
 
 def _load_trainees(communes: dict[str, Unit]) -> None:
     rng = random.Random(1288)
     for names in CLUSTERS.values():
         for name in names:
-            for group in ("commune_broadcast", "party_mass_org", "party_mass_org", "commune_broadcast", "party_mass_org"):
+            for group in (
+                "commune_broadcast",
+                "party_mass_org",
+                "party_mass_org",
+                "commune_broadcast",
+                "party_mass_org",
+            ):
                 _new_trainee(rng, communes[name], group)
     # One trainee can sign in, to show the trainee's own pages.
     role, full_name, _ = ACCOUNTS["hocvien"]
-    trainee = people.save_trainee(None, {
-        "full_name": full_name, "birth_date": date(1990, 5, 12), "gender": "female",
-        "position": "Công chức Văn hóa - Xã hội", "commune_id": communes[CLUSTERS["trainer"][0]].id,
-        "group": "commune_broadcast", "phone": "0912000111",
-    })
+    trainee = people.save_trainee(
+        None,
+        {
+            "full_name": full_name,
+            "birth_date": date(1990, 5, 12),
+            "gender": "female",
+            "position": "Công chức Văn hóa - Xã hội",
+            "commune_id": communes[CLUSTERS["trainer"][0]].id,
+            "group": "commune_broadcast",
+            "phone": "0912000111",
+        },
+    )
     account = people.create_user("hocvien", PASSWORD, full_name, role)
     account.trainee = trainee
     db.session.flush()
@@ -148,10 +196,18 @@ def _load_trainees(communes: dict[str, Unit]) -> None:
 
 #: trainer username → venues its courses use, one per course so no two bookings meet
 VENUES = {
-    "trainer": ["Hội trường UBND xã Yên Thế", "Trung tâm Văn hóa - Thể thao xã Xuân Lương", "Hội trường Đảng ủy xã Bố Hạ",
-                "Nhà văn hóa xã Tam Tiến"],
-    "trainer2": ["Hội trường UBND xã Tân Yên", "Trung tâm Chính trị xã Nhã Nam", "Hội trường Đảng ủy xã Ngọc Thiện",
-                 "Nhà văn hóa xã Phúc Hòa"],
+    "trainer": [
+        "Hội trường UBND xã Yên Thế",
+        "Trung tâm Văn hóa - Thể thao xã Xuân Lương",
+        "Hội trường Đảng ủy xã Bố Hạ",
+        "Nhà văn hóa xã Tam Tiến",
+    ],
+    "trainer2": [
+        "Hội trường UBND xã Tân Yên",
+        "Trung tâm Chính trị xã Nhã Nam",
+        "Hội trường Đảng ủy xã Ngọc Thiện",
+        "Nhà văn hóa xã Phúc Hòa",
+    ],
 }
 #: trainer username → (programme, start offset in days from today, final status) for its
 #: courses: one finished, one running today, one upcoming (a bit thin on trainees), and one the
@@ -176,9 +232,16 @@ def _load_courses(province: Unit, communes: dict[str, Unit]) -> None:
         for (programme, offset, status), venue in zip(plan, VENUES[username]):
             curriculum = catalogue().current(programme)
             course = courses.create_course(
-                province.id, programme, f"{curriculum.title} – cụm {place}", venue, today + timedelta(days=offset),
-                capacity=30, trainer_ids=[trainer.id], created_by=trainer,
-                notes="Dữ liệu mẫu." if status != "draft" else "Dữ liệu mẫu: chưa lập lịch.", area_id=trainer.area_id,
+                province.id,
+                programme,
+                f"{curriculum.title} – cụm {place}",
+                venue,
+                today + timedelta(days=offset),
+                capacity=30,
+                trainer_ids=[trainer.id],
+                created_by=trainer,
+                notes="Dữ liệu mẫu." if status != "draft" else "Dữ liệu mẫu: chưa lập lịch.",
+                area_id=trainer.area_id,
             )
             if status == "draft":
                 continue
@@ -210,8 +273,14 @@ def _load_history() -> None:
         for group in ("commune_broadcast", "commune_broadcast"):
             _new_trainee(rng, find(MAP_PRE2025, code), group)
     course = courses.create_course(
-        yen_the.id, "CT1", "Kiến thức cơ bản về công tác thông tin cơ sở – huyện Yên Thế năm 2024",
-        "Hội trường UBND huyện Yên Thế", date(2024, 10, 14), capacity=30, trainer_ids=[trainer.id], created_by=trainer,
+        yen_the.id,
+        "CT1",
+        "Kiến thức cơ bản về công tác thông tin cơ sở – huyện Yên Thế năm 2024",
+        "Hội trường UBND huyện Yên Thế",
+        date(2024, 10, 14),
+        capacity=30,
+        trainer_ids=[trainer.id],
+        created_by=trainer,
         notes="Dữ liệu mẫu: khóa học năm 2024, trước khi sắp xếp đơn vị hành chính.",
     )
     generate_sessions(course)

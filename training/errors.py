@@ -1,4 +1,5 @@
 """Error pages in the site's layout; users never see a stack trace."""
+
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,8 +23,17 @@ _TITLES = {
 
 
 #: the API's `error` codes: a string in every answer, as the OpenAPI document says
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-          413: "too_large", 429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
 
 
 def _render(status: int, message: str | None = None):
@@ -36,7 +46,9 @@ def _render(status: int, message: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_exc):
-        return _render(400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại."))
+        return _render(
+            400, _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang và thử lại.")
+        )
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
@@ -50,7 +62,9 @@ def register_error_handlers(app: Flask) -> None:
         # The layout asks who is signed in, which needs the database (and the rollback expired
         # the user loaded before): draw this page as for a visitor.
         g._login_user = login_manager.anonymous_user()
-        return _render(503, _("Không kết nối được cơ sở dữ liệu. Dữ liệu của bạn không bị mất; vui lòng thử lại sau ít phút."))
+        return _render(
+            503, _("Không kết nối được cơ sở dữ liệu. Dữ liệu của bạn không bị mất; vui lòng thử lại sau ít phút.")
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in create_app(); database upkeep that
 sits beside them (statistics after bulk loads, one migration at a time)."""
+
 import contextlib
 import fcntl
 import functools
@@ -70,8 +71,9 @@ def _insert_or_skip(dialect: str, table, conflict_columns: tuple[str, ...], retu
 @functools.cache
 def _insert_or_update(dialect: str, table, conflict_column: str, update_columns: tuple[str, ...]):
     statement = _dialect_insert(dialect)(table)
-    return statement.on_conflict_do_update(index_elements=[conflict_column],
-                                           set_={name: statement.excluded[name] for name in update_columns})
+    return statement.on_conflict_do_update(
+        index_elements=[conflict_column], set_={name: statement.excluded[name] for name in update_columns}
+    )
 
 
 def analyze() -> None:
@@ -136,6 +138,8 @@ def _lock_for(engine):
             yield
     else:
         yield
+
+
 def dialect_insert(model):
     """An INSERT into `model`'s table in the dialect of the database in use, for an upsert
     whose ON CONFLICT clause the caller writes (a counter that adds one)."""

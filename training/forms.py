@@ -1,6 +1,7 @@
 """The base of every form: Flask-WTF's, with WTForms' own messages ("This field is required.",
 "Not a valid choice.", …) in the visitor's language. WTForms ships no Vietnamese catalogue, so
 ours is translations/vi/LC_MESSAGES/wtforms.po; English pages keep WTForms' own wording."""
+
 from functools import lru_cache
 
 from babel.support import Translations
@@ -44,7 +45,9 @@ class _TypedField(StringField):
     render = {}
 
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, render_kw={**self.render, **(kwargs.pop("render_kw", None) or {})}, **kwargs)
+        super().__init__(
+            label, validators, render_kw={**self.render, **(kwargs.pop("render_kw", None) or {})}, **kwargs
+        )
 
     def _value(self) -> str:
         if self.raw_data:
@@ -65,8 +68,11 @@ class DayField(_TypedField):
     the browser's date picker, which follows the browser (an English Chrome wants mm/dd/yyyy).
     Make it required with Required, which keeps to the field's own message for a mistyped date."""
 
-    render = {"inputmode": "numeric", "pattern": r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*|\d{4}-\d{2}-\d{2}",
-              "placeholder": "dd/mm/yyyy"}
+    render = {
+        "inputmode": "numeric",
+        "pattern": r"\s*\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\s*|\d{4}-\d{2}-\d{2}",
+        "placeholder": "dd/mm/yyyy",
+    }
     parse, display = staticmethod(parse_day), "%d/%m/%Y"
     refusal = _l("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 05/03/2027.")
 
@@ -78,6 +84,8 @@ class ClockField(_TypedField):
     render = {"pattern": r"\s*([01]?\d|2[0-3])\s*([:hH.]\s*[0-5]\d)?\s*", "placeholder": "hh:mm", "size": 6}
     parse, display = staticmethod(parse_clock), "%H:%M"
     refusal = _l("Giờ “%(v)s” không hợp lệ: nhập theo dạng 24 giờ hh:mm, ví dụ 13:30.")
+
+
 class SelectManyField(SelectMultipleField):
     """A multiple choice that refuses the same choice sent twice (only a crafted request does
     that; saved as is, it would break a unique key further on). Every multiple choice uses it."""

@@ -4,6 +4,7 @@ Primary keys are 32-bit integers on PostgreSQL (and SQLite's driver takes no mor
 bits), so a larger number in a URL can name no row: it is treated as no such page (404) or no
 such filter, never handed to the database driver, which would fail with an error (500).
 """
+
 from werkzeug import routing
 
 MAX_ID = 2**31 - 1

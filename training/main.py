@@ -1,4 +1,5 @@
 """Pages that belong to no domain: the home page, the language switch and /healthz."""
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_decimal, format_percent
 from flask_login import current_user
@@ -21,8 +22,12 @@ def home():
     if current_user.role == "trainee":
         return redirect(url_for("courses.me"))
     area_id = current_user.area_id if commune_scope(current_user) is not None else None  # a cụm's trainer
-    return render_template("main/home.html", dash=dashboard(managed_unit_id(current_user), area_id=area_id), days=DASHBOARD_DAYS,
-                           status_label=status_label)
+    return render_template(
+        "main/home.html",
+        dash=dashboard(managed_unit_id(current_user), area_id=area_id),
+        days=DASHBOARD_DAYS,
+        status_label=status_label,
+    )
 
 
 @bp.app_context_processor

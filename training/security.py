@@ -1,20 +1,23 @@
 """HTTP security headers for every response."""
+
 from flask import Flask, abort, g, request
 
 # No inline scripts anywhere (behaviour is wired from static/js by data attributes); inline
 # style attributes are allowed because the charts' SVG carries them.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def _has_nul(value) -> bool:
@@ -37,9 +40,12 @@ def refuse_nul_bytes(app: Flask) -> None:
         if request.endpoint == "static":
             return
         form = request.form if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") else {}
-        if (_has_nul(request.path) or _has_nul(request.args.to_dict(flat=False))
-                or _has_nul(form.to_dict(flat=False) if form else {})
-                or (request.is_json and _has_nul(request.get_json(silent=True)))):
+        if (
+            _has_nul(request.path)
+            or _has_nul(request.args.to_dict(flat=False))
+            or _has_nul(form.to_dict(flat=False) if form else {})
+            or (request.is_json and _has_nul(request.get_json(silent=True)))
+        ):
             abort(400)
 
 

@@ -17,10 +17,11 @@ the unit of work or a bulk statement, moves its stamp without knowing about repo
 new path cannot forget to. A bulk statement names its unit with the REPORT_UNIT execution
 option (a check-in), or moves EVERY_UNIT. What they cost a check-in is mostly the stamp's own
 INSERT: their before_commit step took 0.08-0.13 ms of a 3.3 ms check-in (bench/checkin_cost.py,
-timed by hand), the statement listener a few microseconds for each statement of a request. The counted tables are known here by name, so that
-the domains that import REPORT_UNIT import nothing of the domains after them through this
-module.
+timed by hand), the statement listener a few microseconds for each statement of a request.
+The counted tables are known here by name, so that the domains that import REPORT_UNIT import
+nothing of the domains after them through this module.
 """
+
 import functools
 import secrets
 from dataclasses import dataclass, field
@@ -81,10 +82,15 @@ def _changes(session: Session) -> _Changes:
 #: _Changes each goes to: a unit, or a course, session, enrolment or trainee whose units are
 #: looked up (a course's also gives the issuers of its certificates, which stay with the unit
 #: that issued them if the course moves)
-_OWNER = {"course": (("unit_id", "units"), ("id", "courses")), "certificate": (("issuing_unit_id", "units"),),
-          "course_session": (("course_id", "courses"),), "enrolment": (("course_id", "courses"),),
-          "attendance": (("session_id", "sessions"),), "assessment": (("enrolment_id", "enrolments"),),
-          "trainee": (("id", "trainees"),)}
+_OWNER = {
+    "course": (("unit_id", "units"), ("id", "courses")),
+    "certificate": (("issuing_unit_id", "units"),),
+    "course_session": (("course_id", "courses"),),
+    "enrolment": (("course_id", "courses"),),
+    "attendance": (("session_id", "sessions"),),
+    "assessment": (("enrolment_id", "enrolments"),),
+    "trainee": (("id", "trainees"),),
+}
 #: a change to these may touch every unit's figures
 _EVERY_UNIT_TABLES = frozenset({"unit", "area"})
 _COUNTED_TABLES = frozenset(_OWNER) | _EVERY_UNIT_TABLES
@@ -147,16 +153,25 @@ def _lookups() -> tuple[dict, object]:
     certificate, trainee = tables["certificate"].c, tables["trainee"].c
     ids = bindparam("ids", expanding=True)
     #: certificates of the enrolments matching a condition, by their issuing unit
-    issuers = select(certificate.issuing_unit_id).join_from(tables["certificate"], tables["enrolment"],
-                                                            enrolment.id == certificate.enrolment_id)
+    issuers = select(certificate.issuing_unit_id).join_from(
+        tables["certificate"], tables["enrolment"], enrolment.id == certificate.enrolment_id
+    )
     units_of = {
         "courses": union(select(course.unit_id).where(course.id.in_(ids)), issuers.where(enrolment.course_id.in_(ids))),
-        "sessions": select(course.unit_id).distinct().join_from(tables["course"], tables["course_session"])
-                    .where(session.id.in_(ids)),
-        "enrolments": select(course.unit_id).distinct().join_from(tables["course"], tables["enrolment"])
-                      .where(enrolment.id.in_(ids)),
-        "trainees": union(select(course.unit_id).join_from(tables["course"], tables["enrolment"])
-                          .where(enrolment.trainee_id.in_(ids)), issuers.where(enrolment.trainee_id.in_(ids))),
+        "sessions": select(course.unit_id)
+        .distinct()
+        .join_from(tables["course"], tables["course_session"])
+        .where(session.id.in_(ids)),
+        "enrolments": select(course.unit_id)
+        .distinct()
+        .join_from(tables["course"], tables["enrolment"])
+        .where(enrolment.id.in_(ids)),
+        "trainees": union(
+            select(course.unit_id)
+            .join_from(tables["course"], tables["enrolment"])
+            .where(enrolment.trainee_id.in_(ids)),
+            issuers.where(enrolment.trainee_id.in_(ids)),
+        ),
     }
     # On PostgreSQL, the edited trainees locked against enrolments until the commit: an
     # enrolment's foreign-key check (KEY SHARE) does not wait for the edit's own row lock, so
@@ -190,8 +205,10 @@ def _move_stamps(connection, changes: _Changes) -> None:
     scopes = _scopes(connection, changes)
     if scopes:
         version = new_version()
-        connection.execute(insert_or_update(ReportStamp, "scope", "version"),
-                           [{"scope": scope, "version": version} for scope in sorted(scopes)])
+        connection.execute(
+            insert_or_update(ReportStamp, "scope", "version"),
+            [{"scope": scope, "version": version} for scope in sorted(scopes)],
+        )
 
 
 def _before_commit(session: Session) -> None:
@@ -226,9 +243,13 @@ def _transaction_ended(session: Session, transaction) -> None:
 
 
 #: what every session of the process runs, by event
-_LISTENERS = (("after_flush", _after_flush), ("do_orm_execute", _after_bulk_statement),
-              ("before_commit", _before_commit), ("after_commit", _after_commit),
-              ("after_transaction_end", _transaction_ended))
+_LISTENERS = (
+    ("after_flush", _after_flush),
+    ("do_orm_execute", _after_bulk_statement),
+    ("before_commit", _before_commit),
+    ("after_commit", _after_commit),
+    ("after_transaction_end", _transaction_ended),
+)
 
 
 def watch_sessions() -> None:

@@ -1,4 +1,5 @@
 """Vietnamese text helpers: normalisation, accent folding and dictionary name order."""
+
 import re
 import unicodedata
 

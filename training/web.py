@@ -1,4 +1,5 @@
 """Small helpers shared by the views of every domain."""
+
 import secrets
 import unicodedata
 from collections.abc import Callable

@@ -9,30 +9,32 @@ Revises: 26c8fe3e72c7
 Create Date: 2026-12-07 14:20:00.000000
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '5b1e0c7d2a94'
-down_revision = '26c8fe3e72c7'
+revision = "5b1e0c7d2a94"
+down_revision = "26c8fe3e72c7"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('enrolment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('commune_id', sa.Integer(), nullable=True))
-    op.execute('UPDATE enrolment SET commune_id = '
-               '(SELECT trainee.commune_id FROM trainee WHERE trainee.id = enrolment.trainee_id)')
-    with op.batch_alter_table('enrolment', schema=None) as batch_op:
-        batch_op.alter_column('commune_id', existing_type=sa.Integer(), nullable=False)
-        batch_op.create_index(batch_op.f('ix_enrolment_commune_id'), ['commune_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_enrolment_commune_id_unit'), 'unit', ['commune_id'], ['id'])
+    with op.batch_alter_table("enrolment", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("commune_id", sa.Integer(), nullable=True))
+    op.execute(
+        "UPDATE enrolment SET commune_id = "
+        "(SELECT trainee.commune_id FROM trainee WHERE trainee.id = enrolment.trainee_id)"
+    )
+    with op.batch_alter_table("enrolment", schema=None) as batch_op:
+        batch_op.alter_column("commune_id", existing_type=sa.Integer(), nullable=False)
+        batch_op.create_index(batch_op.f("ix_enrolment_commune_id"), ["commune_id"], unique=False)
+        batch_op.create_foreign_key(batch_op.f("fk_enrolment_commune_id_unit"), "unit", ["commune_id"], ["id"])
 
 
 def downgrade():
-    with op.batch_alter_table('enrolment', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_enrolment_commune_id_unit'), type_='foreignkey')
-        batch_op.drop_index(batch_op.f('ix_enrolment_commune_id'))
-        batch_op.drop_column('commune_id')
+    with op.batch_alter_table("enrolment", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_enrolment_commune_id_unit"), type_="foreignkey")
+        batch_op.drop_index(batch_op.f("ix_enrolment_commune_id"))
+        batch_op.drop_column("commune_id")

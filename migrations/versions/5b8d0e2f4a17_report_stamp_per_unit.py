@@ -10,15 +10,15 @@ Revises: 9a7e1c3b5d21
 Create Date: 2026-11-23 00:20:00.000000
 
 """
+
 import secrets
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '5b8d0e2f4a17'
-down_revision = '9a7e1c3b5d21'
+revision = "5b8d0e2f4a17"
+down_revision = "9a7e1c3b5d21"
 branch_labels = None
 depends_on = None
 
@@ -26,20 +26,22 @@ depends_on = None
 def upgrade():
     # The stamp's value means nothing once changed (random, compared for equality only), so
     # the table is made afresh rather than altered.
-    op.drop_table('report_stamp')
-    stamp = op.create_table('report_stamp',
-    sa.Column('scope', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('scope', name=op.f('pk_report_stamp'))
+    op.drop_table("report_stamp")
+    stamp = op.create_table(
+        "report_stamp",
+        sa.Column("scope", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", name=op.f("pk_report_stamp")),
     )
-    op.bulk_insert(stamp, [{'scope': 0, 'version': secrets.randbits(62)}])
+    op.bulk_insert(stamp, [{"scope": 0, "version": secrets.randbits(62)}])
 
 
 def downgrade():
-    op.drop_table('report_stamp')
-    stamp = op.create_table('report_stamp',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('version', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_stamp'))
+    op.drop_table("report_stamp")
+    stamp = op.create_table(
+        "report_stamp",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_report_stamp")),
     )
-    op.bulk_insert(stamp, [{'id': 1, 'version': secrets.randbits(62)}])
+    op.bulk_insert(stamp, [{"id": 1, "version": secrets.randbits(62)}])

@@ -9,25 +9,25 @@ Revises: 5b8d0e2f4a17
 Create Date: 2026-11-23 06:00:00.000000
 
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = 'c4e7a2d91f30'
-down_revision = '5b8d0e2f4a17'
+revision = "c4e7a2d91f30"
+down_revision = "5b8d0e2f4a17"
 branch_labels = None
 depends_on = None
 
-COVERED = (('attendance', 'session_id'), ('enrolment', 'course_id'), ('certificate', 'serial'))
+COVERED = (("attendance", "session_id"), ("enrolment", "course_id"), ("certificate", "serial"))
 
 
 def upgrade():
     for table, column in COVERED:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f'ix_{table}_{column}'))
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
 
 
 def downgrade():
     for table, column in COVERED:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_index(batch_op.f(f'ix_{table}_{column}'), [column], unique=False)
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)

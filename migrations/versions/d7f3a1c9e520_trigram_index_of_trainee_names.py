@@ -11,14 +11,15 @@ Revises: c4e7a2d91f30
 Create Date: 2026-12-07 11:00:00.000000
 
 """
+
 import logging
 
 from alembic import op
 from sqlalchemy.exc import DBAPIError
 
 # revision identifiers, used by Alembic.
-revision = 'd7f3a1c9e520'
-down_revision = 'c4e7a2d91f30'
+revision = "d7f3a1c9e520"
+down_revision = "c4e7a2d91f30"
 branch_labels = None
 depends_on = None
 
@@ -50,7 +51,9 @@ def upgrade():
             logging.getLogger("alembic.runtime.migration").warning(
                 "pg_trgm is not available (%s): the trainee search works without its trigram index. "
                 "A superuser can run CREATE EXTENSION pg_trgm, then `flask db downgrade c4e7a2d91f30` and "
-                "`flask db upgrade`.", exc.orig)
+                "`flask db upgrade`.",
+                exc.orig,
+            )
             return
         op.execute("CREATE INDEX IF NOT EXISTS ix_trainee_name_trgm ON trainee USING gin (name_folded gin_trgm_ops)")
 

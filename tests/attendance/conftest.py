@@ -5,6 +5,7 @@ enrolled trainees.
 The clock is frozen rather than real so that "now" never falls near midnight or between two
 token steps by accident; tests move it with `clock.advance(...)` instead of sleeping.
 """
+
 import html
 import re
 from dataclasses import dataclass, field
@@ -18,8 +19,8 @@ from training.attendance import checkin, phone_views, phones, qr, roster, scanne
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
-from training.courses.planning import save_session
 from training.courses.models import Course, CourseSession
+from training.courses.planning import save_session
 from training.extensions import db
 from training.people.models import Trainee
 
@@ -118,8 +119,11 @@ def checkin_path(session: CourseSession, now: float | None = None) -> str:
 
 def remember_device(client, trainee: Trainee, device: str = "phone-1") -> None:
     """Give a test client the signed cookie a phone gets after identifying once."""
-    client.set_cookie(phones.DEVICE_COOKIE, phones._device_serializer().dumps({"k": trainee.device_key, "d": device}),
-                      domain="taphuan.test")
+    client.set_cookie(
+        phones.DEVICE_COOKIE,
+        phones._device_serializer().dumps({"k": trainee.device_key, "d": device}),
+        domain="taphuan.test",
+    )
 
 
 def confirm(client, session: CourseSession, response=None):

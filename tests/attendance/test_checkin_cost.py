@@ -2,10 +2,11 @@
 statement: a hall of scanners sends one per trainee, and bench/checkin_burst.py holds its
 throughput against the floor's (bench/floor_app.py: one read and four writes). A statement
 added to this path, or a read the ORM makes behind the code's back, fails here first."""
+
 import re
 
-from training.extensions import db
 from tests.queries import statements_sent
+from training.extensions import db
 
 
 def shape(sent) -> list[str]:
@@ -42,8 +43,12 @@ def test_a_badge_check_in_reads_three_times_and_writes_what_the_floor_writes(log
     # permission and the check-in window), the facts of the code; then the record, its audit
     # row, the scan log and the district's report stamp. Not the account again after the
     # commit expired it (the security headers read it back once).
-    assert sent == ["SELECT user", "SELECT course_session", "SELECT trainee",
-                    *lock(["INSERT attendance", "INSERT audit_event", "INSERT scan_log", "INSERT report_stamp"])], sent
+    assert sent == [
+        "SELECT user",
+        "SELECT course_session",
+        "SELECT trainee",
+        *lock(["INSERT attendance", "INSERT audit_event", "INSERT scan_log", "INSERT report_stamp"]),
+    ], sent
 
 
 def test_a_second_scan_of_the_same_badge_writes_only_its_log(login, trainer_a, course_now):

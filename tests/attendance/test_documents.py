@@ -1,11 +1,13 @@
 """The course's papers: the attendance sheet (PDF, HTML, XLSX), the blank sign-in sheet and
 the trainee badges. PDFs are read back as text with pdftotext, badges are rendered with
 pdftoppm and their QR codes decoded with zbarimg (poppler-utils and zbar-tools)."""
+
 import re
 import subprocess
 import time
 import unicodedata
-from datetime import date, datetime, time as clock_time, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from io import BytesIO
 
 import pytest
@@ -20,8 +22,8 @@ from training.attendance.models import Attendance
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
-from training.courses.planning import generate_sessions, save_session
 from training.courses.models import CourseSession, Enrolment
+from training.courses.planning import generate_sessions, save_session
 from training.extensions import db
 from training.people.models import Trainee
 from training.vietnamese import name_sort_key
@@ -56,8 +58,13 @@ SLOTS = [
     (MONDAY + timedelta(days=1), clock_time(13, 30), clock_time(16, 30)),
 ]
 SYMBOL = {"present": "x", "late": "M", "absent": "V", "excused": "P", None: ""}
-URLS = ["/courses/{id}/attendance", "/courses/{id}/attendance.pdf", "/courses/{id}/attendance.xlsx",
-        "/courses/{id}/signin-sheet.pdf", "/courses/{id}/badges.pdf"]
+URLS = [
+    "/courses/{id}/attendance",
+    "/courses/{id}/attendance.pdf",
+    "/courses/{id}/attendance.xlsx",
+    "/courses/{id}/signin-sheet.pdf",
+    "/courses/{id}/badges.pdf",
+]
 
 
 def pdf_text(content: bytes, layout: bool = True) -> str:
@@ -78,11 +85,15 @@ def course(in_request, units, trainer_a, make_trainee):
     time decides), the manual roster for absent and excused."""
     course = courses.create_course(units["A"].id, "CT1", TITLE, VENUE, MONDAY, 40, [trainer_a.id])
     modules = [m.code for m in course.curriculum.modules]
-    sessions = [save_session(course, None, modules[i % len(modules)], day, start, end, VENUE, trainer_a.id)
-                for i, (day, start, end) in enumerate(SLOTS)]
+    sessions = [
+        save_session(course, None, modules[i % len(modules)], day, start, end, VENUE, trainer_a.id)
+        for i, (day, start, end) in enumerate(SLOTS)
+    ]
     # Made in another order than the sheet's, so that the sheet has to sort them.
-    trainees = {name: make_trainee(name, commune="Xã Hồng Kỳ" if i % 2 else "Xã Đồng Kỳ", position="Công chức")
-                for i, name in enumerate(reversed(IN_ORDER))}
+    trainees = {
+        name: make_trainee(name, commune="Xã Hồng Kỳ" if i % 2 else "Xã Đồng Kỳ", position="Công chức")
+        for i, name in enumerate(reversed(IN_ORDER))
+    }
     enrol_many(course, list(trainees.values()))
     courses.change_status(course, "open")  # a course in draft takes no check-ins
     db.session.commit()
@@ -90,7 +101,9 @@ def course(in_request, units, trainer_a, make_trainee):
         for session, status in zip(sessions, statuses):
             if status in ("present", "late"):
                 minutes = 2 if status == "present" else course.late_after_minutes + 10
-                result = checkin.check_in(session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes))
+                result = checkin.check_in(
+                    session, trainees[name].id, "qr_badge", at=session.starts_at + timedelta(minutes=minutes)
+                )
                 assert result.ok and result.record.status == status
             elif status:
                 roster.mark(session, trainees[name], status, "", trainer_a.id)
@@ -157,12 +170,25 @@ def test_attendance_pdf_lists_names_in_order_with_marks_legend_and_heading(cours
     assert -1 not in positions, [n for n, p in zip(IN_ORDER, positions) if p < 0]
     assert positions == sorted(positions)
 
-    for expected in ("UBND HUYỆN YÊN THẾ", "PHÒNG VĂN HÓA VÀ THÔNG TIN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-                     "Độc lập - Tự do - Hạnh phúc", "DANH SÁCH ĐIỂM DANH HỌC VIÊN", TITLE, VENUE,
-                     "Kiến thức cơ bản về công tác thông tin cơ sở", "02/03/2026", "03/03/2026",
-                     "Ký hiệu: x - có mặt; M - đi muộn; V - vắng không phép; P - vắng có phép",
-                     "NGƯỜI LẬP BIỂU", "Yên Thế, ngày 03 tháng 3 năm 2026", "TRƯỞNG PHÒNG", "Ghi chú", "Chức vụ",
-                     "Đơn vị (xã)"):
+    for expected in (
+        "UBND HUYỆN YÊN THẾ",
+        "PHÒNG VĂN HÓA VÀ THÔNG TIN",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "DANH SÁCH ĐIỂM DANH HỌC VIÊN",
+        TITLE,
+        VENUE,
+        "Kiến thức cơ bản về công tác thông tin cơ sở",
+        "02/03/2026",
+        "03/03/2026",
+        "Ký hiệu: x - có mặt; M - đi muộn; V - vắng không phép; P - vắng có phép",
+        "NGƯỜI LẬP BIỂU",
+        "Yên Thế, ngày 03 tháng 3 năm 2026",
+        "TRƯỞNG PHÒNG",
+        "Ghi chú",
+        "Chức vụ",
+        "Đơn vị (xã)",
+    ):
         assert expected in whole, expected
     # An issued sheet: no bracketed instructions, no signature column for computed figures.
     assert "(Ký" not in whole and "Ký tên" not in whole and "XÁC NHẬN CỦA ĐƠN VỊ" not in whole
@@ -193,28 +219,76 @@ def make_big_course(units, trainer, trainees: int = 300, sessions: int = 40):
         day = MONDAY + timedelta(days=i // 2)
         start = clock_time(7, 30) if i % 2 == 0 else clock_time(13, 30)
         starts_at = to_utc(datetime.combine(day, start))
-        db.session.add(CourseSession(course=course, module_code=modules[i % len(modules)], starts_at=starts_at,
-                                     ends_at=starts_at + timedelta(hours=3), periods=4, venue=VENUE))
+        db.session.add(
+            CourseSession(
+                course=course,
+                module_code=modules[i % len(modules)],
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=3),
+                periods=4,
+                venue=VENUE,
+            )
+        )
     families = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ"]
     middles = ["Văn", "Thị", "Đức", "Minh", "Thu", "Quốc", "Ngọc", "Hữu", "Thanh", "Xuân"]
-    givens = ["An", "Ánh", "Bình", "Châu", "Cường", "Dũng", "Đạt", "Giang", "Hà", "Hải", "Hương", "Khánh",
-              "Lan", "Linh", "Long", "Mai", "Nam", "Ngân", "Oanh", "Phúc", "Quân", "Sơn", "Tâm", "Thảo", "Trang",
-              "Tuấn", "Uyên", "Việt", "Xuân", "Yến"]
+    givens = [
+        "An",
+        "Ánh",
+        "Bình",
+        "Châu",
+        "Cường",
+        "Dũng",
+        "Đạt",
+        "Giang",
+        "Hà",
+        "Hải",
+        "Hương",
+        "Khánh",
+        "Lan",
+        "Linh",
+        "Long",
+        "Mai",
+        "Nam",
+        "Ngân",
+        "Oanh",
+        "Phúc",
+        "Quân",
+        "Sơn",
+        "Tâm",
+        "Thảo",
+        "Trang",
+        "Tuấn",
+        "Uyên",
+        "Việt",
+        "Xuân",
+        "Yến",
+    ]
     people, communes = [], [units["Xã Đồng Kỳ"].id, units["Xã Hồng Kỳ"].id, units["Thị trấn Phồn Xương"].id]
     for i in range(trainees):
         name = f"{families[i % len(families)]} {middles[(i // len(families)) % len(middles)]} {givens[i % len(givens)]}"
-        people.append(Trainee(full_name=name, birth_date=date(1980, 1, 1) + timedelta(days=i), gender="female",
-                              position="Công chức Văn hóa - Xã hội" if i % 3 else "Phó Chủ tịch Hội Liên hiệp Phụ nữ xã",
-                              commune_id=communes[i % 3], group="commune_broadcast"))
+        people.append(
+            Trainee(
+                full_name=name,
+                birth_date=date(1980, 1, 1) + timedelta(days=i),
+                gender="female",
+                position="Công chức Văn hóa - Xã hội" if i % 3 else "Phó Chủ tịch Hội Liên hiệp Phụ nữ xã",
+                commune_id=communes[i % 3],
+                group="commune_broadcast",
+            )
+        )
     db.session.add_all(people)
     db.session.flush()
     db.session.add_all(Enrolment(course=course, trainee=t) for t in people)
     db.session.flush()
     statuses = ["present", "present", "present", "late", "absent", "excused"]
-    db.session.execute(insert(Attendance), [
-        {"session_id": s.id, "trainee_id": t.id, "status": statuses[(i + j) % len(statuses)], "method": "manual"}
-        for i, t in enumerate(people) for j, s in enumerate(course.sessions)
-    ])
+    db.session.execute(
+        insert(Attendance),
+        [
+            {"session_id": s.id, "trainee_id": t.id, "status": statuses[(i + j) % len(statuses)], "method": "manual"}
+            for i, t in enumerate(people)
+            for j, s in enumerate(course.sessions)
+        ],
+    )
     db.session.commit()
     return course, people
 
@@ -291,7 +365,11 @@ def test_attendance_xlsx_reads_back_with_names_numbers_and_escaped_formulas(cour
         assert share == pytest.approx(attended / required)
         assert row[10].number_format == "0%"
     by_name = {row[1].value: row for row in rows}
-    assert (by_name[escaped][1].quotePrefix, by_name[escaped][2].value, by_name[escaped][2].quotePrefix) == (True, "+84 912", True)
+    assert (by_name[escaped][1].quotePrefix, by_name[escaped][2].value, by_name[escaped][2].quotePrefix) == (
+        True,
+        "+84 912",
+        True,
+    )
     assert [c.value for c in by_name["Lê Đức Anh"][4:8]] == ["x", "M", "V", "P"]
     assert [c.value for c in by_name["Đỗ Văn Ân"][4:8]] == [None] * 4
     assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
@@ -371,17 +449,27 @@ def badge_qr_codes(content: bytes, folder, page: int = 1) -> list[list[str]]:
     as a phone scans them (zbar reading a whole page of eight codes now and then misses one)."""
     pdf, root = folder / "badges.pdf", folder / f"page-{page}"
     pdf.write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "150", "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(root)],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", str(page), "-l", str(page), "-singlefile", "-png", str(pdf), str(root)],
+        check=True,
+    )
     image, scale = Image.open(root.with_suffix(".png")), 150 / 72
     found = []
     for index in range(badges.PER_PAGE):
         x, y = badges._origin(index)
         top = A4[1] - y - badges.BADGE_H
         cell = folder / f"badge-{page}-{index}.png"
-        image.crop((round(x * scale), round(top * scale), round((x + badges.BADGE_W) * scale),
-                    round((top + badges.BADGE_H) * scale))).save(cell)
-        result = subprocess.run(["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(cell)], capture_output=True)
+        image.crop(
+            (
+                round(x * scale),
+                round(top * scale),
+                round((x + badges.BADGE_W) * scale),
+                round((top + badges.BADGE_H) * scale),
+            )
+        ).save(cell)
+        result = subprocess.run(
+            ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(cell)], capture_output=True
+        )
         assert result.returncode in (0, 4), result.stderr
         found.append([line for line in result.stdout.decode().splitlines() if line])
     return found
@@ -400,11 +488,11 @@ def test_badges_carry_each_trainees_personal_code(in_request, units, trainer_a, 
     # Each badge carries its own trainee's code, in the sheet's order; the empty places of the
     # last page carry none.
     codes = [[row.trainee.personal_code] for row in data.rows]
-    assert badge_qr_codes(content, tmp_path, 1) == codes[:badges.PER_PAGE]
-    assert badge_qr_codes(content, tmp_path, 2) == codes[badges.PER_PAGE:] + [[]] * (2 * badges.PER_PAGE - len(codes))
+    assert badge_qr_codes(content, tmp_path, 1) == codes[: badges.PER_PAGE]
+    assert badge_qr_codes(content, tmp_path, 2) == codes[badges.PER_PAGE :] + [[]] * (2 * badges.PER_PAGE - len(codes))
 
     text = flat(pdf_text(content, layout=False))
-    for row in data.rows[:badges.PER_PAGE]:
+    for row in data.rows[: badges.PER_PAGE]:
         assert row.trainee.personal_code in text
         assert row.commune in text
     # Each badge names the organiser and the course's dates.

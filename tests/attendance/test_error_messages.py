@@ -2,11 +2,10 @@
 test drives one through the client and checks the status, the message and that nothing was
 recorded."""
 
-
-from training.attendance import qr
-from training.attendance.models import Attendance, ScanLog
 from tests.attendance.conftest import checkin_path
 from tests.helpers import count, page_text
+from training.attendance import qr
+from training.attendance.models import Attendance, ScanLog
 
 
 def post_scan(client, **payload):
@@ -14,6 +13,7 @@ def post_scan(client, **payload):
 
 
 # --- the trainee's phone ----------------------------------------------------------------------
+
 
 def test_a_qr_of_a_session_not_yet_open_says_when_it_opens(client, course_now):
     response = client.get(checkin_path(course_now.future))
@@ -48,8 +48,11 @@ def test_a_qr_of_a_session_deleted_since_is_invalid(client, course_now):
 
 # --- the scanner API --------------------------------------------------------------------------
 
+
 def test_a_body_that_is_not_json_is_asked_for_json(login, trainer_a, course_now):
-    response = login(trainer_a).post("/api/v1/checkins", data="session=1", content_type="application/x-www-form-urlencoded")
+    response = login(trainer_a).post(
+        "/api/v1/checkins", data="session=1", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     body = response.get_json()
     assert (body["error"], body["message"]) == ("bad_request", "Yêu cầu không hợp lệ: cần dữ liệu JSON.")
@@ -57,10 +60,16 @@ def test_a_body_that_is_not_json_is_asked_for_json(login, trainer_a, course_now)
 
 
 def test_a_scanned_code_that_is_no_personal_code_is_named_so(login, trainer_a, course_now):
-    response = post_scan(login(trainer_a), session=course_now.current.id, code="http://example.com/?q=1", nonce="bad-code-01")
+    response = post_scan(
+        login(trainer_a), session=course_now.current.id, code="http://example.com/?q=1", nonce="bad-code-01"
+    )
     body = response.get_json()
     assert response.status_code == 200
-    assert (body["ok"], body["reason"], body["message"]) == (False, "invalid_token", "Mã vừa quét không phải mã học viên.")
+    assert (body["ok"], body["reason"], body["message"]) == (
+        False,
+        "invalid_token",
+        "Mã vừa quét không phải mã học viên.",
+    )
     assert count(Attendance) == 0
 
 
@@ -71,9 +80,13 @@ def test_an_unknown_code_is_named(login, trainer_a, course_now):
 
 
 def test_a_scan_before_the_session_opens_says_when_it_opens(login, trainer_a, course_now):
-    body = post_scan(login(trainer_a), session=course_now.future.id, code=course_now.trainees[0].personal_code,
-                     nonce="early-0001").get_json()
-    assert (body["reason"], body["message"]) == ("session_closed", "Buổi học chưa mở điểm danh (mở từ 07:45 ngày 04/03/2026).")
+    body = post_scan(
+        login(trainer_a), session=course_now.future.id, code=course_now.trainees[0].personal_code, nonce="early-0001"
+    ).get_json()
+    assert (body["reason"], body["message"]) == (
+        "session_closed",
+        "Buổi học chưa mở điểm danh (mở từ 07:45 ngày 04/03/2026).",
+    )
     assert count(Attendance) == 0
 
 

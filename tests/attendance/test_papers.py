@@ -1,8 +1,10 @@
 """The attendance sheet and the blank sign-in sheet as papers of Nghị định 30/2020: read back
 with pdftotext (page by page) and pdffonts (poppler-utils)."""
+
 import subprocess
 import unicodedata
-from datetime import date, time as clock_time
+from datetime import date
+from datetime import time as clock_time
 from io import BytesIO
 
 import pytest
@@ -16,14 +18,21 @@ from training.extensions import db
 from training.pdf.issuer import Issuer
 
 VENUE = "Hội trường UBND huyện Yên Thế"
-KT = Issuer(body_lines=("UBND HUYỆN YÊN THẾ", "PHÒNG VĂN HÓA VÀ THÔNG TIN"), place="Yên Thế",
-            signer_title=("KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"), signer_name="Nguyễn Văn Ký", symbol="VHTT",
-            certifying_title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN YÊN THẾ")
+KT = Issuer(
+    body_lines=("UBND HUYỆN YÊN THẾ", "PHÒNG VĂN HÓA VÀ THÔNG TIN"),
+    place="Yên Thế",
+    signer_title=("KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"),
+    signer_name="Nguyễn Văn Ký",
+    symbol="VHTT",
+    certifying_title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN YÊN THẾ",
+)
 
 
 def pages(content: bytes) -> list[str]:
     """The text of each page (pdftotext -layout), NFC-normalised."""
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=content, capture_output=True, check=True)
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    )
     text = unicodedata.normalize("NFC", out.stdout.decode("utf-8"))
     return [page for page in text.split("\f") if page.strip()]
 
@@ -45,10 +54,14 @@ def first_line(page: str) -> str:
 def make_course(units, trainer, make_trainee, first_day: date, trainees: int, remark: str = ""):
     """A CT1 course of district A with two sessions on `first_day` and `trainees` trainees;
     the first trainee is excused from the second session with `remark`."""
-    course = courses.create_course(units["A"].id, "CT1", "Lớp bồi dưỡng thông tin cơ sở", VENUE, first_day, 60, [trainer.id])
+    course = courses.create_course(
+        units["A"].id, "CT1", "Lớp bồi dưỡng thông tin cơ sở", VENUE, first_day, 60, [trainer.id]
+    )
     modules = [m.code for m in course.curriculum.modules]
-    sessions = [save_session(course, None, modules[0], first_day, clock_time(7, 30), clock_time(11, 0), VENUE, trainer.id),
-                save_session(course, None, modules[1], first_day, clock_time(13, 30), clock_time(16, 30), VENUE, trainer.id)]
+    sessions = [
+        save_session(course, None, modules[0], first_day, clock_time(7, 30), clock_time(11, 0), VENUE, trainer.id),
+        save_session(course, None, modules[1], first_day, clock_time(13, 30), clock_time(16, 30), VENUE, trainer.id),
+    ]
     people = [make_trainee(f"Nguyễn Văn Học {chr(65 + i // 26)}{chr(65 + i % 26)}") for i in range(trainees)]
     enrol_many(course, people)
     db.session.commit()
@@ -58,7 +71,9 @@ def make_course(units, trainer, make_trainee, first_day: date, trainees: int, re
     return course, people
 
 
-def test_the_sheet_is_set_in_the_serif_with_the_decree_date_and_a_two_line_kt_signer(in_request, units, trainer_a, make_trainee):
+def test_the_sheet_is_set_in_the_serif_with_the_decree_date_and_a_two_line_kt_signer(
+    in_request, units, trainer_a, make_trainee
+):
     course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 3)
     content = sheet_pdf.attendance_pdf(sheet.sheet_data(course, KT))
     used = fonts(content)
@@ -81,8 +96,12 @@ def test_a_february_sheet_writes_the_month_with_its_zero(in_request, units, trai
     assert "Yên Thế, ngày 09 tháng 02 năm 2026" in flat(pages(sheet_pdf.attendance_pdf(sheet.sheet_data(course)))[0])
 
 
-def test_the_absence_remarks_fill_the_ghi_chu_column_on_paper_page_and_workbook(in_request, units, trainer_a, make_trainee, login):
-    course, people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 3, remark="Ốm, có giấy của trạm y tế")
+def test_the_absence_remarks_fill_the_ghi_chu_column_on_paper_page_and_workbook(
+    in_request, units, trainer_a, make_trainee, login
+):
+    course, people = make_course(
+        units, trainer_a, make_trainee, date(2026, 5, 4), 3, remark="Ốm, có giấy của trạm y tế"
+    )
     data = sheet.sheet_data(course)
     row = next(r for r in data.rows if r.trainee.id == people[0].id)
     assert row.remark == "04/05 C: Ốm, có giấy của trạm y tế"
@@ -107,7 +126,10 @@ def test_the_absence_remarks_fill_the_ghi_chu_column_on_paper_page_and_workbook(
     named = next(r for r in ws.iter_rows() if r[1].value == people[0].full_name)
     assert named[-1].value == "04/05 C: Ốm, có giấy của trạm y tế"
 
-def test_the_workbook_names_the_papers_serif_and_heads_like_the_paper(in_request, units, trainer_a, make_trainee, login):
+
+def test_the_workbook_names_the_papers_serif_and_heads_like_the_paper(
+    in_request, units, trainer_a, make_trainee, login
+):
     course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 3)
     ws = load_workbook(BytesIO(login(trainer_a).get(f"/courses/{course.id}/attendance.xlsx").get_data())).active
     written = [cell for row in ws.iter_rows() for cell in row if cell.value is not None]
@@ -130,7 +152,9 @@ def test_the_workbook_names_the_papers_serif_and_heads_like_the_paper(in_request
     assert isinstance(share.value, (int, float)) and share.number_format == "0%"
 
 
-def test_the_signer_block_never_stands_alone_and_pages_are_numbered_from_two(in_request, units, trainer_a, make_trainee):
+def test_the_signer_block_never_stands_alone_and_pages_are_numbered_from_two(
+    in_request, units, trainer_a, make_trainee
+):
     """Add trainees one by one until the sheet runs onto a second page: at that point the rows
     fill page 1 exactly and, laid out naively, the signers would stand alone on page 2."""
     course, people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 6)

@@ -1,19 +1,20 @@
 """The trainee's phone as a hall uses it: many phones behind one address, mistyped answers,
 a borrowed phone, an erased trainee's phone, a self-scan over the trainer's mark, the result
 page in another language, and what the page costs a weak network."""
+
 import re
 from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
+from tests.attendance.conftest import checkin_path, confirm, make_course_now, roster_form, ticket_of
+from tests.helpers import count, page_text
+from tests.security.test_web_defences import rate_limited_app  # noqa: F401  (a fixture)
 from training.attendance import guesses, phones, roster
 from training.attendance.models import Attendance
 from training.extensions import db
 from training.people.models import Trainee
-from tests.attendance.conftest import checkin_path, confirm, make_course_now, roster_form, ticket_of
-from tests.helpers import count, page_text
-from tests.security.test_web_defences import rate_limited_app  # noqa: F401  (a fixture)
 
 NO_MATCH = "Mã (hoặc số điện thoại) và ngày sinh không khớp với học viên nào của khóa học này."
 NOT_IN_COURSE = "Bạn không có tên trong danh sách của khóa học này. Hãy hỏi giảng viên của lớp."
@@ -35,13 +36,16 @@ def device_cookie(client):
 
 # --- a hall identifying at once ---------------------------------------------------------------
 
+
 def test_phones_opening_the_link_in_the_same_second_get_tickets_of_their_own(app, course_now):
     path = checkin_path(course_now.current)
     tickets = {ticket_of(app.test_client().get(path)) for _ in range(5)}
     assert len(tickets) == 5
 
 
-def test_a_hall_behind_one_address_each_mistyping_once_is_all_recorded(rate_limited_app, units, trainer_a, make_trainee, clock):
+def test_a_hall_behind_one_address_each_mistyping_once_is_all_recorded(
+    rate_limited_app, units, trainer_a, make_trainee, clock
+):
     """40 phones, one address (the test client's), one session, the same second: each types a
     wrong birth date once, then the right one. Every one is recorded."""
     people = [make_trainee(f"Học Viên Hội Trường {n}", birth_date=date(1980, 1, 1 + n % 28)) for n in range(40)]
@@ -96,6 +100,7 @@ def test_one_phone_trying_many_identities_is_stopped(app, course_now, clock):
 
 # --- what a phone may type, and what it is told --------------------------------------------------
 
+
 @pytest.mark.parametrize("typed", ["15/03/1985", "15031985", "15 03 1985", "15/3/1985", "1985-03-15"])
 def test_a_birth_date_is_typed_day_month_year(app, course_now, typed):
     hoa = course_now.trainees[0]
@@ -104,13 +109,16 @@ def test_a_birth_date_is_typed_day_month_year(app, course_now, typed):
     assert 'data-reason="ok"' in page_text(answer(phone, path, phone.get(path), hoa.personal_code, typed))
 
 
-@pytest.mark.parametrize("typed, message", [
-    ("15/03/198500", "Năm sinh phải có đúng 4 chữ số, ví dụ 15/03/1985."),
-    ("15/03/85", "Năm sinh phải có đúng 4 chữ số, ví dụ 15/03/1985."),
-    ("31/02/1985", "Ngày sinh không có thật: hãy kiểm tra ngày và tháng (ngày/tháng/năm)."),
-    ("03/15/1985", "Ngày sinh không có thật: hãy kiểm tra ngày và tháng (ngày/tháng/năm)."),
-    ("mười lăm", "Hãy nhập ngày sinh theo dạng ngày/tháng/năm, ví dụ 15/03/1985."),
-])
+@pytest.mark.parametrize(
+    "typed, message",
+    [
+        ("15/03/198500", "Năm sinh phải có đúng 4 chữ số, ví dụ 15/03/1985."),
+        ("15/03/85", "Năm sinh phải có đúng 4 chữ số, ví dụ 15/03/1985."),
+        ("31/02/1985", "Ngày sinh không có thật: hãy kiểm tra ngày và tháng (ngày/tháng/năm)."),
+        ("03/15/1985", "Ngày sinh không có thật: hãy kiểm tra ngày và tháng (ngày/tháng/năm)."),
+        ("mười lăm", "Hãy nhập ngày sinh theo dạng ngày/tháng/năm, ví dụ 15/03/1985."),
+    ],
+)
 def test_a_birth_date_that_cannot_be_is_refused_in_words_keeping_what_was_typed(app, course_now, typed, message):
     hoa = course_now.trainees[0]
     phone = app.test_client()
@@ -128,12 +136,15 @@ def test_the_birth_date_box_is_text_with_a_numeric_keyboard(client, course_now):
     assert 'inputmode="numeric"' in box and 'type="text"' in box and 'type="date"' not in box
 
 
-@pytest.mark.parametrize("stored, typed", [
-    ("0912000009", "+84 912 000 009"),
-    ("0912000009", "84912000009"),
-    ("0912 000 009", "0912000009"),
-    ("0912.000.009", "+84912000009"),
-])
+@pytest.mark.parametrize(
+    "stored, typed",
+    [
+        ("0912000009", "+84 912 000 009"),
+        ("0912000009", "84912000009"),
+        ("0912 000 009", "0912000009"),
+        ("0912.000.009", "+84912000009"),
+    ],
+)
 def test_a_phone_number_may_be_typed_with_84_and_spaces(app, course_now, make_trainee, stored, typed):
     from training.courses.enrolment import enrol_many
 
@@ -160,6 +171,7 @@ def test_not_in_this_course_and_details_that_do_not_match_are_told_apart(app, co
 
 # --- a borrowed phone ------------------------------------------------------------------------
 
+
 def identified_phone(app, course_now, trainee, birth_date: str):
     phone = app.test_client()
     path = checkin_path(course_now.current)
@@ -183,7 +195,10 @@ def test_a_remembered_phone_asks_before_it_records_and_not_me_records_nobody(app
     assert 'name="code"' in page_text(not_me)  # Bình can identify on it now
     assert count(Attendance, Attendance.session_id == course_now.future.id) == 0
     assert 'data-reason="ok"' in page_text(answer(phone, path, not_me, binh.personal_code, "02/11/1990"))
-    assert [a.trainee_id for a in db.session.scalars(select(Attendance).where(Attendance.session_id == course_now.future.id))] == [binh.id]
+    assert [
+        a.trainee_id
+        for a in db.session.scalars(select(Attendance).where(Attendance.session_id == course_now.future.id))
+    ] == [binh.id]
 
 
 def test_a_remembered_phone_records_its_trainee_once_confirmed(app, course_now, clock):
@@ -232,6 +247,7 @@ def test_the_phone_remembers_a_random_key_not_a_row_id(app, course_now):
 
 # --- a self-scan over the trainer's mark -------------------------------------------------------
 
+
 def test_a_self_scan_over_an_excuse_keeps_it_and_the_trainer_may_accept_it(app, login, trainer_a, course_now, clock):
     hoa = course_now.trainees[0]
     roster.mark(course_now.current, hoa, "excused", "ốm, có giấy", trainer_a.id)
@@ -259,14 +275,20 @@ def test_a_trainers_badge_scan_over_an_absence_changes_it(login, trainer_a, cour
     hoa = course_now.trainees[0]
     roster.mark(course_now.current, hoa, "absent", "", trainer_a.id)
     db.session.commit()
-    answer_json = login(trainer_a).post("/api/v1/checkins", json={"session": course_now.current.id, "code": hoa.personal_code,
-                                                                  "nonce": "n-badge-1"}).get_json()
+    answer_json = (
+        login(trainer_a)
+        .post(
+            "/api/v1/checkins", json={"session": course_now.current.id, "code": hoa.personal_code, "nonce": "n-badge-1"}
+        )
+        .get_json()
+    )
     assert answer_json["reason"] == "ok"
     row = record_of(hoa.id)
     assert (row.status, row.method) == ("present", "qr_badge")
 
 
 # --- the result page, the language switch, caching ---------------------------------------------
+
 
 def test_the_result_page_switches_language_without_running_the_token_again(app, course_now, clock):
     hoa = course_now.trainees[0]
@@ -306,13 +328,15 @@ def test_every_phone_page_is_never_stored_and_says_its_outcome(app, course_now, 
     assert re.search(r"<title>Điểm danh lần đầu trên điện thoại này ·", page_text(form))
     assert re.search(r"<title>Đã điểm danh ·", page_text(right)) and "<h1>Đã điểm danh</h1>" in page_text(right)
     assert re.search(r"<title>Đã điểm danh trước đó ·", page_text(again))
-    assert re.search(r"<title>Không điểm danh được ·", page_text(expired)) and "<h1>Không điểm danh được</h1>" in page_text(expired)
+    assert re.search(
+        r"<title>Không điểm danh được ·", page_text(expired)
+    ) and "<h1>Không điểm danh được</h1>" in page_text(expired)
     assert '<p class="big" aria-hidden="true">✓</p>' in page_text(right)
     assert '<p class="big" aria-hidden="true">✗</p>' in page_text(expired)
 
 
 def test_the_first_visit_needs_nothing_render_blocking_but_the_page(client, course_now):
     text = page_text(client.get(checkin_path(course_now.current)))
-    head = text[:text.index("</head>")]
+    head = text[: text.index("</head>")]
     assert "<style>" in head and 'rel="stylesheet"' not in head
     assert not re.search(r"<script(?![^>]*\bdefer\b)[^>]*\bsrc=", text)  # scripts, if any, never block drawing

@@ -1,17 +1,18 @@
 """The trainer's roster left open all morning: it writes only what the trainer changed, never
 over a record that changed meanwhile; marks cleared, everyone else present or absent without
 losing the page's ticks; the time of a mark; the audit trail shown."""
+
 import re
 from datetime import datetime
 
 from sqlalchemy import select
 
+from tests.attendance.conftest import roster_form
+from tests.helpers import count, page_text
 from training.attendance import checkin, roster
 from training.attendance.models import Attendance
 from training.audit import AuditEvent
 from training.extensions import db
-from tests.attendance.conftest import roster_form
-from tests.helpers import count, page_text
 
 
 def status_of(trainee) -> str | None:
@@ -27,8 +28,9 @@ def test_a_stale_roster_saved_after_a_scan_keeps_the_scan_and_names_the_conflict
     assert status_of(chau) == "absent"
     stale = roster_form(trainer, course_now.current.id)  # the page left open
     clock.advance(minutes=20)
-    scanned = trainer.post("/api/v1/checkins", json={"session": course_now.current.id, "code": chau.personal_code,
-                                                     "nonce": "late-badge-1"}).get_json()
+    scanned = trainer.post(
+        "/api/v1/checkins", json={"session": course_now.current.id, "code": chau.personal_code, "nonce": "late-badge-1"}
+    ).get_json()
     assert scanned["reason"] == "ok" and status_of(chau) == "late"
 
     # the open page changes someone else, and Châu too (as the trainer still sees her absent)
@@ -56,7 +58,8 @@ def test_two_roster_pages_saving_the_same_row_the_second_is_refused(login, train
     second.post(f"/sessions/{course_now.current.id}/roster", data=page_two)
     assert status_of(hoa) == "present"
     assert f"{hoa.full_name}: đã thay đổi sau khi trang được mở (nay Có mặt, giảng viên ghi" in page_text(
-        second.get(f"/sessions/{course_now.current.id}/roster"))
+        second.get(f"/sessions/{course_now.current.id}/roster")
+    )
 
 
 def test_a_mark_can_be_cleared_and_the_clearing_is_audited(login, trainer_a, course_now):
@@ -68,7 +71,9 @@ def test_a_mark_can_be_cleared_and_the_clearing_is_audited(login, trainer_a, cou
     trainer.post(url, data=roster_form(trainer, course_now.current.id, **{f"status_{hoa.id}": ""}))
     assert status_of(hoa) is None
     [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.clear")).all()
-    assert event.actor_id == trainer_a.id and event.data["before"]["status"] == "present" and event.data["after"] is None
+    assert (
+        event.actor_id == trainer_a.id and event.data["before"]["status"] == "present" and event.data["after"] is None
+    )
     history = page_text(trainer.get(f"/sessions/{course_now.current.id}/history"))
     assert "Giảng viên bỏ điểm danh" in history and hoa.full_name in history
 
@@ -147,4 +152,6 @@ def test_the_attendance_history_of_a_session_and_of_a_trainee(login, trainer_a, 
         assert login(trainer_b).get(url).status_code == 403
         assert client.get(url).status_code == 302
     assert f'href="/trainees/{hoa.id}/attendance-history"' in page_text(trainer.get(f"/trainees/{hoa.id}"))
-    assert f'href="/sessions/{course_now.current.id}/history"' in page_text(trainer.get(f"/sessions/{course_now.current.id}/roster"))
+    assert f'href="/sessions/{course_now.current.id}/history"' in page_text(
+        trainer.get(f"/sessions/{course_now.current.id}/roster")
+    )

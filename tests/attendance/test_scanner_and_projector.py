@@ -1,18 +1,19 @@
 """The trainer's side of check-in: the projector that never shows a code phones would be
 refused, its short code for phones that cannot scan, the scanner API's answers (who may learn
 what, in which shape and language, on which clock) and the scanner's service worker."""
+
 import re
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.attendance.conftest import checkin_path, make_course_now, remember_device
+from tests.helpers import page_text
 from training import create_app
 from training.attendance import qr
 from training.attendance.models import Attendance, ScanLog
 from training.courses.enrolment import enrol_many
 from training.extensions import db, limiter
-from tests.attendance.conftest import checkin_path, make_course_now, remember_device
-from tests.helpers import page_text
 
 HEADING = "Quét mã để điểm danh"
 
@@ -32,6 +33,7 @@ def projector_state(client, session) -> dict:
 
 
 # --- clock skew between hosts (issue 25, item 5) ------------------------------------------------
+
 
 @pytest.mark.parametrize("behind", [0.5, 1.0, 2.0])
 def test_a_host_a_little_behind_accepts_a_code_from_its_first_moment(app, clock, behind):
@@ -59,18 +61,23 @@ def test_a_code_of_a_step_well_ahead_is_still_refused(app, clock):
 
 # --- the projector ---------------------------------------------------------------------------
 
+
 def test_the_projector_shows_a_code_a_short_code_and_where_to_type_it(login, trainer_a, course_now, clock):
     state = projector_state(login(trainer_a), course_now.current)
     step = qr.current_step(clock.time())
     assert state["heading"] == HEADING and state["svg"].startswith("<svg")
-    assert re.fullmatch(r"\d{6}", state["short_code"]) and state["short_code"] == qr.short_code(course_now.current.id, step)
+    assert re.fullmatch(r"\d{6}", state["short_code"]) and state["short_code"] == qr.short_code(
+        course_now.current.id, step
+    )
     assert state["short_url"] == "http://taphuan.test/c"
     # the page itself shows them too, with the heading and a full-screen button
     text = page_text(login(trainer_a).get(f"/sessions/{course_now.current.id}/projector"))
     assert state["short_code"] in text and "http://taphuan.test/c" in text and 'id="fullscreen"' in text
 
 
-def test_a_draft_course_gives_no_live_code_and_its_tokens_are_refused(app, login, trainer_a, units, make_trainee, clock):
+def test_a_draft_course_gives_no_live_code_and_its_tokens_are_refused(
+    app, login, trainer_a, units, make_trainee, clock
+):
     trainee = make_trainee("Vũ Thị Nháp")
     draft = make_course_now(units, trainer_a, [])
     draft.course.status = "draft"
@@ -114,6 +121,7 @@ def test_the_projector_warns_when_phones_cannot_open_its_code(app, login, traine
 
 # --- the short code (/c) -----------------------------------------------------------------------
 
+
 def test_the_short_code_leads_to_the_sessions_check_in(client, course_now, clock):
     code = qr.short_code(course_now.current.id, qr.current_step(clock.time()))
     assert client.get("/c").status_code == 200
@@ -137,13 +145,24 @@ def test_a_draft_courses_short_code_leads_nowhere(client, units, trainer_a, cloc
     draft = make_course_now(units, trainer_a, [])
     draft.course.status = "draft"
     db.session.commit()
-    assert client.post("/c", data={"code": qr.short_code(draft.current.id, qr.current_step(clock.time()))}).status_code == 400
+    assert (
+        client.post("/c", data={"code": qr.short_code(draft.current.id, qr.current_step(clock.time()))}).status_code
+        == 400
+    )
 
 
-def test_guessing_short_codes_is_throttled_but_a_hall_typing_the_right_code_is_not(app, database_url, course_now, clock):
+def test_guessing_short_codes_is_throttled_but_a_hall_typing_the_right_code_is_not(
+    app, database_url, course_now, clock
+):
     was = limiter.enabled
-    limited = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME")},
-                          "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    limited = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME")},
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     limiter.reset()
     try:
         client = limited.test_client()
@@ -161,13 +180,18 @@ def test_guessing_short_codes_is_throttled_but_a_hall_typing_the_right_code_is_n
 
 # --- the scanner API: what another district's people reveal --------------------------------------
 
+
 def test_a_badge_of_another_district_reveals_nobody(login, trainer_a, course_now, make_trainee):
     stranger = make_trainee("Hoàng Văn Tân", commune="Xã Ngọc Thiện")  # district B
     db.session.commit()
-    response = post_scan(login(trainer_a), session=course_now.current.id, code=stranger.personal_code, nonce="other-district-01")
+    response = post_scan(
+        login(trainer_a), session=course_now.current.id, code=stranger.personal_code, nonce="other-district-01"
+    )
     body = response.get_json()
     assert response.status_code == 200 and body["reason"] == "not_enrolled" and "trainee" not in body
-    assert "Hoàng Văn Tân" not in response.get_data(as_text=True) and "Ngọc Thiện" not in response.get_data(as_text=True)
+    assert "Hoàng Văn Tân" not in response.get_data(as_text=True) and "Ngọc Thiện" not in response.get_data(
+        as_text=True
+    )
     assert str(stranger.id) not in body["message"]
     log = db.session.scalar(select(ScanLog).where(ScanLog.nonce == "other-district-01"))
     assert log.trainee_id is None  # the scan log page names nobody either
@@ -178,13 +202,17 @@ def test_a_badge_of_another_district_reveals_nobody(login, trainer_a, course_now
 def test_a_badge_of_ones_own_district_not_in_the_course_is_named(login, trainer_a, course_now, make_trainee):
     neighbour = make_trainee("Đinh Thị Láng", commune="Xã Hồng Kỳ")  # district A, not enrolled
     db.session.commit()
-    body = post_scan(login(trainer_a), session=course_now.current.id, code=neighbour.personal_code, nonce="own-district-01").get_json()
+    body = post_scan(
+        login(trainer_a), session=course_now.current.id, code=neighbour.personal_code, nonce="own-district-01"
+    ).get_json()
     assert body["reason"] == "not_enrolled" and body["trainee"]["name"] == "Đinh Thị Láng"
 
 
 def test_another_trainers_nonce_resent_learns_nothing(login, trainer_a, make_user, course_now):
     hoa = course_now.trainees[0]
-    first = post_scan(login(trainer_a), session=course_now.current.id, code=hoa.personal_code, nonce="trainer-a-scan-01").get_json()
+    first = post_scan(
+        login(trainer_a), session=course_now.current.id, code=hoa.personal_code, nonce="trainer-a-scan-01"
+    ).get_json()
     assert first["trainee"]["name"] == hoa.full_name
     colleague = make_user("trainer.a.colleague", "trainer", "A")
     resent = post_scan(login(colleague), session=course_now.current.id, code="23456789AB", nonce="trainer-a-scan-01")
@@ -196,11 +224,19 @@ def test_another_trainers_nonce_resent_learns_nothing(login, trainer_a, make_use
 
 # --- the scanner API: shape, language, status codes, clock ---------------------------------------
 
+
 def test_an_anonymous_post_is_401_before_any_csrf_check(app, database_url, course_now):
-    protected = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "RATELIMIT_ENABLED", "SERVER_NAME")},
-                            "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    protected = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "RATELIMIT_ENABLED", "SERVER_NAME")},
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     try:
-        response = protected.test_client().post("/api/v1/checkins", json={"session": course_now.current.id, "code": "23456789AB"})
+        response = protected.test_client().post(
+            "/api/v1/checkins", json={"session": course_now.current.id, "code": "23456789AB"}
+        )
     finally:
         with protected.app_context():
             db.engine.dispose()
@@ -208,15 +244,25 @@ def test_an_anonymous_post_is_401_before_any_csrf_check(app, database_url, cours
 
 
 def test_a_signed_in_post_without_its_token_is_told_to_fetch_one(app, database_url, trainer_a, course_now):
-    protected = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "RATELIMIT_ENABLED", "SERVER_NAME")},
-                            "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": True})
+    protected = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "RATELIMIT_ENABLED", "SERVER_NAME")},
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
     protected.test_client_class = app.test_client_class
     try:
         client = protected.test_client(user=trainer_a)
-        refused = client.post("/api/v1/checkins", json={"session": course_now.current.id, "code": course_now.trainees[0].personal_code})
+        refused = client.post(
+            "/api/v1/checkins", json={"session": course_now.current.id, "code": course_now.trainees[0].personal_code}
+        )
         token = client.get("/api/v1/time").get_json()["csrf_token"]
-        accepted = client.post("/api/v1/checkins", json={"session": course_now.current.id, "code": course_now.trainees[0].personal_code},
-                               headers={"X-CSRFToken": token})
+        accepted = client.post(
+            "/api/v1/checkins",
+            json={"session": course_now.current.id, "code": course_now.trainees[0].personal_code},
+            headers={"X-CSRFToken": token},
+        )
     finally:
         with protected.app_context():
             db.engine.dispose()
@@ -226,12 +272,12 @@ def test_a_signed_in_post_without_its_token_is_told_to_fetch_one(app, database_u
 
 def test_every_error_answer_has_a_string_code_and_a_message(client, login, trainer_a, trainer_b, course_now):
     answers = [
-        client.post("/api/v1/checkins", json={}),                                     # 401
+        client.post("/api/v1/checkins", json={}),  # 401
         login(trainer_b).post("/api/v1/checkins", json={"session": course_now.current.id, "code": "23456789AB"}),  # 403
         login(trainer_a).post("/api/v1/checkins", json={"session": 999999, "code": "23456789AB"}),  # 404
-        login(trainer_a).post("/api/v1/checkins", json={"session": "x"}),             # 400
+        login(trainer_a).post("/api/v1/checkins", json={"session": "x"}),  # 400
         login(trainer_a).post("/api/v1/checkins", data="x", content_type="text/plain"),  # 400
-        login(trainer_a).get("/api/v1/nothing"),                                        # 404
+        login(trainer_a).get("/api/v1/nothing"),  # 404
     ]
     assert [a.status_code for a in answers] == [401, 403, 404, 400, 400, 404]
     for answer in answers:
@@ -256,11 +302,14 @@ def test_every_answer_carries_the_servers_clock(login, trainer_a, course_now, cl
     scan = post_scan(client, session=course_now.current.id, code=course_now.trainees[0].personal_code, nonce="clock-01")
     roster = client.get(f"/api/v1/sessions/{course_now.current.id}/roster")
     ping = client.get("/api/v1/time")
-    assert scan.get_json()["server_time"] == roster.get_json()["server_time"] == ping.get_json()["server_time"] == expected
+    assert (
+        scan.get_json()["server_time"] == roster.get_json()["server_time"] == ping.get_json()["server_time"] == expected
+    )
     assert ping.get_json()["csrf_token"]
 
 
 # --- the scanner page and its service worker ------------------------------------------------------
+
 
 def test_the_service_worker_is_served_where_its_scope_covers_the_scanner(client, login, trainer_a, course_now):
     worker = client.get("/sessions/scanner-sw.js")

@@ -1,5 +1,6 @@
 """Attendance services: check-in rules, badge scans with nonces, the audited manual roster,
 and attendance shares."""
+
 import json
 import shutil
 from datetime import datetime
@@ -28,12 +29,15 @@ def local(hour: int, minute: int = 0, second: int = 0, day: int = 3) -> datetime
 
 def audit_of(record) -> list[AuditEvent]:
     """The audit events of an attendance record (a row or a check-in's SeenRecord)."""
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.object_ref == f"attendance:{record.id}").order_by(AuditEvent.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.object_ref == f"attendance:{record.id}").order_by(AuditEvent.id)
+        )
+    )
 
 
 # --- check-in --------------------------------------------------------------------------------
+
 
 def test_a_check_in_is_recorded_once_and_a_second_gives_the_first_time(course_now):
     session, trainee = course_now.current, course_now.trainees[0]
@@ -56,20 +60,25 @@ def test_a_check_in_is_recorded_once_and_a_second_gives_the_first_time(course_no
 
 
 def test_the_check_in_is_audited_with_its_method(course_now, trainer_a):
-    result = checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_badge", at=local(8, 5), recorded_by_id=trainer_a.id)
+    result = checkin.check_in(
+        course_now.current, course_now.trainees[0].id, "qr_badge", at=local(8, 5), recorded_by_id=trainer_a.id
+    )
     db.session.commit()
     [event] = audit_of(result.record)
     assert event.action == "attendance.checkin" and event.actor_id == trainer_a.id
     assert event.data == {"before": None, "after": "present", "method": "qr_badge"}
 
 
-@pytest.mark.parametrize("at, status", [
-    (local(7, 50), "present"),          # before the start, once check-in is open
-    (local(8, 0), "present"),
-    (local(8, 15), "present"),          # exactly start + 15 minutes: still on time
-    (local(8, 15, 1), "late"),
-    (local(10, 59), "late"),
-])
+@pytest.mark.parametrize(
+    "at, status",
+    [
+        (local(7, 50), "present"),  # before the start, once check-in is open
+        (local(8, 0), "present"),
+        (local(8, 15), "present"),  # exactly start + 15 minutes: still on time
+        (local(8, 15, 1), "late"),
+        (local(10, 59), "late"),
+    ],
+)
 def test_late_is_after_the_start_plus_the_courses_grace_minutes(course_now, at, status):
     result = checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=at)
     assert result.reason == "ok"
@@ -80,11 +89,19 @@ def test_late_is_after_the_start_plus_the_courses_grace_minutes(course_now, at, 
 def test_the_grace_minutes_are_the_courses_own(course_now):
     course_now.course.late_after_minutes = 5
     db.session.commit()
-    assert checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 5)).record.status == "present"
-    assert checkin.check_in(course_now.current, course_now.trainees[1].id, "qr_self", at=local(8, 6)).record.status == "late"
+    assert (
+        checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 5)).record.status
+        == "present"
+    )
+    assert (
+        checkin.check_in(course_now.current, course_now.trainees[1].id, "qr_self", at=local(8, 6)).record.status
+        == "late"
+    )
 
 
-@pytest.mark.parametrize("at, opens", [(local(7, 44, 59), False), (local(7, 45), True), (local(11, 0), True), (local(11, 0, 1), False)])
+@pytest.mark.parametrize(
+    "at, opens", [(local(7, 44, 59), False), (local(7, 45), True), (local(11, 0), True), (local(11, 0, 1), False)]
+)
 def test_check_in_is_open_from_a_quarter_before_the_start_to_the_end(course_now, at, opens):
     result = checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=at)
     assert (result.reason == "ok") is opens
@@ -110,6 +127,7 @@ def test_a_withdrawn_trainee_is_not_enrolled(course_now):
 
 
 # --- the manual roster -------------------------------------------------------------------------
+
 
 def test_every_manual_change_is_audited_with_who_when_before_and_after(course_now, trainer_a, admin, clock):
     session, trainee = course_now.current, course_now.trainees[0]
@@ -186,7 +204,9 @@ def test_marking_many_refuses_an_unknown_status_and_a_stranger_and_keeps_none(co
     rows = roster.roster(session)
     first, stranger = course_now.trainees[0], other_course.trainees[0]
     with pytest.raises(roster.AttendanceError, match="Trạng thái điểm danh không hợp lệ"):
-        roster.mark_many(session, rows, {first.id: ("present", ""), course_now.trainees[1].id: ("sick", "")}, trainer_a.id)
+        roster.mark_many(
+            session, rows, {first.id: ("present", ""), course_now.trainees[1].id: ("sick", "")}, trainer_a.id
+        )
     with pytest.raises(roster.AttendanceError, match="không có tên trong khóa học"):
         roster.mark_many(session, rows, {first.id: ("present", ""), stranger.id: ("present", "")}, trainer_a.id)
     db.session.rollback()
@@ -211,8 +231,15 @@ def test_mark_unmarked_absent_marks_only_those_with_no_record(course_now, traine
 
     assert roster.mark_unmarked_absent(session, trainer_a.id) == 1
     db.session.commit()
-    statuses = {a.trainee_id: a.status for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))}
-    assert statuses == {course_now.trainees[0].id: "present", course_now.trainees[1].id: "excused", course_now.trainees[2].id: "absent"}
+    statuses = {
+        a.trainee_id: a.status
+        for a in db.session.scalars(select(Attendance).where(Attendance.session_id == session.id))
+    }
+    assert statuses == {
+        course_now.trainees[0].id: "present",
+        course_now.trainees[1].id: "excused",
+        course_now.trainees[2].id: "absent",
+    }
     absent = db.session.scalar(select(Attendance).where(Attendance.trainee_id == course_now.trainees[2].id))
     [event] = audit_of(absent)
     assert event.actor_id == trainer_a.id and event.data["before"] is None and event.data["after"]["status"] == "absent"
@@ -235,7 +262,11 @@ def test_a_scan_after_a_manual_absent_upgrades_it_and_is_audited(course_now, tra
     assert result.reason == "ok" and result.record.status == "present" and result.record.method == "qr_badge"
     assert count(Attendance, Attendance.trainee_id == trainee.id) == 1
     events = audit_of(result.record)
-    assert [(e.action, e.data["before"], e.data["after"]) for e in events][-1] == ("attendance.checkin", "absent", "present")
+    assert [(e.action, e.data["before"], e.data["after"]) for e in events][-1] == (
+        "attendance.checkin",
+        "absent",
+        "present",
+    )
     assert events[-1].actor_id == trainer_a.id
 
 
@@ -268,9 +299,12 @@ def test_a_self_scan_over_the_trainers_mark_keeps_the_mark_and_the_scan_for_the_
     assert again.reason == "kept_manual_mark" and row.self_scan_at == local(8, 12) and row.status == mark
 
     # the trainer accepts it on the roster: late or present by the scan's time
-    saved = roster.save_roster(session, {trainee.id: roster.RosterEdit(mark, "ốm, có giấy", mark, "ốm, có giấy",
-                                                                           roster.record_version(row))},
-                                 trainer_a.id, accept=frozenset({trainee.id}))
+    saved = roster.save_roster(
+        session,
+        {trainee.id: roster.RosterEdit(mark, "ốm, có giấy", mark, "ốm, có giấy", roster.record_version(row))},
+        trainer_a.id,
+        accept=frozenset({trainee.id}),
+    )
     db.session.commit()
     db.session.refresh(row)
     assert saved.changed == 1 and not saved.conflicts
@@ -278,7 +312,9 @@ def test_a_self_scan_over_the_trainers_mark_keeps_the_mark_and_the_scan_for_the_
     assert audit_of(row)[-1].action == "attendance.accept_scan"
 
 
-def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_record(course_now, trainer_a, monkeypatch):
+def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_record(
+    course_now, trainer_a, monkeypatch
+):
     """Two scans read the same absence; the one that takes the write lock second finds it
     already turned into an attendance, changes nothing and answers with the first one's time."""
     session, trainee = course_now.current, course_now.trainees[0]
@@ -292,7 +328,9 @@ def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_r
         take_lock()
 
     monkeypatch.setattr(checkin, "write_lock", the_other_scan_writes_first)
-    result = checkin.check_in(session, trainee.id, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id, device="scanner-2")
+    result = checkin.check_in(
+        session, trainee.id, "qr_badge", at=local(8, 7), recorded_by_id=trainer_a.id, device="scanner-2"
+    )
     db.session.commit()
     assert result.reason == "already_checked_in"
     assert (result.record.status, result.record.method, result.record.at) == ("present", "qr_badge", local(8, 5))
@@ -302,6 +340,7 @@ def test_a_scan_that_loses_the_race_for_a_hand_set_absence_reports_the_winners_r
 
 
 # --- badge scans: nonces, failures, offline ------------------------------------------------------
+
 
 def test_a_resent_scan_that_found_the_trainee_already_checked_in_gets_that_answer_again(course_now, trainer_a):
     session, trainee = course_now.current, course_now.trainees[0]
@@ -354,13 +393,16 @@ def test_a_code_is_read_however_the_scanner_typed_it(course_now, trainer_a):
     assert result.reason == "ok" and result.trainee.id == trainee.id
 
 
-@pytest.mark.parametrize("which, reason", [
-    ("unknown", "unknown_code"),
-    ("stranger", "not_enrolled"),
-    ("garbage", "invalid_token"),
-    ("future", "session_closed"),
-    ("past", "session_closed"),
-])
+@pytest.mark.parametrize(
+    "which, reason",
+    [
+        ("unknown", "unknown_code"),
+        ("stranger", "not_enrolled"),
+        ("garbage", "invalid_token"),
+        ("future", "session_closed"),
+        ("past", "session_closed"),
+    ],
+)
 def test_failed_scans_are_logged_with_their_reason(course_now, other_course, trainer_a, which, reason):
     session = {"future": course_now.future, "past": course_now.past}.get(which, course_now.current)
     code = {
@@ -372,7 +414,13 @@ def test_failed_scans_are_logged_with_their_reason(course_now, other_course, tra
     db.session.commit()
     assert result.reason == reason and not result.ok and result.message
     log = db.session.scalar(select(ScanLog))
-    assert (log.reason, log.nonce, log.session_id, log.user_id, log.device) == (reason, f"nonce-{which}", session.id, trainer_a.id, "scanner-1")
+    assert (log.reason, log.nonce, log.session_id, log.user_id, log.device) == (
+        reason,
+        f"nonce-{which}",
+        session.id,
+        trainer_a.id,
+        "scanner-1",
+    )
     assert log.code == code[:64]
     assert count(Attendance) == 0
 
@@ -386,7 +434,9 @@ def test_the_logged_code_is_cut_to_its_column(course_now, trainer_a):
 @pytest.mark.parametrize("scanned, status", [((8, 10), "present"), ((8, 15), "present"), ((8, 20), "late")])
 def test_an_offline_scan_is_judged_at_its_scan_time(course_now, trainer_a, clock, scanned, status):
     clock.set_local(datetime(2026, 3, 3, 9, 30))  # the network came back at 09:30
-    result = checkin.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-offline", local(*scanned), True, trainer_a.id)
+    result = checkin.scan_badge(
+        course_now.current, course_now.trainees[0].personal_code, "nonce-offline", local(*scanned), True, trainer_a.id
+    )
     db.session.commit()
     assert result.reason == "ok"
     assert result.record.status == status
@@ -397,12 +447,16 @@ def test_an_offline_scan_is_judged_at_its_scan_time(course_now, trainer_a, clock
 
 def test_an_offline_scan_made_while_the_session_was_open_counts_after_it_ended(course_now, trainer_a, clock):
     clock.set_local(datetime(2026, 3, 3, 11, 30))
-    result = checkin.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-late-upload", local(10, 50), True, trainer_a.id)
+    result = checkin.scan_badge(
+        course_now.current, course_now.trainees[0].personal_code, "nonce-late-upload", local(10, 50), True, trainer_a.id
+    )
     assert (result.reason, result.record.status) == ("ok", "late")
 
 
 def test_an_offline_scan_time_in_the_future_is_clamped_to_now(course_now, trainer_a, clock):
-    result = checkin.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-future", local(10, 0), True, trainer_a.id)
+    result = checkin.scan_badge(
+        course_now.current, course_now.trainees[0].personal_code, "nonce-future", local(10, 0), True, trainer_a.id
+    )
     db.session.commit()
     assert result.record.at == clock.now()
     assert result.record.status == "present"
@@ -410,11 +464,14 @@ def test_an_offline_scan_time_in_the_future_is_clamped_to_now(course_now, traine
 
 
 def test_an_online_scan_uses_the_servers_time_not_the_devices(course_now, trainer_a, clock):
-    result = checkin.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-online", local(7, 0), False, trainer_a.id)
+    result = checkin.scan_badge(
+        course_now.current, course_now.trainees[0].personal_code, "nonce-online", local(7, 0), False, trainer_a.id
+    )
     assert result.record.at == clock.now()
 
 
 # --- attendance shares -------------------------------------------------------------------------
+
 
 @pytest.fixture
 def excused_counting(app, tmp_path, monkeypatch):
@@ -488,7 +545,10 @@ def test_the_order_is_vietnamese_and_withdrawn_trainees_are_left_out(course_now)
     enrolment = next(e for e in course_now.course.enrolments if e.trainee.full_name == "Lê Minh Châu")
     withdraw(enrolment, "Nghỉ việc")
     db.session.commit()
-    assert [r.enrolment.trainee.full_name for r in course_attendance(course_now.course)] == ["Trần Văn Bình", "Nguyễn Thị Hoa"]
+    assert [r.enrolment.trainee.full_name for r in course_attendance(course_now.course)] == [
+        "Trần Văn Bình",
+        "Nguyễn Thị Hoa",
+    ]
 
 
 def test_the_audit_detail_is_json_with_vietnamese_kept(course_now, trainer_a):
@@ -501,7 +561,9 @@ def test_the_audit_detail_is_json_with_vietnamese_kept(course_now, trainer_a):
 def test_a_check_in_is_one_transaction_with_its_audit_and_scan_log(course_now, trainer_a):
     """Nothing of a scan is kept unless the request commits (an outermost SQLite savepoint
     would commit the row on its own)."""
-    result = checkin.scan_badge(course_now.current, course_now.trainees[0].personal_code, "nonce-rolled-back", None, False, trainer_a.id)
+    result = checkin.scan_badge(
+        course_now.current, course_now.trainees[0].personal_code, "nonce-rolled-back", None, False, trainer_a.id
+    )
     assert result.reason == "ok"
     db.session.rollback()
     assert count(Attendance) == 0

@@ -3,17 +3,18 @@
 A token is accepted for its own 30-second step and the one after; it must be signed with
 this app's key for exactly that session and step, and the session must be open.
 """
+
 from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.attendance.conftest import checkin_path, confirm, remember_device, ticket_of
+from tests.helpers import page_text
 from training import create_app
 from training.attendance import qr
 from training.attendance.models import Attendance
 from training.extensions import db
-from tests.attendance.conftest import checkin_path, confirm, remember_device, ticket_of
-from tests.helpers import page_text
 
 NOT_OPEN = "chưa mở điểm danh"
 ENDED = "đã kết thúc điểm danh"
@@ -37,6 +38,7 @@ def flip(ch: str) -> str:
 
 # --- read_token on its own ------------------------------------------------------------------
 
+
 def test_a_fresh_token_reads_back_its_session_and_step(app, clock):
     token = qr.make_token(7, clock.time())
     info = qr.read_token(token, clock.time())
@@ -59,8 +61,19 @@ def test_a_token_from_a_later_step_is_refused(app, clock):
     assert refused.value.reason == "invalid_token"
 
 
-@pytest.mark.parametrize("token", ["", "abc", "7.123", "7.123.short", "x.123.AAAAAAAAAAAAAAAAAAAAAA", "7.123.AAAAAAAAAAAAAAAAAAAAAA.extra",
-                                   "7.123.AAAAAAAAAAAAAAAAAAAA+/", "-7.123.AAAAAAAAAAAAAAAAAAAAAA"])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "abc",
+        "7.123",
+        "7.123.short",
+        "x.123.AAAAAAAAAAAAAAAAAAAAAA",
+        "7.123.AAAAAAAAAAAAAAAAAAAAAA.extra",
+        "7.123.AAAAAAAAAAAAAAAAAAAA+/",
+        "-7.123.AAAAAAAAAAAAAAAAAAAAAA",
+    ],
+)
 def test_malformed_tokens_are_invalid(app, clock, token):
     with pytest.raises(qr.TokenError) as refused:
         qr.read_token(token, clock.time())
@@ -78,6 +91,7 @@ def test_a_token_names_its_session_and_step_under_the_signature(app, clock):
 
 
 # --- through /checkin/<token> -----------------------------------------------------------------
+
 
 def test_the_current_token_of_the_open_session_asks_a_new_phone_who_it_is(client, course_now):
     response = client.get(checkin_path(course_now.current))
@@ -173,8 +187,10 @@ def test_another_courses_qr_does_not_identify_a_new_phone_either(client, course_
     trainee = course_now.trainees[0]
     response = client.get(checkin_path(other_course.current))
     ticket = ticket_of(response)
-    response = client.post(checkin_path(other_course.current),
-                           data={"ticket": ticket, "code": trainee.personal_code, "birth_date": "15/03/1985"})
+    response = client.post(
+        checkin_path(other_course.current),
+        data={"ticket": ticket, "code": trainee.personal_code, "birth_date": "15/03/1985"},
+    )
     assert response.status_code == 400
     assert "Bạn không có tên trong danh sách của khóa học này. Hãy hỏi giảng viên của lớp." in page_text(response)
     assert attendance_rows() == 0
@@ -209,8 +225,13 @@ def test_a_malformed_token_is_refused(client, course_now, token):
 
 
 def test_a_token_signed_with_another_key_is_refused(client, course_now):
-    other = create_app({"TESTING": True, "SECRET_KEY": "another-deployment-secret-key-of-enough-length",
-                        "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    other = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "another-deployment-secret-key-of-enough-length",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
     session_id = course_now.current.id
     with other.app_context():
         token = qr.make_token(session_id)

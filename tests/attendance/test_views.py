@@ -1,5 +1,6 @@
 """Attendance pages and the scanner API: the trainee's phone, the projector, the badge scanner,
 the manual roster and the scan log, and who may open each."""
+
 import json
 import re
 import subprocess
@@ -14,6 +15,9 @@ from openapi_spec_validator import validate as validate_openapi
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
+from tests.attendance.conftest import checkin_path, confirm, make_course_now, remember_device, roster_form, ticket_of
+from tests.helpers import count, page_text
+from tests.queries import statements_sent
 from training.attendance import checkin, phone_views, phones, qr, roster
 from training.attendance.identify import Identification
 from training.attendance.models import REASONS, Attendance, ScanLog
@@ -21,9 +25,6 @@ from training.audit import AuditEvent
 from training.clock import to_utc
 from training.extensions import db
 from training.people.models import Trainee
-from tests.attendance.conftest import checkin_path, confirm, make_course_now, remember_device, roster_form, ticket_of
-from tests.queries import statements_sent
-from tests.helpers import count, page_text
 
 FORM_REFUSED = "Mã (hoặc số điện thoại) và ngày sinh không khớp với học viên nào của khóa học này."
 
@@ -50,6 +51,7 @@ def device_cookie(client):
 
 
 # --- the trainee's phone ---------------------------------------------------------------------
+
 
 def test_a_new_phone_is_asked_once_who_it_is(client, course_now):
     response = client.get(checkin_path(course_now.current))
@@ -84,8 +86,10 @@ def test_identifying_reads_the_session_the_trainee_and_the_facts_once(client, co
     hoa = course_now.trainees[0]
     form = client.get(checkin_path(course_now.current))
     with statements_sent() as sent:
-        response = client.post(checkin_path(course_now.current), data={
-            "ticket": ticket_of(form), "code": hoa.personal_code, "birth_date": "15/03/1985"})
+        response = client.post(
+            checkin_path(course_now.current),
+            data={"ticket": ticket_of(form), "code": hoa.personal_code, "birth_date": "15/03/1985"},
+        )
     assert 'data-reason="ok"' in page_text(response)
     assert phones._device_serializer().loads(device_cookie(client).value)["k"] == hoa.device_key
     # not the trainee again after the commit, to write the phone's cookie; +1: the reminder of
@@ -98,8 +102,10 @@ def test_a_trainee_erased_while_identifying_gets_the_form_again(client, course_n
     gone = Trainee(id=987654, full_name="Người Đã Xóa")
     monkeypatch.setattr(phone_views, "identify_trainee", lambda *_args: Identification(gone, "ok"))
     form = client.get(checkin_path(course_now.current))
-    response = client.post(checkin_path(course_now.current), data={
-        "ticket": ticket_of(form), "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"})
+    response = client.post(
+        checkin_path(course_now.current),
+        data={"ticket": ticket_of(form), "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"},
+    )
     assert response.status_code == 400 and FORM_REFUSED in page_text(response)
     assert device_cookie(client) is None and count(Attendance) == 0
 
@@ -114,11 +120,14 @@ def test_the_code_may_be_typed_loosely_or_replaced_by_the_phone_number(client, a
     assert count(Attendance) == 2
 
 
-@pytest.mark.parametrize("code, birth_date", [
-    ("WRONGCODE9", "15/03/1985"),           # no such code
-    (None, "16/03/1985"),                   # the right code, the wrong birth date
-    ("0999999999", "15/03/1985"),           # an unknown phone number
-])
+@pytest.mark.parametrize(
+    "code, birth_date",
+    [
+        ("WRONGCODE9", "15/03/1985"),  # no such code
+        (None, "16/03/1985"),  # the right code, the wrong birth date
+        ("0999999999", "15/03/1985"),  # an unknown phone number
+    ],
+)
 def test_a_wrong_code_or_birth_date_is_refused_clearly(client, course_now, code, birth_date):
     hoa = course_now.trainees[0]
     response = identify(client, course_now.current, code or hoa.personal_code, birth_date)
@@ -133,7 +142,9 @@ def test_a_wrong_code_or_birth_date_is_refused_clearly(client, course_now, code,
 
 def test_empty_answers_are_refused(client, course_now):
     form = client.get(checkin_path(course_now.current))
-    response = client.post(checkin_path(course_now.current), data={"ticket": ticket_of(form), "code": "", "birth_date": ""})
+    response = client.post(
+        checkin_path(course_now.current), data={"ticket": ticket_of(form), "code": "", "birth_date": ""}
+    )
     assert response.status_code == 400
     assert 'class="error"' in page_text(response) and course_now.course.title in page_text(response)
     assert count(Attendance) == 0
@@ -236,7 +247,9 @@ def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
     ticket = ticket_of(form)
     later = int(time.time()) + phones.TICKET_SECONDS + 1  # itsdangerous reads the real clock
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
-    response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
+    response = client.post(
+        checkin_path(course_now.current), data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"}
+    )
     assert response.status_code == 410
     assert "Đã quá thời gian điểm danh của lần quét này" in page_text(response)
     assert count(Attendance) == 0 and device_cookie(client) is None
@@ -258,8 +271,10 @@ def test_a_ticket_for_a_session_deleted_since_the_scan_is_refused_in_words(clien
 
 @pytest.mark.parametrize("ticket", ["", "not-a-ticket", "MQ.forged.signature"])
 def test_a_forged_ticket_is_refused(client, course_now, ticket):
-    response = client.post(checkin_path(course_now.current), data={"ticket": ticket, "code": course_now.trainees[0].personal_code,
-                                                                   "birth_date": "15/03/1985"})
+    response = client.post(
+        checkin_path(course_now.current),
+        data={"ticket": ticket, "code": course_now.trainees[0].personal_code, "birth_date": "15/03/1985"},
+    )
     assert response.status_code == 400
     assert "Yêu cầu không hợp lệ" in page_text(response)
     assert count(Attendance) == 0
@@ -271,7 +286,9 @@ def test_a_ticket_outlives_the_token_but_not_the_session(client, course_now, clo
     path = checkin_path(course_now.current)
     ticket = ticket_of(client.get(path))
     clock.advance(minutes=2)
-    assert 'data-reason="ok"' in page_text(client.post(path, data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"}))
+    assert 'data-reason="ok"' in page_text(
+        client.post(path, data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"})
+    )
     other = client.application.test_client()
     ticket = ticket_of(other.get(checkin_path(course_now.current)))
     clock.set_local(datetime(2026, 3, 3, 11, 1))
@@ -287,6 +304,7 @@ def test_the_phone_page_needs_no_sign_in_and_fits_a_phone(client, course_now):
 
 
 # --- the projector -------------------------------------------------------------------------------
+
 
 def test_the_projector_shows_the_qr_the_session_and_the_count(login, trainer_a, course_now):
     response = login(trainer_a).get(f"/sessions/{course_now.current.id}/projector")
@@ -361,7 +379,9 @@ def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a
     assert rotated["step"] == shown + 1 and rotated["svg"].startswith("<svg")
 
 
-@pytest.mark.parametrize("which, state, message", [("future", "not_yet", "Chưa mở điểm danh"), ("past", "ended", "Đã kết thúc điểm danh")])
+@pytest.mark.parametrize(
+    "which, state, message", [("future", "not_yet", "Chưa mở điểm danh"), ("past", "ended", "Đã kết thúc điểm danh")]
+)
 def test_projector_state_when_check_in_is_not_open(login, trainer_a, course_now, which, state, message):
     session = getattr(course_now, which)
     client = login(trainer_a)
@@ -382,8 +402,15 @@ def render_qr_svg(svg: str, scale: int = 8, margin: int = 4) -> Image.Image:
     image = Image.new("L", ((size + 2 * margin) * scale,) * 2, 255)
     draw = ImageDraw.Draw(image)
     for x, y, x2, y2 in squares:
-        draw.rectangle([(int(x) + margin) * scale, (int(y) + margin) * scale,
-                        (int(x2) + margin) * scale - 1, (int(y2) + margin) * scale - 1], fill=0)
+        draw.rectangle(
+            [
+                (int(x) + margin) * scale,
+                (int(y) + margin) * scale,
+                (int(x2) + margin) * scale - 1,
+                (int(y2) + margin) * scale - 1,
+            ],
+            fill=0,
+        )
     return image
 
 
@@ -391,7 +418,9 @@ def test_the_projector_svg_decodes_to_its_url(login, trainer_a, course_now, tmp_
     state = login(trainer_a).get(f"/sessions/{course_now.current.id}/projector.json").get_json()
     png = tmp_path / "projector.png"
     render_qr_svg(state["svg"]).save(png)
-    decoded = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True).stdout.strip()
+    decoded = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert decoded == state["url"]
 
 
@@ -399,12 +428,15 @@ def test_the_decoded_url_opens_the_check_in_page(login, trainer_a, client, cours
     state = login(trainer_a).get(f"/sessions/{course_now.current.id}/projector.json").get_json()
     png = tmp_path / "projector.png"
     render_qr_svg(state["svg"]).save(png)
-    url = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True).stdout.strip()
+    url = subprocess.run(
+        ["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True
+    ).stdout.strip()
     remember_device(client, course_now.trainees[0])
     assert 'data-reason="confirm"' in page_text(client.get(urlsplit(url).path))
 
 
 # --- the scanner page and the API ------------------------------------------------------------------
+
 
 def test_the_scanner_page_carries_what_its_script_needs(login, trainer_a, course_now):
     text = page_text(login(trainer_a).get(f"/sessions/{course_now.current.id}/scan"))
@@ -426,7 +458,9 @@ def test_the_api_answers_every_reason_code(login, trainer_a, course_now, other_c
     answers = {
         "ok": post_scan(client, session=current, code=hoa.personal_code, nonce="api-nonce-1"),
         "already_checked_in": post_scan(client, session=current, code=hoa.personal_code, nonce="api-nonce-2"),
-        "not_enrolled": post_scan(client, session=current, code=other_course.trainees[0].personal_code, nonce="api-nonce-3"),
+        "not_enrolled": post_scan(
+            client, session=current, code=other_course.trainees[0].personal_code, nonce="api-nonce-3"
+        ),
         "unknown_code": post_scan(client, session=current, code="23456789AB", nonce="api-nonce-4"),
         "session_closed": post_scan(client, session=course_now.future.id, code=hoa.personal_code, nonce="api-nonce-5"),
         "invalid_token": post_scan(client, session=current, code="http://example.com/?q=1", nonce="api-nonce-6"),
@@ -448,24 +482,39 @@ def test_the_api_answers_every_reason_code(login, trainer_a, course_now, other_c
 
 def test_a_resent_nonce_gets_the_same_answer_and_one_row(login, trainer_a, course_now):
     client = login(trainer_a)
-    payload = {"session": course_now.current.id, "code": course_now.trainees[0].personal_code, "nonce": "resend-0001",
-               "scanned_at": "2026-03-03T08:04:30+07:00", "offline": True, "device": "scanner-1"}
+    payload = {
+        "session": course_now.current.id,
+        "code": course_now.trainees[0].personal_code,
+        "nonce": "resend-0001",
+        "scanned_at": "2026-03-03T08:04:30+07:00",
+        "offline": True,
+        "device": "scanner-1",
+    }
     first, again = post_scan(client, **payload), post_scan(client, **payload)
     assert first.get_json() == again.get_json()
     assert count(Attendance) == 1 and count(ScanLog) == 1
 
 
-@pytest.mark.parametrize("scanned_at, status, seen", [
-    ("2026-03-03T08:10:00+07:00", "present", (8, 10)),
-    ("2026-03-03T08:20:00+07:00", "late", (8, 20)),
-    ("2026-03-03T01:20:00Z", "late", (8, 20)),
-    ("2026-03-03T08:14:00", "present", (8, 14)),            # no offset: Vietnam's time
-    ("2026-03-03T10:30:00+07:00", "late", (9, 30)),         # in the future: now
-])
+@pytest.mark.parametrize(
+    "scanned_at, status, seen",
+    [
+        ("2026-03-03T08:10:00+07:00", "present", (8, 10)),
+        ("2026-03-03T08:20:00+07:00", "late", (8, 20)),
+        ("2026-03-03T01:20:00Z", "late", (8, 20)),
+        ("2026-03-03T08:14:00", "present", (8, 14)),  # no offset: Vietnam's time
+        ("2026-03-03T10:30:00+07:00", "late", (9, 30)),  # in the future: now
+    ],
+)
 def test_an_offline_scan_is_judged_at_its_scan_time(login, trainer_a, course_now, clock, scanned_at, status, seen):
     clock.set_local(datetime(2026, 3, 3, 9, 30))  # the scanner got its connection back at 09:30
-    response = post_scan(login(trainer_a), session=course_now.current.id, code=course_now.trainees[0].personal_code,
-                         nonce="offline-0001", scanned_at=scanned_at, offline=True)
+    response = post_scan(
+        login(trainer_a),
+        session=course_now.current.id,
+        code=course_now.trainees[0].personal_code,
+        nonce="offline-0001",
+        scanned_at=scanned_at,
+        offline=True,
+    )
     body = response.get_json()
     assert (body["reason"], body["status"]) == ("ok", status)
     assert record_of(course_now.trainees[0]).checked_in_at == local(*seen)
@@ -473,8 +522,14 @@ def test_an_offline_scan_is_judged_at_its_scan_time(login, trainer_a, course_now
 
 
 def test_an_online_scan_ignores_the_devices_clock(login, trainer_a, course_now):
-    post_scan(login(trainer_a), session=course_now.current.id, code=course_now.trainees[0].personal_code,
-              nonce="online-0001", scanned_at="2026-03-03T07:00:00+07:00", offline=False)
+    post_scan(
+        login(trainer_a),
+        session=course_now.current.id,
+        code=course_now.trainees[0].personal_code,
+        nonce="online-0001",
+        scanned_at="2026-03-03T07:00:00+07:00",
+        offline=False,
+    )
     assert record_of(course_now.trainees[0]).checked_in_at == local(8, 5)
 
 
@@ -507,29 +562,48 @@ def test_bad_payloads_are_400_and_disagree_with_the_schema_too(login, trainer_a,
     assert response.status_code == 400
     assert response.get_json()["error"] == "bad_request" and response.get_json()["message"]
     schema = services_schema()
-    assert list(jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER).iter_errors(payload)), name
+    assert list(
+        jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        ).iter_errors(payload)
+    ), name
     assert count(ScanLog) == 0
 
 
 def test_a_scan_time_that_cannot_be_stored_is_400(login, trainer_a, course_now):
-    response = post_scan(login(trainer_a), session=course_now.current.id, code="23456789AB", scanned_at="0001-01-01T00:00:00+07:00", offline=True)
+    response = post_scan(
+        login(trainer_a),
+        session=course_now.current.id,
+        code="23456789AB",
+        scanned_at="0001-01-01T00:00:00+07:00",
+        offline=True,
+    )
     assert response.status_code == 400 and any("scanned_at" in problem for problem in response.get_json()["details"])
     assert count(ScanLog) == 0
 
 
 def test_a_good_payload_agrees_with_the_schema(course_now):
-    payload = {"session": course_now.current.id, "code": "23456789AB", "nonce": "good-nonce-01",
-               "scanned_at": "2026-03-03T08:04:30+07:00", "offline": True, "device": "scanner-1"}
+    payload = {
+        "session": course_now.current.id,
+        "code": "23456789AB",
+        "nonce": "good-nonce-01",
+        "scanned_at": "2026-03-03T08:04:30+07:00",
+        "offline": True,
+        "device": "scanner-1",
+    }
     jsonschema.validate(payload, services_schema(), cls=jsonschema.Draft202012Validator)
 
 
-@pytest.mark.parametrize("body, content_type", [
-    ("not json", "application/json"),
-    ("[1, 2]", "application/json"),
-    ('"text"', "application/json"),
-    ("session=1&code=X", "application/x-www-form-urlencoded"),
-    ("", "application/json"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ("not json", "application/json"),
+        ("[1, 2]", "application/json"),
+        ('"text"', "application/json"),
+        ("session=1&code=X", "application/x-www-form-urlencoded"),
+        ("", "application/json"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_400(login, trainer_a, course_now, body, content_type):
     response = login(trainer_a).post("/api/v1/checkins", data=body, content_type=content_type)
     assert response.status_code == 400
@@ -585,8 +659,14 @@ def test_a_closed_course_takes_no_more_scans_from_a_trainer(login, trainer_a, co
 
     courses.change_status(course_now.course, "closed")
     db.session.commit()
-    response = post_scan(login(trainer_a), session=course_now.current.id, code=course_now.trainees[0].personal_code,
-                         nonce="after-closing-1", scanned_at="2026-03-03T08:04:00+07:00", offline=True)
+    response = post_scan(
+        login(trainer_a),
+        session=course_now.current.id,
+        code=course_now.trainees[0].personal_code,
+        nonce="after-closing-1",
+        scanned_at="2026-03-03T08:04:00+07:00",
+        offline=True,
+    )
     assert response.status_code == 403
     assert count(Attendance) == 0
 
@@ -614,8 +694,11 @@ def test_the_api_roster_renews_the_scanner_pages_csrf_token(app, login, trainer_
     client = login(trainer_a)
     client.get(f"/sessions/{course_now.current.id}/scan")
     token = client.get(f"/api/v1/sessions/{course_now.current.id}/roster").get_json()["csrf_token"]
-    response = client.post("/api/v1/checkins", json={"session": course_now.current.id, "code": course_now.trainees[0].personal_code},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/api/v1/checkins",
+        json={"session": course_now.current.id, "code": course_now.trainees[0].personal_code},
+        headers={"X-CSRFToken": token},
+    )
     assert response.status_code == 200 and response.get_json()["reason"] == "ok"
 
 
@@ -627,11 +710,17 @@ def test_the_api_roster_lists_the_trainees_for_offline_use(login, trainer_a, cou
     assert [t["name"] for t in data["trainees"]] == ["Trần Văn Bình", "Lê Minh Châu", "Nguyễn Thị Hoa"]
     by_name = {t["name"]: t for t in data["trainees"]}
     hoa = course_now.trainees[0]
-    assert by_name[hoa.full_name] == {"code": hoa.personal_code, "name": hoa.full_name, "commune": "Xã Đồng Kỳ", "status": "present"}
+    assert by_name[hoa.full_name] == {
+        "code": hoa.personal_code,
+        "name": hoa.full_name,
+        "commune": "Xã Đồng Kỳ",
+        "status": "present",
+    }
     assert by_name["Trần Văn Bình"]["status"] is None
 
 
 # --- the OpenAPI document ------------------------------------------------------------------------
+
 
 def services_schema() -> dict:
     from training.attendance import openapi
@@ -663,6 +752,7 @@ def test_the_openapi_document_lists_the_reason_codes_and_request_fields(client):
 
 # --- the manual roster, mark-absent, the scan log ----------------------------------------------------
 
+
 def test_the_roster_lists_trainees_in_vietnamese_order_with_their_marks(login, trainer_a, course_now):
     checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self", at=local(8, 3))
     db.session.commit()
@@ -681,12 +771,19 @@ def test_the_roster_saves_changes_and_audits_each(login, trainer_a, course_now):
     hoa, binh, chau = course_now.trainees
     client = login(trainer_a)
     url = f"/sessions/{course_now.current.id}/roster"
-    form = roster_form(client, course_now.current.id, **{f"status_{hoa.id}": "present", f"status_{binh.id}": "excused",
-                                                         f"remark_{binh.id}": "Họp Đảng ủy xã"})
+    form = roster_form(
+        client,
+        course_now.current.id,
+        **{f"status_{hoa.id}": "present", f"status_{binh.id}": "excused", f"remark_{binh.id}": "Họp Đảng ủy xã"},
+    )
     response = client.post(url, data=form)
     assert response.status_code == 302 and response.headers["Location"].endswith(url)
     assert "Đã lưu điểm danh: 2 thay đổi." in page_text(client.get(url))
-    assert (record_of(hoa).status, record_of(binh).status, record_of(binh).remark) == ("present", "excused", "Họp Đảng ủy xã")
+    assert (record_of(hoa).status, record_of(binh).status, record_of(binh).remark) == (
+        "present",
+        "excused",
+        "Họp Đảng ủy xã",
+    )
     assert record_of(chau) is None
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.mark")))
     assert len(events) == 2 and {e.actor_id for e in events} == {trainer_a.id}
@@ -695,12 +792,21 @@ def test_the_roster_saves_changes_and_audits_each(login, trainer_a, course_now):
     assert "Đã lưu điểm danh: 0 thay đổi." in page_text(client.get(url))
     assert count(AuditEvent, AuditEvent.action == "attendance.mark") == 2
 
-    client.post(url, data=roster_form(client, course_now.current.id, **{f"status_{binh.id}": "absent", f"remark_{binh.id}": ""}))
-    last = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "attendance.mark").order_by(AuditEvent.id.desc())).first()
-    assert (last.data["before"], last.data["after"]) == ({"status": "excused", "remark": "Họp Đảng ủy xã"}, {"status": "absent", "remark": ""})
+    client.post(
+        url, data=roster_form(client, course_now.current.id, **{f"status_{binh.id}": "absent", f"remark_{binh.id}": ""})
+    )
+    last = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "attendance.mark").order_by(AuditEvent.id.desc())
+    ).first()
+    assert (last.data["before"], last.data["after"]) == (
+        {"status": "excused", "remark": "Họp Đảng ủy xã"},
+        {"status": "absent", "remark": ""},
+    )
 
 
-def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(units, login, make_user, make_trainee, clock):
+def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(
+    units, login, make_user, make_trainee, clock
+):
     """Reads stay constant (the roster once); only each changed record and its audit row are
     written per trainee. Measured on a class of 3 and one of 12."""
     selects = {}
@@ -710,8 +816,11 @@ def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(u
         course = make_course_now(units, trainer, people, venue=f"Hội trường {size}")
         client = login(trainer)
         roster_url = f"/sessions/{course.current.id}/roster"
-        form = roster_form(client, course.current.id, **{f"status_{t.id}": "present" if n % 2 else "excused"
-                                                          for n, t in enumerate(people)})
+        form = roster_form(
+            client,
+            course.current.id,
+            **{f"status_{t.id}": "present" if n % 2 else "excused" for n, t in enumerate(people)},
+        )
         with statements_sent() as saving:
             assert client.post(roster_url, data=form).status_code == 302
         with statements_sent() as marking:
@@ -725,7 +834,10 @@ def test_saving_the_roster_reads_as_often_for_a_large_class_as_for_a_small_one(u
 def test_the_roster_ignores_unknown_statuses(login, trainer_a, course_now):
     hoa = course_now.trainees[0]
     client = login(trainer_a)
-    client.post(f"/sessions/{course_now.current.id}/roster", data=roster_form(client, course_now.current.id, **{f"status_{hoa.id}": "sick"}))
+    client.post(
+        f"/sessions/{course_now.current.id}/roster",
+        data=roster_form(client, course_now.current.id, **{f"status_{hoa.id}": "sick"}),
+    )
     assert record_of(hoa) is None and count(AuditEvent, AuditEvent.action == "attendance.mark") == 0
 
 
@@ -742,7 +854,12 @@ def test_a_closed_course_roster_is_read_only_for_trainers_not_the_admin(login, t
     assert trainer.post(url, data={f"status-{hoa.id}": "present"}).status_code == 403
     assert trainer.post(f"/sessions/{course_now.current.id}/mark-absent").status_code == 403
     admin_client = login(admin)
-    assert admin_client.post(url, data=roster_form(admin_client, course_now.current.id, **{f"status_{hoa.id}": "present"})).status_code == 302
+    assert (
+        admin_client.post(
+            url, data=roster_form(admin_client, course_now.current.id, **{f"status_{hoa.id}": "present"})
+        ).status_code
+        == 302
+    )
     assert record_of(hoa).status == "present"
 
 
@@ -770,13 +887,22 @@ def test_the_scan_log_shows_every_scan_with_its_result(login, trainer_a, course_
     client = login(trainer_a)
     hoa = course_now.trainees[0]
     post_scan(client, session=course_now.current.id, code=hoa.personal_code, nonce="log-0001")
-    post_scan(client, session=course_now.current.id, code="23456789AB", nonce="log-0002", scanned_at="2026-03-03T08:01:00+07:00", offline=True)
+    post_scan(
+        client,
+        session=course_now.current.id,
+        code="23456789AB",
+        nonce="log-0002",
+        scanned_at="2026-03-03T08:01:00+07:00",
+        offline=True,
+    )
     response = client.get(f"/sessions/{course_now.current.id}/scans")
     assert response.status_code == 200
     text = page_text(response)
     assert hoa.full_name in text and hoa.personal_code in text and "23456789AB" in text
     # the reasons in words, not their codes
-    assert "<td>Đã ghi nhận</td>" in text and "<td>Mã không có trong hệ thống</td>" in text and "unknown_code" not in text
+    assert (
+        "<td>Đã ghi nhận</td>" in text and "<td>Mã không có trong hệ thống</td>" in text and "unknown_code" not in text
+    )
     assert "08:01:00" in text and "✓" in text
 
 
@@ -789,7 +915,7 @@ def test_the_scan_log_reads_as_often_for_three_trainees_as_for_one(login, traine
         db.session.expire_all()
         with statements_sent() as sent:
             text = page_text(client.get(url))
-        assert all(t.full_name in text for t in course_now.trainees[:n + 1])
+        assert all(t.full_name in text for t in course_now.trainees[: n + 1])
         reads.append(sent.reads)
     assert reads[0] == reads[-1], reads
 
@@ -815,7 +941,9 @@ TRAINER_PAGES = [
 @pytest.mark.parametrize("method, url", TRAINER_PAGES)
 def test_a_trainer_of_another_district_is_refused(login, trainer_b, course_now, method, url):
     hoa = course_now.trainees[0]
-    response = login(trainer_b).open(url.format(id=course_now.current.id), method=method, data={f"status-{hoa.id}": "absent"})
+    response = login(trainer_b).open(
+        url.format(id=course_now.current.id), method=method, data={f"status-{hoa.id}": "absent"}
+    )
     assert response.status_code == 403
     assert count(Attendance) == 0
 

@@ -1,9 +1,10 @@
 """`next` after sign-in and the language switch stay on this site however the target is
 written: browsers drop tabs and line breaks, trim spaces, and read a backslash as a slash."""
+
 import pytest
 
-from training.web import safe_next
 from tests.conftest import PASSWORD
+from training.web import safe_next
 
 OFF_SITE = [
     "/\t/evil.example/phish",  # /login?next=/%09/evil.example/phish
@@ -24,7 +25,9 @@ OFF_SITE = [
 
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_sign_in_never_goes_on_to_another_site(client, trainer_a, target):
-    response = client.post("/login", query_string={"next": target}, data={"username": "trainer.a", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": "trainer.a", "password": PASSWORD}
+    )
     assert response.status_code in (302, 400)
     if response.status_code == 302:
         assert response.headers["Location"] == "/"

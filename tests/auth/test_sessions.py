@@ -1,12 +1,13 @@
 """Sessions that end: a cookie names its account by a token that sign-out, a new password
 and deactivation replace, and that dies with the account; ids are never given twice."""
+
 from flask_login.utils import encode_cookie
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from training import privacy
 from training.extensions import db
 from training.people.models import Trainee, User
-from tests.conftest import PASSWORD
 
 HOST = "taphuan.test"
 
@@ -78,8 +79,10 @@ def test_a_remember_me_cookie_dies_with_the_sessions(app, trainer_a):
 def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, trainer_a):
     here = signed_in_client(app, "trainer.a")
     elsewhere = replay(app, saved_cookie(signed_in_client(app, "trainer.a")))
-    response = here.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "mot-mat-khau-moi-9", "confirm": "mot-mat-khau-moi-9"})
+    response = here.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "mot-mat-khau-moi-9", "confirm": "mot-mat-khau-moi-9"},
+    )
     assert response.status_code == 302
     assert is_signed_in(here)
     assert not is_signed_in(elsewhere)

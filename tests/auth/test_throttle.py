@@ -1,13 +1,14 @@
 """Sign-in throttling that nobody can turn against an account's owner, that says the same for
 names with and without an account, and whose counter counts attempts arriving together."""
+
 from collections import Counter
 
 import pytest
 
-from training.extensions import db
 from tests.conftest import PASSWORD
 from tests.helpers import page_text
 from tests.together import run_together
+from training.extensions import db
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
@@ -22,7 +23,7 @@ def attempt(app, username: str, password: str, address: str):
 def flashes(response) -> str:
     text = page_text(response)
     start = text.find('class="flash')
-    return text[start:text.find("</div>", start)] if start >= 0 else ""
+    return text[start : text.find("</div>", start)] if start >= 0 else ""
 
 
 @pytest.fixture
@@ -35,9 +36,11 @@ def hashes_checked(monkeypatch):
         def check(pwhash, password):
             checked["all"] += 1
             return original(pwhash, password)
+
         return check
 
     import training.people.models as models
+
     monkeypatch.setattr(models, "check_password_hash", counting(models.check_password_hash))
     try:
         import training.auth.throttle as throttle

@@ -1,10 +1,11 @@
 """Sign-in through the real form, `next` validation, sign-out and changing one's password."""
+
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from training.extensions import db
 from training.people.models import User
-from tests.conftest import PASSWORD
 
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 
@@ -59,17 +60,22 @@ def test_next_same_site_path_is_followed(client, trainer_a):
     assert response.headers["Location"] == "/trainees"
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example",
-    "//evil.example/trainees",
-    "https://evil.example",
-    "https://evil.example/login",
-    "http:evil.example",
-    "/\\evil.example",
-    "evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "//evil.example/trainees",
+        "https://evil.example",
+        "https://evil.example/login",
+        "http:evil.example",
+        "/\\evil.example",
+        "evil.example",
+    ],
+)
 def test_next_to_another_site_is_refused(client, trainer_a, target):
-    response = client.post("/login", query_string={"next": target}, data={"username": "trainer.a", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": "trainer.a", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
@@ -100,9 +106,14 @@ def test_logout_is_post_only(client, trainer_a):
 
 def test_change_password_wrong_current_password_is_refused(login, trainer_a):
     client = login(trainer_a)
-    response = client.post("/account/password", data={
-        "current_password": "wrong-password", "new_password": "mat-khau-moi-1", "confirm": "mat-khau-moi-1",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "wrong-password",
+            "new_password": "mat-khau-moi-1",
+            "confirm": "mat-khau-moi-1",
+        },
+    )
     assert response.status_code == 200
     assert "Mật khẩu hiện tại không đúng." in response.get_data(as_text=True)
     db.session.expire_all()
@@ -111,18 +122,28 @@ def test_change_password_wrong_current_password_is_refused(login, trainer_a):
 
 def test_change_password_needs_matching_confirmation(login, trainer_a):
     client = login(trainer_a)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "mat-khau-moi-1", "confirm": "mat-khau-moi-2",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "mat-khau-moi-1",
+            "confirm": "mat-khau-moi-2",
+        },
+    )
     assert response.status_code == 200
     assert "Hai mật khẩu không khớp." in response.get_data(as_text=True)
 
 
 def test_change_password_then_sign_in_with_the_new_one(client, trainer_a):
     sign_in(client, "trainer.a", PASSWORD)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "mat-khau-moi-1", "confirm": "mat-khau-moi-1",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "mat-khau-moi-1",
+            "confirm": "mat-khau-moi-1",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/"
     client.post("/logout")
     assert WRONG in sign_in(client, "trainer.a", PASSWORD).get_data(as_text=True)

@@ -5,6 +5,7 @@ axe-core is vendored for the tests only (tests/browser/vendor/axe.min.js, MPL-2.
 package); it is evaluated through the DevTools protocol, so the app's Content-Security-Policy,
 which forbids inline scripts, needs no exception for it.
 """
+
 from pathlib import Path
 
 AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -17,7 +18,8 @@ def axe_violations(page) -> list[str]:
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE)
     result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_AA)
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_AA
+    )
     lines = []
     for violation in result["violations"]:
         targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:3])

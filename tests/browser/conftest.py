@@ -4,6 +4,7 @@ The browser is the system's /usr/bin/chromium (Debian's package); Playwright nev
 one. Without it the tests are skipped on a workstation but fail in CI (CI is set), where a
 missing browser must not pass unnoticed.
 """
+
 import os
 import secrets
 import threading
@@ -73,17 +74,38 @@ def session_open_now(password: str, people, title: str, capacity: int = 40):
 
     district, commune, trainer = district_with_trainer(password)
     trainees = [
-        people_services.save_trainee(None, {"full_name": name, "birth_date": born, "gender": "female", "position": "Công chức Văn hóa - Xã hội",
-                                            "commune_id": commune.id, "group": "commune_broadcast", "phone": ""})
+        people_services.save_trainee(
+            None,
+            {
+                "full_name": name,
+                "birth_date": born,
+                "gender": "female",
+                "position": "Công chức Văn hóa - Xã hội",
+                "commune_id": commune.id,
+                "group": "commune_broadcast",
+                "phone": "",
+            },
+        )
         for name, born in people
     ]
     now = datetime.now(LOCAL_TZ).replace(tzinfo=None, second=0, microsecond=0)
     start, end = now - timedelta(minutes=2), now + timedelta(minutes=60)
-    course = courses.create_course(district.id, "CT1", title, "Hội trường UBND huyện Yên Thế", start.date(), capacity, [trainer.id])
+    course = courses.create_course(
+        district.id, "CT1", title, "Hội trường UBND huyện Yên Thế", start.date(), capacity, [trainer.id]
+    )
     if start.date() == end.date():
         session = save_session(course, None, "CT1.1", start.date(), start.time(), end.time(), "", trainer.id)
     else:  # near midnight no same-day slot holds "now" with an hour to spare: stretch one
-        session = save_session(course, None, "CT1.1", start.date(), start.time(), datetime.max.time().replace(microsecond=0), "", trainer.id)
+        session = save_session(
+            course,
+            None,
+            "CT1.1",
+            start.date(),
+            start.time(),
+            datetime.max.time().replace(microsecond=0),
+            "",
+            trainer.id,
+        )
         session.ends_at = to_utc(end)
     courses.change_status(course, "open")
     enrol_many(course, trainees)
@@ -105,14 +127,16 @@ def serve(tmp_path_factory):
     @contextmanager
     def _serve(set_up, **config):
         folder = tmp_path_factory.mktemp("live-server")
-        app = create_app({
-            "SECRET_KEY": secrets.token_urlsafe(32),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_ENABLED": False,
-            "PUBLIC_BASE_URL": "http://127.0.0.1",  # the port is known once the server listens
-            **config,
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": secrets.token_urlsafe(32),
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.sqlite'}",
+                "WTF_CSRF_ENABLED": True,
+                "RATELIMIT_ENABLED": False,
+                "PUBLIC_BASE_URL": "http://127.0.0.1",  # the port is known once the server listens
+                **config,
+            }
+        )
         with app.app_context():
             db.create_all()
             made = set_up() or {}

@@ -6,6 +6,7 @@ whose answer is HTML, with the matrix's arguments (the district-A world). Chromi
 role's Flask test client for each request (Playwright routes them), so the page is exactly the
 one that role is served, stylesheet and scripts included, with no server to start.
 """
+
 from urllib.parse import urlsplit
 
 import pytest
@@ -26,8 +27,12 @@ def _serve_through(client):
 
     def handle(route, request):
         parts = urlsplit(request.url)
-        answer = client.open(parts.path + (f"?{parts.query}" if parts.query else ""), method=request.method,
-                             data=request.post_data_buffer, content_type=request.headers.get("content-type"))
+        answer = client.open(
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            method=request.method,
+            data=request.post_data_buffer,
+            content_type=request.headers.get("content-type"),
+        )
         route.fulfill(status=answer.status_code, headers={k: v for k, v in answer.headers.items()}, body=answer.data)
         answer.close()
 
@@ -40,8 +45,10 @@ def _pages(app, district_world, role: str) -> list[str]:
     for endpoint, methods in sorted(EXPECTED.items()):
         if methods.get("GET", {}).get(role) != 200 or endpoint == "static":
             continue
-        values = {name: (OVERRIDES.get(endpoint, {}).get(name) or ARGUMENTS[name])(district_world)
-                  for name in rules[endpoint].arguments}
+        values = {
+            name: (OVERRIDES.get(endpoint, {}).get(name) or ARGUMENTS[name])(district_world)
+            for name in rules[endpoint].arguments
+        }
         paths.append(_path(app, endpoint, values))
     return paths
 

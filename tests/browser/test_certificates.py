@@ -7,6 +7,7 @@ finished course made through the services in the server's app context. Its PUBLI
 the server's own address, as a deployment sets it to the public one, so the QR points back at
 this server.
 """
+
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -14,9 +15,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from training.extensions import db
 from tests.browser.conftest import district_with_trainer
 from tests.certificates.conftest import pdf_text, qr_codes_in
+from training.extensions import db
 
 PASSWORD = "mat-khau-giang-vien"
 FIRST_DAY = date(2026, 3, 2)
@@ -41,10 +42,21 @@ def _finished_course() -> dict:
         sessions.append(save_session(course, None, module, day, time(7, 30), end, "", trainer.id))
     courses.change_status(course, "open")
     courses.change_status(course, "running")
-    trainees = [people.save_trainee(None, {"full_name": name, "birth_date": date(1985, 3, 15), "gender": "female",
-                                           "position": "Công chức Văn hóa - Xã hội", "commune_id": commune.id,
-                                           "group": "commune_broadcast", "phone": "0912000001"})
-                for name, _full in TRAINEES]
+    trainees = [
+        people.save_trainee(
+            None,
+            {
+                "full_name": name,
+                "birth_date": date(1985, 3, 15),
+                "gender": "female",
+                "position": "Công chức Văn hóa - Xã hội",
+                "commune_id": commune.id,
+                "group": "commune_broadcast",
+                "phone": "0912000001",
+            },
+        )
+        for name, _full in TRAINEES
+    ]
     enrol_many(course, trainees)
     for trainee, (_name, full) in zip(trainees, TRAINEES):
         for index, session in enumerate(sessions):

@@ -6,6 +6,7 @@ The demo data has no session open at an arbitrary moment, so this module serves 
 made through the course services in the server's app context; the tests read the server's
 database directly.
 """
+
 import re
 import subprocess
 import time
@@ -15,9 +16,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.conftest import LiveServer, session_open_now
 from training.attendance.models import Attendance, ScanLog
 from training.extensions import db
-from tests.browser.conftest import LiveServer, session_open_now
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PASSWORD = "mat-khau-giang-vien"
@@ -62,7 +63,9 @@ def records(server: LiveServer, name: str) -> list[Attendance]:
 
     with server.app.app_context():
         rows = db.session.scalars(
-            select(Attendance).join(Trainee).where(Attendance.session_id == server.session_id, Trainee.full_name == name)
+            select(Attendance)
+            .join(Trainee)
+            .where(Attendance.session_id == server.session_id, Trainee.full_name == name)
         ).all()
         for row in rows:
             db.session.expunge(row)
@@ -71,7 +74,9 @@ def records(server: LiveServer, name: str) -> list[Attendance]:
 
 def scan_logs(server: LiveServer, code: str) -> list[ScanLog]:
     with server.app.app_context():
-        rows = db.session.scalars(select(ScanLog).where(ScanLog.session_id == server.session_id, ScanLog.code == code)).all()
+        rows = db.session.scalars(
+            select(ScanLog).where(ScanLog.session_id == server.session_id, ScanLog.code == code)
+        ).all()
         for row in rows:
             db.session.expunge(row)
         return rows
@@ -131,7 +136,14 @@ def test_the_projector_follows_the_code_through_a_rotation_a_close_and_a_lost_an
     asked: list[str] = []
 
     def state(**fields):
-        return {"state": "open", "checked_in": 1, "enrolled": len(TRAINEES), "seconds_left": 0, "server_time": "08:00:00", **fields}
+        return {
+            "state": "open",
+            "checked_in": 1,
+            "enrolled": len(TRAINEES),
+            "seconds_left": 0,
+            "server_time": "08:00:00",
+            **fields,
+        }
 
     script = [
         state(step=101, url="http://x/checkin/b", svg='<svg id="code-b"></svg>'),
@@ -177,7 +189,9 @@ def test_a_trainee_checks_in_on_a_phone(projector, new_page, server, tmp_path):
     expect(result.locator(".name")).to_have_text(name)
     expect(result.locator(".when strong")).to_have_text(re.compile(r"^(Đúng giờ|Đi muộn)$"))
     for element in (result.locator(".name"), result.locator(".when")):
-        assert float(element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20  # readable at arm's length
+        assert (
+            float(element.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 20
+        )  # readable at arm's length
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
     [row] = records(server, name)
     assert (row.method, row.status) == ("qr_self", "present")

@@ -5,16 +5,17 @@ the trainer's roster page left open while a badge is scanned.
 The app is served with its rate limits on, as deployed (the conftest's `serve` turns them off
 for the other modules): a hall must never be throttled by what its phones share.
 """
+
 from datetime import date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
+from tests.browser.conftest import session_open_now
 from training.attendance import qr
 from training.attendance.models import Attendance
 from training.extensions import db, limiter
-from tests.browser.conftest import session_open_now
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 PASSWORD = "mat-khau-giang-vien"
@@ -26,8 +27,7 @@ def _hall_now() -> dict:
     hour; the session's id, and the trainees' (name, code, birth date, id)."""
     people = [(f"Học Viên Hội Trường {n + 1:02d}", date(1970 + n % 30, 1 + n % 12, 1 + n % 28)) for n in range(HALL)]
     session, trainees = session_open_now(PASSWORD, people, "Lớp cả hội trường", capacity=60)
-    return {"session_id": session.id,
-            "people": [(t.full_name, t.personal_code, t.birth_date, t.id) for t in trainees]}
+    return {"session_id": session.id, "people": [(t.full_name, t.personal_code, t.birth_date, t.id) for t in trainees]}
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +42,9 @@ def server(serve):
 
 def status_of(server, trainee_id: int) -> Attendance | None:
     with server.app.app_context():
-        row = db.session.scalar(select(Attendance).where(Attendance.session_id == server.session_id,
-                                                         Attendance.trainee_id == trainee_id))
+        row = db.session.scalar(
+            select(Attendance).where(Attendance.session_id == server.session_id, Attendance.trainee_id == trainee_id)
+        )
         if row is not None:
             db.session.expunge(row)
         return row
@@ -90,7 +91,9 @@ def test_a_hall_of_phones_behind_one_address_each_mistyping_once_is_all_recorded
 
 
 def test_a_borrowed_phone_says_not_me_and_its_owner_is_not_recorded(new_page, server):
-    (owner, owner_code, owner_born, owner_id), (borrower, borrower_code, borrower_born, borrower_id) = server.people[30:32]
+    (owner, owner_code, owner_born, owner_id), (borrower, borrower_code, borrower_born, borrower_id) = server.people[
+        30:32
+    ]
     phone = new_page(**PHONE)
     phone.goto(checkin_url(server))
     phone.get_by_label("Mã cá nhân").fill(owner_code)

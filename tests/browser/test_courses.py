@@ -1,5 +1,6 @@
 """A trainer plans a course in Chromium: creates it, lays out its sessions from the
 programme, enrols trainees by filter and finds the sessions in the calendar."""
+
 import re
 from datetime import date
 
@@ -58,7 +59,9 @@ def test_trainer_creates_a_course_generates_sessions_enrols_by_filter_and_sees_t
     expect(page.locator(".flash-warning")).to_contain_text("đã hoàn thành chương trình: ")
     page.goto(course_url + "/enrol")  # the others of the commune may have been enrolled already
     communes.select_option(label=commune)
-    by_filter.get_by_label("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)").fill("Bồi dưỡng lại theo kế hoạch 2031")
+    by_filter.get_by_label("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)").fill(
+        "Bồi dưỡng lại theo kế hoạch 2031"
+    )
     by_filter.get_by_role("button", name="Ghi danh theo bộ lọc").click()
 
     expect(page).to_have_url(re.compile(re.escape(course_url) + "#enrolments$"))

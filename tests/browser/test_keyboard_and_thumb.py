@@ -4,6 +4,7 @@ The roster's cards and the check-in's phone pages have their own tests beside th
 (tests/browser/test_checkin_hall.py); here: signing in, the area filter, the badge scanner's
 field and the course page's session actions.
 """
+
 import pytest
 from sqlalchemy import select
 
@@ -21,7 +22,9 @@ def _own_course_id(server, username: str, statuses=("open", "running")) -> int:
     """A course with sessions that the demo user may act on, in one of `statuses`."""
     with server.app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
-        courses = db.session.scalars(select(Course).where(Course.sessions.any(), Course.status.in_(statuses)).order_by(Course.id))
+        courses = db.session.scalars(
+            select(Course).where(Course.sessions.any(), Course.status.in_(statuses)).order_by(Course.id)
+        )
         return next(c.id for c in courses if may_act_on_course(user, c))
 
 

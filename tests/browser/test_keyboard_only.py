@@ -5,6 +5,7 @@ desktop and on a 390-px phone. What the keys did is read back from the served da
 This module serves its own app (the conftest's `serve`, CSRF on) with a course whose session
 is open now, as tests/browser/test_checkin.py does.
 """
+
 import re
 from datetime import date, timedelta
 
@@ -12,10 +13,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.conftest import session_open_now
 from training.attendance import qr
 from training.attendance.models import Attendance
 from training.extensions import db
-from tests.browser.conftest import session_open_now
 
 pytestmark = pytest.mark.browser
 
@@ -37,8 +38,12 @@ def _session_open_now() -> dict:
     """A course with TRAINEES enrolled and a session that started two minutes ago and runs an
     hour; its course_id and session_id, and the trainees' ids and codes by name."""
     session, trainees = session_open_now(PASSWORD, TRAINEES, "Lớp điểm danh bằng bàn phím")
-    return {"course_id": session.course_id, "session_id": session.id,
-            "ids": {t.full_name: t.id for t in trainees}, "codes": {t.full_name: t.personal_code for t in trainees}}
+    return {
+        "course_id": session.course_id,
+        "session_id": session.id,
+        "ids": {t.full_name: t.id for t in trainees},
+        "codes": {t.full_name: t.personal_code for t in trainees},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +54,11 @@ def server(serve):
 
 def record_of(server, name: str) -> Attendance | None:
     with server.app.app_context():
-        row = db.session.scalar(select(Attendance).where(Attendance.session_id == server.session_id,
-                                                         Attendance.trainee_id == server.ids[name]))
+        row = db.session.scalar(
+            select(Attendance).where(
+                Attendance.session_id == server.session_id, Attendance.trainee_id == server.ids[name]
+            )
+        )
         if row is not None:
             db.session.expunge(row)
         return row
@@ -59,7 +67,8 @@ def record_of(server, name: str) -> Attendance | None:
 def focused(page) -> dict:
     """What has the keyboard focus: its tag, id, type, value, href, text and ARIA attributes."""
     return page.evaluate("""() => { const e = document.activeElement; return {
-        tag: e.tagName.toLowerCase(), id: e.id, type: e.type || "", value: e.value ?? "", href: e.getAttribute("href") || "",
+        tag: e.tagName.toLowerCase(), id: e.id, type: e.type || "", value: e.value ?? "",
+        href: e.getAttribute("href") || "",
         text: e.textContent.trim(), label: e.getAttribute("aria-label") || "", role: e.getAttribute("role") || "",
         invalid: e.getAttribute("aria-invalid"), describedby: e.getAttribute("aria-describedby") || ""}; }""")
 

@@ -1,6 +1,7 @@
 """The attendance sheet's print page in Chromium: the remarks column, the signers the way the
 paper has them (who drew it up on the left, the dated head of the organising body on the
 right), at a desktop width and a phone's."""
+
 import re
 
 import pytest

@@ -1,5 +1,6 @@
 """The admin opens the province report in Chromium, sees its charts and downloads the XLSX,
 whose summary holds the figures the page shows."""
+
 import re
 
 from openpyxl import load_workbook
@@ -17,8 +18,11 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     # three charts, drawn server-side as SVG; on today's map the first is by area
     charts = page.locator("figure.chart")
     expect(charts).to_have_count(3)
-    titles = ["Học viên đã bồi dưỡng theo địa bàn và nhóm đối tượng", "Tỷ lệ tham dự theo chương trình",
-              "Tỷ lệ xã có cán bộ đã được bồi dưỡng"]
+    titles = [
+        "Học viên đã bồi dưỡng theo địa bàn và nhóm đối tượng",
+        "Tỷ lệ tham dự theo chương trình",
+        "Tỷ lệ xã có cán bộ đã được bồi dưỡng",
+    ]
     for index, title in enumerate(titles):
         svg = charts.nth(index).locator("svg")
         expect(svg).to_be_visible()
@@ -48,8 +52,11 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     rate = figures[4]
     # the page writes a share with the decimal comma and no ",0": 0.829 → "82,9%", 0.9 → "90%"
     share = None if rate is None else f"{rate * 100:.1f}".replace(".", ",").removesuffix(",0") + "%"
-    as_shown = [f"{v:,}".replace(",", ".") for v in figures[:4]] + ["—" if rate is None else share] + [
-        f"{v:,}".replace(",", ".") for v in figures[5:]]
+    as_shown = (
+        [f"{v:,}".replace(",", ".") for v in figures[:4]]
+        + ["—" if rate is None else share]
+        + [f"{v:,}".replace(",", ".") for v in figures[5:]]
+    )
     assert as_shown == shown
 
 
@@ -58,7 +65,10 @@ def test_on_a_phone_the_report_scrolls_its_charts_and_tables_not_the_page_and_hi
     sign_in(page, "admin")
     page.goto("/reports/province")
     # the summary and the charts come before the first table
-    first_chart, first_table = page.locator("figure.chart").first.bounding_box(), page.locator("table#summary").bounding_box()
+    first_chart, first_table = (
+        page.locator("figure.chart").first.bounding_box(),
+        page.locator("table#summary").bounding_box(),
+    )
     assert page.locator("#key-figures").bounding_box()["y"] < first_chart["y"] < first_table["y"]
     # a chart keeps its drawn size (12 px words), its figure scrolls sideways; the page does not
     svg = page.locator("figure.chart svg").first

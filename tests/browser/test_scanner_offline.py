@@ -3,6 +3,7 @@ the scanner reloaded with no network (its service worker), a laptop clock 40 min
 ended sign-in; the projector losing its network and its sign-in and getting them back.
 
 Served like tests/browser/test_checkin.py: its own app with a session open now."""
+
 import re
 from datetime import datetime, timedelta
 
@@ -10,11 +11,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from tests.browser.test_checkin import PASSWORD, _open_session_now
 from training.attendance.models import Attendance, ScanLog
 from training.clock import utcnow
 from training.extensions import db
 from training.people.models import Trainee
-from tests.browser.test_checkin import PASSWORD, _open_session_now
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +39,10 @@ def rows(server, names) -> list:
 
 def logs(server, code: str) -> list:
     with server.app.app_context():
-        return [(log.reason, log.offline, log.scanned_at)
-                for log in db.session.scalars(select(ScanLog).where(ScanLog.code == code))]
+        return [
+            (log.reason, log.offline, log.scanned_at)
+            for log in db.session.scalars(select(ScanLog).where(ScanLog.code == code))
+        ]
 
 
 def signed_in_page(new_page, sign_in, slow_by: timedelta | None = None):
@@ -55,13 +58,17 @@ def signed_in_page(new_page, sign_in, slow_by: timedelta | None = None):
 def test_the_scanner_opens_offline_and_times_queued_scans_on_the_servers_clock(server, new_page, sign_in):
     names = ["Nguyễn Thị Hoa", "Trần Văn Bình"]
     page = signed_in_page(new_page, sign_in, slow_by=timedelta(minutes=40))
-    assert page.evaluate("Date.now()") < (datetime.now() - timedelta(minutes=39)).timestamp() * 1000  # the clock is slow
+    assert (
+        page.evaluate("Date.now()") < (datetime.now() - timedelta(minutes=39)).timestamp() * 1000
+    )  # the clock is slow
     path = f"/sessions/{server.session_id}/scan"
     page.goto(path)
     expect(page.locator("#roster-count")).to_have_text("4")  # online: roster and clock learned
     # The service worker has taken the page and kept it.
     page.wait_for_function(
-        "caches.open('taphuan-scanner-v1').then(c => c.match(location.pathname)).then(r => !!r && !!navigator.serviceWorker.controller)")
+        "caches.open('taphuan-scanner-v1').then(c => c.match(location.pathname)).then(r => !!r && "
+        "!!navigator.serviceWorker.controller)"
+    )
     offset = page.evaluate("JSON.parse(localStorage.getItem('taphuan.clock')).offset")
     assert 39 * 60_000 < offset < 41 * 60_000
 
@@ -185,7 +192,9 @@ def test_a_send_that_fails_while_online_shows_and_is_sent_again(server, new_page
     page = signed_in_page(new_page, sign_in)
     page.goto(f"/sessions/{server.session_id}/scan")
     expect(page.locator("#roster-count")).to_have_text("4")
-    page.route("**/api/v1/checkins", lambda route: route.fulfill(status=500, content_type="text/html", body="<h1>500</h1>"))
+    page.route(
+        "**/api/v1/checkins", lambda route: route.fulfill(status=500, content_type="text/html", body="<h1>500</h1>")
+    )
     page.locator("#code").fill(server.codes[name])
     page.locator("#code").press("Enter")
     failed = page.locator("#history li[data-state=failed]")

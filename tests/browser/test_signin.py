@@ -1,4 +1,5 @@
 """Sign in through the real form in Chromium, open a programme, and the login page on a phone."""
+
 import re
 
 from playwright.sync_api import expect

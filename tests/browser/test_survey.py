@@ -2,6 +2,7 @@
 link, identifies once, answers, sees the thanks, and edits the answer; the trainer then sees
 the results. Set SURVEY_SCREENSHOTS=<folder> to keep screenshots of the pages at 390 and
 1366 px."""
+
 import os
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -31,23 +32,53 @@ def _course_just_ended() -> dict:
     from training.surveys import services as surveys
 
     district, commune, trainer = district_with_trainer(PASSWORD)
-    trainees = [people.save_trainee(None, {"full_name": name, "birth_date": BORN, "gender": "female",
-                                           "position": "Công chức Văn hóa - Xã hội", "commune_id": commune.id,
-                                           "group": "commune_broadcast", "phone": ""}) for name in NAMES]
+    trainees = [
+        people.save_trainee(
+            None,
+            {
+                "full_name": name,
+                "birth_date": BORN,
+                "gender": "female",
+                "position": "Công chức Văn hóa - Xã hội",
+                "commune_id": commune.id,
+                "group": "commune_broadcast",
+                "phone": "",
+            },
+        )
+        for name in NAMES
+    ]
     today = datetime.now(LOCAL_TZ).date()
     first = today - timedelta(days=3)
-    course = courses.create_course(district.id, "CT1", "Lớp bồi dưỡng CT1 xã Đồng Kỳ", "Hội trường UBND huyện Yên Thế", first, 40, [trainer.id])
+    course = courses.create_course(
+        district.id, "CT1", "Lớp bồi dưỡng CT1 xã Đồng Kỳ", "Hội trường UBND huyện Yên Thế", first, 40, [trainer.id]
+    )
     for index, module in enumerate(("CT1.1", "CT1.2", "CT1.3")):
-        save_session(course, None, module, first + timedelta(days=index), time(7, 30), time(10, 30), course.venue, trainer.id)
+        save_session(
+            course, None, module, first + timedelta(days=index), time(7, 30), time(10, 30), course.venue, trainer.id
+        )
     courses.change_status(course, "open")
     courses.change_status(course, "running")
     enrol_many(course, trainees)
     db.session.flush()
     for score in (5, 4, 4, 3, 5):
-        surveys.enter_paper(course, {"noi_dung": score, "giang_vien": 5, "to_chuc": 4, "hai_long": score, "thoi_luong": 2,
-                                     "de_xuat": f"Góp ý số {score}"})
-    return {"course_id": course.id, "token": surveys.link_token(course.id), "code": trainees[0].personal_code, "codes": [t.personal_code for t in trainees],
-            "trainee_id": trainees[0].id}
+        surveys.enter_paper(
+            course,
+            {
+                "noi_dung": score,
+                "giang_vien": 5,
+                "to_chuc": 4,
+                "hai_long": score,
+                "thoi_luong": 2,
+                "de_xuat": f"Góp ý số {score}",
+            },
+        )
+    return {
+        "course_id": course.id,
+        "token": surveys.link_token(course.id),
+        "code": trainees[0].personal_code,
+        "codes": [t.personal_code for t in trainees],
+        "trainee_id": trainees[0].id,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +98,10 @@ def _responses(server) -> int:
     from training.surveys.models import Respondent, Response
 
     with server.app.app_context():
-        return (db.session.scalar(select(func.count()).select_from(Response)),
-                db.session.scalar(select(func.count()).select_from(Respondent)))
+        return (
+            db.session.scalar(select(func.count()).select_from(Response)),
+            db.session.scalar(select(func.count()).select_from(Respondent)),
+        )
 
 
 def test_a_trainee_answers_the_survey_on_a_phone(server, new_page, sign_in):
@@ -81,9 +114,13 @@ def test_a_trainee_answers_the_survey_on_a_phone(server, new_page, sign_in):
     expect(phone.get_by_role("heading", name="Phiếu đánh giá khóa bồi dưỡng")).to_be_visible()
     phone.get_by_role("button", name="Gửi phiếu đánh giá").click()  # nothing ticked yet
     expect(phone.locator(".field-error").first).to_be_visible()
-    for question, answer in (("1. Nội dung khóa học", "4 · Hài lòng"), ("2. Giảng viên", "5 · Rất hài lòng"),
-                             ("3. Công tác tổ chức", "3 · Bình thường"), ("4. Nhìn chung", "4 · Hài lòng"),
-                             ("5. Thời lượng", "Vừa đủ")):
+    for question, answer in (
+        ("1. Nội dung khóa học", "4 · Hài lòng"),
+        ("2. Giảng viên", "5 · Rất hài lòng"),
+        ("3. Công tác tổ chức", "3 · Bình thường"),
+        ("4. Nhìn chung", "4 · Hài lòng"),
+        ("5. Thời lượng", "Vừa đủ"),
+    ):
         phone.get_by_role("group", name=question).get_by_text(answer, exact=True).click()
     phone.get_by_role("group", name="6. Hình thức").get_by_text("Tham quan mô hình").click()
     phone.get_by_role("group", name="7. Nội dung").locator("textarea").fill("Thêm bài thực hành dựng bản tin")

@@ -1,6 +1,7 @@
 """A trainer's day in Chromium: dates typed and shown as dd/mm/yyyy and times in 24 hours in
 an English-language browser, and a course form sent twice (Back, then submit) that creates
 one course."""
+
 import re
 
 import pytest

@@ -2,6 +2,7 @@
 course closed) built through the real services, a copy of the programme files a test may
 edit, and readers for what a PDF holds (its text, its QR codes) through poppler and zbar.
 """
+
 import re
 import shutil
 import subprocess
@@ -16,8 +17,8 @@ from training.attendance import roster
 from training.certificates import services
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
-from training.courses.planning import save_session
 from training.courses.models import Course, CourseSession, Enrolment
+from training.courses.planning import save_session
 from training.curricula.catalogue import load_catalogue
 from training.extensions import db
 from training.people.models import Trainee
@@ -28,8 +29,13 @@ MONDAY = date(2026, 3, 2)
 #: the issue date the tests pass to issue_batch, so the serial's year and the printed date are known
 ISSUED_ON = date(2026, 3, 20)
 VENUE = "Hội trường UBND huyện Yên Thế"
-SIGNER = services.SignerInfo(title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN", name="Hoàng Văn Ký", place="Yên Thế",
-                             issuer="PHÒNG VĂN HÓA VÀ THÔNG TIN", issuer_parent="UBND Huyện Yên Thế")
+SIGNER = services.SignerInfo(
+    title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN",
+    name="Hoàng Văn Ký",
+    place="Yên Thế",
+    issuer="PHÒNG VĂN HÓA VÀ THÔNG TIN",
+    issuer_parent="UBND Huyện Yên Thế",
+)
 
 
 class Programmes:
@@ -57,7 +63,10 @@ class Programmes:
 
     def add_module(self, filename: str, code: str, periods: int) -> None:
         with (self.directory / filename).open("a", encoding="utf-8") as f:
-            f.write(f'\n[[modules]]\ncode = "{code}"\ntitle = "Chuyên đề thêm {code}"\ntheory_periods = {periods}\npractice_periods = 0\n')
+            f.write(
+                f'\n[[modules]]\ncode = "{code}"\ntitle = "Chuyên đề thêm {code}"\ntheory_periods = '
+                f"{periods}\npractice_periods = 0\n"
+            )
         self.reload()
 
 
@@ -79,8 +88,16 @@ class Finished:
         return self.enrolments[trainee.id]
 
 
-def start_course(units, trainer, trainees, programme: str = "CT1", plan: list[tuple[str, int]] | None = None,
-                 first_day: date = MONDAY, venue: str = VENUE, district: str = "A") -> Finished:
+def start_course(
+    units,
+    trainer,
+    trainees,
+    programme: str = "CT1",
+    plan: list[tuple[str, int]] | None = None,
+    first_day: date = MONDAY,
+    venue: str = VENUE,
+    district: str = "A",
+) -> Finished:
     """A running course with one session a day from `first_day` (07:30, `periods` × 45 minutes)
     and the trainees enrolled; committed. The plan defaults to one session per module."""
     course = courses.create_course(units[district].id, programme, "", venue, first_day, 200, [trainer.id])
@@ -89,7 +106,11 @@ def start_course(units, trainer, trainees, programme: str = "CT1", plan: list[tu
     for index, (module, periods) in enumerate(plan):
         start = datetime.combine(first_day + timedelta(days=index), time(7, 30))
         end = start + timedelta(minutes=45 * periods)
-        sessions.append(save_session(course, None, module, start.date(), start.time(), end.time(), venue, trainer.id, periods=periods))
+        sessions.append(
+            save_session(
+                course, None, module, start.date(), start.time(), end.time(), venue, trainer.id, periods=periods
+            )
+        )
     courses.change_status(course, "open")
     courses.change_status(course, "running")
     enrolments = enrol_many(course, list(trainees))
@@ -119,12 +140,23 @@ def make_finished(units, trainer_a, make_trainee):
     `attendance` says otherwise, by trainee index), scores recorded, and closed (`closed=False`
     leaves it running)."""
 
-    def _make(names=("Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"), programme: str = "CT1",
-              plan: list[tuple[str, int]] | None = None, attendance: dict[int, list[str]] | None = None,
-              scores: dict[int, float] | None = None, closed: bool = True, first_day: date = MONDAY,
-              venue: str = VENUE, trainer=None, communes: tuple[str, ...] = ("Xã Đồng Kỳ",), **trainee_fields) -> Finished:
+    def _make(
+        names=("Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"),
+        programme: str = "CT1",
+        plan: list[tuple[str, int]] | None = None,
+        attendance: dict[int, list[str]] | None = None,
+        scores: dict[int, float] | None = None,
+        closed: bool = True,
+        first_day: date = MONDAY,
+        venue: str = VENUE,
+        trainer=None,
+        communes: tuple[str, ...] = ("Xã Đồng Kỳ",),
+        **trainee_fields,
+    ) -> Finished:
         trainer = trainer or trainer_a
-        trainees = [make_trainee(name, commune=communes[i % len(communes)], **trainee_fields) for i, name in enumerate(names)]
+        trainees = [
+            make_trainee(name, commune=communes[i % len(communes)], **trainee_fields) for i, name in enumerate(names)
+        ]
         finished = start_course(units, trainer, trainees, programme, plan, first_day, venue)
         for index, trainee in enumerate(trainees):
             mark_all(finished, trainee, (attendance or {}).get(index, "present"), trainer.id)
@@ -159,6 +191,7 @@ def issue(finished: Finished, on: date = ISSUED_ON, user_id: int | None = None):
 
 # --- reading PDFs ---------------------------------------------------------------------------
 
+
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -176,8 +209,11 @@ def pdf_to_png(pdf: bytes, directory: Path, resolution: int = 150) -> Path:
     """The first page rendered to a PNG image, as a printer or a phone's screen shows it."""
     source = directory / "page.pdf"
     source.write_bytes(pdf)
-    subprocess.run([_tool("pdftoppm"), "-r", str(resolution), "-png", "-singlefile", str(source), str(directory / "page")],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [_tool("pdftoppm"), "-r", str(resolution), "-png", "-singlefile", str(source), str(directory / "page")],
+        check=True,
+        capture_output=True,
+    )
     return directory / "page.png"
 
 
@@ -185,7 +221,10 @@ def qr_codes_in(pdf: bytes) -> list[str]:
     """Every QR code zbar finds on the rendered first page of a PDF."""
     with tempfile.TemporaryDirectory() as directory:
         image = pdf_to_png(pdf, Path(directory))
-        result = subprocess.run([_tool("zbarimg"), "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(image)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [_tool("zbarimg"), "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", str(image)],
+            capture_output=True,
+            text=True,
+        )
     assert result.returncode in (0, 4), result.stderr  # 4: nothing found, reported by the caller's assert
     return [line for line in result.stdout.splitlines() if line]

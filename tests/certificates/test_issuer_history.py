@@ -1,13 +1,14 @@
 """Certificates keep the issuer and serial they were issued with after the issuer settings
 change: the stored PDF, its SHA-256 and the public verify page stay as they were."""
+
 from datetime import date
 
+from tests.certificates.conftest import issue, pdf_text
+from tests.units.test_issuers import SO_VHTTDL
 from training.certificates import services
 from training.certificates.models import Certificate
 from training.extensions import db
 from training.units import issuers
-from tests.certificates.conftest import issue, pdf_text
-from tests.units.test_issuers import SO_VHTTDL
 
 
 def test_a_certificate_keeps_its_issuer_serial_pdf_and_verify_page(make_finished, units, client):
@@ -26,7 +27,11 @@ def test_a_certificate_keeps_its_issuer_serial_pdf_and_verify_page(make_finished
     assert new.serial == "1/2026/GCN-SVHTTDL"
     assert new.issuer_name == "UBND TỈNH BẮC NINH - SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"
     text = pdf_text(new.pdf)
-    assert "UBND TỈNH BẮC NINH" in text and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text and "Số vào sổ cấp: 1/2026/GCN-SVHTTDL" in text
+    assert (
+        "UBND TỈNH BẮC NINH" in text
+        and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in text
+        and "Số vào sổ cấp: 1/2026/GCN-SVHTTDL" in text
+    )
     assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text and "Bắc Ninh, ngày 20 tháng 3 năm 2026" in text
 
     db.session.expire_all()

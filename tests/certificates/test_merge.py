@@ -1,5 +1,6 @@
 """The course's certificates as one PDF (training/certificates/merge.py): the same pages as
 the stored PDFs, built one stored PDF at a time."""
+
 import io
 import subprocess
 import sys
@@ -57,7 +58,12 @@ def test_merging_holds_one_stored_pdf_at_a_time(make_finished, tmp_path):
         "    return seen\n"
         "print(peak(10), peak(80))\n"
     )
-    done = subprocess.run([sys.executable, "-c", measure, str(stored)], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", measure, str(stored)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     small, large = map(int, done.stdout.split())
     assert large < small + 2 * 2**20, (small, large)

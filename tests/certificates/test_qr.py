@@ -1,5 +1,6 @@
 """The fast QR encoder behind every certificate's QR (training.pdf.qr): the very symbol the
 `qrcode` package makes, module for module, and a drawing that a real decoder reads back."""
+
 import io
 import random
 import string
@@ -12,9 +13,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
 
+from tests.certificates.conftest import qr_codes_in
 from training.pdf import QUIET_ZONE, draw_qr, qr
 from training.people.models import CODE_ALPHABET
-from tests.certificates.conftest import qr_codes_in
 
 LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}
 
@@ -72,7 +73,9 @@ def test_large_versions_with_version_information_match_qrcode():
 def test_too_much_data_is_refused():
     with pytest.raises(qrcode.exceptions.DataOverflowError):
         qr.encode("x" * 2400)
-    with pytest.raises((qrcode.exceptions.DataOverflowError, ValueError)):  # qrcode 8.2 says "Invalid version (was 41…)"
+    with pytest.raises(
+        (qrcode.exceptions.DataOverflowError, ValueError)
+    ):  # qrcode 8.2 says "Invalid version (was 41…)"
         reference("x" * 2400)
 
 
@@ -86,12 +89,13 @@ def test_each_mask_is_scored_as_qrcode_scores_it():
     codewords = qr._codewords(bits, version, ERROR_CORRECT_M)
     assert codewords == util.create_data(version, ERROR_CORRECT_M, code.data_list)
     stream = format(int.from_bytes(bytes(codewords), "big"), f"0{len(codewords) * 8}b")
-    stream = stream[:layout.data_count].ljust(layout.data_count + 1, "0")
+    stream = stream[: layout.data_count].ljust(layout.data_count + 1, "0")
     rows, cols = int("".join(layout.gather_rows(stream)), 2), int("".join(layout.gather_cols(stream)), 2)
     for pattern, (mask_rows, mask_cols) in enumerate(layout.masks):
         code.makeImpl(True, pattern)  # what qrcode scores while it chooses
-        assert layout.penalty(layout.trial_rows | (rows ^ mask_rows), layout.trial_cols | (cols ^ mask_cols)) == \
-            util.lost_point(code.modules), pattern
+        assert layout.penalty(
+            layout.trial_rows | (rows ^ mask_rows), layout.trial_cols | (cols ^ mask_cols)
+        ) == util.lost_point(code.modules), pattern
 
 
 def test_runs_cover_exactly_the_dark_modules():
@@ -106,7 +110,10 @@ def test_runs_cover_exactly_the_dark_modules():
 
 
 def test_drawn_codes_decode_back(tmp_path):
-    urls = [f"https://taphuan.bacgiang.gov.vn/v/{code}" for code in ("K7QW2MZP9RTX4HVC8", "22222222222222222", "ZZZZZZZZZZZZZZZZZ")]
+    urls = [
+        f"https://taphuan.bacgiang.gov.vn/v/{code}"
+        for code in ("K7QW2MZP9RTX4HVC8", "22222222222222222", "ZZZZZZZZZZZZZZZZZ")
+    ]
     urls.append("Nguyễn Thị Hương · 215/2026/0001")
     buffer = io.BytesIO()
     page = pdfcanvas.Canvas(buffer, pagesize=A4)

@@ -1,5 +1,6 @@
 """Certificate services: eligibility against the programme's completion rule, batch issue,
 serials under concurrency, verify codes, frozen PDFs, revocation, copies and verification."""
+
 import hashlib
 import io
 import math
@@ -9,6 +10,9 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.certificates.conftest import ISSUED_ON, SIGNER, close, issue, mark_all, pdf_text, qr_codes_in, start_course
+from tests.helpers import count
+from tests.together import run_together
 from training import audit
 from training.audit import AuditEvent
 from training.certificates import services
@@ -18,9 +22,6 @@ from training.courses.models import Course
 from training.extensions import db
 from training.people import services as people
 from training.people.models import CODE_ALPHABET
-from tests.certificates.conftest import ISSUED_ON, SIGNER, close, issue, mark_all, pdf_text, qr_codes_in, start_course
-from tests.together import run_together
-from tests.helpers import count
 
 pytestmark = pytest.mark.usefixtures("in_request")
 
@@ -42,14 +43,21 @@ def by_name(rows) -> dict:
 
 # --- eligibility ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("statuses", "attended", "eligible"), [
-    (["present"] * 4 + ["absent", "absent"], 16, True),                   # exactly 80%
-    (["present", "late", "present", "present", "absent", "absent"], 16, True),  # late counts as attended
-    (["present"] * 3 + ["absent", "present", "absent"], 15, False),      # one period under: 75%
-    (["absent"] * 6, 0, False),
-    (["present"] * 6, 20, True),
-], ids=["exactly-80", "late-counts", "one-period-under", "never-came", "all"])
-def test_attendance_threshold_is_inclusive_and_counted_in_periods(ct1_of_20_periods, make_finished, statuses, attended, eligible):
+
+@pytest.mark.parametrize(
+    ("statuses", "attended", "eligible"),
+    [
+        (["present"] * 4 + ["absent", "absent"], 16, True),  # exactly 80%
+        (["present", "late", "present", "present", "absent", "absent"], 16, True),  # late counts as attended
+        (["present"] * 3 + ["absent", "present", "absent"], 15, False),  # one period under: 75%
+        (["absent"] * 6, 0, False),
+        (["present"] * 6, 20, True),
+    ],
+    ids=["exactly-80", "late-counts", "one-period-under", "never-came", "all"],
+)
+def test_attendance_threshold_is_inclusive_and_counted_in_periods(
+    ct1_of_20_periods, make_finished, statuses, attended, eligible
+):
     finished = make_finished(names=["Nguyễn Thị Hoa"], plan=PLAN_20, attendance={0: statuses})
     assert finished.course.curriculum.periods == 20
     [row] = services.course_eligibility(finished.course)
@@ -63,8 +71,11 @@ def test_attendance_threshold_is_inclusive_and_counted_in_periods(ct1_of_20_peri
 
 def test_threshold_comes_from_the_programme_file(programmes, make_finished):
     # Plain CT1: 12 periods; 9 attended is 75%, short of the default 80% and just enough at 75%.
-    finished = make_finished(names=["Nguyễn Thị Hoa"], plan=[("CT1.1", 4), ("CT1.2", 4), ("CT1.3", 3), ("CT1.3", 1)],
-                             attendance={0: ["present", "present", "absent", "present"]})
+    finished = make_finished(
+        names=["Nguyễn Thị Hoa"],
+        plan=[("CT1.1", 4), ("CT1.2", 4), ("CT1.3", 3), ("CT1.3", 1)],
+        attendance={0: ["present", "present", "absent", "present"]},
+    )
     [row] = services.course_eligibility(finished.course)
     assert (row.attendance.attended_periods, row.eligible) == (9, False)
     programmes.set_completion("ct1.toml", min_attendance=0.75)
@@ -76,8 +87,11 @@ def test_threshold_comes_from_the_programme_file(programmes, make_finished):
 def test_excused_absences_count_only_when_the_programme_says_so(ct1_of_20_periods, make_finished, excused_counts):
     ct1_of_20_periods.set_completion("ct1.toml", excused_counts=excused_counts)
     # 12 periods present, 4 excused, 4 absent: 80% with the excused periods, 60% without.
-    finished = make_finished(names=["Nguyễn Thị Hoa"], plan=PLAN_20,
-                             attendance={0: ["present", "present", "excused", "present", "absent", "absent"]})
+    finished = make_finished(
+        names=["Nguyễn Thị Hoa"],
+        plan=PLAN_20,
+        attendance={0: ["present", "present", "excused", "present", "absent", "absent"]},
+    )
     [row] = services.course_eligibility(finished.course)
     assert row.attendance.attended_periods == (16 if excused_counts else 12)
     assert row.eligible is excused_counts
@@ -87,8 +101,12 @@ def test_excused_absences_count_only_when_the_programme_says_so(ct1_of_20_period
 
 def test_an_assessed_programme_needs_a_passing_score(make_finished):
     # CT2 (skills) requires a practical assessment, pass mark 5/10.
-    finished = make_finished(names=["Đạt Đúng Mốc", "Trượt Sát Nút", "Chưa Có Điểm", "Điểm Cao Vắng Nhiều"], programme="CT2",
-                             scores={0: 5.0, 1: 4.9, 3: 9.5}, attendance={3: ["present", "absent", "absent", "present"]})
+    finished = make_finished(
+        names=["Đạt Đúng Mốc", "Trượt Sát Nút", "Chưa Có Điểm", "Điểm Cao Vắng Nhiều"],
+        programme="CT2",
+        scores={0: 5.0, 1: 4.9, 3: 9.5},
+        attendance={3: ["present", "absent", "absent", "present"]},
+    )
     rows = by_name(services.course_eligibility(finished.course))
     assert finished.course.curriculum.completion.assessment_required
     assert rows["Đạt Đúng Mốc"].eligible and rows["Đạt Đúng Mốc"].assessment.passed
@@ -120,10 +138,14 @@ def test_a_withdrawn_trainee_is_not_judged(make_finished):
     withdraw(finished.enrolment(finished.trainees[0]), "Chuyển công tác")
     db.session.commit()
     close(finished.course)
-    assert {r.enrolment.trainee.full_name for r in services.course_eligibility(finished.course)} == {"Trần Văn Bình", "Lê Minh Châu"}
+    assert {r.enrolment.trainee.full_name for r in services.course_eligibility(finished.course)} == {
+        "Trần Văn Bình",
+        "Lê Minh Châu",
+    }
 
 
 # --- results --------------------------------------------------------------------------------
+
 
 def test_scores_are_checked_and_audited(make_finished, trainer_a):
     finished = make_finished(names=["Nguyễn Thị Hoa"], programme="CT2", closed=False)
@@ -157,6 +179,7 @@ def test_scores_are_locked_once_a_certificate_exists(make_finished, trainer_a):
 
 # --- issuing --------------------------------------------------------------------------------
 
+
 def test_issue_only_when_the_course_is_closed(make_finished):
     finished = make_finished(closed=False)
     with pytest.raises(CertificateError, match="khóa học đã kết thúc"):
@@ -173,7 +196,10 @@ def test_issue_gives_certificates_to_the_eligible_only_and_only_once(make_finish
     issued = issue(finished, user_id=trainer_a.id)
     assert sorted(c.holder_name for c in issued) == ["Lê Minh Châu", "Nguyễn Thị Hoa"]
     assert [c.serial for c in issued] == ["1/2026/GCN-PVHTT-215", "2/2026/GCN-PVHTT-215"]
-    assert all(c.copy_number == 0 and c.issued_by_id == trainer_a.id and c.issuing_unit_id == finished.course.unit_id for c in issued)
+    assert all(
+        c.copy_number == 0 and c.issued_by_id == trainer_a.id and c.issuing_unit_id == finished.course.unit_id
+        for c in issued
+    )
     assert {e.action for e in db.session.scalars(select(AuditEvent))} >= {"certificate.issue"}
     assert count(AuditEvent, AuditEvent.action == "certificate.issue") == 2
 
@@ -200,14 +226,26 @@ def test_serials_follow_the_issuer_and_year_and_are_never_reused(make_finished, 
     third = make_finished(names=["Lê Minh Châu"], first_day=date(2026, 6, 1))
     assert [c.serial for c in issue(third)] == ["2/2026/GCN-PVHTT-215"]
     # Another district of the old map (its own Phòng) has its own sequence.
-    other = start_course(units, trainer_b, [make_trainee("Phạm Quốc Dũng", commune="Xã Ngọc Thiện")], district="B",
-                         venue="Hội trường UBND huyện Tân Yên")
+    other = start_course(
+        units,
+        trainer_b,
+        [make_trainee("Phạm Quốc Dũng", commune="Xã Ngọc Thiện")],
+        district="B",
+        venue="Hội trường UBND huyện Tân Yên",
+    )
     mark_all(other, other.trainees[0], "present", trainer_b.id)
     close(other.course)
-    assert [c.serial for c in services.issue_batch(other.course, SIGNER, None, on=ISSUED_ON)] == ["1/2026/GCN-PVHTT-216"]
+    assert [c.serial for c in services.issue_batch(other.course, SIGNER, None, on=ISSUED_ON)] == [
+        "1/2026/GCN-PVHTT-216"
+    ]
     # Revoking frees nothing: the next serial is still new.
     db.session.commit()
-    services.revoke(db.session.scalar(select(Certificate).where(Certificate.serial == "2/2026/GCN-PVHTT-215")), "error", "Sai tên", None)
+    services.revoke(
+        db.session.scalar(select(Certificate).where(Certificate.serial == "2/2026/GCN-PVHTT-215")),
+        "error",
+        "Sai tên",
+        None,
+    )
     fourth = make_finished(names=["Vũ Thị Én"], first_day=date(2026, 7, 6))
     assert [c.serial for c in issue(fourth)] == ["3/2026/GCN-PVHTT-215"]
 
@@ -217,8 +255,9 @@ def test_two_batches_issued_at_the_same_moment_get_distinct_consecutive_serials(
     # Two closed courses of the same district, three eligible trainees each, issued at once.
     courses = [
         make_finished(names=[f"Học Viên A{i}" for i in range(3)]).course.id,
-        make_finished(names=[f"Học Viên B{i}" for i in range(3)], first_day=date(2026, 4, 6),
-                      venue="Nhà văn hóa xã Đồng Kỳ").course.id,
+        make_finished(
+            names=[f"Học Viên B{i}" for i in range(3)], first_day=date(2026, 4, 6), venue="Nhà văn hóa xã Đồng Kỳ"
+        ).course.id,
     ]
     db.session.commit()
 
@@ -282,6 +321,7 @@ def test_reserving_serials_from_many_threads_never_overlaps(app, units):
 
 # --- verify codes ---------------------------------------------------------------------------
 
+
 def test_verify_codes_are_long_random_and_unambiguous(make_finished):
     assert len(CODE_ALPHABET) == len(set(CODE_ALPHABET)) == 31
     assert not set("0O1IL") & set(CODE_ALPHABET)
@@ -300,18 +340,32 @@ def test_verify_codes_are_long_random_and_unambiguous(make_finished):
 
 # --- the PDF --------------------------------------------------------------------------------
 
+
 def test_the_pdf_holds_what_a_certificate_must_show(make_finished):
-    finished = make_finished(names=["Nguyễn Thị Hương"], gender="female", birth_date=date(1987, 9, 4),
-                             position="Công chức Văn hóa - Xã hội")
+    finished = make_finished(
+        names=["Nguyễn Thị Hương"], gender="female", birth_date=date(1987, 9, 4), position="Công chức Văn hóa - Xã hội"
+    )
     [certificate] = issue(finished)
     text = pdf_text(certificate.pdf)
-    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "GIẤY CHỨNG NHẬN",
-                     "UBND HUYỆN YÊN THẾ", "PHÒNG VĂN HÓA VÀ THÔNG TIN",
-                     "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN YÊN THẾ", "CHỨNG NHẬN:",
-                     "Bà: Nguyễn Thị Hương", "Sinh ngày: 04/09/1987", "công chức Văn hóa - Xã hội, xã Đồng Kỳ, huyện Yên Thế",
-                     "Kiến thức cơ bản về công tác thông tin cơ sở", "từ ngày 02/03/2026 đến ngày 04/03/2026",
-                     "Số vào sổ cấp: 1/2026/GCN-PVHTT-215", "Yên Thế, ngày 20 tháng 3 năm 2026", "TRƯỞNG PHÒNG", "Hoàng Văn Ký",
-                     certificate.verify_code):
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "GIẤY CHỨNG NHẬN",
+        "UBND HUYỆN YÊN THẾ",
+        "PHÒNG VĂN HÓA VÀ THÔNG TIN",
+        "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN HUYỆN YÊN THẾ",
+        "CHỨNG NHẬN:",
+        "Bà: Nguyễn Thị Hương",
+        "Sinh ngày: 04/09/1987",
+        "công chức Văn hóa - Xã hội, xã Đồng Kỳ, huyện Yên Thế",
+        "Kiến thức cơ bản về công tác thông tin cơ sở",
+        "từ ngày 02/03/2026 đến ngày 04/03/2026",
+        "Số vào sổ cấp: 1/2026/GCN-PVHTT-215",
+        "Yên Thế, ngày 20 tháng 3 năm 2026",
+        "TRƯỞNG PHÒNG",
+        "Hoàng Văn Ký",
+        certificate.verify_code,
+    ):
         assert expected in text, expected
     page = PdfReader(io.BytesIO(certificate.pdf)).pages[0]
     assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (842, 595)  # A4 landscape
@@ -343,8 +397,18 @@ def test_a_trainee_renamed_after_issue_leaves_the_certificate_unchanged(make_fin
     [certificate] = issue(finished)
     pdf, digest = bytes(certificate.pdf), certificate.sha256
     trainee = finished.trainees[0]
-    people.save_trainee(trainee, {"full_name": "Nguyễn Thị Hoà Bình", "birth_date": date(1986, 1, 1), "gender": "female",
-                                  "position": "Phó Chủ tịch", "commune_id": trainee.commune_id, "group": trainee.group, "phone": ""})
+    people.save_trainee(
+        trainee,
+        {
+            "full_name": "Nguyễn Thị Hoà Bình",
+            "birth_date": date(1986, 1, 1),
+            "gender": "female",
+            "position": "Phó Chủ tịch",
+            "commune_id": trainee.commune_id,
+            "group": trainee.group,
+            "phone": "",
+        },
+    )
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(Certificate, certificate.id)
@@ -356,6 +420,7 @@ def test_a_trainee_renamed_after_issue_leaves_the_certificate_unchanged(make_fin
 
 
 # --- revocation -----------------------------------------------------------------------------
+
 
 def test_revoke_and_unrevoke_are_audited_and_need_a_reason(make_finished, trainer_a):
     [certificate, *_] = issue(make_finished())
@@ -369,7 +434,11 @@ def test_revoke_and_unrevoke_are_audited_and_need_a_reason(make_finished, traine
 
     services.revoke(certificate, "fraud", "  Điểm danh hộ  ", trainer_a.id)
     db.session.commit()
-    assert certificate.is_revoked and certificate.revoke_category == "fraud" and certificate.revoke_reason == "Điểm danh hộ"
+    assert (
+        certificate.is_revoked
+        and certificate.revoke_category == "fraud"
+        and certificate.revoke_reason == "Điểm danh hộ"
+    )
     with pytest.raises(CertificateError, match="từ trước"):
         services.revoke(certificate, "error", "Lần nữa", trainer_a.id)
     with pytest.raises(CertificateError, match="lý do khôi phục"):
@@ -379,12 +448,19 @@ def test_revoke_and_unrevoke_are_audited_and_need_a_reason(make_finished, traine
     db.session.commit()
     assert not certificate.is_revoked and certificate.revoke_category == "" and certificate.verify_code == code
     events = [e for e in audit.history(certificate) if e.action != "certificate.issue"]
-    assert [(e.action, e.actor_id) for e in events] == [("certificate.unrevoke", trainer_a.id), ("certificate.revoke", trainer_a.id)]
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("certificate.unrevoke", trainer_a.id),
+        ("certificate.revoke", trainer_a.id),
+    ]
     assert events[1].data == {"category": "fraud", "reason": "Điểm danh hộ"}
-    assert events[0].data == {"before": {"category": "fraud", "reason": "Điểm danh hộ"}, "reason": "Xác minh lại: có mặt thật"}
+    assert events[0].data == {
+        "before": {"category": "fraud", "reason": "Điểm danh hộ"},
+        "reason": "Xác minh lại: có mặt thật",
+    }
 
 
 # --- replacement copies ---------------------------------------------------------------------
+
 
 def test_a_replacement_copy_keeps_the_serial_and_links_to_the_original(make_finished, trainer_a):
     [original, *_] = issue(make_finished())
@@ -418,7 +494,9 @@ def test_two_copies_at_the_same_moment_refuse_the_second_politely(make_finished,
     with pytest.raises(CertificateError, match="Vừa có một bản sao khác"):
         services.issue_copy(original, SIGNER, trainer_a.id)
     db.session.commit()
-    copies = db.session.scalars(select(Certificate).where(Certificate.serial == original.serial, Certificate.copy_number > 0)).all()
+    copies = db.session.scalars(
+        select(Certificate).where(Certificate.serial == original.serial, Certificate.copy_number > 0)
+    ).all()
     assert copies == [first]
 
 
@@ -431,6 +509,7 @@ def test_no_copy_of_a_revoked_certificate(make_finished, trainer_a):
 
 # --- verification ---------------------------------------------------------------------------
 
+
 def test_verification_by_code_gives_each_state_and_is_logged(make_finished, trainer_a):
     [certificate, *_] = issue(make_finished())
     code = certificate.verify_code
@@ -442,7 +521,11 @@ def test_verification_by_code_gives_each_state_and_is_logged(make_finished, trai
     assert services.verify_by_code("2222222222222222Z") == ("unknown", None)
     assert services.verify_by_code("not a code at all 0OIL") == ("unknown", None)
     db.session.commit()
-    assert counted() == {("qr", "valid", certificate.id): 2, ("qr", "revoked", certificate.id): 1, ("qr", "unknown", 0): 2}
+    assert counted() == {
+        ("qr", "valid", certificate.id): 2,
+        ("qr", "revoked", certificate.id): 1,
+        ("qr", "unknown", 0): 2,
+    }
 
 
 def test_verification_by_serial_ignores_accents_and_case_but_needs_the_name(make_finished, trainer_a):
@@ -457,8 +540,12 @@ def test_verification_by_serial_ignores_accents_and_case_but_needs_the_name(make
     services.revoke(hoa, "duplicate", "Đã cấp bản sao", trainer_a.id)
     assert services.verify_by_serial(hoa.serial, "Nguyễn Thị Hoa") == ("valid", copy)
     db.session.commit()
-    assert counted() == {("serial", "valid", hoa.id): 1, ("serial", "valid", luu.id): 1, ("serial", "unknown", 0): 2,
-                         ("serial", "valid", copy.id): 1}
+    assert counted() == {
+        ("serial", "valid", hoa.id): 1,
+        ("serial", "valid", luu.id): 1,
+        ("serial", "unknown", 0): 2,
+        ("serial", "valid", copy.id): 1,
+    }
 
 
 def test_verification_url_is_absolute(app, make_finished):
@@ -479,7 +566,10 @@ def test_control_characters_in_a_look_up_are_counted_without_failing(make_finish
     assert services.verify_by_code("\x00" + certificate.verify_code) == ("valid", certificate)
     assert services.verify_by_code("\x00\x07") == ("unknown", None)
     assert services.verify_by_serial(certificate.serial + "\x00", "x\x00y") == ("unknown", None)
-    assert services.verify_by_serial(f"\t{certificate.serial}\n", certificate.holder_name.replace(" ", "\t")) == ("valid", certificate)
+    assert services.verify_by_serial(f"\t{certificate.serial}\n", certificate.holder_name.replace(" ", "\t")) == (
+        "valid",
+        certificate,
+    )
     db.session.commit()
     assert sum(counted().values()) == 4
 
@@ -493,4 +583,6 @@ def test_scores_for_someone_outside_the_course_are_refused_all_or_none(make_fini
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
     assert services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 1
-    assert services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 0  # unchanged
+    assert (
+        services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 0
+    )  # unchanged

@@ -1,13 +1,14 @@
 """A trainee's own pages: the next session and the badge on /me, a closed course never
 "upcoming", and a course not yet begun never "Đang học"."""
+
 import re
 import subprocess
 from datetime import timedelta
 
+from tests.certificates.conftest import _tool, start_course
 from training.clock import local_today
 from training.courses import services as courses
 from training.extensions import db
-from tests.certificates.conftest import _tool, start_course
 
 
 def html(response) -> str:
@@ -21,27 +22,30 @@ def test_me_shows_the_next_session_and_the_badge_qr(units, trainer_a, make_train
     response = login(trainee_user(lan)).get("/me")
     assert response.headers["Cache-Control"] == "no-store"
     page = html(response)
-    next_box = page[page.index('class="card next-session"'):page.index('class="card badge-card"')]
+    next_box = page[page.index('class="card next-session"') : page.index('class="card badge-card"')]
     first = running.sessions[0]
     assert start.strftime("%d/%m/%Y") in next_box and "07:30" in next_box and first.module_code in next_box
     # the QR drawn on the page reads back as the personal code, as a scanner would read it
     svg = re.search(r'<div class="badge-qr">(<svg.*?</svg>)</div>', page, re.S).group(1)
     _paint(svg, tmp_path / "badge.png")
-    read = subprocess.run([_tool("zbarimg"), "--quiet", "--raw", str(tmp_path / "badge.png")], capture_output=True, text=True)
+    read = subprocess.run(
+        [_tool("zbarimg"), "--quiet", "--raw", str(tmp_path / "badge.png")], capture_output=True, text=True
+    )
     assert read.stdout.strip() == lan.personal_code
 
 
 def test_a_closed_course_is_not_upcoming_and_a_course_not_begun_is_not_running(
-        units, trainer_a, make_trainee, trainee_user, login, admin):
+    units, trainer_a, make_trainee, trainee_user, login, admin
+):
     lan = make_trainee("Hoàng Thị Lan")
     later = start_course(units, trainer_a, [lan], "CT1", first_day=local_today() + timedelta(days=10))
     # closed early, before its last sessions were held
     courses.change_status(later.course, "closed")
     db.session.commit()
     page = html(login(trainee_user(lan)).get("/me/schedule"))
-    upcoming = page[page.index("Sắp tới"):page.index("Đã học")]
+    upcoming = page[page.index("Sắp tới") : page.index("Đã học")]
     assert later.course.code not in upcoming and "Chưa có buổi học nào sắp tới." in upcoming
-    assert later.course.code in page[page.index("Đã học"):]
+    assert later.course.code in page[page.index("Đã học") :]
 
     soon = start_course(units, trainer_a, [lan], "CT2", first_day=local_today() + timedelta(days=30), venue="Phòng 2")
     record = html(login(admin).get(f"/trainees/{lan.id}/record"))

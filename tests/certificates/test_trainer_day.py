@@ -1,14 +1,15 @@
 """The results and certificate pages as a trainer uses them: a failing score that does not
 count, holding one person back from a batch, and the history in words."""
+
 import re
 
 from sqlalchemy import select
 
+from tests.certificates.conftest import issue
+from tests.helpers import count
 from training.audit import AuditEvent
 from training.certificates.models import Certificate
 from training.extensions import db
-from tests.certificates.conftest import issue
-from tests.helpers import count
 
 SIGNER = {"signer_title": "TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"}
 
@@ -47,8 +48,15 @@ def test_the_trainer_holds_one_person_back_from_a_batch_with_a_reason(make_finis
     assert re.search(rf'name="issue" value="{hoa.id}"[^>]*checked', page)
     assert count(Certificate) == 0
 
-    response = client.post(url, data={**SIGNER, **offered, "issue": [hoa.id, chau.id],
-                                      "withheld_reason": "Hồ sơ cá nhân chưa khớp, chờ xác minh"})
+    response = client.post(
+        url,
+        data={
+            **SIGNER,
+            **offered,
+            "issue": [hoa.id, chau.id],
+            "withheld_reason": "Hồ sơ cá nhân chưa khớp, chờ xác minh",
+        },
+    )
     assert response.status_code == 302
     assert set(db.session.scalars(select(Certificate.holder_name))) == {"Nguyễn Thị Hoa", "Lê Minh Châu"}
     [held] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "certificate.withheld")).all()
@@ -64,5 +72,5 @@ def test_the_certificate_history_reads_in_words(make_finished, login, trainer_a)
     finished = make_finished(names=["Nguyễn Thị Hoa"])
     [certificate] = issue(finished, user_id=trainer_a.id)
     page = html(login(trainer_a).get(f"/certificates/{certificate.id}"))
-    history = page[page.index('class="history"'):]
+    history = page[page.index('class="history"') :]
     assert "Cấp giấy chứng nhận" in history and "certificate.issue" not in history

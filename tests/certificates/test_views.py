@@ -1,6 +1,7 @@
 """Certificate pages: results form, eligibility and issue pages, downloads, revoke and copies
 through the forms, the public verification pages (and what they hide), rate limits and
 who may see what."""
+
 import hashlib
 import io
 import re
@@ -10,13 +11,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.certificates.conftest import issue, pdf_text, qr_codes_in
+from tests.helpers import count
+from tests.queries import statements_sent
 from training import create_app
 from training.audit import AuditEvent
 from training.certificates.models import Assessment, Certificate, VerificationCount
 from training.extensions import db, limiter
-from tests.certificates.conftest import issue, pdf_text, qr_codes_in
-from tests.queries import statements_sent
-from tests.helpers import count
 
 HOST = "http://taphuan.test"
 PHONE = "0912345678"
@@ -46,6 +47,7 @@ def course_with_certificates(make_finished, trainer_a):
 
 # --- results --------------------------------------------------------------------------------
 
+
 def test_scores_are_saved_from_the_results_form(make_finished, login, trainer_a):
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình"], programme="CT2", closed=False)
     hoa, binh = (finished.enrolment(t) for t in finished.trainees)
@@ -53,25 +55,32 @@ def test_scores_are_saved_from_the_results_form(make_finished, login, trainer_a)
     page = html(client.get(f"/courses/{finished.course.id}/results"))
     assert f'name="score-{hoa.id}"' in page and "đạt từ 5" in page
 
-    response = client.post(f"/courses/{finished.course.id}/results", data={f"score-{hoa.id}": "7,5", f"score-{binh.id}": "4"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/courses/{finished.course.id}/results",
+        data={f"score-{hoa.id}": "7,5", f"score-{binh.id}": "4"},
+        follow_redirects=True,
+    )
     assert "Đã lưu kết quả: 2 thay đổi." in flashes(html(response))
     scores = {a.enrolment_id: (a.score, a.passed, a.recorded_by_id) for a in db.session.scalars(select(Assessment))}
     assert scores == {hoa.id: (7.5, True, trainer_a.id), binh.id: (4.0, False, trainer_a.id)}
     assert "điểm 4 dưới điểm đạt 5" in html(response)  # the page now says why Bình is not eligible
 
 
-@pytest.mark.parametrize(("bad", "message"), [
-    ("abc", "Trần Văn Bình: “abc” không phải là điểm."),
-    ("11", "Trần Văn Bình: điểm phải từ 0 đến 10."),
-    ("-1", "Trần Văn Bình: điểm phải từ 0 đến 10."),
-    ("nan", "Trần Văn Bình: điểm phải từ 0 đến 10."),
-])
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ("abc", "Trần Văn Bình: “abc” không phải là điểm."),
+        ("11", "Trần Văn Bình: điểm phải từ 0 đến 10."),
+        ("-1", "Trần Văn Bình: điểm phải từ 0 đến 10."),
+        ("nan", "Trần Văn Bình: điểm phải từ 0 đến 10."),
+    ],
+)
 def test_invalid_scores_are_refused_and_nothing_is_saved(make_finished, login, trainer_a, bad, message):
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình"], programme="CT2", closed=False)
     hoa, binh = (finished.enrolment(t) for t in finished.trainees)
-    response = login(trainer_a).post(f"/courses/{finished.course.id}/results",
-                                     data={f"score-{hoa.id}": "8,5", f"score-{binh.id}": bad})
+    response = login(trainer_a).post(
+        f"/courses/{finished.course.id}/results", data={f"score-{hoa.id}": "8,5", f"score-{binh.id}": bad}
+    )
     assert response.status_code == 422
     page = html(response)
     assert score_errors(page) == [message]
@@ -84,8 +93,10 @@ def test_invalid_scores_are_refused_and_nothing_is_saved(make_finished, login, t
 def test_every_bad_score_is_named_in_the_pages_order(make_finished, login, trainer_a):
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu"], programme="CT2", closed=False)
     hoa, binh, chau = (finished.enrolment(t) for t in finished.trainees)
-    response = login(trainer_a).post(f"/courses/{finished.course.id}/results",
-                                     data={f"score-{hoa.id}": "12", f"score-{binh.id}": "7", f"score-{chau.id}": "x"})
+    response = login(trainer_a).post(
+        f"/courses/{finished.course.id}/results",
+        data={f"score-{hoa.id}": "12", f"score-{binh.id}": "7", f"score-{chau.id}": "x"},
+    )
     rows = {e.id: e for e in (hoa, binh, chau)}
     order = [e.id for e in sorted(rows.values(), key=lambda e: e.trainee.name_key)]
     expected = {hoa.id: "Nguyễn Thị Hoa: điểm phải từ 0 đến 10.", chau.id: "Lê Minh Châu: “x” không phải là điểm."}
@@ -112,8 +123,14 @@ def test_saving_results_reads_as_often_for_a_large_class_as_for_a_small_one(make
     reads = []
     for n, size in enumerate((2, 8)):
         trainer = make_user(f"trainer.results{size}", "trainer", "A")
-        finished = make_finished(names=[f"Học Viên {size}-{i}" for i in range(size)], programme="CT2", closed=False,
-                                 trainer=trainer, first_day=date(2026, 3, 2 + 7 * n), venue=f"Hội trường {size}")
+        finished = make_finished(
+            names=[f"Học Viên {size}-{i}" for i in range(size)],
+            programme="CT2",
+            closed=False,
+            trainer=trainer,
+            first_day=date(2026, 3, 2 + 7 * n),
+            venue=f"Hội trường {size}",
+        )
         form = {f"score-{finished.enrolment(t).id}": "6" for t in finished.trainees}
         client = login(trainer)
         with statements_sent() as sent:
@@ -149,6 +166,7 @@ def test_scores_are_locked_once_a_certificate_exists(make_finished, login, admin
 
 # --- eligibility and issue --------------------------------------------------------------------
 
+
 def test_the_certificates_page_lists_everyone_with_the_reason(course_with_certificates, login, trainer_a):
     finished, issued = course_with_certificates
     page = html(login(trainer_a).get(f"/courses/{finished.course.id}/certificates"))
@@ -171,9 +189,13 @@ def test_issue_through_the_confirmation_page(make_finished, login, trainer_a):
     page = html(client.post(url, data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "", "place": "Yên Thế"}))
     assert count(Certificate) == 0 and 'id="signer_name-error">Cần ghi họ tên người ký.</small>' in page
 
-    response = client.post(url, data={"signer_title": "Trưởng phòng Văn hóa và Thông tin", "signer_name": "Hoàng Văn Ký",
-                                      "place": "Yên Thế"})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/courses/{finished.course.id}/certificates")
+    response = client.post(
+        url,
+        data={"signer_title": "Trưởng phòng Văn hóa và Thông tin", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/courses/{finished.course.id}/certificates"
+    )
     assert count(Certificate) == 2
     certificate = db.session.scalars(select(Certificate)).first()
     text = pdf_text(certificate.pdf)
@@ -189,8 +211,11 @@ def test_no_issue_before_the_course_is_closed(make_finished, login, trainer_a):
     client = login(trainer_a)
     url = f"/courses/{finished.course.id}/certificates/issue"
     assert "Khóa học chưa kết thúc" in html(client.get(url))
-    response = client.post(url, data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"},
-                           follow_redirects=True)
+    response = client.post(
+        url,
+        data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"},
+        follow_redirects=True,
+    )
     assert any("khóa học đã kết thúc" in f for f in flashes(html(response)))
     assert count(Certificate) == 0
 
@@ -198,13 +223,16 @@ def test_no_issue_before_the_course_is_closed(make_finished, login, trainer_a):
 def test_the_qr_follows_public_base_url_when_configured(app, make_finished, login, trainer_a):
     app.config["PUBLIC_BASE_URL"] = "https://taphuan.bacgiang.gov.vn"
     finished = make_finished(names=["Nguyễn Thị Hoa"])
-    login(trainer_a).post(f"/courses/{finished.course.id}/certificates/issue",
-                          data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"})
+    login(trainer_a).post(
+        f"/courses/{finished.course.id}/certificates/issue",
+        data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"},
+    )
     certificate = db.session.scalar(select(Certificate))
     assert qr_codes_in(certificate.pdf) == [f"https://taphuan.bacgiang.gov.vn/v/{certificate.verify_code}"]
 
 
 # --- downloads ------------------------------------------------------------------------------
+
 
 def test_download_serves_the_stored_pdf(course_with_certificates, login, trainer_a):
     _finished, issued = course_with_certificates
@@ -225,9 +253,18 @@ def test_a_renamed_trainee_downloads_the_same_bytes(course_with_certificates, lo
     client = login(trainer_a)
     before = client.get(f"/certificates/{certificate.id}.pdf").data
 
-    response = client.post(f"/trainees/{trainee.id}/edit", data={
-        "full_name": "Nguyễn Thị Hoà An", "birth_date": "1986-01-02", "gender": "female", "position": "Phó Chủ tịch UBND xã",
-        "commune_id": trainee.commune_id, "group": trainee.group, "phone": "0987654321"})
+    response = client.post(
+        f"/trainees/{trainee.id}/edit",
+        data={
+            "full_name": "Nguyễn Thị Hoà An",
+            "birth_date": "1986-01-02",
+            "gender": "female",
+            "position": "Phó Chủ tịch UBND xã",
+            "commune_id": trainee.commune_id,
+            "group": trainee.group,
+            "phone": "0987654321",
+        },
+    )
     assert response.status_code == 302
     db.session.refresh(trainee)
     assert trainee.full_name == "Nguyễn Thị Hoà An"
@@ -249,12 +286,17 @@ def test_the_course_pdf_has_one_page_per_valid_certificate(course_with_certifica
     reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 2
     assert sorted(c.serial for c in issued.values()) == [
-        re.search(r"Số vào sổ cấp: (\S+)", page.extract_text()).group(1) for page in reader.pages]
+        re.search(r"Số vào sổ cấp: (\S+)", page.extract_text()).group(1) for page in reader.pages
+    ]
 
     # A replacement copy adds a page; a revoked certificate leaves.
-    client.post(f"/certificates/{issued['Nguyễn Thị Hoa'].id}/copy",
-                data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"})
-    client.post(f"/certificates/{issued['Lê Minh Châu'].id}/revoke", data={"category": "error", "reason": "Sai ngày sinh"})
+    client.post(
+        f"/certificates/{issued['Nguyễn Thị Hoa'].id}/copy",
+        data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"},
+    )
+    client.post(
+        f"/certificates/{issued['Lê Minh Châu'].id}/revoke", data={"category": "error", "reason": "Sai ngày sinh"}
+    )
     reader = PdfReader(io.BytesIO(client.get(url).data))
     assert len(reader.pages) == 2
     texts = [page.extract_text() for page in reader.pages]
@@ -265,8 +307,12 @@ def test_the_course_pdf_reads_as_often_for_eight_certificates_as_for_two(make_fi
     reads = []
     for n, size in enumerate((2, 8)):
         trainer = make_user(f"trainer.pdf{size}", "trainer", "A")
-        finished = make_finished(names=[f"Học Viên Số {size}-{i}" for i in range(size)], trainer=trainer,
-                                 first_day=date(2026, 3, 2 + 7 * n), venue=f"Hội trường {size}")
+        finished = make_finished(
+            names=[f"Học Viên Số {size}-{i}" for i in range(size)],
+            trainer=trainer,
+            first_day=date(2026, 3, 2 + 7 * n),
+            venue=f"Hội trường {size}",
+        )
         issue(finished, user_id=trainer.id)
         client = login(trainer)
         db.session.expire_all()
@@ -285,6 +331,7 @@ def test_the_course_pdf_without_valid_certificates_says_so(make_finished, login,
 
 # --- revoke, unrevoke and copies through the forms ---------------------------------------------
 
+
 def test_revoke_and_unrevoke_through_the_detail_page(course_with_certificates, login, trainer_a):
     _finished, issued = course_with_certificates
     certificate = issued["Nguyễn Thị Hoa"]
@@ -295,7 +342,9 @@ def test_revoke_and_unrevoke_through_the_detail_page(course_with_certificates, l
     assert flashes(html(response)) == ["Cần ghi lý do thu hồi."]
     assert not certificate.is_revoked
 
-    response = client.post(f"{base}/revoke", data={"category": "fraud", "reason": "Điểm danh hộ"}, follow_redirects=True)
+    response = client.post(
+        f"{base}/revoke", data={"category": "fraud", "reason": "Điểm danh hộ"}, follow_redirects=True
+    )
     page = html(response)
     assert f"Đã thu hồi giấy chứng nhận {certificate.serial}." in flashes(page)
     db.session.refresh(certificate)
@@ -308,9 +357,15 @@ def test_revoke_and_unrevoke_through_the_detail_page(course_with_certificates, l
     assert f"Đã khôi phục hiệu lực giấy chứng nhận {certificate.serial}." in flashes(html(response))
     db.session.refresh(certificate)
     assert not certificate.is_revoked
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_ref == f"certificate:{certificate.id}",
-                                                         AuditEvent.action.like("certificate.%revoke")).order_by(AuditEvent.id)).all()
-    assert [(e.action, e.actor_id) for e in events] == [("certificate.revoke", trainer_a.id), ("certificate.unrevoke", trainer_a.id)]
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_ref == f"certificate:{certificate.id}", AuditEvent.action.like("certificate.%revoke"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("certificate.revoke", trainer_a.id),
+        ("certificate.unrevoke", trainer_a.id),
+    ]
     assert events[0].data == {"category": "fraud", "reason": "Điểm danh hộ"}
     assert events[1].data["reason"] == "Đã xác minh có mặt"
 
@@ -319,12 +374,18 @@ def test_a_copy_through_the_detail_page(course_with_certificates, login, trainer
     _finished, issued = course_with_certificates
     original = issued["Nguyễn Thị Hoa"]
     client = login(trainer_a)
-    response = client.post(f"/certificates/{original.id}/copy", data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký",
-                                                                       "place": "Yên Thế"})
+    response = client.post(
+        f"/certificates/{original.id}/copy",
+        data={"signer_title": "TRƯỞNG PHÒNG", "signer_name": "Hoàng Văn Ký", "place": "Yên Thế"},
+    )
     copy = db.session.scalar(select(Certificate).where(Certificate.copy_number == 1))
     assert response.headers["Location"].endswith(f"/certificates/{copy.id}")
     assert (copy.serial, copy.replaces_id) == (original.serial, original.id)
-    assert (copy.holder_name, copy.programme, copy.course_dates) == (original.holder_name, original.programme, original.course_dates)
+    assert (copy.holder_name, copy.programme, copy.course_dates) == (
+        original.holder_name,
+        original.programme,
+        original.course_dates,
+    )
     page = html(client.get(f"/certificates/{copy.id}"))
     assert flashes(page) == [f"Đã cấp bản sao số 1 của giấy chứng nhận {original.serial}."]
     assert "(bản sao 1)" in page and f'href="/certificates/{original.id}"' in page
@@ -333,14 +394,20 @@ def test_a_copy_through_the_detail_page(course_with_certificates, login, trainer
 
 # --- public verification ------------------------------------------------------------------------
 
+
 def test_the_valid_page_shows_the_certificate_and_hides_personal_data(course_with_certificates, client):
     finished, issued = course_with_certificates
     certificate = issued["Nguyễn Thị Hoa"]
     response = client.get(f"/v/{certificate.verify_code}")  # anonymous: no sign-in
     page = html(response)
     assert response.status_code == 200 and 'data-outcome="valid"' in page and "Giấy chứng nhận hợp lệ" in page
-    for shown in ("Nguyễn Thị Hoa", "CT1. Kiến thức cơ bản về công tác thông tin cơ sở", "02/03/2026 – 04/03/2026",
-                  "UBND HUYỆN YÊN THẾ - PHÒNG VĂN HÓA VÀ THÔNG TIN", certificate.serial):
+    for shown in (
+        "Nguyễn Thị Hoa",
+        "CT1. Kiến thức cơ bản về công tác thông tin cơ sở",
+        "02/03/2026 – 04/03/2026",
+        "UBND HUYỆN YÊN THẾ - PHÒNG VĂN HÓA VÀ THÔNG TIN",
+        certificate.serial,
+    ):
         assert shown in page, shown
     trainee = finished.trainees[0]
     for hidden in ("15/03/1985", "1985", PHONE, trainee.personal_code, "Xã Đồng Kỳ", "Công chức Văn hóa"):
@@ -404,7 +471,10 @@ def test_every_verification_is_counted_in_a_few_rows(course_with_certificates, c
     client.post("/verify", data={"serial": certificate.serial, "full_name": "nguyen thi hoa"})
     rows = db.session.scalars(select(VerificationCount)).all()
     assert {(v.via, v.outcome, v.certificate_id): v.count for v in rows} == {
-        ("qr", "valid", certificate.id): 3, ("qr", "unknown", 0): 20, ("serial", "valid", certificate.id): 1}
+        ("qr", "valid", certificate.id): 3,
+        ("qr", "unknown", 0): 20,
+        ("serial", "valid", certificate.id): 1,
+    }
 
 
 @pytest.fixture
@@ -412,8 +482,14 @@ def rate_limited_app(app, database_url):
     """A second app on the same database with rate limiting on (the suite's app has it off).
     The limiter is one object for the process: its switch is put back afterwards."""
     was = limiter.enabled
-    limited = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME")},
-                          "SQLALCHEMY_DATABASE_URI": database_url, "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"})
+    limited = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME")},
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
     limiter.reset()
     try:
         yield limited
@@ -432,32 +508,45 @@ def test_the_verification_pages_are_rate_limited(course_with_certificates, rate_
     assert client.get(f"/v/{certificate.verify_code}").status_code == 429
     assert client.get("/v/2222222222222222Z").status_code == 429  # per visitor, not per code
     for _ in range(20):
-        assert client.post("/verify", data={"serial": certificate.serial, "full_name": "Nguyễn Thị Hoa"}).status_code == 200
+        assert (
+            client.post("/verify", data={"serial": certificate.serial, "full_name": "Nguyễn Thị Hoa"}).status_code
+            == 200
+        )
     assert client.post("/verify", data={"serial": certificate.serial, "full_name": "Nguyễn Thị Hoa"}).status_code == 429
     assert looked_up() == 50  # refused look-ups are not counted
 
 
 # --- permissions ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("get", "/courses/{course}/results"),
-    ("post", "/courses/{course}/results"),
-    ("get", "/courses/{course}/certificates"),
-    ("get", "/courses/{course}/certificates/issue"),
-    ("post", "/courses/{course}/certificates/issue"),
-    ("get", "/courses/{course}/certificates.pdf"),
-    ("get", "/certificates/{certificate}"),
-    ("get", "/certificates/{certificate}.pdf"),
-    ("post", "/certificates/{certificate}/revoke"),
-    ("post", "/certificates/{certificate}/unrevoke"),
-    ("post", "/certificates/{certificate}/copy"),
-])
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/courses/{course}/results"),
+        ("post", "/courses/{course}/results"),
+        ("get", "/courses/{course}/certificates"),
+        ("get", "/courses/{course}/certificates/issue"),
+        ("post", "/courses/{course}/certificates/issue"),
+        ("get", "/courses/{course}/certificates.pdf"),
+        ("get", "/certificates/{certificate}"),
+        ("get", "/certificates/{certificate}.pdf"),
+        ("post", "/certificates/{certificate}/revoke"),
+        ("post", "/certificates/{certificate}/unrevoke"),
+        ("post", "/certificates/{certificate}/copy"),
+    ],
+)
 def test_a_trainer_of_another_district_is_refused(course_with_certificates, login, trainer_b, method, path):
     finished, issued = course_with_certificates
     certificate = issued["Nguyễn Thị Hoa"]
     url = path.format(course=finished.course.id, certificate=certificate.id)
-    data = {"category": "fraud", "reason": "x", "signer_title": "T", "signer_name": "N", "place": "P",
-            f"score-{finished.enrolment(finished.trainees[0]).id}": "1"}
+    data = {
+        "category": "fraud",
+        "reason": "x",
+        "signer_title": "T",
+        "signer_name": "N",
+        "place": "P",
+        f"score-{finished.enrolment(finished.trainees[0]).id}": "1",
+    }
     response = getattr(login(trainer_b), method)(url, data=data if method == "post" else None)
     assert response.status_code == 403
     db.session.refresh(certificate)
@@ -474,11 +563,17 @@ def test_a_trainee_downloads_only_their_own_certificates(course_with_certificate
     page = html(client.get("/me/certificates"))
     assert own.serial in page and other.serial not in page
     assert f"/certificates/{own.id}.pdf?download=1" in page
-    for path in (f"/certificates/{own.id}", f"/courses/{finished.course.id}/certificates", f"/courses/{finished.course.id}/results"):
+    for path in (
+        f"/certificates/{own.id}",
+        f"/courses/{finished.course.id}/certificates",
+        f"/courses/{finished.course.id}/results",
+    ):
         assert client.get(path).status_code == 403, path
 
 
-def test_my_certificates_lists_revoked_ones_without_a_download(course_with_certificates, login, trainee_user, trainer_a):
+def test_my_certificates_lists_revoked_ones_without_a_download(
+    course_with_certificates, login, trainee_user, trainer_a
+):
     finished, issued = course_with_certificates
     own = issued["Nguyễn Thị Hoa"]
     login(trainer_a).post(f"/certificates/{own.id}/revoke", data={"category": "error", "reason": "Sai ngày sinh"})
@@ -514,6 +609,7 @@ def test_the_public_pages_need_no_sign_in(course_with_certificates, client):
 
 
 # --- links to the certificate pages ---------------------------------------------------------------
+
 
 def test_my_page_links_to_my_certificates(make_trainee, login, trainee_user):
     page = html(login(trainee_user(make_trainee("Phạm Quốc Dũng"))).get("/me"))

@@ -1,5 +1,6 @@
 """Course fixtures: a factory for courses of district A (services.create_course, trainer_a),
 acting as a user outside a request, and small readers for sessions in local time."""
+
 from datetime import date, time
 
 import pytest
@@ -7,8 +8,8 @@ from sqlalchemy import select
 
 from training.clock import to_local
 from training.courses import services
-from training.courses.planning import generate_sessions
 from training.courses.models import Course, CourseSession, Enrolment
+from training.courses.planning import generate_sessions
 from training.extensions import db
 
 #: a Monday, so the first week of a plan is easy to reason about
@@ -24,12 +25,27 @@ def make_course(units, trainer_a):
     `sessions=True` also generates its sessions.
     """
 
-    def _make(programme: str = "CT1", starts_on: date = MONDAY, venue: str = VENUE, capacity: int = 40,
-              trainers: list | None = None, district: str = "A", title: str = "", notes: str = "",
-              sessions: bool = False, **settings) -> Course:
+    def _make(
+        programme: str = "CT1",
+        starts_on: date = MONDAY,
+        venue: str = VENUE,
+        capacity: int = 40,
+        trainers: list | None = None,
+        district: str = "A",
+        title: str = "",
+        notes: str = "",
+        sessions: bool = False,
+        **settings,
+    ) -> Course:
         course = services.create_course(
-            units[district].id, programme, title, venue, starts_on, capacity,
-            [t.id for t in (trainers if trainers is not None else [trainer_a])], notes,
+            units[district].id,
+            programme,
+            title,
+            venue,
+            starts_on,
+            capacity,
+            [t.id for t in (trainers if trainers is not None else [trainer_a])],
+            notes,
         )
         for key, value in settings.items():
             setattr(course, key, value)
@@ -70,6 +86,8 @@ def periods_by_module(course: Course) -> dict[str, int]:
 
 
 def enrolled_ids(course: Course) -> set[int]:
-    return set(db.session.scalars(
-        select(Enrolment.trainee_id).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
-    ))
+    return set(
+        db.session.scalars(
+            select(Enrolment.trainee_id).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+        )
+    )

@@ -1,4 +1,5 @@
 """The district calendar (week and month), the trainee's schedule and the iCalendar files."""
+
 import re
 from datetime import date, datetime, time, timedelta
 
@@ -10,15 +11,22 @@ from training.courses import calendar as cal
 from training.courses import services
 from training.courses.calendar import calendar_entries
 from training.courses.enrolment import enrol_many, withdraw
-from training.courses.planning import generate_sessions
 from training.courses.models import Course
+from training.courses.planning import generate_sessions
 from training.extensions import db
 
 MONDAY = date(2026, 3, 2)  # CT1 from here: Mon 07:30 CT1.1, Mon 13:30 CT1.2, Tue 07:30 CT1.3
 
 
-def new_course(units, trainer, district: str = "A", programme: str = "CT1", starts_on: date = MONDAY,
-               venue: str = "Hội trường UBND huyện Yên Thế", title: str = "") -> Course:
+def new_course(
+    units,
+    trainer,
+    district: str = "A",
+    programme: str = "CT1",
+    starts_on: date = MONDAY,
+    venue: str = "Hội trường UBND huyện Yên Thế",
+    title: str = "",
+) -> Course:
     """A committed course with its generated sessions."""
     course = services.create_course(units[district].id, programme, title, venue, starts_on, 30, [trainer.id])
     generate_sessions(course)
@@ -43,6 +51,7 @@ def _html(response) -> str:
 
 # --- pure calendar logic --------------------------------------------------------------------
 
+
 def test_week_starts_on_monday_and_month_shows_whole_weeks():
     week = cal.period_for("week", date(2026, 3, 5))  # a Thursday
     assert (week.first, week.last) == (MONDAY, date(2026, 3, 8))
@@ -58,10 +67,18 @@ def test_week_starts_on_monday_and_month_shows_whole_weeks():
 def test_vietnamese_weekday_names(app):
     with app.test_request_context():
         assert [cal.weekday_name(MONDAY + timedelta(days=n)) for n in range(7)] == [
-            "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
+            "Thứ Hai",
+            "Thứ Ba",
+            "Thứ Tư",
+            "Thứ Năm",
+            "Thứ Sáu",
+            "Thứ Bảy",
+            "Chủ nhật",
+        ]
 
 
 # --- week and month pages -------------------------------------------------------------------
+
 
 def test_week_view_shows_the_districts_sessions_only(login, course_a, course_b, trainer_a):
     html = _html(login(trainer_a).get("/calendar?view=week&date=2026-03-04"))
@@ -83,7 +100,7 @@ def test_week_view_leaves_out_other_weeks_and_cancelled_courses(login, units, tr
     html = _html(login(trainer_a).get("/calendar?date=2026-03-02"))
     assert course_a.code in html
     assert later.code not in html and cancelled.code not in html
-    assert f'{later.code}' in _html(login(trainer_a).get("/calendar?date=2026-03-09"))
+    assert f"{later.code}" in _html(login(trainer_a).get("/calendar?date=2026-03-09"))
 
 
 def test_calendar_entries_carry_what_the_page_draws(app, units, trainer_a, trainer_b, course_a, course_b):
@@ -94,10 +111,19 @@ def test_calendar_entries_carry_what_the_page_draws(app, units, trainer_a, train
     first = next(e for e in entries if e.course_id == course_a.id)
     session = course_a.sessions[0]
     assert (first.id, first.starts_at, first.ends_at, first.module_code, first.venue) == (
-        session.id, session.starts_at, session.ends_at, "CT1.1", "Hội trường UBND huyện Yên Thế")
+        session.id,
+        session.starts_at,
+        session.ends_at,
+        "CT1.1",
+        "Hội trường UBND huyện Yên Thế",
+    )
     assert first.module_title == session.module.title != ""
     assert (first.course_code, first.course_title, first.course_status, first.unit_name) == (
-        course_a.code, "Lớp Yên Thế đợt 1", "draft", "Huyện Yên Thế")
+        course_a.code,
+        "Lớp Yên Thế đợt 1",
+        "draft",
+        "Huyện Yên Thế",
+    )
     only_b = calendar_entries(MONDAY, MONDAY + timedelta(days=6), units["B"].id)
     assert {e.course_id for e in only_b} == {course_b.id} and len(only_b) == 3
 
@@ -129,7 +155,7 @@ def test_month_view_shows_the_month_and_navigates(login, units, trainer_a, cours
     assert "Tháng 3/2026" in html
     assert html.count(f'href="/courses/{course_a.id}#sessions"') == 3
     assert course_b.code not in html and april.code not in html
-    assert 'date=2026-02-01' in html and 'date=2026-04-01' in html
+    assert "date=2026-02-01" in html and "date=2026-04-01" in html
     assert april.code in _html(login(trainer_a).get("/calendar?view=month&date=2026-04-01"))
 
 
@@ -161,6 +187,7 @@ def test_trainee_gets_no_district_calendar(login, make_user):
 
 
 # --- iCalendar ------------------------------------------------------------------------------
+
 
 def _events(response) -> list:
     assert response.status_code == 200
@@ -224,12 +251,17 @@ def test_my_ics_is_for_trainees(login, trainer_a, make_user):
 
 # --- the trainee's schedule -----------------------------------------------------------------
 
+
 @pytest.fixture
 def enrolled_trainee(units, trainer_a, make_trainee, make_user):
     """A trainee with an account, enrolled in a past course and an upcoming one."""
     today = local_today()
-    past = new_course(units, trainer_a, starts_on=today - timedelta(days=30), venue="Nhà văn hóa xã Đồng Kỳ", title="Lớp đã học")
-    upcoming = new_course(units, trainer_a, starts_on=today + timedelta(days=10), venue="Hội trường huyện", title="Lớp sắp học")
+    past = new_course(
+        units, trainer_a, starts_on=today - timedelta(days=30), venue="Nhà văn hóa xã Đồng Kỳ", title="Lớp đã học"
+    )
+    upcoming = new_course(
+        units, trainer_a, starts_on=today + timedelta(days=10), venue="Hội trường huyện", title="Lớp sắp học"
+    )
     trainee = make_trainee("Hoàng Thị Lan")
     enrol_many(past, [trainee])
     enrol_many(upcoming, [trainee])

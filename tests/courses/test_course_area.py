@@ -2,6 +2,7 @@
 crafted or another unit's area is refused, with what was typed kept); a trainer's course is
 in the trainer's area and stays there; the admin moves a course, audited, never away from
 its enrolled trainees' communes."""
+
 import re
 
 import pytest
@@ -52,14 +53,22 @@ def test_the_admin_puts_a_new_course_in_an_area(areas, login, admin, units, trai
 
 
 @pytest.mark.parametrize("area", ["999999", "abc", "other"])
-def test_an_area_that_does_not_exist_or_is_another_units_is_refused_keeping_the_typing(areas, login, admin, units, trainer_a, area):
+def test_an_area_that_does_not_exist_or_is_another_units_is_refused_keeping_the_typing(
+    areas, login, admin, units, trainer_a, area
+):
     other = areas[2]
     before = courses()
-    response = login(admin).post("/courses/new", data=course_form(
-        units, [trainer_a], title=TITLE, notes="Ghi chú đã gõ", area_id=str(other.id) if area == "other" else area))
+    response = login(admin).post(
+        "/courses/new",
+        data=course_form(
+            units, [trainer_a], title=TITLE, notes="Ghi chú đã gõ", area_id=str(other.id) if area == "other" else area
+        ),
+    )
     assert response.status_code == 200
     page = page_text(response)
-    assert ("Địa bàn đã chọn không thuộc đơn vị tổ chức khóa học." if area == "other" else "Lựa chọn không hợp lệ") in page
+    assert (
+        "Địa bàn đã chọn không thuộc đơn vị tổ chức khóa học." if area == "other" else "Lựa chọn không hợp lệ"
+    ) in page
     assert courses() == before
     assert f'value="{TITLE}"' in page and "Ghi chú đã gõ" in page and f'value="{VENUE}"' in page
 
@@ -78,34 +87,52 @@ def test_a_trainers_course_is_in_the_trainers_area_and_no_other(areas, login, ad
     course = db.session.scalar(select(Course).where(Course.title == TITLE))
     assert course.area_id == cum.id
     # editing keeps it there
-    moved = client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id=str(district.id)))
+    moved = client.post(
+        f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id=str(district.id))
+    )
     assert moved.status_code == 200
-    assert client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE)).status_code == 302
+    assert (
+        client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE)).status_code == 302
+    )
     db.session.expire_all()
     assert db.session.get(Course, course.id).area_id == cum.id
 
 
-def test_the_admin_moves_a_course_audited_but_not_away_from_its_trainees(areas, login, admin, units, trainer_a,
-                                                                           make_course, make_trainee):
+def test_the_admin_moves_a_course_audited_but_not_away_from_its_trainees(
+    areas, login, admin, units, trainer_a, make_course, make_trainee
+):
     cum, district, _other = areas
     course = make_course("CT1")
     outside = make_trainee("Giáp Văn Bình", commune="Thị trấn Phồn Xương")
     enrol_many(course, [outside])
     db.session.commit()
     client = login(admin)
-    response = client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id=str(cum.id)))
+    response = client.post(
+        f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id=str(cum.id))
+    )
     assert response.status_code == 200
-    assert "Giáp Văn Bình (Thị trấn Phồn Xương) đã ghi danh nhưng không thuộc các xã, phường của cụm" in page_text(response)
+    assert "Giáp Văn Bình (Thị trấn Phồn Xương) đã ghi danh nhưng không thuộc các xã, phường của cụm" in page_text(
+        response
+    )
     db.session.expire_all()
     assert db.session.get(Course, course.id).area_id is None
-    assert client.post(f"/courses/{course.id}/edit",
-                       data=course_form(units, [trainer_a], title=TITLE, area_id=str(district.id))).status_code == 302
+    assert (
+        client.post(
+            f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id=str(district.id))
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(Course, course.id).area_id == district.id
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "course.area"))
     assert event.actor_id == admin.id and "Huyện Yên Thế" in event.detail
     # the course page names a cụm it belongs to
-    assert client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id="0")).status_code == 302
+    assert (
+        client.post(
+            f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title=TITLE, area_id="0")
+        ).status_code
+        == 302
+    )
     withdraw(course.active_enrolments[0], "Chuyển lớp")
     services.move_to_area(course, cum.id)
     db.session.commit()

@@ -1,6 +1,7 @@
 """Every refusal of the course pages reaches the user in words: each test posts the real form
 (course, session, split, delete, enrolment, import, withdrawal), checks the status and the
 message on the page, and that nothing was written."""
+
 import csv
 import io
 import re
@@ -9,33 +10,52 @@ from html import unescape
 
 import pytest
 
+from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span
+from tests.helpers import count, page_text
 from training.attendance import roster
 from training.courses.enrolment import enrol_many
 from training.courses.models import Course, CourseSession, Enrolment
 from training.extensions import db
-from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span
-from tests.helpers import count, page_text
 
 
 def flashes(response) -> list[str]:
-    return [unescape(f.strip()) for f in
-            re.findall(r'<div class="flash flash-\w+"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)]
+    return [
+        unescape(f.strip())
+        for f in re.findall(r'<div class="flash flash-\w+"[^>]*>(.*?)</div>', response.get_data(as_text=True), re.S)
+    ]
 
 
 def course_form(units, trainers, **overrides) -> dict:
     data = {
-        "unit_id": units["A"].id, "curriculum_code": "CT1", "title": "", "venue": VENUE,
-        "starts_on": MONDAY.isoformat(), "capacity": "30", "trainer_ids": [t.id for t in trainers], "notes": "",
-        "morning_start": "07:30", "morning_end": "11:30", "afternoon_start": "13:30", "afternoon_end": "17:00",
-        "skip_sundays": "y", "late_after_minutes": "15",
+        "unit_id": units["A"].id,
+        "curriculum_code": "CT1",
+        "title": "",
+        "venue": VENUE,
+        "starts_on": MONDAY.isoformat(),
+        "capacity": "30",
+        "trainer_ids": [t.id for t in trainers],
+        "notes": "",
+        "morning_start": "07:30",
+        "morning_end": "11:30",
+        "afternoon_start": "13:30",
+        "afternoon_end": "17:00",
+        "skip_sundays": "y",
+        "late_after_minutes": "15",
     }
     data.update(overrides)
     return data
 
 
 def session_form(trainer, **overrides) -> dict:
-    data = {"module_code": "CT1.2", "day": MONDAY.isoformat(), "start": "13:30", "end": "15:00", "periods": "",
-            "venue": "", "trainer_id": str(trainer.id)}
+    data = {
+        "module_code": "CT1.2",
+        "day": MONDAY.isoformat(),
+        "start": "13:30",
+        "end": "15:00",
+        "periods": "",
+        "venue": "",
+        "trainer_id": str(trainer.id),
+    }
     data.update(overrides)
     return data
 
@@ -61,11 +81,15 @@ def schedule(course: Course) -> list[tuple]:
 
 # --- the course form --------------------------------------------------------------------------
 
-@pytest.mark.parametrize("field, value, message", [
-    ("starts_on", "31/02/2026", "Ngày “31/02/2026” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
-    ("starts_on", "", "Nhập ngày bắt đầu (dd/mm/yyyy)."),
-    ("trainer_ids", [], "Chọn ít nhất một giảng viên."),
-])
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("starts_on", "31/02/2026", "Ngày “31/02/2026” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
+        ("starts_on", "", "Nhập ngày bắt đầu (dd/mm/yyyy)."),
+        ("trainer_ids", [], "Chọn ít nhất một giảng viên."),
+    ],
+)
 def test_a_course_form_with_a_bad_field_is_refused(login, units, trainer_a, field, value, message):
     response = login(trainer_a).post("/courses/new", data=course_form(units, [trainer_a], **{field: value}))
     assert response.status_code == 200
@@ -86,6 +110,7 @@ def test_lowering_the_capacity_below_the_enrolled_is_refused(login, units, train
 
 # --- sessions ---------------------------------------------------------------------------------
 
+
 def test_generating_with_slots_too_short_for_one_period_is_refused(login, trainer_a, make_course):
     course = make_course("CT1", morning_end=time(8, 0), afternoon_end=time(14, 0))
     response = login(trainer_a).post(f"/courses/{course.id}/sessions/generate", follow_redirects=True)
@@ -102,12 +127,15 @@ def test_regenerating_a_course_with_attendance_is_refused(login, trainer_a, make
     assert schedule(course) == before
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"start": "15:00", "end": "13:30"}, "Giờ kết thúc phải sau giờ bắt đầu."),
-    ({"day": "02/13/2026"}, "Ngày “02/13/2026” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
-    ({"start": "1:30 PM"}, "Giờ “1:30 PM” không hợp lệ: nhập theo dạng 24 giờ hh:mm"),
-    ({"end": ""}, "Nhập giờ hợp lệ."),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"start": "15:00", "end": "13:30"}, "Giờ kết thúc phải sau giờ bắt đầu."),
+        ({"day": "02/13/2026"}, "Ngày “02/13/2026” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
+        ({"start": "1:30 PM"}, "Giờ “1:30 PM” không hợp lệ: nhập theo dạng 24 giờ hh:mm"),
+        ({"end": ""}, "Nhập giờ hợp lệ."),
+    ],
+)
 def test_a_session_form_with_bad_times_is_refused(login, trainer_a, make_course, overrides, message):
     course = make_course("CT1")
     response = login(trainer_a).post(f"/courses/{course.id}/sessions/new", data=session_form(trainer_a, **overrides))
@@ -119,8 +147,10 @@ def test_a_session_form_with_bad_times_is_refused(login, trainer_a, make_course,
 def test_a_session_in_a_hall_already_taken_is_refused_with_the_clash_named(login, trainer_a, trainer_a2, make_course):
     first = make_course("CT1", sessions=True)
     second = make_course("CT1", trainers=[trainer_a2])
-    response = login(trainer_a).post(f"/courses/{second.id}/sessions/new",
-                                     data=session_form(trainer_a2, module_code="CT1.1", start="08:00", end="10:00"))
+    response = login(trainer_a).post(
+        f"/courses/{second.id}/sessions/new",
+        data=session_form(trainer_a2, module_code="CT1.1", start="08:00", end="10:00"),
+    )
     assert response.status_code == 200
     page = " ".join(flashes(response))
     assert f"Địa điểm “{VENUE}” đã được dùng trùng giờ: buổi CT1.1 của khóa {first.code}" in page
@@ -130,8 +160,9 @@ def test_a_session_in_a_hall_already_taken_is_refused_with_the_clash_named(login
 def test_splitting_beyond_the_sessions_periods_is_refused(login, trainer_a, make_course):
     course = make_course("CT1", sessions=True)
     before = schedule(course)
-    response = login(trainer_a).post(f"/sessions/{course.sessions[0].id}/split", data={"first_periods": "4"},
-                                     follow_redirects=True)
+    response = login(trainer_a).post(
+        f"/sessions/{course.sessions[0].id}/split", data={"first_periods": "4"}, follow_redirects=True
+    )
     assert "Tách buổi học: phần đầu phải có từ 1 đến 3 tiết." in flashes(response)
     assert schedule(course) == before
 
@@ -145,6 +176,7 @@ def test_deleting_a_session_with_attendance_is_refused(login, trainer_a, make_co
 
 
 # --- enrolment --------------------------------------------------------------------------------
+
 
 def test_enrolling_nobody_is_refused(login, trainer_a, make_course):
     course = make_course("CT1")
@@ -188,6 +220,7 @@ def test_withdrawing_twice_is_refused(login, trainer_a, make_course, make_traine
 
 # --- enrolment from a file --------------------------------------------------------------------
 
+
 def post_import(client, course, data):
     return client.post(f"/courses/{course.id}/enrol/import", data=data, content_type="multipart/form-data")
 
@@ -202,7 +235,7 @@ def test_an_import_without_a_file_is_refused(login, trainer_a, make_course):
 
 def import_errors(response) -> str:
     page = page_text(response)
-    return page[page.index('id="import-errors"'):]
+    return page[page.index('id="import-errors"') :]
 
 
 def test_an_import_names_the_lines_as_the_spreadsheet_shows_them(login, trainer_a, make_course, make_trainee):
@@ -268,7 +301,8 @@ def test_a_split_form_left_empty_or_out_of_range_is_refused_in_words(login, trai
     # The page's number box has min and max but may be emptied; the refusal must still say why.
     course = make_course("CT1", sessions=True)
     before = schedule(course)
-    response = login(trainer_a).post(f"/sessions/{course.sessions[0].id}/split", data={"first_periods": first_periods},
-                                     follow_redirects=True)
+    response = login(trainer_a).post(
+        f"/sessions/{course.sessions[0].id}/split", data={"first_periods": first_periods}, follow_redirects=True
+    )
     assert "Tách buổi học: phần đầu phải có từ 1 đến 3 tiết." in flashes(response)
     assert schedule(course) == before

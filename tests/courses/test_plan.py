@@ -1,4 +1,5 @@
 """The course plan: a print-friendly page and an A4 PDF in a Vietnamese font."""
+
 import io
 import re
 import subprocess
@@ -23,8 +24,15 @@ MONDAY = date(2026, 3, 2)
 @pytest.fixture
 def course(units, trainer_a, make_trainee):
     """CT2 (four modules of 8 periods: several days) in district A, with two trainees."""
-    course = services.create_course(units["A"].id, "CT2", "Lớp kỹ năng đài truyền thanh xã", "Hội trường UBND huyện Yên Thế",
-                                    MONDAY, 30, [trainer_a.id])
+    course = services.create_course(
+        units["A"].id,
+        "CT2",
+        "Lớp kỹ năng đài truyền thanh xã",
+        "Hội trường UBND huyện Yên Thế",
+        MONDAY,
+        30,
+        [trainer_a.id],
+    )
     generate_sessions(course)
     enrol_many(course, [make_trainee(), make_trainee()])
     db.session.commit()
@@ -144,8 +152,11 @@ def test_a_one_day_course_gives_its_one_date(login, units, trainer_a):
 
 # --- the timetable as a paper of Nghị định 30/2020 ---------------------------------------------
 
+
 def _pages(data: bytes) -> list[str]:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True, check=True)
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    )
     return [page for page in unicodedata.normalize("NFC", out.stdout.decode()).split("\f") if page.strip()]
 
 
@@ -177,8 +188,9 @@ def test_a_session_typed_with_room_for_a_break_has_it_after_half_its_periods(app
         # On the afternoon slot's periods: the slot's break, after its second period, not after the session's first.
         session = save_session(course, None, "CT1.2", MONDAY, time(13, 30), time(16, 0), "Hội trường", None, periods=3)
         assert plan_pdf.break_text(session) == "nghỉ giải lao 15:00–15:15"
-        session = save_session(course, None, "CT1.3", MONDAY + timedelta(days=1), time(7, 30), time(11, 15),
-                                        "Hội trường", None, periods=5)
+        session = save_session(
+            course, None, "CT1.3", MONDAY + timedelta(days=1), time(7, 30), time(11, 15), "Hội trường", None, periods=5
+        )
         assert plan_pdf.break_text(session) == ""
 
 
@@ -204,13 +216,20 @@ def test_the_timetable_is_dated_no_later_than_the_course_and_the_decree_way(app,
     with app.test_request_context():
         assert plan_pdf.paper_date(course, today=date(2026, 12, 7)) == date(2026, 5, 4)
         assert plan_pdf.paper_date(course, today=date(2026, 4, 20)) == date(2026, 4, 20)
-        text = _pdf_text(plan_pdf.course_plan_pdf(course, on=plan_pdf.paper_date(course, today=date(2026, 12, 7))).getvalue())
+        text = _pdf_text(
+            plan_pdf.course_plan_pdf(course, on=plan_pdf.paper_date(course, today=date(2026, 12, 7))).getvalue()
+        )
     assert "Yên Thế, ngày 04 tháng 5 năm 2026" in text
 
 
-KT = Issuer(body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"), place="Bắc Ninh",
-            signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Nguyễn Văn Ký", symbol="SVHTTDL",
-            certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH")
+KT = Issuer(
+    body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),
+    place="Bắc Ninh",
+    signer_title=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
+    signer_name="Nguyễn Văn Ký",
+    symbol="SVHTTDL",
+    certifying_title="GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH",
+)
 
 
 def test_the_timetable_prints_a_kt_signer_on_two_lines_and_a_february_date_with_its_zero(app, course):
@@ -220,7 +239,7 @@ def test_the_timetable_prints_a_kt_signer_on_two_lines_and_a_february_date_with_
     page = found[-1]
     lines = [line.strip() for line in page.splitlines()]
     kt = next(i for i, line in enumerate(lines) if line.endswith("KT. GIÁM ĐỐC"))
-    assert lines[kt + 1].endswith("PHÓ GIÁM ĐỐC") and "Nguyễn Văn Ký" in " ".join(lines[kt + 2:])
+    assert lines[kt + 1].endswith("PHÓ GIÁM ĐỐC") and "Nguyễn Văn Ký" in " ".join(lines[kt + 2 :])
     assert "(Ký" not in page  # an issued paper says nothing of how to sign it
 
 
@@ -233,7 +252,9 @@ def test_a_timetable_whose_rows_just_fill_page_one_keeps_its_last_rows_with_the_
             found = _pages(plan_pdf.course_plan_pdf(course, on=MONDAY, issuer=KT).getvalue())
             if len(found) > 1:
                 break
-            save_session(course, None, "CT1.1", MONDAY + timedelta(days=day), time(7, 30), time(8, 15), "Hội trường", None)
+            save_session(
+                course, None, "CT1.1", MONDAY + timedelta(days=day), time(7, 30), time(8, 15), "Hội trường", None
+            )
             db.session.commit()
             db.session.refresh(course)
         else:

@@ -1,4 +1,5 @@
 """Course services: session planning, clashes, enrolment rules, status and the audit trail."""
+
 import csv
 import io
 from datetime import date, time, timedelta
@@ -6,6 +7,9 @@ from datetime import date, time, timedelta
 import pytest
 from openpyxl import Workbook
 
+from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span, move_to, periods_by_module
+from tests.helpers import count
+from tests.queries import statements_sent
 from training import audit
 from training.attendance.models import Attendance
 from training.auth.permissions import may_change_course, may_reopen_course
@@ -27,9 +31,6 @@ from training.curricula import catalogue
 from training.extensions import db
 from training.people import group_label
 from training.people.importer import ImportRejected
-from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span, move_to, periods_by_module
-from tests.helpers import count
-from tests.queries import statements_sent
 
 pytestmark = pytest.mark.usefixtures("in_request")
 
@@ -48,6 +49,7 @@ def minutes(start: time, end: time) -> int:
 
 
 # --- planning -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("programme", PROGRAMMES)
 def test_plan_carries_exactly_the_programme_periods_per_module(make_course, programme):
@@ -113,8 +115,14 @@ def test_sundays_are_taught_when_the_course_says_so(make_course):
 
 
 def test_custom_slot_times_are_used(make_course):
-    course = make_course("CT2", morning_start=time(8, 0), morning_end=time(11, 0),
-                         afternoon_start=time(14, 0), afternoon_end=time(16, 15), sessions=True)
+    course = make_course(
+        "CT2",
+        morning_start=time(8, 0),
+        morning_end=time(11, 0),
+        afternoon_start=time(14, 0),
+        afternoon_end=time(16, 15),
+        sessions=True,
+    )
     assert periods_by_module(course) == required_periods("CT2")
     for session in course.sessions:
         _day, start, end = local_span(session)
@@ -126,7 +134,10 @@ def test_custom_slot_times_are_used(make_course):
 
 def test_every_half_day_has_a_fifteen_minute_break_in_the_middle(make_course):
     # CT2's modules of 8 periods fill whole mornings; CT1's of 4 whole afternoons.
-    sessions = make_course("CT2", sessions=True).sessions + make_course("CT1", starts_on=MONDAY + timedelta(days=7), sessions=True).sessions
+    sessions = (
+        make_course("CT2", sessions=True).sessions
+        + make_course("CT1", starts_on=MONDAY + timedelta(days=7), sessions=True).sessions
+    )
     spans = {(local_span(s)[1], local_span(s)[2], s.periods): session_break(s) for s in sessions}
     morning = next(pause for (start, _end, periods), pause in spans.items() if start == time(7, 30) and periods == 5)
     afternoon = next(pause for (start, _end, periods), pause in spans.items() if start == time(13, 30) and periods == 4)
@@ -156,8 +167,13 @@ def test_a_session_planned_before_breaks_prints_none(make_course):
 
 
 def test_a_slot_too_short_for_one_period_is_refused(make_course):
-    course = make_course("CT1", morning_start=time(7, 30), morning_end=time(8, 0),
-                         afternoon_start=time(13, 30), afternoon_end=time(14, 0))
+    course = make_course(
+        "CT1",
+        morning_start=time(7, 30),
+        morning_end=time(8, 0),
+        afternoon_start=time(13, 30),
+        afternoon_end=time(14, 0),
+    )
     with pytest.raises(CourseError, match="45 phút"):
         plan_sessions(course, course.curriculum)
 
@@ -171,6 +187,7 @@ def test_generating_again_replaces_the_sessions(make_course):
 
 
 # --- conflicts ------------------------------------------------------------------------------
+
 
 def first_slot_text(course: Course) -> str:
     day, start, end = local_span(course.sessions[0])
@@ -195,19 +212,20 @@ def test_same_trainer_moved_onto_another_course_is_refused(make_course):
     second = make_course("CT1", venue=OTHER_VENUE, starts_on=MONDAY + timedelta(days=7), sessions=True)
     session = second.sessions[0]
     with pytest.raises(ConflictError, match=first.code):
-        save_session(second, session, session.module_code, MONDAY, time(8, 0), time(9, 30), OTHER_VENUE,
-                              session.trainer_id)
+        save_session(
+            second, session, session.module_code, MONDAY, time(8, 0), time(9, 30), OTHER_VENUE, session.trainer_id
+        )
 
 
 def test_a_clash_names_the_trainer_the_session_is_being_given_to(make_course, trainer_a, trainer_a2):
     first = make_course("CT1", sessions=True)
-    second = make_course("CT1", venue=OTHER_VENUE, trainers=[trainer_a2], starts_on=MONDAY + timedelta(days=7),
-                         sessions=True)
+    second = make_course(
+        "CT1", venue=OTHER_VENUE, trainers=[trainer_a2], starts_on=MONDAY + timedelta(days=7), sessions=True
+    )
     session = second.sessions[0]
     assert session.trainer == trainer_a2
     with pytest.raises(ConflictError) as refused:
-        save_session(second, session, session.module_code, MONDAY, time(7, 30), time(9, 0), OTHER_VENUE,
-                              trainer_a.id)
+        save_session(second, session, session.module_code, MONDAY, time(7, 30), time(9, 0), OTHER_VENUE, trainer_a.id)
     message = str(refused.value)
     assert message.startswith("Giảng viên Trainer.A đã có lịch")
     assert first.code in message
@@ -303,15 +321,17 @@ def test_trainee_in_two_overlapping_courses_is_refused_at_enrolment(make_course,
 def test_trainee_clash_when_a_session_is_moved_onto_the_other_course(make_course, make_trainee, trainer_a2):
     trainee = make_trainee("Nguyễn Thị Hương")
     first = make_course("CT1", sessions=True)
-    second = make_course("CT1", venue=OTHER_VENUE, trainers=[trainer_a2], starts_on=MONDAY + timedelta(days=2),
-                         sessions=True)
+    second = make_course(
+        "CT1", venue=OTHER_VENUE, trainers=[trainer_a2], starts_on=MONDAY + timedelta(days=2), sessions=True
+    )
     enrol_many(first, [trainee])
     enrol_many(second, [trainee])  # no overlap yet
     db.session.commit()
     session = second.sessions[0]
     with pytest.raises(ConflictError) as refused:
-        save_session(second, session, session.module_code, MONDAY, time(7, 30), time(10, 30), OTHER_VENUE,
-                              trainer_a2.id)
+        save_session(
+            second, session, session.module_code, MONDAY, time(7, 30), time(10, 30), OTHER_VENUE, trainer_a2.id
+        )
     message = str(refused.value)
     assert "Nguyễn Thị Hương" in message
     assert first.code in message
@@ -332,13 +352,15 @@ def test_a_cancelled_course_does_not_clash(make_course, make_trainee):
 
 # --- enrolment ------------------------------------------------------------------------------
 
+
 def test_trainee_of_the_wrong_group_is_refused_with_the_reason(make_course, make_trainee):
     course = make_course("CT1")  # for commune_broadcast only
     trainee = make_trainee("Phạm Văn Đoàn", group="party_mass_org")
     with pytest.raises(EnrolmentRejected) as refused:
         enrol_many(course, [trainee])
     assert refused.value.reasons == [
-        f"Phạm Văn Đoàn thuộc nhóm đối tượng khác: chương trình CT1 dành cho {group_label('commune_broadcast')}."]
+        f"Phạm Văn Đoàn thuộc nhóm đối tượng khác: chương trình CT1 dành cho {group_label('commune_broadcast')}."
+    ]
 
 
 def test_party_group_is_welcome_in_ct3(make_course, make_trainee):
@@ -476,9 +498,13 @@ PATH = {
     "cancelled": ("cancelled",),
 }
 ALLOWED = {
-    ("draft", "open"), ("draft", "cancelled"),
-    ("open", "draft"), ("open", "running"), ("open", "cancelled"),
-    ("running", "closed"), ("running", "cancelled"),
+    ("draft", "open"),
+    ("draft", "cancelled"),
+    ("open", "draft"),
+    ("open", "running"),
+    ("open", "cancelled"),
+    ("running", "closed"),
+    ("running", "cancelled"),
     ("closed", "running"),
 }
 STATUSES = list(PATH)
@@ -559,8 +585,9 @@ def test_only_the_admin_reopens_a_closed_course(make_course, acting_as, trainer_
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_a_trainer_changes_their_units_course_until_it_ends_and_the_admin_also_after(course_in, status, admin,
-                                                                                    trainer_a, trainer_b):
+def test_a_trainer_changes_their_units_course_until_it_ends_and_the_admin_also_after(
+    course_in, status, admin, trainer_a, trainer_b
+):
     course = course_in(status)
     ended = status in ("closed", "cancelled")
     assert may_change_course(trainer_a, course) is not ended
@@ -579,6 +606,7 @@ def test_status_changes_are_written_to_the_audit_trail_in_order(make_course, act
 
 
 # --- editing sessions -----------------------------------------------------------------------
+
 
 def test_a_split_at_the_break_leaves_it_between_the_halves(make_course):
     course = make_course("CT1", sessions=True)
@@ -624,8 +652,9 @@ def test_delete_session_updates_the_dates_and_reports_the_gap(make_course):
 
 
 def record_attendance(course: Course, trainee) -> None:
-    db.session.add(Attendance(session_id=course.sessions[0].id, trainee_id=trainee.id, status="present",
-                              method="manual"))
+    db.session.add(
+        Attendance(session_id=course.sessions[0].id, trainee_id=trainee.id, status="present", method="manual")
+    )
     db.session.commit()
 
 
@@ -662,8 +691,7 @@ def test_moving_a_session_to_another_day_updates_the_course_dates(make_course):
     course = make_course("CT1", sessions=True)
     session = course.sessions[-1]
     later = MONDAY + timedelta(days=9)
-    save_session(course, session, session.module_code, later, time(13, 30), time(16, 30), VENUE,
-                          session.trainer_id, 4)
+    save_session(course, session, session.module_code, later, time(13, 30), time(16, 30), VENUE, session.trainer_id, 4)
     db.session.commit()
     assert local_span(session) == (later, time(13, 30), time(16, 30))
     assert course.ends_on == later
@@ -689,6 +717,7 @@ def test_a_session_trainer_of_another_district_is_refused(make_course, trainer_b
 
 
 # --- courses --------------------------------------------------------------------------------
+
 
 def test_course_codes_count_per_district_year_and_programme(make_course, trainer_b):
     assert make_course("CT1").code == "215-2026-CT1-01"
@@ -737,6 +766,7 @@ def test_capacity_cannot_drop_below_the_enrolment(make_course, make_trainee, tra
 
 # --- enrolment from a file ------------------------------------------------------------------
 
+
 def csv_file(rows: list[list]) -> bytes:
     out = io.StringIO()
     csv.writer(out).writerows([["Mã cá nhân", "Họ và tên", "Ngày sinh", "Xã/phường"], *rows])
@@ -747,10 +777,12 @@ def test_import_enrols_by_code_and_by_name_and_birth_date(make_course, make_trai
     course = make_course("CT1")
     by_code = make_trainee("Nguyễn Thị Hương")
     by_name = make_trainee("Trần Văn Hướng", birth_date=date(1979, 11, 2))
-    content = csv_file([
-        [by_code.personal_code.lower(), "", "", ""],
-        ["", "tran van huong", "02/11/1979", ""],
-    ])
+    content = csv_file(
+        [
+            [by_code.personal_code.lower(), "", "", ""],
+            ["", "tran van huong", "02/11/1979", ""],
+        ]
+    )
     enrolled = import_enrolments(course, "danh-sach.csv", content).enrolled
     db.session.commit()
     assert {e.trainee_id for e in enrolled} == enrolled_ids(course) == {by_code.id, by_name.id}
@@ -778,16 +810,18 @@ def test_import_is_all_or_nothing_with_every_bad_row_named(make_course, make_tra
     good = make_trainee("Nguyễn Thị Hương")
     wrong_group = make_trainee("Phạm Văn Đoàn", group="party_mass_org")
     elsewhere = make_trainee("Lê Thị Ngọc", commune="Xã Ngọc Thiện")
-    content = csv_file([
-        [good.personal_code, "", "", ""],  # 2: fine
-        ["KHONGCOMA9", "", "", ""],  # 3: unknown code
-        [wrong_group.personal_code, "", "", ""],  # 4: wrong group
-        ["", "Nguyễn Thị Hương", "15/03/1985", ""],  # 5: the same person as line 2
-        ["", "Không Có Ai", "01/01/1990", ""],  # 6: nobody by that name and birth date
-        [elsewhere.personal_code, "", "", ""],  # 7: another district's trainee
-        ["", "Nguyễn Thị Hương", "31/02/1985", ""],  # 8: no such date
-        ["", "", "", ""],  # blank lines are skipped
-    ])
+    content = csv_file(
+        [
+            [good.personal_code, "", "", ""],  # 2: fine
+            ["KHONGCOMA9", "", "", ""],  # 3: unknown code
+            [wrong_group.personal_code, "", "", ""],  # 4: wrong group
+            ["", "Nguyễn Thị Hương", "15/03/1985", ""],  # 5: the same person as line 2
+            ["", "Không Có Ai", "01/01/1990", ""],  # 6: nobody by that name and birth date
+            [elsewhere.personal_code, "", "", ""],  # 7: another district's trainee
+            ["", "Nguyễn Thị Hương", "31/02/1985", ""],  # 8: no such date
+            ["", "", "", ""],  # blank lines are skipped
+        ]
+    )
     with pytest.raises(ImportRejected) as refused:
         import_enrolments(course, "ds.csv", content)
     errors = {e.line: e.message for e in refused.value.errors}
@@ -847,8 +881,10 @@ def test_enrolling_reads_as_often_for_many_trainees_as_for_few(make_course, make
 
     selects = {}
     for n, size in enumerate((3, 12)):
-        by_hand, by_file = (make_course("CT1", starts_on=MONDAY + timedelta(days=28 * (2 * n + k)), venue=f"Hội trường {n}{k}")
-                            for k in (0, 1))
+        by_hand, by_file = (
+            make_course("CT1", starts_on=MONDAY + timedelta(days=28 * (2 * n + k)), venue=f"Hội trường {n}{k}")
+            for k in (0, 1)
+        )
         people = [make_trainee(f"Học Viên {size}-{i}") for i in range(2 * size)]
         content = csv_file([[t.personal_code, "", "", ""] for t in people[size:]])
         # As the enrol view does: the chosen trainees in one query (the commits above expired them).
@@ -861,4 +897,3 @@ def test_enrolling_reads_as_often_for_many_trainees_as_for_few(make_course, make
         assert len(enrolled_ids(by_hand)) == len(enrolled_ids(by_file)) == size
         selects[size] = [by_hand_sent.reads, by_file_sent.reads]
     assert selects[3] == selects[12], selects
-

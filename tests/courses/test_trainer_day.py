@@ -1,20 +1,23 @@
 """A trainer's day on the course screens, mistakes included: enrolment from an office's
 list, ticks that survive a refusal, and the messages that keep the trainer moving."""
+
 import io
 import re
 
 from openpyxl import Workbook
 
-from training.courses.models import Enrolment
-from training.extensions import db
-
 from tests.courses.conftest import enrolled_ids
 from tests.helpers import count, page_text
+from training.courses.models import Enrolment
+from training.extensions import db
 
 
 def flashes(page: str) -> list[str]:
     """The flashed messages of a page (role="status" or "alert"), not its standing warnings."""
-    return [re.sub(r"\s+", " ", m).strip() for m in re.findall(r'<div class="flash flash-\w+" role="\w+">(.*?)</div>', page, re.S)]
+    return [
+        re.sub(r"\s+", " ", m).strip()
+        for m in re.findall(r'<div class="flash flash-\w+" role="\w+">(.*?)</div>', page, re.S)
+    ]
 
 
 def office_list(codes: list[str]) -> bytes:
@@ -33,13 +36,20 @@ def office_list(codes: list[str]) -> bytes:
 
 
 def upload(client, course, content: bytes):
-    return client.post(f"/courses/{course.id}/enrol/import", data={"file": (io.BytesIO(content), "ds.xlsx")},
-                       content_type="multipart/form-data", follow_redirects=True)
+    return client.post(
+        f"/courses/{course.id}/enrol/import",
+        data={"file": (io.BytesIO(content), "ds.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
 
 
 # --- 7. enrol from a file -------------------------------------------------------------------
 
-def test_an_office_list_is_read_and_an_updated_list_adds_only_the_new_names(login, trainer_a, make_course, make_trainee):
+
+def test_an_office_list_is_read_and_an_updated_list_adds_only_the_new_names(
+    login, trainer_a, make_course, make_trainee
+):
     course = make_course("CT1")
     first, second, third = make_trainee(), make_trainee(), make_trainee()
     client = login(trainer_a)
@@ -49,7 +59,10 @@ def test_an_office_list_is_read_and_an_updated_list_adds_only_the_new_names(logi
 
     # the office sends the list again with one more name
     response = upload(client, course, office_list([first.personal_code, second.personal_code, third.personal_code]))
-    assert flashes(page_text(response)) == ["Đã ghi danh 1 học viên từ tệp.", "Bỏ qua 2 người đã ghi danh khóa học này từ trước."]
+    assert flashes(page_text(response)) == [
+        "Đã ghi danh 1 học viên từ tệp.",
+        "Bỏ qua 2 người đã ghi danh khóa học này từ trước.",
+    ]
     assert enrolled_ids(course) == {first.id, second.id, third.id}
 
 
@@ -58,15 +71,17 @@ def test_a_bad_row_of_an_office_list_is_named_by_its_spreadsheet_line(login, tra
     good = make_trainee()
     response = upload(login(trainer_a), course, office_list([good.personal_code, "SAIMA12345"]))
     page = page_text(response)
-    errors = page[page.index('id="import-errors"'):]
+    errors = page[page.index('id="import-errors"') :]
     assert '<td class="num">6</td>' in errors and "SAIMA12345" in errors
     assert count(Enrolment, Enrolment.course_id == course.id) == 0
 
 
 # --- 14. enrolment one by one ---------------------------------------------------------------
 
+
 def test_a_trainee_of_another_group_gets_no_checkbox_and_a_refusal_keeps_the_ticks(
-        login, trainer_a, make_course, make_trainee, make_user, units):
+    login, trainer_a, make_course, make_trainee, make_user, units
+):
     course = make_course("CT1", capacity=1)
     other_group = make_trainee("Phạm Văn Hưng", group="party_mass_org")
     hoa, hai = make_trainee("Nguyễn Thị Hưng Hoa"), make_trainee("Nguyễn Văn Hưng Hải")
@@ -84,9 +99,10 @@ def test_a_trainee_of_another_group_gets_no_checkbox_and_a_refusal_keeps_the_tic
 
 # --- 16. reopening a closed course ----------------------------------------------------------
 
+
 def test_the_admin_reopens_a_closed_course_with_a_reason_kept_in_its_history(login, admin, trainer_a, make_course):
-    from training.audit import AuditEvent
     from tests.courses.conftest import move_to
+    from training.audit import AuditEvent
 
     course = move_to(make_course("CT1", sessions=True), "open", "running", "closed")
     url = f"/courses/{course.id}/status"
@@ -101,8 +117,9 @@ def test_the_admin_reopens_a_closed_course_with_a_reason_kept_in_its_history(log
     db.session.refresh(course)
     assert course.status == "closed"
 
-    response = client.post(url, data={"status": "running", "reason": "Sửa điểm nhập nhầm của Nguyễn Thị Hoa"},
-                           follow_redirects=True)
+    response = client.post(
+        url, data={"status": "running", "reason": "Sửa điểm nhập nhầm của Nguyễn Thị Hoa"}, follow_redirects=True
+    )
     db.session.refresh(course)
     assert course.status == "running"
     [event] = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "course.reopen")).all()
@@ -123,20 +140,34 @@ def test_a_cancelled_course_does_not_warn_about_its_periods(login, trainer_a, ma
 
 # --- 5. create forms sent twice -------------------------------------------------------------
 
+
 def test_a_course_form_sent_twice_creates_one_course(login, trainer_a, units):
     from training.courses.models import Course
 
     client = login(trainer_a)
     page = page_text(client.get("/courses/new"))
     token = re.search(r'name="once" value="([^"]+)"', page).group(1)
-    form = {"unit_id": units["A"].id, "curriculum_code": "CT1", "venue": "Hội trường xã", "starts_on": "04/03/2027",
-            "capacity": 30, "trainer_ids": [trainer_a.id], "late_after_minutes": 15, "morning_start": "07:30",
-            "morning_end": "11:30", "afternoon_start": "13:30", "afternoon_end": "17:00", "once": token}
+    form = {
+        "unit_id": units["A"].id,
+        "curriculum_code": "CT1",
+        "venue": "Hội trường xã",
+        "starts_on": "04/03/2027",
+        "capacity": 30,
+        "trainer_ids": [trainer_a.id],
+        "late_after_minutes": 15,
+        "morning_start": "07:30",
+        "morning_end": "11:30",
+        "afternoon_start": "13:30",
+        "afternoon_end": "17:00",
+        "once": token,
+    }
     first = client.post("/courses/new", data=form)
     assert first.status_code == 302
     # the same form again (a double click): back to the course made the first time
     again = client.post("/courses/new", data=form, follow_redirects=True)
-    assert "Biểu mẫu này đã được gửi trước đó nên không tạo thêm. Đây là kết quả của lần gửi đó." in flashes(page_text(again))
+    assert "Biểu mẫu này đã được gửi trước đó nên không tạo thêm. Đây là kết quả của lần gửi đó." in flashes(
+        page_text(again)
+    )
     assert count(Course) == 1
     # the same course typed again in a fresh form: its twin is named
     page = page_text(client.post("/courses/new", data={**form, "once": "", "venue": "hội trường XÃ"}))
@@ -148,6 +179,7 @@ def test_a_course_form_sent_twice_creates_one_course(login, trainer_a, units):
 
 # --- 14. the course list's dates ------------------------------------------------------------
 
+
 def test_a_from_date_after_the_to_date_says_so(login, trainer_a, make_course):
     make_course("CT1")
     page = page_text(login(trainer_a).get("/courses", query_string={"from": "31/12/2026", "to": "01/01/2026"}))
@@ -157,11 +189,12 @@ def test_a_from_date_after_the_to_date_says_so(login, trainer_a, make_course):
 
 # --- 14. planning sessions ------------------------------------------------------------------
 
+
 def test_generation_lists_every_clash_and_offers_the_next_free_start(login, trainer_a, make_course):
     from datetime import date
 
-    from training.courses.models import Course, CourseSession
     from tests.courses.conftest import MONDAY, VENUE
+    from training.courses.models import Course, CourseSession
 
     # CT1 fills Monday morning, Monday afternoon and Tuesday morning; the same trainer and
     # hall are taken by another course on those days
@@ -181,8 +214,15 @@ def test_generation_lists_every_clash_and_offers_the_next_free_start(login, trai
 
 def test_a_session_on_a_sunday_or_in_the_past_is_saved_with_a_warning(login, trainer_a, make_course):
     course = make_course("CT1")
-    form = {"module_code": "CT1.1", "day": "08/03/2026", "start": "07:30", "end": "10:30", "periods": "",
-            "venue": "Hội trường", "trainer_id": trainer_a.id}
+    form = {
+        "module_code": "CT1.1",
+        "day": "08/03/2026",
+        "start": "07:30",
+        "end": "10:30",
+        "periods": "",
+        "venue": "Hội trường",
+        "trainer_id": trainer_a.id,
+    }
     response = login(trainer_a).post(f"/courses/{course.id}/sessions/new", data=form, follow_redirects=True)
     messages = flashes(page_text(response))
     assert "Lưu ý: buổi học ngày 08/03/2026 rơi vào Chủ nhật." in messages
@@ -190,22 +230,25 @@ def test_a_session_on_a_sunday_or_in_the_past_is_saved_with_a_warning(login, tra
 
 
 def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides_with_attendance(
-        login, trainer_a, make_course, make_trainee):
+    login, trainer_a, make_course, make_trainee
+):
     from datetime import timedelta
 
+    from tests.courses.conftest import move_to
     from training.attendance import roster
     from training.clock import local_today
     from training.courses.enrolment import enrol_many
-    from tests.courses.conftest import move_to
 
     today = local_today()
-    course = move_to(make_course("CT1", starts_on=today - timedelta(days=today.weekday()), sessions=True), "open", "running")
+    course = move_to(
+        make_course("CT1", starts_on=today - timedelta(days=today.weekday()), sessions=True), "open", "running"
+    )
     course.ends_on = today + timedelta(days=3)
     db.session.commit()
     client = login(trainer_a)
     page = page_text(client.get(f"/courses/{course.id}"))
-    box = page[page.index('name="status"'):page.index("</select>", page.index('name="status"'))]
-    assert '<option selected value="">— chọn —</option>' in box and "selected value=\"closed\"" not in box
+    box = page[page.index('name="status"') : page.index("</select>", page.index('name="status"'))]
+    assert '<option selected value="">— chọn —</option>' in box and 'selected value="closed"' not in box
     assert "Lập lại lịch từ chương trình" in page
     trainee = make_trainee()
     enrol_many(course, [trainee])
@@ -222,6 +265,7 @@ def test_the_status_box_offers_no_close_before_the_last_day_and_replanning_hides
 
 # --- 17. English: one programme is a "Programme", many are "Programmes" -----------------------
 
+
 def test_english_labels_say_one_or_many_as_the_page_means(login, trainer_a, make_course):
     from flask_babel import refresh
 
@@ -231,9 +275,9 @@ def test_english_labels_say_one_or_many_as_the_page_means(login, trainer_a, make
     refresh()
     try:
         page = page_text(client.get(f"/courses/{course.id}"))
-        nav = page[page.index("<nav"):page.index("</nav>")]
+        nav = page[page.index("<nav") : page.index("</nav>")]
         assert ">Programmes<" in nav and ">Courses<" in nav
-        actions = page[page.index('class="actions"'):page.index("</div>", page.index('class="actions"'))]
+        actions = page[page.index('class="actions"') : page.index("</div>", page.index('class="actions"'))]
         assert ">Results</a>" in actions and ">Certificates</a>" in actions
         assert "<dt>Programme</dt>" in page
         listing = page_text(client.get("/courses"))

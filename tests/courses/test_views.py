@@ -1,4 +1,5 @@
 """Course pages: creating and scheduling a course, enrolment, the list, and who may do what."""
+
 import csv
 import io
 import re
@@ -8,14 +9,13 @@ import pytest
 from flask_babel import refresh
 from sqlalchemy import select
 
-from training.courses import services
-from training.courses.enrolment import enrol_many
-from training.courses.planning import period_mismatches
-from training.courses.models import Course, CourseSession, Enrolment
-from training.extensions import db
-
 from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span, move_to
 from tests.helpers import count, page_text
+from training.courses import services
+from training.courses.enrolment import enrol_many
+from training.courses.models import Course, CourseSession, Enrolment
+from training.courses.planning import period_mismatches
+from training.extensions import db
 
 CODE_LINK = re.compile(r'<a href="/courses/\d+">(\d{3}-\d{4}-CT\d-\d{2})</a>')
 
@@ -74,6 +74,7 @@ def reload(course: Course) -> Course:
 
 
 # --- creating and scheduling ----------------------------------------------------------------
+
 
 def test_new_course_form_offers_the_district_trainers(login, trainer_a, trainer_b, make_user):
     colleague = make_user("trainer.a2", "trainer", "A")
@@ -220,8 +221,15 @@ def test_add_a_session(login, trainer_a, make_course):
     course = make_course("CT1")
     client = login(trainer_a)
     assert client.get(f"/courses/{course.id}/sessions/new").status_code == 200
-    data = {"module_code": "CT1.2", "day": MONDAY.isoformat(), "start": "13:30", "end": "15:00", "periods": "",
-            "venue": "", "trainer_id": str(trainer_a.id)}
+    data = {
+        "module_code": "CT1.2",
+        "day": MONDAY.isoformat(),
+        "start": "13:30",
+        "end": "15:00",
+        "periods": "",
+        "venue": "",
+        "trainer_id": str(trainer_a.id),
+    }
     assert client.post(f"/courses/{course.id}/sessions/new", data=data).status_code == 302
     (session,) = reload(course).sessions
     assert (session.module_code, session.periods, session.venue) == ("CT1.2", 2, VENUE)
@@ -233,7 +241,12 @@ def test_split_a_session(login, trainer_a, make_course):
     response = login(trainer_a).post(f"/sessions/{session.id}/split", data={"first_periods": "2"})
     assert response.status_code == 302
     course = reload(course)
-    assert [(s.module_code, s.periods) for s in course.sessions] == [("CT1.1", 2), ("CT1.1", 2), ("CT1.2", 4), ("CT1.3", 4)]
+    assert [(s.module_code, s.periods) for s in course.sessions] == [
+        ("CT1.1", 2),
+        ("CT1.1", 2),
+        ("CT1.2", 4),
+        ("CT1.3", 4),
+    ]
     assert period_mismatches(course) == []
 
 
@@ -254,8 +267,9 @@ def test_status_change_through_the_form(login, trainer_a, make_course):
     response = client.post(f"/courses/{course.id}/status", data={"status": "open", "reason": ""})
     assert response.status_code == 302
     assert reload(course).status == "open"
-    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": ""},
-                            follow_redirects=True))
+    page = page_text(
+        client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": ""}, follow_redirects=True)
+    )
     assert "Cần ghi lý do hủy khóa học" in page
     assert reload(course).status == "open"
     # Cancelling asks first, then goes through with the reason carried by the confirmation.
@@ -298,7 +312,9 @@ def test_closing_shows_what_it_leaves_undone_before_it_is_confirmed(login, train
 def test_a_change_that_would_be_refused_is_refused_at_once_not_confirmed(login, trainer_a, make_course):
     course = make_course("CT1", sessions=True)
     client = login(trainer_a)
-    page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": " "}, follow_redirects=True))
+    page = page_text(
+        client.post(f"/courses/{course.id}/status", data={"status": "cancelled", "reason": " "}, follow_redirects=True)
+    )
     assert "Cần ghi lý do hủy khóa học" in page and "Hủy khóa học?" not in page
     page = page_text(client.post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
     assert "Không thể chuyển" in page and "Kết thúc khóa học?" not in page
@@ -307,15 +323,20 @@ def test_a_change_that_would_be_refused_is_refused_at_once_not_confirmed(login, 
 
 def test_a_disallowed_status_change_through_the_form_is_refused(login, trainer_a, make_course):
     course = make_course("CT1")
-    page = page_text(login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True))
+    page = page_text(
+        login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "closed"}, follow_redirects=True)
+    )
     assert "Không thể chuyển" in page
     assert reload(course).status == "draft"
-    page = page_text(login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "open"}, follow_redirects=True))
+    page = page_text(
+        login(trainer_a).post(f"/courses/{course.id}/status", data={"status": "open"}, follow_redirects=True)
+    )
     assert "chưa có buổi học" in page
     assert reload(course).status == "draft"
 
 
 # --- enrolment ------------------------------------------------------------------------------
+
 
 def test_ticking_an_unknown_or_another_districts_trainee_is_refused(login, trainer_a, make_course, make_trainee):
     course = make_course("CT1")
@@ -374,8 +395,9 @@ def test_enrol_by_filter(login, trainer_a, units, make_course, make_trainee):
     wanted = [make_trainee(commune="Xã Hồng Kỳ"), make_trainee(commune="Xã Hồng Kỳ")]
     make_trainee(commune="Xã Hồng Kỳ", group="party_mass_org")
     make_trainee(commune="Xã Đồng Kỳ")
-    response = login(trainer_a).post(f"/courses/{course.id}/enrol/filter",
-                                     data={"commune_id": units["Xã Hồng Kỳ"].id, "group": ""})
+    response = login(trainer_a).post(
+        f"/courses/{course.id}/enrol/filter", data={"commune_id": units["Xã Hồng Kỳ"].id, "group": ""}
+    )
     assert response.status_code == 302
     assert enrolled_ids(course) == {t.id for t in wanted}
     assert enrolled_by(course) == {trainer_a.id}
@@ -383,8 +405,9 @@ def test_enrol_by_filter(login, trainer_a, units, make_course, make_trainee):
 
 def test_enrol_by_filter_with_nobody_left_warns(login, trainer_a, units, make_course):
     course = make_course("CT1")
-    response = login(trainer_a).post(f"/courses/{course.id}/enrol/filter", data={"commune_id": 0, "group": ""},
-                                     follow_redirects=True)
+    response = login(trainer_a).post(
+        f"/courses/{course.id}/enrol/filter", data={"commune_id": 0, "group": ""}, follow_redirects=True
+    )
     assert "Không còn học viên phù hợp" in page_text(response)
 
 
@@ -392,8 +415,9 @@ def test_enrol_by_filter_beyond_capacity_enrols_nobody(login, trainer_a, make_co
     course = make_course("CT1", capacity=2)
     for _ in range(3):
         make_trainee()
-    response = login(trainer_a).post(f"/courses/{course.id}/enrol/filter", data={"commune_id": 0, "group": ""},
-                                     follow_redirects=True)
+    response = login(trainer_a).post(
+        f"/courses/{course.id}/enrol/filter", data={"commune_id": 0, "group": ""}, follow_redirects=True
+    )
     assert "còn 2 chỗ" in page_text(response)
     assert count(Enrolment, Enrolment.course_id == course.id) == 0
 
@@ -403,8 +427,9 @@ def test_enrol_import(login, trainer_a, make_course, make_trainee):
     by_code = make_trainee()
     by_name = make_trainee("Trần Văn Hướng", birth_date=date(1979, 11, 2))
     upload = csv_upload([[by_code.personal_code, "", ""], ["", "Trần Văn Hướng", "02/11/1979"]])
-    response = login(trainer_a).post(f"/courses/{course.id}/enrol/import", data=upload,
-                                     content_type="multipart/form-data")
+    response = login(trainer_a).post(
+        f"/courses/{course.id}/enrol/import", data=upload, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     assert enrolled_ids(course) == {by_code.id, by_name.id}
     assert enrolled_by(course) == {trainer_a.id}
@@ -415,12 +440,13 @@ def test_enrol_import_with_bad_rows_lists_them_and_enrols_nobody(login, trainer_
     good = make_trainee()
     wrong = make_trainee("Phạm Văn Đoàn", group="party_mass_org")
     upload = csv_upload([[good.personal_code, "", ""], ["SAIMA12345", "", ""], [wrong.personal_code, "", ""]])
-    response = login(trainer_a).post(f"/courses/{course.id}/enrol/import", data=upload,
-                                     content_type="multipart/form-data")
+    response = login(trainer_a).post(
+        f"/courses/{course.id}/enrol/import", data=upload, content_type="multipart/form-data"
+    )
     assert response.status_code == 200
     page = page_text(response)
     assert "tệp có 2 dòng lỗi" in page
-    errors = page[page.index('id="import-errors"'):]
+    errors = page[page.index('id="import-errors"') :]
     assert "SAIMA12345" in errors and "Phạm Văn Đoàn" in errors
     assert '<td class="num">3</td>' in errors and '<td class="num">4</td>' in errors
     assert count(Enrolment, Enrolment.course_id == course.id) == 0
@@ -429,8 +455,9 @@ def test_enrol_import_with_bad_rows_lists_them_and_enrols_nobody(login, trainer_
 def test_enrol_import_refuses_other_file_types(login, trainer_a, make_course):
     course = make_course("CT1")
     upload = {"file": (io.BytesIO(b"hello"), "danh-sach.txt")}
-    response = login(trainer_a).post(f"/courses/{course.id}/enrol/import", data=upload,
-                                     content_type="multipart/form-data")
+    response = login(trainer_a).post(
+        f"/courses/{course.id}/enrol/import", data=upload, content_type="multipart/form-data"
+    )
     assert response.status_code == 200
     assert ".xlsx hoặc .csv" in page_text(response)
 
@@ -454,7 +481,9 @@ def test_withdraw(login, trainer_a, make_course, make_trainee):
     page = page_text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": ""}, follow_redirects=True))
     assert "Cần ghi lý do rút tên" in page
     assert enrolled_ids(course) == {trainee.id}
-    page = page_text(client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "x" * 501}, follow_redirects=True))
+    page = page_text(
+        client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "x" * 501}, follow_redirects=True)
+    )
     assert "Không được dài quá 500 ký tự." in page and "Cần ghi lý do rút tên" not in page
     assert enrolled_ids(course) == {trainee.id}
     response = client.post(f"/enrolments/{enrolment.id}/withdraw", data={"reason": "Nghỉ thai sản"})
@@ -467,15 +496,22 @@ def test_withdraw(login, trainer_a, make_course, make_trainee):
 
 # --- the list -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def some_courses(make_course, trainer_b):
     """Four courses in two districts, programmes, statuses and months."""
     a1 = make_course("CT1", sessions=True)
     a2 = move_to(make_course("CT2", starts_on=date(2026, 4, 6), sessions=True), "open")
-    b1 = make_course("CT1", district="B", trainers=[trainer_b], starts_on=date(2026, 5, 4),
-                     venue="Hội trường UBND huyện Tân Yên")
-    b2 = move_to(make_course("CT3", district="B", trainers=[trainer_b], starts_on=date(2026, 6, 1),
-                             venue="Hội trường UBND huyện Tân Yên"), "cancelled", reason="Hoãn")
+    b1 = make_course(
+        "CT1", district="B", trainers=[trainer_b], starts_on=date(2026, 5, 4), venue="Hội trường UBND huyện Tân Yên"
+    )
+    b2 = move_to(
+        make_course(
+            "CT3", district="B", trainers=[trainer_b], starts_on=date(2026, 6, 1), venue="Hội trường UBND huyện Tân Yên"
+        ),
+        "cancelled",
+        reason="Hoãn",
+    )
     return {"A1": a1.code, "A2": a2.code, "B1": b1.code, "B2": b2.code}
 
 
@@ -489,23 +525,26 @@ def test_trainer_lists_only_their_district(login, trainer_a, trainer_b, units, s
     assert listed(login(trainer_b).get(f"/courses?unit={units['A'].id}")) == [some_courses["B2"], some_courses["B1"]]
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("unit={A}", ["A2", "A1"]),
-    ("unit={B}", ["B2", "B1"]),
-    ("programme=CT1", ["B1", "A1"]),
-    ("programme=CT3", ["B2"]),
-    ("status=open", ["A2"]),
-    ("status=cancelled", ["B2"]),
-    ("status=draft", ["B1", "A1"]),
-    ("status=nonsense", ["B2", "B1", "A2", "A1"]),
-    ("from=2026-04-01", ["B2", "B1", "A2"]),
-    ("to=2026-04-30", ["A2", "A1"]),
-    ("from=2026-04-01&to=2026-05-31", ["B1", "A2"]),
-    ("from=2026-03-03&to=2026-03-03", ["A1"]),  # the second day of a two-day course
-    ("from=not-a-date", ["B2", "B1", "A2", "A1"]),
-    ("unit={B}&programme=CT1&status=draft", ["B1"]),
-    ("q=CT2", ["A2"]),
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("unit={A}", ["A2", "A1"]),
+        ("unit={B}", ["B2", "B1"]),
+        ("programme=CT1", ["B1", "A1"]),
+        ("programme=CT3", ["B2"]),
+        ("status=open", ["A2"]),
+        ("status=cancelled", ["B2"]),
+        ("status=draft", ["B1", "A1"]),
+        ("status=nonsense", ["B2", "B1", "A2", "A1"]),
+        ("from=2026-04-01", ["B2", "B1", "A2"]),
+        ("to=2026-04-30", ["A2", "A1"]),
+        ("from=2026-04-01&to=2026-05-31", ["B1", "A2"]),
+        ("from=2026-03-03&to=2026-03-03", ["A1"]),  # the second day of a two-day course
+        ("from=not-a-date", ["B2", "B1", "A2", "A1"]),
+        ("unit={B}&programme=CT1&status=draft", ["B1"]),
+        ("q=CT2", ["A2"]),
+    ],
+)
 def test_list_filters(login, admin, units, some_courses, query, expected):
     url = "/courses?" + query.format(A=units["A"].id, B=units["B"].id)
     assert listed(login(admin).get(url)) == [some_courses[k] for k in expected]
@@ -529,7 +568,9 @@ def test_pagination_keeps_the_filters(login, trainer_a, make_course):
         make_course("CT2", starts_on=MONDAY + timedelta(days=7 * i))
     make_course("CT1")
     page = page_text(login(trainer_a).get("/courses?programme=CT2"))
-    assert re.search(r'href="/courses\?[^"]*programme=CT2[^"]*page=2|href="/courses\?[^"]*page=2[^"]*programme=CT2', page)
+    assert re.search(
+        r'href="/courses\?[^"]*programme=CT2[^"]*page=2|href="/courses\?[^"]*page=2[^"]*programme=CT2', page
+    )
 
 
 # --- who may do what ------------------------------------------------------------------------
@@ -578,14 +619,19 @@ def target(units, trainer_a, make_course, make_trainee):
     def snapshot():
         db.session.expire_all()
         c = db.session.get(Course, course.id)
-        return (c.title, c.status, [(s.id, s.starts_at, s.ends_at, s.periods) for s in c.sessions],
-                sorted((e.trainee_id, e.status) for e in c.enrolments))
+        return (
+            c.title,
+            c.status,
+            [(s.id, s.starts_at, s.ends_at, s.periods) for s in c.sessions],
+            sorted((e.trainee_id, e.status) for e in c.enrolments),
+        )
 
     def call(client, method, path, data):
         url = path.format(**ids)
         if data == "upload":
-            return client.post(url, data=csv_upload([[waiting.personal_code, "", ""]]),
-                               content_type="multipart/form-data")
+            return client.post(
+                url, data=csv_upload([[waiting.personal_code, "", ""]]), content_type="multipart/form-data"
+            )
         data = payloads.get(data, data) if isinstance(data, str) else data
         return client.get(url) if method == "get" else client.post(url, data=data)
 
@@ -636,11 +682,22 @@ def test_admin_edits_and_reopens_a_closed_course(login, admin, units, trainer_a,
     course, snapshot, _call = target
     move_to(course, "open", "running", "closed")
     client = login(admin)
-    assert client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title="Sửa sau")).status_code == 302
+    assert (
+        client.post(f"/courses/{course.id}/edit", data=course_form(units, [trainer_a], title="Sửa sau")).status_code
+        == 302
+    )
     session = reload(course).sessions[0]
     later = MONDAY + timedelta(days=3)
-    assert client.post(f"/sessions/{session.id}/edit", data=session_form(session, day=later.isoformat())).status_code == 302
-    assert client.post(f"/courses/{course.id}/status", data={"status": "running", "reason": "Sửa điểm nhập nhầm"}).status_code == 302
+    assert (
+        client.post(f"/sessions/{session.id}/edit", data=session_form(session, day=later.isoformat())).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            f"/courses/{course.id}/status", data={"status": "running", "reason": "Sửa điểm nhập nhầm"}
+        ).status_code
+        == 302
+    )
     course = reload(course)
     assert (course.title, course.status) == ("Sửa sau", "running")
     assert later in {local_span(s)[0] for s in course.sessions}

@@ -1,4 +1,5 @@
 """The four programmes as data: the shipped files, every validation error, and the pages."""
+
 import re
 import shutil
 from pathlib import Path
@@ -26,7 +27,8 @@ SEED_TOPICS = {
     ],
     "party_mass_org": [
         COMMON,
-        "Những vấn đề cơ bản về thông tin, tuyên truyền của cán bộ thuộc cơ quan khối Đảng và các tổ chức chính trị - xã hội",
+        "Những vấn đề cơ bản về thông tin, tuyên truyền của cán bộ thuộc cơ quan khối Đảng và các tổ chức chính trị "
+        "- xã hội",
         "Kỹ năng lập kế hoạch thông tin, tuyên truyền",
         "Kỹ năng tổ chức công tác thông tin, tuyên truyền",
         "Kỹ năng tổ chức, điều hành quá trình thông tin, tuyên truyền",
@@ -36,6 +38,7 @@ SEED_TOPICS = {
 
 
 # --- the shipped files ----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def catalogue():
@@ -80,9 +83,14 @@ def test_what_a_trainee_falls_short_of_decides_completion(catalogue):
     skills = next(c for c in catalogue.all_current() if c.completion.assessment_required)
     other = next(c for c in catalogue.all_current() if not c.completion.assessment_required)
     cases = {
-        (skills, 0.8, 5.0): [], (skills, 0.79, 5.0): ["attendance"], (skills, 0.8, None): ["no_score"],
-        (skills, 0.8, 4.9): ["low_score"], (skills, 0.5, 2.0): ["attendance", "low_score"],
-        (other, 0.8, None): [], (other, 0.7999999999, None): [], (other, 0.79, 9.0): ["attendance"],
+        (skills, 0.8, 5.0): [],
+        (skills, 0.79, 5.0): ["attendance"],
+        (skills, 0.8, None): ["no_score"],
+        (skills, 0.8, 4.9): ["low_score"],
+        (skills, 0.5, 2.0): ["attendance", "low_score"],
+        (other, 0.8, None): [],
+        (other, 0.7999999999, None): [],
+        (other, 0.79, 9.0): ["attendance"],
     }
     for (curriculum, share, score), shortfalls in cases.items():
         assert curriculum.shortfalls(share, score) == shortfalls, (curriculum.code, share, score)
@@ -115,7 +123,9 @@ def test_a_module_is_found_by_programme_version_and_code(catalogue):
 
 def test_versions(tmp_path):
     shutil.copy(SHIPPED / "ct1.toml", tmp_path / "ct1.toml")
-    newer = CT1.replace('version = "2023.1"', 'version = "2023.10"').replace("Kiến thức cơ bản về công tác thông tin cơ sở", "Bản mới", 1)
+    newer = CT1.replace('version = "2023.1"', 'version = "2023.10"').replace(
+        "Kiến thức cơ bản về công tác thông tin cơ sở", "Bản mới", 1
+    )
     (tmp_path / "ct1-new.toml").write_text(newer, encoding="utf-8")
     catalogue = load_catalogue(tmp_path)
     assert catalogue.current("CT1").version == "2023.10"  # numeric, not text, order
@@ -140,12 +150,15 @@ def test_a_2026_2030_version_is_a_new_file(tmp_path):
     assert parse_curriculum(write(tmp_path, remove_line("period"), "ct9.toml")).applies_in(2040)
 
 
-@pytest.mark.parametrize("value", ["2021", "[2025, 2021]", "[2021]", '["2021", "2025"]', "[1990, 2025]", "[2021, true]"])
+@pytest.mark.parametrize(
+    "value", ["2021", "[2025, 2021]", "[2021]", '["2021", "2025"]', "[1990, 2025]", "[2021, true]"]
+)
 def test_bad_period(tmp_path, value):
     assert_refused(tmp_path, set_first("period", value), "period", "[năm đầu, năm cuối]")
 
 
 # --- validation: one test per error; the message names the file and the field ---------------
+
 
 def write(tmp_path: Path, text: str, name: str = "ct1.toml") -> Path:
     path = tmp_path / name
@@ -311,21 +324,30 @@ def test_empty_directory(tmp_path):
 def test_create_app_stops_on_a_bad_folder(tmp_path):
     write(tmp_path, set_first("status", '"draft"'))
     with pytest.raises(CurriculumError, match=r"ct1\.toml: status"):
-        create_app({
-            "TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-            "CURRICULA_DIR": str(tmp_path),
-        })
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x" * 40,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "CURRICULA_DIR": str(tmp_path),
+            }
+        )
 
 
 def test_create_app_stops_on_an_empty_folder(tmp_path):
     with pytest.raises(CurriculumError, match="không có tệp chương trình"):
-        create_app({
-            "TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-            "CURRICULA_DIR": str(tmp_path),
-        })
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x" * 40,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "CURRICULA_DIR": str(tmp_path),
+            }
+        )
 
 
 # --- pages ------------------------------------------------------------------------------------
+
 
 def test_index_lists_the_four_programmes_with_both_groups(login, trainer_a):
     response = login(trainer_a).get("/curricula/")
@@ -343,8 +365,10 @@ def test_detail_page(login, trainer_a):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "CT2. Kỹ năng nghiệp vụ thông tin cơ sở và đài truyền thanh cấp xã" in html
-    for code, title in (("CT2.1", "Kỹ năng sản xuất chương trình cho Đài Truyền thanh cấp xã"),
-                        ("CT2.4", "Kỹ năng tổ chức buổi tuyên truyền cổ động và tuyên truyền ở cơ sở")):
+    for code, title in (
+        ("CT2.1", "Kỹ năng sản xuất chương trình cho Đài Truyền thanh cấp xã"),
+        ("CT2.4", "Kỹ năng tổ chức buổi tuyên truyền cổ động và tuyên truyền ở cơ sở"),
+    ):
         assert f"<td>{code}</td><td>{title}</td>" in html
     assert "32 tiết (16 lý thuyết, 16 thực hành) = 24 giờ" in html
     assert "Tham dự ít nhất 80% số tiết" in html

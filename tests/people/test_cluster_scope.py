@@ -1,6 +1,7 @@
 """A trainer of a cụm adds, edits, imports and enrols trainees of the cụm's communes only: a
 file with a row of another commune imports nothing and names that row, as every bad row is
 named; a cụm's course takes only the cụm's trainees, whoever enrols them."""
+
 import csv
 import io
 import re
@@ -33,8 +34,16 @@ def cum(units, make_user, make_trainee, admin):
     assign_area(trainer, area, admin.id)
     inside = make_trainee("Thân Thị Hoa", commune="Xã Hồng Kỳ")
     outside = make_trainee("Giáp Văn Bình", commune="Thị trấn Phồn Xương")
-    course = courses.create_course(units["A"].id, "CT1", "Lớp của cụm", "Hội trường xã Đồng Kỳ",
-                                   local_today() + timedelta(days=10), 30, [trainer.id], area_id=area.id)
+    course = courses.create_course(
+        units["A"].id,
+        "CT1",
+        "Lớp của cụm",
+        "Hội trường xã Đồng Kỳ",
+        local_today() + timedelta(days=10),
+        30,
+        [trainer.id],
+        area_id=area.id,
+    )
     db.session.commit()
     return area, trainer, inside, outside, course
 
@@ -54,18 +63,29 @@ def trainees() -> int:
 
 
 def enrolled(course) -> set[int]:
-    return set(db.session.scalars(select(Enrolment.trainee_id).where(Enrolment.course_id == course.id,
-                                                                     Enrolment.status == "enrolled")))
+    return set(
+        db.session.scalars(
+            select(Enrolment.trainee_id).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+        )
+    )
 
 
 def test_a_cum_trainers_file_with_a_row_of_another_commune_imports_nothing(cum, login, units):
     _area, trainer, *_ = cum
     before = trainees()
-    content = csv_bytes([row("Nguyễn Thị An", "Xã Đồng Kỳ"), row("Lê Văn Cường", "Thị trấn Phồn Xương"),
-                         row("Trần Thị Dung", "Xã Hồng Kỳ"), row("Phạm Văn Em", "Xã Cao Xá")])
-    response = login(trainer).post("/trainees/import", data={"file": (io.BytesIO(content), "ds.csv"),
-                                                              "unit_id": str(units["A"].id)},
-                                   content_type="multipart/form-data")
+    content = csv_bytes(
+        [
+            row("Nguyễn Thị An", "Xã Đồng Kỳ"),
+            row("Lê Văn Cường", "Thị trấn Phồn Xương"),
+            row("Trần Thị Dung", "Xã Hồng Kỳ"),
+            row("Phạm Văn Em", "Xã Cao Xá"),
+        ]
+    )
+    response = login(trainer).post(
+        "/trainees/import",
+        data={"file": (io.BytesIO(content), "ds.csv"), "unit_id": str(units["A"].id)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     errors = dict(ERROR_ROW.findall(page_text(response).split('id="import-errors"', 1)[1]))
     # line 3: a commune of the district outside the cụm; line 5: another district's commune
@@ -75,16 +95,26 @@ def test_a_cum_trainers_file_with_a_row_of_another_commune_imports_nothing(cum, 
     assert trainees() == before
     # the same file without those rows goes in
     good = csv_bytes([row("Nguyễn Thị An", "Xã Đồng Kỳ"), row("Trần Thị Dung", "Hồng Kỳ")])
-    assert login(trainer).post("/trainees/import", data={"file": (io.BytesIO(good), "ds.csv"), "unit_id": str(units["A"].id)},
-                               content_type="multipart/form-data").status_code == 302
+    assert (
+        login(trainer)
+        .post(
+            "/trainees/import",
+            data={"file": (io.BytesIO(good), "ds.csv"), "unit_id": str(units["A"].id)},
+            content_type="multipart/form-data",
+        )
+        .status_code
+        == 302
+    )
     assert trainees() == before + 2
 
 
 def test_the_district_trainer_still_imports_the_whole_district(cum, login, units, make_user):
     content = csv_bytes([row("Lê Văn Cường", "Thị trấn Phồn Xương")])
     response = login(make_user("gv.huyen", "trainer", "A")).post(
-        "/trainees/import", data={"file": (io.BytesIO(content), "ds.csv"), "unit_id": str(units["A"].id)},
-        content_type="multipart/form-data")
+        "/trainees/import",
+        data={"file": (io.BytesIO(content), "ds.csv"), "unit_id": str(units["A"].id)},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
 
 
@@ -98,8 +128,15 @@ def test_a_cum_trainers_template_offers_only_the_cums_communes(cum, login):
 def test_a_cum_trainer_cannot_add_or_move_a_trainee_to_another_commune(cum, login, units):
     _area, trainer, inside, *_ = cum
     client = login(trainer)
-    data = {"full_name": "Nguyễn Văn Mới", "birth_date": "01/02/1980", "gender": "male", "position": "",
-            "commune_id": str(units["Thị trấn Phồn Xương"].id), "group": "commune_broadcast", "phone": ""}
+    data = {
+        "full_name": "Nguyễn Văn Mới",
+        "birth_date": "01/02/1980",
+        "gender": "male",
+        "position": "",
+        "commune_id": str(units["Thị trấn Phồn Xương"].id),
+        "group": "commune_broadcast",
+        "phone": "",
+    }
     before = trainees()
     response = client.post("/trainees/new", data=data)
     assert response.status_code == 200 and "Lựa chọn không hợp lệ" in page_text(response)
@@ -122,11 +159,14 @@ def test_a_cums_course_refuses_a_trainee_of_another_commune_on_every_path(cum, l
     assert enrolled(course) == set()
     # from a file: the other commune's row is named, nobody is enrolled
     out = io.StringIO()
-    csv.writer(out).writerows([["Mã cá nhân", "Họ và tên", "Ngày sinh"], [inside.personal_code, "", ""],
-                               [outside.personal_code, "", ""]])
-    response = login(trainer).post(f"/courses/{course.id}/enrol/import",
-                                   data={"file": (io.BytesIO(out.getvalue().encode()), "ds.csv")},
-                                   content_type="multipart/form-data")
+    csv.writer(out).writerows(
+        [["Mã cá nhân", "Họ và tên", "Ngày sinh"], [inside.personal_code, "", ""], [outside.personal_code, "", ""]]
+    )
+    response = login(trainer).post(
+        f"/courses/{course.id}/enrol/import",
+        data={"file": (io.BytesIO(out.getvalue().encode()), "ds.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200
     errors = dict(ERROR_ROW.findall(page_text(response).split('id="import-errors"', 1)[1]))
     assert list(errors) == ["3"] and "Giáp Văn Bình" in errors["3"]
@@ -134,5 +174,8 @@ def test_a_cums_course_refuses_a_trainee_of_another_commune_on_every_path(cum, l
     # the enrol page offers and finds only the cụm's
     page = login(trainer).get(f"/courses/{course.id}/enrol?q=Giáp").get_data(as_text=True)
     assert "Giáp Văn Bình" not in page and "Thị trấn Phồn Xương" not in page
-    assert login(trainer).post(f"/courses/{course.id}/enrol/filter", data={"commune_id": "0", "group": ""}).status_code == 302
+    assert (
+        login(trainer).post(f"/courses/{course.id}/enrol/filter", data={"commune_id": "0", "group": ""}).status_code
+        == 302
+    )
     assert enrolled(course) == {inside.id}

@@ -1,4 +1,5 @@
 """Trainee import from XLSX and CSV: all rows or none, every bad row named by its line."""
+
 import csv
 import io
 import re
@@ -30,10 +31,17 @@ def good_rows(n: int = 50) -> list[list]:
     rows = []
     for i in range(n):
         name = f"{FAMILY[i % 5]} {MIDDLE[i // 25 % 2]} {GIVEN[i // 5 % 5]}"
-        rows.append([
-            name, f"{(i % 28) + 1:02d}/{(i % 12) + 1:02d}/{1970 + i % 30}", ["Nam", "Nữ"][i % 2],
-            "Công chức Văn hóa - Xã hội", COMMUNES[i % 3], [BROADCAST, PARTY][i % 2], f"09123456{i:02d}",
-        ])
+        rows.append(
+            [
+                name,
+                f"{(i % 28) + 1:02d}/{(i % 12) + 1:02d}/{1970 + i % 30}",
+                ["Nam", "Nữ"][i % 2],
+                "Công chức Văn hóa - Xã hội",
+                COMMUNES[i % 3],
+                [BROADCAST, PARTY][i % 2],
+                f"09123456{i:02d}",
+            ]
+        )
     return rows
 
 
@@ -48,7 +56,9 @@ def xlsx(rows: list[list], header: list[str] = HEADER_VI) -> bytes:
     return buffer.getvalue()
 
 
-def csv_file(rows: list[list], header: list[str] = HEADER_VI, delimiter: str = ",", encoding: str = "utf-8-sig") -> bytes:
+def csv_file(
+    rows: list[list], header: list[str] = HEADER_VI, delimiter: str = ",", encoding: str = "utf-8-sig"
+) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter)
     writer.writerow(header)
@@ -87,11 +97,12 @@ def client_a(login, trainer_a):
 
 # --- the acceptance case: 50 rows, 3 bad ---------------------------------------------------
 
+
 def broken_rows() -> list[list]:
     rows = good_rows(50)
-    rows[9][1] = "31/02/1990"          # line 11: no such date
-    rows[24][4] = "Xã Ngọc Thiện"      # line 26: a commune of another district
-    rows[41][5] = "Nhóm 3"             # line 43: no such group
+    rows[9][1] = "31/02/1990"  # line 11: no such date
+    rows[24][4] = "Xã Ngọc Thiện"  # line 26: a commune of another district
+    rows[41][5] = "Nhóm 3"  # line 43: no such group
     return rows
 
 
@@ -119,7 +130,9 @@ def test_the_corrected_file_imports_fifty(client_a, units):
     assert first.phone == "0912345600" and first.position == "Công chức Văn hóa - Xã hội"
     assert first.name_folded == "nguyen van an" and first.personal_code
     second = stored("Trần Văn An")
-    assert second.gender == "female" and second.group == "party_mass_org" and second.commune_id == units["Xã Hồng Kỳ"].id
+    assert (
+        second.gender == "female" and second.group == "party_mass_org" and second.commune_id == units["Xã Hồng Kỳ"].id
+    )
 
 
 def test_importing_reads_as_often_for_fifty_rows_as_for_five(client_a, units):
@@ -151,13 +164,16 @@ def test_every_problem_of_a_row_is_listed(client_a, units):
     assert "Số điện thoại “12345” không hợp lệ" in reason
 
 
-@pytest.mark.parametrize(("column", "value", "reason"), [
-    (1, "1990-05-12", "Ngày sinh phải theo dạng dd/mm/yyyy"),
-    (1, "", "Ngày sinh phải theo dạng dd/mm/yyyy"),
-    (1, "12/05/1900", "Ngày sinh nằm ngoài khoảng hợp lý"),
-    (4, "", "Thiếu xã/phường"),
-    (5, "", "Nhóm “” không hợp lệ"),
-])
+@pytest.mark.parametrize(
+    ("column", "value", "reason"),
+    [
+        (1, "1990-05-12", "Ngày sinh phải theo dạng dd/mm/yyyy"),
+        (1, "", "Ngày sinh phải theo dạng dd/mm/yyyy"),
+        (1, "12/05/1900", "Ngày sinh nằm ngoài khoảng hợp lý"),
+        (4, "", "Thiếu xã/phường"),
+        (5, "", "Nhóm “” không hợp lệ"),
+    ],
+)
 def test_row_reasons(client_a, units, column, value, reason):
     rows = good_rows(3)
     rows[2][column] = value
@@ -168,6 +184,7 @@ def test_row_reasons(client_a, units, column, value, reason):
 
 
 # --- headers, dates, communes, normalisation -------------------------------------------------
+
 
 def test_english_headers(client_a, units):
     assert upload(client_a, xlsx(good_rows(5), HEADER_EN), "x.xlsx", units["A"].id).status_code == 302
@@ -196,7 +213,12 @@ def test_excel_date_cells_and_text_dates(client_a, units):
     rows[2][1] = "5/6/1979"
     rows[3][1] = " 09.11.1988 "
     assert upload(client_a, xlsx(rows), "x.xlsx", units["A"].id).status_code == 302
-    assert [stored(r[0]).birth_date for r in rows] == [date(1984, 7, 3), date(1991, 12, 31), date(1979, 6, 5), date(1988, 11, 9)]
+    assert [stored(r[0]).birth_date for r in rows] == [
+        date(1984, 7, 3),
+        date(1991, 12, 31),
+        date(1979, 6, 5),
+        date(1988, 11, 9),
+    ]
 
 
 def test_phone_typed_as_a_number_keeps_its_leading_zero(client_a, units):
@@ -214,17 +236,20 @@ def test_a_phone_cell_holding_no_real_number_is_a_bad_row_not_a_crash(number):
         importer._parse_phone(number)
 
 
-@pytest.mark.parametrize(("typed", "commune"), [
-    ("Xã Đồng Kỳ", "Xã Đồng Kỳ"),
-    ("đồng kỳ", "Xã Đồng Kỳ"),
-    ("DONG KY", "Xã Đồng Kỳ"),
-    ("xa dong ky", "Xã Đồng Kỳ"),
-    ("  XÃ   HỒNG KỲ ", "Xã Hồng Kỳ"),
-    ("Phồn Xương", "Thị trấn Phồn Xương"),
-    ("thi tran phon xuong", "Thị trấn Phồn Xương"),
-    ("TT Phồn Xương", "Thị trấn Phồn Xương"),
-    ("Phường Phồn Xương", "Thị trấn Phồn Xương"),
-])
+@pytest.mark.parametrize(
+    ("typed", "commune"),
+    [
+        ("Xã Đồng Kỳ", "Xã Đồng Kỳ"),
+        ("đồng kỳ", "Xã Đồng Kỳ"),
+        ("DONG KY", "Xã Đồng Kỳ"),
+        ("xa dong ky", "Xã Đồng Kỳ"),
+        ("  XÃ   HỒNG KỲ ", "Xã Hồng Kỳ"),
+        ("Phồn Xương", "Thị trấn Phồn Xương"),
+        ("thi tran phon xuong", "Thị trấn Phồn Xương"),
+        ("TT Phồn Xương", "Thị trấn Phồn Xương"),
+        ("Phường Phồn Xương", "Thị trấn Phồn Xương"),
+    ],
+)
 def test_commune_matching_ignores_accents_case_and_prefix(client_a, units, typed, commune):
     rows = good_rows(1)
     rows[0][4] = typed
@@ -234,8 +259,17 @@ def test_commune_matching_ignores_accents_case_and_prefix(client_a, units, typed
 
 def test_text_is_trimmed_and_nfc_normalised(client_a, units):
     nfd = lambda text: unicodedata.normalize("NFD", text)  # noqa: E731  (what macOS and some keyboards produce)
-    rows = [[nfd("  Nguyễn   Thị  Hướng "), "15/03/1985", nfd("Nữ"), nfd(" Phó Chủ tịch Hội Phụ nữ "),
-             nfd("Xã Hồng Kỳ"), nfd(PARTY), " 0912 345 678 "]]
+    rows = [
+        [
+            nfd("  Nguyễn   Thị  Hướng "),
+            "15/03/1985",
+            nfd("Nữ"),
+            nfd(" Phó Chủ tịch Hội Phụ nữ "),
+            nfd("Xã Hồng Kỳ"),
+            nfd(PARTY),
+            " 0912 345 678 ",
+        ]
+    ]
     assert upload(client_a, xlsx(rows), "x.xlsx", units["A"].id).status_code == 302
     trainee = db.session.scalar(select(Trainee))
     assert trainee.full_name == "Nguyễn Thị Hướng"
@@ -245,8 +279,15 @@ def test_text_is_trimmed_and_nfc_normalised(client_a, units):
     assert trainee.commune_id == units["Xã Hồng Kỳ"].id and trainee.phone == "0912345678"
 
 
-@pytest.mark.parametrize("group", ["1", "commune_broadcast", BROADCAST.upper(),
-                                   "Công chức văn hóa - xã hội cấp xã, phụ trách đài truyền thanh cấp xã"])
+@pytest.mark.parametrize(
+    "group",
+    [
+        "1",
+        "commune_broadcast",
+        BROADCAST.upper(),
+        "Công chức văn hóa - xã hội cấp xã, phụ trách đài truyền thanh cấp xã",
+    ],
+)
 def test_group_spellings(client_a, units, group):
     rows = good_rows(1)
     rows[0][5] = group
@@ -256,12 +297,16 @@ def test_group_spellings(client_a, units, group):
 
 # --- CSV ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("delimiter", "encoding"), [
-    (",", "utf-8-sig"),   # Excel's "CSV UTF-8", with a byte-order mark
-    (";", "utf-8-sig"),   # Excel with a Vietnamese locale separates with ';'
-    (";", "utf-8"),
-    ("\t", "utf-8"),
-])
+
+@pytest.mark.parametrize(
+    ("delimiter", "encoding"),
+    [
+        (",", "utf-8-sig"),  # Excel's "CSV UTF-8", with a byte-order mark
+        (";", "utf-8-sig"),  # Excel with a Vietnamese locale separates with ';'
+        (";", "utf-8"),
+        ("\t", "utf-8"),
+    ],
+)
 def test_csv(client_a, units, delimiter, encoding):
     content = csv_file(good_rows(10), delimiter=delimiter, encoding=encoding)
     response = upload(client_a, content, "danh-sach.csv", units["A"].id)
@@ -278,6 +323,7 @@ def test_csv_with_bad_rows_names_the_lines(client_a, units):
 
 
 # --- duplicates -----------------------------------------------------------------------------
+
 
 def test_duplicate_row_inside_the_file(client_a, units):
     rows = good_rows(4)
@@ -303,6 +349,7 @@ def test_importing_the_same_file_twice_is_refused(client_a, units):
 
 
 # --- files that cannot be read --------------------------------------------------------------
+
 
 def test_wrong_extension_is_refused_by_the_form(client_a, units):
     response = upload(client_a, b"hello", "danh-sach.txt", units["A"].id)
@@ -344,6 +391,7 @@ def test_line_numbers_count_blank_rows_above_the_header(client_a, units):
 
 
 # --- template, permissions, the service ----------------------------------------------------
+
 
 def test_template_download(client_a, units):
     with client_a.get("/trainees/import/template.xlsx") as response:
@@ -389,7 +437,9 @@ def test_a_list_with_title_lines_and_a_blank_row_above_its_header_is_read(client
         sheet.append(row)
     buffer = io.BytesIO()
     workbook.save(buffer)
-    assert page_errors(upload(client_a, buffer.getvalue(), "x.xlsx", units["A"].id)) == {"6": "Ngày sinh 31/02/1980 không có thật."}
+    assert page_errors(upload(client_a, buffer.getvalue(), "x.xlsx", units["A"].id)) == {
+        "6": "Ngày sinh 31/02/1980 không có thật."
+    }
 
 
 def test_trainer_cannot_import_into_another_district(client_a, units):
@@ -407,12 +457,18 @@ def test_admin_imports_into_a_chosen_district(login, admin, units):
         row[4] = commune
     response = upload(login(admin), xlsx(rows), "x.xlsx", units["B"].id)
     assert response.status_code == 302
-    assert {t.commune_id for t in db.session.scalars(select(Trainee))} == {units["Xã Ngọc Thiện"].id, units["Xã Cao Xá"].id}
+    assert {t.commune_id for t in db.session.scalars(select(Trainee))} == {
+        units["Xã Ngọc Thiện"].id,
+        units["Xã Cao Xá"].id,
+    }
 
 
 def test_trainer_posting_no_unit_imports_into_own_district(client_a, units):
-    response = client_a.post("/trainees/import", data={"file": (io.BytesIO(xlsx(good_rows(2))), "x.xlsx")},
-                             content_type="multipart/form-data")
+    response = client_a.post(
+        "/trainees/import",
+        data={"file": (io.BytesIO(xlsx(good_rows(2))), "x.xlsx")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert trainee_count() == 2
 

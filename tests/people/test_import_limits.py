@@ -1,6 +1,7 @@
 """Uploaded lists are read as a stream and stopped at limits (lines, columns, filled cells,
 uncompressed size) in bounded memory, with a message that says what is wrong; also the
 files that used to get a misleading "missing column": UTF-16 CSV, formulas without values."""
+
 import io
 import tracemalloc
 import zipfile
@@ -40,29 +41,56 @@ def xlsx_package(sheet_xml_chunks, dimension: str | None = None, repeated: bytes
     deflated once."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        package.writestr("[Content_Types].xml", (
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-            '</Types>'))
-        package.writestr("_rels/.rels", (
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-            '</Relationships>'))
-        package.writestr("xl/workbook.xml", (
-            '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-            'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-            '<sheets><sheet name="Hoc vien" sheetId="1" r:id="rId1"/></sheets></workbook>'))
-        package.writestr("xl/_rels/workbook.xml.rels", (
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
-            '</Relationships>'))
+        package.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                '<Override PartName="/xl/worksheets/sheet1.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                "</Types>"
+            ),
+        )
+        package.writestr(
+            "_rels/.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" '
+                'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+                'Target="xl/workbook.xml"/>'
+                "</Relationships>"
+            ),
+        )
+        package.writestr(
+            "xl/workbook.xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?><workbook '
+                'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+                '<sheets><sheet name="Hoc vien" sheetId="1" r:id="rId1"/></sheets></workbook>'
+            ),
+        )
+        package.writestr(
+            "xl/_rels/workbook.xml.rels",
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                '<Relationship Id="rId1" '
+                'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+                'Target="worksheets/sheet1.xml"/>'
+                "</Relationships>"
+            ),
+        )
         with package.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             if repeated is not None:
                 sheet._compressor = RepeatingCompressor(repeated)
-            sheet.write(b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            sheet.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
             if dimension:
                 sheet.write(f'<dimension ref="{dimension}"/>'.encode())
             sheet.write(b"<sheetData>")
@@ -84,7 +112,9 @@ def row_xml(number: int, values: list[str], extra: str = "") -> str:
 def far_column_rows(rows: int = 4000):
     yield row_xml(1, HEADER)
     for n in range(2, rows + 2):
-        yield row_xml(n, [f"Nguyễn Văn Thử {n}", "15/03/1985", "Nam", "", "Xã Đồng Kỳ", "1", ""], text_cell(f"XFD{n}", "x"))
+        yield row_xml(
+            n, [f"Nguyễn Văn Thử {n}", "15/03/1985", "Nam", "", "Xã Đồng Kỳ", "1", ""], text_cell(f"XFD{n}", "x")
+        )
 
 
 def read_measured(content: bytes, filename: str, unit_id: int):
@@ -176,7 +206,9 @@ def test_formulas_saved_without_their_values_are_named(units, in_request):
 
 
 def test_a_list_within_the_limits_still_imports(units, in_request):
-    rows = [row_xml(1, HEADER)] + [row_xml(n, [f"Trần Thị Đủ {n}", "15/03/1985", "Nữ", "", "Xã Đồng Kỳ", "1", ""]) for n in range(2, 5)]
+    rows = [row_xml(1, HEADER)] + [
+        row_xml(n, [f"Trần Thị Đủ {n}", "15/03/1985", "Nữ", "", "Xã Đồng Kỳ", "1", ""]) for n in range(2, 5)
+    ]
     created = import_trainees("danh-sach.xlsx", xlsx_package(rows, dimension="A1:G4"), units["A"].id)
     assert [t.full_name for t in created] == ["Trần Thị Đủ 2", "Trần Thị Đủ 3", "Trần Thị Đủ 4"]
 

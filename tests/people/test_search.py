@@ -1,9 +1,10 @@
 """Searching trainees ignores accents and case; the list is in Vietnamese name order."""
+
 import pytest
 
+from tests.people.test_views import listed
 from training.extensions import db
 from training.people.services import TraineeFilter, trainee_query
-from tests.people.test_views import listed
 
 NAMES = ["Nguyễn Văn Hướng", "Trần Thị Hương", "Lê Đức Anh", "Phạm Văn Dũng", "Đỗ Thị Hà", "Bùi Văn Đức"]
 
@@ -13,19 +14,22 @@ def people(make_trainee):
     return {name: make_trainee(name) for name in NAMES}
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("huong", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),
-    ("HUONG", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),
-    ("Hướng", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),  # accents in the query are ignored too
-    ("hương", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),
-    ("đức", {"Lê Đức Anh", "Bùi Văn Đức"}),
-    ("duc", {"Lê Đức Anh", "Bùi Văn Đức"}),
-    ("ĐỨC", {"Lê Đức Anh", "Bùi Văn Đức"}),
-    ("do thi", {"Đỗ Thị Hà"}),
-    ("  van   duc ", {"Bùi Văn Đức"}),  # spaces trimmed and collapsed
-    ("nguyen van huong", {"Nguyễn Văn Hướng"}),
-    ("xyz", set()),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("huong", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),
+        ("HUONG", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),
+        ("Hướng", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),  # accents in the query are ignored too
+        ("hương", {"Nguyễn Văn Hướng", "Trần Thị Hương"}),
+        ("đức", {"Lê Đức Anh", "Bùi Văn Đức"}),
+        ("duc", {"Lê Đức Anh", "Bùi Văn Đức"}),
+        ("ĐỨC", {"Lê Đức Anh", "Bùi Văn Đức"}),
+        ("do thi", {"Đỗ Thị Hà"}),
+        ("  van   duc ", {"Bùi Văn Đức"}),  # spaces trimmed and collapsed
+        ("nguyen van huong", {"Nguyễn Văn Hướng"}),
+        ("xyz", set()),
+    ],
+)
 def test_search_on_the_trainees_page(login, admin, people, query, expected):
     response = login(admin).get("/trainees", query_string={"q": query})
     assert set(listed(response)) == expected
@@ -53,22 +57,22 @@ def test_search_box_keeps_the_query(login, admin, people):
 # and tone order (none, huyền, hỏi, ngã, sắc, nặng) within the same letters.
 ORDERED = [
     "Nguyễn Văn An",
-    "Trần Thị An",      # same given name: family name decides (N before T)
-    "Lê Thị Anh",       # "An" before "Anh": shorter first
-    "Phạm Thị Ánh",     # same letters: no tone before sắc
-    "Hoàng Văn Ăn",     # ă after a
-    "Vũ Thị Ân",        # â after ă
+    "Trần Thị An",  # same given name: family name decides (N before T)
+    "Lê Thị Anh",  # "An" before "Anh": shorter first
+    "Phạm Thị Ánh",  # same letters: no tone before sắc
+    "Hoàng Văn Ăn",  # ă after a
+    "Vũ Thị Ân",  # â after ă
     "Lê Văn Bình",
     "Dương Thị Cúc",
-    "Đỗ Văn Dũng",      # d …
-    "Nguyễn Văn Đạt",   # … before đ
+    "Đỗ Văn Dũng",  # d …
+    "Nguyễn Văn Đạt",  # … before đ
     "Bùi Thị Hà",
     "Trần Thị Hà",
     "Vũ Văn Hà",
-    "Ngô Thị Hả",       # hỏi after none
-    "Lê Thị Hạ",        # nặng last
+    "Ngô Thị Hả",  # hỏi after none
+    "Lê Thị Hạ",  # nặng last
     "Nguyễn Văn Hùng",
-    "Trần Văn Hưng",    # ư after u
+    "Trần Văn Hưng",  # ư after u
     "Đặng Thị Yến",
 ]
 

@@ -1,6 +1,7 @@
 """The trainee search through its trigram index (training/people/search.py) finds exactly what
 the plain substring search found: every piece of every name, short queries, quotes and LIKE
 wildcards, after names are added, changed and erased; on SQLite and PostgreSQL alike."""
+
 import pytest
 from sqlalchemy import select, text
 
@@ -11,9 +12,22 @@ from training.people.services import TraineeFilter, trainee_query
 from training.vietnamese import fold
 
 NAMES = [
-    "Nguyễn Thị Ngọc Ánh", "Trương Văn Đức", "Lương Thị Thu Hường", "Nông Thị Quỳnh", "Đàm Đức Đạt",
-    "Ưng Hoàng Phúc", "H'Hen Niê", "Y-Moan Êban", 'Bế Văn "Tí"', "Lò Văn Ơn", "Nguyễn Văn 100%",
-    "Trần_Thị Hà", "Hoàng Thị Lan Anh", "Hoàng Thị Lan", "Phan Thị Quý", "Nguyễn Văn An",
+    "Nguyễn Thị Ngọc Ánh",
+    "Trương Văn Đức",
+    "Lương Thị Thu Hường",
+    "Nông Thị Quỳnh",
+    "Đàm Đức Đạt",
+    "Ưng Hoàng Phúc",
+    "H'Hen Niê",
+    "Y-Moan Êban",
+    'Bế Văn "Tí"',
+    "Lò Văn Ơn",
+    "Nguyễn Văn 100%",
+    "Trần_Thị Hà",
+    "Hoàng Thị Lan Anh",
+    "Hoàng Thị Lan",
+    "Phan Thị Quý",
+    "Nguyễn Văn An",
 ]
 
 
@@ -34,13 +48,37 @@ def _expected(query: str) -> list[str]:
 
 
 def _queries() -> list[str]:
-    pieces = {"", "x", "zzz", "%", "_", '"', "'", "an", "a", "lan", "lan anh", "thi lan", "NGUYỄN", "hường", "đức",
-              "100%", "n_t", "tran_thi", '"ti"', "h'hen", "y-moan", "quy", "quỳnh", "  van   duc "}
+    pieces = {
+        "",
+        "x",
+        "zzz",
+        "%",
+        "_",
+        '"',
+        "'",
+        "an",
+        "a",
+        "lan",
+        "lan anh",
+        "thi lan",
+        "NGUYỄN",
+        "hường",
+        "đức",
+        "100%",
+        "n_t",
+        "tran_thi",
+        '"ti"',
+        "h'hen",
+        "y-moan",
+        "quy",
+        "quỳnh",
+        "  van   duc ",
+    }
     for name in NAMES:
         folded = fold(name)
         pieces.add(name)
         for size in (1, 2, 3, 4, 7):
-            pieces.update(folded[i:i + size] for i in range(0, max(1, len(folded) - size + 1), 2))
+            pieces.update(folded[i : i + size] for i in range(0, max(1, len(folded) - size + 1), 2))
     return sorted(pieces)
 
 

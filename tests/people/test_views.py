@@ -1,13 +1,14 @@
 """Trainee pages and account management: who may see and change what."""
+
 import re
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import PASSWORD
 from training.extensions import db
 from training.people.models import Trainee, User
-from tests.conftest import PASSWORD
 
 TRAINEE_LINK = re.compile(r'<a href="/trainees/(\d+)">([^<]+)</a>')
 
@@ -37,6 +38,7 @@ def form_data(units, **overrides) -> dict:
 
 
 # --- permissions -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path", ["/trainees/{id}", "/trainees/{id}/edit"])
 def test_trainer_of_another_district_is_refused(login, trainer_b, make_trainee, path):
@@ -80,7 +82,8 @@ def test_trainer_edits_own_districts_trainee(login, trainer_a, units, make_train
 def test_trainer_cannot_move_a_trainee_into_another_district(login, trainer_a, units, make_trainee):
     trainee = make_trainee("Hoàng Văn Quý", commune="Xã Đồng Kỳ")
     response = login(trainer_a).post(
-        f"/trainees/{trainee.id}/edit", data=form_data(units, commune_id=units["Xã Ngọc Thiện"].id),
+        f"/trainees/{trainee.id}/edit",
+        data=form_data(units, commune_id=units["Xã Ngọc Thiện"].id),
     )
     assert response.status_code == 200  # the form refuses a commune outside the district
     db.session.expire_all()
@@ -136,6 +139,7 @@ def test_trainer_list_shows_only_own_district(login, trainer_a, make_trainee):
 
 # --- create, duplicates ----------------------------------------------------------------------
 
+
 def test_create_trainee_through_the_form(login, trainer_a, units):
     client = login(trainer_a)
     assert client.get("/trainees/new").status_code == 200
@@ -168,13 +172,16 @@ def test_a_birth_date_no_trainee_can_have_is_refused(login, trainer_a, units, bo
     assert trainee_count() == 0
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("full_name", "", "Không được để trống."),
-    ("birth_date", "31/04/1988", "Ngày “31/04/1988” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
-    ("birth_date", "", "Nhập ngày sinh hợp lệ."),
-    ("phone", "12345", "Số điện thoại gồm 10 chữ số"),
-    ("group", "farmers", "Lựa chọn không hợp lệ."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("full_name", "", "Không được để trống."),
+        ("birth_date", "31/04/1988", "Ngày “31/04/1988” không hợp lệ: nhập theo dạng dd/mm/yyyy"),
+        ("birth_date", "", "Nhập ngày sinh hợp lệ."),
+        ("phone", "12345", "Số điện thoại gồm 10 chữ số"),
+        ("group", "farmers", "Lựa chọn không hợp lệ."),
+    ],
+)
 def test_invalid_trainee_form_is_not_saved(login, trainer_a, units, field, value, message):
     response = login(trainer_a).post("/trainees/new", data=form_data(units, **{field: value}))
     assert response.status_code == 200
@@ -211,11 +218,14 @@ def test_probable_duplicate_needs_confirmation(login, trainer_a, units, make_tra
     assert trainee_count() == 2
 
 
-@pytest.mark.parametrize("change", [
-    {"birth_date": "1988-04-21"},
-    {"commune_id": "Xã Hồng Kỳ"},
-    {"full_name": "Nguyễn Thị Hoa"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"birth_date": "1988-04-21"},
+        {"commune_id": "Xã Hồng Kỳ"},
+        {"full_name": "Nguyễn Thị Hoa"},
+    ],
+)
 def test_different_birth_date_commune_or_name_is_no_duplicate(login, trainer_a, units, make_trainee, change):
     make_trainee("Nguyễn Thị Hương", commune="Xã Đồng Kỳ", birth_date=date(1988, 4, 20))
     if "commune_id" in change:
@@ -234,6 +244,7 @@ def test_editing_a_trainee_is_no_duplicate_of_itself(login, trainer_a, units, ma
 
 
 # --- list: pagination and filters ------------------------------------------------------------
+
 
 def test_pagination(login, admin, make_trainee):
     for i in range(30):
@@ -285,12 +296,19 @@ def test_filters_combine_with_search(login, admin, units, make_trainee):
 
 # --- accounts --------------------------------------------------------------------------------
 
+
 def test_admin_creates_a_trainer_who_can_then_sign_in(app, login, admin, units):
     client = login(admin)
     assert client.get("/users/new").status_code == 200
-    response = client.post("/users/new", data={
-        "username": "gv.tanyen", "full_name": "Phạm Văn Đạt", "unit_id": units["B"].id, "password": "mat-khau-gv-1",
-    })
+    response = client.post(
+        "/users/new",
+        data={
+            "username": "gv.tanyen",
+            "full_name": "Phạm Văn Đạt",
+            "unit_id": units["B"].id,
+            "password": "mat-khau-gv-1",
+        },
+    )
     assert response.status_code == 302 and response.headers["Location"] == "/users"
     user = db.session.scalar(select(User).where(User.username == "gv.tanyen"))
     assert user.role == "trainer" and user.unit_id == units["B"].id and user.full_name == "Phạm Văn Đạt"
@@ -303,9 +321,15 @@ def test_admin_creates_a_trainer_who_can_then_sign_in(app, login, admin, units):
 
 
 def test_duplicate_username_is_refused(login, admin, trainer_a, units):
-    response = login(admin).post("/users/new", data={
-        "username": "trainer.a", "full_name": "X", "unit_id": units["B"].id, "password": "mat-khau-gv-1",
-    })
+    response = login(admin).post(
+        "/users/new",
+        data={
+            "username": "trainer.a",
+            "full_name": "X",
+            "unit_id": units["B"].id,
+            "password": "mat-khau-gv-1",
+        },
+    )
     assert response.status_code == 200
     assert "đã có người dùng" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "trainer.a")) == 1
@@ -331,9 +355,15 @@ def test_a_reset_password_too_short_or_too_long_is_refused(login, admin, trainer
     assert db.session.get(User, trainer_a.id).check_password(PASSWORD)
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("GET", "/users"), ("GET", "/users/new"), ("POST", "/users/new"), ("POST", "/users/{id}/password"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/users"),
+        ("GET", "/users/new"),
+        ("POST", "/users/new"),
+        ("POST", "/users/{id}/password"),
+    ],
+)
 def test_non_admin_is_refused_user_management(login, trainer_a, make_user, method, path):
     trainee_user = make_user("hocvien", "trainee", None)
     for user in (trainer_a, trainee_user):

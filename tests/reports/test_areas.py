@@ -1,6 +1,7 @@
 """Reports on today's map: by area and by the commune a trainee was enrolled from, so that
 a 2024 report still counts the old map's units after the conversion to the 2025 one; and
 the kept reports' memory: counts, and ids only in a compact form, within a byte budget."""
+
 import io
 import subprocess
 from datetime import date
@@ -48,14 +49,32 @@ def province_2025() -> Unit:
 
 def figures(report: report_services.Report) -> dict:
     """Every count of a report, by table and key, with the units and communes it lists."""
-    tables = {name: {key: (t.courses, t.sessions, t.trainees, t.enrolments, t.attended_periods, t.scheduled_periods,
-                           t.completions, t.certificates_issued, t.certificates_revoked, t.groups)
-                     for key, t in getattr(report, name).items()} for name in ("total", *report_services.TABLES)
-              if name != "total"}
+    tables = {
+        name: {
+            key: (
+                t.courses,
+                t.sessions,
+                t.trainees,
+                t.enrolments,
+                t.attended_periods,
+                t.scheduled_periods,
+                t.completions,
+                t.certificates_issued,
+                t.certificates_revoked,
+                t.groups,
+            )
+            for key, t in getattr(report, name).items()
+        }
+        for name in ("total", *report_services.TABLES)
+        if name != "total"
+    }
     total = report.total
-    return {"total": (total.courses, total.trainees, total.enrolments, total.completions, total.certificates_issued),
-            **tables, "units": [(u.map, u.code) for u in report.units],
-            "communes": {k: [c.code for c in v] for k, v in report.communes.items()}}
+    return {
+        "total": (total.courses, total.trainees, total.enrolments, total.completions, total.certificates_issued),
+        **tables,
+        "units": [(u.map, u.code) for u in report.units],
+        "communes": {k: [c.code for c in v] for k, v in report.communes.items()},
+    }
 
 
 def test_a_2024_report_counts_the_old_map_and_stays_the_same_after_the_conversion(demo):
@@ -87,8 +106,9 @@ def test_the_demo_counts_its_2024_certificates_in_2024_and_not_in_the_year_of_lo
     old_certificates = db.session.scalars(select(Certificate).where(of_old_course)).all()
     assert old_certificates and {c.issued_at.year for c in old_certificates} == {2024}
     assert report_services.build_report(HISTORY).total.certificates_issued == len(old_certificates)
-    today_certificates = db.session.scalar(select(func.count()).select_from(Certificate).where(
-        ~of_old_course, Certificate.copy_number == 0))
+    today_certificates = db.session.scalar(
+        select(func.count()).select_from(Certificate).where(~of_old_course, Certificate.copy_number == 0)
+    )
     assert report_services.build_report(this_year()).total.certificates_issued == today_certificates
 
 
@@ -102,10 +122,16 @@ def test_the_province_report_of_today_lists_its_communes_with_the_areas_as_subto
     assert [a.key for a in report.areas] == [f"a{a.id}" for a in clusters]
     for area in clusters:
         ids = {c.id for c in area.communes}
-        held = select(Course.id).where(Course.status.in_(("running", "closed")), Course.starts_on <= period.end,
-                                       Course.ends_on >= period.start)
-        people = set(db.session.scalars(select(Enrolment.trainee_id).where(
-            Enrolment.commune_id.in_(ids), Enrolment.status == "enrolled", Enrolment.course_id.in_(held))))
+        held = select(Course.id).where(
+            Course.status.in_(("running", "closed")), Course.starts_on <= period.end, Course.ends_on >= period.start
+        )
+        people = set(
+            db.session.scalars(
+                select(Enrolment.trainee_id).where(
+                    Enrolment.commune_id.in_(ids), Enrolment.status == "enrolled", Enrolment.course_id.in_(held)
+                )
+            )
+        )
         subtotal = report.by_area[f"a{area.id}"]
         assert people and subtotal.trainees == len(people)
         assert subtotal.enrolments == sum(report.by_commune[c].enrolments for c in ids if c in report.by_commune)
@@ -132,8 +158,12 @@ def test_the_province_page_and_files_show_the_areas_as_subtotals_and_no_lone_pro
     workbook = load_workbook(io.BytesIO(get_ok(client, f"/reports/province?year={year}&format=xlsx").data))
     assert "Theo địa bàn" in workbook.sheetnames and "Theo huyện" not in workbook.sheetnames
     sheet_labels = {row[0] for row in workbook["Theo địa bàn"].iter_rows(values_only=True)}
-    pdf = subprocess.run(["pdftotext", "-", "-"], input=get_ok(client, f"/reports/province?year={year}&format=pdf").data,
-                         capture_output=True, check=True).stdout.decode()
+    pdf = subprocess.run(
+        ["pdftotext", "-", "-"],
+        input=get_ok(client, f"/reports/province?year={year}&format=pdf").data,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     for area in db.session.scalars(select(Area)):
         assert area.name in page and area.name in sheet_labels and area.name in pdf
     old = report_tables(report_services.build_report(HISTORY), "province")
@@ -175,9 +205,21 @@ def test_every_enrolment_keeps_the_commune_of_its_trainee_when_enrolled(demo):
     group = course.curriculum.groups[0]
     first_commune, second_commune = [c.id for c in course_communes(course)[:2]]  # a cụm course takes its cụm's
     with current_app.test_request_context():
-        trainee, other = (people.save_trainee(None, {
-            "full_name": name, "birth_date": date(1990, 1, 2), "gender": "female", "position": "Công chức",
-            "commune_id": first_commune, "group": group, "phone": ""}) for name in ("Đinh Thị Mới", "Tạ Văn Mới"))
+        trainee, other = (
+            people.save_trainee(
+                None,
+                {
+                    "full_name": name,
+                    "birth_date": date(1990, 1, 2),
+                    "gender": "female",
+                    "position": "Công chức",
+                    "commune_id": first_commune,
+                    "group": group,
+                    "phone": "",
+                },
+            )
+            for name in ("Đinh Thị Mới", "Tạ Văn Mới")
+        )
         enrolment = enrol_many(course, [trainee])[0]
         assert enrolment.commune_id == first_commune
         # moved, withdrawn and enrolled again: the commune of the new enrolment
@@ -187,11 +229,16 @@ def test_every_enrolment_keeps_the_commune_of_its_trainee_when_enrolled(demo):
         assert enrolment.commune_id == trainee.commune_id
     # an insert that names no commune (a bulk load) takes the trainee's
     db.session.execute(insert(Enrolment), [{"course_id": course.id, "trainee_id": other.id, "status": "enrolled"}])
-    assert db.session.scalar(select(Enrolment.commune_id).where(Enrolment.trainee_id == other.id,
-                                                                Enrolment.course_id == course.id)) == other.commune_id
+    assert (
+        db.session.scalar(
+            select(Enrolment.commune_id).where(Enrolment.trainee_id == other.id, Enrolment.course_id == course.id)
+        )
+        == other.commune_id
+    )
 
 
 # --- what kept reports hold ---------------------------------------------------------------------
+
 
 def _reachable(obj, seen=None):
     """Every object a kept report reaches, as entry_size walks it."""

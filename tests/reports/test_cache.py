@@ -2,6 +2,7 @@
 afresh as soon as something has (in this process, in another, or by the clock); a change in
 one district rebuilds that district's figures only, and the province's are put together from
 the districts' with the same result as counting the province at once."""
+
 from dataclasses import fields
 from datetime import date, timedelta
 
@@ -17,8 +18,8 @@ from training.attendance.models import Attendance
 from training.clock import utcnow
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many, withdraw
-from training.courses.planning import delete_session, generate_sessions, save_session, split_session
 from training.courses.models import Course, CourseSession, Enrolment
+from training.courses.planning import delete_session, generate_sessions, save_session, split_session
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee
@@ -73,12 +74,22 @@ def area(world, district: str) -> report_services.AreaRef:
 def an_unenrolled_pair(world):
     """A session of a running course, and a new trainee of its district and group, who may be
     enrolled in it (the tests that use the pair enrol it, which would be refused otherwise)."""
-    session = next(s for s in db.session.scalars(select(CourseSession).order_by(CourseSession.id)) if s.course.status == "running")
+    session = next(
+        s for s in db.session.scalars(select(CourseSession).order_by(CourseSession.id)) if s.course.status == "running"
+    )
     commune = db.session.scalars(select(Unit).where(Unit.parent_id == session.course.unit_id).order_by(Unit.id)).first()
-    trainee = people.save_trainee(None, {
-        "full_name": "Hoàng Thị Mới", "birth_date": date(1990, 5, 5), "gender": "female", "position": "Công chức",
-        "commune_id": commune.id, "group": session.course.curriculum.groups[0], "phone": "",
-    })
+    trainee = people.save_trainee(
+        None,
+        {
+            "full_name": "Hoàng Thị Mới",
+            "birth_date": date(1990, 5, 5),
+            "gender": "female",
+            "position": "Công chức",
+            "commune_id": commune.id,
+            "group": session.course.curriculum.groups[0],
+            "phone": "",
+        },
+    )
     db.session.commit()
     return session, trainee
 
@@ -94,9 +105,12 @@ def assert_same_figures(merged: report_services.Report, counted: report_services
         assert tallies(merged, name) == tallies(counted, name), name
     assert {f: getattr(merged.total, f) for f in tally_fields} == {f: getattr(counted.total, f) for f in tally_fields}
     assert [u.id for u in merged.units] == [u.id for u in counted.units]
-    assert {k: [c.id for c in v] for k, v in merged.communes.items()} == {k: [c.id for c in v] for k, v in counted.communes.items()}
-    assert ({g: {k: [c.id for c in v] for k, v in by_unit.items()} for g, by_unit in merged.uncovered.items()}
-            == {g: {k: [c.id for c in v] for k, v in by_unit.items()} for g, by_unit in counted.uncovered.items()})
+    assert {k: [c.id for c in v] for k, v in merged.communes.items()} == {
+        k: [c.id for c in v] for k, v in counted.communes.items()
+    }
+    assert {g: {k: [c.id for c in v] for k, v in by_unit.items()} for g, by_unit in merged.uncovered.items()} == {
+        g: {k: [c.id for c in v] for k, v in by_unit.items()} for g, by_unit in counted.uncovered.items()
+    }
     assert merged.trained_groups == counted.trained_groups
 
 
@@ -124,8 +138,10 @@ def test_the_province_put_together_from_its_districts_counts_as_the_province_at_
             trainee.commune_id = world.unit_ids["Xã Ngọc Thiện"]
             db.session.commit()
         for period in (PERIOD, report_services.Period(date(2024, 12, 1), date(2025, 6, 30))):
-            parts = [report_services.build_report(period, unit, keep_people=True)
-                     for unit in report_services.reporting_units()]
+            parts = [
+                report_services.build_report(period, unit, keep_people=True)
+                for unit in report_services.reporting_units()
+            ]
             assert_same_figures(report_services.merge_reports(period, parts), report_services.build_report(period))
 
 
@@ -177,13 +193,24 @@ def test_attendance_written_in_bulk_moves_every_units_stamp_unless_it_names_its_
     client = login(world.users["admin"])
     get_ok(client, URL)
     marked = set(db.session.execute(select(Attendance.session_id, Attendance.trainee_id)).all())
-    unmarked = [(s, e.trainee_id) for s in db.session.scalars(select(CourseSession).order_by(CourseSession.id))
-                for e in s.course.enrolments if (s.id, e.trainee_id) not in marked]
+    unmarked = [
+        (s, e.trainee_id)
+        for s in db.session.scalars(select(CourseSession).order_by(CourseSession.id))
+        for e in s.course.enrolments
+        if (s.id, e.trainee_id) not in marked
+    ]
     assert len(unmarked) >= 2, "the fixture has sessions with people unmarked"
 
     def row(pair):
-        return {"session_id": pair[0].id, "trainee_id": pair[1], "status": "present", "method": "manual",
-                "recorded_at": utcnow(), "device": "", "remark": ""}
+        return {
+            "session_id": pair[0].id,
+            "trainee_id": pair[1],
+            "status": "present",
+            "method": "manual",
+            "recorded_at": utcnow(),
+            "device": "",
+            "remark": "",
+        }
 
     versions = stamps()
     db.session.execute(insert(Attendance), [row(unmarked[0])])
@@ -212,9 +239,18 @@ def test_what_each_change_moves(world):
     assert moved(versions) == {b}
 
     versions = stamps()
-    people.save_trainee(None, {"full_name": "Người Mới", "birth_date": date(1991, 1, 1), "gender": "male",
-                               "position": "Công chức", "commune_id": world.unit_ids["Xã Cao Xá"], "group": "commune_broadcast",
-                               "phone": ""})
+    people.save_trainee(
+        None,
+        {
+            "full_name": "Người Mới",
+            "birth_date": date(1991, 1, 1),
+            "gender": "male",
+            "position": "Công chức",
+            "commune_id": world.unit_ids["Xã Cao Xá"],
+            "group": "commune_broadcast",
+            "phone": "",
+        },
+    )
     db.session.commit()
     assert moved(versions) == set()
 
@@ -241,9 +277,18 @@ def test_many_changed_rows_move_every_units_stamp_but_new_trainees_none(world, m
     monkeypatch.setattr(stamping, "LOOKUP_LIMIT", 1)
     versions = stamps()
     for n in range(3):
-        people.save_trainee(None, {"full_name": f"Người Nhập {n}", "birth_date": date(1991, 1, 1 + n), "gender": "male",
-                                   "position": "Công chức", "commune_id": world.unit_ids["Xã Cao Xá"],
-                                   "group": "commune_broadcast", "phone": ""})
+        people.save_trainee(
+            None,
+            {
+                "full_name": f"Người Nhập {n}",
+                "birth_date": date(1991, 1, 1 + n),
+                "gender": "male",
+                "position": "Công chức",
+                "commune_id": world.unit_ids["Xã Cao Xá"],
+                "group": "commune_broadcast",
+                "phone": "",
+            },
+        )
     db.session.commit()
     assert moved(versions) == set()
     versions = stamps()
@@ -303,7 +348,9 @@ def test_a_change_made_by_another_process_is_seen(world, login, builds):
     """Another process shares only the database: its commit moves the rows every process reads."""
     client = login(world.users["admin"])
     get_ok(client, URL)
-    db.session.execute(text("UPDATE report_stamp SET version = version + 1 WHERE scope = :scope"), {"scope": world.unit_ids["B"]})
+    db.session.execute(
+        text("UPDATE report_stamp SET version = version + 1 WHERE scope = :scope"), {"scope": world.unit_ids["B"]}
+    )
     db.session.commit()
     get_ok(client, URL)
     assert builds == [world.unit_ids["A"], world.unit_ids["B"], world.unit_ids["B"]]
@@ -315,7 +362,9 @@ def test_a_session_starting_makes_the_report_count_it(world, login, builds, monk
     client = login(world.users["admin"])
     get_ok(client, URL)
     now = report_services.utcnow()
-    upcoming = db.session.scalars(select(CourseSession).where(CourseSession.starts_at > now).order_by(CourseSession.starts_at)).first()
+    upcoming = db.session.scalars(
+        select(CourseSession).where(CourseSession.starts_at > now).order_by(CourseSession.starts_at)
+    ).first()
     assert upcoming is not None, "the fixture has a session after 'now'"
     monkeypatch.setattr(report_services, "utcnow", lambda: upcoming.starts_at - timedelta(minutes=1))
     get_ok(client, URL)
@@ -426,9 +475,18 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
         login_user(world.users["admin"])
         courses.change_status(course, "open")
         courses.change_status(course, "running")
-    trainee = people.save_trainee(None, {
-        "full_name": "Người Ghi Danh Cùng Lúc", "birth_date": date(1990, 1, 1), "gender": "male", "position": "Công chức",
-        "commune_id": world.unit_ids["Xã Cao Xá"], "group": "commune_broadcast", "phone": ""})
+    trainee = people.save_trainee(
+        None,
+        {
+            "full_name": "Người Ghi Danh Cùng Lúc",
+            "birth_date": date(1990, 1, 1),
+            "gender": "male",
+            "position": "Công chức",
+            "commune_id": world.unit_ids["Xã Cao Xá"],
+            "group": "commune_broadcast",
+            "phone": "",
+        },
+    )
     db.session.commit()
     course_id, trainee_id = course.id, trainee.id
     cache.clear()
@@ -472,15 +530,20 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
     periods = [PERIOD, report_services.Period(date(2025, 6, 1), date(2025, 6, 30))]
 
     def enrolment(course, trainee):
-        return db.session.scalar(select(Enrolment).where(Enrolment.course_id == course_ids[course],
-                                                         Enrolment.trainee_id == trainee_ids[trainee]))
+        return db.session.scalar(
+            select(Enrolment).where(
+                Enrolment.course_id == course_ids[course], Enrolment.trainee_id == trainee_ids[trainee]
+            )
+        )
 
     def after(label, write):
         write()
         db.session.commit()
         for period in periods:
-            for scope in [None, *(report_services.unit_area(db.session.get(Unit, unit))
-                                 for unit in report_services.reporting_units())]:
+            for scope in [
+                None,
+                *(report_services.unit_area(db.session.get(Unit, unit)) for unit in report_services.reporting_units()),
+            ]:
                 try:
                     assert_same_figures(cache.report(period, scope), report_services.build_report(period, area=scope))
                 except AssertionError as exc:
@@ -494,31 +557,71 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         # a1 attended all of A6 and failed its assessment: a passing score makes a completion
         after("a passing score", lambda: certificates.record_score(enrolment("A6", "a1"), 9, admin.id))
         after("a score cleared", lambda: certificates.record_score(enrolment("A6", "a1"), None, admin.id))
-        certificate = db.session.scalar(select(Certificate).join(Enrolment).where(Enrolment.trainee_id == trainee_ids["b2"]))
+        certificate = db.session.scalar(
+            select(Certificate).join(Enrolment).where(Enrolment.trainee_id == trainee_ids["b2"])
+        )
         after("a revocation", lambda: certificates.revoke(certificate, "error", "Cấp nhầm", admin.id))
         after("its undoing", lambda: certificates.unrevoke(certificate, "Cấp đúng", admin.id))
         running = db.session.get(Course, course_ids["A2"])
         first = running.sessions[0]
-        after("a hand mark", lambda: roster.mark(first, db.session.get(Trainee, trainee_ids["a3"]), "absent", "", admin.id))
-        after("a session moved", lambda: save_session(running, first, first.module_code, date(2025, 12, 9), time(8, 0),
-                                                              time(11, 0), first.venue, first.trainer_id, first.periods))
+        after(
+            "a hand mark",
+            lambda: roster.mark(first, db.session.get(Trainee, trainee_ids["a3"]), "absent", "", admin.id),
+        )
+        after(
+            "a session moved",
+            lambda: save_session(
+                running,
+                first,
+                first.module_code,
+                date(2025, 12, 9),
+                time(8, 0),
+                time(11, 0),
+                first.venue,
+                first.trainer_id,
+                first.periods,
+            ),
+        )
         after("a session split", lambda: split_session(first, 1))
         cancelled = db.session.get(Course, course_ids["A3"])
         after("a session deleted", lambda: delete_session(cancelled.sessions[-1]))
-        after("a group changed", lambda: setattr(db.session.get(Trainee, trainee_ids["a3"]), "group", "commune_broadcast"))
+        after(
+            "a group changed", lambda: setattr(db.session.get(Trainee, trainee_ids["a3"]), "group", "commune_broadcast")
+        )
         moving = db.session.get(Trainee, trainee_ids["b2"])
-        after("a trainee moved to the other district", lambda: people.save_trainee(moving, {
-            "full_name": moving.full_name, "birth_date": moving.birth_date, "gender": moving.gender, "position": "Công chức",
-            "commune_id": world.unit_ids["Xã Đồng Kỳ"], "group": moving.group, "phone": ""}))
-        after("a commune renamed", lambda: setattr(db.session.get(Unit, world.unit_ids["Xã Cao Xá"]), "name", "Xã Cao Xá Mới"))
+        after(
+            "a trainee moved to the other district",
+            lambda: people.save_trainee(
+                moving,
+                {
+                    "full_name": moving.full_name,
+                    "birth_date": moving.birth_date,
+                    "gender": moving.gender,
+                    "position": "Công chức",
+                    "commune_id": world.unit_ids["Xã Đồng Kỳ"],
+                    "group": moving.group,
+                    "phone": "",
+                },
+            ),
+        )
+        after(
+            "a commune renamed",
+            lambda: setattr(db.session.get(Unit, world.unit_ids["Xã Cao Xá"]), "name", "Xã Cao Xá Mới"),
+        )
         draft = db.session.get(Course, course_ids["A5"])
-        after("a course postponed", lambda: courses.update_course(draft, draft.title, draft.venue, date(2025, 10, 13), 40,
-                                                                  [t.id for t in draft.trainers], ""))
+        after(
+            "a course postponed",
+            lambda: courses.update_course(
+                draft, draft.title, draft.venue, date(2025, 10, 13), 40, [t.id for t in draft.trainers], ""
+            ),
+        )
         planned = db.session.get(Course, course_ids["B3"])
         after("a plan generated", lambda: generate_sessions(planned))
         after("a course opened", lambda: courses.change_status(planned, "open"))
         after("a course running", lambda: courses.change_status(planned, "running"))
         after("a course closed", lambda: courses.change_status(running, "closed"))
-        after("a course reopened", lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running",
-                                                                        "Sửa kết quả", admin))
+        after(
+            "a course reopened",
+            lambda: courses.change_status(db.session.get(Course, course_ids["A1"]), "running", "Sửa kết quả", admin),
+        )
         after("a trainee erased", lambda: privacy.erase_trainee(db.session.get(Trainee, trainee_ids["b4"])))

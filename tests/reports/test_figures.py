@@ -3,6 +3,7 @@ in plain Python, from the specs the fixture was built from (tests/reports/confte
 never by calling the report's own code. The same figures are read back from the page, the
 XLSX and the PDF.
 """
+
 import io
 import re
 import tomllib
@@ -16,17 +17,16 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import insert, select
 
+from tests.queries import statements_sent
 from training.attendance.models import Attendance
 from training.certificates.models import Assessment, Certificate
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
-from training.people import GROUP_LABELS, GROUP_SHORT_LABELS
 from training.pdf import in_text
+from training.people import GROUP_LABELS, GROUP_SHORT_LABELS
 from training.people.models import Trainee
 from training.units.models import Unit
 from training.vietnamese import fold, name_sort_key
-
-from tests.queries import statements_sent
 
 from .conftest import CB, FORMULA_COMMUNE, NOW_LOCAL, PM, YEAR, World
 
@@ -36,6 +36,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- the programmes, read straight from their files ------------------------------------------
+
 
 def _programmes() -> dict[str, dict]:
     programmes = {}
@@ -50,6 +51,7 @@ PROGRAMMES = _programmes()
 
 
 # --- the expected figures, from the specs ----------------------------------------------------
+
 
 @dataclass
 class Figures:
@@ -84,11 +86,15 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
     counted over the specs."""
     now = NOW_LOCAL
     districts = [district] if district else list(world.districts)
-    held = [c for c in world.course_specs
-            if c.status in ("running", "closed") and c.days[0] <= end and c.days[-1] >= start and c.district in districts]
-    held_sessions = {c.key: [i for i, day in enumerate(c.days)
-                             if start <= day <= end and datetime.combine(day, c.hours[0]) <= now]
-                     for c in held}
+    held = [
+        c
+        for c in world.course_specs
+        if c.status in ("running", "closed") and c.days[0] <= end and c.days[-1] >= start and c.district in districts
+    ]
+    held_sessions = {
+        c.key: [i for i, day in enumerate(c.days) if start <= day <= end and datetime.combine(day, c.hours[0]) <= now]
+        for c in held
+    }
     figures: dict = {}
 
     def tallies(*keys):
@@ -103,16 +109,25 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
                 continue
             _name, commune, group = world.trainee_specs[trainee]
             marks = course.attendance.get(trainee, ())
-            attended_in_period = sum(course.periods for i in held_sessions[course.key]
-                                     if marks and marks[i] in ("present", "late"))
+            attended_in_period = sum(
+                course.periods for i in held_sessions[course.key] if marks and marks[i] in ("present", "late")
+            )
             attended_overall = sum(course.periods for m in marks if m in ("present", "late"))
             excused = sum(course.periods for m in marks if m == "excused") if programme["excused_counts"] else 0
             share = min(attended_overall + excused, programme["periods"]) / programme["periods"]
             score = course.scores.get(trainee)
-            completed = (course.status == "closed" and share >= programme["min_attendance"]
-                         and (not programme["assessment_required"] or (score is not None and score >= programme["pass_mark"])))
-            for tally in tallies(("total", None), ("programme", course.programme), ("group", group),
-                                 ("district", world.communes[commune]), ("commune", commune)):
+            completed = (
+                course.status == "closed"
+                and share >= programme["min_attendance"]
+                and (not programme["assessment_required"] or (score is not None and score >= programme["pass_mark"]))
+            )
+            for tally in tallies(
+                ("total", None),
+                ("programme", course.programme),
+                ("group", group),
+                ("district", world.communes[commune]),
+                ("commune", commune),
+            ):
                 tally.courses.add(course.key)
                 tally.trainees.add(trainee)
                 tally.enrolments += 1
@@ -126,8 +141,13 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
         if cert.copy or course.district not in districts:
             continue
         _name, commune, group = world.trainee_specs[cert.trainee]
-        for tally in tallies(("total", None), ("programme", course.programme), ("group", group),
-                             ("district", world.communes[commune]), ("commune", commune)):
+        for tally in tallies(
+            ("total", None),
+            ("programme", course.programme),
+            ("group", group),
+            ("district", world.communes[commune]),
+            ("commune", commune),
+        ):
             tally.issued += start <= cert.issued_on <= end
             tally.valid += start <= cert.issued_on <= end and cert.revoked_on is None
             tally.revoked += cert.revoked_on is not None and start <= cert.revoked_on <= end
@@ -136,12 +156,28 @@ def expected(world: World, start: date, end: date, district: str | None = None) 
     for key, t in figures.items():
         sessions = sum(len(held_sessions[c]) for c in t.courses)
         rate = t.attended / t.scheduled if t.scheduled else None
-        rows[key] = [len(t.courses), sessions, len(t.trainees), t.enrolments, rate, len(t.completions), t.issued, t.valid,
-                     t.revoked]
-    trained = {(commune, group) for (table, commune), t in figures.items() if table == "commune"
-               for group in GROUPS if any(world.trainee_specs[k][2] == group for k in t.trainees)}
-    uncovered = {d_: {g: sorted(c for c, dk in world.communes.items() if dk == d_ and (c, g) not in trained) for g in GROUPS}
-                 for d_ in districts}
+        rows[key] = [
+            len(t.courses),
+            sessions,
+            len(t.trainees),
+            t.enrolments,
+            rate,
+            len(t.completions),
+            t.issued,
+            t.valid,
+            t.revoked,
+        ]
+    trained = {
+        (commune, group)
+        for (table, commune), t in figures.items()
+        if table == "commune"
+        for group in GROUPS
+        if any(world.trainee_specs[k][2] == group for k in t.trainees)
+    }
+    uncovered = {
+        d_: {g: sorted(c for c, dk in world.communes.items() if dk == d_ and (c, g) not in trained) for g in GROUPS}
+        for d_ in districts
+    }
     counts = {d_: sum(1 for dk in world.communes.values() if dk == d_) for d_ in districts}
     return Expected(rows, uncovered, counts)
 
@@ -153,7 +189,9 @@ def as_text(values: list) -> list[str]:
 
 def pdf_as_text(values: list) -> list[str]:
     """Figures as the report's paper prints them: one decimal, with the comma ("93,9%", "100,0%")."""
-    return [("—" if v is None else f"{v * 100:.1f}%".replace(".", ",")) if i == 4 else str(v) for i, v in enumerate(values)]
+    return [
+        ("—" if v is None else f"{v * 100:.1f}%".replace(".", ",")) if i == 4 else str(v) for i, v in enumerate(values)
+    ]
 
 
 def _percent(share: float) -> str:
@@ -162,6 +200,7 @@ def _percent(share: float) -> str:
 
 
 # --- reading the page ------------------------------------------------------------------------
+
 
 class _Tables(HTMLParser):
     """Rows of every table with an id: each row a list of (text, attributes) per cell."""
@@ -242,14 +281,24 @@ def check_page(html: str, world: World, want: Expected, kind: str) -> None:
     coverage = {}
     for row in tables["coverage"][1:]:
         (name, _a), (count, _b), *missing = row
-        coverage[name] = (int(count), {g: (int(text), sorted(filter(None, attrs["title"].split(", "))))
-                                       for g, (text, attrs) in zip(GROUPS, missing)})
-    assert coverage == {world.districts[k]: (want.commune_counts[k],
-                                             {g: (len(want.uncovered[k][g]), want.uncovered[k][g]) for g in GROUPS})
-                        for k in districts}
+        coverage[name] = (
+            int(count),
+            {
+                g: (int(text), sorted(filter(None, attrs["title"].split(", "))))
+                for g, (text, attrs) in zip(GROUPS, missing)
+            },
+        )
+    assert coverage == {
+        world.districts[k]: (
+            want.commune_counts[k],
+            {g: (len(want.uncovered[k][g]), want.uncovered[k][g]) for g in GROUPS},
+        )
+        for k in districts
+    }
 
 
 # --- the figures, by hand, for the fixture as written ----------------------------------------
+
 
 def test_the_fixture_totals_counted_by_hand(world):
     """A check on the checker: the fixture's 2025 totals, counted on paper from the specs."""
@@ -260,10 +309,14 @@ def test_the_fixture_totals_counted_by_hand(world):
     # A4's from 2024), of which A1/a1 and B2/b2 are still valid; revoked A4/a1 and B1/b1
     assert want.row("total") == [5, 13, 7, 9, 136 / 164, 3, 3, 2, 2]
     assert want.uncovered["A"] == {CB: ["Thị trấn Phồn Xương"], PM: ["Xã Hồng Kỳ"]}
-    assert want.uncovered["B"] == {CB: [FORMULA_COMMUNE, "Xã Liên Sơn"], PM: [FORMULA_COMMUNE, "Xã Liên Sơn", "Xã Ngọc Thiện"]}
+    assert want.uncovered["B"] == {
+        CB: [FORMULA_COMMUNE, "Xã Liên Sơn"],
+        PM: [FORMULA_COMMUNE, "Xã Liên Sơn", "Xã Ngọc Thiện"],
+    }
 
 
 # --- the page ---------------------------------------------------------------------------------
+
 
 def test_province_report_shows_every_figure(world, login):
     html = get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}").get_data(as_text=True)
@@ -278,8 +331,13 @@ def test_district_report_shows_every_figure(world, login, district):
     want = expected(world, date(2025, 1, 1), date(2025, 12, 31), district)
     check_page(html, world, want, "district")
     # under the coverage table, the uncovered communes by name, one line per group
-    listed = {label: sorted(names.split(", ")) for label, names in re.findall(r"<p><strong>([^<]+):</strong> ([^<]+)</p>", html)}
-    assert listed == {str(GROUP_SHORT_LABELS[g]): want.uncovered[district][g] for g in GROUPS if want.uncovered[district][g]}
+    listed = {
+        label: sorted(names.split(", "))
+        for label, names in re.findall(r"<p><strong>([^<]+):</strong> ([^<]+)</p>", html)
+    }
+    assert listed == {
+        str(GROUP_SHORT_LABELS[g]): want.uncovered[district][g] for g in GROUPS if want.uncovered[district][g]
+    }
 
 
 def test_this_calendar_year_by_default(world, login):
@@ -288,12 +346,15 @@ def test_this_calendar_year_by_default(world, login):
     check_page(html, world, expected(world, date(2025, 1, 1), date(2025, 12, 31)), "province")
 
 
-@pytest.mark.parametrize(("query", "start", "end"), [
-    ("year=2024", date(2024, 1, 1), date(2024, 12, 31)),
-    ("start=2025-01-01&end=2025-01-31", date(2025, 1, 1), date(2025, 1, 31)),
-    ("start=2024-12-01&end=2025-03-31", date(2024, 12, 1), date(2025, 3, 31)),
-    ("start=2025-03-04&end=2025-03-04", date(2025, 3, 4), date(2025, 3, 4)),
-])
+@pytest.mark.parametrize(
+    ("query", "start", "end"),
+    [
+        ("year=2024", date(2024, 1, 1), date(2024, 12, 31)),
+        ("start=2025-01-01&end=2025-01-31", date(2025, 1, 1), date(2025, 1, 31)),
+        ("start=2024-12-01&end=2025-03-31", date(2024, 12, 1), date(2025, 3, 31)),
+        ("start=2025-03-04&end=2025-03-04", date(2025, 3, 4), date(2025, 3, 4)),
+    ],
+)
 def test_other_periods(world, login, query, start, end):
     client = login(world.users["admin"])
     html = get_ok(client, f"/reports/province?{query}").get_data(as_text=True)
@@ -316,6 +377,7 @@ def test_two_level_hierarchy(flat_world, login):
 
 
 # --- XLSX --------------------------------------------------------------------------------------
+
 
 def _workbook(response):
     assert response.mimetype == XLSX_TYPE
@@ -349,14 +411,19 @@ def _sheet_rows(sheet) -> dict[str, list]:
 
 
 def _same(got: list, want: list) -> bool:
-    return len(got) == len(want) and all(g == pytest.approx(w) if isinstance(w, float) else g == w for g, w in zip(got, want))
+    return len(got) == len(want) and all(
+        g == pytest.approx(w) if isinstance(w, float) else g == w for g, w in zip(got, want)
+    )
 
 
 def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
     districts = list(want.commune_counts)
     several = kind == "province" and len(districts) > 1  # one unit (today's map): no row repeating the total
-    names = (["Tổng hợp", "Theo chương trình", "Theo nhóm đối tượng"] + (["Theo huyện"] if several else [])
-             + ["Theo xã, phường", "Xã chưa có người được bồi dưỡng"[:31]])
+    names = (
+        ["Tổng hợp", "Theo chương trình", "Theo nhóm đối tượng"]
+        + (["Theo huyện"] if several else [])
+        + ["Theo xã, phường", "Xã chưa có người được bồi dưỡng"[:31]]
+    )
     assert workbook.sheetnames == names + ["Biểu đồ"]
 
     def compare(sheet, expected_rows: dict):
@@ -366,7 +433,9 @@ def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
             assert _same(got[label], values), (sheet, label, got[label], values)
 
     compare("Tổng hợp", {"Tổng cộng": want.row("total")})
-    compare("Theo chương trình", {f"{code}. {p['title']}": want.row("programme", code) for code, p in PROGRAMMES.items()})
+    compare(
+        "Theo chương trình", {f"{code}. {p['title']}": want.row("programme", code) for code, p in PROGRAMMES.items()}
+    )
     compare("Theo nhóm đối tượng", {str(GROUP_LABELS[g]): want.row("group", g) for g in GROUPS})
     if several:
         compare("Theo huyện", {world.districts[k]: want.row("district", k) for k in districts})
@@ -378,11 +447,14 @@ def check_workbook(workbook, world: World, want: Expected, kind: str) -> None:
     for cells in workbook[names[-1]].iter_rows(min_row=8, values_only=True):
         name, count, *rest = cells
         assert type(count) is int and all(type(n) is int for n in rest[0::2])
-        coverage[name] = [count] + [(n, sorted(filter(None, (names or "").split(", "))))
-                                    for n, names in zip(rest[0::2], rest[1::2])]
-    assert coverage == {world.districts[k]: [want.commune_counts[k]]
-                        + [(len(want.uncovered[k][g]), want.uncovered[k][g]) for g in GROUPS]
-                        for k in districts}
+        coverage[name] = [count] + [
+            (n, sorted(filter(None, (names or "").split(", ")))) for n, names in zip(rest[0::2], rest[1::2])
+        ]
+    assert coverage == {
+        world.districts[k]: [want.commune_counts[k]]
+        + [(len(want.uncovered[k][g]), want.uncovered[k][g]) for g in GROUPS]
+        for k in districts
+    }
 
 
 def test_province_xlsx_holds_the_same_figures(world, login):
@@ -395,12 +467,16 @@ def test_province_xlsx_holds_the_same_figures(world, login):
 def test_district_xlsx_holds_the_same_figures(world, login, district):
     url = f"/reports/district?unit={world.unit_ids[district]}&start=2024-12-01&end=2025-06-30&format=xlsx"
     response = get_ok(login(world.users["admin"]), url)
-    check_workbook(_workbook(response), world, expected(world, date(2024, 12, 1), date(2025, 6, 30), district), "district")
+    check_workbook(
+        _workbook(response), world, expected(world, date(2024, 12, 1), date(2025, 6, 30), district), "district"
+    )
 
 
 def test_two_level_xlsx(flat_world, login):
     response = get_ok(login(flat_world.users["admin"]), "/reports/province?year=2025&format=xlsx")
-    check_workbook(_workbook(response), flat_world, expected(flat_world, date(2025, 1, 1), date(2025, 12, 31)), "province")
+    check_workbook(
+        _workbook(response), flat_world, expected(flat_world, date(2025, 1, 1), date(2025, 12, 31)), "province"
+    )
 
 
 def test_xlsx_cells_that_look_like_formulas_stay_text(world, login):
@@ -417,16 +493,25 @@ def test_xlsx_cells_that_look_like_formulas_stay_text(world, login):
     assert seen == 3
     (cell,) = [row[0] for row in workbook["Theo xã, phường"].iter_rows(min_row=8) if FORMULA_COMMUNE in row[0].value]
     # text, shown exactly as the commune is named, and marked so that Excel never evaluates it
-    assert cell.value == f"{FORMULA_COMMUNE} ({in_text(world.districts['B'])})" and cell.data_type == "s" and cell.quotePrefix
+    assert (
+        cell.value == f"{FORMULA_COMMUNE} ({in_text(world.districts['B'])})"
+        and cell.data_type == "s"
+        and cell.quotePrefix
+    )
     for prefix in ("+", "-", "@"):
         db.session.get(Unit, world.unit_ids[FORMULA_COMMUNE]).name = prefix + "1"
         db.session.commit()
         workbook = _workbook(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=xlsx"))
-        (cell,) = [row[0] for row in workbook["Theo xã, phường"].iter_rows(min_row=8) if row[0].value.startswith(prefix)]
-        assert cell.value == f"{prefix}1 ({in_text(world.districts['B'])})" and cell.data_type == "s" and cell.quotePrefix
+        (cell,) = [
+            row[0] for row in workbook["Theo xã, phường"].iter_rows(min_row=8) if row[0].value.startswith(prefix)
+        ]
+        assert (
+            cell.value == f"{prefix}1 ({in_text(world.districts['B'])})" and cell.data_type == "s" and cell.quotePrefix
+        )
 
 
 # --- PDF ----------------------------------------------------------------------------------------
+
 
 def _pdf_text(response) -> str:
     assert response.mimetype == "application/pdf"
@@ -446,17 +531,25 @@ def test_province_pdf_holds_title_period_and_totals(world, login):
     assert "Số: ……/BC-SVHTTDL" in text and "Kính gửi: Ủy ban nhân dân tỉnh Bắc Giang." in text
     assert "Nơi nhận:" in text and "- Lưu: VT." in text and "GIÁM ĐỐC" in text
     assert "Phụ lục" in text and "BIỂU TỔNG HỢP KẾT QUẢ BỒI DƯỠNG" in text
-    assert "Tổng cộng " + " ".join(pdf_as_text(expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total"))) in text
+    assert (
+        "Tổng cộng " + " ".join(pdf_as_text(expected(world, date(2025, 1, 1), date(2025, 12, 31)).row("total"))) in text
+    )
 
 
 def test_district_pdf_holds_title_period_and_totals(world, login):
     url = f"/reports/district?unit={world.unit_ids['B']}&start=2025-01-01&end=2025-06-30&format=pdf"
     text = _compact(_pdf_text(get_ok(login(world.users["admin"]), url)))
-    assert ("BÁO CÁO Kết quả bồi dưỡng cán bộ thông tin cơ sở " + in_text(world.districts["B"])
-            + " từ 01/01/2025 đến 30/06/2025") in text
+    assert (
+        "BÁO CÁO Kết quả bồi dưỡng cán bộ thông tin cơ sở "
+        + in_text(world.districts["B"])
+        + " từ 01/01/2025 đến 30/06/2025"
+    ) in text
     assert f"UBND {world.districts['B'].upper()}" in text and "PHÒNG VĂN HÓA VÀ THÔNG TIN" in text
     assert f"Kính gửi: Ủy ban nhân dân {in_text(world.districts['B'])}." in text and "Nơi nhận:" in text
-    assert "Tổng cộng " + " ".join(pdf_as_text(expected(world, date(2025, 1, 1), date(2025, 6, 30), "B").row("total"))) in text
+    assert (
+        "Tổng cộng " + " ".join(pdf_as_text(expected(world, date(2025, 1, 1), date(2025, 6, 30), "B").row("total")))
+        in text
+    )
 
 
 def test_pdf_prints_unit_names_holding_markup_characters(world, login):
@@ -476,6 +569,7 @@ def test_unknown_format_is_refused(world, login):
 
 # --- a fixed number of statements, whatever the size -------------------------------------------
 
+
 def count_statements(client, url: str) -> int:
     db.session.remove()  # nothing cached from an earlier request: a real request starts afresh
     with statements_sent() as sent:
@@ -493,9 +587,12 @@ def add_trainees(world: World, first: int, count: int) -> None:
             programme_groups = {"CT1": CB, "CT2": CB, "CT3": PM, "CT4": PM}
             courses_by.setdefault((spec.district, programme_groups[spec.programme]), world.course_ids[spec.key])
     communes = sorted(world.communes)
-    sessions = {cid: db.session.execute(select(CourseSession.id, CourseSession.starts_at)
-                                        .where(CourseSession.course_id == cid)).all()
-                for cid in set(courses_by.values())}
+    sessions = {
+        cid: db.session.execute(
+            select(CourseSession.id, CourseSession.starts_at).where(CourseSession.course_id == cid)
+        ).all()
+        for cid in set(courses_by.values())
+    }
     trainee_rows = []
     for n in range(first, first + count):
         commune = communes[n % len(communes)]
@@ -503,28 +600,62 @@ def add_trainees(world: World, first: int, count: int) -> None:
         if (world.communes[commune], group) not in courses_by:
             group = GROUPS[1 - GROUPS.index(group)]
         name = f"Nguyễn Văn Số {n}"
-        trainee_rows.append({"full_name": name, "name_key": name_sort_key(name), "name_folded": fold(name),
-                             "birth_date": date(1980, 1, 1), "gender": "male", "position": "", "phone": "",
-                             "commune_id": world.unit_ids[commune], "group": group, "personal_code": f"BULK{n:06d}"})
+        trainee_rows.append(
+            {
+                "full_name": name,
+                "name_key": name_sort_key(name),
+                "name_folded": fold(name),
+                "birth_date": date(1980, 1, 1),
+                "gender": "male",
+                "position": "",
+                "phone": "",
+                "commune_id": world.unit_ids[commune],
+                "group": group,
+                "personal_code": f"BULK{n:06d}",
+            }
+        )
     ids = db.session.scalars(insert(Trainee).returning(Trainee.id, sort_by_parameter_order=True), trainee_rows).all()
     enrolment_rows = []
     for trainee_id, row in zip(ids, trainee_rows):
         district = next(k for name, k in world.communes.items() if world.unit_ids[name] == row["commune_id"])
-        enrolment_rows.append({"course_id": courses_by[(district, row["group"])], "trainee_id": trainee_id, "status": "enrolled"})
-    enrolment_ids = db.session.scalars(insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True),
-                                       enrolment_rows).all()
+        enrolment_rows.append(
+            {"course_id": courses_by[(district, row["group"])], "trainee_id": trainee_id, "status": "enrolled"}
+        )
+    enrolment_ids = db.session.scalars(
+        insert(Enrolment).returning(Enrolment.id, sort_by_parameter_order=True), enrolment_rows
+    ).all()
     statuses = ("present", "late", "absent", "excused")
     attendance_rows, score_rows, certificate_rows = [], [], []
     for n, (enrolment_id, row) in enumerate(zip(enrolment_ids, enrolment_rows), start=first):
         for i, (session_id, starts_at) in enumerate(sessions[row["course_id"]]):
-            attendance_rows.append({"session_id": session_id, "trainee_id": row["trainee_id"], "status": statuses[(n + i) % 4],
-                                    "method": "manual", "checked_in_at": starts_at})
+            attendance_rows.append(
+                {
+                    "session_id": session_id,
+                    "trainee_id": row["trainee_id"],
+                    "status": statuses[(n + i) % 4],
+                    "method": "manual",
+                    "checked_in_at": starts_at,
+                }
+            )
         score_rows.append({"enrolment_id": enrolment_id, "score": float(n % 11)})
         if n % 2:
-            certificate_rows.append({"serial": f"999/2025/{n:05d}", "copy_number": 0, "verify_code": f"BULKVERIFY{n:08d}",
-                                     "enrolment_id": enrolment_id, "issuing_unit_id": world.unit_ids["A"],
-                                     "issued_at": datetime(2025, 7, 1, 2, 0), "holder_name": "x", "programme": "x",
-                                     "course_code": "x", "course_dates": "x", "issuer_name": "x", "pdf": b"", "sha256": ""})
+            certificate_rows.append(
+                {
+                    "serial": f"999/2025/{n:05d}",
+                    "copy_number": 0,
+                    "verify_code": f"BULKVERIFY{n:08d}",
+                    "enrolment_id": enrolment_id,
+                    "issuing_unit_id": world.unit_ids["A"],
+                    "issued_at": datetime(2025, 7, 1, 2, 0),
+                    "holder_name": "x",
+                    "programme": "x",
+                    "course_code": "x",
+                    "course_dates": "x",
+                    "issuer_name": "x",
+                    "pdf": b"",
+                    "sha256": "",
+                }
+            )
     db.session.execute(insert(Attendance), attendance_rows)
     db.session.execute(insert(Assessment), score_rows)
     if certificate_rows:
@@ -537,9 +668,14 @@ def test_statements_do_not_grow_with_the_trainees(world, login):
     admin = login(world.users["admin"])
     trainer = login(world.users["trainer.A"])
     trainee_id = world.trainee_ids["a1"]
-    urls = [(admin, f"/reports/province?year={YEAR}"), (admin, f"/reports/district?unit={world.unit_ids['B']}&year={YEAR}"),
-            (trainer, f"/reports/district?year={YEAR}"), (admin, f"/reports/province?year={YEAR}&format=xlsx"),
-            (admin, f"/reports/province?year={YEAR}&format=pdf"), (trainer, f"/trainees/{trainee_id}/record")]
+    urls = [
+        (admin, f"/reports/province?year={YEAR}"),
+        (admin, f"/reports/district?unit={world.unit_ids['B']}&year={YEAR}"),
+        (trainer, f"/reports/district?year={YEAR}"),
+        (admin, f"/reports/province?year={YEAR}&format=xlsx"),
+        (admin, f"/reports/province?year={YEAR}&format=pdf"),
+        (trainer, f"/trainees/{trainee_id}/record"),
+    ]
 
     add_trainees(world, 0, 10 - len(world.trainee_specs))
     assert db.session.scalar(select(db.func.count()).select_from(Trainee)) == 10
@@ -558,9 +694,10 @@ def test_statements_do_not_grow_with_the_trainees(world, login):
 
 # --- who may see what ------------------------------------------------------------------------
 
+
 def _scope(html: str) -> str:
     start = html.index('<p class="report-title">')
-    return html[start:html.index("</p>", start)]
+    return html[start : html.index("</p>", start)]
 
 
 def test_a_trainer_sees_only_their_own_district(world, login):
@@ -584,8 +721,8 @@ def test_a_trainer_may_not_open_the_province_report(world, login):
 
 
 def test_a_trainee_account_sees_no_report(world, login):
-    from training.people import services as people
     from tests.conftest import PASSWORD
+    from training.people import services as people
 
     user = people.create_user("hoc.vien", PASSWORD, "Học Viên", "trainee")
     user.trainee_id = world.trainee_ids["a1"]
@@ -613,6 +750,7 @@ def test_a_district_report_of_something_that_is_not_a_district(world, login):
 
 # --- a trainee's record ------------------------------------------------------------------------
 
+
 def test_trainee_record_lists_every_course(world, login):
     trainee = world.trainee_ids["a1"]
     html = get_ok(login(world.users["trainer.A"]), f"/trainees/{trainee}/record").get_data(as_text=True)
@@ -634,11 +772,16 @@ def test_trainee_record_lists_every_course(world, login):
             if (cert.course, cert.trainee) == (key, "a1"):
                 assert world.certificates[(key, "a1", cert.copy)].serial in certs
         assert ("bản sao" in certs) == any(c.copy for c in world.certificate_specs if c.course == key)
-        assert ("đã thu hồi" in certs) == any(c.revoked_on for c in world.certificate_specs
-                                              if c.course == key and c.trainee == "a1")
+        assert ("đã thu hồi" in certs) == any(
+            c.revoked_on for c in world.certificate_specs if c.course == key and c.trainee == "a1"
+        )
     assert by_course["A1"][4] == "Hoàn thành" and by_course["A6"][4] == "Chưa hoàn thành"
     # newest first
-    assert [next(k for k in specs if cells[0].endswith(_course_code(world, k))) for cells in rows.values()] == ["A6", "A1", "A4"]
+    assert [next(k for k in specs if cells[0].endswith(_course_code(world, k))) for cells in rows.values()] == [
+        "A6",
+        "A1",
+        "A4",
+    ]
 
 
 def _course_code(world: World, key: str) -> str:
@@ -669,11 +812,13 @@ def test_trainee_record_of_another_district(world, login):
 
 def test_the_report_is_a_serif_paper_numbered_from_page_two_with_the_decimal_comma(world, login):
     import subprocess
+
     data = get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf").data
     fonts = subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True).stdout.decode()
     assert "NotoSerif-Regular" in fonts and "NotoSerif-Bold" in fonts and "NotoSerif-BoldItalic" in fonts  # Nơi nhận
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True,
-                          check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
     pages = [page for page in text.split("\f") if page.strip()]
     assert len(pages) >= 2
     assert pages[0].strip().splitlines()[0].strip().startswith("UBND")
@@ -686,7 +831,9 @@ def test_the_report_is_a_serif_paper_numbered_from_page_two_with_the_decimal_com
     assert re.search(r"\d+,\d%", " ".join(pages[1].split()))
     # The annex: its title, the column words of a report, communes as "xã (huyện …)".
     annex = " ".join(" ".join(pages[1:]).split())
-    headings = " ".join(_pdf_text(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf")).split())
+    headings = " ".join(
+        _pdf_text(get_ok(login(world.users["admin"]), f"/reports/province?year={YEAR}&format=pdf")).split()
+    )
     assert "Phụ lục" in annex and "Theo xã, phường" in annex
     assert "Số lớp" in headings and "Lượt người" in headings and "Xã chưa có người được bồi dưỡng" in headings
     assert "Khóa học" not in annex and "Lượt học viên" not in annex and "Độ bao phủ" not in annex

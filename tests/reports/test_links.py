@@ -22,4 +22,6 @@ def test_the_trainee_page_links_to_the_record(trainer_a, make_trainee, login):
     trainee = make_trainee()
     html = login(trainer_a).get(f"/trainees/{trainee.id}").get_data(as_text=True)
     assert f'href="/trainees/{trainee.id}/record"' in html
-    assert "Chưa tham gia khóa học nào." in login(trainer_a).get(f"/trainees/{trainee.id}/record").get_data(as_text=True)
+    assert "Chưa tham gia khóa học nào." in login(trainer_a).get(f"/trainees/{trainee.id}/record").get_data(
+        as_text=True
+    )

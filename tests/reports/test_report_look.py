@@ -3,6 +3,7 @@ summary and charts before its tables; numbers as numbers in the workbook and wit
 comma on paper; the workbook's font, sheets, heading and charts; fonts of the PDF; the survey's
 line; the file names; the period typed as dd/mm/yyyy. Read from what a user gets: the page's
 HTML, the workbook opened with openpyxl, the PDF through pdftotext and pdffonts."""
+
 import io
 import re
 import subprocess
@@ -15,6 +16,7 @@ import pytest
 from flask_babel import refresh
 from openpyxl import load_workbook
 
+from tests.helpers import page_text
 from training.courses.models import Course
 from training.extensions import db
 from training.reports import columns
@@ -22,8 +24,6 @@ from training.reports.columns import Column
 from training.surveys import services as surveys
 from training.surveys.models import Answer, Response
 from training.units.models import Unit
-
-from tests.helpers import page_text
 
 from .conftest import YEAR
 from .test_figures import body_rows, expected, get_ok, page_tables
@@ -44,6 +44,7 @@ def _font_names(fonts: str) -> set[str]:
 
 
 # --- one list of columns ----------------------------------------------------------------------
+
 
 def test_a_column_added_to_the_list_shows_on_the_page_in_the_xlsx_and_in_the_pdf(world, login, monkeypatch):
     extra = Column("test", "Cột thêm", lambda tally: 1234567)
@@ -90,6 +91,7 @@ def test_valid_certificates_leave_out_the_revoked(world, login):
 
 # --- the page ---------------------------------------------------------------------------------
 
+
 def test_the_page_opens_with_the_summary_and_the_charts_before_the_tables(world, login):
     html = page_text(get_ok(login(world.users["admin"]), PROVINCE))
     assert html.index('id="key-figures"') < html.index("<svg") < html.index('id="summary"')
@@ -108,8 +110,11 @@ def test_charts_are_readable_images_with_the_legend_in_the_order_of_the_bars(wor
     # the trainees chart: the legend's swatches (10 × 10) top to bottom, and the two bars of the
     # top district top to bottom, name the colours in the same order (y grows upwards here)
     legend, bars = [], []
-    for y, width, height, fill in re.findall(r'<rect x="[\d.]+" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" '
-                                             r'style="[^"]*fill: (rgb\([^)]+\))', svgs[0]):
+    for y, width, height, fill in re.findall(
+        r'<rect x="[\d.]+" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" '
+        r'style="[^"]*fill: (rgb\([^)]+\))',
+        svgs[0],
+    ):
         (legend if (width, height) == ("10", "10") else bars).append((float(y), fill))
     legend_order = [fill for _y, fill in sorted(legend, reverse=True)]
     top_bars = [fill for _y, fill in sorted(bars, reverse=True)[:2]]
@@ -119,8 +124,8 @@ def test_charts_are_readable_images_with_the_legend_in_the_order_of_the_bars(wor
 def test_the_commune_table_marks_its_empty_rows_to_hide_them_and_keeps_them_in_the_files(world, login):
     client = login(world.users["admin"])
     html = page_text(get_ok(client, PROVINCE))
-    table = html[html.index('id="by-commune"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('id="by-commune"') :]
+    table = table[: table.index("</table>")]
     blank = re.findall(r'<tr class="blank"><td>([^<]+)</td>', table)
     want = expected(world, date(YEAR, 1, 1), date(YEAR, 12, 31))
     assert sorted(blank) == sorted(name for name in world.communes if not any(want.row("commune", name)))
@@ -136,12 +141,22 @@ def test_the_commune_table_marks_its_empty_rows_to_hide_them_and_keeps_them_in_t
 
 # --- XLSX ---------------------------------------------------------------------------------------
 
+
 def test_the_workbook_is_in_the_papers_serif_with_numbers_charts_and_a_heading(world, login):
     data = get_ok(login(world.users["admin"]), PROVINCE + "&format=xlsx").data
     workbook = load_workbook(io.BytesIO(data))
-    assert workbook.sheetnames == ["Tổng hợp", "Theo chương trình", "Theo nhóm đối tượng", "Theo huyện",
-                                   "Theo xã, phường", "Xã chưa có người được bồi dưỡng", "Biểu đồ"]
-    fonts = {cell.font.name for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    assert workbook.sheetnames == [
+        "Tổng hợp",
+        "Theo chương trình",
+        "Theo nhóm đối tượng",
+        "Theo huyện",
+        "Theo xã, phường",
+        "Xã chưa có người được bồi dưỡng",
+        "Biểu đồ",
+    ]
+    fonts = {
+        cell.font.name for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None
+    }
     assert fonts == {"Noto Serif"}  # the family of the PDF's NotoSerif
     summary = workbook["Tổng hợp"]
     assert summary["A1"].value == "UBND TỈNH BẮC GIANG" and summary["D1"].value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -164,11 +179,17 @@ def test_the_workbook_is_in_the_papers_serif_with_numbers_charts_and_a_heading(w
 
 # --- PDF ------------------------------------------------------------------------------------------
 
+
 def test_the_report_pdf_and_its_charts_use_only_the_embedded_serif(world, login):
     client = login(world.users["admin"])
     for url in (PROVINCE, f"/reports/district?unit={world.unit_ids['A']}&year={YEAR}"):
         _text, fonts = _pdf(get_ok(client, url + "&format=pdf").data)
-        assert _font_names(fonts) <= {"NotoSerif-Regular", "NotoSerif-Bold", "NotoSerif-Italic", "NotoSerif-BoldItalic"}, fonts
+        assert _font_names(fonts) <= {
+            "NotoSerif-Regular",
+            "NotoSerif-Bold",
+            "NotoSerif-Italic",
+            "NotoSerif-BoldItalic",
+        }, fonts
         assert all(" yes " in line for line in fonts.splitlines()[2:] if line.strip())  # embedded
 
 
@@ -179,13 +200,18 @@ def test_the_pdf_writes_shares_with_the_decimal_comma(world, login):
 
 # --- the survey's line ----------------------------------------------------------------------------
 
+
 def _answer(course: Course, values: list[int]) -> None:
     """Survey responses for a course, one 1–5 answer each to its first scale question."""
     survey = surveys.ensure_survey(course)
     key = next(q.key for q in surveys.questions_of(course, survey) if q.is_scale)
     for value in values:
-        response = Response(survey_id=survey.id, questionnaire_code=survey.questionnaire_code,
-                            questionnaire_version=survey.questionnaire_version, source="paper")
+        response = Response(
+            survey_id=survey.id,
+            questionnaire_code=survey.questionnaire_code,
+            questionnaire_version=survey.questionnaire_version,
+            source="paper",
+        )
         response.answers.append(Answer(question_key=key, value=value))
         db.session.add(response)
     db.session.commit()
@@ -219,18 +245,22 @@ def test_the_reports_give_the_mean_satisfaction_and_the_response_rate(world, log
 
 # --- file names -----------------------------------------------------------------------------------
 
+
 def test_downloads_are_named_after_the_unit_and_the_period(world, login):
     client = login(world.users["admin"])
     header = get_ok(client, PROVINCE + "&format=xlsx").headers["Content-Disposition"]
-    assert header == ("attachment; filename=bao-cao-tinh-bac-giang-2025.xlsx; "
-                      "filename*=UTF-8''b%C3%A1o-c%C3%A1o-t%E1%BB%89nh-b%E1%BA%AFc-giang-2025.xlsx")
+    assert header == (
+        "attachment; filename=bao-cao-tinh-bac-giang-2025.xlsx; "
+        "filename*=UTF-8''b%C3%A1o-c%C3%A1o-t%E1%BB%89nh-b%E1%BA%AFc-giang-2025.xlsx"
+    )
     assert unquote(header.split("UTF-8''")[1]) == "báo-cáo-tỉnh-bắc-giang-2025.xlsx"
 
     district = db.session.get(Unit, world.unit_ids["A"])
     district.name = "Huyện Đồng Văn"
     db.session.commit()
     header = get_ok(client, f"/reports/district?unit={district.id}&start=2025-03-01&end=2025-06-30&format=pdf").headers[
-        "Content-Disposition"]
+        "Content-Disposition"
+    ]
     # đ is written d in the plain name (a plain fold would drop it), and kept in the UTF-8 one
     assert "filename=bao-cao-huyen-dong-van-20250301-20250630.pdf;" in header
     assert unquote(header.split("UTF-8''")[1]) == "báo-cáo-huyện-đồng-văn-20250301-20250630.pdf"
@@ -238,14 +268,18 @@ def test_downloads_are_named_after_the_unit_and_the_period(world, login):
 
 # --- the period's date boxes ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_period_is_typed_and_shown_as_dd_mm_yyyy_in_either_language(world, login, lang):
     client = login(world.users["admin"])
     client.post("/lang", data={"lang": lang, "next": "/"})
     refresh()  # the requests share the test's app context, where Flask-Babel keeps the locale it found first
     html = page_text(get_ok(client, "/reports/province?start=01/03/2025&end=30/06/2025"))
-    boxes = {re.search(r'name="(\w+)"', box).group(1): box for box in re.findall(r"<input ([^>]*)>", html)
-             if re.search(r'name="(start|end)"', box)}
+    boxes = {
+        re.search(r'name="(\w+)"', box).group(1): box
+        for box in re.findall(r"<input ([^>]*)>", html)
+        if re.search(r'name="(start|end)"', box)
+    }
     for name, value in (("start", "01/03/2025"), ("end", "30/06/2025")):
         assert 'type="text"' in boxes[name] and f'value="{value}"' in boxes[name] and "dd/mm/yyyy" in boxes[name]
     assert "01/03/2025" in html and "30/06/2025" in html
@@ -271,8 +305,10 @@ def test_a_district_of_many_untrained_communes_prints_its_list_across_pages(worl
     """Every commune of a large district untrained: the list of their names is text that
     breaks across pages (in a table cell it was taller than the page: the PDF was a 500)."""
     names = [f"Xã Thử Nghiệm Có Tên Rất Dài Số {n}" for n in range(1, 301)]
-    db.session.add_all(Unit(map="pre2025", code=str(90000 + n), name=name, level="commune", parent=units["B"])
-                       for n, name in enumerate(names))
+    db.session.add_all(
+        Unit(map="pre2025", code=str(90000 + n), name=name, level="commune", parent=units["B"])
+        for n, name in enumerate(names)
+    )
     db.session.commit()
     text, _fonts = _pdf(get_ok(login(world.users["admin"]), PROVINCE + "&format=pdf").data)
     assert names[0] in text and names[-1] in text

@@ -10,6 +10,7 @@ of the running course's second session so that its check-in is open.
   CT2 course a month earlier with an issued certificate (another programme: someone who
   completed CT1 is enrolled in CT1 again only with a reason).
 """
+
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -22,8 +23,8 @@ from training.attendance import checkin, roster
 from training.attendance.models import Attendance
 from training.certificates import services as certificates
 from training.certificates.models import Certificate
-from training.courses.planning import save_session
 from training.courses.models import CourseSession, Enrolment
+from training.courses.planning import save_session
 from training.extensions import db
 from training.people.models import Trainee, User
 
@@ -65,8 +66,9 @@ class World:
         self._spare += 1
         day = date(2026, 3, 5 + self._spare)
         course = self.running.course
-        session = save_session(course, None, "CT1.3", day, time(14, 0), time(15, 30), course.venue,
-                                       self.trainer_a.id, periods=2)
+        session = save_session(
+            course, None, "CT1.3", day, time(14, 0), time(15, 30), course.venue, self.trainer_a.id, periods=2
+        )
         db.session.commit()
         return session
 
@@ -89,10 +91,14 @@ def world(app, units, admin, trainer_a, trainer_b, make_user, make_trainee, froz
     running = make_course_now(units, trainer_a, [holder, other])
     checkin.check_in(running.current, holder.id, "qr_self", device="phone-of-holder")
     roster.mark(running.past, other, "present", "", trainer_a.id)
-    enrolment = db.session.scalar(select(Enrolment).where(Enrolment.course_id == running.course.id,
-                                                          Enrolment.trainee_id == other.id))
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.course_id == running.course.id, Enrolment.trainee_id == other.id)
+    )
     certificates.record_score(enrolment, 7.5, trainer_a.id)
     db.session.commit()
-    record = db.session.scalar(select(Attendance).where(Attendance.trainee_id == holder.id,
-                                                        Attendance.session_id == running.current.id))
-    return World(admin, trainer_a, trainer_b, trainee_user, holder, other, running, closed, certificate, record, enrolment)
+    record = db.session.scalar(
+        select(Attendance).where(Attendance.trainee_id == holder.id, Attendance.session_id == running.current.id)
+    )
+    return World(
+        admin, trainer_a, trainer_b, trainee_user, holder, other, running, closed, certificate, record, enrolment
+    )

@@ -2,6 +2,7 @@
 data back exactly as it was, and a file that is not a backup is refused without touching the
 database. On SQLite always; on PostgreSQL when the suite runs there (TEST_DATABASE_URL), with
 pg_dump/pg_restore, which CI must have."""
+
 import os
 import shutil
 import sqlite3
@@ -10,14 +11,14 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from tests.helpers import count
+from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 from training.audit import AuditEvent
 from training.certificates.models import Certificate
 from training.courses.models import Enrolment
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee, User
-from tests.helpers import count
-from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 
 
 @pytest.fixture
@@ -44,8 +45,16 @@ def _snapshot() -> dict:
 
 
 def _add_trainee(name: str, commune_id: int) -> None:
-    people.save_trainee(None, {"full_name": name, "birth_date": date(1990, 5, 6), "gender": "female",
-                               "commune_id": commune_id, "group": "commune_broadcast"})
+    people.save_trainee(
+        None,
+        {
+            "full_name": name,
+            "birth_date": date(1990, 5, 6),
+            "gender": "female",
+            "commune_id": commune_id,
+            "group": "commune_broadcast",
+        },
+    )
     db.session.commit()
 
 
@@ -57,7 +66,12 @@ def _invoke(app, *args):
 def test_backup_then_restore_brings_the_data_back(app, world, backend, tmp_path):
     before = _snapshot()
     assert HOLDER_NAME in before["trainees"] and OTHER_NAME in before["trainees"]
-    trainer_id, commune_id, holder_id, enrolment_id = world.trainer_a.id, world.holder.commune_id, world.holder.id, world.enrolment.id
+    trainer_id, commune_id, holder_id, enrolment_id = (
+        world.trainer_a.id,
+        world.holder.commune_id,
+        world.holder.id,
+        world.enrolment.id,
+    )
     # a name with characters that mean something in a file: URI ("#", "?", "%")
     target = tmp_path / ("bản sao #1 ?50%.sqlite" if backend == "sqlite" else "taphuan.dump")
     code, output = _invoke(app, "backup", str(target))

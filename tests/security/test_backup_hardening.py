@@ -1,5 +1,6 @@
 """Backups and the database file are their owner's alone; pg_dump never sees the password on
 its command line; `flask restore` refuses a partial file or one of another schema revision."""
+
 import os
 import sqlite3
 import stat
@@ -9,10 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.helpers import count
 from training import backup
 from training.extensions import db
 from training.people.models import User
-from tests.helpers import count
 
 
 def mode(path) -> int:
@@ -62,8 +63,10 @@ def test_pg_dump_gets_the_password_in_its_environment_not_its_arguments(app, tmp
 def partial_backup(path: Path) -> Path:
     """A SQLite file with only the unit, user and trainee tables (and a user in it)."""
     partial = sqlite3.connect(path)
-    partial.executescript("CREATE TABLE unit (id INTEGER PRIMARY KEY); CREATE TABLE trainee (id INTEGER PRIMARY KEY);"
-                          "CREATE TABLE user (id INTEGER PRIMARY KEY, username TEXT); INSERT INTO user VALUES (1, 'ke-la');")
+    partial.executescript(
+        "CREATE TABLE unit (id INTEGER PRIMARY KEY); CREATE TABLE trainee (id INTEGER PRIMARY KEY);"
+        "CREATE TABLE user (id INTEGER PRIMARY KEY, username TEXT); INSERT INTO user VALUES (1, 'ke-la');"
+    )
     partial.close()
     return path
 

@@ -1,6 +1,7 @@
 """Faults: a hall of trainees checking in at the same instant, a server killed in the middle of
 an import or of a certificate batch, and the database going away and coming back. On SQLite,
 and on PostgreSQL when the suite runs there (TEST_DATABASE_URL)."""
+
 import http.client
 import os
 import signal
@@ -21,6 +22,11 @@ from sqlalchemy.engine import make_url
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from tests.attendance.conftest import make_course_now
+from tests.certificates.conftest import close, mark_all, start_course
+from tests.conftest import PASSWORD
+from tests.helpers import count
+from tests.together import check_ins_together, run_together
 from training import create_app
 from training.attendance import checkin
 from training.attendance.models import Attendance
@@ -32,11 +38,6 @@ from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee
 from training.units.models import Unit
-from tests.attendance.conftest import make_course_now
-from tests.together import check_ins_together, run_together
-from tests.certificates.conftest import close, mark_all, start_course
-from tests.conftest import PASSWORD
-from tests.helpers import count
 
 ROOT = Path(__file__).resolve().parents[2]
 HALL = 200
@@ -44,11 +45,20 @@ HALL = 200
 
 # --- 200 check-ins at once ----------------------------------------------------------------------
 
+
 @pytest.mark.slow
-def test_two_hundred_simultaneous_check_ins_give_exactly_two_hundred_rows(app, units, trainer_a, make_trainee, frozen_clock):
+def test_two_hundred_simultaneous_check_ins_give_exactly_two_hundred_rows(
+    app, units, trainer_a, make_trainee, frozen_clock
+):
     communes = ("Xã Đồng Kỳ", "Xã Hồng Kỳ", "Thị trấn Phồn Xương")
-    hall = [make_trainee(f"Học Viên Hội Trường {i:03d}", commune=communes[i % 3],
-                         birth_date=date(1975 + i % 25, 1 + i % 12, 1 + i % 28)) for i in range(HALL)]
+    hall = [
+        make_trainee(
+            f"Học Viên Hội Trường {i:03d}",
+            commune=communes[i % 3],
+            birth_date=date(1975 + i % 25, 1 + i % 12, 1 + i % 28),
+        )
+        for i in range(HALL)
+    ]
     course = make_course_now(units, trainer_a, hall)
     session_id, trainee_ids = course.current.id, [t.id for t in hall]
     codes = {t.id: t.personal_code for t in hall}
@@ -73,6 +83,7 @@ def test_two_hundred_simultaneous_check_ins_give_exactly_two_hundred_rows(app, u
 
 # --- a server killed in the middle of a request -------------------------------------------------
 
+
 class Server:
     """The app in a process of its own (tests/security/_server.py), one step slowed down."""
 
@@ -81,7 +92,10 @@ class Server:
         self.log = (folder / f"{step}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.security._server", database_url, str(self.marker), step, str(after)],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         port_file = Path(f"{self.marker}.port")
         self.port = int(self._wait_for(lambda: port_file.exists() and port_file.read_text(), "listening"))
         self.cookie = ""
@@ -107,8 +121,12 @@ class Server:
             connection.close()
 
     def sign_in(self, username: str) -> None:
-        response = self.request("POST", "/login", urlencode({"username": username, "password": PASSWORD}).encode(),
-                                {"Content-Type": "application/x-www-form-urlencoded"})
+        response = self.request(
+            "POST",
+            "/login",
+            urlencode({"username": username, "password": PASSWORD}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert response.status == 302, "could not sign in"
         self.cookie = response.getheader("Set-Cookie").split(";")[0]
 
@@ -128,7 +146,9 @@ class Server:
 
     def kill_when_in_progress(self) -> int:
         """SIGKILL once the slowed step has run; how many rows the request's transaction held."""
-        held = int(self._wait_for(lambda: self.marker.exists() and self.marker.read_text(), "in the middle of the request"))
+        held = int(
+            self._wait_for(lambda: self.marker.exists() and self.marker.read_text(), "in the middle of the request")
+        )
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
         self.thread.join(timeout=30)
@@ -156,7 +176,9 @@ def server_for(database_url, tmp_path):
 
 
 def _multipart(fields: dict, filename: str, content: bytes) -> tuple[bytes, dict]:
-    boundary, body = encode_multipart({**fields, "file": FileStorage(BytesIO(content), filename=filename, content_type="text/csv")})
+    boundary, body = encode_multipart(
+        {**fields, "file": FileStorage(BytesIO(content), filename=filename, content_type="text/csv")}
+    )
     return body, {"Content-Type": f"multipart/form-data; boundary={boundary}"}
 
 
@@ -166,8 +188,11 @@ ROWS = 300
 def _big_import() -> bytes:
     communes = ("Xã Đồng Kỳ", "Xã Hồng Kỳ", "Thị trấn Phồn Xương")
     lines = ["Họ và tên,Ngày sinh,Giới tính,Xã/phường,Nhóm"]
-    lines += [f"Học Viên Nhập {i:03d},{1 + i % 28:02d}/{1 + i % 12:02d}/{1960 + i % 40},{'Nam' if i % 2 else 'Nữ'},"
-              f"{communes[i % 3]},{1 + i % 2}" for i in range(ROWS)]
+    lines += [
+        f"Học Viên Nhập {i:03d},{1 + i % 28:02d}/{1 + i % 12:02d}/{1960 + i % 40},{'Nam' if i % 2 else 'Nữ'},"
+        f"{communes[i % 3]},{1 + i % 2}"
+        for i in range(ROWS)
+    ]
     return "\n".join(lines).encode("utf-8")
 
 
@@ -192,8 +217,9 @@ def test_a_server_killed_in_the_middle_of_an_import_leaves_no_row(app, units, tr
 
 
 @pytest.mark.slow
-def test_a_server_killed_in_the_middle_of_a_certificate_batch_leaves_no_certificate(app, units, trainer_a, make_trainee, login,
-                                                                                  server_for):
+def test_a_server_killed_in_the_middle_of_a_certificate_batch_leaves_no_certificate(
+    app, units, trainer_a, make_trainee, login, server_for
+):
     trainees = [make_trainee(f"Người Nhận Giấy {i:02d}", birth_date=date(1980, 1, 1 + i)) for i in range(8)]
     finished = start_course(units, trainer_a, trainees)
     for trainee in trainees:
@@ -224,6 +250,7 @@ def test_a_server_killed_in_the_middle_of_a_certificate_batch_leaves_no_certific
 
 
 # --- the database away and back -----------------------------------------------------------------
+
 
 class TcpProxy:
     """A switchable TCP relay in front of PostgreSQL: stop() is the database going away (every
@@ -324,8 +351,12 @@ def outage(app, database_url, tmp_path):
     else:
         switch = SqliteOutage(tmp_path / "away.sqlite")
         target = switch.url()
-    fragile = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED")},
-                          "SQLALCHEMY_DATABASE_URI": target})
+    fragile = create_app(
+        {
+            **{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED")},
+            "SQLALCHEMY_DATABASE_URI": target,
+        }
+    )
     with fragile.app_context():
         db.create_all()
         province = Unit(map="pre2025", code="24", name="Tỉnh Bắc Giang", level="province")
@@ -334,8 +365,16 @@ def outage(app, database_url, tmp_path):
         db.session.add(province)
         db.session.flush()
         people.create_user("trainer.a", PASSWORD, "Trainer A", "trainer", district.id)
-        people.save_trainee(None, {"full_name": "Người Đã Có Từ Trước", "birth_date": date(1980, 1, 1), "gender": "male",
-                                   "commune_id": commune.id, "group": "commune_broadcast"})
+        people.save_trainee(
+            None,
+            {
+                "full_name": "Người Đã Có Từ Trước",
+                "birth_date": date(1980, 1, 1),
+                "gender": "male",
+                "commune_id": commune.id,
+                "group": "commune_broadcast",
+            },
+        )
         db.session.commit()
         fragile.config["COMMUNE_ID"] = commune.id
         db.session.remove()
@@ -347,8 +386,18 @@ def outage(app, database_url, tmp_path):
 
 
 def _new_trainee(client, name: str, commune_id: int):
-    return client.post("/trainees/new", data={"full_name": name, "birth_date": "1990-05-06", "gender": "female",
-                                              "position": "", "commune_id": commune_id, "group": "commune_broadcast", "phone": ""})
+    return client.post(
+        "/trainees/new",
+        data={
+            "full_name": name,
+            "birth_date": "1990-05-06",
+            "gender": "female",
+            "position": "",
+            "commune_id": commune_id,
+            "group": "commune_broadcast",
+            "phone": "",
+        },
+    )
 
 
 def test_with_the_database_away_pages_say_503_and_nothing_is_lost_when_it_is_back(outage):

@@ -4,6 +4,7 @@ starts on loopback in front of PostgreSQL, and freezes by no longer passing byte
 
 On SQLite the same promise is a lock held by another writer: the page answers 503 when the
 busy timeout ends (test_a_locked_sqlite_database_answers_503)."""
+
 import os
 import select
 import socket
@@ -110,8 +111,16 @@ def proxied(app, database_url, admin):
     url = make_url(database_url)
     proxy = FreezableProxy((url.host or "127.0.0.1", url.port or 5432))
     through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
-    linked = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME", "RATELIMIT_ENABLED")},
-                         "SQLALCHEMY_DATABASE_URI": through, "DATABASE_TIMEOUT": TIMEOUT})
+    linked = create_app(
+        {
+            **{
+                k: app.config[k]
+                for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME", "RATELIMIT_ENABLED")
+            },
+            "SQLALCHEMY_DATABASE_URI": through,
+            "DATABASE_TIMEOUT": TIMEOUT,
+        }
+    )
     yield linked, proxy
     proxy.frozen.clear()
     with linked.app_context():
@@ -127,8 +136,13 @@ def test_a_frozen_link_answers_503_within_seconds(proxied, admin):
     assert answered(trainer, "/trainees").status_code == 200
 
     proxy.frozen.set()
-    for client, path in ((visitor, "/healthz"), (trainer, "/trainees"), (visitor, "/v/2222222222222222Z"),
-                         (trainer, "/courses"), (visitor, "/healthz")):
+    for client, path in (
+        (visitor, "/healthz"),
+        (trainer, "/trainees"),
+        (visitor, "/v/2222222222222222Z"),
+        (trainer, "/courses"),
+        (visitor, "/healthz"),
+    ):
         response = answered(client, path)
         assert response is not None, f"{path} hung"
         assert response.status_code == 503, path
@@ -154,8 +168,16 @@ def test_the_json_api_answers_503_as_json(proxied, admin):
 def test_a_locked_sqlite_database_answers_503(app, database_url, admin):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's lock; PostgreSQL is tried with a frozen link above")
-    locked = create_app({**{k: app.config[k] for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME", "RATELIMIT_ENABLED")},
-                         "SQLALCHEMY_DATABASE_URI": database_url, "DATABASE_TIMEOUT": 1})
+    locked = create_app(
+        {
+            **{
+                k: app.config[k]
+                for k in ("TESTING", "SECRET_KEY", "WTF_CSRF_ENABLED", "SERVER_NAME", "RATELIMIT_ENABLED")
+            },
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "DATABASE_TIMEOUT": 1,
+        }
+    )
     holder = sqlite3.connect(make_url(database_url).database, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")  # another process writing, and not letting go
     try:

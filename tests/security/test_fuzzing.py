@@ -6,6 +6,7 @@ answers 5xx.
 Example counts are modest so the file stays fast; the generators lean towards the inputs that
 matter (plausible cells mixed with junk) rather than pure noise.
 """
+
 import csv
 import io
 import string
@@ -21,6 +22,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
+from tests.helpers import count
 from training.attendance import qr, sheet, sheet_xlsx
 from training.certificates.services import verify_by_code
 from training.courses.enrolment import enrol_many, import_enrolments
@@ -31,23 +34,58 @@ from training.people.models import CODE_ALPHABET, Trainee
 from training.reports import exports
 from training.reports import services as reports
 from training.units.models import Unit
-from tests.conftest import PASSWORD
-from tests.helpers import count
 
-FUZZ = settings(max_examples=30, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                       HealthCheck.data_too_large, HealthCheck.filter_too_much])
+FUZZ = settings(
+    max_examples=30,
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
+)
 
 # --- generators ---------------------------------------------------------------------------------
 
 #: any text a spreadsheet or a browser could carry, control characters and NUL included
 any_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
-PLAUSIBLE = ["Xã Đồng Kỳ", "Đồng Kỳ", "xa dong ky", "Thị trấn Phồn Xương", "Xã Cao Xá", "Nam", "Nữ", "nu", "1", "2",
-             "Đài truyền thanh", "15/03/1985", "31/02/1990", "1985-03-15", "0912345678", "+84 912 345 678", "912345678",
-             "Nguyễn Thị Hoa", "Công chức Văn hóa - Xã hội", " ", "=1+1", "@SUM(A1)", "-", "\x00", "\ufeff", "A" * 300]
+PLAUSIBLE = [
+    "Xã Đồng Kỳ",
+    "Đồng Kỳ",
+    "xa dong ky",
+    "Thị trấn Phồn Xương",
+    "Xã Cao Xá",
+    "Nam",
+    "Nữ",
+    "nu",
+    "1",
+    "2",
+    "Đài truyền thanh",
+    "15/03/1985",
+    "31/02/1990",
+    "1985-03-15",
+    "0912345678",
+    "+84 912 345 678",
+    "912345678",
+    "Nguyễn Thị Hoa",
+    "Công chức Văn hóa - Xã hội",
+    " ",
+    "=1+1",
+    "@SUM(A1)",
+    "-",
+    "\x00",
+    "\ufeff",
+    "A" * 300,
+]
 cells = st.one_of(
-    st.none(), any_text, st.sampled_from(PLAUSIBLE),
-    st.integers(-10**15, 10**15), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.none(),
+    any_text,
+    st.sampled_from(PLAUSIBLE),
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
     st.dates(min_value=date(1900, 3, 1), max_value=date(9999, 12, 31)),
     st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(9999, 12, 31)),
 )
@@ -66,7 +104,10 @@ def cp1258(text: str) -> bytes:
     out = []
     for ch in unicodedata.normalize("NFC", text):
         parts = unicodedata.normalize("NFD", ch)
-        out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES)) + "".join(c for c in parts if c in _TONES))
+        out.append(
+            unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
+            + "".join(c for c in parts if c in _TONES)
+        )
     return "".join(out).encode("cp1258", errors="replace")
 
 
@@ -103,7 +144,11 @@ def upload(draw, header_strategy=headers):
     if kind == "csv":
         text = csv_text(rows, draw(st.sampled_from([",", ";", "\t"])))
         return "danh-sach.csv", encode(text, draw(st.sampled_from(ENCODINGS))), len(rows)
-    return draw(st.sampled_from(["danh-sach.csv", "danh-sach.xlsx", "danh-sach.txt", "DANH-SACH.CSV"])), draw(st.binary(max_size=3000)), 0
+    return (
+        draw(st.sampled_from(["danh-sach.csv", "danh-sach.xlsx", "danh-sach.txt", "DANH-SACH.CSV"])),
+        draw(st.binary(max_size=3000)),
+        0,
+    )
 
 
 def assert_refused_well(rejected: ImportRejected, max_line: int) -> None:
@@ -133,6 +178,7 @@ def assert_all_or_nothing(app, run_import, model, rows: int) -> None:
 
 # --- the trainee importer -----------------------------------------------------------------------
 
+
 @FUZZ
 @given(file=upload())
 def test_trainee_import_takes_all_rows_or_none(app, units, file):
@@ -158,11 +204,15 @@ def mixed_rows(draw):
     """Rows of the template, each valid or with one named defect: (rows, lines expected refused)."""
     rows, bad_lines = [], []
     for index in range(draw(st.integers(1, 6))):
-        row = [f"Học Viên {draw(given_names)} Số {index}",
-               draw(st.dates(min_value=date(1950, 1, 1), max_value=date(2004, 12, 31))).strftime("%d/%m/%Y"),
-               draw(st.sampled_from(["Nam", "Nữ", "nam", "NỮ"])), draw(st.sampled_from(["", "Công chức"])),
-               draw(st.sampled_from(COMMUNES_A + ["Đồng Kỳ", "xa hong ky"])), draw(st.sampled_from(["1", "2"])),
-               draw(st.sampled_from(["", "0912345678", "+84912345678"]))]
+        row = [
+            f"Học Viên {draw(given_names)} Số {index}",
+            draw(st.dates(min_value=date(1950, 1, 1), max_value=date(2004, 12, 31))).strftime("%d/%m/%Y"),
+            draw(st.sampled_from(["Nam", "Nữ", "nam", "NỮ"])),
+            draw(st.sampled_from(["", "Công chức"])),
+            draw(st.sampled_from(COMMUNES_A + ["Đồng Kỳ", "xa hong ky"])),
+            draw(st.sampled_from(["1", "2"])),
+            draw(st.sampled_from(["", "0912345678", "+84912345678"])),
+        ]
         defect = draw(st.sampled_from([None, None, *DEFECTS]))
         if defect:
             for column, value in DEFECTS[defect].items():
@@ -174,7 +224,10 @@ def mixed_rows(draw):
 
 @FUZZ
 @given(data=mixed_rows(), kind=st.sampled_from(["xlsx", "utf-8", "utf-8-sig", "cp1258"]))
-@example(data=([TEMPLATE_HEADERS, ["Nul\x00 Ở Giữa", "01/02/1980", "Nam", "Chức\x00vụ", "Xã Đồng Kỳ", "1", ""]], []), kind="utf-8")
+@example(
+    data=([TEMPLATE_HEADERS, ["Nul\x00 Ở Giữa", "01/02/1980", "Nam", "Chức\x00vụ", "Xã Đồng Kỳ", "1", ""]], []),
+    kind="utf-8",
+)
 def test_trainee_import_names_exactly_the_bad_lines(app, units, data, kind):
     rows, bad_lines = data
     content = xlsx_bytes(rows) if kind == "xlsx" else encode(csv_text(rows), kind)
@@ -214,8 +267,10 @@ ENROL_HEADERS = ["Mã cá nhân", "Họ và tên", "Ngày sinh", "Xã/phường"
 
 
 @FUZZ
-@given(file=upload(st.one_of(st.just(ENROL_HEADERS), st.permutations(ENROL_HEADERS), headers)),
-       picks=st.lists(st.integers(0, 3), max_size=4))
+@given(
+    file=upload(st.one_of(st.just(ENROL_HEADERS), st.permutations(ENROL_HEADERS), headers)),
+    picks=st.lists(st.integers(0, 3), max_size=4),
+)
 def test_enrolment_import_takes_all_rows_or_none(app, world, file, picks):
     filename, content, rows = file
     course = world.running.course
@@ -243,8 +298,12 @@ def test_enrolment_import_by_code_enrols_exactly_the_listed(app, world, make_tra
 
 token_like = st.one_of(
     any_text,
-    st.builds(lambda s, step, sig: f"{s}.{step}.{sig}", st.integers(-5, 10**13), st.integers(-5, 10**13),
-              st.text(string.ascii_letters + string.digits + "-_=", min_size=0, max_size=30)),
+    st.builds(
+        lambda s, step, sig: f"{s}.{step}.{sig}",
+        st.integers(-5, 10**13),
+        st.integers(-5, 10**13),
+        st.text(string.ascii_letters + string.digits + "-_=", min_size=0, max_size=30),
+    ),
 )
 
 
@@ -308,15 +367,24 @@ url_text = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_
 def test_the_public_verify_page_answers_any_code(app, world, code):
     response = app.test_client().get("/v/" + quote(code, safe=""))
     assert response.status_code < 500
-    assert (response.status_code == 200) == ("".join(code.split()).replace("-", "").upper() == world.certificate.verify_code)
+    assert (response.status_code == 200) == (
+        "".join(code.split()).replace("-", "").upper() == world.certificate.verify_code
+    )
 
 
 @FUZZ
-@given(q=any_text, unit=st.one_of(any_text, st.integers(-2**70, 2**70).map(str)),
-       commune=st.one_of(any_text, st.integers(-2**70, 2**70).map(str)), group=any_text)
+@given(
+    q=any_text,
+    unit=st.one_of(any_text, st.integers(-(2**70), 2**70).map(str)),
+    commune=st.one_of(any_text, st.integers(-(2**70), 2**70).map(str)),
+    group=any_text,
+)
 @example(q="\x00", unit="99999999999999999999", commune="-1", group="\x00")
 def test_trainee_search_answers_any_query(app, world, q, unit, commune, group):
-    for user, args in ((world.trainer_a, {"q": q}), (world.admin, {"q": q, "unit": unit, "commune": commune, "group": group})):
+    for user, args in (
+        (world.trainer_a, {"q": q}),
+        (world.admin, {"q": q, "unit": unit, "commune": commune, "group": group}),
+    ):
         response = app.test_client(user=user).get("/trainees", query_string=args)
         # Any text is searched; only a NUL byte, which no keyboard types and PostgreSQL cannot
         # take, is refused as a bad request (training/security.py) — never a server error.
@@ -334,9 +402,15 @@ def test_trainee_search_finds_by_folded_name(app, world):
 # --- spreadsheet exports and formula injection --------------------------------------------------
 
 FORMULA_STARTS = ("=", "+", "-", "@")
-formula_text = st.builds(lambda head, tail: head + tail, st.sampled_from(FORMULA_STARTS),
-                         st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20)).map(str.strip).filter(
-    lambda t: t[:1] in FORMULA_STARTS and len(t) > 1)
+formula_text = (
+    st.builds(
+        lambda head, tail: head + tail,
+        st.sampled_from(FORMULA_STARTS),
+        st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=20),
+    )
+    .map(str.strip)
+    .filter(lambda t: t[:1] in FORMULA_STARTS and len(t) > 1)
+)
 
 
 def read_xlsx(content: bytes):
@@ -360,7 +434,9 @@ def assert_no_formula_and_escaped(book, texts: list[str]) -> None:
         value = cell.value if isinstance(cell.value, str) else ""
         logical = value[1:] if value.startswith("'") and not cell.quotePrefix else value
         if logical[:1] in FORMULA_STARTS and value[:1] in FORMULA_STARTS:
-            assert cell.data_type == "s" and cell.quotePrefix, f"{worksheet.title}!{cell.coordinate} {value!r} is not escaped"
+            assert cell.data_type == "s" and cell.quotePrefix, (
+                f"{worksheet.title}!{cell.coordinate} {value!r} is not escaped"
+            )
         for text in texts:
             if text in logical:
                 assert cell.data_type == "s", (worksheet.title, cell.coordinate, value)
@@ -387,7 +463,9 @@ def test_attendance_xlsx_stores_formula_like_text_as_text(app, world, name, posi
 @pytest.fixture
 def formula_commune(world, units):
     """A commune of district A named like a formula, with a trainee in the running course."""
-    commune = Unit(map="pre2025", code="7299", name="=HYPERLINK(\"http://evil.example\",\"Xã\")", level="commune", parent=units["A"])
+    commune = Unit(
+        map="pre2025", code="7299", name='=HYPERLINK("http://evil.example","Xã")', level="commune", parent=units["A"]
+    )
     db.session.add(commune)
     db.session.commit()
     units[commune.name] = commune  # so that make_trainee finds it
@@ -405,8 +483,14 @@ def test_every_xlsx_download_keeps_formula_like_text_as_text(app, world, formula
 
     downloads = {
         "attendance sheet": (trainer.get(f"/courses/{world.running.course.id}/attendance.xlsx"), texts_sheet),
-        "district report": (trainer.get("/reports/district", query_string={"format": "xlsx", "year": 2026}), [formula_commune.name]),
-        "province report": (admin.get("/reports/province", query_string={"format": "xlsx", "year": 2026}), [formula_commune.name]),
+        "district report": (
+            trainer.get("/reports/district", query_string={"format": "xlsx", "year": 2026}),
+            [formula_commune.name],
+        ),
+        "province report": (
+            admin.get("/reports/province", query_string={"format": "xlsx", "year": 2026}),
+            [formula_commune.name],
+        ),
         "import template": (trainer.get("/trainees/import/template.xlsx"), [formula_commune.name]),
     }
     for what, (response, texts) in downloads.items():
@@ -432,12 +516,15 @@ def test_report_xlsx_stores_formula_like_commune_names_as_text(app, world, commu
     commune_in_report.name = name
     db.session.flush()
     with app.test_request_context():
-        content = exports.report_xlsx(reports.build_report(reports.Period.year(2026), world.trainer_a.unit_id), "district")
+        content = exports.report_xlsx(
+            reports.build_report(reports.Period.year(2026), world.trainer_a.unit_id), "district"
+        )
     db.session.rollback()
     assert_no_formula_and_escaped(read_xlsx(content.getvalue()), [name])
 
 
 # --- the scanner API, from its OpenAPI description ----------------------------------------------
+
 
 def _fuzz(strategies: list, cookie: str, statuses: set) -> None:
     """Send the generated requests; none may end in a server error."""
@@ -471,7 +558,11 @@ def test_the_scanner_api_never_answers_5xx(app, world, client):
     cookie = client.get_cookie("session", domain="taphuan.test").value
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert {op.label for op in operations} == {"POST /api/v1/checkins", "GET /api/v1/sessions/{session_id}/roster", "GET /api/v1/time"}
+    assert {op.label for op in operations} == {
+        "POST /api/v1/checkins",
+        "GET /api/v1/sessions/{session_id}/roster",
+        "GET /api/v1/time",
+    }
     seen: dict = {}
 
     for operation in operations:
@@ -489,6 +580,7 @@ def test_the_scanner_api_never_answers_5xx(app, world, client):
 
 
 # --- NUL bytes: SQLite stores them, PostgreSQL refuses them in any text parameter ---------------
+
 
 def test_nul_bytes_anywhere_in_a_request_are_refused_not_a_server_error(app, world):
     """A NUL byte in a form field, a query string, the path or the scanner's JSON is refused

@@ -15,18 +15,19 @@ anonymous visitor) proves they were stopped before the view did anything. Where 
 would act (erase a trainee, delete a session), each role gets a fresh object and the test
 checks that it is gone exactly for the roles allowed to act.
 """
+
 import itertools
 
 import pytest
 
+from tests.security.conftest import HOLDER_NAME, OTHER_NAME
 from training.attendance import qr
 from training.courses.models import CourseSession
 from training.extensions import db
 from training.people.conversion import assign_area
 from training.people.models import Trainee
-from training.units.areas import save_area
 from training.surveys import services as surveys
-from tests.security.conftest import HOLDER_NAME, OTHER_NAME
+from training.units.areas import save_area
 
 ROLES = ("anon", "trainee", "A", "B", "admin", "C")
 
@@ -66,8 +67,10 @@ def everyone(status: int) -> dict:
 #: endpoint → method → expected status per role. One entry per route of the URL map.
 EXPECTED: dict[str, dict[str, dict]] = {
     # attendance: check-in (public), projector, scanner, roster, sheets
-    "attendance.checkin": {"GET": everyone(200),          # the identification form of the open session
-                           "POST": everyone(400)},        # no signed ticket
+    "attendance.checkin": {
+        "GET": everyone(200),  # the identification form of the open session
+        "POST": everyone(400),
+    },  # no signed ticket
     "attendance.forget_device": {"POST": everyone(200)},
     "attendance.checkin_result": {"GET": everyone(410)},  # a result page's ticket: this one is no ticket
     "attendance.session_history": {"GET": STAFF_PAGE},
@@ -76,8 +79,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "attendance.api_checkin": {"POST": STAFF_API},
     "attendance.api_roster": {"GET": STAFF_API},
     "attendance.api_time": {"GET": STAFF_OWN_API},
-    "attendance.short_code": {"GET": everyone(200),       # a phone that cannot scan types the projector's code
-                              "POST": everyone(400)},     # no code: the form again
+    "attendance.short_code": {
+        "GET": everyone(200),  # a phone that cannot scan types the projector's code
+        "POST": everyone(400),
+    },  # no code: the form again
     "attendance.scanner_worker": {"GET": everyone(200)},  # the scanner's service worker script
     "attendance.projector": {"GET": STAFF_PAGE},
     "attendance.projector_state": {"GET": STAFF_PAGE},
@@ -91,8 +96,10 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "attendance.signin_sheet_pdf": {"GET": STAFF_PAGE},
     "attendance.badges_pdf": {"GET": STAFF_PAGE},
     # auth
-    "auth.login": {"GET": profile(200, 302, 302, 302, 302),   # signed in: off to the home page
-                   "POST": profile(200, 302, 302, 302, 302)},
+    "auth.login": {
+        "GET": profile(200, 302, 302, 302, 302),  # signed in: off to the home page
+        "POST": profile(200, 302, 302, 302, 302),
+    },
     "auth.logout": {"POST": profile(302, 302, 302, 302, 302)},
     "auth.change_password": {"GET": SIGNED_IN, "POST": SIGNED_IN},
     # certificates
@@ -135,7 +142,7 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "curricula.index": {"GET": SIGNED_IN},
     "curricula.detail": {"GET": SIGNED_IN},
     # pages of no domain
-    "main.home": {"GET": profile(302, 302, 200, 200, 200)},   # a trainee is sent to /me
+    "main.home": {"GET": profile(302, 302, 200, 200, 200)},  # a trainee is sent to /me
     "main.healthz": {"GET": everyone(200)},
     "main.set_language": {"POST": everyone(302)},
     "static": {"GET": everyone(200)},
@@ -242,14 +249,20 @@ FRESH = {
 def _body(endpoint: str, world, role: str) -> dict:
     if endpoint == "attendance.api_checkin":
         # A real scan of `other`'s badge in the open session: the route works, not just parses.
-        return {"json": {"session": world.running.current.id, "code": world.other.personal_code,
-                         "nonce": f"matrix-{role}-scan"}}
+        return {
+            "json": {
+                "session": world.running.current.id,
+                "code": world.other.personal_code,
+                "nonce": f"matrix-{role}-scan",
+            }
+        }
     return {"data": {}}
 
 
 def _routes(app) -> set[tuple[str, str]]:
-    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-            for method in rule.methods - {"HEAD", "OPTIONS"}}
+    return {
+        (rule.endpoint, method) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
 
 
 def test_every_route_is_in_the_matrix(app):
@@ -312,7 +325,9 @@ def test_every_endpoint_for_every_role(app, world_with_area, make_trainee):
                 mismatches.append(f"{endpoint}: {where} → {status}, expected {expected[role]}")
             elif role == "anon" and status == 302:
                 if LOGIN not in response.headers["Location"] and endpoint not in ("main.set_language",):
-                    mismatches.append(f"{endpoint}: {where} → 302 to {response.headers['Location']}, not the sign-in page")
+                    mismatches.append(
+                        f"{endpoint}: {where} → 302 to {response.headers['Location']}, not the sign-in page"
+                    )
             public = getattr(app.view_functions[endpoint], "is_public", False) or endpoint == "static"
             if role in ("B", "C") and status == 200 and not public:
                 body = response.get_data()

@@ -2,12 +2,16 @@
 downloaded whole, and erased (with their enrolments, attendance, scores and account) unless a
 certificate was issued to them; the audit log is kept; only their district's trainers and the
 admin may do either."""
+
 import json
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from tests.attendance.conftest import checkin_path, remember_device, ticket_of
+from tests.helpers import count
+from tests.security.conftest import HOLDER_BIRTH, HOLDER_NAME, HOLDER_PHONE, OTHER_NAME
 from training.attendance.models import Attendance, ScanLog
 from training.audit import AuditEvent
 from training.certificates import services as certificates
@@ -15,9 +19,6 @@ from training.certificates.models import Assessment, Certificate
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
 from training.people.models import Trainee, User
-from tests.attendance.conftest import checkin_path, remember_device, ticket_of
-from tests.helpers import count
-from tests.security.conftest import HOLDER_BIRTH, HOLDER_NAME, HOLDER_PHONE, OTHER_NAME
 
 
 def _text(response) -> str:
@@ -26,11 +27,18 @@ def _text(response) -> str:
 
 # --- the public verification page ---------------------------------------------------------------
 
+
 def _assert_minimum(page: str, world) -> None:
     holder = world.holder
     assert HOLDER_NAME in page and world.certificate.serial in page
-    for secret in (HOLDER_BIRTH.strftime("%d/%m/%Y"), HOLDER_BIRTH.isoformat(), HOLDER_PHONE, holder.personal_code,
-                   holder.commune.name, holder.position):
+    for secret in (
+        HOLDER_BIRTH.strftime("%d/%m/%Y"),
+        HOLDER_BIRTH.isoformat(),
+        HOLDER_PHONE,
+        holder.personal_code,
+        holder.commune.name,
+        holder.position,
+    ):
         assert secret not in page, f"the public page shows {secret!r}"
 
 
@@ -55,6 +63,7 @@ def test_a_revoked_certificate_shows_the_category_not_the_written_reason(app, wo
 
 # --- export -------------------------------------------------------------------------------------
 
+
 def test_the_export_holds_everything_about_the_trainee(app, world, login):
     response = login(world.trainer_a).get(f"/trainees/{world.holder.id}/export.json")
     assert response.status_code == 200 and response.mimetype == "application/json"
@@ -62,9 +71,15 @@ def test_the_export_holds_everything_about_the_trainee(app, world, login):
     data = json.loads(response.get_data())
     person = data["trainee"]
     assert (person["full_name"], person["birth_date"], person["phone"], person["personal_code"]) == (
-        HOLDER_NAME, HOLDER_BIRTH.isoformat(), HOLDER_PHONE, world.holder.personal_code)
+        HOLDER_NAME,
+        HOLDER_BIRTH.isoformat(),
+        HOLDER_PHONE,
+        world.holder.personal_code,
+    )
     assert data["account"] == world.trainee_user.username
-    assert sorted(e["course"] for e in data["enrolments"]) == sorted([world.running.course.code, world.closed.course.code])
+    assert sorted(e["course"] for e in data["enrolments"]) == sorted(
+        [world.running.course.code, world.closed.course.code]
+    )
     # Four sessions of the closed (CT2) course, and the check-in to the open session of the running one.
     rows = db.session.scalars(select(Attendance).where(Attendance.trainee_id == world.holder.id)).all()
     assert len(data["attendance"]) == len(rows) == 5
@@ -77,6 +92,7 @@ def test_the_export_holds_everything_about_the_trainee(app, world, login):
 
 
 # --- erase --------------------------------------------------------------------------------------
+
 
 def _footprint(trainee_id: int) -> dict:
     enrolments = db.session.scalars(select(Enrolment.id).where(Enrolment.trainee_id == trainee_id)).all()
@@ -143,8 +159,11 @@ def test_erasure_keeps_the_training_records_the_law_requires_and_masks_the_rest(
     what it states stay; the trainee's own details, open courses, scans and account go."""
     trainee_id, closed_id, running_id = world.holder.id, world.closed.course.id, world.running.course.id
     certificate_id, code = world.certificate.id, world.certificate.verify_code
-    kept_attendance = count(Attendance, Attendance.trainee_id == trainee_id,
-                            Attendance.session_id.in_(select(CourseSession.id).where(CourseSession.course_id == closed_id)))
+    kept_attendance = count(
+        Attendance,
+        Attendance.trainee_id == trainee_id,
+        Attendance.session_id.in_(select(CourseSession.id).where(CourseSession.course_id == closed_id)),
+    )
     assert kept_attendance > 0
     response = login(world.admin).post(f"/trainees/{trainee_id}/erase", data={}, follow_redirects=True)
     assert "Hồ sơ đào tạo của các khóa đã kết thúc và giấy chứng nhận đã cấp được giữ" in _text(response)
@@ -154,7 +173,9 @@ def test_erasure_keeps_the_training_records_the_law_requires_and_masks_the_rest(
     assert trainee.full_name == f"Học viên đã xóa dữ liệu #{trainee_id}" and trainee.erased_at is not None
     assert (trainee.phone, trainee.position, trainee.birth_date) == ("", "", date(HOLDER_BIRTH.year, 1, 1))
     assert count(User, User.trainee_id == trainee_id) == 0  # the account is gone
-    assert {e.course_id for e in db.session.scalars(select(Enrolment).where(Enrolment.trainee_id == trainee_id))} == {closed_id}
+    assert {e.course_id for e in db.session.scalars(select(Enrolment).where(Enrolment.trainee_id == trainee_id))} == {
+        closed_id
+    }
     assert count(Attendance, Attendance.trainee_id == trainee_id) == kept_attendance  # the running course's went
     assert running_id != closed_id
     certificate = db.session.get(Certificate, certificate_id)

@@ -1,6 +1,7 @@
 """Serving from several hosts: a database server that restarts, a shared rate-limit store that
 stops answering, and links that must carry the public address whatever Host header a proxy
 (or a client) sends."""
+
 import logging
 import os
 import socket
@@ -39,6 +40,7 @@ def _unused_port() -> int:
 
 # --- 1. the database server restarts -----------------------------------------------------------
 
+
 def test_postgresql_connections_are_checked_before_use_sqlite_needs_none(app, database_url):
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
     assert options.get("pool_pre_ping") is (True if POSTGRES else None)
@@ -59,10 +61,13 @@ def test_requests_after_the_database_dropped_every_connection_are_answered(app, 
         # What a restart of the server does to the pooled connections: every backend of this
         # database but the one asking is ended.
         url = make_url(database_url)
-        with psycopg.connect(host=url.host, port=url.port or 5432, user=url.username, dbname=url.database,
-                             autocommit=True) as admin:
-            ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+        with psycopg.connect(
+            host=url.host, port=url.port or 5432, user=url.username, dbname=url.database, autocommit=True
+        ) as admin:
+            ended = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
         assert ended >= 1
 
         response = trainer.get("/trainees")
@@ -76,13 +81,15 @@ def test_requests_after_the_database_dropped_every_connection_are_answered(app, 
 
 # --- 2. the shared rate-limit store stops answering -------------------------------------------------
 
+
 @pytest.fixture
 def dead_store_app(app, database_url):
     """The app with its rate limits on and their store a Redis where nobody listens. The
     limiter is one object for the process: its state is put back afterwards."""
     was = limiter.enabled
-    other = _second_app(app, database_url, RATELIMIT_ENABLED=True,
-                        RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_unused_port()}/5")
+    other = _second_app(
+        app, database_url, RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_unused_port()}/5"
+    )
     try:
         yield other
     finally:
@@ -138,6 +145,7 @@ def test_healthz_reports_a_live_store(app, database_url):
 
 
 # --- 4. links on the public address -----------------------------------------------------------
+
 
 def test_the_app_refuses_to_serve_without_its_public_address(monkeypatch):
     monkeypatch.delenv("FLASK_RUN_FROM_CLI", raising=False)

@@ -2,6 +2,7 @@
 security headers, cookie flags, sign-in rate limit and lockout, check-in and verification rate
 limits, the upload size limit, the secret-key check at start-up, and templates without inline
 scripts (so the Content-Security-Policy can forbid them)."""
+
 import re
 from datetime import timedelta
 from io import BytesIO
@@ -11,16 +12,16 @@ import pytest
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from training import create_app
-from training.clock import utcnow
-from training.courses.models import CourseSession
-from training.extensions import db, limiter
-from training.people.models import Trainee
 from tests.attendance.conftest import checkin_path, ticket_of
 from tests.conftest import PASSWORD
 from tests.helpers import count
 from tests.security.conftest import HOLDER_BIRTH
 from tests.security.test_permission_matrix import ARGUMENTS, OVERRIDES
+from training import create_app
+from training.clock import utcnow
+from training.courses.models import CourseSession
+from training.extensions import db, limiter
+from training.people.models import Trainee
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKED = "Đã nhập sai nhiều lần từ thiết bị này."
@@ -70,12 +71,15 @@ def rate_limited_app(app, database_url):
 
 
 def _csrf_token(html: str) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(r'name="csrf-token" content="([^"]+)"', html)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
     assert match, "no CSRF token on the page"
     return match[1]
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
+
 
 def _post_rules(app):
     return sorted((rule for rule in app.url_map.iter_rules() if "POST" in rule.methods), key=lambda r: r.endpoint)
@@ -87,13 +91,17 @@ def test_every_post_route_refuses_a_request_without_a_csrf_token(csrf_app, world
     assert len(rules) > 30  # the walk sees the whole map
     failures = []
     for rule in rules:
-        values = {name: (OVERRIDES.get(rule.endpoint, {}).get(name) or ARGUMENTS[name])(world) for name in rule.arguments}
+        values = {
+            name: (OVERRIDES.get(rule.endpoint, {}).get(name) or ARGUMENTS[name])(world) for name in rule.arguments
+        }
         if rule.endpoint == "privacy.erase":
             values["trainee_id"] = victim.id
         _domain, path = rule.build(values)
         for who, client in (("admin", csrf_app.test_client(user=world.admin)), ("anonymous", csrf_app.test_client())):
             if path.startswith("/api/"):
-                response = client.post(path, json={"session": world.running.current.id, "code": world.other.personal_code})
+                response = client.post(
+                    path, json={"session": world.running.current.id, "code": world.other.personal_code}
+                )
                 # The API asks who is calling first (401, as documented), then for the token.
                 expected = (401, "unauthorized") if who == "anonymous" else (400, "csrf_expired")
                 ok = response.is_json and (response.status_code, response.get_json()["error"]) == expected
@@ -130,6 +138,7 @@ def test_the_scanner_api_takes_the_token_in_a_header(csrf_app, world):
 
 # --- headers ------------------------------------------------------------------------------------
 
+
 def _csp(response) -> dict[str, list[str]]:
     policy = response.headers["Content-Security-Policy"]
     return {part.split()[0]: part.split()[1:] for part in (p.strip() for p in policy.split(";")) if part}
@@ -141,7 +150,9 @@ def test_security_headers_on_every_kind_of_response(client, units, path):
     csp = _csp(response)
     script_src = csp.get("script-src", csp.get("default-src"))
     assert script_src and "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
-    assert not any(source.startswith(("'nonce-", "'sha")) or source in ("*", "data:", "http:", "https:") for source in script_src)
+    assert not any(
+        source.startswith(("'nonce-", "'sha")) or source in ("*", "data:", "http:", "https:") for source in script_src
+    )
     assert csp["frame-ancestors"] == ["'none'"]
     assert csp["object-src"] == ["'none'"]
     assert response.headers["X-Frame-Options"] == "DENY"
@@ -169,6 +180,7 @@ def test_proxy_https_counts_only_behind_a_configured_proxy(app, database_url, un
 
 # --- cookies ------------------------------------------------------------------------------------
 
+
 def _set_cookie(response, name: str) -> str:
     cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith(name + "=")]
     assert cookies, f"no {name} cookie set"
@@ -190,8 +202,9 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, trainer_a):
 def test_cookies_are_secure_when_configured(app, database_url, trainer_a):
     secure = _second_app(app, database_url, SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
     try:
-        response = secure.test_client().post("/login", data={"username": "trainer.a", "password": PASSWORD},
-                                              base_url="https://taphuan.test")
+        response = secure.test_client().post(
+            "/login", data={"username": "trainer.a", "password": PASSWORD}, base_url="https://taphuan.test"
+        )
         attributes = _attributes(_set_cookie(response, "session"))
         assert {"secure", "httponly", "samesite=lax"} <= attributes
     finally:
@@ -206,8 +219,14 @@ def test_the_phone_cookie_of_check_in_is_httponly_lax_and_secure_when_configured
         with phone_app.test_request_context():
             path = checkin_path(world.running.current)
         ticket = ticket_of(phone.get(path))
-        response = phone.post(path, data={"ticket": ticket, "code": world.holder.personal_code,
-                                          "birth_date": HOLDER_BIRTH.strftime("%d/%m/%Y")})
+        response = phone.post(
+            path,
+            data={
+                "ticket": ticket,
+                "code": world.holder.personal_code,
+                "birth_date": HOLDER_BIRTH.strftime("%d/%m/%Y"),
+            },
+        )
         assert response.status_code == 200
         attributes = _attributes(_set_cookie(response, "taphuan_device"))
         assert {"httponly", "samesite=lax"} <= attributes
@@ -217,6 +236,7 @@ def test_the_phone_cookie_of_check_in_is_httponly_lax_and_secure_when_configured
 
 
 # --- sign-in: rate limit and lockout ------------------------------------------------------------
+
 
 def test_sign_in_is_rate_limited(rate_limited_app, units):
     client = rate_limited_app.test_client()
@@ -231,7 +251,9 @@ def test_sign_in_is_rate_limited(rate_limited_app, units):
 
 def test_five_wrong_passwords_lock_the_account_for_a_while(client, trainer_a, monkeypatch):
     for _ in range(5):
-        assert WRONG in client.post("/login", data={"username": "trainer.a", "password": "wrong-password"}).get_data(as_text=True)
+        assert WRONG in client.post("/login", data={"username": "trainer.a", "password": "wrong-password"}).get_data(
+            as_text=True
+        )
     # Now even the right password is refused, with the reason.
     response = client.post("/login", data={"username": "trainer.a", "password": PASSWORD})
     assert response.status_code == 200 and LOCKED in response.get_data(as_text=True)
@@ -258,6 +280,7 @@ def test_a_right_password_before_the_limit_resets_the_count(client, trainer_a):
 
 # --- check-in and verification rate limits ------------------------------------------------------
 
+
 def test_certificate_verification_is_rate_limited(rate_limited_app, world):
     client = rate_limited_app.test_client()
     for _ in range(30):
@@ -265,7 +288,10 @@ def test_certificate_verification_is_rate_limited(rate_limited_app, world):
     assert client.get(f"/v/{world.certificate.verify_code}").status_code == 429
     assert client.get("/v/ANOTHERCODE2345678").status_code == 429  # per visitor, not per code
     other_visitor = rate_limited_app.test_client()
-    assert other_visitor.get(f"/v/{world.certificate.verify_code}", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code == 200
+    assert (
+        other_visitor.get(f"/v/{world.certificate.verify_code}", environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code
+        == 200
+    )
 
 
 def test_check_in_identification_is_rate_limited(rate_limited_app, world):
@@ -288,6 +314,7 @@ def test_check_in_identification_is_rate_limited(rate_limited_app, world):
 
 
 # --- uploads ------------------------------------------------------------------------------------
+
 
 def _oversized_csv(app) -> bytes:
     """A valid one-row import padded with blank lines (skipped by the importer) past the limit,
@@ -322,9 +349,13 @@ def test_an_upload_over_the_limit_is_refused_and_nothing_imported(app, login, wo
 
 # --- secret key ---------------------------------------------------------------------------------
 
+
 def test_a_short_secret_key_is_refused_outside_testing_and_debug(tmp_path):
-    config = {"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "too-short-for-production",
-              "PUBLIC_BASE_URL": "https://taphuan.example.vn"}
+    config = {
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "SECRET_KEY": "too-short-for-production",
+        "PUBLIC_BASE_URL": "https://taphuan.example.vn",
+    }
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(config)
     assert create_app({**config, "TESTING": True}).secret_key == "too-short-for-production"
@@ -360,7 +391,11 @@ def test_no_template_has_inline_scripts_or_event_handlers():
     problems = []
     for path in templates:
         text = path.read_text(encoding="utf-8")
-        for pattern, what in ((INLINE_SCRIPT, "inline <script>"), (HANDLER, "on…= handler"), (re.compile(r"javascript:", re.I), "javascript: URL")):
+        for pattern, what in (
+            (INLINE_SCRIPT, "inline <script>"),
+            (HANDLER, "on…= handler"),
+            (re.compile(r"javascript:", re.I), "javascript: URL"),
+        ):
             for match in pattern.finditer(text):
                 line = text.count("\n", 0, match.start()) + 1
                 problems.append(f"{path.relative_to(ROOT)}:{line}: {what}: {match.group(0).strip()}")

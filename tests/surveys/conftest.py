@@ -1,5 +1,6 @@
 """Survey fixtures: "now" frozen a week after a CT1 course of district A ended (its survey is
 open), with six trainees enrolled, and phone clients that the check-in already recognises."""
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -46,8 +47,10 @@ class Surveyed:
 
 @pytest.fixture
 def surveyed(clock, units, trainer_a, make_trainee) -> Surveyed:
-    trainees = [make_trainee(name, birth_date=date(1980 + i, 1 + i, 10 + i), phone=f"09130000{i:02d}")
-                for i, name in enumerate(NAMES)]
+    trainees = [
+        make_trainee(name, birth_date=date(1980 + i, 1 + i, 10 + i), phone=f"09130000{i:02d}")
+        for i, name in enumerate(NAMES)
+    ]
     return Surveyed(start_course(units, trainer_a, trainees, first_day=FIRST_DAY))
 
 
@@ -64,8 +67,16 @@ def phone(app):
 
 
 #: answers for the CT1 questionnaire (PDG): every required question, one module question
-FULL = {"q-noi_dung": "4", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "4", "q-thoi_luong": "2",
-        "q-hinh_thuc": ["1", "3"], "q-de_xuat": "Thêm phần thực hành", "q-module:CT1.1": "5"}
+FULL = {
+    "q-noi_dung": "4",
+    "q-giang_vien": "5",
+    "q-to_chuc": "3",
+    "q-hai_long": "4",
+    "q-thoi_luong": "2",
+    "q-hinh_thuc": ["1", "3"],
+    "q-de_xuat": "Thêm phần thực hành",
+    "q-module:CT1.1": "5",
+}
 
 
 def answers(changes: dict | None = None) -> dict:

@@ -1,5 +1,6 @@
 """Anonymity: nothing the trainer or the admin can open about a survey — its pages, its files,
 its API — names who answered or carries their ids; only counts and answers."""
+
 import io
 import re
 import zipfile
@@ -17,8 +18,15 @@ SECRET_TEXT = "Một góp ý rất riêng tư"
 
 
 def _markers(trainee) -> list[str]:
-    return [trainee.full_name, trainee.personal_code, trainee.phone, f"trainee_id={trainee.id}", f'"trainee": {trainee.id}',
-            f'"trainee_id": {trainee.id}', f'<option value="{trainee.id}">']
+    return [
+        trainee.full_name,
+        trainee.personal_code,
+        trainee.phone,
+        f"trainee_id={trainee.id}",
+        f'"trainee": {trainee.id}',
+        f'"trainee_id": {trainee.id}',
+        f'<option value="{trainee.id}">',
+    ]
 
 
 def _xlsx_text(content: bytes) -> str:

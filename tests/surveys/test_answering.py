@@ -1,5 +1,6 @@
 """Answering on the phone: once per trainee and course, editable from the answering device until
 the survey closes, never for a course the trainee is not in."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -28,7 +29,11 @@ def test_the_phone_answers_once_and_the_answer_is_stored_apart(surveyed, phone):
     assert (respondent.trainee_id, respondent.source) == (surveyed.trainees[0].id, "phone")
     response = db.session.scalar(select(Response))
     survey = db.session.scalar(select(Survey))
-    assert (response.questionnaire_code, response.questionnaire_version) == ("PDG", "1") == (survey.questionnaire_code, survey.questionnaire_version)
+    assert (
+        (response.questionnaire_code, response.questionnaire_version)
+        == ("PDG", "1")
+        == (survey.questionnaire_code, survey.questionnaire_version)
+    )
     assert _values(response)[("noi_dung", 0)] == (4, "")
     assert _values(response)[("hinh_thuc", 1)][0] == 1 and _values(response)[("hinh_thuc", 3)][0] == 3
     assert _values(response)[("de_xuat", 0)] == (None, "Thêm phần thực hành")
@@ -98,12 +103,22 @@ def test_a_new_phone_identifies_by_code_and_birth_date(app, surveyed):
     client = app.test_client()
     form = client.get(surveyed.path)
     assert 'name="code"' in texts(form) and 'name="q-noi_dung"' not in texts(form)
-    wrong = client.post(surveyed.path, data={"action": "identify", "code": trainee.personal_code, "birth_date": "01/01/1999"})
+    wrong = client.post(
+        surveyed.path, data={"action": "identify", "code": trainee.personal_code, "birth_date": "01/01/1999"}
+    )
     assert wrong.status_code == 400
-    right = client.post(surveyed.path, data={"action": "identify", "code": trainee.personal_code,
-                                             "birth_date": trainee.birth_date.strftime("%d/%m/%Y")})
+    right = client.post(
+        surveyed.path,
+        data={
+            "action": "identify",
+            "code": trainee.personal_code,
+            "birth_date": trainee.birth_date.strftime("%d/%m/%Y"),
+        },
+    )
     assert right.status_code == 200 and 'name="q-noi_dung"' in texts(right)
-    assert client.get_cookie("taphuan_device", domain="taphuan.test") is not None  # remembered for the next check-in too
+    assert (
+        client.get_cookie("taphuan_device", domain="taphuan.test") is not None
+    )  # remembered for the next check-in too
     assert client.post(surveyed.path, data=answers()).status_code == 303
     assert db.session.scalar(select(Respondent.trainee_id)) == trainee.id
 

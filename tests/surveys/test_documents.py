@@ -1,4 +1,5 @@
 """The paper form and the result files: what they say, read back through poppler and openpyxl."""
+
 import io
 
 from openpyxl import load_workbook
@@ -15,8 +16,16 @@ def test_the_paper_form_has_every_question_and_no_name_field(surveyed, login, tr
     text = " ".join(pdf_text(response.data).split())
     assert "PHIẾU ĐÁNH GIÁ KHÓA BỒI DƯỠNG" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert surveyed.course.code in text
-    for phrase in ("Nội dung khóa học phù hợp", "1. Rất không hài lòng", "5. Rất hài lòng", "2. Vừa đủ",
-                   "Thực hành nhiều hơn", "Nội dung anh/chị đề nghị bổ sung", "Chuyên đề “CT1.3.", "Không ghi tên vào phiếu"):
+    for phrase in (
+        "Nội dung khóa học phù hợp",
+        "1. Rất không hài lòng",
+        "5. Rất hài lòng",
+        "2. Vừa đủ",
+        "Thực hành nhiều hơn",
+        "Nội dung anh/chị đề nghị bổ sung",
+        "Chuyên đề “CT1.3.",
+        "Không ghi tên vào phiếu",
+    ):
         assert phrase in text, phrase
     assert "Họ và tên" not in text
 
@@ -30,7 +39,7 @@ def test_the_results_files_hold_the_figures(surveyed, phone, login, trainer_a):
     assert ["Số phiếu", 5] == list(rows[4][:2])
     assert rows[5][1] == 5 / 6
     noi_dung = rows.index(next(r for r in rows if r[0] == "Nội dung khóa học phù hợp với công việc của anh/chị ở xã"))
-    assert [r[1] for r in rows[noi_dung + 1:noi_dung + 6]] == [0, 0, 1, 2, 2]
+    assert [r[1] for r in rows[noi_dung + 1 : noi_dung + 6]] == [0, 0, 1, 2, 2]
     assert rows[noi_dung + 6][:2] == ["Điểm trung bình", 4.2]
     text = " ".join(pdf_text(client.get(f"/courses/{surveyed.course.id}/survey/results.pdf").data).split())
     assert "Số phiếu: 5/6 học viên (tỷ lệ phản hồi 83%)" in text and "4,20" in text

@@ -1,5 +1,6 @@
 """The survey's lines on the other domains' pages: the projector of the course's last session,
 and the trainer's survey page and its open/close buttons."""
+
 import base64
 import re
 

@@ -1,5 +1,6 @@
 """Questionnaire files: the shipped ones load, per-module questions come from the programme,
 and a mistake names the file and the field (and stops the app)."""
+
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from training.curricula.catalogue import CurriculumError, load_catalogue
 from training.surveys.questionnaire import QuestionnaireError, load_questionnaires, parse_questionnaire
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD = '''code = "PDG"
+GOOD = """code = "PDG"
 version = "1"
 default = true
 title = "Phiếu"
@@ -20,7 +21,7 @@ module_question = "Chuyên đề {module} có hữu ích không?"
 key = "hai_long"
 kind = "scale"
 text = "Hài lòng"
-'''
+"""
 
 
 def _catalogue():
@@ -41,16 +42,25 @@ def test_the_shipped_questionnaires_load_and_each_programme_has_one():
     assert questions[0].options[0] == "Rất không hài lòng" and len(questions[0].options) == 5
 
 
-@pytest.mark.parametrize("change, field", [
-    (('kind = "scale"', 'kind = "stars"'), "questions[0].kind"),
-    (('key = "hai_long"', 'key = "Hài lòng"'), "questions[0].key"),
-    (('text = "Hài lòng"', 'text = "Hài lòng"\nlabels = ["a", "b"]'), "questions[0].labels"),
-    (('kind = "scale"', 'kind = "choice"'), "questions[0].options"),
-    (('kind = "scale"', 'kind = "scale"\ncolour = "red"'), "questions[0].colour"),
-    (('module_question = "Chuyên đề {module} có hữu ích không?"', 'module_question = "Chuyên đề có hữu ích không?"'), "module_question"),
-    (('version = "1"\n', ''), "version"),
-    (('title = "Phiếu"', 'title = "Phiếu'), "(cú pháp TOML)"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (('kind = "scale"', 'kind = "stars"'), "questions[0].kind"),
+        (('key = "hai_long"', 'key = "Hài lòng"'), "questions[0].key"),
+        (('text = "Hài lòng"', 'text = "Hài lòng"\nlabels = ["a", "b"]'), "questions[0].labels"),
+        (('kind = "scale"', 'kind = "choice"'), "questions[0].options"),
+        (('kind = "scale"', 'kind = "scale"\ncolour = "red"'), "questions[0].colour"),
+        (
+            (
+                'module_question = "Chuyên đề {module} có hữu ích không?"',
+                'module_question = "Chuyên đề có hữu ích không?"',
+            ),
+            "module_question",
+        ),
+        (('version = "1"\n', ""), "version"),
+        (('title = "Phiếu"', 'title = "Phiếu'), "(cú pháp TOML)"),
+    ],
+)
 def test_a_mistake_names_the_file_and_the_field(tmp_path, change, field):
     path = tmp_path / "phieu-loi.toml"
     path.write_text(GOOD.replace(*change), encoding="utf-8")
@@ -61,7 +71,9 @@ def test_a_mistake_names_the_file_and_the_field(tmp_path, change, field):
 
 
 def test_a_duplicate_key_and_two_defaults_are_refused(tmp_path):
-    (tmp_path / "a.toml").write_text(GOOD + '\n[[questions]]\nkey = "hai_long"\nkind = "text"\ntext = "Lại"\n', encoding="utf-8")
+    (tmp_path / "a.toml").write_text(
+        GOOD + '\n[[questions]]\nkey = "hai_long"\nkind = "text"\ntext = "Lại"\n', encoding="utf-8"
+    )
     with pytest.raises(QuestionnaireError, match=r"^a.toml: questions\[1\].key: mã câu hỏi hai_long bị trùng"):
         load_questionnaires(tmp_path, _catalogue(), ROOT / "curricula")
     (tmp_path / "a.toml").write_text(GOOD, encoding="utf-8")
@@ -74,7 +86,10 @@ def test_a_programme_naming_an_unknown_questionnaire_names_its_file(tmp_path):
     curricula = tmp_path / "curricula"
     shutil.copytree(ROOT / "curricula", curricula)
     path = curricula / "ct4.toml"
-    path.write_text(path.read_text(encoding="utf-8").replace('questionnaire = "PDG-KN"', 'questionnaire = "KHONG-CO"'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('questionnaire = "PDG-KN"', 'questionnaire = "KHONG-CO"'),
+        encoding="utf-8",
+    )
     with pytest.raises(CurriculumError, match=r"^ct4.toml: questionnaire: không có phiếu đánh giá mã KHONG-CO"):
         load_questionnaires(ROOT / "questionnaires", load_catalogue(curricula), curricula)
 
@@ -82,5 +97,11 @@ def test_a_programme_naming_an_unknown_questionnaire_names_its_file(tmp_path):
 def test_a_bad_file_stops_the_app(tmp_path):
     (tmp_path / "hong.toml").write_text(GOOD.replace('kind = "scale"', 'kind = "stars"'), encoding="utf-8")
     with pytest.raises(QuestionnaireError, match=r"^hong.toml: questions\[0\].kind: phải là một trong"):
-        create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": "sqlite://",
-                    "QUESTIONNAIRES_DIR": str(tmp_path)})
+        create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "x" * 40,
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "QUESTIONNAIRES_DIR": str(tmp_path),
+            }
+        )

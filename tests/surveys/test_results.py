@@ -1,5 +1,6 @@
 """Results against a hand computation on a fixed set of answers (four by phone, two on paper
 typed in by the trainer), the five-answer threshold, and the summaries over a period."""
+
 import re
 from datetime import date
 
@@ -11,19 +12,67 @@ from training.surveys import services
 # Six forms. noi_dung, giang_vien, to_chuc, hai_long and the module CT1.1 are 1–5 scales;
 # thoi_luong is one choice of 3, hinh_thuc several of 4, de_xuat a short text.
 FORMS = [
-    {"q-noi_dung": "5", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "4", "q-thoi_luong": "2",
-     "q-hinh_thuc": ["1", "3"], "q-de_xuat": "b: thêm thực hành", "q-module:CT1.1": "5"},
-    {"q-noi_dung": "4", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "4", "q-thoi_luong": "2",
-     "q-hinh_thuc": ["1"], "q-de_xuat": "A: tài liệu in sớm hơn", "q-module:CT1.1": "4"},
-    {"q-noi_dung": "4", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "5", "q-thoi_luong": "1",
-     "q-hinh_thuc": None, "q-de_xuat": None, "q-module:CT1.1": "3"},
-    {"q-noi_dung": "3", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "3", "q-thoi_luong": "2",
-     "q-hinh_thuc": None, "q-de_xuat": None, "q-module:CT1.1": None},
+    {
+        "q-noi_dung": "5",
+        "q-giang_vien": "5",
+        "q-to_chuc": "3",
+        "q-hai_long": "4",
+        "q-thoi_luong": "2",
+        "q-hinh_thuc": ["1", "3"],
+        "q-de_xuat": "b: thêm thực hành",
+        "q-module:CT1.1": "5",
+    },
+    {
+        "q-noi_dung": "4",
+        "q-giang_vien": "5",
+        "q-to_chuc": "3",
+        "q-hai_long": "4",
+        "q-thoi_luong": "2",
+        "q-hinh_thuc": ["1"],
+        "q-de_xuat": "A: tài liệu in sớm hơn",
+        "q-module:CT1.1": "4",
+    },
+    {
+        "q-noi_dung": "4",
+        "q-giang_vien": "5",
+        "q-to_chuc": "3",
+        "q-hai_long": "5",
+        "q-thoi_luong": "1",
+        "q-hinh_thuc": None,
+        "q-de_xuat": None,
+        "q-module:CT1.1": "3",
+    },
+    {
+        "q-noi_dung": "3",
+        "q-giang_vien": "5",
+        "q-to_chuc": "3",
+        "q-hai_long": "3",
+        "q-thoi_luong": "2",
+        "q-hinh_thuc": None,
+        "q-de_xuat": None,
+        "q-module:CT1.1": None,
+    },
     # the two paper forms
-    {"q-noi_dung": "5", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "4", "q-thoi_luong": "3",
-     "q-hinh_thuc": None, "q-de_xuat": None, "q-module:CT1.1": None},
-    {"q-noi_dung": "2", "q-giang_vien": "5", "q-to_chuc": "3", "q-hai_long": "4", "q-thoi_luong": "2",
-     "q-hinh_thuc": None, "q-de_xuat": None, "q-module:CT1.1": None},
+    {
+        "q-noi_dung": "5",
+        "q-giang_vien": "5",
+        "q-to_chuc": "3",
+        "q-hai_long": "4",
+        "q-thoi_luong": "3",
+        "q-hinh_thuc": None,
+        "q-de_xuat": None,
+        "q-module:CT1.1": None,
+    },
+    {
+        "q-noi_dung": "2",
+        "q-giang_vien": "5",
+        "q-to_chuc": "3",
+        "q-hai_long": "4",
+        "q-thoi_luong": "2",
+        "q-hinh_thuc": None,
+        "q-de_xuat": None,
+        "q-module:CT1.1": None,
+    },
 ]
 
 
@@ -70,8 +119,10 @@ def test_paper_forms_count_like_phone_answers(surveyed, phone, login, trainer_a)
     assert phone(surveyed.trainees[4]).post(surveyed.path, data=answers()).status_code == 409
     assert services.open_for_trainee(surveyed.trainees[5].id) != []
     # a paper form with nothing ticked is refused
-    empty = login(trainer_a).post(f"/courses/{surveyed.course.id}/survey/paper",
-                                  data={k: v for k, v in answers().items() if not k.startswith("q-")})
+    empty = login(trainer_a).post(
+        f"/courses/{surveyed.course.id}/survey/paper",
+        data={k: v for k, v in answers().items() if not k.startswith("q-")},
+    )
     assert empty.status_code == 400
     assert services.course_results(surveyed.course).responses == 6
 

@@ -1,5 +1,6 @@
 """Areas: the admin gives a trainer a cụm; the trainer then sees and changes only its communes'
 trainees and the cụm's courses (lists, pages, enrolment, dashboard)."""
+
 from datetime import timedelta
 
 import pytest
@@ -34,7 +35,9 @@ def cum(units, make_user, make_trainee, admin):
     outside = make_trainee("Giáp Văn Bình", commune="Thị trấn Phồn Xương")
     start = local_today() + timedelta(days=3)
     own = courses.create_course(units["A"].id, "CT1", "Lớp của cụm", VENUE, start, 30, [trainer.id], area_id=area.id)
-    other = courses.create_course(units["A"].id, "CT1", "Lớp của huyện", "Hội trường huyện", start, 30, [district_trainer.id])
+    other = courses.create_course(
+        units["A"].id, "CT1", "Lớp của huyện", "Hội trường huyện", start, 30, [district_trainer.id]
+    )
     db.session.commit()
     return area, trainer, inside, outside, own, other
 
@@ -72,12 +75,25 @@ def test_the_dashboard_follows_the_area(cum, login):
 
 def test_a_course_created_by_a_cum_trainer_is_the_cums(cum, login):
     area, trainer, *_ = cum
-    response = login(trainer).post("/courses/new", data={
-        "unit_id": trainer.unit_id, "curriculum_code": "CT1", "title": "Lớp mới của cụm", "venue": VENUE,
-        "starts_on": (local_today() + timedelta(days=30)).isoformat(), "capacity": "30", "trainer_ids": [trainer.id],
-        "morning_start": "07:30", "morning_end": "11:30", "afternoon_start": "13:30", "afternoon_end": "17:00",
-        "skip_sundays": "y", "late_after_minutes": "15", "notes": "",
-    })
+    response = login(trainer).post(
+        "/courses/new",
+        data={
+            "unit_id": trainer.unit_id,
+            "curriculum_code": "CT1",
+            "title": "Lớp mới của cụm",
+            "venue": VENUE,
+            "starts_on": (local_today() + timedelta(days=30)).isoformat(),
+            "capacity": "30",
+            "trainer_ids": [trainer.id],
+            "morning_start": "07:30",
+            "morning_end": "11:30",
+            "afternoon_start": "13:30",
+            "afternoon_end": "17:00",
+            "skip_sundays": "y",
+            "late_after_minutes": "15",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(Course).where(Course.title == "Lớp mới của cụm")).area_id == area.id
 
@@ -86,13 +102,21 @@ def test_the_admin_makes_areas_and_assigns_trainers(login, admin, units, make_us
     trainer = make_user("gv.moi", "trainer", "B")
     client = login(admin)
     assert client.get("/units/areas").status_code == 200
-    response = client.post("/units/areas", data={"area-name": "Cụm Ngọc Thiện", "area-kind": "cluster",
-                                                 "area-unit_id": units["B"].id,
-                                                 "area-commune_ids": [units["Xã Ngọc Thiện"].id, units["Xã Cao Xá"].id]})
+    response = client.post(
+        "/units/areas",
+        data={
+            "area-name": "Cụm Ngọc Thiện",
+            "area-kind": "cluster",
+            "area-unit_id": units["B"].id,
+            "area-commune_ids": [units["Xã Ngọc Thiện"].id, units["Xã Cao Xá"].id],
+        },
+    )
     assert response.status_code == 302
     area = db.session.scalar(select(Area).where(Area.name == "Cụm Ngọc Thiện"))
     assert {c.name for c in area.communes} == {"Xã Ngọc Thiện", "Xã Cao Xá"}
-    assert client.post("/units/areas", data={"assign-user_id": trainer.id, "assign-area_id": area.id}).status_code == 302
+    assert (
+        client.post("/units/areas", data={"assign-user_id": trainer.id, "assign-area_id": area.id}).status_code == 302
+    )
     db.session.expire_all()
     assert db.session.get(User, trainer.id).area_id == area.id
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.area")).actor_id == admin.id

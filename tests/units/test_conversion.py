@@ -1,16 +1,17 @@
 """Moving live data to the map of 1/7/2025: `flask units convert`, its plan and its audit."""
+
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import PASSWORD
 from training.audit import AuditEvent
 from training.extensions import db
 from training.people import conversion
 from training.people import services as people
 from training.people.models import Trainee, User
 from training.units.models import MAP_2025, MAP_PRE2025, Unit
-from tests.conftest import PASSWORD
 
 
 def unit(map_name: str, code: str) -> Unit:
@@ -18,10 +19,16 @@ def unit(map_name: str, code: str) -> Unit:
 
 
 def trainee_in(map_name: str, code: str, name: str) -> Trainee:
-    trainee = people.save_trainee(None, {
-        "full_name": name, "birth_date": date(1984, 5, 6), "gender": "female",
-        "commune_id": unit(map_name, code).id, "group": "commune_broadcast",
-    })
+    trainee = people.save_trainee(
+        None,
+        {
+            "full_name": name,
+            "birth_date": date(1984, 5, 6),
+            "gender": "female",
+            "commune_id": unit(map_name, code).id,
+            "group": "commune_broadcast",
+        },
+    )
     db.session.commit()
     return trainee
 
@@ -59,8 +66,10 @@ def test_the_plan_shows_each_old_commune_and_moves_nothing(yen_the):
     planned = conversion.plan(24)
     moves = {m.old.name: ([c.name for c in m.candidates], m.trainees) for m in planned.moves}
     assert moves == {
-        "Xã Canh Nậu": (["Xã Xuân Lương"], 1), "Xã Đồng Tiến": (["Xã Xuân Lương"], 1),
-        "Xã Xuân Lương": (["Xã Xuân Lương"], 1), "Thị trấn Bố Hạ": (["Xã Bố Hạ"], 1),
+        "Xã Canh Nậu": (["Xã Xuân Lương"], 1),
+        "Xã Đồng Tiến": (["Xã Xuân Lương"], 1),
+        "Xã Xuân Lương": (["Xã Xuân Lương"], 1),
+        "Thị trấn Bố Hạ": (["Xã Bố Hạ"], 1),
     }
     assert planned.trainers == [trainer] and planned.choices_needed == []
     assert planned.province.name == "Tỉnh Bắc Ninh" and [p.name for p in planned.old_provinces] == ["Tỉnh Bắc Giang"]

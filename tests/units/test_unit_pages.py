@@ -1,17 +1,18 @@
 """Units in the web app: both maps on /units with each commune's sources or successor and its
 trainees; the conversion page; renaming and merging without the command line."""
+
 import re
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import PASSWORD
 from training.audit import AuditEvent
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee, User
 from training.units.models import MAP_2025, MAP_PRE2025, Unit
-from tests.conftest import PASSWORD
 
 
 def unit(map_name: str, code: str) -> Unit:
@@ -19,8 +20,16 @@ def unit(map_name: str, code: str) -> Unit:
 
 
 def trainee_in(commune: Unit, name: str) -> Trainee:
-    trainee = people.save_trainee(None, {"full_name": name, "birth_date": date(1984, 5, 6), "gender": "female",
-                                         "commune_id": commune.id, "group": "commune_broadcast"})
+    trainee = people.save_trainee(
+        None,
+        {
+            "full_name": name,
+            "birth_date": date(1984, 5, 6),
+            "gender": "female",
+            "commune_id": commune.id,
+            "group": "commune_broadcast",
+        },
+    )
     db.session.commit()
     return trainee
 
@@ -29,7 +38,10 @@ def trainee_in(commune: Unit, name: str) -> Trainee:
 def both_maps(app, units):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["units", "load", "--province", "24", "--legacy"]).exit_code == 0
-    trainees = [trainee_in(unit(MAP_PRE2025, "7246"), "Thân Thị Hoa"), trainee_in(unit(MAP_PRE2025, "7243"), "Giáp Văn Bình")]
+    trainees = [
+        trainee_in(unit(MAP_PRE2025, "7246"), "Thân Thị Hoa"),
+        trainee_in(unit(MAP_PRE2025, "7243"), "Giáp Văn Bình"),
+    ]
     trainer = people.create_user("gv.yenthe", PASSWORD, "Trần Văn Khánh", "trainer", unit(MAP_PRE2025, "215").id)
     db.session.commit()
     assert runner.invoke(args=["units", "load", "--province", "24"]).exit_code == 0
@@ -38,12 +50,17 @@ def both_maps(app, units):
 
 def test_units_page_shows_both_maps_with_sources_successors_and_counts(both_maps, login, admin):
     html = login(admin).get("/units/").get_data(as_text=True)
-    assert html.index("Bản đồ từ 1/7/2025") < html.index("Tỉnh Bắc Ninh") < html.index("Bản đồ trước 1/7/2025") < html.index("Huyện Yên Thế")
+    assert (
+        html.index("Bản đồ từ 1/7/2025")
+        < html.index("Tỉnh Bắc Ninh")
+        < html.index("Bản đồ trước 1/7/2025")
+        < html.index("Huyện Yên Thế")
+    )
     assert "99 xã/phường · 0 học viên" in html
-    yen_the = html[html.index("<strong>Huyện Yên Thế</strong>"):]
+    yen_the = html[html.index("<strong>Huyện Yên Thế</strong>") :]
     assert re.match(r"<strong>Huyện Yên Thế</strong>\s*<span class=\"muted\">\d+ xã/phường · 2 học viên", yen_the)
     # Xã Xuân Lương (new) lists its three sources, proposed by the national table until converted
-    row = html[html.index("Xã Xuân Lương</td>") if "Xã Xuân Lương</td>" in html else html.index("Xã Xuân Lương"):]
+    row = html[html.index("Xã Xuân Lương</td>") if "Xã Xuân Lương</td>" in html else html.index("Xã Xuân Lương") :]
     assert "Xã Canh Nậu" in row[:600] and "Xã Đồng Tiến" in row[:600]
     assert "2 học viên còn ở xã, phường của bản đồ trước 1/7/2025." in html
 
@@ -110,8 +127,9 @@ def test_rename_and_merge_two_communes_with_confirmation(login, admin, make_trai
 
 def test_a_commune_cannot_be_merged_into_another_district(login, admin, units):
     client = login(admin)
-    response = client.post(f"/units/{units['Xã Hồng Kỳ'].id}", data={"merge-target_id": str(units["Xã Cao Xá"].id),
-                                                                  "merge-confirmed": "1"})
+    response = client.post(
+        f"/units/{units['Xã Hồng Kỳ'].id}", data={"merge-target_id": str(units["Xã Cao Xá"].id), "merge-confirmed": "1"}
+    )
     assert response.status_code == 200  # not a choice offered: refused by the form
     db.session.expire_all()
     assert db.session.get(Unit, units["Xã Hồng Kỳ"].id).successor_id is None

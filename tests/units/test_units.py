@@ -1,9 +1,11 @@
 """Administrative units: loading the two dated maps, /units; and the other CLI commands."""
+
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import PASSWORD
 from training.certificates.models import Certificate
 from training.courses.models import Course, Enrolment
 from training.extensions import db
@@ -11,7 +13,6 @@ from training.people import services as people
 from training.people.models import Trainee, User
 from training.units import services as units_services
 from training.units.models import MAP_2025, MAP_PRE2025, Unit
-from tests.conftest import PASSWORD
 
 
 def count(level: str, parent: Unit | None = None, map_name: str | None = None) -> int:
@@ -29,8 +30,10 @@ def unit(map_name: str, code: str) -> Unit:
 
 def snapshot(map_name: str) -> dict[int, tuple]:
     """Every column of every unit of a map, by id."""
-    return {u.id: (u.map, u.code, u.name, u.level, u.parent_id, u.successor_id)
-            for u in db.session.scalars(select(Unit).where(Unit.map == map_name))}
+    return {
+        u.id: (u.map, u.code, u.name, u.level, u.parent_id, u.successor_id)
+        for u in db.session.scalars(select(Unit).where(Unit.map == map_name))
+    }
 
 
 @pytest.fixture
@@ -45,6 +48,7 @@ def load(runner, *extra):
 
 
 # --- flask units load -------------------------------------------------------------------------
+
 
 def test_load_todays_bac_ninh_by_default(runner):
     result = load(runner)
@@ -119,10 +123,16 @@ def test_the_new_map_page_and_a_province_trainer(runner, app, login, admin):
     load(runner)
     bac_ninh = unit(MAP_2025, "24")
     commune = unit(MAP_2025, "7246")  # Xã Xuân Lương
-    trainee = people.save_trainee(None, {
-        "full_name": "Thân Văn Toàn", "birth_date": date(1980, 1, 2), "gender": "male",
-        "commune_id": commune.id, "group": "commune_broadcast",
-    })
+    trainee = people.save_trainee(
+        None,
+        {
+            "full_name": "Thân Văn Toàn",
+            "birth_date": date(1980, 1, 2),
+            "gender": "male",
+            "commune_id": commune.id,
+            "group": "commune_broadcast",
+        },
+    )
     trainer = people.create_user("gv.tinh", PASSWORD, "Giáp Thị Nga", "trainer", bac_ninh.id)
     db.session.commit()
 
@@ -135,16 +145,25 @@ def test_the_new_map_page_and_a_province_trainer(runner, app, login, admin):
     assert client.get("/units/").status_code == 200
     assert client.get(f"/trainees/{trainee.id}").status_code == 200
     assert "Thân Văn Toàn" in client.get("/trainees").get_data(as_text=True)
-    response = client.post(f"/trainees/{trainee.id}/edit", data={
-        "full_name": "Thân Văn Toàn", "birth_date": "1980-01-02", "gender": "male", "position": "Phó Bí thư Đoàn xã",
-        "commune_id": commune.id, "group": "party_mass_org", "phone": "",
-    })
+    response = client.post(
+        f"/trainees/{trainee.id}/edit",
+        data={
+            "full_name": "Thân Văn Toàn",
+            "birth_date": "1980-01-02",
+            "gender": "male",
+            "position": "Phó Bí thư Đoàn xã",
+            "commune_id": commune.id,
+            "group": "party_mass_org",
+            "phone": "",
+        },
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Trainee, trainee.id).group == "party_mass_org"
 
 
 # --- /units -----------------------------------------------------------------------------------
+
 
 def test_units_page_lists_districts_communes_and_counts(login, admin, make_trainee):
     make_trainee(commune="Xã Đồng Kỳ")
@@ -182,8 +201,11 @@ def test_empty_units_page_says_how_to_load(login, app):
 
 # --- flask users create-admin, flask demo load --------------------------------------------------
 
+
 def test_create_admin(runner, app):
-    result = runner.invoke(args=["users", "create-admin", "SoTTTT", "--password", "mat-khau-quan-tri", "--full-name", "Sở TT&TT"])
+    result = runner.invoke(
+        args=["users", "create-admin", "SoTTTT", "--password", "mat-khau-quan-tri", "--full-name", "Sở TT&TT"]
+    )
     assert result.exit_code == 0, result.output
     assert "Đã tạo tài khoản quản trị sotttt." in result.output
     user = db.session.scalar(select(User).where(User.username == "sotttt"))
@@ -238,11 +260,15 @@ def test_demo_load(runner, app):
     assert history.starts_on.year == 2024 and history.status == "closed"
     certificates = db.session.scalars(select(Certificate)).all()
     old = [c for c in certificates if c.enrolment.course_id == history.id]
-    assert old and all(c.serial.endswith("/2024/GCN-VHTT") and c.issuer_name == "UBND HUYỆN YÊN THẾ - PHÒNG VĂN HÓA VÀ THÔNG TIN"
-                       for c in old)
+    assert old and all(
+        c.serial.endswith("/2024/GCN-VHTT") and c.issuer_name == "UBND HUYỆN YÊN THẾ - PHÒNG VĂN HÓA VÀ THÔNG TIN"
+        for c in old
+    )
     assert {c.enrolment.trainee.commune.map for c in old} == {MAP_PRE2025}
     new = [c for c in certificates if c.enrolment.course_id != history.id]
-    assert new and all(c.serial.endswith("/GCN-SVHTTDL") and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in c.issuer_name for c in new)
+    assert new and all(
+        c.serial.endswith("/GCN-SVHTTDL") and "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH" in c.issuer_name for c in new
+    )
 
     # a second run adds nothing
     again = runner.invoke(args=["demo", "load"])
@@ -258,14 +284,24 @@ def test_converting_the_demo_yen_the_trainees(runner, app):
     old_trainees = {t.id: t.commune.code for t in db.session.scalars(select(Trainee)) if t.commune.map == MAP_PRE2025}
     assert len(old_trainees) == 10
     history = db.session.scalar(select(Course).where(Course.starts_on < date(2025, 1, 1)))
-    before = {c.id: (c.pdf, c.sha256, c.serial, c.issuer_name) for c in db.session.scalars(
-        select(Certificate).join(Certificate.enrolment).where(Enrolment.course_id == history.id))}
+    before = {
+        c.id: (c.pdf, c.sha256, c.serial, c.issuer_name)
+        for c in db.session.scalars(
+            select(Certificate).join(Certificate.enrolment).where(Enrolment.course_id == history.id)
+        )
+    }
     assert before
     result = runner.invoke(args=["units", "convert", "--province", "24", "--yes"])
     assert result.exit_code == 0, result.output
     assert "Xã Canh Nậu (7246, Huyện Yên Thế) → Xã Xuân Lương (7246): 2 học viên" in result.output
     db.session.expire_all()
-    expected = {"7246": "Xã Xuân Lương", "7243": "Xã Xuân Lương", "7249": "Xã Xuân Lương", "7294": "Xã Bố Hạ", "7288": "Xã Yên Thế"}
+    expected = {
+        "7246": "Xã Xuân Lương",
+        "7243": "Xã Xuân Lương",
+        "7249": "Xã Xuân Lương",
+        "7294": "Xã Bố Hạ",
+        "7288": "Xã Yên Thế",
+    }
     for trainee_id, old_code in old_trainees.items():
         commune = db.session.get(Trainee, trainee_id).commune
         assert commune.map == MAP_2025 and commune.name == expected[old_code]
@@ -289,13 +325,22 @@ def test_demo_load_at_scale_adds_a_province_of_closed_courses_with_full_attendan
     assert db.session.scalar(select(func.count()).select_from(Trainee)) == before + 120
 
     scaled = select(Course.id).where(Course.code.like("%-S%"))
-    per_course = dict(db.session.execute(select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(scaled))
-                                         .group_by(Enrolment.course_id)).all())
+    per_course = dict(
+        db.session.execute(
+            select(Enrolment.course_id, func.count())
+            .where(Enrolment.course_id.in_(scaled))
+            .group_by(Enrolment.course_id)
+        ).all()
+    )
     assert sum(per_course.values()) == 120 and max(per_course.values()) <= 30
     assert set(db.session.scalars(select(Course.status).where(Course.id.in_(scaled)))) == {"closed"}
     expected_records = db.session.scalar(
-        select(func.count()).select_from(CourseSession)
-        .join(Enrolment, Enrolment.course_id == CourseSession.course_id).where(CourseSession.course_id.in_(scaled)))
-    records = db.session.scalar(select(func.count()).select_from(Attendance).join(CourseSession)
-                                .where(CourseSession.course_id.in_(scaled)))
+        select(func.count())
+        .select_from(CourseSession)
+        .join(Enrolment, Enrolment.course_id == CourseSession.course_id)
+        .where(CourseSession.course_id.in_(scaled))
+    )
+    records = db.session.scalar(
+        select(func.count()).select_from(Attendance).join(CourseSession).where(CourseSession.course_id.in_(scaled))
+    )
     assert records == expected_records > 0

@@ -1,6 +1,7 @@
 """Units are listed in Vietnamese order on every page that lists them, with the collation the
 trainee names use: code points put "Xã Đông Sơn" after "Xã Xuân Lương" and "Xã Tân Hiệp"
 after "Xã Tiến Thắng", and "Huyện Ứng Hòa" after "Huyện Yên Thế"."""
+
 import html as html_lib
 import re
 from datetime import date, timedelta
@@ -18,8 +19,18 @@ from training.vietnamese import sort_key
 
 #: district A's communes in Vietnamese order: d before đ, ngang before huyền ("Đông" before
 #: "Đồng"), a before â before i ("Tam", "Tân", "Tiến")
-COMMUNES_A = ["Thị trấn Phồn Xương", "Xã Dương Hưu", "Xã Đông Sơn", "Xã Đồng Kỳ", "Xã Gia Bình", "Xã Hồng Kỳ",
-              "Xã Tam Tiến", "Xã Tân Hiệp", "Xã Tiến Thắng", "Xã Xuân Lương"]
+COMMUNES_A = [
+    "Thị trấn Phồn Xương",
+    "Xã Dương Hưu",
+    "Xã Đông Sơn",
+    "Xã Đồng Kỳ",
+    "Xã Gia Bình",
+    "Xã Hồng Kỳ",
+    "Xã Tam Tiến",
+    "Xã Tân Hiệp",
+    "Xã Tiến Thắng",
+    "Xã Xuân Lương",
+]
 #: u before ư before v
 DISTRICTS = ["Huyện Tân Yên", "Huyện Ứng Hòa", "Huyện Việt Yên", "Huyện Yên Thế"]
 AREAS = ["Cụm Dương Hưu", "Cụm Đông Sơn", "Cụm Gia Bình"]
@@ -29,8 +40,9 @@ AREAS = ["Cụm Dương Hưu", "Cụm Đông Sơn", "Cụm Gia Bình"]
 def many(units):
     """The shared tree with more communes in district A and two more districts, whose names
     code points put in the wrong order."""
-    for n, name in enumerate(["Xã Đông Sơn", "Xã Tam Tiến", "Xã Tân Hiệp", "Xã Tiến Thắng", "Xã Xuân Lương",
-                              "Xã Dương Hưu", "Xã Gia Bình"]):
+    for n, name in enumerate(
+        ["Xã Đông Sơn", "Xã Tam Tiến", "Xã Tân Hiệp", "Xã Tiến Thắng", "Xã Xuân Lương", "Xã Dương Hưu", "Xã Gia Bình"]
+    ):
         units[name] = Unit(map=MAP_PRE2025, code=str(7210 + n), name=name, level="commune", parent=units["A"])
     for code, name in (("217", "Huyện Việt Yên"), ("218", "Huyện Ứng Hòa")):
         units[name] = Unit(map=MAP_PRE2025, code=code, name=name, level="district", parent=units["province"])
@@ -48,7 +60,9 @@ def options(html: str, name: str) -> list[str]:
     """The labels of a select's options, in page order (the empty or "all" ones left out)."""
     found = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', html, re.S)
     assert found, f"no select {name}"
-    labels = [html_lib.unescape(label).strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", found.group(1))]
+    labels = [
+        html_lib.unescape(label).strip() for label in re.findall(r"<option[^>]*>([^<]*)</option>", found.group(1))
+    ]
     return [label for label in labels if label and not label.startswith(("Tất cả", "—", "Toàn"))]
 
 
@@ -60,7 +74,11 @@ def in_page_order(html: str, names: list[str]) -> list[str]:
 def test_the_collation_is_the_trainee_names_one():
     assert sorted(reversed(COMMUNES_A), key=sort_key) == COMMUNES_A
     assert sorted(["Xã Xuân Lương", "Xã Đông Sơn", "Xã Gia Bình", "Xã Dương Hưu"], key=sort_key) == [
-        "Xã Dương Hưu", "Xã Đông Sơn", "Xã Gia Bình", "Xã Xuân Lương"]
+        "Xã Dương Hưu",
+        "Xã Đông Sơn",
+        "Xã Gia Bình",
+        "Xã Xuân Lương",
+    ]
 
 
 def test_trainee_pages_list_communes_and_districts_in_vietnamese_order(many, login, admin, trainer_a):
@@ -80,7 +98,9 @@ def test_course_pages_list_units_and_communes_in_vietnamese_order(many, login, a
     assert options(client.get("/courses/new").get_data(as_text=True), "area_id") == AREAS
     assert options(client.get("/courses").get_data(as_text=True), "unit") == DISTRICTS
     assert options(client.get("/calendar").get_data(as_text=True), "unit") == DISTRICTS
-    course = courses.create_course(many["A"].id, "CT1", "Lớp", "Hội trường", local_today() + timedelta(days=7), 30, [trainer_a.id])
+    course = courses.create_course(
+        many["A"].id, "CT1", "Lớp", "Hội trường", local_today() + timedelta(days=7), 30, [trainer_a.id]
+    )
     db.session.commit()
     enrol = login(trainer_a).get(f"/courses/{course.id}/enrol").get_data(as_text=True)
     assert options(enrol, "commune_id") == COMMUNES_A
@@ -113,8 +133,16 @@ def test_the_conversion_page_lists_old_communes_in_vietnamese_order(app, login, 
     yen_the = db.session.scalar(select(Unit).where(Unit.map == MAP_PRE2025, Unit.name == "Huyện Yên Thế"))
     for name in names:
         commune = db.session.scalar(select(Unit).where(Unit.parent_id == yen_the.id, Unit.name == name))
-        people.save_trainee(None, {"full_name": f"Người ở {name}", "birth_date": date(1984, 5, 6), "gender": "female",
-                                   "commune_id": commune.id, "group": "commune_broadcast"})
+        people.save_trainee(
+            None,
+            {
+                "full_name": f"Người ở {name}",
+                "birth_date": date(1984, 5, 6),
+                "gender": "female",
+                "commune_id": commune.id,
+                "group": "commune_broadcast",
+            },
+        )
     db.session.commit()
     assert runner.invoke(args=["units", "load", "--province", "24"]).exit_code == 0
     html = login(admin).get("/units/convert").get_data(as_text=True)
@@ -127,7 +155,13 @@ def test_the_survey_summary_lists_areas_in_vietnamese_order(many, login, admin, 
 
     many["B"].name = "Huyện Đông Anh"  # code points put it after Huyện Yên Thế
     start_course(many, trainer_a, [make_trainee()], first_day=date(2026, 2, 23))
-    start_course(many, trainer_b, [make_trainee(commune="Xã Ngọc Thiện")], first_day=date(2026, 2, 23), district="B",
-                 venue="Hội trường UBND huyện Đông Anh")
+    start_course(
+        many,
+        trainer_b,
+        [make_trainee(commune="Xã Ngọc Thiện")],
+        first_day=date(2026, 2, 23),
+        district="B",
+        venue="Hội trường UBND huyện Đông Anh",
+    )
     page = login(admin).get("/surveys?from=01/01/2026&to=31/12/2026&by=area").get_data(as_text=True)
     assert in_page_order(page, ["Huyện Yên Thế", "Huyện Đông Anh"]) == ["Huyện Đông Anh", "Huyện Yên Thế"]

@@ -1,4 +1,5 @@
 """Attendance: QR check-in (session QR and badges), the manual roster and attendance sheets."""
+
 from flask import Blueprint
 
 bp = Blueprint("attendance", __name__)

@@ -5,6 +5,7 @@ under it in text, so a trainer can type it when a scanner fails.
 
 Pure document code: `badges_pdf` takes the course's rows (sheet.sheet_data) and returns bytes.
 """
+
 from io import BytesIO
 
 from flask_babel import gettext as _
@@ -126,7 +127,9 @@ def _badge(canvas: Canvas, x: float, y: float, data: SheetData, row: Row) -> Non
     for detail in (row.position, row.commune):
         if detail:
             lines = "<br/>".join(escaped(line) for line in even_lines(detail, FONT, 8.5, detail_w - 1))
-            detail_top -= _draw_paragraph(canvas, Paragraph(lines, detail_style), x + PAD, detail_top, detail_w) + 1 * mm
+            detail_top -= (
+                _draw_paragraph(canvas, Paragraph(lines, detail_style), x + PAD, detail_top, detail_w) + 1 * mm
+            )
 
 
 def badges_pdf(data: SheetData) -> bytes:
@@ -139,7 +142,7 @@ def badges_pdf(data: SheetData) -> bytes:
     rows = data.rows
     for start in range(0, max(len(rows), 1), PER_PAGE):
         _cut_marks(canvas)
-        for index, row in enumerate(rows[start:start + PER_PAGE]):
+        for index, row in enumerate(rows[start : start + PER_PAGE]):
             _badge(canvas, *_origin(index), data, row)
         canvas.setFont(FONT, 7)
         canvas.setFillColor(colors.HexColor("#666666"))

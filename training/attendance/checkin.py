@@ -4,6 +4,7 @@ trainer), and the answers a check-in gives.
 
 Services flush and never commit; the view or command that calls them commits once.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -69,6 +70,7 @@ class CheckinResult:
 
 # --- the check-in window and lateness -------------------------------------------------------
 
+
 def checkin_opens_at(session: CourseSession) -> datetime:
     minutes = current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15)
     return session.starts_at - timedelta(minutes=minutes)
@@ -102,8 +104,11 @@ def closed_message(session: CourseSession, state: str) -> str:
     if state == "not_open":
         return _("Khóa học chưa mở nên chưa điểm danh được.")
     if state == "not_yet":
-        return _("Buổi học chưa mở điểm danh (mở từ %(t)s ngày %(d)s).", t=to_local(checkin_opens_at(session)).strftime("%H:%M"),
-                 d=to_local(session.starts_at).strftime("%d/%m/%Y"))
+        return _(
+            "Buổi học chưa mở điểm danh (mở từ %(t)s ngày %(d)s).",
+            t=to_local(checkin_opens_at(session)).strftime("%H:%M"),
+            d=to_local(session.starts_at).strftime("%d/%m/%Y"),
+        )
     return _("Buổi học đã kết thúc điểm danh.")
 
 
@@ -112,11 +117,17 @@ def open_session_ids(at: datetime | None = None) -> list[int]:
     'open' of each: what a short code typed on /c may belong to (a handful at any time)."""
     at = at or utcnow()
     opens_before = timedelta(minutes=current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15))
-    return list(db.session.scalars(
-        select(CourseSession.id).join(Course, Course.id == CourseSession.course_id)
-        .where(Course.status.in_(CHECKIN_COURSE_STATUSES), CourseSession.starts_at <= at + opens_before,
-               CourseSession.ends_at >= at)
-    ))
+    return list(
+        db.session.scalars(
+            select(CourseSession.id)
+            .join(Course, Course.id == CourseSession.course_id)
+            .where(
+                Course.status.in_(CHECKIN_COURSE_STATUSES),
+                CourseSession.starts_at <= at + opens_before,
+                CourseSession.ends_at >= at,
+            )
+        )
+    )
 
 
 def reason_labels() -> dict[str, str]:
@@ -133,8 +144,15 @@ def reason_labels() -> dict[str, str]:
 
 # --- recording a check-in --------------------------------------------------------------------
 
-def check_in(session: CourseSession, trainee_id: int, method: str, at: datetime | None = None,
-             recorded_by_id: int | None = None, device: str = "") -> CheckinResult | None:
+
+def check_in(
+    session: CourseSession,
+    trainee_id: int,
+    method: str,
+    at: datetime | None = None,
+    recorded_by_id: int | None = None,
+    device: str = "",
+) -> CheckinResult | None:
     """Record that a trainee was seen at a session (QR or badge); idempotent. None when no
     trainee has that id (a phone remembering one who has since been erased).
 
@@ -190,15 +208,31 @@ def device_result(session: CourseSession, key: str) -> CheckinResult | None:
 # before. A hall of scanners asks it for every scan, so it is one statement of plain columns
 # (no ORM objects to build), built once and run with each scan's parameters.
 #: a record as a check-in answers with it (see _seen)
-_RECORD = (Attendance.id.label("record_id"), Attendance.status, Attendance.method, Attendance.checked_in_at,
-           Attendance.recorded_at, Attendance.self_scan_at)
+_RECORD = (
+    Attendance.id.label("record_id"),
+    Attendance.status,
+    Attendance.method,
+    Attendance.checked_in_at,
+    Attendance.recorded_at,
+    Attendance.self_scan_at,
+)
 _FACTS = (
-    select(Trainee.id, Trainee.full_name, Unit.name.label("commune"), Unit.parent_id.label("district_id"),
-           Enrolment.id.label("enrolment_id"), *_RECORD,
-           select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"))
+    select(
+        Trainee.id,
+        Trainee.full_name,
+        Unit.name.label("commune"),
+        Unit.parent_id.label("district_id"),
+        Enrolment.id.label("enrolment_id"),
+        *_RECORD,
+        select(ScanLog.id).where(ScanLog.nonce == bindparam("nonce")).exists().label("nonce_seen"),
+    )
     .join(Unit, Unit.id == Trainee.commune_id)
-    .outerjoin(Enrolment, (Enrolment.trainee_id == Trainee.id) & (Enrolment.course_id == bindparam("course_id"))
-               & (Enrolment.status == "enrolled"))
+    .outerjoin(
+        Enrolment,
+        (Enrolment.trainee_id == Trainee.id)
+        & (Enrolment.course_id == bindparam("course_id"))
+        & (Enrolment.status == "enrolled"),
+    )
     .outerjoin(Attendance, (Attendance.session_id == bindparam("session_id")) & (Attendance.trainee_id == Trainee.id))
 )
 _FACTS_OF_CODE = _FACTS.where(Trainee.personal_code == bindparam("code"))
@@ -207,12 +241,20 @@ _FACTS_OF_KEY = _FACTS.where(Trainee.device_key == bindparam("key"))
 _ATTENDANCE = Attendance.__table__
 #: a hand-set absence or excuse that a trainer's badge scan turns into a check-in, unless it
 #: has become an attendance since it was read; SET from the parameters given (Core, built once)
-_SCAN_WINS = update(_ATTENDANCE).where(_ATTENDANCE.c.id == bindparam("record_id"), _ATTENDANCE.c.status.not_in(ATTENDED))
+_SCAN_WINS = update(_ATTENDANCE).where(
+    _ATTENDANCE.c.id == bindparam("record_id"), _ATTENDANCE.c.status.not_in(ATTENDED)
+)
 #: a trainee's own scan over a hand-set absence or excuse: the mark stands, the scan is kept
 #: beside it for the trainer to accept (the first scan's time, unless the mark changed since)
-_SCAN_KEPT = (update(_ATTENDANCE).where(_ATTENDANCE.c.id == bindparam("record_id"), _ATTENDANCE.c.status.not_in(ATTENDED),
-                                        _ATTENDANCE.c.self_scan_at.is_(None))
-              .values(self_scan_at=bindparam("at")))
+_SCAN_KEPT = (
+    update(_ATTENDANCE)
+    .where(
+        _ATTENDANCE.c.id == bindparam("record_id"),
+        _ATTENDANCE.c.status.not_in(ATTENDED),
+        _ATTENDANCE.c.self_scan_at.is_(None),
+    )
+    .values(self_scan_at=bindparam("at"))
+)
 
 
 def _facts(statement, parameters: dict):
@@ -225,8 +267,9 @@ def _facts_parameters(session: CourseSession, nonce: str | None = None, **traine
     return {"session_id": session.id, "course_id": session.course_id, "nonce": nonce, **trainee}
 
 
-def _record_checkin(session: CourseSession, facts, method: str, at: datetime, recorded_by_id: int | None,
-                    device: str) -> CheckinResult:
+def _record_checkin(
+    session: CourseSession, facts, method: str, at: datetime, recorded_by_id: int | None, device: str
+) -> CheckinResult:
     """Check the rules against `facts` (a row of _FACTS) and write the check-in.
 
     The facts are read without the write lock, which a hall of scanners queues for; it is
@@ -244,17 +287,33 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
     # a request's first translated sentence also loads its language.
     said = _recorded_message(trainee, status, at)
     write_lock()
-    written = {"status": status, "method": method, "checked_in_at": at, "recorded_at": utcnow(),
-               "recorded_by_id": recorded_by_id, "device": device, "self_scan_at": None}
+    written = {
+        "status": status,
+        "method": method,
+        "checked_in_at": at,
+        "recorded_at": utcnow(),
+        "recorded_by_id": recorded_by_id,
+        "device": device,
+        "self_scan_at": None,
+    }
     # the reports kept of the other districts stay valid (training/stamps.py)
     in_unit = {REPORT_UNIT: session.course.unit_id}
     if facts.record_id is not None and method == "qr_self":
         # Marked absent or excused by the trainer, then the trainee scans the session's QR:
         # the trainer's mark stands; the roster shows the scan for the trainer to accept.
-        kept = db.session.execute(_SCAN_KEPT, {"record_id": facts.record_id, "at": at}, execution_options=in_unit).rowcount
+        kept = db.session.execute(
+            _SCAN_KEPT, {"record_id": facts.record_id, "at": at}, execution_options=in_unit
+        ).rowcount
         if kept:
-            audit.record_now("attendance.self_scan_kept", Attendance.__tablename__, facts.record_id, actor_id=None,
-                             status=facts.status, at=at, device=device)
+            audit.record_now(
+                "attendance.self_scan_kept",
+                Attendance.__tablename__,
+                facts.record_id,
+                actor_id=None,
+                status=facts.status,
+                at=at,
+                device=device,
+            )
         record = _record_of(session.id, trainee.id)
         if record is not None and record.status in ATTENDED:  # accepted or scanned meanwhile
             return _already(record, trainee)
@@ -269,14 +328,23 @@ def _record_checkin(session: CourseSession, facts, method: str, at: datetime, re
             return _already(_record_of(session.id, trainee.id), trainee)
         row_id, before = facts.record_id, facts.status
     else:
-        row_id = db.session.execute(insert_or_skip(Attendance, "session_id", "trainee_id", returning="id"),
-                                    {"session_id": session.id, "trainee_id": trainee.id, **written},
-                                    execution_options=in_unit).scalar()
+        row_id = db.session.execute(
+            insert_or_skip(Attendance, "session_id", "trainee_id", returning="id"),
+            {"session_id": session.id, "trainee_id": trainee.id, **written},
+            execution_options=in_unit,
+        ).scalar()
         if row_id is None:  # another scan recorded this trainee a moment ago
             return _already(_record_of(session.id, trainee.id), trainee)
         before = None
-    audit.record_now("attendance.checkin", Attendance.__tablename__, row_id, actor_id=recorded_by_id, before=before,
-                     after=status, method=method)
+    audit.record_now(
+        "attendance.checkin",
+        Attendance.__tablename__,
+        row_id,
+        actor_id=recorded_by_id,
+        before=before,
+        after=status,
+        method=method,
+    )
     return CheckinResult("ok", said, trainee, SeenRecord(row_id, status, method, at))
 
 
@@ -287,7 +355,9 @@ def _refusal(session: CourseSession, facts, trainee: SeenTrainee, at: datetime) 
     if state != "open":
         return CheckinResult("session_closed", closed_message(session, state), trainee)
     if facts.enrolment_id is None:
-        return CheckinResult("not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee)
+        return CheckinResult(
+            "not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee
+        )
     if facts.record_id is not None and facts.status in ATTENDED:
         return _already(_seen(facts), trainee)
     return None
@@ -312,9 +382,11 @@ def _seen(row) -> SeenRecord:
 
 
 def _record_of(session_id: int, trainee_id: int) -> SeenRecord | None:
-    row = db.session.connection().execute(
-        select(*_RECORD).where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id)
-    ).first()
+    row = (
+        db.session.connection()
+        .execute(select(*_RECORD).where(Attendance.session_id == session_id, Attendance.trainee_id == trainee_id))
+        .first()
+    )
     return _seen(row) if row is not None else None
 
 
@@ -332,26 +404,44 @@ def _recorded_message(trainee: SeenTrainee, status: str, at: datetime) -> str:
 def _kept(facts, trainee: SeenTrainee, at: datetime) -> CheckinResult:
     """The answer to a self-scan over the trainer's mark: the mark stands, the trainer will see it."""
     label = status_label(facts.status)
-    return CheckinResult("kept_manual_mark", _(
-        "Giảng viên đã ghi %(name)s là “%(status)s” ở buổi này. Lượt quét lúc %(t)s đã được gửi để giảng viên xem lại; "
-        "nếu có nhầm lẫn, hãy báo giảng viên.", name=trainee.full_name, status=label, t=to_local(at).strftime("%H:%M")),
-        trainee, SeenRecord(facts.record_id, facts.status, facts.method, at))
+    return CheckinResult(
+        "kept_manual_mark",
+        _(
+            "Giảng viên đã ghi %(name)s là “%(status)s” ở buổi này. Lượt quét lúc %(t)s đã được gửi để giảng viên "
+            "xem lại; "
+            "nếu có nhầm lẫn, hãy báo giảng viên.",
+            name=trainee.full_name,
+            status=label,
+            t=to_local(at).strftime("%H:%M"),
+        ),
+        trainee,
+        SeenRecord(facts.record_id, facts.status, facts.method, at),
+    )
 
 
 def status_label(status: str | None) -> str:
     """A status as people read it (never the code)."""
-    return {"present": _("Có mặt"), "late": _("Muộn"), "absent": _("Vắng"), "excused": _("Có phép")}.get(status or "", _("Chưa ghi"))
+    return {"present": _("Có mặt"), "late": _("Muộn"), "absent": _("Vắng"), "excused": _("Có phép")}.get(
+        status or "", _("Chưa ghi")
+    )
 
 
 def _already(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
     when = to_local(record.at).strftime("%H:%M")
-    return CheckinResult("already_checked_in", _("%(name)s đã điểm danh lúc %(t)s.", name=trainee.full_name, t=when),
-                         trainee, record)
+    return CheckinResult(
+        "already_checked_in", _("%(name)s đã điểm danh lúc %(t)s.", name=trainee.full_name, t=when), trainee, record
+    )
 
 
-
-def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at: datetime | None, offline: bool,
-               user_id: int | None, device: str = "") -> CheckinResult:
+def scan_badge(
+    session: CourseSession,
+    code: str,
+    nonce: str | None,
+    scanned_at: datetime | None,
+    offline: bool,
+    user_id: int | None,
+    device: str = "",
+) -> CheckinResult:
     """Handle one badge scan from the scanner page or API; logs it; a repeated nonce gets the
     first answer again without recording anything twice. Every rule is checked on arrival;
     an offline scan is judged at its scan time, which may not lie in the future. Writes with
@@ -380,21 +470,39 @@ def scan_badge(session: CourseSession, code: str, nonce: str | None, scanned_at:
     else:
         result = _record_checkin(session, facts, "qr_badge", at, user_id, device)
     write_lock()  # taken already if the scan wrote a record; a refused scan's log still needs it
-    logged = db.session.connection().execute(insert_or_skip(ScanLog, "nonce", returning="id"), {
-        "nonce": nonce or None, "session_id": session.id, "code": (code or "")[:64], "reason": result.reason,
-        "trainee_id": facts.id if facts is not None else None, "scanned_at": at, "offline": offline, "user_id": user_id,
-        "device": device,
-    }).scalar()
+    logged = (
+        db.session.connection()
+        .execute(
+            insert_or_skip(ScanLog, "nonce", returning="id"),
+            {
+                "nonce": nonce or None,
+                "session_id": session.id,
+                "code": (code or "")[:64],
+                "reason": result.reason,
+                "trainee_id": facts.id if facts is not None else None,
+                "scanned_at": at,
+                "offline": offline,
+                "user_id": user_id,
+                "device": device,
+            },
+        )
+        .scalar()
+    )
     if logged is None:  # the same nonce arrived twice at once; the other request's answer stands
         return _replay(nonce, user_id)
     return result
 
 
-
 def recent_scans(session: CourseSession, limit: int = 500) -> list[ScanLog]:
     """The session's scan log, newest first, with the trainee each scan named."""
-    return db.session.scalars(select(ScanLog).options(joinedload(ScanLog.trainee)).where(ScanLog.session_id == session.id)
-                              .order_by(ScanLog.received_at.desc()).limit(limit)).all()
+    return db.session.scalars(
+        select(ScanLog)
+        .options(joinedload(ScanLog.trainee))
+        .where(ScanLog.session_id == session.id)
+        .order_by(ScanLog.received_at.desc())
+        .limit(limit)
+    ).all()
+
 
 def _not_in_course() -> CheckinResult:
     """The answer for a code of someone the scanner may not see: no name, id or commune."""
@@ -404,8 +512,9 @@ def _not_in_course() -> CheckinResult:
 def _replay(nonce: str, user_id: int | None) -> CheckinResult:
     """The answer a scan with this nonce got the first time; only to the user who sent it (a
     nonce is no secret once logged, and another user's resend must learn nothing from it)."""
-    log = db.session.scalar(select(ScanLog).options(joinedload(ScanLog.trainee).joinedload(Trainee.commune))
-                            .where(ScanLog.nonce == nonce))
+    log = db.session.scalar(
+        select(ScanLog).options(joinedload(ScanLog.trainee).joinedload(Trainee.commune)).where(ScanLog.nonce == nonce)
+    )
     if log.user_id != user_id:
         return CheckinResult("invalid_token", _("Lần quét này đã được xử lý trước đó."))
     trainee = SeenTrainee(log.trainee.id, log.trainee.full_name, log.trainee.commune.name) if log.trainee else None
@@ -418,6 +527,11 @@ def _replay(nonce: str, user_id: int | None) -> CheckinResult:
 
 
 def checked_in_count(session: CourseSession) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Attendance).where(Attendance.session_id == session.id, Attendance.status.in_(ATTENDED))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Attendance)
+            .where(Attendance.session_id == session.id, Attendance.status.in_(ATTENDED))
+        )
+        or 0
+    )

@@ -48,8 +48,14 @@ class IdentifyForm(Form):
     """The one-time question a new phone is asked before its first check-in."""
 
     ticket = HiddenField()
-    code = StringField(_l("Mã cá nhân (trên thẻ học viên) hoặc số điện thoại"), validators=[DataRequired(), Length(max=24)], filters=[_strip])
-    birth_date = StringField(_l("Ngày sinh (ngày/tháng/năm)"), validators=[DataRequired(), Length(max=24)], filters=[_strip])
+    code = StringField(
+        _l("Mã cá nhân (trên thẻ học viên) hoặc số điện thoại"),
+        validators=[DataRequired(), Length(max=24)],
+        filters=[_strip],
+    )
+    birth_date = StringField(
+        _l("Ngày sinh (ngày/tháng/năm)"), validators=[DataRequired(), Length(max=24)], filters=[_strip]
+    )
 
     #: the birth date read from birth_date once the form validates
     born: date | None = None

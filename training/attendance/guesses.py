@@ -10,6 +10,7 @@ was given). Right answers are never counted.
 The counters live in the rate-limit store (RATELIMIT_STORAGE_URI: memory, or Redis when
 several processes serve), whether or not Flask-Limiter's own limits are enabled.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -52,8 +53,11 @@ def _keys(identity: str, phone: str) -> list[tuple]:
 def refused(identity: str, phone: str) -> Refusal | None:
     """A Refusal when this identity or this phone has used up its wrong answers."""
     limiter = _limiter()
-    ends = [limiter.get_window_stats(item, *key).reset_time for item, *key in _keys(identity, phone)
-            if not limiter.test(item, *key)]
+    ends = [
+        limiter.get_window_stats(item, *key).reset_time
+        for item, *key in _keys(identity, phone)
+        if not limiter.test(item, *key)
+    ]
     if not ends:
         return None
     return Refusal(datetime.fromtimestamp(max(ends), timezone.utc).replace(tzinfo=None))

@@ -1,6 +1,7 @@
 """Who a phone's answers name: a personal code or phone number, and a birth date, matched
 against the trainees of a session's course (the one question a new phone is asked).
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -16,7 +17,6 @@ def normalise_code(text: str) -> str | None:
     if not 6 <= len(code) <= 16 or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return code
-
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,13 @@ def identify_trainee(session: CourseSession, code_or_phone: str, birth_date) -> 
     if phone:
         matches.append(_stored_phone().in_({phone, "+84" + phone[1:]}))
     # the course's trainees first (its enrolments are indexed): the answer of every right guess
-    enrolled = select(Trainee).join(Enrolment, Enrolment.trainee_id == Trainee.id).where(
-        Enrolment.course_id == session.course_id, Enrolment.status == "enrolled", Trainee.birth_date == birth_date)
+    enrolled = (
+        select(Trainee)
+        .join(Enrolment, Enrolment.trainee_id == Trainee.id)
+        .where(
+            Enrolment.course_id == session.course_id, Enrolment.status == "enrolled", Trainee.birth_date == birth_date
+        )
+    )
     for match in matches:
         found = db.session.scalars(enrolled.where(match)).all()
         if found:

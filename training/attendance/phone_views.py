@@ -5,6 +5,7 @@ A new phone answers one question (personal code or phone number, and birth date)
 remembered by a random key of the trainee; a remembered phone asks "is this you?" before it
 records anything, so a borrowed phone never checks in its owner (README, "QR check-in").
 """
+
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,16 +51,28 @@ class _Heading:
         return cls(session.course.title, session.module_code, session.starts_at, session.ends_at)
 
 
-def _checkin_page(result: CheckinResult | None, heading: _Heading | None = None, status: int = 200, form=None,
-                  error: str | None = None, **extra):
+def _checkin_page(
+    result: CheckinResult | None,
+    heading: _Heading | None = None,
+    status: int = 200,
+    form=None,
+    error: str | None = None,
+    **extra,
+):
     """The phone's page, never kept by a browser or proxy: it names a trainee, or is a step
     towards naming one."""
     page = render_template("attendance/checkin.html", result=result, heading=heading, form=form, error=error, **extra)
     return no_store(make_response(page, status))
 
 
-_RESULT_STATUS = {"ok": 200, "already_checked_in": 200, "kept_manual_mark": 200, "confirm": 200, "not_enrolled": 403,
-                  "session_closed": 409}
+_RESULT_STATUS = {
+    "ok": 200,
+    "already_checked_in": 200,
+    "kept_manual_mark": 200,
+    "confirm": 200,
+    "not_enrolled": 403,
+    "session_closed": 409,
+}
 
 
 @bp.route("/checkin/<token>", methods=["GET", "POST"])
@@ -83,8 +96,13 @@ def checkin(token: str):
     if key:
         preview = preview_device(session, key)
         if preview is not None:  # None: the trainee it remembers has since been erased
-            return _checkin_page(preview, heading, _RESULT_STATUS.get(preview.reason, 400), ticket=ticket,
-                                 result_url=_result_url(session.id, key) if preview.reason == "already_checked_in" else None)
+            return _checkin_page(
+                preview,
+                heading,
+                _RESULT_STATUS.get(preview.reason, 400),
+                ticket=ticket,
+                result_url=_result_url(session.id, key) if preview.reason == "already_checked_in" else None,
+            )
     form = IdentifyForm(formdata=None)
     form.ticket.data = ticket
     return _checkin_page(None, heading, form=form)
@@ -96,7 +114,9 @@ def _answer(form: IdentifyForm):
     try:
         ticket = phones.read_ticket(form.ticket.data)
     except SignatureExpired:
-        return _checkin_page(None, error=_("Đã quá thời gian điểm danh của lần quét này. Hãy quét lại mã QR đang chiếu."), status=410)
+        return _checkin_page(
+            None, error=_("Đã quá thời gian điểm danh của lần quét này. Hãy quét lại mã QR đang chiếu."), status=410
+        )
     except BadSignature:
         return _checkin_page(None, error=_("Yêu cầu không hợp lệ. Hãy quét lại mã QR đang chiếu."), status=400)
     session = db.session.get(CourseSession, ticket.session_id, options=[joinedload(CourseSession.course)])
@@ -133,9 +153,18 @@ def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, tic
     refusal = guesses.refused(identity, ticket.nonce)
     if refusal is not None:
         minutes = max(1, round((refusal.until - utcnow()).total_seconds() / 60))
-        return _checkin_page(None, heading, form=form, status=429, form_error=_(
-            "Đã nhập sai quá nhiều lần. Hãy thử lại sau %(m)d phút (lúc %(t)s), hoặc hỏi giảng viên để được điểm danh bằng thẻ.",
-            m=minutes, t=to_local(refusal.until).strftime("%H:%M")))
+        return _checkin_page(
+            None,
+            heading,
+            form=form,
+            status=429,
+            form_error=_(
+                "Đã nhập sai quá nhiều lần. Hãy thử lại sau %(m)d phút (lúc %(t)s), hoặc hỏi giảng viên để được "
+                "điểm danh bằng thẻ.",
+                m=minutes,
+                t=to_local(refusal.until).strftime("%H:%M"),
+            ),
+        )
     found = identify_trainee(session, form.code.data, form.born)
     device = secrets.token_urlsafe(12)
     # None also when the trainee was erased in the moment between the two reads
@@ -145,10 +174,15 @@ def _identify(session: CourseSession, heading: _Heading, form: IdentifyForm, tic
             message = _("Bạn không có tên trong danh sách của khóa học này. Hãy hỏi giảng viên của lớp.")
         else:
             guesses.count_wrong(identity, ticket.nonce)
-            message = _("Mã (hoặc số điện thoại) và ngày sinh không khớp với học viên nào của khóa học này. "
-                        "Hãy kiểm tra mã trên thẻ học viên và ngày sinh, hoặc hỏi giảng viên.")
+            message = _(
+                "Mã (hoặc số điện thoại) và ngày sinh không khớp với học viên nào của khóa học này. "
+                "Hãy kiểm tra mã trên thẻ học viên và ngày sinh, hoặc hỏi giảng viên."
+            )
         return _checkin_page(None, heading, form=form, status=400, form_error=message)
-    key, result_url = found.trainee.device_key, _result_url(session.id, found.trainee.device_key)  # before the commit expires them
+    key, result_url = (
+        found.trainee.device_key,
+        _result_url(session.id, found.trainee.device_key),
+    )  # before the commit expires them
     db.session.commit()
     response = _checkin_page(result, heading, _RESULT_STATUS.get(result.reason, 400), result_url=result_url)
     return phones.remember_phone(response, key, device)
@@ -170,8 +204,11 @@ def checkin_result(ticket: str):
     session = db.session.get(CourseSession, session_id, options=[joinedload(CourseSession.course)])
     result = device_result(session, key) if session is not None else None
     if result is None:
-        return _checkin_page(None, error=_("Không thấy điểm danh này nữa. Hãy quét lại mã QR đang chiếu hoặc hỏi giảng viên."),
-                             status=404)
+        return _checkin_page(
+            None,
+            error=_("Không thấy điểm danh này nữa. Hãy quét lại mã QR đang chiếu hoặc hỏi giảng viên."),
+            status=404,
+        )
     return _checkin_page(result, _Heading.of(session), result_url=request.path)
 
 

@@ -3,6 +3,7 @@ page (which session, which phone, given when), the ticket of its result page, an
 that remembers its trainee (README, "QR check-in"). The check-in and the course survey share
 the cookie.
 """
+
 import secrets
 from dataclasses import dataclass
 
@@ -49,8 +50,12 @@ def remember_phone(response, key: str, device: str):
     """Give the phone the signed cookie that remembers its trainee (by their random key, never
     a row id) and this device. Returns `response`."""
     response.set_cookie(
-        DEVICE_COOKIE, _device_serializer().dumps({"k": key, "d": device}), max_age=DEVICE_MAX_AGE,
-        httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        DEVICE_COOKIE,
+        _device_serializer().dumps({"k": key, "d": device}),
+        max_age=DEVICE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
     )
     return response
 

@@ -12,6 +12,7 @@ after its code first showed.
 Beside the QR the projector shows a short numeric code of the same session and step, for a
 phone that cannot scan: typed on the short address (/c), it leads to the same check-in.
 """
+
 import base64
 import functools
 import hashlib
@@ -66,7 +67,7 @@ def _signature(session_id: int, step: int) -> str:
 def short_code(session_id: int, step: int) -> str:
     """The few digits the projector shows beside the QR of this session and step."""
     number = int.from_bytes(_digest(b"checkin-short-code", session_id, step)[:8], "big")
-    return f"{number % 10 ** SHORT_CODE_DIGITS:0{SHORT_CODE_DIGITS}d}"
+    return f"{number % 10**SHORT_CODE_DIGITS:0{SHORT_CODE_DIGITS}d}"
 
 
 def accepted_steps(now: float | None = None) -> list[int]:

@@ -3,6 +3,7 @@ hand, saved against what changed since the page was loaded, each change audited.
 
 Services flush and never commit; the view or command that calls them commits once.
 """
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -23,14 +24,16 @@ class AttendanceError(Exception):
     """An attendance operation that cannot be done; the message is for the user."""
 
 
-
 def roster(session: CourseSession, for_update: bool = False) -> list[tuple[Enrolment, Attendance | None]]:
     """Enrolled trainees of the session's course in Vietnamese name order, with their record;
     two queries (the trainees and their communes come with the enrolments). `for_update`
     locks the records (PostgreSQL) until the transaction ends, for a save that checks them."""
     enrolments = db.session.scalars(
-        select(Enrolment).join(Trainee).options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
-        .where(Enrolment.course_id == session.course_id, Enrolment.status == "enrolled").order_by(Trainee.name_key)
+        select(Enrolment)
+        .join(Trainee)
+        .options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
+        .where(Enrolment.course_id == session.course_id, Enrolment.status == "enrolled")
+        .order_by(Trainee.name_key)
     ).all()
     query = select(Attendance).where(Attendance.session_id == session.id)
     if for_update:
@@ -50,8 +53,12 @@ def check_markable(session: CourseSession) -> None:
     :raises AttendanceError:
     """
     if session.starts_at - utcnow() > MARK_AHEAD:
-        raise AttendanceError(_("Buổi học ngày %(d)s chưa đến: chỉ điểm danh được từ một ngày trước buổi học.",
-                                d=to_local(session.starts_at).strftime("%d/%m/%Y")))
+        raise AttendanceError(
+            _(
+                "Buổi học ngày %(d)s chưa đến: chỉ điểm danh được từ một ngày trước buổi học.",
+                d=to_local(session.starts_at).strftime("%d/%m/%Y"),
+            )
+        )
 
 
 def record_version(record: Attendance | None) -> str:
@@ -106,12 +113,21 @@ def record_time(record: Attendance) -> datetime:
 def _now_reads(record: Attendance | None) -> str:
     if record is None:
         return _("chưa điểm danh")
-    return _("%(status)s, %(how)s lúc %(t)s", status=status_label(record.status), how=_method_label(record.method),
-             t=to_local(record_time(record)).strftime("%H:%M"))
+    return _(
+        "%(status)s, %(how)s lúc %(t)s",
+        status=status_label(record.status),
+        how=_method_label(record.method),
+        t=to_local(record_time(record)).strftime("%H:%M"),
+    )
 
 
-def save_roster(session: CourseSession, edits: dict[int, RosterEdit], user_id: int, accept: frozenset[int] = frozenset(),
-                rest: str | None = None) -> RosterSaved:
+def save_roster(
+    session: CourseSession,
+    edits: dict[int, RosterEdit],
+    user_id: int,
+    accept: frozenset[int] = frozenset(),
+    rest: str | None = None,
+) -> RosterSaved:
     """Save a roster page: write only the rows the trainer changed on it, and only where the
     record is still as the page was loaded (optimistic concurrency: a scan or another page's
     save in between wins, and the trainee is named in `conflicts`). `accept`: trainees whose
@@ -131,7 +147,9 @@ def save_roster(session: CourseSession, edits: dict[int, RosterEdit], user_id: i
         if edit.status:
             _check_status(edit.status)
     write_lock()
-    enrolled = {enrolment.trainee_id: (enrolment.trainee, record) for enrolment, record in roster(session, for_update=True)}
+    enrolled = {
+        enrolment.trainee_id: (enrolment.trainee, record) for enrolment, record in roster(session, for_update=True)
+    }
     saved, changes, cleared = RosterSaved(), [], set()
     for trainee_id, edit in edits.items():
         if trainee_id not in enrolled:
@@ -143,8 +161,13 @@ def save_roster(session: CourseSession, edits: dict[int, RosterEdit], user_id: i
                 saved.changed_elsewhere.append(_("%(name)s: nay %(now)s.", name=trainee.full_name, now=_now_reads(row)))
             continue
         if moved:
-            saved.conflicts.append(_("%(name)s: đã thay đổi sau khi trang được mở (nay %(now)s); thay đổi của bạn chưa được ghi.",
-                                     name=trainee.full_name, now=_now_reads(row)))
+            saved.conflicts.append(
+                _(
+                    "%(name)s: đã thay đổi sau khi trang được mở (nay %(now)s); thay đổi của bạn chưa được ghi.",
+                    name=trainee.full_name,
+                    now=_now_reads(row),
+                )
+            )
             continue
         if trainee_id in accept and row is not None and row.self_scan_at is not None:
             changes.append(_accept_scan(session, trainee, row, user_id))
@@ -180,9 +203,16 @@ def _accept_scan(session: CourseSession, trainee: Trainee, row: Attendance, user
 
 def _clear(session: CourseSession, trainee: Trainee, row: Attendance, user_id: int) -> None:
     """Remove a record (the trainer clears a mark), audited with what it was."""
-    audit.record("attendance.clear", row, actor_id=user_id, session_id=session.id, trainee_id=trainee.id,
-                 trainee=trainee.full_name, before={"status": row.status, "remark": row.remark, "method": row.method},
-                 after=None)
+    audit.record(
+        "attendance.clear",
+        row,
+        actor_id=user_id,
+        session_id=session.id,
+        trainee_id=trainee.id,
+        trainee=trainee.full_name,
+        before={"status": row.status, "remark": row.remark, "method": row.method},
+        after=None,
+    )
     db.session.delete(row)
 
 
@@ -207,13 +237,19 @@ def _enrolment_record(session: CourseSession, trainee: Trainee) -> tuple[bool, A
     found = db.session.execute(
         select(Enrolment.id, Attendance)
         .outerjoin(Attendance, (Attendance.session_id == session.id) & (Attendance.trainee_id == Enrolment.trainee_id))
-        .where(Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled")
+        .where(
+            Enrolment.course_id == session.course_id, Enrolment.trainee_id == trainee.id, Enrolment.status == "enrolled"
+        )
     ).first()
     return (False, None) if found is None else (True, found[1])
 
 
-def mark_many(session: CourseSession, rows: list[tuple[Enrolment, Attendance | None]], marks: dict[int, tuple[str, str]],
-              user_id: int) -> int:
+def mark_many(
+    session: CourseSession,
+    rows: list[tuple[Enrolment, Attendance | None]],
+    marks: dict[int, tuple[str, str]],
+    user_id: int,
+) -> int:
     """Set several trainees' attendance by hand at once (trainee id → (status, remark)), as
     the roster page saves it, auditing each change; returns how many changed. `rows` is the
     session's roster(), which the caller has read already, so the roster is read once and the
@@ -245,8 +281,9 @@ def _not_enrolled(trainee: Trainee | None) -> AttendanceError:
     return AttendanceError(_("%(name)s không có tên trong khóa học này.", name=name))
 
 
-def _apply_mark(session: CourseSession, trainee: Trainee, row: Attendance | None, status: str, remark: str,
-                user_id: int) -> tuple[Attendance, Trainee, dict | None] | None:
+def _apply_mark(
+    session: CourseSession, trainee: Trainee, row: Attendance | None, status: str, remark: str, user_id: int
+) -> tuple[Attendance, Trainee, dict | None] | None:
     """Change (or add) the record in memory; (row, trainee, before), or None if unchanged."""
     remark = (remark or "").strip()[:500]
     if row is not None and row.status == status and (row.remark or "") == remark:
@@ -272,8 +309,14 @@ def _audit_marks(changes: list, user_id: int) -> None:
         return
     db.session.flush()
     for row, trainee, before, *action in changes:
-        audit.record(action[0] if action else "attendance.mark", row, actor_id=user_id, trainee=trainee.full_name,
-                     before=before, after={"status": row.status, "remark": row.remark})
+        audit.record(
+            action[0] if action else "attendance.mark",
+            row,
+            actor_id=user_id,
+            trainee=trainee.full_name,
+            before=before,
+            after={"status": row.status, "remark": row.remark},
+        )
     db.session.flush()
 
 
@@ -286,4 +329,6 @@ def mark_unmarked_absent(session: CourseSession, user_id: int) -> int:
     if utcnow() < session.starts_at:
         raise AttendanceError(_("Buổi học chưa bắt đầu."))
     rows = roster(session)
-    return mark_many(session, rows, {enrolment.trainee_id: ("absent", "") for enrolment, record in rows if record is None}, user_id)
+    return mark_many(
+        session, rows, {enrolment.trainee_id: ("absent", "") for enrolment, record in rows if record is None}, user_id
+    )

@@ -1,6 +1,7 @@
 """The trainer's hall: the projector showing the session's rotating QR, the badge scanner
 page and its JSON API (openapi.py), and the log of scans.
 """
+
 import re
 from datetime import datetime
 from pathlib import Path
@@ -61,15 +62,21 @@ def _projector_state(session, shown: str | None = None) -> dict:
     if state == "open":
         step, token = qr.current_code(session.id)
         url = external_url("attendance.checkin", token=token)
-        data.update(step=step, url=url, heading=_("Quét mã để điểm danh"), short_code=qr.short_code(session.id, step),
-                    short_url=external_url("attendance.short_code"),
-                    loopback=bool(_LOOPBACK.match(urlsplit(url).hostname or "")))
+        data.update(
+            step=step,
+            url=url,
+            heading=_("Quét mã để điểm danh"),
+            short_code=qr.short_code(session.id, step),
+            short_url=external_url("attendance.short_code"),
+            loopback=bool(_LOOPBACK.match(urlsplit(url).hostname or "")),
+        )
         if shown != str(step):
             data["svg"] = qr.qr_svg(url)
     else:
         data["heading"] = _("Điểm danh buổi học")
         data["message"] = {"not_yet": _("Chưa mở điểm danh"), "ended": _("Đã kết thúc điểm danh")}.get(
-            state, _("Khóa học chưa mở nên chưa điểm danh được."))
+            state, _("Khóa học chưa mở nên chưa điểm danh được.")
+        )
     return data
 
 
@@ -118,10 +125,23 @@ def api_roster(session_id: int):
     trainees = []
     for enrolment, record in roster(session):
         t = enrolment.trainee
-        trainees.append({"code": t.personal_code, "name": t.full_name, "commune": t.commune.name,
-                         "status": record.status if record else None})
-    return no_store(jsonify(session_id=session.id, state=checkin_state(session), trainees=trainees,
-                            csrf_token=generate_csrf(), server_time=_server_time()))
+        trainees.append(
+            {
+                "code": t.personal_code,
+                "name": t.full_name,
+                "commune": t.commune.name,
+                "status": record.status if record else None,
+            }
+        )
+    return no_store(
+        jsonify(
+            session_id=session.id,
+            state=checkin_state(session),
+            trainees=trainees,
+            csrf_token=generate_csrf(),
+            server_time=_server_time(),
+        )
+    )
 
 
 # The global CSRF check runs before the login wall, and would answer a visitor 400 where the
@@ -134,7 +154,9 @@ def api_checkin():
         if current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()
     except CSRFError:
-        return _api_error("csrf_expired", _("Trang đã mở quá lâu; đang lấy mã bảo mật mới, lần quét được giữ lại."), 400)
+        return _api_error(
+            "csrf_expired", _("Trang đã mở quá lâu; đang lấy mã bảo mật mới, lần quét được giữ lại."), 400
+        )
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         return _api_error("bad_request", _("Yêu cầu không hợp lệ: cần dữ liệu JSON."), 400)
@@ -149,8 +171,13 @@ def api_checkin():
     if payload.get("scanned_at"):
         scanned_at = to_utc(datetime.fromisoformat(payload["scanned_at"]))
     result = scan_badge(
-        session, payload["code"], payload.get("nonce"), scanned_at, bool(payload.get("offline")),
-        current_user.id, device=str(payload.get("device", "")),
+        session,
+        payload["code"],
+        payload.get("nonce"),
+        scanned_at,
+        bool(payload.get("offline")),
+        current_user.id,
+        device=str(payload.get("device", "")),
     )
     db.session.commit()
     return no_store(jsonify(server_time=_server_time(), **result.as_json()))
@@ -169,5 +196,10 @@ def api_spec():
 @roles_required("admin", "trainer")
 def scan_log(session_id: int):
     session = get_session_or_404(session_id)
-    return no_store(make_response(render_template("attendance/scans.html", session=session, logs=recent_scans(session),
-                                                  reasons=reason_labels())))
+    return no_store(
+        make_response(
+            render_template(
+                "attendance/scans.html", session=session, logs=recent_scans(session), reasons=reason_labels()
+            )
+        )
+    )

@@ -1,6 +1,7 @@
 """Attendance shares: each trainee's attended periods over a course, as the attendance sheet
 and the certificates count them.
 """
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -34,17 +35,26 @@ def course_attendance(course: Course) -> list[TraineeAttendance]:
     curriculum = course.curriculum
     sessions = {s.id: s for s in course.sessions}
     enrolments = db.session.scalars(
-        select(Enrolment).join(Trainee).options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
-        .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled").order_by(Trainee.name_key)
+        select(Enrolment)
+        .join(Trainee)
+        .options(contains_eager(Enrolment.trainee).joinedload(Trainee.commune))
+        .where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
+        .order_by(Trainee.name_key)
     ).all()
     marks: dict[int, dict[int, str]] = {}
     if sessions:
-        for row in db.session.execute(select(Attendance.trainee_id, Attendance.session_id, Attendance.status).where(Attendance.session_id.in_(sessions))):
+        for row in db.session.execute(
+            select(Attendance.trainee_id, Attendance.session_id, Attendance.status).where(
+                Attendance.session_id.in_(sessions)
+            )
+        ):
             marks.setdefault(row.trainee_id, {})[row.session_id] = row.status
     result = []
     for enrolment in enrolments:
         own = marks.get(enrolment.trainee_id, {})
         attended = sum(sessions[sid].periods for sid, status in own.items() if status in ATTENDED)
         excused = sum(sessions[sid].periods for sid, status in own.items() if status == "excused")
-        result.append(TraineeAttendance(enrolment, own, curriculum.counted_periods(attended, excused), curriculum.periods))
+        result.append(
+            TraineeAttendance(enrolment, own, curriculum.counted_periods(attended, excused), curriculum.periods)
+        )
     return result

@@ -5,6 +5,7 @@ templates/attendance/sheet.html, sheet_pdf.py and sheet_xlsx.py draw the papers 
 Pure document code: functions take a course and return plain data; the views send it.
 Strings go through gettext, and the views render the official papers in Vietnamese.
 """
+
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +33,7 @@ MAX_SESSIONS_PER_PART = 20
 
 
 # --- the data --------------------------------------------------------------------------------
+
 
 @dataclass
 class Column:
@@ -91,10 +93,16 @@ class Part:
 
     @property
     def heading(self) -> str:
-        """"Phần 2/3: buổi 13-24 (…)", above the part's table on the page and in the PDF."""
-        return _("Phần %(n)d/%(total)d: buổi %(a)d-%(b)d (%(first)s - %(last)s)", n=self.number, total=self.count,
-                 a=self.first_column + 1, b=self.first_column + len(self.columns), first=self.columns[0].label,
-                 last=self.columns[-1].label)
+        """ "Phần 2/3: buổi 13-24 (…)", above the part's table on the page and in the PDF."""
+        return _(
+            "Phần %(n)d/%(total)d: buổi %(a)d-%(b)d (%(first)s - %(last)s)",
+            n=self.number,
+            total=self.count,
+            a=self.first_column + 1,
+            b=self.first_column + len(self.columns),
+            first=self.columns[0].label,
+            last=self.columns[-1].label,
+        )
 
 
 @dataclass
@@ -122,7 +130,7 @@ class SheetData:
 
     @property
     def dated(self) -> str:
-        """"Yên Thế, ngày 04 tháng 3 năm 2026", above the signer."""
+        """ "Yên Thế, ngày 04 tháng 3 năm 2026", above the signer."""
         return place_and_date(self.issuer.place, self.on)
 
 
@@ -137,7 +145,7 @@ def split_parts(columns: list, limit: int) -> list[Part]:
     size = math.ceil(len(columns) / count) if columns else 0
     parts = []
     for index in range(count):
-        chunk = columns[index * size:(index + 1) * size]
+        chunk = columns[index * size : (index + 1) * size]
         parts.append(Part(index + 1, count, chunk, index * size, index == 0, index == count - 1))
     return parts
 
@@ -158,10 +166,13 @@ def _remarks(columns: list[Column]) -> dict[int, str]:
     remarks: dict[int, list[str]] = {}
     if labels:
         found = db.session.execute(
-            select(Attendance.trainee_id, Attendance.session_id, Attendance.remark)
-            .where(Attendance.session_id.in_(labels), Attendance.remark != "")
+            select(Attendance.trainee_id, Attendance.session_id, Attendance.remark).where(
+                Attendance.session_id.in_(labels), Attendance.remark != ""
+            )
         )
-        for trainee_id, session_id, remark in sorted(found, key=lambda r: (r.trainee_id, list(labels).index(r.session_id))):
+        for trainee_id, session_id, remark in sorted(
+            found, key=lambda r: (r.trainee_id, list(labels).index(r.session_id))
+        ):
             if remark and remark.strip():
                 remarks.setdefault(trainee_id, []).append(f"{labels[session_id]}: {remark.strip()}")
     return {trainee_id: "; ".join(parts) for trainee_id, parts in remarks.items()}
@@ -184,27 +195,42 @@ def sheet_data(course: Course, issuer: Issuer | None = None) -> SheetData:
     rows = []
     for number, record in enumerate(records, start=1):
         trainee = record.enrolment.trainee
-        rows.append(Row(
-            number=number, trainee=trainee, name=trainee.full_name, position=trainee.position or "",
-            commune=trainee.commune.name if trainee.commune else "",
-            marks=[MARKS.get(record.marks.get(c.session.id, ""), "") for c in columns],
-            attended=record.attended_periods, required=record.required_periods, share=record.share,
-            remark=remarks.get(trainee.id, ""),
-        ))
+        rows.append(
+            Row(
+                number=number,
+                trainee=trainee,
+                name=trainee.full_name,
+                position=trainee.position or "",
+                commune=trainee.commune.name if trainee.commune else "",
+                marks=[MARKS.get(record.marks.get(c.session.id, ""), "") for c in columns],
+                attended=record.attended_periods,
+                required=record.required_periods,
+                share=record.share,
+                remark=remarks.get(trainee.id, ""),
+            )
+        )
     curriculum = course.curriculum
     on = paper_date(course)
     return SheetData(
-        course=course, issuer=issuer or issuer_for(on, course.unit), on=on,
-        programme=f"{curriculum.code}. {curriculum.title}", dates=course_dates(course), columns=columns, rows=rows,
-        excused_counts=curriculum.completion.excused_counts, required_periods=curriculum.periods,
+        course=course,
+        issuer=issuer or issuer_for(on, course.unit),
+        on=on,
+        programme=f"{curriculum.code}. {curriculum.title}",
+        dates=course_dates(course),
+        columns=columns,
+        rows=rows,
+        excused_counts=curriculum.completion.excused_counts,
+        required_periods=curriculum.periods,
         parts=split_parts(columns, MAX_SESSIONS_PER_PART),
     )
 
 
 def legend(data: SheetData) -> str:
     """What the marks mean, printed under the table."""
-    text = _("Ký hiệu: x - có mặt; M - đi muộn; V - vắng không phép; P - vắng có phép; ô trống - chưa điểm danh. "
-             "S - buổi sáng; C - buổi chiều.")
+    text = _(
+        "Ký hiệu: x - có mặt; M - đi muộn; V - vắng không phép; P - vắng có phép; ô trống - chưa điểm danh. "
+        "S - buổi sáng; C - buổi chiều."
+    )
     counted = _("Số tiết: số tiết đã tham dự/số tiết của chương trình; đi muộn được tính là có mặt")
     if data.excused_counts:
         counted += _(", vắng có phép cũng được tính")

@@ -1,6 +1,7 @@
 """The attendance sheet of a course and its blank sign-in sheet as PDF, drawn from the
 sheet's data (sheet.py). Pure document code: the views send the bytes, in Vietnamese.
 """
+
 from dataclasses import dataclass
 from datetime import date
 from io import BytesIO
@@ -56,23 +57,35 @@ SIGN_SPACE = 18 * mm
 
 def _document(title: str, course: Course):
     """A function making the sheet's doc template on a buffer (build_keeping_signer may build twice)."""
+
     def make(buffer: BytesIO) -> SimpleDocTemplate:
         return SimpleDocTemplate(
-            buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=TOP_MARGIN, bottomMargin=MARGIN,
-            title=title, author=course.unit.name, subject=course.title, initialFontName=SERIF,
+            buffer,
+            pagesize=PAGE,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=TOP_MARGIN,
+            bottomMargin=MARGIN,
+            title=title,
+            author=course.unit.name,
+            subject=course.title,
+            initialFontName=SERIF,
         )
+
     return make
 
 
 def _heading(data: SheetData, title: str) -> list:
     course = data.course
+
     def fact(label: str, value: str) -> str:
         return f"{tagged(label + ':', 'b')} {escaped(value)}"
 
     facts = [
         fact(_("Chương trình"), data.programme),
-        " &nbsp;&nbsp; ".join([fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates),
-                               fact(_("Địa điểm"), course.venue)]),
+        " &nbsp;&nbsp; ".join(
+            [fact(_("Mã lớp"), course.code), fact(_("Thời gian"), data.dates), fact(_("Địa điểm"), course.venue)]
+        ),
     ]
     return [
         header_block(data.issuer, WIDTH, left_share=0.42),
@@ -93,9 +106,14 @@ def _signer_block(data: SheetData, blank: bool) -> Table:
     maker = [paragraph("", 12), paragraph(tagged(_("NGƯỜI LẬP BIỂU"), "b"), 13, align=TA_CENTER)]
     if blank:
         maker.append(paragraph(tagged(_("(Ký, ghi rõ họ tên)"), "i"), 12, align=TA_CENTER))
-        head = Issuer(body_lines=data.issuer.body_lines, place=data.issuer.place,
-                      signer_title=(_("THỦ TRƯỞNG CƠ QUAN TỔ CHỨC LỚP"),), signer_name="", symbol=data.issuer.symbol,
-                      certifying_title=data.issuer.certifying_title)
+        head = Issuer(
+            body_lines=data.issuer.body_lines,
+            place=data.issuer.place,
+            signer_title=(_("THỦ TRƯỞNG CƠ QUAN TỔ CHỨC LỚP"),),
+            signer_name="",
+            symbol=data.issuer.symbol,
+            certifying_title=data.issuer.certifying_title,
+        )
         right = signer_flowables(head, place_and_date(data.issuer.place, None), blank=True, space=SIGN_SPACE)
     else:
         right = signer_flowables(data.issuer, place_and_date(data.issuer.place, data.on), space=SIGN_SPACE)
@@ -141,8 +159,10 @@ def _widen_to_fit(columns: list[tuple[list[float], int, list[str], float]], spar
     column lacking least first, so that when not all can, a name or commune still does and the
     long position takes the rest. A column: its list of widths in mm, its index there, its
     entries and their font size. Returns the spare width left."""
-    lacking = [(max([0.0] + [(stringWidth(entry, SERIF, size) + 6) / mm - widths[index] for entry in entries]), widths, index)
-               for widths, index, entries, size in columns]
+    lacking = [
+        (max([0.0] + [(stringWidth(entry, SERIF, size) + 6) / mm - widths[index] for entry in entries]), widths, index)
+        for widths, index, entries, size in columns
+    ]
     for short, widths, index in sorted(lacking, key=lambda item: item[0]):
         given = min(short, spare)
         widths[index] += given
@@ -165,8 +185,10 @@ def _attendance_widths(part: Part, data: SheetData) -> tuple[list[float], float]
         # First the name, position, commune and remarks where their longest entry needs it.
         columns = [(text, 1, [row.name for row in data.rows], CELL_SIZE)]
         if part.first:
-            columns += [(text, 2, [row.position for row in data.rows], CELL_SIZE),
-                        (text, 3, [row.commune for row in data.rows], CELL_SIZE)]
+            columns += [
+                (text, 2, [row.position for row in data.rows], CELL_SIZE),
+                (text, 3, [row.commune for row in data.rows], CELL_SIZE),
+            ]
         if part.last:
             columns.append((tail, -1, [row.remark for row in data.rows], CELL_SIZE - 1))
         spare = _widen_to_fit(columns, spare)
@@ -216,13 +238,18 @@ def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, lis
     for group in day_groups(part.columns):
         size = _fit_size(group.label, session_w * group.span, head_size)
         top[column] = group.label
-        commands += [("SPAN", (column, 0), (column + group.span - 1, 0)), ("FONT", (column, 0), (column, 0), SERIF_BOLD, size)]
+        commands += [
+            ("SPAN", (column, 0), (column + group.span - 1, 0)),
+            ("FONT", (column, 0), (column, 0), SERIF_BOLD, size),
+        ]
         column += group.span
     for offset, col in enumerate(part.columns):
         second[lead + offset] = col.half
     if n:
-        commands += [("FONT", (lead, 2), (lead + n - 1, -1), SERIF_BOLD, mark_size),
-                     ("FONT", (lead, 1), (lead + n - 1, 1), SERIF_BOLD, min(head_size, mark_size))]
+        commands += [
+            ("FONT", (lead, 2), (lead + n - 1, -1), SERIF_BOLD, mark_size),
+            ("FONT", (lead, 1), (lead + n - 1, 1), SERIF_BOLD, min(head_size, mark_size)),
+        ]
 
     body_style = style(CELL_SIZE, leading=CELL_SIZE * 1.2)
     note_style = style(CELL_SIZE - 1, leading=(CELL_SIZE - 1) * 1.2)
@@ -241,6 +268,7 @@ def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, lis
 
 def _table_maker(commands: list, widths: list[float], padding: float, line: float):
     """Builds a table of the sheet from its heading rows and some of its body rows."""
+
     def make(rows: list[list], header: bool = True) -> Table:
         if header:
             heights = [None, None] + _row_heights(rows[2:], widths, padding, line)
@@ -250,6 +278,7 @@ def _table_maker(commands: list, widths: list[float], padding: float, line: floa
             table = Table(rows, colWidths=widths, rowHeights=_row_heights(rows, widths, padding, line))
             table.setStyle(TableStyle(headless(commands, 2)))
         return table
+
     return make
 
 
@@ -270,8 +299,9 @@ def _row_heights(rows: list[list], widths: list[float], padding: float, line: fl
     return heights
 
 
-def _tables_by_part(data: SheetData, parts: list[Part], heading, rows_of, padding: float, log: dict,
-                    split: bool) -> tuple[list, list]:
+def _tables_by_part(
+    data: SheetData, parts: list[Part], heading, rows_of, padding: float, log: dict, split: bool
+) -> tuple[list, list]:
     """The sheet's tables for the story: a note when nobody is enrolled, else a table for each
     part (rows_of(data, part) gives its rows, style, widths and line height), each part after
     the first on a new page, headed by heading(part) when there are several. Returns the story
@@ -303,15 +333,21 @@ def attendance_pdf(data: SheetData) -> bytes:
     title = _("DANH SÁCH ĐIỂM DANH HỌC VIÊN")
 
     def story(log: dict, split: bool) -> list:
-        tables, last_rows = _tables_by_part(data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING,
-                                            log, split)
+        tables, last_rows = _tables_by_part(
+            data, data.parts, lambda part: part.heading, _attendance_rows, ROW_PADDING, log, split
+        )
         return _heading(data, title) + tables + _ending(data, log, blank=False, note=legend(data), last_rows=last_rows)
 
-    return build_keeping_signer(_document(_("Danh sách điểm danh %(code)s", code=course.code), course), story,
-                                onFirstPage=page_number, onLaterPages=page_number)
+    return build_keeping_signer(
+        _document(_("Danh sách điểm danh %(code)s", code=course.code), course),
+        story,
+        onFirstPage=page_number,
+        onLaterPages=page_number,
+    )
 
 
 # --- the blank sign-in sheet as PDF -----------------------------------------------------------
+
 
 @dataclass
 class Box:
@@ -356,8 +392,10 @@ def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[fl
     box_min = min(SIGN_BOX_MIN, free / n)
     columns = [(lead_widths, 1, [row.name for row in data.rows], CELL_SIZE + 0.5)]
     if part.first:
-        columns += [(lead_widths, 2, [row.position for row in data.rows], CELL_SIZE),
-                    (lead_widths, 3, [row.commune for row in data.rows], CELL_SIZE)]
+        columns += [
+            (lead_widths, 2, [row.position for row in data.rows], CELL_SIZE),
+            (lead_widths, 3, [row.commune for row in data.rows], CELL_SIZE),
+        ]
     left = _widen_to_fit(columns, free - box_min * n)
     box_w = min(SIGN_BOX_MAX, box_min + left / n)
     spare = left - (box_w - box_min) * n
@@ -382,7 +420,10 @@ def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[fl
     ]
     for index in list(range(lead)) + ([len(top) - 1] if part.last else []):
         commands.append(("SPAN", (index, 0), (index, 1)))
-    name_style, small = style(CELL_SIZE + 0.5, leading=(CELL_SIZE + 0.5) * 1.2), style(CELL_SIZE, leading=CELL_SIZE * 1.2)
+    name_style, small = (
+        style(CELL_SIZE + 0.5, leading=(CELL_SIZE + 0.5) * 1.2),
+        style(CELL_SIZE, leading=CELL_SIZE * 1.2),
+    )
     rows = [top, second]
     for row in data.rows:
         cells = [str(row.number), Paragraph(escaped(row.name), name_style)]
@@ -404,9 +445,20 @@ def signin_pdf(data: SheetData) -> bytes:
     note = _("Học viên ký tên vào ô của ngày học mình tham dự.") if len(data.columns) > MAX_BOXES_PER_PART else None
 
     def story(log: dict, split: bool) -> list:
-        tables, last_rows = _tables_by_part(data, parts, lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count),
-                                            _signin_rows, SIGN_PADDING, log, split)
+        tables, last_rows = _tables_by_part(
+            data,
+            parts,
+            lambda part: _("Phần %(n)d/%(total)d", n=part.number, total=part.count),
+            _signin_rows,
+            SIGN_PADDING,
+            log,
+            split,
+        )
         return _heading(data, title) + tables + _ending(data, log, blank=True, note=note, last_rows=last_rows)
 
-    return build_keeping_signer(_document(_("Danh sách ký nhận %(code)s", code=course.code), course), story,
-                                onFirstPage=page_number, onLaterPages=page_number)
+    return build_keeping_signer(
+        _document(_("Danh sách ký nhận %(code)s", code=course.code), course),
+        story,
+        onFirstPage=page_number,
+        onLaterPages=page_number,
+    )

@@ -1,6 +1,7 @@
 """The attendance sheet of a course as XLSX, drawn from the sheet's data (sheet.py). Pure
 document code: the views send the bytes, in Vietnamese.
 """
+
 from copy import copy
 from io import BytesIO
 
@@ -18,6 +19,7 @@ from .sheet import SheetData, legend
 #: number formats of the workbook's figures (numbers, never text): the counts whole, the share
 #: as the paper prints it ("94%")
 COUNT_FORMAT, SHARE_FORMAT = "0", "0%"
+
 
 def attendance_xlsx(data: SheetData) -> bytes:
     """The attendance sheet as one worksheet: title rows, a frozen heading row, numbers as
@@ -66,15 +68,30 @@ def attendance_xlsx(data: SheetData) -> bytes:
     split = min(4, last_col - 1)
     issuer = data.issuer
     for index, line in enumerate(issuer.body_lines[:2]):
-        banner(1 + index, line.upper(), 1, split,
-               font=Font(name=PAPER_FONT, size=ISSUER_SIZE, bold=index == len(issuer.body_lines[:2]) - 1))
+        banner(
+            1 + index,
+            line.upper(),
+            1,
+            split,
+            font=Font(name=PAPER_FONT, size=ISSUER_SIZE, bold=index == len(issuer.body_lines[:2]) - 1),
+        )
     banner(1, MOTTO, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SIZE, bold=True))
-    banner(2, MOTTO_SUB, split + 1, last_col, font=Font(name=PAPER_FONT, size=MOTTO_SUB_SIZE, bold=True, underline="single"))
+    banner(
+        2,
+        MOTTO_SUB,
+        split + 1,
+        last_col,
+        font=Font(name=PAPER_FONT, size=MOTTO_SUB_SIZE, bold=True, underline="single"),
+    )
     banner(4, _("DANH SÁCH ĐIỂM DANH HỌC VIÊN"), font=Font(name=PAPER_FONT, bold=True, size=14))
     banner(5, course.title, font=Font(name=PAPER_FONT, bold=True, size=13))
     programme, code, dates, venue = _("Chương trình"), _("Mã lớp"), _("Thời gian"), _("Địa điểm")
     banner(6, f"{programme}: {data.programme}", font=Font(name=PAPER_FONT, size=12))
-    banner(7, f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}", font=Font(name=PAPER_FONT, size=12))
+    banner(
+        7,
+        f"{code}: {course.code}   {dates}: {data.dates}   {venue}: {course.venue}",
+        font=Font(name=PAPER_FONT, size=12),
+    )
 
     head_row = 9
     fill = PatternFill("solid", fgColor="E8E8E8")
@@ -90,31 +107,62 @@ def attendance_xlsx(data: SheetData) -> bytes:
     prototypes: list = []
     for offset, row in enumerate(data.rows):
         r = head_row + 1 + offset
-        values = [row.number, row.name, row.position, row.commune, *row.marks, row.attended, row.required, row.share, row.remark]
+        values = [
+            row.number,
+            row.name,
+            row.position,
+            row.commune,
+            *row.marks,
+            row.attended,
+            row.required,
+            row.share,
+            row.remark,
+        ]
         for col, value in enumerate(values, start=1):
             if offset:
                 put(r, col, value, style=prototypes[col - 1])
                 continue
-            cell = put(r, col, value, border=box, alignment=centred if col == 1 or col >= first_session else wrapped,
-                       **({"number_format": SHARE_FORMAT if col == share_col else COUNT_FORMAT}
-                          if isinstance(value, (int, float)) else {}))
+            cell = put(
+                r,
+                col,
+                value,
+                border=box,
+                alignment=centred if col == 1 or col >= first_session else wrapped,
+                **(
+                    {"number_format": SHARE_FORMAT if col == share_col else COUNT_FORMAT}
+                    if isinstance(value, (int, float))
+                    else {}
+                ),
+            )
             prototype = copy(cell._style)
             prototype.quotePrefix = False  # the first trainee's own text may have needed one; not the others'
             prototypes.append(prototype)
 
     after = head_row + len(data.rows) + 2
-    banner(after, legend(data), font=Font(name=PAPER_FONT, italic=True), alignment=Alignment(wrap_text=True, vertical="top"))
+    banner(
+        after,
+        legend(data),
+        font=Font(name=PAPER_FONT, italic=True),
+        alignment=Alignment(wrap_text=True, vertical="top"),
+    )
     sheet.row_dimensions[after].height = 30
     # The signers as on the PDF: who drew the sheet up on the left, the date and the head of the
     # organising body on the right, the name under the room to sign.
-    put(after + 2, split + 1, place_and_date(issuer.place, data.on),
-        font=Font(name=PAPER_FONT, italic=True), alignment=Alignment(horizontal="center"))
+    put(
+        after + 2,
+        split + 1,
+        place_and_date(issuer.place, data.on),
+        font=Font(name=PAPER_FONT, italic=True),
+        alignment=Alignment(horizontal="center"),
+    )
     sheet.merge_cells(start_row=after + 2, start_column=split + 1, end_row=after + 2, end_column=last_col)
     put(after + 3, 1, _("NGƯỜI LẬP BIỂU"), font=bold, alignment=Alignment(horizontal="center"))
     sheet.merge_cells(start_row=after + 3, start_column=1, end_row=after + 3, end_column=split)
     for offset, line in enumerate(issuer.signer_title):
         put(after + 3 + offset, split + 1, line.upper(), font=bold, alignment=Alignment(horizontal="center"))
-        sheet.merge_cells(start_row=after + 3 + offset, start_column=split + 1, end_row=after + 3 + offset, end_column=last_col)
+        sheet.merge_cells(
+            start_row=after + 3 + offset, start_column=split + 1, end_row=after + 3 + offset, end_column=last_col
+        )
     if issuer.signer_name:
         name_row = after + 3 + len(issuer.signer_title) + 4
         put(name_row, split + 1, issuer.signer_name, font=bold, alignment=Alignment(horizontal="center"))

@@ -2,6 +2,7 @@
 changes) and a course's attendance papers (sheet, sign-in sheet, badges). The trainee's
 phone is served by phone_views.py, the projector and scanner by scanner_views.py.
 """
+
 from io import BytesIO
 
 from flask import flash, make_response, redirect, render_template, request, send_file, url_for
@@ -43,15 +44,25 @@ def manual_roster(session_id: int):
         accept = frozenset({accepted}) if accepted is not None else frozenset()
         saved = commit_or_flash(
             lambda: save_roster(session, _roster_edits(request.form), current_user.id, accept=accept, rest=rest),
-            AttendanceError, lambda saved: _("Đã lưu điểm danh: %(n)d thay đổi.", n=saved.changed))
+            AttendanceError,
+            lambda saved: _("Đã lưu điểm danh: %(n)d thay đổi.", n=saved.changed),
+        )
         if saved is not None and saved.conflicts:
-            flash(_("Chưa ghi đè %(n)d học viên: điểm danh của họ đã thay đổi sau khi trang được mở (có người quét mã, "
-                    "hoặc một trang khác đã lưu). Hãy xem lại các dòng này:", n=len(saved.conflicts)), "warning")
+            flash(
+                _(
+                    "Chưa ghi đè %(n)d học viên: điểm danh của họ đã thay đổi sau khi trang được mở (có người quét mã, "
+                    "hoặc một trang khác đã lưu). Hãy xem lại các dòng này:",
+                    n=len(saved.conflicts),
+                ),
+                "warning",
+            )
             for message in saved.conflicts:
                 flash(message, "warning")
         if saved is not None and saved.changed_elsewhere:
-            flash(_("Đã thay đổi trong lúc trang được mở (giữ nguyên): %(list)s",
-                    list=" ".join(saved.changed_elsewhere)), "info")
+            flash(
+                _("Đã thay đổi trong lúc trang được mở (giữ nguyên): %(list)s", list=" ".join(saved.changed_elsewhere)),
+                "info",
+            )
         return redirect(url_for("attendance.manual_roster", session_id=session.id))
     rows = roster(session)
     ahead = None
@@ -59,9 +70,18 @@ def manual_roster(session_id: int):
         check_markable(session)
     except AttendanceError as exc:
         ahead = str(exc)
-    page = render_template("attendance/roster.html", session=session, rows=rows, statuses=STATUSES, ahead=ahead,
-                           state=checkin_state(session), now=utcnow(), version=record_version,
-                           record_time=record_time, status_label=status_label)
+    page = render_template(
+        "attendance/roster.html",
+        session=session,
+        rows=rows,
+        statuses=STATUSES,
+        ahead=ahead,
+        state=checkin_state(session),
+        now=utcnow(),
+        version=record_version,
+        record_time=record_time,
+        status_label=status_label,
+    )
     return no_store(make_response(page))
 
 
@@ -80,9 +100,13 @@ def _roster_edits(form) -> dict[int, RosterEdit]:
         status = form.get(f"status-{trainee_id}", "")
         if status and status not in STATUSES:
             continue  # crafted: left as it is
-        edits[trainee_id] = RosterEdit(status, form.get(f"remark-{trainee_id}", "")[:500],
-                                                form.get(f"was-{trainee_id}", ""), form.get(f"was-remark-{trainee_id}", ""),
-                                                form.get(name, ""))
+        edits[trainee_id] = RosterEdit(
+            status,
+            form.get(f"remark-{trainee_id}", "")[:500],
+            form.get(f"was-{trainee_id}", ""),
+            form.get(f"was-remark-{trainee_id}", ""),
+            form.get(name, ""),
+        )
     return edits
 
 
@@ -110,8 +134,11 @@ def _history_page(**context):
 @roles_required("admin", "trainer")
 def mark_absent(session_id: int):
     session = get_session_or_404(session_id, write=True)
-    commit_or_flash(lambda: mark_unmarked_absent(session, current_user.id), AttendanceError,
-                    lambda count: _("Đã ghi vắng mặt cho %(n)d học viên chưa điểm danh.", n=count))
+    commit_or_flash(
+        lambda: mark_unmarked_absent(session, current_user.id),
+        AttendanceError,
+        lambda count: _("Đã ghi vắng mặt cho %(n)d học viên chưa điểm danh.", n=count),
+    )
     return redirect(url_for("attendance.manual_roster", session_id=session.id))
 
 
@@ -126,8 +153,12 @@ def _course_document(course_id: int, build, mimetype: str, filename: str):
     course = get_course_or_404(course_id)
     with force_locale("vi"):
         content = build(sheet.sheet_data(course))
-    response = send_file(BytesIO(content), mimetype=mimetype, download_name=filename.format(code=course.code),
-                         as_attachment=mimetype == XLSX_MIMETYPE)
+    response = send_file(
+        BytesIO(content),
+        mimetype=mimetype,
+        download_name=filename.format(code=course.code),
+        as_attachment=mimetype == XLSX_MIMETYPE,
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
@@ -136,8 +167,14 @@ def _course_document(course_id: int, build, mimetype: str, filename: str):
 @roles_required("admin", "trainer")
 def attendance_sheet(course_id: int):
     course = get_course_or_404(course_id)
-    return render_template("attendance/sheet.html", data=sheet.sheet_data(course), course=course,
-                           motto=(MOTTO, MOTTO_SUB), day_groups=sheet.day_groups, legend=sheet.legend)
+    return render_template(
+        "attendance/sheet.html",
+        data=sheet.sheet_data(course),
+        course=course,
+        motto=(MOTTO, MOTTO_SUB),
+        day_groups=sheet.day_groups,
+        legend=sheet.legend,
+    )
 
 
 @bp.route("/courses/<int:course_id>/attendance.pdf")

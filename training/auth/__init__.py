@@ -1,4 +1,5 @@
 """Sign-in, sign-out, own password, and the permission helpers every domain uses."""
+
 import functools
 import hmac
 

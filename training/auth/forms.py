@@ -15,7 +15,11 @@ class PasswordChangeForm(Form):
     current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
     new_password = PasswordField(
         _l("Mật khẩu mới"),
-        validators=[DataRequired(), Length(min=8, max=128, message=_l("Mật khẩu cần từ 8 đến 128 ký tự.")), NotCommon()],
+        validators=[
+            DataRequired(),
+            Length(min=8, max=128, message=_l("Mật khẩu cần từ 8 đến 128 ký tự.")),
+            NotCommon(),
+        ],
     )
     confirm = PasswordField(
         _l("Nhập lại mật khẩu mới"),

@@ -1,4 +1,5 @@
 """What sign-in keeps besides the accounts: the counters that throttle password guessing."""
+
 from datetime import datetime
 
 from sqlalchemy import DateTime, String

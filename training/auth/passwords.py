@@ -1,4 +1,5 @@
 """Passwords nobody should be allowed to choose: the ones tried first in any guessing."""
+
 import functools
 from pathlib import Path
 

@@ -5,6 +5,7 @@ only two levels), and within it in the area the admin assigned: the whole unit, 
 communes (a cụm), whose trainer sees and changes only those communes' trainees and the cụm's
 courses. The admin works everywhere; a trainee sees only their own records.
 """
+
 from functools import wraps
 
 from flask import abort

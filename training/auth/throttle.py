@@ -14,6 +14,7 @@ LOGIN_SLOW_SECONDS before its password is checked (slower, never refused).
 Known and unknown names are answered alike: the same words, and a password hash checked
 either way (against a dummy hash for a name that has no account).
 """
+
 import functools
 import hashlib
 import hmac
@@ -57,10 +58,13 @@ def _count(key: str, now: datetime) -> tuple[int, datetime]:
     table = SignInCounter.__table__
     ended = table.c.window_started_at <= now - _window()
     statement = dialect_insert(SignInCounter).values(key=key, attempts=1, window_started_at=now)
-    statement = statement.on_conflict_do_update(index_elements=["key"], set_={
-        "attempts": case((ended, 1), else_=table.c.attempts + 1),
-        "window_started_at": case((ended, now), else_=table.c.window_started_at),
-    }).returning(table.c.attempts, table.c.window_started_at)
+    statement = statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "attempts": case((ended, 1), else_=table.c.attempts + 1),
+            "window_started_at": case((ended, now), else_=table.c.window_started_at),
+        },
+    ).returning(table.c.attempts, table.c.window_started_at)
     attempts, started = db.session.execute(statement).one()
     return attempts, started
 

@@ -23,7 +23,9 @@ def login():
         db.session.commit()  # counted before the password is checked, for attempts arriving together
         if admission.locked_minutes:
             # Said alike for every name, with an account or without.
-            flash(_("Đã nhập sai nhiều lần từ thiết bị này. Thử lại sau %(m)d phút.", m=admission.locked_minutes), "error")
+            flash(
+                _("Đã nhập sai nhiều lần từ thiết bị này. Thử lại sau %(m)d phút.", m=admission.locked_minutes), "error"
+            )
             return render_template("auth/login.html", form=form)
         if admission.slow:
             throttle.pause()

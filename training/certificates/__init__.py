@@ -1,4 +1,5 @@
 """Certificates: results, eligibility, issuing, public verification, revocation and copies."""
+
 from flask import Blueprint
 
 bp = Blueprint("certificates", __name__)

@@ -6,6 +6,7 @@ process while it was built, and the process kept most of it afterwards); here ea
 read, its pages' objects are written out under new numbers, and it is dropped before the
 next, so the memory held is one certificate's objects and the offsets of the objects written.
 """
+
 import io
 from collections import deque
 from collections.abc import Iterable
@@ -45,7 +46,9 @@ def write_merged(pdfs: Iterable[bytes], out: BinaryIO) -> int:
         for page in PdfReader(io.BytesIO(pdf)).pages:  # inherited attributes already copied onto each page
             kids.append(IndirectObject(next_number, 0, None))
             next_number = _write_page(output, page.indirect_reference, next_number)
-    output.write_object(PAGES, _dictionary(Type=NameObject("/Pages"), Kids=ArrayObject(kids), Count=NumberObject(len(kids))))
+    output.write_object(
+        PAGES, _dictionary(Type=NameObject("/Pages"), Kids=ArrayObject(kids), Count=NumberObject(len(kids)))
+    )
     output.write_object(CATALOG, _dictionary(Type=NameObject("/Catalog"), Pages=IndirectObject(PAGES, 0, None)))
     table_at = output.position
     entries = [f"{output.offsets[number]:010d} 00000 n \n" for number in range(1, next_number)]

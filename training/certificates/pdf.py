@@ -2,6 +2,7 @@
 
 Made once, at issue; the stored bytes are what is served afterwards.
 """
+
 import io
 from datetime import date
 
@@ -33,7 +34,9 @@ from .models import Certificate
 RED = colors.HexColor("#a31515")
 
 
-def render_certificate(certificate: Certificate, enrolment: Enrolment, signer, on: date, issuer: Issuer | None = None) -> bytes:
+def render_certificate(
+    certificate: Certificate, enrolment: Enrolment, signer, on: date, issuer: Issuer | None = None
+) -> bytes:
     """One certificate as PDF bytes (A4 landscape). `issuer`: the issuer in force on `on`;
     without it, training.units.issuers.issuer_for's, with the signer typed on the issue form."""
     from .services import verification_url
@@ -61,7 +64,7 @@ def _centred_lines(page, text: str, font: str, size: float, x: float, y: float, 
 
 
 def _course_lines(certificate: Certificate, enrolment: Enrolment) -> tuple[str, str]:
-    """"Đã tham gia lớp bồi dưỡng …," then "tổ chức từ ngày … đến ngày … tại …": two lines, so
+    """ "Đã tham gia lớp bồi dưỡng …," then "tổ chức từ ngày … đến ngày … tại …": two lines, so
     that a date is never cut from its "ngày"."""
     course = enrolment.course
     title = course.title.strip()
@@ -117,8 +120,15 @@ def draw_certificate(page, certificate: Certificate, enrolment: Enrolment, issue
 
     honorific = "Bà" if trainee.gender == "female" else "Ông"
     commune = trainee.commune
-    where = ", ".join(in_text(part) for part in (trainee.position, commune.name if commune else "",
-                                                 commune.parent.name if commune and commune.parent else "") if part)
+    where = ", ".join(
+        in_text(part)
+        for part in (
+            trainee.position,
+            commune.name if commune else "",
+            commune.parent.name if commune and commune.parent else "",
+        )
+        if part
+    )
     lines = [
         (SERIF_BOLD, 18, f"{honorific}: {certificate.holder_name}"),
         (SERIF, 13, f"Sinh ngày: {certificate.holder_birth_date or trainee.birth_date:%d/%m/%Y}"),

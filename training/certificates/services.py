@@ -3,6 +3,7 @@ revocation and replacement copies.
 
 Services flush and never commit; the view or command that calls them commits once.
 """
+
 import hashlib
 import secrets
 import unicodedata
@@ -57,6 +58,7 @@ def get_certificate_or_404(certificate_id: int) -> Certificate:
 
 # --- results --------------------------------------------------------------------------------
 
+
 def record_score(enrolment: Enrolment, score: float | None, user_id: int | None) -> Assessment | None:
     """Set (or clear, with None) a trainee's assessment score, audited; flushes.
 
@@ -91,7 +93,11 @@ def record_scores(eligibility: list["Eligibility"], scores: dict[int, float | No
     problems = {}
     for enrolment_id, score in scores.items():
         row = rows.get(enrolment_id)
-        problem = _("Không có học viên này trong khóa học.") if row is None else _score_problem(row.enrolment, row.certificate, score)
+        problem = (
+            _("Không có học viên này trong khóa học.")
+            if row is None
+            else _score_problem(row.enrolment, row.certificate, score)
+        )
         if problem:
             problems[enrolment_id] = problem
     if problems:
@@ -114,7 +120,9 @@ def _score_problem(enrolment: Enrolment, certificate: Certificate | None, score:
     return None
 
 
-def _apply_score(enrolment: Enrolment, assessment: Assessment | None, score: float | None, user_id: int | None) -> Assessment | None:
+def _apply_score(
+    enrolment: Enrolment, assessment: Assessment | None, score: float | None, user_id: int | None
+) -> Assessment | None:
     """Write the score (unflushed) and audit it; the assessment, or None once cleared."""
     before = assessment.score if assessment else None
     if before == score:
@@ -127,11 +135,14 @@ def _apply_score(enrolment: Enrolment, assessment: Assessment | None, score: flo
             db.session.add(assessment)
         assessment.score = score
         assessment.recorded_by_id, assessment.recorded_at = user_id, utcnow()
-    audit.record("result.score", enrolment, actor_id=user_id, trainee=enrolment.trainee.full_name, before=before, after=score)
+    audit.record(
+        "result.score", enrolment, actor_id=user_id, trainee=enrolment.trainee.full_name, before=before, after=score
+    )
     return assessment if score is not None else None
 
 
 # --- eligibility ----------------------------------------------------------------------------
+
 
 @dataclass
 class Eligibility:
@@ -160,11 +171,21 @@ def course_eligibility(course: Course) -> list[Eligibility]:
     rule = curriculum.completion
     rows = course_attendance(course)
     ids = [row.enrolment.id for row in rows]
-    assessments = {a.enrolment_id: a for a in db.session.scalars(select(Assessment).where(Assessment.enrolment_id.in_(ids)))} if ids else {}
-    certificates = {
-        c.enrolment_id: c for c in db.session.scalars(
-            select(Certificate).where(Certificate.enrolment_id.in_(ids), Certificate.copy_number == 0))
-    } if ids else {}
+    assessments = (
+        {a.enrolment_id: a for a in db.session.scalars(select(Assessment).where(Assessment.enrolment_id.in_(ids)))}
+        if ids
+        else {}
+    )
+    certificates = (
+        {
+            c.enrolment_id: c
+            for c in db.session.scalars(
+                select(Certificate).where(Certificate.enrolment_id.in_(ids), Certificate.copy_number == 0)
+            )
+        }
+        if ids
+        else {}
+    )
     earlier = _certified_elsewhere(course, [row.enrolment.trainee_id for row in rows])
     result = []
     for row in rows:
@@ -174,22 +195,43 @@ def course_eligibility(course: Course) -> list[Eligibility]:
         reasons = []
         for shortfall in curriculum.shortfalls(row.share, assessment.score if assessment else None):
             if shortfall == "attendance":
-                reasons.append(_("tham dự %(a)d/%(b)d tiết (%(p)s%%), cần từ %(m)s%%", a=row.attended_periods,
-                                 b=row.required_periods, p=_percent(row.share), m=_percent(rule.min_attendance)))
+                reasons.append(
+                    _(
+                        "tham dự %(a)d/%(b)d tiết (%(p)s%%), cần từ %(m)s%%",
+                        a=row.attended_periods,
+                        b=row.required_periods,
+                        p=_percent(row.share),
+                        m=_percent(rule.min_attendance),
+                    )
+                )
             elif shortfall == "no_score":
                 reasons.append(_("chưa có điểm bài kiểm tra/thu hoạch"))
             else:
-                reasons.append(_("điểm %(s)s dưới điểm đạt %(m)s", s=_number(assessment.score), m=_number(rule.pass_mark)))
+                reasons.append(
+                    _("điểm %(s)s dưới điểm đạt %(m)s", s=_number(assessment.score), m=_number(rule.pass_mark))
+                )
         notes = []
         if not rule.assessment_required and assessment is not None and assessment.score < rule.pass_mark:
-            notes.append(_("điểm %(s)s dưới điểm đạt %(m)s, nhưng chương trình không bắt buộc bài kiểm tra nên vẫn đủ điều kiện",
-                           s=_number(assessment.score), m=_number(rule.pass_mark)))
+            notes.append(
+                _(
+                    "điểm %(s)s dưới điểm đạt %(m)s, nhưng chương trình không bắt buộc bài kiểm tra nên vẫn đủ điều "
+                    "kiện",
+                    s=_number(assessment.score),
+                    m=_number(rule.pass_mark),
+                )
+            )
         certificate = certificates.get(row.enrolment.id)
         other = earlier.get(row.enrolment.trainee_id)
         if certificate is None and other is not None:
             # One programme version, one certificate: a lost one is replaced by a copy.
-            reasons.append(_("đã có giấy chứng nhận %(serial)s của chương trình này (khóa %(course)s); "
-                             "nếu bị mất, hãy cấp bản sao từ giấy đó", serial=other.serial, course=other.course_code))
+            reasons.append(
+                _(
+                    "đã có giấy chứng nhận %(serial)s của chương trình này (khóa %(course)s); "
+                    "nếu bị mất, hãy cấp bản sao từ giấy đó",
+                    serial=other.serial,
+                    course=other.course_code,
+                )
+            )
         result.append(Eligibility(row, assessment, certificate, reasons, notes))
     return result
 
@@ -200,10 +242,18 @@ def _certified_elsewhere(course: Course, trainee_ids: list[int]) -> dict[int, Ce
     if not trainee_ids:
         return {}
     rows = db.session.execute(
-        select(Enrolment.trainee_id, Certificate).select_from(Certificate).join(Certificate.enrolment).join(Enrolment.course)
-        .where(Enrolment.trainee_id.in_(trainee_ids), Enrolment.course_id != course.id,
-               Course.curriculum_code == course.curriculum_code, Course.curriculum_version == course.curriculum_version,
-               Certificate.copy_number == 0, Certificate.revoked_at.is_(None))
+        select(Enrolment.trainee_id, Certificate)
+        .select_from(Certificate)
+        .join(Certificate.enrolment)
+        .join(Enrolment.course)
+        .where(
+            Enrolment.trainee_id.in_(trainee_ids),
+            Enrolment.course_id != course.id,
+            Course.curriculum_code == course.curriculum_code,
+            Course.curriculum_version == course.curriculum_version,
+            Certificate.copy_number == 0,
+            Certificate.revoked_at.is_(None),
+        )
         .order_by(Certificate.issued_at)
     )
     found: dict[int, Certificate] = {}
@@ -221,10 +271,13 @@ def _number(value: float) -> str:
 
 
 def _original(enrolment: Enrolment) -> Certificate | None:
-    return db.session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment.id, Certificate.copy_number == 0))
+    return db.session.scalar(
+        select(Certificate).where(Certificate.enrolment_id == enrolment.id, Certificate.copy_number == 0)
+    )
 
 
 # --- issuing --------------------------------------------------------------------------------
+
 
 def reserve_serials(scope: str, count: int) -> range:
     """Reserve `count` consecutive serial numbers of a serial scope, atomically.
@@ -234,8 +287,10 @@ def reserve_serials(scope: str, count: int) -> range:
     """
     db.session.execute(insert_or_skip(SerialCounter), {"scope": scope, "last": 0})
     last = db.session.execute(
-        update(SerialCounter).where(SerialCounter.scope == scope)
-        .values(last=SerialCounter.last + count).returning(SerialCounter.last)
+        update(SerialCounter)
+        .where(SerialCounter.scope == scope)
+        .values(last=SerialCounter.last + count)
+        .returning(SerialCounter.last)
     ).scalar_one()
     return range(last - count + 1, last + 1)
 
@@ -256,8 +311,11 @@ def default_signer(course: Course, on: date | None = None) -> SignerInfo:
     issuer settings."""
     issuer = issuer_for(on or local_today(), course.unit)
     return SignerInfo(
-        title="\n".join(issuer.signer_title), name=issuer.signer_name, place=issuer.place,
-        issuer=issuer.body_lines[-1], issuer_parent=issuer.body_lines[0] if len(issuer.body_lines) > 1 else "",
+        title="\n".join(issuer.signer_title),
+        name=issuer.signer_name,
+        place=issuer.place,
+        issuer=issuer.body_lines[-1],
+        issuer_parent=issuer.body_lines[0] if len(issuer.body_lines) > 1 else "",
     )
 
 
@@ -269,8 +327,14 @@ def _serials(course: Course, on: date) -> tuple[str, Callable[[int], str]]:
     return serial_scope(pattern, on.year, symbol), lambda number: serial(pattern, number, on.year, symbol)
 
 
-def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: date | None = None,
-                withheld: set[int] | None = None, withheld_reason: str = "") -> list[Certificate]:
+def issue_batch(
+    course: Course,
+    signer: SignerInfo,
+    user_id: int | None,
+    on: date | None = None,
+    withheld: set[int] | None = None,
+    withheld_reason: str = "",
+) -> list[Certificate]:
     """Issue certificates to every eligible trainee of a closed course who has none yet,
     except those whose enrolment ids are in `withheld`: they are held back, with the reason
     kept in the audit trail, and can be issued later.
@@ -297,27 +361,40 @@ def issue_batch(course: Course, signer: SignerInfo, user_id: int | None, on: dat
         raise CertificateError(_("Không còn học viên nào đủ điều kiện mà chưa được cấp giấy chứng nhận."))
     held = [e for e in todo if e.enrolment.id in (withheld or set())]
     if held and not (withheld_reason or "").strip():
-        raise CertificateError(_("Cần ghi lý do chưa cấp cho %(names)s.",
-                                 names=", ".join(e.enrolment.trainee.full_name for e in held)))
+        raise CertificateError(
+            _("Cần ghi lý do chưa cấp cho %(names)s.", names=", ".join(e.enrolment.trainee.full_name for e in held))
+        )
     todo = [e for e in todo if e not in held]
     if not todo:
         raise CertificateError(_("Chưa chọn học viên nào để cấp giấy chứng nhận."))
     for eligibility in held:
-        audit.record("certificate.withheld", eligibility.enrolment, actor_id=user_id,
-                     trainee=eligibility.enrolment.trainee.full_name, reason=withheld_reason.strip())
+        audit.record(
+            "certificate.withheld",
+            eligibility.enrolment,
+            actor_id=user_id,
+            trainee=eligibility.enrolment.trainee.full_name,
+            reason=withheld_reason.strip(),
+        )
     numbers = reserve_serials(scope, len(todo))
     facts = {**_certificate_facts(course), "issuer_name": _issuer_name(course, on)}
     issued = []
     for number, eligibility in zip(numbers, todo):
         enrolment = eligibility.enrolment
-        certificate = _new_certificate(course, enrolment, make_serial(number), 0, user_id,
-                                       holder_name=enrolment.trainee.full_name, **facts)
+        certificate = _new_certificate(
+            course, enrolment, make_serial(number), 0, user_id, holder_name=enrolment.trainee.full_name, **facts
+        )
         _store_pdf(certificate, render_certificate(certificate, enrolment, signer, on))
         issued.append(certificate)
     db.session.add_all(issued)
     db.session.flush()  # one INSERT each, the PDF included; the ids for the audit trail
     for certificate in issued:
-        audit.record("certificate.issue", certificate, actor_id=user_id, serial=certificate.serial, trainee=certificate.holder_name)
+        audit.record(
+            "certificate.issue",
+            certificate,
+            actor_id=user_id,
+            serial=certificate.serial,
+            trainee=certificate.holder_name,
+        )
     db.session.flush()
     return issued
 
@@ -339,14 +416,32 @@ def _issuer_name(course: Course, on: date) -> str:
     return " - ".join(body) if len(" - ".join(body)) <= 160 else body[-1][:160]
 
 
-def _new_certificate(course: Course, enrolment: Enrolment, serial: str, copy_number: int, user_id: int | None, *,
-                     holder_name: str, programme: str, course_dates: str, issuer_name: str) -> Certificate:
+def _new_certificate(
+    course: Course,
+    enrolment: Enrolment,
+    serial: str,
+    copy_number: int,
+    user_id: int | None,
+    *,
+    holder_name: str,
+    programme: str,
+    course_dates: str,
+    issuer_name: str,
+) -> Certificate:
     """A certificate not yet added to the session, stating what it is given."""
     return Certificate(
-        serial=serial, copy_number=copy_number, verify_code=new_verify_code(), enrolment=enrolment,
-        issuing_unit_id=course.unit_id, issued_by_id=user_id, holder_name=holder_name, programme=programme,
+        serial=serial,
+        copy_number=copy_number,
+        verify_code=new_verify_code(),
+        enrolment=enrolment,
+        issuing_unit_id=course.unit_id,
+        issued_by_id=user_id,
+        holder_name=holder_name,
+        programme=programme,
         holder_birth_date=enrolment.trainee.birth_date,
-        course_code=course.code, course_dates=course_dates, issuer_name=issuer_name,
+        course_code=course.code,
+        course_dates=course_dates,
+        issuer_name=issuer_name,
     )
 
 
@@ -374,9 +469,17 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
     if not signer.name.strip():
         raise CertificateError(_("Cần ghi họ tên người ký."))
     course = original.enrolment.course
-    copy = _new_certificate(course, original.enrolment, original.serial, _next_copy_number(original.serial), user_id,
-                            holder_name=original.holder_name, programme=original.programme, course_dates=original.course_dates,
-                            issuer_name=original.issuer_name)
+    copy = _new_certificate(
+        course,
+        original.enrolment,
+        original.serial,
+        _next_copy_number(original.serial),
+        user_id,
+        holder_name=original.holder_name,
+        programme=original.programme,
+        course_dates=original.course_dates,
+        issuer_name=original.issuer_name,
+    )
     copy.replaces = original
     _store_pdf(copy, render_certificate(copy, original.enrolment, signer, on or local_today()))
     try:
@@ -385,14 +488,19 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
             db.session.flush()
     except IntegrityError:
         # Someone issued a copy of the same certificate a moment ago and took this number.
-        raise CertificateError(_("Vừa có một bản sao khác của giấy chứng nhận này được cấp. "
-                                 "Hãy tải lại trang để xem bản sao đó trước khi cấp thêm.")) from None
+        raise CertificateError(
+            _(
+                "Vừa có một bản sao khác của giấy chứng nhận này được cấp. "
+                "Hãy tải lại trang để xem bản sao đó trước khi cấp thêm."
+            )
+        ) from None
     audit.record("certificate.copy", copy, actor_id=user_id, serial=copy.serial, original=original.id)
     db.session.flush()
     return copy
 
 
 # --- revocation -----------------------------------------------------------------------------
+
 
 def revoke(certificate: Certificate, category: str, reason: str, user_id: int | None) -> Certificate:
     """Revoke a certificate (its verification URL keeps working and says so); audited.
@@ -429,6 +537,7 @@ def unrevoke(certificate: Certificate, reason: str, user_id: int | None) -> Cert
 
 # --- public verification --------------------------------------------------------------------
 
+
 def _typed(text: str | None) -> str:
     """Public input with control characters read as spaces: nobody means them, and PostgreSQL
     refuses NUL in text, in a look-up as in the log."""
@@ -461,10 +570,14 @@ def _log(certificate: Certificate | None, via: str) -> tuple[str, Certificate | 
     certificate, added to in one statement)."""
     outcome = "unknown" if certificate is None else "revoked" if certificate.is_revoked else "valid"
     statement = dialect_insert(VerificationCount).values(
-        day=local_today(), via=via, outcome=outcome, certificate_id=certificate.id if certificate else 0, count=1)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["day", "via", "outcome", "certificate_id"],
-        set_={"count": VerificationCount.__table__.c.count + 1}))
+        day=local_today(), via=via, outcome=outcome, certificate_id=certificate.id if certificate else 0, count=1
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day", "via", "outcome", "certificate_id"],
+            set_={"count": VerificationCount.__table__.c.count + 1},
+        )
+    )
     return outcome, certificate
 
 

@@ -59,7 +59,9 @@ def results(course_id: int):
                 # "8,5" as Vietnamese write it, or "8.5"
                 scores[row.enrolment.id] = float(raw.replace(",", ".")) if raw else None
             except ValueError:
-                problems[row.enrolment.id] = _("%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw)
+                problems[row.enrolment.id] = _(
+                    "%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw
+                )
         try:
             changed = services.record_scores(rows, scores, current_user.id)
         except services.ScoresRejected as rejected:
@@ -73,8 +75,14 @@ def results(course_id: int):
         db.session.rollback()
         flash(_("Chưa lưu: %(n)d điểm cần sửa (tô đỏ bên dưới).", n=len(problems)), "error")
         rows = services.course_eligibility(course)
-    return render_template("certificates/results.html", course=course, rows=rows, rule=course.curriculum.completion,
-                           typed=typed, problems=problems), 422 if problems else 200
+    return render_template(
+        "certificates/results.html",
+        course=course,
+        rows=rows,
+        rule=course.curriculum.completion,
+        typed=typed,
+        problems=problems,
+    ), 422 if problems else 200
 
 
 @bp.route("/courses/<int:course_id>/certificates")
@@ -83,10 +91,20 @@ def course_certificates(course_id: int):
     course = get_course_or_404(course_id)
     rows = services.course_eligibility(course)
     issued = db.session.scalars(
-        select(Certificate).where(Certificate.enrolment.has(course_id=course.id)).order_by(Certificate.serial, Certificate.copy_number)
+        select(Certificate)
+        .where(Certificate.enrolment.has(course_id=course.id))
+        .order_by(Certificate.serial, Certificate.copy_number)
     ).all()
-    return render_template("certificates/course.html", course=course, rows=rows, issued=issued, rule=course.curriculum.completion,
-                           revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), categories=REVOKE_CATEGORY_LABELS)
+    return render_template(
+        "certificates/course.html",
+        course=course,
+        rows=rows,
+        issued=issued,
+        rule=course.curriculum.completion,
+        revoke_form=RevokeForm(),
+        unrevoke_form=UnrevokeForm(),
+        categories=REVOKE_CATEGORY_LABELS,
+    )
 
 
 def _one_line(title: str) -> str:
@@ -108,18 +126,32 @@ def issue(course_id: int):
     offered = {i for i in request.form.getlist("offered", type=db_int) if i}
     ticked = {i for i in request.form.getlist("issue", type=db_int) if i}
     if form.validate_on_submit():
-        signer.title, signer.name, signer.place = _lines(form.signer_title.data), form.signer_name.data.strip(), form.place.data.strip()
+        signer.title, signer.name, signer.place = (
+            _lines(form.signer_title.data),
+            form.signer_name.data.strip(),
+            form.place.data.strip(),
+        )
         issued = commit_or_flash(
-            lambda: services.issue_batch(course, signer, current_user.id, withheld=offered - ticked,
-                                         withheld_reason=form.withheld_reason.data or ""),
+            lambda: services.issue_batch(
+                course,
+                signer,
+                current_user.id,
+                withheld=offered - ticked,
+                withheld_reason=form.withheld_reason.data or "",
+            ),
             services.CertificateError,
             lambda batch: _("Đã cấp %(n)d giấy chứng nhận.", n=len(batch)),
         )
         if issued is not None:  # an empty list is a success too
             return redirect(url_for("certificates.course_certificates", course_id=course.id))
     todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
-    return render_template("certificates/issue.html", course=course, form=form, todo=todo,
-                           ticked=ticked if request.method == "POST" else {row.enrolment.id for row in todo})
+    return render_template(
+        "certificates/issue.html",
+        course=course,
+        form=form,
+        todo=todo,
+        ticked=ticked if request.method == "POST" else {row.enrolment.id for row in todo},
+    )
 
 
 # --- downloads ----------------------------------------------------------------------------------
@@ -171,9 +203,15 @@ def _read_and_close(file):
 @bp.route("/me/certificates")
 def mine():
     require_role("trainee")
-    certificates = db.session.scalars(
-        select(Certificate).where(Certificate.enrolment.has(trainee_id=current_user.trainee_id)).order_by(Certificate.issued_at.desc())
-    ).all() if current_user.trainee_id else []
+    certificates = (
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.enrolment.has(trainee_id=current_user.trainee_id))
+            .order_by(Certificate.issued_at.desc())
+        ).all()
+        if current_user.trainee_id
+        else []
+    )
     return render_template("certificates/mine.html", certificates=certificates)
 
 
@@ -185,9 +223,16 @@ def mine():
 def detail(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id)
     signer = services.default_signer(certificate.enrolment.course)
-    return render_template("certificates/detail.html", certificate=certificate, history=audit.history(certificate),
-                           revoke_form=RevokeForm(), unrevoke_form=UnrevokeForm(), copy_form=IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place),
-                           categories=REVOKE_CATEGORY_LABELS, url=services.verification_url(certificate))
+    return render_template(
+        "certificates/detail.html",
+        certificate=certificate,
+        history=audit.history(certificate),
+        revoke_form=RevokeForm(),
+        unrevoke_form=UnrevokeForm(),
+        copy_form=IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place),
+        categories=REVOKE_CATEGORY_LABELS,
+        url=services.verification_url(certificate),
+    )
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -196,8 +241,11 @@ def revoke(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id)
     form = RevokeForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.revoke(certificate, form.category.data, form.reason.data, current_user.id),
-                        services.CertificateError, _("Đã thu hồi giấy chứng nhận %(s)s.", s=certificate.serial))
+        commit_or_flash(
+            lambda: services.revoke(certificate, form.category.data, form.reason.data, current_user.id),
+            services.CertificateError,
+            _("Đã thu hồi giấy chứng nhận %(s)s.", s=certificate.serial),
+        )
     else:
         flash_form_errors(form)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
@@ -209,8 +257,11 @@ def unrevoke(certificate_id: int):
     certificate = services.get_certificate_or_404(certificate_id)
     form = UnrevokeForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.unrevoke(certificate, form.reason.data, current_user.id),
-                        services.CertificateError, _("Đã khôi phục hiệu lực giấy chứng nhận %(s)s.", s=certificate.serial))
+        commit_or_flash(
+            lambda: services.unrevoke(certificate, form.reason.data, current_user.id),
+            services.CertificateError,
+            _("Đã khôi phục hiệu lực giấy chứng nhận %(s)s.", s=certificate.serial),
+        )
     else:
         flash_form_errors(form)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
@@ -225,9 +276,14 @@ def copy(certificate_id: int):
         if (again := resubmitted()) is not None:  # a double click must not make two copies
             return again
         signer = services.default_signer(certificate.enrolment.course)
-        signer.title, signer.name, signer.place = _lines(form.signer_title.data), form.signer_name.data.strip(), form.place.data.strip()
+        signer.title, signer.name, signer.place = (
+            _lines(form.signer_title.data),
+            form.signer_name.data.strip(),
+            form.place.data.strip(),
+        )
         new = commit_or_flash(
-            lambda: services.issue_copy(certificate, signer, current_user.id), services.CertificateError,
+            lambda: services.issue_copy(certificate, signer, current_user.id),
+            services.CertificateError,
             lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),
         )
         if new is not None:
@@ -246,8 +302,13 @@ def copy(certificate_id: int):
 @limiter.limit("30 per minute")
 def verify_code(code: str):
     outcome, certificate = services.verify_by_code(code)
-    page = render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=VerifyForm(),
-                           categories=REVOKE_CATEGORY_LABELS)
+    page = render_template(
+        "certificates/verify.html",
+        outcome=outcome,
+        certificate=certificate,
+        form=VerifyForm(),
+        categories=REVOKE_CATEGORY_LABELS,
+    )
     db.session.commit()  # the count of this look-up; after drawing, which would else read the certificate again
     return page, 404 if outcome == "unknown" else 200
 
@@ -260,7 +321,12 @@ def verify():
     outcome = certificate = None
     if form.validate_on_submit():
         outcome, certificate = services.verify_by_serial(form.serial.data, form.full_name.data)
-    page = render_template("certificates/verify.html", outcome=outcome, certificate=certificate, form=form,
-                           categories=REVOKE_CATEGORY_LABELS)
+    page = render_template(
+        "certificates/verify.html",
+        outcome=outcome,
+        certificate=certificate,
+        form=form,
+        categories=REVOKE_CATEGORY_LABELS,
+    )
     db.session.commit()  # the count of a look-up, as in verify_code
     return page

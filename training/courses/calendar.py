@@ -5,6 +5,7 @@ read the sessions and courses they show.
 Sessions are stored in naive UTC; everything here shows and exports them in
 Asia/Ho_Chi_Minh, with the VTIMEZONE in the file so phones place them right.
 """
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -30,7 +31,7 @@ UID_DOMAIN = "taphuan"
 
 
 def weekday_name(day: date, short: bool = False) -> str:
-    """"Thứ Hai" … "Chủ nhật" (or "T2" … "CN") for a date."""
+    """ "Thứ Hai" … "Chủ nhật" (or "T2" … "CN") for a date."""
     return str((WEEKDAYS_SHORT if short else WEEKDAYS)[day.weekday()])
 
 
@@ -81,9 +82,13 @@ def period_for(view: str, anchor: date) -> CalendarPeriod:
         last_of_month = _add_months(first_of_month, 1) - timedelta(days=1)
         first = week_start(first_of_month)
         last = week_start(last_of_month) + timedelta(days=6)
-        return CalendarPeriod("month", anchor, first, last, _add_months(first_of_month, -1), _add_months(first_of_month, 1))
+        return CalendarPeriod(
+            "month", anchor, first, last, _add_months(first_of_month, -1), _add_months(first_of_month, 1)
+        )
     first = week_start(anchor)
-    return CalendarPeriod("week", anchor, first, first + timedelta(days=6), first - timedelta(days=7), first + timedelta(days=7))
+    return CalendarPeriod(
+        "week", anchor, first, first + timedelta(days=6), first - timedelta(days=7), first + timedelta(days=7)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +130,7 @@ def schedule_by_course(sessions: Iterable[CourseSession], now: datetime) -> tupl
 
 
 # --- iCalendar ------------------------------------------------------------------------------
+
 
 def session_uid(session: CourseSession) -> str:
     """A UID that stays the same however often the file is downloaded."""
@@ -181,21 +187,27 @@ DASHBOARD_DAYS = 14
 def _scheduled(query: Select, unit_id: int | None = None) -> Select:
     """`query` (of sessions, or of their columns) limited to courses that are not cancelled, in
     time order; restricted to a managing unit when `unit_id` is given."""
-    query = (query.join(CourseSession.course).where(Course.status != "cancelled")
-             .order_by(CourseSession.starts_at, Course.code, CourseSession.id))
+    query = (
+        query.join(CourseSession.course)
+        .where(Course.status != "cancelled")
+        .order_by(CourseSession.starts_at, Course.code, CourseSession.id)
+    )
     return query.where(Course.unit_id == unit_id) if unit_id is not None else query
 
 
 def _sessions_query(unit_id: int | None = None) -> Select:
     """_scheduled sessions with their course, its unit and their trainer loaded in the same query."""
     return _scheduled(select(CourseSession), unit_id).options(
-        contains_eager(CourseSession.course).joinedload(Course.unit), joinedload(CourseSession.trainer))
+        contains_eager(CourseSession.course).joinedload(Course.unit), joinedload(CourseSession.trainer)
+    )
 
 
 def _starting_between(first: date, last: date):
     """Sessions starting on the local days `first`..`last` (inclusive)."""
-    return and_(CourseSession.starts_at >= utc_at(first, time.min),
-                CourseSession.starts_at < utc_at(last + timedelta(days=1), time.min))
+    return and_(
+        CourseSession.starts_at >= utc_at(first, time.min),
+        CourseSession.starts_at < utc_at(last + timedelta(days=1), time.min),
+    )
 
 
 def sessions_between(first: date, last: date, unit_id: int | None = None) -> list[CourseSession]:
@@ -208,16 +220,52 @@ def calendar_entries(first: date, last: date, unit_id: int | None = None) -> lis
     time order, read as plain rows in one query: a province's busiest week has a hundred
     sessions, and loading each as objects with its course and unit took longer than drawing
     it (bench/scale.py)."""
-    columns = select(CourseSession.id, CourseSession.starts_at, CourseSession.ends_at, CourseSession.module_code,
-                     CourseSession.venue, Course.id, Course.code, Course.title, Course.status,
-                     Course.curriculum_code, Course.curriculum_version, Unit.name)
+    columns = select(
+        CourseSession.id,
+        CourseSession.starts_at,
+        CourseSession.ends_at,
+        CourseSession.module_code,
+        CourseSession.venue,
+        Course.id,
+        Course.code,
+        Course.title,
+        Course.status,
+        Course.curriculum_code,
+        Course.curriculum_version,
+        Unit.name,
+    )
     query = _scheduled(columns, unit_id).join(Course.unit).where(_starting_between(first, last))
     programmes, entries = catalogue(), []
-    for (session_id, starts_at, ends_at, module_code, venue, course_id, course_code, course_title, status,
-         code, version, unit_name) in db.session.execute(query):
+    for (
+        session_id,
+        starts_at,
+        ends_at,
+        module_code,
+        venue,
+        course_id,
+        course_code,
+        course_title,
+        status,
+        code,
+        version,
+        unit_name,
+    ) in db.session.execute(query):
         module = programmes.module(code, version, module_code)
-        entries.append(CalendarEntry(session_id, starts_at, ends_at, module_code, module.title if module else "", venue,
-                                     course_id, course_code, course_title, status, unit_name))
+        entries.append(
+            CalendarEntry(
+                session_id,
+                starts_at,
+                ends_at,
+                module_code,
+                module.title if module else "",
+                venue,
+                course_id,
+                course_code,
+                course_title,
+                status,
+                unit_name,
+            )
+        )
     return entries
 
 
@@ -229,7 +277,8 @@ def course_calendar_sessions(course: Course) -> list[CourseSession]:
 def trainee_sessions(trainee_id: int) -> list[CourseSession]:
     """Sessions of the courses a trainee is enrolled in (not withdrawn, course not cancelled)."""
     query = _sessions_query().join(
-        Enrolment, and_(Enrolment.course_id == Course.id, Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled")
+        Enrolment,
+        and_(Enrolment.course_id == Course.id, Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled"),
     )
     return list(db.session.scalars(query))
 
@@ -274,12 +323,18 @@ def dashboard(unit_id: int | None, today: date | None = None, area_id: int | Non
     enrolled = (
         select(func.count(Enrolment.id))
         .where(Enrolment.course_id == Course.id, Enrolment.status == "enrolled")
-        .correlate(Course).scalar_subquery()
+        .correlate(Course)
+        .scalar_subquery()
     )
     under_filled = [
-        (course, count) for course, count in db.session.execute(
-            courses(Course.status.in_(("draft", "open", "running")), Course.starts_on >= today, Course.starts_on <= horizon,
-                    enrolled * 2 < Course.capacity).add_columns(enrolled)
+        (course, count)
+        for course, count in db.session.execute(
+            courses(
+                Course.status.in_(("draft", "open", "running")),
+                Course.starts_on >= today,
+                Course.starts_on <= horizon,
+                enrolled * 2 < Course.capacity,
+            ).add_columns(enrolled)
         )
     ]
     not_closed = list(db.session.scalars(courses(Course.status.in_(("open", "running")), Course.ends_on < today)))

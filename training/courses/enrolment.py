@@ -2,6 +2,7 @@
 
 Services flush and never commit; the view or command that calls them commits once.
 """
+
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -21,8 +22,8 @@ from .models import Course, CourseSession, Enrolment
 from .planning import describe_session
 from .services import CourseError, enrolment_counts
 
-
 # --- enrolment ------------------------------------------------------------------------------
+
 
 def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
     """For each of these trainees enrolled in another course with a session that overlaps one
@@ -32,10 +33,23 @@ def _trainee_clashes(course: Course, trainee_ids: list[int]) -> dict[int, str]:
     mine = aliased(CourseSession)
     rows = db.session.execute(
         select(Enrolment.trainee_id, CourseSession)
-        .join(Enrolment, and_(Enrolment.course_id == CourseSession.course_id, Enrolment.trainee_id.in_(trainee_ids),
-                              Enrolment.status == "enrolled"))
+        .join(
+            Enrolment,
+            and_(
+                Enrolment.course_id == CourseSession.course_id,
+                Enrolment.trainee_id.in_(trainee_ids),
+                Enrolment.status == "enrolled",
+            ),
+        )
         .join(Course, Course.id == CourseSession.course_id)
-        .join(mine, and_(mine.course_id == course.id, mine.starts_at < CourseSession.ends_at, mine.ends_at > CourseSession.starts_at))
+        .join(
+            mine,
+            and_(
+                mine.course_id == course.id,
+                mine.starts_at < CourseSession.ends_at,
+                mine.ends_at > CourseSession.starts_at,
+            ),
+        )
         .where(CourseSession.course_id != course.id, Course.status != "cancelled")
         .order_by(CourseSession.starts_at, CourseSession.id)
     ).all()
@@ -54,9 +68,15 @@ def completed_before(course: Course, trainee_ids: list[int]) -> dict[int, str]:
         return {}
     rows = db.session.execute(
         select(Enrolment.trainee_id, table.c.serial, Course.code)
-        .join(table, table.c.enrolment_id == Enrolment.id).join(Course, Course.id == Enrolment.course_id)
-        .where(Enrolment.trainee_id.in_(trainee_ids), Enrolment.course_id != course.id,
-               Course.curriculum_code == course.curriculum_code, table.c.copy_number == 0, table.c.revoked_at.is_(None))
+        .join(table, table.c.enrolment_id == Enrolment.id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .where(
+            Enrolment.trainee_id.in_(trainee_ids),
+            Enrolment.course_id != course.id,
+            Course.curriculum_code == course.curriculum_code,
+            table.c.copy_number == 0,
+            table.c.revoked_at.is_(None),
+        )
         .order_by(table.c.issued_at)
     )
     found: dict[int, str] = {}
@@ -65,8 +85,13 @@ def completed_before(course: Course, trainee_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment], again_reason: str = "",
-              completed: dict[int, str] | None = None) -> dict[int, str]:
+def _problems(
+    course: Course,
+    trainees: list[Trainee],
+    existing: dict[int, Enrolment],
+    again_reason: str = "",
+    completed: dict[int, str] | None = None,
+) -> dict[int, str]:
     """trainee id → why they cannot be enrolled in this course (the others may be), capacity
     aside, given their enrolments in it (`existing`, _enrolments_of) and who completed the
     programme before (`completed`, completed_before: they need `again_reason`); a fixed
@@ -83,20 +108,34 @@ def _problems(course: Course, trainees: list[Trainee], existing: dict[int, Enrol
         if trainee.district_id != course.unit_id:
             problems[trainee.id] = _("%(name)s không thuộc đơn vị tổ chức khóa học.", name=trainee.full_name)
         elif cluster is not None and trainee.commune_id not in cluster:
-            problems[trainee.id] = _("%(name)s (%(commune)s) không thuộc %(area)s, địa bàn của khóa học.",
-                                     name=trainee.full_name, commune=trainee.commune.name, area=course.area.name)
+            problems[trainee.id] = _(
+                "%(name)s (%(commune)s) không thuộc %(area)s, địa bàn của khóa học.",
+                name=trainee.full_name,
+                commune=trainee.commune.name,
+                area=course.area.name,
+            )
         elif trainee.group not in curriculum.groups:
-            problems[trainee.id] = _("%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.",
-                                     name=trainee.full_name, code=curriculum.code,
-                                     groups="; ".join(group_label(g) for g in curriculum.groups))
+            problems[trainee.id] = _(
+                "%(name)s thuộc nhóm đối tượng khác: chương trình %(code)s dành cho %(groups)s.",
+                name=trainee.full_name,
+                code=curriculum.code,
+                groups="; ".join(group_label(g) for g in curriculum.groups),
+            )
         elif trainee.id in existing and existing[trainee.id].status == "enrolled":
             problems[trainee.id] = _("%(name)s đã ghi danh khóa học này.", name=trainee.full_name)
         elif trainee.id in clashes:
-            problems[trainee.id] = _("%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.", name=trainee.full_name,
-                                     clash=clashes[trainee.id])
+            problems[trainee.id] = _(
+                "%(name)s đã ghi danh %(clash)s, trùng giờ với khóa học này.",
+                name=trainee.full_name,
+                clash=clashes[trainee.id],
+            )
         elif trainee.id in completed and not clean(again_reason):
-            problems[trainee.id] = _("%(name)s đã hoàn thành chương trình %(code)s (%(what)s): ghi lý do học lại để ghi danh.",
-                                     name=trainee.full_name, code=curriculum.code, what=completed[trainee.id])
+            problems[trainee.id] = _(
+                "%(name)s đã hoàn thành chương trình %(code)s (%(what)s): ghi lý do học lại để ghi danh.",
+                name=trainee.full_name,
+                code=curriculum.code,
+                what=completed[trainee.id],
+            )
     return problems
 
 
@@ -104,12 +143,17 @@ def _enrolments_of(course: Course, trainee_ids: list[int]) -> dict[int, Enrolmen
     """These trainees' enrolments (current or withdrawn) in the course, by trainee id."""
     if not trainee_ids:
         return {}
-    return {e.trainee_id: e for e in db.session.scalars(
-        select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids)))}
+    return {
+        e.trainee_id: e
+        for e in db.session.scalars(
+            select(Enrolment).where(Enrolment.course_id == course.id, Enrolment.trainee_id.in_(trainee_ids))
+        )
+    }
 
 
-def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "",
-               by: User | None = None) -> list[Enrolment]:
+def enrol_many(
+    course: Course, trainees: list[Trainee], again_reason: str = "", by: User | None = None
+) -> list[Enrolment]:
     """Enrol several trainees, all or none; someone who already completed the programme only
     with `again_reason`, which the audit trail keeps; `by` is the user enrolling them (None: a
     command). Flushes.
@@ -124,15 +168,29 @@ def enrol_many(course: Course, trainees: list[Trainee], again_reason: str = "",
     return _enrol(course, trainees, existing, completed, again_reason, by)
 
 
-def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolment],
-           completed: dict[int, str] | None = None, again_reason: str = "",
-           by: User | None = None) -> list[Enrolment]:
+def _enrol(
+    course: Course,
+    trainees: list[Trainee],
+    existing: dict[int, Enrolment],
+    completed: dict[int, str] | None = None,
+    again_reason: str = "",
+    by: User | None = None,
+) -> list[Enrolment]:
     """enrol_many once each trainee's problems are known to be none: the capacity, then the
     rows (`existing`: the trainees' enrolments in the course, _enrolments_of), and the
     reason for each who trains again (`completed`, completed_before) in the audit trail."""
     free = course.capacity - enrolment_counts([course.id]).get(course.id, 0)
     if len(trainees) > free:
-        raise EnrolmentRejected([_("Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).", free=max(free, 0), n=len(trainees), cap=course.capacity)])
+        raise EnrolmentRejected(
+            [
+                _(
+                    "Khóa học còn %(free)d chỗ, không đủ cho %(n)d học viên (tối đa %(cap)d).",
+                    free=max(free, 0),
+                    n=len(trainees),
+                    cap=course.capacity,
+                )
+            ]
+        )
     enrolments = []
     for trainee in trainees:
         enrolment = existing.get(trainee.id)
@@ -146,8 +204,13 @@ def _enrol(course: Course, trainees: list[Trainee], existing: dict[int, Enrolmen
     db.session.flush()
     for enrolment in enrolments:
         if enrolment.trainee_id in (completed or {}):
-            audit.record("enrolment.again", enrolment, trainee=enrolment.trainee.full_name,
-                         completed=completed[enrolment.trainee_id], reason=clean(again_reason))
+            audit.record(
+                "enrolment.again",
+                enrolment,
+                trainee=enrolment.trainee.full_name,
+                completed=completed[enrolment.trainee_id],
+                reason=clean(again_reason),
+            )
     return enrolments
 
 
@@ -172,8 +235,9 @@ class EnrolOutcome:
     completed: list[tuple[Trainee, str]] = field(default_factory=list)
 
 
-def enrol_by_filter(course: Course, commune_id: int | None, group: str | None, again_reason: str = "",
-                    by: User | None = None) -> EnrolOutcome:
+def enrol_by_filter(
+    course: Course, commune_id: int | None, group: str | None, again_reason: str = "", by: User | None = None
+) -> EnrolOutcome:
     """Enrol everyone eligible_by_filter finds, as enrol_many does for `by`; those who completed
     the programme before only with `again_reason`, else they are left out and named. Flushes.
 
@@ -208,8 +272,11 @@ def eligible_by_filter(course: Course, commune_id: int | None, group: str | None
     not yet enrolled."""
     enrolled = select(Enrolment.trainee_id).where(Enrolment.course_id == course.id, Enrolment.status == "enrolled")
     query = (
-        select(Trainee).join(Trainee.commune)
-        .where(Unit.parent_id == course.unit_id, Trainee.group.in_(course.curriculum.groups), Trainee.id.not_in(enrolled))
+        select(Trainee)
+        .join(Trainee.commune)
+        .where(
+            Unit.parent_id == course.unit_id, Trainee.group.in_(course.curriculum.groups), Trainee.id.not_in(enrolled)
+        )
         .order_by(Trainee.name_key)
     )
     if (cluster := course_commune_ids(course)) is not None:
@@ -239,9 +306,13 @@ def withdraw(enrolment: Enrolment, reason: str) -> Enrolment:
 def course_enrolments(course: Course) -> list[Enrolment]:
     """A course's enrolments, withdrawn ones too, with their trainees and the trainees'
     communes, in one query (the course page lists them all)."""
-    return list(db.session.scalars(
-        select(Enrolment).where(Enrolment.course_id == course.id).options(joinedload(Enrolment.trainee).joinedload(Trainee.commune))
-    ))
+    return list(
+        db.session.scalars(
+            select(Enrolment)
+            .where(Enrolment.course_id == course.id)
+            .options(joinedload(Enrolment.trainee).joinedload(Trainee.commune))
+        )
+    )
 
 
 # --- enrolment from a file ------------------------------------------------------------------
@@ -254,8 +325,9 @@ ENROL_HEADERS = {
 }
 
 
-def import_enrolments(course: Course, filename: str, content: bytes, again_reason: str = "",
-                      by: User | None = None) -> EnrolOutcome:
+def import_enrolments(
+    course: Course, filename: str, content: bytes, again_reason: str = "", by: User | None = None
+) -> EnrolOutcome:
     """Enrol, as `by` (enrol_many), the trainees listed in a file (by personal code, or by name and birth date with
     the commune when names repeat); flushes. People already enrolled are skipped and counted,
     so an updated list adds only the new names; those who completed the programme before are
@@ -266,8 +338,12 @@ def import_enrolments(course: Course, filename: str, content: bytes, again_reaso
     """
     table = read_table(filename, content, ENROL_HEADERS)
     if "personal_code" not in table.columns and not {"full_name", "birth_date"} <= set(table.columns):
-        raise ImportRejected([RowError(table.header_line, _("Cần cột “Mã cá nhân”, hoặc hai cột “Họ và tên” và “Ngày sinh”."))])
-    district_trainees = list(db.session.scalars(select(Trainee).join(Trainee.commune).where(Unit.parent_id == course.unit_id)))
+        raise ImportRejected(
+            [RowError(table.header_line, _("Cần cột “Mã cá nhân”, hoặc hai cột “Họ và tên” và “Ngày sinh”."))]
+        )
+    district_trainees = list(
+        db.session.scalars(select(Trainee).join(Trainee.commune).where(Unit.parent_id == course.unit_id))
+    )
     by_code = {t.personal_code: t for t in district_trainees}
     by_name: dict[tuple, list[Trainee]] = {}
     for t in district_trainees:
@@ -329,7 +405,11 @@ def _match_trainee(cell, by_code: dict, by_name: dict) -> tuple[Trainee | None, 
     if len(matches) > 1 and commune:
         matches = [t for t in matches if commune_key(t.commune.name) == commune_key(commune)]
     if not matches:
-        return None, _("Không tìm thấy học viên %(name)s, sinh ngày %(born)s trong huyện", name=name, born=born.strftime("%d/%m/%Y"))
+        return None, _(
+            "Không tìm thấy học viên %(name)s, sinh ngày %(born)s trong huyện",
+            name=name,
+            born=born.strftime("%d/%m/%Y"),
+        )
     if len(matches) > 1:
         return None, _("Có nhiều học viên %(name)s cùng ngày sinh: hãy ghi mã cá nhân", name=name)
     return matches[0], None

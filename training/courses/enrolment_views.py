@@ -1,5 +1,6 @@
 """Enrolment pages of a course: choosing trainees, enrolling by filter or from a file, and
 withdrawing them; registered on the courses blueprint."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -25,10 +26,14 @@ def enrol(course_id: int):
         trainees = people.get_trainees_or_404(form.trainee_ids.data or [])
         if not trainees:
             flash(_("Chọn ít nhất một học viên."), "error")
-        elif commit_or_flash(lambda: enrolments.enrol_many(course, trainees, form.again_reason.data or "",
-                                                           current_user),
-                             enrolments.EnrolmentRejected,
-                             lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled))) is not None:
+        elif (
+            commit_or_flash(
+                lambda: enrolments.enrol_many(course, trainees, form.again_reason.data or "", current_user),
+                enrolments.EnrolmentRejected,
+                lambda enrolled: _("Đã ghi danh %(n)d học viên.", n=len(enrolled)),
+            )
+            is not None
+        ):
             return redirect(url_for("courses.enrol", course_id=course.id, q=request.args.get("q", "")))
     elif form.is_submitted():
         flash_form_errors(form)
@@ -39,8 +44,15 @@ def enrol(course_id: int):
         candidates = db.session.scalars(people.trainee_query(filters).limit(30)).all()
     enrolled_ids = {e.trainee_id for e in course.active_enrolments}
     return render_template(
-        "courses/enrol.html", course=course, form=form, q=q, candidates=candidates, enrolled_ids=enrolled_ids,
-        filter_form=_filter_form(course), import_form=EnrolImportForm(), curriculum=course.curriculum,
+        "courses/enrol.html",
+        course=course,
+        form=form,
+        q=q,
+        candidates=candidates,
+        enrolled_ids=enrolled_ids,
+        filter_form=_filter_form(course),
+        import_form=EnrolImportForm(),
+        curriculum=course.curriculum,
         # a refused batch comes back with its ticks, so one wrong tick costs one untick
         ticked=set(form.trainee_ids.data or []) if request.method == "POST" else set(),
         completed=enrolments.completed_before(course, [t.id for t in candidates]),
@@ -49,7 +61,9 @@ def enrol(course_id: int):
 
 def _filter_form(course) -> EnrolFilterForm:
     form = EnrolFilterForm()
-    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [(c.id, c.name) for c in enrolments.course_communes(course)]
+    form.commune_id.choices = [(0, _("Tất cả xã/phường"))] + [
+        (c.id, c.name) for c in enrolments.course_communes(course)
+    ]
     form.group.choices = [("", _("Tất cả nhóm của chương trình"))] + [(g, g) for g in course.curriculum.groups]
     return form
 
@@ -62,11 +76,20 @@ def enrol_filter(course_id: int):
     form.group.choices = [("", "")] + [(g, g) for g in GROUPS]
     if form.validate_on_submit():
         outcome = commit_or_flash(
-            lambda: enrolments.enrol_by_filter(course, form.commune_id.data or None, form.group.data or None,
-                                             form.again_reason.data or "", current_user),
+            lambda: enrolments.enrol_by_filter(
+                course,
+                form.commune_id.data or None,
+                form.group.data or None,
+                form.again_reason.data or "",
+                current_user,
+            ),
             enrolments.EnrolmentRejected,
-            lambda done: _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled)) if done.enrolled
-            else _("Không còn học viên phù hợp với bộ lọc để ghi danh."))
+            lambda done: (
+                _("Đã ghi danh %(n)d học viên theo bộ lọc.", n=len(done.enrolled))
+                if done.enrolled
+                else _("Không còn học viên phù hợp với bộ lọc để ghi danh.")
+            ),
+        )
         if outcome is not None:
             _flash_left_out(outcome)
             if outcome.enrolled:
@@ -79,9 +102,15 @@ def _flash_left_out(outcome: enrolments.EnrolOutcome) -> None:
     if outcome.already:
         flash(_("Bỏ qua %(n)d người đã ghi danh khóa học này từ trước.", n=outcome.already), "info")
     if outcome.completed:
-        flash(_("Chưa ghi danh %(n)d người đã hoàn thành chương trình: %(names)s. Ghi lý do học lại rồi gửi lại "
-                "nếu cần bồi dưỡng lại cho họ.", n=len(outcome.completed),
-                names="; ".join(f"{t.full_name} ({how})" for t, how in outcome.completed)), "warning")
+        flash(
+            _(
+                "Chưa ghi danh %(n)d người đã hoàn thành chương trình: %(names)s. Ghi lý do học lại rồi gửi lại "
+                "nếu cần bồi dưỡng lại cho họ.",
+                n=len(outcome.completed),
+                names="; ".join(f"{t.full_name} ({how})" for t, how in outcome.completed),
+            ),
+            "warning",
+        )
 
 
 @bp.route("/courses/<int:course_id>/enrol/import", methods=["POST"])
@@ -91,8 +120,9 @@ def enrol_import(course_id: int):
     errors = []
     if form.validate_on_submit():
         try:
-            outcome = enrolments.import_enrolments(course, form.file.data.filename, form.file.data.read(),
-                                                 form.again_reason.data or "", current_user)
+            outcome = enrolments.import_enrolments(
+                course, form.file.data.filename, form.file.data.read(), form.again_reason.data or "", current_user
+            )
         except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
@@ -105,9 +135,18 @@ def enrol_import(course_id: int):
     else:
         flash_form_errors(form)
     return render_template(
-        "courses/enrol.html", course=course, form=EnrolForm(), q="", candidates=[], enrolled_ids=set(),
-        filter_form=_filter_form(course), import_form=form, curriculum=course.curriculum, import_errors=errors,
-        ticked=set(), completed={},
+        "courses/enrol.html",
+        course=course,
+        form=EnrolForm(),
+        q="",
+        candidates=[],
+        enrolled_ids=set(),
+        filter_form=_filter_form(course),
+        import_form=form,
+        curriculum=course.curriculum,
+        import_errors=errors,
+        ticked=set(),
+        completed={},
     )
 
 
@@ -117,8 +156,11 @@ def withdraw(enrolment_id: int):
     course = services.get_course_or_404(enrolment.course_id, write=True)
     form = WithdrawForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: enrolments.withdraw(enrolment, form.reason.data), services.CourseError,
-                        _("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name))
+        commit_or_flash(
+            lambda: enrolments.withdraw(enrolment, form.reason.data),
+            services.CourseError,
+            _("Đã rút tên %(name)s khỏi khóa học.", name=enrolment.trainee.full_name),
+        )
     else:
         flash_form_errors(form)
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))

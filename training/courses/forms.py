@@ -29,18 +29,40 @@ class CourseForm(Form):
     title = StringField(_l("Tên khóa học"), validators=[Optional(), Length(max=250)])
     venue = StringField(_l("Địa điểm"), validators=[DataRequired(), Length(max=250)])
     starts_on = DayField(_l("Ngày bắt đầu"), validators=[Required(message=_l("Nhập ngày bắt đầu (dd/mm/yyyy)."))])
-    capacity = IntegerField(_l("Số học viên tối đa"), default=40, validators=[InputRequired(), NumberRange(min=1, max=500)])
-    trainer_ids = MultiCheckboxField(_l("Giảng viên"), coerce=int, validators=[DataRequired(message=_l("Chọn ít nhất một giảng viên."))])
+    capacity = IntegerField(
+        _l("Số học viên tối đa"), default=40, validators=[InputRequired(), NumberRange(min=1, max=500)]
+    )
+    trainer_ids = MultiCheckboxField(
+        _l("Giảng viên"), coerce=int, validators=[DataRequired(message=_l("Chọn ít nhất một giảng viên."))]
+    )
     notes = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=4000)])
-    morning_start = ClockField(_l("Sáng từ"), default=time(7, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
-    morning_end = ClockField(_l("Sáng đến"), default=time(11, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
-    afternoon_start = ClockField(_l("Chiều từ"), default=time(13, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
-    afternoon_end = ClockField(_l("Chiều đến"), default=time(17, 0), validators=[Required(message=_l("Nhập giờ (hh:mm)."))])
+    morning_start = ClockField(
+        _l("Sáng từ"), default=time(7, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))]
+    )
+    morning_end = ClockField(
+        _l("Sáng đến"), default=time(11, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))]
+    )
+    afternoon_start = ClockField(
+        _l("Chiều từ"), default=time(13, 30), validators=[Required(message=_l("Nhập giờ (hh:mm)."))]
+    )
+    afternoon_end = ClockField(
+        _l("Chiều đến"), default=time(17, 0), validators=[Required(message=_l("Nhập giờ (hh:mm)."))]
+    )
     skip_saturdays = BooleanField(_l("Nghỉ thứ Bảy"))
     skip_sundays = BooleanField(_l("Nghỉ Chủ nhật"), default=True)
-    late_after_minutes = IntegerField(_l("Tính đi muộn sau (phút)"), default=15, validators=[InputRequired(), NumberRange(min=0, max=120)])
+    late_after_minutes = IntegerField(
+        _l("Tính đi muộn sau (phút)"), default=15, validators=[InputRequired(), NumberRange(min=0, max=120)]
+    )
 
-    SLOT_FIELDS = ("morning_start", "morning_end", "afternoon_start", "afternoon_end", "skip_saturdays", "skip_sundays", "late_after_minutes")
+    SLOT_FIELDS = (
+        "morning_start",
+        "morning_end",
+        "afternoon_start",
+        "afternoon_end",
+        "skip_saturdays",
+        "skip_sundays",
+        "late_after_minutes",
+    )
 
 
 class StatusForm(Form):
@@ -69,8 +91,9 @@ class ConfirmForm(Form):
 
 
 def _again_reason():
-    return StringField(_l("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)"),
-                       validators=[Optional(), Length(max=500)])
+    return StringField(
+        _l("Lý do học lại (khi ghi danh người đã hoàn thành chương trình)"), validators=[Optional(), Length(max=500)]
+    )
 
 
 class EnrolForm(Form):
@@ -87,10 +110,15 @@ class EnrolFilterForm(Form):
 class EnrolImportForm(Form):
     file = FileField(
         _l("Tệp danh sách (.xlsx hoặc .csv)"),
-        validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
+        validators=[
+            FileRequired(_l("Chọn một tệp.")),
+            FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv.")),
+        ],
     )
     again_reason = _again_reason()
 
 
 class WithdrawForm(Form):
-    reason = StringField(_l("Lý do rút tên"), validators=[DataRequired(message=_l("Cần ghi lý do rút tên.")), Length(max=500)])
+    reason = StringField(
+        _l("Lý do rút tên"), validators=[DataRequired(message=_l("Cần ghi lý do rút tên.")), Length(max=500)]
+    )

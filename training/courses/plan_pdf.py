@@ -6,6 +6,7 @@ and the signer, kept with the table's last rows. Laid out after Nghị định 3
 
 `course_plan_pdf` returns a BytesIO; the view sends it.
 """
+
 from datetime import date
 from io import BytesIO
 
@@ -19,11 +20,11 @@ from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 from ..clock import local_today, to_local
 from ..pdf import (
     SERIF,
+    SERIF_BOLD,
     PageMark,
     Rule,
     build_keeping_signer,
     closing,
-    SERIF_BOLD,
     escaped,
     header_block,
     headless,
@@ -67,15 +68,21 @@ def _facts(course: Course) -> list:
         (_("Số học viên"), escaped(_("%(n)d người", n=len(course.active_enrolments)))),
         (_("Thời lượng"), escaped(_("%(n)d tiết (mỗi tiết 45 phút)", n=curriculum.periods))),
     ]
-    table = Table([[paragraph(f"<b>{escaped(label)}:</b>", 13), paragraph(value, 13, align=TA_JUSTIFY)] for label, value in rows],
-                  colWidths=[36 * mm, 129 * mm])
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), SERIF, 13),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("TOPPADDING", (0, 0), (-1, -1), 1),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-    ]))
+    table = Table(
+        [[paragraph(f"<b>{escaped(label)}:</b>", 13), paragraph(value, 13, align=TA_JUSTIFY)] for label, value in rows],
+        colWidths=[36 * mm, 129 * mm],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), SERIF, 13),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
     return [table]
 
 
@@ -99,18 +106,29 @@ def _session_rows(course: Course) -> list[list]:
         time_text = f"{start.strftime('%H:%M')}–{end.strftime('%H:%M')}"
         if pause:
             time_text += f"<br/><i><font size=9>({escaped(pause)})</font></i>"
-        rows.append([
-            paragraph(str(number), CELL, align=TA_CENTER),
-            paragraph(f"{escaped(weekday_name(start.date()))}<br/>{start.strftime('%d/%m/%Y')}", CELL),
-            paragraph(time_text, CELL, align=TA_CENTER),
-            paragraph(module_text, CELL),
-            paragraph(str(session.periods), CELL, align=TA_CENTER),
-            paragraph(escaped(session.venue), CELL),
-            paragraph(escaped(session.trainer.full_name) if session.trainer else "—", CELL),
-        ])
+        rows.append(
+            [
+                paragraph(str(number), CELL, align=TA_CENTER),
+                paragraph(f"{escaped(weekday_name(start.date()))}<br/>{start.strftime('%d/%m/%Y')}", CELL),
+                paragraph(time_text, CELL, align=TA_CENTER),
+                paragraph(module_text, CELL),
+                paragraph(str(session.periods), CELL, align=TA_CENTER),
+                paragraph(escaped(session.venue), CELL),
+                paragraph(escaped(session.trainer.full_name) if session.trainer else "—", CELL),
+            ]
+        )
     total = sum(s.periods for s in course.sessions)
-    rows.append([paragraph(tagged(_("Tổng số tiết"), "b"), CELL, align=TA_RIGHT), "", "", "",
-                 paragraph(f"<b>{total}</b>", CELL, align=TA_CENTER), "", ""])
+    rows.append(
+        [
+            paragraph(tagged(_("Tổng số tiết"), "b"), CELL, align=TA_RIGHT),
+            "",
+            "",
+            "",
+            paragraph(f"<b>{total}</b>", CELL, align=TA_CENTER),
+            "",
+            "",
+        ]
+    )
     return rows
 
 
@@ -159,9 +177,16 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
 
     def make_doc(buffer):
         return SimpleDocTemplate(
-            buffer, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP, bottomMargin=BOTTOM,
-            title=_("Lịch học lớp bồi dưỡng %(code)s", code=course.code), author=course.unit.name,
-            subject=course.curriculum.title, initialFontName=SERIF,
+            buffer,
+            pagesize=A4,
+            leftMargin=LEFT,
+            rightMargin=RIGHT,
+            topMargin=TOP,
+            bottomMargin=BOTTOM,
+            title=_("Lịch học lớp bồi dưỡng %(code)s", code=course.code),
+            author=course.unit.name,
+            subject=course.curriculum.title,
+            initialFontName=SERIF,
         )
 
     attached = attached_to(issuer)
@@ -186,7 +211,9 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
         else:
             parts.append(paragraph(tagged(_("Chưa có buổi học nào."), "i"), 13))
         parts.append(PageMark(log, "table"))
-        parts.append(keep_with(log, *last_rows, Spacer(1, 6 * mm), closing(width, [], signer_flowables(issuer), left_share=0.45)))
+        parts.append(
+            keep_with(log, *last_rows, Spacer(1, 6 * mm), closing(width, [], signer_flowables(issuer), left_share=0.45))
+        )
         return parts
 
     buffer = BytesIO(build_keeping_signer(make_doc, story, onFirstPage=page_number, onLaterPages=page_number))

@@ -3,6 +3,7 @@ generating, editing and splitting sessions, and the clashes of trainers, venues 
 
 Services flush and never commit; the view or command that calls them commits once.
 """
+
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -33,12 +34,17 @@ def session_warnings(session: CourseSession, today: date | None = None) -> list[
     if day.weekday() == 6:
         warnings.append(_("Lưu ý: buổi học ngày %(d)s rơi vào Chủ nhật.", d=day.strftime("%d/%m/%Y")))
     if day < today:
-        warnings.append(_("Lưu ý: ngày %(d)s đã qua; kiểm tra lại nếu đây không phải là ghi bù một buổi đã học.",
-                          d=day.strftime("%d/%m/%Y")))
+        warnings.append(
+            _(
+                "Lưu ý: ngày %(d)s đã qua; kiểm tra lại nếu đây không phải là ghi bù một buổi đã học.",
+                d=day.strftime("%d/%m/%Y"),
+            )
+        )
     return warnings
 
 
 # --- session planning -----------------------------------------------------------------------
+
 
 @dataclass
 class PlannedSession:
@@ -154,9 +160,14 @@ def generate_sessions(course: Course) -> list[CourseSession]:
         # start date once instead of learning the clashes one generation at a time.
         free = _next_free_start(course, trainer)
         if free is not None:
-            clashes.append(_("Ngày bắt đầu gần nhất xếp được cả lịch mà không trùng: %(day)s (%(weekday)s). "
-                             "Hãy đổi “Ngày bắt đầu” của khóa học sang ngày đó rồi lập lịch lại.",
-                             day=free.strftime("%d/%m/%Y"), weekday=weekday_name(free)))
+            clashes.append(
+                _(
+                    "Ngày bắt đầu gần nhất xếp được cả lịch mà không trùng: %(day)s (%(weekday)s). "
+                    "Hãy đổi “Ngày bắt đầu” của khóa học sang ngày đó rồi lập lịch lại.",
+                    day=free.strftime("%d/%m/%Y"),
+                    weekday=weekday_name(free),
+                )
+            )
         raise ConflictError(clashes)
     sync_dates(course)
     db.session.flush()
@@ -167,8 +178,14 @@ def _lay_out(course: Course, trainer: User | None) -> list[CourseSession]:
     """The course's sessions from plan_sessions, added and flushed."""
     created = []
     for plan in plan_sessions(course, course.curriculum):
-        session = CourseSession(module_code=plan.module_code, starts_at=utc_at(plan.day, plan.start),
-                                ends_at=utc_at(plan.day, plan.end), periods=plan.periods, venue=course.venue, trainer=trainer)
+        session = CourseSession(
+            module_code=plan.module_code,
+            starts_at=utc_at(plan.day, plan.start),
+            ends_at=utc_at(plan.day, plan.end),
+            periods=plan.periods,
+            venue=course.venue,
+            trainer=trainer,
+        )
         course.sessions.append(session)
         created.append(session)
     db.session.flush()
@@ -187,7 +204,9 @@ def _next_free_start(course: Course, trainer: User | None) -> date | None:
     try:
         for offset in range(1, FREE_START_SEARCH_DAYS + 1):
             course.starts_on = wanted + timedelta(days=offset)
-            if (course.starts_on.weekday() == 6 and course.skip_sundays) or (course.starts_on.weekday() == 5 and course.skip_saturdays):
+            if (course.starts_on.weekday() == 6 and course.skip_sundays) or (
+                course.starts_on.weekday() == 5 and course.skip_saturdays
+            ):
                 continue
             for session in list(course.sessions):
                 course.sessions.remove(session)
@@ -209,8 +228,17 @@ def has_attendance(course: Course) -> bool:
     return db.session.execute(select(table.c.id).where(table.c.session_id.in_(ids)).limit(1)).first() is not None
 
 
-def save_session(course: Course, session: CourseSession | None, module_code: str, day: date, start: time, end: time,
-                 venue: str, trainer_id: int | None, periods: int | None = None) -> CourseSession:
+def save_session(
+    course: Course,
+    session: CourseSession | None,
+    module_code: str,
+    day: date,
+    start: time,
+    end: time,
+    venue: str,
+    trainer_id: int | None,
+    periods: int | None = None,
+) -> CourseSession:
     """Add (session=None) or change a session (move, re-time, other venue or trainer); flushes.
 
     :raises ConflictError: the new time clashes, with the clash named.
@@ -257,8 +285,13 @@ def split_session(session: CourseSession, first_periods: int) -> tuple[CourseSes
         elif local_middle == pause[0]:
             second_start = middle + spare
     second = CourseSession(
-        course_id=session.course_id, module_code=session.module_code, starts_at=second_start, ends_at=session.ends_at,
-        periods=session.periods - first_periods, venue=session.venue, trainer_id=session.trainer_id,
+        course_id=session.course_id,
+        module_code=session.module_code,
+        starts_at=second_start,
+        ends_at=session.ends_at,
+        periods=session.periods - first_periods,
+        venue=session.venue,
+        trainer_id=session.trainer_id,
     )
     session.ends_at, session.periods = middle, first_periods
     db.session.add(second)
@@ -272,7 +305,10 @@ def delete_session(session: CourseSession) -> None:
     :raises CourseError: attendance was already recorded for it.
     """
     table = db.metadata.tables.get("attendance")
-    if table is not None and db.session.execute(select(table.c.id).where(table.c.session_id == session.id).limit(1)).first():
+    if (
+        table is not None
+        and db.session.execute(select(table.c.id).where(table.c.session_id == session.id).limit(1)).first()
+    ):
         raise CourseError(_("Buổi học đã có điểm danh, không thể xóa."))
     course = session.course
     course.sessions.remove(session)
@@ -294,11 +330,17 @@ def period_mismatches(course: Course) -> list[tuple[str, str, int, int]]:
 
 # --- conflicts ------------------------------------------------------------------------------
 
+
 def describe_session(session: CourseSession) -> str:
     start = to_local(session.starts_at)
-    return _("buổi %(module)s của khóa %(course)s (%(day)s, %(start)s–%(end)s)", module=session.module_code,
-             course=session.course.code, day=start.strftime("%d/%m/%Y"), start=start.strftime("%H:%M"),
-             end=to_local(session.ends_at).strftime("%H:%M"))
+    return _(
+        "buổi %(module)s của khóa %(course)s (%(day)s, %(start)s–%(end)s)",
+        module=session.module_code,
+        course=session.course.code,
+        day=start.strftime("%d/%m/%Y"),
+        start=start.strftime("%H:%M"),
+        end=to_local(session.ends_at).strftime("%H:%M"),
+    )
 
 
 def check_conflicts(sessions: list[CourseSession]) -> None:
@@ -319,8 +361,12 @@ def conflicts(sessions: list[CourseSession]) -> list[str]:
     ids = [s.id for s in sessions]
     mine, other, theirs, ours = aliased(CourseSession), aliased(CourseSession), aliased(Enrolment), aliased(Enrolment)
     overlapping = (
-        select(mine.id, other).join(Course, Course.id == other.course_id)
-        .join(mine, and_(mine.id.in_(ids), other.starts_at < mine.ends_at, other.ends_at > mine.starts_at, other.id != mine.id))
+        select(mine.id, other)
+        .join(Course, Course.id == other.course_id)
+        .join(
+            mine,
+            and_(mine.id.in_(ids), other.starts_at < mine.ends_at, other.ends_at > mine.starts_at, other.id != mine.id),
+        )
         .where(Course.status != "cancelled")
         .order_by(other.starts_at, other.id)
     )
@@ -332,7 +378,10 @@ def conflicts(sessions: list[CourseSession]) -> list[str]:
     for session_id, clash, trainee in db.session.execute(
         overlapping.add_columns(Trainee)
         .join(theirs, and_(theirs.course_id == other.course_id, theirs.status == "enrolled"))
-        .join(ours, and_(ours.trainee_id == theirs.trainee_id, ours.course_id == mine.course_id, ours.status == "enrolled"))
+        .join(
+            ours,
+            and_(ours.trainee_id == theirs.trainee_id, ours.course_id == mine.course_id, ours.status == "enrolled"),
+        )
         .join(Trainee, Trainee.id == theirs.trainee_id)
         .where(other.course_id != mine.course_id)
     ):
@@ -348,13 +397,30 @@ def conflicts(sessions: list[CourseSession]) -> list[str]:
         if session.trainer_id is not None:
             clash = next((o for o in others if o.trainer_id == session.trainer_id), None)
             if clash is not None:
-                add(_("Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
-                      name=session.trainer.full_name if session.trainer else "", clash=describe_session(clash)))
+                add(
+                    _(
+                        "Giảng viên %(name)s đã có lịch dạy trùng giờ: %(clash)s.",
+                        name=session.trainer.full_name if session.trainer else "",
+                        clash=describe_session(clash),
+                    )
+                )
         venue = fold(session.venue)
         clash = next((o for o in others if fold(o.venue) == venue), None)
         if clash is not None:
-            add(_("Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.", venue=session.venue, clash=describe_session(clash)))
+            add(
+                _(
+                    "Địa điểm “%(venue)s” đã được dùng trùng giờ: %(clash)s.",
+                    venue=session.venue,
+                    clash=describe_session(clash),
+                )
+            )
         if session.id in shared:
             clash, trainee = shared[session.id]
-            add(_("Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.", name=trainee.full_name, clash=describe_session(clash)))
+            add(
+                _(
+                    "Học viên %(name)s đã ghi danh %(clash)s, trùng giờ với buổi này.",
+                    name=trainee.full_name,
+                    clash=describe_session(clash),
+                )
+            )
     return found

@@ -4,6 +4,7 @@ calendar and dashboard read in calendar.py.
 
 Services flush and never commit; the view or command that calls them commits once.
 """
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -46,6 +47,7 @@ class ConflictError(CourseError):
 
 # --- reading, with permission checks -------------------------------------------------------
 
+
 def get_course_or_404(course_id: int, write: bool = False) -> Course:
     """The course, if the current user may act on its district; with `write`, also refuses a
     trainer when the course is closed or cancelled (read-only except for the admin).
@@ -59,8 +61,9 @@ def get_course_or_404(course_id: int, write: bool = False) -> Course:
 
 #: a session with its course; built once: every scan of a badge scanner asks it, and a
 #: Session.get with a loader option builds and keys its statement anew each time
-_SESSION_WITH_COURSE = (select(CourseSession).options(joinedload(CourseSession.course))
-                        .where(CourseSession.id == bindparam("session_id")))
+_SESSION_WITH_COURSE = (
+    select(CourseSession).options(joinedload(CourseSession.course)).where(CourseSession.id == bindparam("session_id"))
+)
 
 
 def get_session_or_404(session_id: int, write: bool = False) -> CourseSession:
@@ -108,12 +111,17 @@ def course_query(filters: CourseFilter) -> Select:
 
 def district_trainers(unit_id: int) -> list[User]:
     """Active trainer accounts of a managing unit."""
-    return list(db.session.scalars(
-        select(User).where(User.role == "trainer", User.unit_id == unit_id, User.is_active.is_(True)).order_by(User.full_name)
-    ))
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "trainer", User.unit_id == unit_id, User.is_active.is_(True))
+            .order_by(User.full_name)
+        )
+    )
 
 
 # --- courses --------------------------------------------------------------------------------
+
 
 def _next_code(unit: Unit, year: int, curriculum_code: str) -> str:
     prefix = f"{unit.code}-{year}-{curriculum_code}-"
@@ -148,9 +156,19 @@ def _check_area(unit_id: int, area_id: int | None) -> Area | None:
     return area
 
 
-def create_course(unit_id: int, curriculum_code: str, title: str, venue: str, starts_on: date,
-                  capacity: int, trainer_ids: list[int], notes: str = "", created_by: User | None = None,
-                  slots: dict | None = None, area_id: int | None = None) -> Course:
+def create_course(
+    unit_id: int,
+    curriculum_code: str,
+    title: str,
+    venue: str,
+    starts_on: date,
+    capacity: int,
+    trainer_ids: list[int],
+    notes: str = "",
+    created_by: User | None = None,
+    slots: dict | None = None,
+    area_id: int | None = None,
+) -> Course:
     """Create a draft course of the current version of a programme, with its day's slot
     times when `slots` gives them (else the defaults); flushes.
 
@@ -191,9 +209,14 @@ def same_course(unit_id: int, curriculum_code: str, starts_on: date, venue: str)
     """A course that is not cancelled, of the same unit and programme, starting the same day
     at the same venue (accents and case aside): what a course form sent a second time (Back,
     then submit, the browser having fetched a fresh form and refilled it) would repeat."""
-    candidates = db.session.scalars(select(Course).where(
-        Course.unit_id == unit_id, Course.curriculum_code == curriculum_code, Course.starts_on == starts_on,
-        Course.status != "cancelled"))
+    candidates = db.session.scalars(
+        select(Course).where(
+            Course.unit_id == unit_id,
+            Course.curriculum_code == curriculum_code,
+            Course.starts_on == starts_on,
+            Course.status != "cancelled",
+        )
+    )
     return next((c for c in candidates if fold(c.venue) == fold(venue)), None)
 
 
@@ -208,15 +231,25 @@ def _set_slots(course: Course, slots: dict | None) -> None:
         raise CourseError(_("Giờ buổi sáng phải kết thúc trước giờ buổi chiều."))
 
 
-def update_course(course: Course, title: str, venue: str, starts_on: date, capacity: int, trainer_ids: list[int],
-                  notes: str, slots: dict | None = None) -> Course:
+def update_course(
+    course: Course,
+    title: str,
+    venue: str,
+    starts_on: date,
+    capacity: int,
+    trainer_ids: list[int],
+    notes: str,
+    slots: dict | None = None,
+) -> Course:
     """Edit a course's details (not its programme); flushes.
 
     :raises CourseError: capacity below the current enrolment, bad trainers or slot times.
     """
     enrolled = enrolment_counts([course.id]).get(course.id, 0)
     if capacity < enrolled:
-        raise CourseError(_("Đã có %(n)d học viên ghi danh; không thể giảm số chỗ xuống %(c)d.", n=enrolled, c=capacity))
+        raise CourseError(
+            _("Đã có %(n)d học viên ghi danh; không thể giảm số chỗ xuống %(c)d.", n=enrolled, c=capacity)
+        )
     course.trainers = check_trainers(course.unit_id, trainer_ids)
     course.title, course.venue, course.notes = clean(title), clean(venue), (notes or "").strip()
     moved = starts_on != course.starts_on
@@ -246,9 +279,16 @@ def move_to_area(course: Course, area_id: int | None) -> Course:
         inside = {c.id for c in area.communes}
         outside = [e.trainee for e in course.active_enrolments if e.trainee.commune_id not in inside]
         if outside:
-            raise CourseError(_("Không chuyển được sang %(area)s: %(names)s đã ghi danh nhưng không thuộc các xã, phường của cụm.",
-                                area=area.name, names=", ".join(f"{t.full_name} ({t.commune.name})" for t in outside)))
-    audit.record("course.area", course, before=course.area.name if course.area else None, after=area.name if area else None)
+            raise CourseError(
+                _(
+                    "Không chuyển được sang %(area)s: %(names)s đã ghi danh nhưng không thuộc các xã, phường của cụm.",
+                    area=area.name,
+                    names=", ".join(f"{t.full_name} ({t.commune.name})" for t in outside),
+                )
+            )
+    audit.record(
+        "course.area", course, before=course.area.name if course.area else None, after=area.name if area else None
+    )
     course.area = area
     db.session.flush()
     return course
@@ -261,7 +301,13 @@ def check_status_change(course: Course, new_status: str, reason: str = "", by: U
     :raises CourseError: a change that is not allowed, or a cancel without a reason.
     """
     if new_status not in TRANSITIONS.get(course.status, ()):
-        raise CourseError(_("Không thể chuyển khóa học từ “%(a)s” sang “%(b)s”.", a=status_label(course.status), b=status_label(new_status)))
+        raise CourseError(
+            _(
+                "Không thể chuyển khóa học từ “%(a)s” sang “%(b)s”.",
+                a=status_label(course.status),
+                b=status_label(new_status),
+            )
+        )
     if course.status == "closed" and not may_reopen_course(by):
         raise CourseError(_("Chỉ quản trị viên mới mở lại được khóa học đã kết thúc."))
     if new_status == "cancelled" and not clean(reason):
@@ -284,8 +330,13 @@ def change_status(course: Course, new_status: str, reason: str = "", by: User | 
     course.status = new_status
     if new_status == "cancelled":
         course.cancel_reason = clean(reason)
-    audit.record("course.reopen" if before == "closed" else "course.status", course, before=before, after=new_status,
-                 reason=clean(reason))
+    audit.record(
+        "course.reopen" if before == "closed" else "course.status",
+        course,
+        before=before,
+        after=new_status,
+        reason=clean(reason),
+    )
     db.session.flush()
     return course
 
@@ -306,8 +357,11 @@ def suggested_status(course: Course, today: date | None = None) -> str:
 
 def status_label(status: str) -> str:
     labels = {
-        "draft": _("Nháp"), "open": _("Mở ghi danh"), "running": _("Đang học"),
-        "closed": _("Đã kết thúc"), "cancelled": _("Đã hủy"),
+        "draft": _("Nháp"),
+        "open": _("Mở ghi danh"),
+        "running": _("Đang học"),
+        "closed": _("Đã kết thúc"),
+        "cancelled": _("Đã hủy"),
     }
     return labels.get(status, status)
 
@@ -316,7 +370,9 @@ def sync_dates(course: Course) -> None:
     """Set a course's first and last day from its sessions (the start date alone when it has
     none); planning calls it after every change to the sessions."""
     if course.sessions:
-        course.starts_on = to_local(course.sessions[0].starts_at).date() if course.sessions[0].starts_at else course.starts_on
+        course.starts_on = (
+            to_local(course.sessions[0].starts_at).date() if course.sessions[0].starts_at else course.starts_on
+        )
         course.ends_on = max(to_local(s.ends_at).date() for s in course.sessions)
     else:
         course.ends_on = course.starts_on
@@ -328,6 +384,8 @@ def enrolment_counts(course_ids: list[int]) -> dict[int, int]:
     if not course_ids:
         return {}
     rows = db.session.execute(
-        select(Enrolment.course_id, func.count()).where(Enrolment.course_id.in_(course_ids), Enrolment.status == "enrolled").group_by(Enrolment.course_id)
+        select(Enrolment.course_id, func.count())
+        .where(Enrolment.course_id.in_(course_ids), Enrolment.status == "enrolled")
+        .group_by(Enrolment.course_id)
     )
     return dict(rows.all())

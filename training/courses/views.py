@@ -56,17 +56,35 @@ def index():
         date_to=_date_arg("to"),
         q=request.args.get("q", "").strip(),
     )
-    warnings = [_("Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy; điều kiện này chưa được dùng để lọc.", v=request.args[name])
-                for name in ("from", "to") if request.args.get(name, "").strip() and _date_arg(name) is None]
+    warnings = [
+        _(
+            "Ngày “%(v)s” không hợp lệ: nhập theo dạng dd/mm/yyyy; điều kiện này chưa được dùng để lọc.",
+            v=request.args[name],
+        )
+        for name in ("from", "to")
+        if request.args.get(name, "").strip() and _date_arg(name) is None
+    ]
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        warnings.append(_("“Từ ngày” (%(a)s) sau “Đến ngày” (%(b)s): không khóa học nào nằm trong khoảng này. Hãy đổi lại hai ngày.",
-                          a=filters.date_from.strftime("%d/%m/%Y"), b=filters.date_to.strftime("%d/%m/%Y")))
+        warnings.append(
+            _(
+                "“Từ ngày” (%(a)s) sau “Đến ngày” (%(b)s): không khóa học nào nằm trong khoảng này. Hãy đổi lại hai "
+                "ngày.",
+                a=filters.date_from.strftime("%d/%m/%Y"),
+                b=filters.date_to.strftime("%d/%m/%Y"),
+            )
+        )
     page = db.paginate(services.course_query(filters), per_page=20, error_out=False)
     counts = services.enrolment_counts([c.id for c in page.items])
     return render_template(
-        "courses/index.html", page=page, filters=filters, counts=counts, warnings=warnings,
-        units=managing_units() if current_user.is_admin else [], curricula=catalogue().all_current(),
-        statuses=STATUSES, status_label=services.status_label,
+        "courses/index.html",
+        page=page,
+        filters=filters,
+        counts=counts,
+        warnings=warnings,
+        units=managing_units() if current_user.is_admin else [],
+        curricula=catalogue().all_current(),
+        statuses=STATUSES,
+        status_label=services.status_label,
     )
 
 
@@ -77,7 +95,11 @@ def _date_arg(name: str):
 
 def _fill_course_form(form: CourseForm, unit_id: int | None, course=None) -> None:
     # New courses are planned on today's map; older ones keep the units they had.
-    form.unit_id.choices = [(u.id, u.name) for u in managing_units(live_map())] if current_user.is_admin else [(current_user.unit_id, current_user.unit.name)]
+    form.unit_id.choices = (
+        [(u.id, u.name) for u in managing_units(live_map())]
+        if current_user.is_admin
+        else [(current_user.unit_id, current_user.unit.name)]
+    )
     if unit_id and current_user.is_admin and unit_id not in [choice[0] for choice in form.unit_id.choices]:
         form.unit_id.choices.append((unit_id, db.session.get(Unit, unit_id).name))
     if course is not None:
@@ -119,13 +141,26 @@ def create():
             return again
         twin = services.same_course(form.unit_id.data, form.curriculum_code.data, form.starts_on.data, form.venue.data)
         if twin is not None:
-            flash(_("Đã có khóa học %(code)s cùng chương trình, cùng ngày bắt đầu và địa điểm: không tạo thêm. "
-                    "Nếu đây là một lớp khác, hãy đổi địa điểm hoặc ngày.", code=twin.code), "error")
+            flash(
+                _(
+                    "Đã có khóa học %(code)s cùng chương trình, cùng ngày bắt đầu và địa điểm: không tạo thêm. "
+                    "Nếu đây là một lớp khác, hãy đổi địa điểm hoặc ngày.",
+                    code=twin.code,
+                ),
+                "error",
+            )
             return render_template("courses/form.html", form=form, course=None, twin=twin)
         course = commit_or_flash(
             lambda: services.create_course(
-                form.unit_id.data, form.curriculum_code.data, form.title.data, form.venue.data, form.starts_on.data,
-                form.capacity.data, form.trainer_ids.data, form.notes.data, created_by=current_user,
+                form.unit_id.data,
+                form.curriculum_code.data,
+                form.title.data,
+                form.venue.data,
+                form.starts_on.data,
+                form.capacity.data,
+                form.trainer_ids.data,
+                form.notes.data,
+                created_by=current_user,
                 slots={key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
                 area_id=form.area_id.data or None,
             ),
@@ -150,10 +185,17 @@ def detail(course_id: int):
     status_form.status.data = suggested
     enrolments = sorted(course_enrolments(course), key=lambda e: (e.status != "enrolled", e.trainee.name_key))
     return render_template(
-        "courses/detail.html", course=course, curriculum=course.curriculum, status_form=status_form,
-        confirm_form=ConfirmForm(), withdraw_form=WithdrawForm(), split_form=SplitForm(),
+        "courses/detail.html",
+        course=course,
+        curriculum=course.curriculum,
+        status_form=status_form,
+        confirm_form=ConfirmForm(),
+        withdraw_form=WithdrawForm(),
+        split_form=SplitForm(),
         mismatches=planning.period_mismatches(course) if course.status != "cancelled" else [],
-        enrolments=enrolments, status_label=services.status_label, history=audit.history(course),
+        enrolments=enrolments,
+        status_label=services.status_label,
+        history=audit.history(course),
         can_replan=not planning.has_attendance(course),
         enrolled=sum(e.status == "enrolled" for e in enrolments),  # counted from the list, not read again
     )
@@ -171,8 +213,13 @@ def edit(course_id: int):
         saved = commit_or_flash(
             lambda: services.update_course(
                 services.move_to_area(course, form.area_id.data or None) if current_user.is_admin else course,
-                form.title.data, form.venue.data, form.starts_on.data, form.capacity.data, form.trainer_ids.data,
-                form.notes.data, {key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
+                form.title.data,
+                form.venue.data,
+                form.starts_on.data,
+                form.capacity.data,
+                form.trainer_ids.data,
+                form.notes.data,
+                {key: getattr(form, key).data for key in CourseForm.SLOT_FIELDS},
             ),
             services.CourseError,
             _("Đã lưu khóa học."),
@@ -199,11 +246,17 @@ def change_status(course_id: int):
                 flash(str(exc), "error")
                 return redirect(url_for("courses.detail", course_id=course.id))
             now = utcnow()
-            return render_template("courses/confirm_status.html", course=course, form=form,
-                                   unfinished=[s for s in course.sessions if s.ends_at > now])
-        commit_or_flash(lambda: services.change_status(course, form.status.data, form.reason.data or "", current_user),
-                        services.CourseError,
-                        lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)))
+            return render_template(
+                "courses/confirm_status.html",
+                course=course,
+                form=form,
+                unfinished=[s for s in course.sessions if s.ends_at > now],
+            )
+        commit_or_flash(
+            lambda: services.change_status(course, form.status.data, form.reason.data or "", current_user),
+            services.CourseError,
+            lambda changed: _("Khóa học chuyển sang: %(s)s.", s=services.status_label(changed.status)),
+        )
     return redirect(url_for("courses.detail", course_id=course.id))
 
 
@@ -214,25 +267,38 @@ def change_status(course_id: int):
 def generate_sessions(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     if ConfirmForm().validate_on_submit():
-        commit_or_flash(lambda: planning.generate_sessions(course), services.CourseError,
-                        lambda created: _("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)))
+        commit_or_flash(
+            lambda: planning.generate_sessions(course),
+            services.CourseError,
+            lambda created: _("Đã lập %(n)d buổi học từ các chuyên đề của chương trình.", n=len(created)),
+        )
     return redirect(url_for("courses.detail", course_id=course.id, _anchor="sessions"))
 
 
 def _session_form_page(course, session, form: SessionForm):
     form.module_code.choices = [(m.code, f"{m.code}. {m.title} ({m.periods} tiết)") for m in course.curriculum.modules]
-    form.trainer_id.choices = [(0, _("— chưa phân công —"))] + [(t.id, t.full_name) for t in services.district_trainers(course.unit_id)]
+    form.trainer_id.choices = [(0, _("— chưa phân công —"))] + [
+        (t.id, t.full_name) for t in services.district_trainers(course.unit_id)
+    ]
     if form.validate_on_submit():
         if session is None and (again := resubmitted()) is not None:
             return again
         saved = commit_or_flash(
             lambda: planning.save_session(
-                course, session, form.module_code.data, form.day.data, form.start.data, form.end.data,
-                form.venue.data or course.venue, form.trainer_id.data or None, form.periods.data,
+                course,
+                session,
+                form.module_code.data,
+                form.day.data,
+                form.start.data,
+                form.end.data,
+                form.venue.data or course.venue,
+                form.trainer_id.data or None,
+                form.periods.data,
             ),
             services.CourseError,
-            lambda s: _("Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code,
-                        d=to_local(s.starts_at).strftime("%d/%m/%Y")),
+            lambda s: _(
+                "Đã lưu buổi học %(m)s ngày %(d)s.", m=s.module_code, d=to_local(s.starts_at).strftime("%d/%m/%Y")
+            ),
         )
         for warning in planning.session_warnings(saved) if saved is not None else []:
             flash(warning, "warning")
@@ -258,8 +324,17 @@ def session_edit(session_id: int):
     form = SessionForm()
     if request.method == "GET":
         start, end = to_local(session.starts_at), to_local(session.ends_at)
-        form.module_code.data, form.day.data, form.start.data, form.end.data = session.module_code, start.date(), start.time(), end.time()
-        form.periods.data, form.venue.data, form.trainer_id.data = session.periods, session.venue, session.trainer_id or 0
+        form.module_code.data, form.day.data, form.start.data, form.end.data = (
+            session.module_code,
+            start.date(),
+            start.time(),
+            end.time(),
+        )
+        form.periods.data, form.venue.data, form.trainer_id.data = (
+            session.periods,
+            session.venue,
+            session.trainer_id or 0,
+        )
     return _session_form_page(session.course, session, form)
 
 
@@ -268,8 +343,11 @@ def session_split(session_id: int):
     session = services.get_session_or_404(session_id, write=True)
     form = SplitForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: planning.split_session(session, form.first_periods.data), services.CourseError,
-                        _("Đã tách buổi học thành hai buổi."))
+        commit_or_flash(
+            lambda: planning.split_session(session, form.first_periods.data),
+            services.CourseError,
+            _("Đã tách buổi học thành hai buổi."),
+        )
     else:
         # An emptied or non-numeric box fails the form before the service could say why.
         flash(_("Tách buổi học: phần đầu phải có từ 1 đến %(n)d tiết.", n=session.periods - 1), "error")
@@ -304,17 +382,27 @@ def calendar():
     period = cal.period_for(view, anchor)
     entries = cal.calendar_entries(period.first, period.last, unit_id)
     # one link per course: a busy week shows each course's sessions several times
-    links = {course_id: url_for("courses.detail", course_id=course_id, _anchor="sessions")
-             for course_id in {e.course_id for e in entries}}
+    links = {
+        course_id: url_for("courses.detail", course_id=course_id, _anchor="sessions")
+        for course_id in {e.course_id for e in entries}
+    }
     return render_template(
-        "courses/calendar.html", period=period, days=cal.by_day(entries), count=len(entries), links=links, units=units,
-        unit_id=unit_id, nav_unit=unit_id if current_user.is_admin else None, today=local_today(), weekdays=cal.WEEKDAYS,
+        "courses/calendar.html",
+        period=period,
+        days=cal.by_day(entries),
+        count=len(entries),
+        links=links,
+        units=units,
+        unit_id=unit_id,
+        nav_unit=unit_id if current_user.is_admin else None,
+        today=local_today(),
+        weekdays=cal.WEEKDAYS,
     )
 
 
 @bp.app_template_filter("weekday")
 def weekday_filter(value, short: bool = False) -> str:
-    """"Thứ Hai" … "Chủ nhật" (short: "T2" … "CN") of a date, or of a stored UTC time's local day."""
+    """ "Thứ Hai" … "Chủ nhật" (short: "T2" … "CN") of a date, or of a stored UTC time's local day."""
     if isinstance(value, datetime):
         value = to_local(value).date()
     return cal.weekday_name(value, short) if value else ""
@@ -332,15 +420,19 @@ def _ics_response(sessions, name: str, filename: str, link_courses: bool = True)
 @bp.route("/courses/<int:course_id>/calendar.ics")
 def course_ics(course_id: int):
     course = services.get_course_or_404(course_id)
-    return _ics_response(cal.course_calendar_sessions(course), f"{course.code} · {course.title}",
-                         f"lich-{course.code}.ics")
+    return _ics_response(
+        cal.course_calendar_sessions(course), f"{course.code} · {course.title}", f"lich-{course.code}.ics"
+    )
 
 
 @bp.route("/trainees/<int:trainee_id>/calendar.ics")
 def trainee_ics(trainee_id: int):
     trainee = people.get_trainee_or_404(trainee_id)
-    return _ics_response(cal.trainee_sessions(trainee.id), _("Lịch học của %(name)s", name=trainee.full_name),
-                         f"lich-hoc-{trainee.id}.ics")
+    return _ics_response(
+        cal.trainee_sessions(trainee.id),
+        _("Lịch học của %(name)s", name=trainee.full_name),
+        f"lich-hoc-{trainee.id}.ics",
+    )
 
 
 def _my_trainee() -> Trainee | None:
@@ -354,26 +446,37 @@ def my_ics():
     if trainee is None:
         abort(404)
     # A trainee may not open course pages, so their file carries no links to them.
-    return _ics_response(cal.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics",
-                         link_courses=False)
+    return _ics_response(
+        cal.trainee_sessions(trainee.id), _("Lịch học của tôi"), "lich-hoc-cua-toi.ics", link_courses=False
+    )
 
 
 def _schedule_page(trainee: Trainee | None, ics_url: str | None):
     upcoming, past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
-    return render_template("courses/schedule.html", trainee=trainee, upcoming=upcoming, past=past, ics_url=ics_url,
-                           status_label=services.status_label)
+    return render_template(
+        "courses/schedule.html",
+        trainee=trainee,
+        upcoming=upcoming,
+        past=past,
+        ics_url=ics_url,
+        status_label=services.status_label,
+    )
 
 
 @bp.route("/me")
 def me():
     trainee = _my_trainee()
     upcoming, _past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
-    next_session = min((s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
-                       key=lambda s: s.starts_at, default=None)
+    next_session = min(
+        (s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
+        key=lambda s: s.starts_at,
+        default=None,
+    )
     # The badge a trainer's scanner reads: the personal code as a QR, for the phone's screen.
     badge = Markup(encode(trainee.personal_code).svg(border=2)) if trainee else None
-    return no_store(make_response(render_template("people/me.html", trainee=trainee, next_session=next_session,
-                                                  badge=badge)))
+    return no_store(
+        make_response(render_template("people/me.html", trainee=trainee, next_session=next_session, badge=badge))
+    )
 
 
 @bp.route("/me/schedule")
@@ -395,9 +498,15 @@ def plan(course_id: int):
     on = plan_pdf.paper_date(course)
     issuer = issuer_for(on, course.unit)
     return render_template(
-        "courses/plan.html", course=course, curriculum=course.curriculum,
-        issuer=plan_pdf.heading_lines(issuer), motto=(MOTTO, MOTTO_SUB), dated=place_and_date(issuer.place, on),
-        attached=plan_pdf.attached_to(issuer), signer_title=issuer.signer_title, signer_name=issuer.signer_name,
+        "courses/plan.html",
+        course=course,
+        curriculum=course.curriculum,
+        issuer=plan_pdf.heading_lines(issuer),
+        motto=(MOTTO, MOTTO_SUB),
+        dated=place_and_date(issuer.place, on),
+        attached=plan_pdf.attached_to(issuer),
+        signer_title=issuer.signer_title,
+        signer_name=issuer.signer_name,
         breaks={s.id: plan_pdf.break_text(s) for s in course.sessions},
         total=sum(s.periods for s in course.sessions),
     )

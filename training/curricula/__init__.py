@@ -1,4 +1,5 @@
 """Curricula: the four programmes of Decision 1288, read from curricula/*.toml."""
+
 from flask import Blueprint, Flask, current_app
 
 from .catalogue import Catalogue, load_catalogue

@@ -3,6 +3,7 @@
 A mistake in a file stops the app with a message naming the file and the field, so a
 province editing a programme finds out at once rather than on a certificate.
 """
+
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -66,6 +67,7 @@ class Curriculum:
     def applies_in(self, year: int) -> bool:
         """Does this version belong to the programme period of `year` (True if it has none)?"""
         return self.period is None or self.period[0] <= year <= self.period[1]
+
     #: the code of the questionnaire trainees answer after a course (surveys); "" = the default one
     questionnaire: str = ""
 
@@ -116,8 +118,21 @@ class Curriculum:
         return not self.shortfalls(share, score)
 
 
-_TOP_KEYS = {"code", "version", "title", "status", "kind", "groups", "source", "description", "modules", "completion",
-             "certificate", "period", "questionnaire"}
+_TOP_KEYS = {
+    "code",
+    "version",
+    "title",
+    "status",
+    "kind",
+    "groups",
+    "source",
+    "description",
+    "modules",
+    "completion",
+    "certificate",
+    "period",
+    "questionnaire",
+}
 _MODULE_KEYS = {"code", "title", "theory_periods", "practice_periods"}
 _COMPLETION_KEYS = {"min_attendance", "excused_counts", "assessment_required", "pass_mark"}
 _CERTIFICATE_KEYS = {"wording"}
@@ -180,9 +195,12 @@ class _Reader:
         value = data.get(key)
         if value is None:
             return None
-        if (not isinstance(value, list) or len(value) != 2
-                or any(isinstance(y, bool) or not isinstance(y, int) or not 2000 <= y <= 2100 for y in value)
-                or value[0] > value[1]):
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or any(isinstance(y, bool) or not isinstance(y, int) or not 2000 <= y <= 2100 for y in value)
+            or value[0] > value[1]
+        ):
             self.fail(key, "phải là [năm đầu, năm cuối], ví dụ [2021, 2025]")
         return value[0], value[1]
 
@@ -296,7 +314,9 @@ def load_catalogue(directory: Path | str) -> Catalogue:
         curriculum = parse_curriculum(path)
         key = (curriculum.code, curriculum.version)
         if key in origins:
-            raise CurriculumError(path, "version", f"{curriculum.code} {curriculum.version} đã có trong {origins[key].name}")
+            raise CurriculumError(
+                path, "version", f"{curriculum.code} {curriculum.version} đã có trong {origins[key].name}"
+            )
         origins[key] = path
         curricula.append(curriculum)
     if not curricula:

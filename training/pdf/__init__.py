@@ -7,6 +7,7 @@ Vietnamese coverage (Noto Serif), quốc hiệu 12.5 pt bold, tiêu ngữ 13 pt 
 as the line, issuing body 12.5 pt, body 13 pt, page numbers centred in the top margin from page
 2, a signer block that never stands alone on a page. Badges keep Be Vietnam Pro.
 """
+
 import os
 import tempfile
 from dataclasses import replace
@@ -61,8 +62,10 @@ def _bold_instance(source: Path, name: str, style_name: str) -> str:
     font's default, regular, outlines). Made once per machine with fontTools (some seconds)
     and kept in the user's cache folder, where other processes find it; written atomically."""
     stamp = f"{getattr(fontpkg_noto_serif, '__version__', '')}-{source.stat().st_size}"
-    candidates = [Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taphuan-fonts",
-                  Path(tempfile.gettempdir()) / "taphuan-fonts"]
+    candidates = [
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taphuan-fonts",
+        Path(tempfile.gettempdir()) / "taphuan-fonts",
+    ]
     for folder in candidates:
         target = folder / f"{name}-{stamp}.ttf"
         if target.is_file():
@@ -96,8 +99,11 @@ def register_fonts() -> None:
     """Register Be Vietnam Pro and Noto Serif once per process (base-14 fonts have no
     Vietnamese glyphs)."""
     files = fontpkg_be_vietnam_pro.ROOT / "files"
-    for name, filename in ((FONT, "BeVietnamPro-Regular.ttf"), (FONT_BOLD, "BeVietnamPro-Bold.ttf"),
-                           (FONT_ITALIC, "BeVietnamPro-Italic.ttf")):
+    for name, filename in (
+        (FONT, "BeVietnamPro-Regular.ttf"),
+        (FONT_BOLD, "BeVietnamPro-Bold.ttf"),
+        (FONT_ITALIC, "BeVietnamPro-Italic.ttf"),
+    ):
         pdfmetrics.registerFont(TTFont(name, str(files / filename)))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT_ITALIC, boldItalic=FONT_BOLD)
     serif = fontpkg_noto_serif.ROOT / "files"
@@ -106,19 +112,34 @@ def register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(SERIF_ITALIC, str(italic)))
     pdfmetrics.registerFont(TTFont(SERIF_BOLD, _bold_instance(upright, "NotoSerif-Bold", "Bold")))
     pdfmetrics.registerFont(TTFont(SERIF_BOLD_ITALIC, _bold_instance(italic, "NotoSerif-BoldItalic", "Bold Italic")))
-    pdfmetrics.registerFontFamily(SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD_ITALIC)
+    pdfmetrics.registerFontFamily(
+        SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD_ITALIC
+    )
 
 
-def style(size: float = BODY_SIZE, bold: bool = False, align: int = 0, leading: float | None = None, italic: bool = False,
-          sans: bool = False, keep_with_next: bool = False) -> ParagraphStyle:
+def style(
+    size: float = BODY_SIZE,
+    bold: bool = False,
+    align: int = 0,
+    leading: float | None = None,
+    italic: bool = False,
+    sans: bool = False,
+    keep_with_next: bool = False,
+) -> ParagraphStyle:
     """A paragraph style in the serif of official papers (`sans`: Be Vietnam Pro, for badges)."""
     register_fonts()
     if sans:
         font = FONT_BOLD if bold else FONT_ITALIC if italic else FONT
     else:
         font = SERIF_BOLD if bold else SERIF_ITALIC if italic else SERIF
-    return ParagraphStyle(f"s{size}{bold}{italic}{align}{sans}", fontName=font, fontSize=size, leading=leading or size * 1.25,
-                          alignment=align, keepWithNext=keep_with_next)
+    return ParagraphStyle(
+        f"s{size}{bold}{italic}{align}{sans}",
+        fontName=font,
+        fontSize=size,
+        leading=leading or size * 1.25,
+        alignment=align,
+        keepWithNext=keep_with_next,
+    )
 
 
 def escaped(value) -> str:
@@ -141,6 +162,7 @@ def paragraph(markup: str, size: float = BODY_SIZE, **kw) -> Paragraph:
 
 # --- words and numbers as papers write them ---------------------------------------------------
 
+
 def written_date(on: date) -> str:
     """The date as Nghị định 30/2020/NĐ-CP writes it, "ngày 04 tháng 5 năm 2026": a day below
     10 and the months 1 and 2 take a leading zero, the other months none."""
@@ -149,7 +171,7 @@ def written_date(on: date) -> str:
 
 
 def place_and_date(place: str, on: date | None) -> str:
-    """"Bắc Ninh, ngày 04 tháng 5 năm 2026"; with no date, the blanks a form leaves to fill."""
+    """ "Bắc Ninh, ngày 04 tháng 5 năm 2026"; with no date, the blanks a form leaves to fill."""
     if on is None:
         return _("%(place)s, ngày …… tháng …… năm ……", place=place)
     return f"{place}, {written_date(on)}"
@@ -194,12 +216,21 @@ def with_signer(issuer: Issuer, title: str | None = None, name: str | None = Non
 
 # --- the parts of an official paper -----------------------------------------------------------
 
+
 def _bare(table: Table, valign: str = "TOP") -> Table:
     # FONT too: a table sets its cells' font even around a Paragraph (else Helvetica joins the file).
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), SERIF, BODY_SIZE), ("VALIGN", (0, 0), (-1, -1), valign),
-                               ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0), ("TOPPADDING", (0, 0), (-1, -1), 0),
-                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), SERIF, BODY_SIZE),
+                ("VALIGN", (0, 0), (-1, -1), valign),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return table
 
 
@@ -215,24 +246,32 @@ def issuer_lines(issuer: Issuer, width: float) -> list[tuple[str, str]]:
     return lines
 
 
-def header_block(issuer: Issuer, width: float, number: str | None = None, dated: str | None = None,
-                 left_share: float = 0.4) -> Table:
+def header_block(
+    issuer: Issuer, width: float, number: str | None = None, dated: str | None = None, left_share: float = 0.4
+) -> Table:
     """The heading of an official paper: the issuing body (its superior in regular type, the
     body itself in bold, a rule of about a third of the line under it) and the number on the
     left; quốc hiệu and tiêu ngữ on the right, a rule exactly as long as the tiêu ngữ under it,
     then the place and date in italics."""
     left_w, right_w = width * left_share, width * (1 - left_share)
     lines = issuer_lines(issuer, left_w - 2)
-    body = [Paragraph(tagged(text, "b") if font == SERIF_BOLD else escaped(text),
-                      style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2)) for font, text in lines]
+    body = [
+        Paragraph(
+            tagged(text, "b") if font == SERIF_BOLD else escaped(text),
+            style(ISSUER_SIZE, align=TA_CENTER, leading=ISSUER_SIZE * 1.2),
+        )
+        for font, text in lines
+    ]
     last_font, last = lines[-1]
     last_width = min(left_w, pdfmetrics.stringWidth(last, last_font, ISSUER_SIZE))
     left = body + [Rule(max(20 * mm, last_width * 0.4))]
     if number:
         left += [Spacer(1, 1.5 * mm), Paragraph(escaped(number), style(BODY_SIZE, align=TA_CENTER))]
-    right = [Paragraph(tagged(MOTTO, "b"), style(MOTTO_SIZE, align=TA_CENTER, leading=MOTTO_SIZE * 1.2)),
-             Paragraph(tagged(MOTTO_SUB, "b"), style(MOTTO_SUB_SIZE, align=TA_CENTER, leading=MOTTO_SUB_SIZE * 1.2)),
-             Rule(pdfmetrics.stringWidth(MOTTO_SUB, SERIF_BOLD, MOTTO_SUB_SIZE))]
+    right = [
+        Paragraph(tagged(MOTTO, "b"), style(MOTTO_SIZE, align=TA_CENTER, leading=MOTTO_SIZE * 1.2)),
+        Paragraph(tagged(MOTTO_SUB, "b"), style(MOTTO_SUB_SIZE, align=TA_CENTER, leading=MOTTO_SUB_SIZE * 1.2)),
+        Rule(pdfmetrics.stringWidth(MOTTO_SUB, SERIF_BOLD, MOTTO_SUB_SIZE)),
+    ]
     if dated:
         right += [Spacer(1, 1.5 * mm), Paragraph(tagged(dated, "i"), style(BODY_SIZE, align=TA_CENTER))]
     return _bare(Table([[left, right]], colWidths=[left_w, right_w]))
@@ -293,8 +332,13 @@ class Rule(Flowable):
         self.canv.line(start, 1, start + self.length, 1)
 
 
-def signer_flowables(issuer: Issuer, dated: str | None = None, blank: bool = False, size: float = BODY_SIZE,
-                     space: float = SIGNATURE_SPACE) -> list:
+def signer_flowables(
+    issuer: Issuer,
+    dated: str | None = None,
+    blank: bool = False,
+    size: float = BODY_SIZE,
+    space: float = SIGNATURE_SPACE,
+) -> list:
     """The signer block: the place and date (when given) in italics, the title in bold capitals
     (one line each: "KT. GIÁM ĐỐC" above "PHÓ GIÁM ĐỐC"), room to sign, the full name in bold.
     Only a blank form says how to sign it."""
@@ -312,8 +356,10 @@ def signer_flowables(issuer: Issuer, dated: str | None = None, blank: bool = Fal
 
 
 def recipients(lines: list[str]) -> list:
-    """"Nơi nhận:" (bold italic, 12 pt) and its lines (11 pt), at the foot of a paper that is sent."""
-    return [paragraph(tagged(_("Nơi nhận:"), "b", "i"), 12)] + [paragraph(escaped(line), 11, leading=13) for line in lines]
+    """ "Nơi nhận:" (bold italic, 12 pt) and its lines (11 pt), at the foot of a paper that is sent."""
+    return [paragraph(tagged(_("Nơi nhận:"), "b", "i"), 12)] + [
+        paragraph(escaped(line), 11, leading=13) for line in lines
+    ]
 
 
 def closing(width: float, left: list, right: list, left_share: float = 0.45) -> Table:

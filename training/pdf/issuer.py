@@ -4,6 +4,7 @@ The admin keeps the issuer settings in the app, dated (the `units` domain stores
 takes the settings in force on its own date, so a 2024 paper keeps the issuer of 2024. The
 papers themselves only read this plain value.
 """
+
 from dataclasses import dataclass
 
 

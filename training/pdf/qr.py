@@ -9,6 +9,7 @@ column): placing a mask is one XOR and each of the standard's four penalty rules
 shifts, ANDs and bit counts over all rows at once. The scores are qrcode.util.lost_point's, so
 the symbol is the very one `qrcode` makes; the tests compare the two module for module.
 """
+
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,8 +43,10 @@ class QrSymbol:
         CSS decides how large it is drawn; the page paints the quiet zone white."""
         side, b = self.size + 2 * border, border
         path = "".join(f"M{c + b},{r + b}H{c + b + length}V{r + b + 1}H{c + b}z" for r, c, length in self.runs())
-        return (f'<svg role="img" aria-label="QR" version="1.1" viewBox="0 0 {side} {side}" xmlns="http://www.w3.org/2000/svg">'
-                f'<path d="{path}" fill="#000"/></svg>')
+        return (
+            f'<svg role="img" aria-label="QR" version="1.1" viewBox="0 0 {side} {side}" xmlns="http://www.w3.org/2000/svg">'
+            f'<path d="{path}" fill="#000"/></svg>'
+        )
 
     def runs(self):
         """(row, first column, length) of every horizontal run of dark modules."""
@@ -75,7 +78,9 @@ class _Layout:
         # integer's highest bit.
         total = n * n
         self.gather_rows = itemgetter(*(index.get(divmod(total - 1 - k, n), self.data_count) for k in range(total)))
-        self.gather_cols = itemgetter(*(index.get(divmod(total - 1 - k, n)[::-1], self.data_count) for k in range(total)))
+        self.gather_cols = itemgetter(
+            *(index.get(divmod(total - 1 - k, n)[::-1], self.data_count) for k in range(total))
+        )
         self.masks = []
         for pattern in range(8):
             dark = util.mask_func(pattern)
@@ -84,8 +89,8 @@ class _Layout:
         self.trial_rows, self.trial_cols = _pack_matrix(trial), _pack_matrix(trial, columns=True)
         self.final = [_pack_matrix(_function_modules(version, error_correction, p)) for p in range(8)]
         full = (1 << total) - 1
-        self.line_but_last = _every_row(n, range(n - 1))     # (r, c) with c ≤ n-2
-        self.pattern_starts = _every_row(n, range(n - 10))   # (r, c) with c ≤ n-11
+        self.line_but_last = _every_row(n, range(n - 1))  # (r, c) with c ≤ n-2
+        self.pattern_starts = _every_row(n, range(n - 10))  # (r, c) with c ≤ n-11
         self.block_corners = self.line_but_last & (full >> n)  # … and r ≤ n-2
 
     def penalty(self, rows: int, cols: int) -> int:
@@ -94,7 +99,7 @@ class _Layout:
         score = self._runs(rows) + self._runs(cols) + self._finder_like(rows) + self._finder_like(cols)
         same_down, same_right = ~(rows ^ (rows >> n)), ~(rows ^ (rows >> 1))
         score += 3 * (same_down & (same_down >> 1) & same_right & self.block_corners).bit_count()
-        percent = float(rows.bit_count()) / (n ** 2)
+        percent = float(rows.bit_count()) / (n**2)
         return score + int(abs(percent * 100 - 50) / 5) * 10
 
     def _runs(self, lines: int) -> int:
@@ -169,6 +174,7 @@ def _layout(version: int, error_correction: int) -> _Layout:
 # the same bits are built here as a string of "0"/"1" and the Reed–Solomon remainder with log
 # tables, giving the same codewords in a fraction of the time.
 
+
 def _segment_bits(chunks, version: int) -> str:
     """Mode indicator, character count and data bits of every segment, as qrcode writes them."""
     parts = []
@@ -178,11 +184,11 @@ def _segment_bits(chunks, version: int) -> str:
         parts.append(format(len(data), f"0{util.length_in_bits(mode, version)}b"))
         if mode == util.MODE_NUMBER:
             for i in range(0, len(data), 3):
-                digits = data[i:i + 3]
+                digits = data[i : i + 3]
                 parts.append(format(int(digits), f"0{util.NUMBER_LENGTH[len(digits)]}b"))
         elif mode == util.MODE_ALPHA_NUM:
             for i in range(0, len(data), 2):
-                pair = data[i:i + 2]
+                pair = data[i : i + 2]
                 if len(pair) > 1:
                     parts.append(format(util.ALPHA_NUM.find(pair[:1]) * 45 + util.ALPHA_NUM.find(pair[1:]), "011b"))
                 else:
@@ -243,10 +249,10 @@ def _codewords(bits: str, version: int, error_correction: int) -> list[int]:
     bits += "0" * min(limit - len(bits), 4)  # terminator
     bits += "0" * (-len(bits) % 8)
     data = int(bits, 2).to_bytes(len(bits) // 8, "big") + bytes([util.PAD0, util.PAD1]) * (limit // 16)
-    data = data[:limit // 8]
+    data = data[: limit // 8]
     dc_blocks, ec_blocks, offset = [], [], 0
     for block in blocks:
-        dc_blocks.append(data[offset:offset + block.data_count])
+        dc_blocks.append(data[offset : offset + block.data_count])
         ec_blocks.append(_ec_codewords(dc_blocks[-1], block.total_count - block.data_count))
         offset += block.data_count
     interleaved = [b[i] for i in range(max(map(len, dc_blocks))) for b in dc_blocks if i < len(b)]
@@ -263,7 +269,7 @@ def encode(data: str, error_correction: int = ERROR_CORRECT_M) -> QrSymbol:
     layout = _layout(version, error_correction)
     codewords = _codewords(bits, version, error_correction)
     bits = format(int.from_bytes(bytes(codewords), "big"), f"0{len(codewords) * 8}b")
-    bits = bits[:layout.data_count].ljust(layout.data_count + 1, "0")  # remainder bits, then the pad
+    bits = bits[: layout.data_count].ljust(layout.data_count + 1, "0")  # remainder bits, then the pad
     data_rows, data_cols = int("".join(layout.gather_rows(bits)), 2), int("".join(layout.gather_cols(bits)), 2)
     best, best_score = 0, None
     for pattern, (mask_rows, mask_cols) in enumerate(layout.masks):

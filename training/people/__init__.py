@@ -1,4 +1,5 @@
 """People: user accounts, trainees, and the trainee import."""
+
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
@@ -6,7 +7,9 @@ bp = Blueprint("people", __name__)
 
 GROUP_LABELS = {
     "commune_broadcast": _l("Công chức văn hóa - xã hội cấp xã, phụ trách đài truyền thanh cấp xã"),
-    "party_mass_org": _l("Cán bộ làm công tác thông tin, tuyên truyền thuộc cơ quan Đảng và các tổ chức chính trị - xã hội cấp xã"),
+    "party_mass_org": _l(
+        "Cán bộ làm công tác thông tin, tuyên truyền thuộc cơ quan Đảng và các tổ chức chính trị - xã hội cấp xã"
+    ),
 }
 GROUP_SHORT_LABELS = {
     "commune_broadcast": _l("Văn hóa - xã hội / đài truyền thanh xã"),

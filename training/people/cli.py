@@ -26,8 +26,13 @@ def create_admin(username: str, full_name: str, password: str) -> None:
 
 @click.command("convert")
 @click.option("--province", "province_code", type=int, required=True, help="Mã tỉnh trên bản đồ từ 1/7/2025, ví dụ 24.")
-@click.option("--choose", "chosen", multiple=True, metavar="MÃ_CŨ=MÃ_MỚI",
-              help="Xã mới cho học viên của một xã cũ bị chia (mã xã cũ = mã xã mới); hỏi nếu không cho.")
+@click.option(
+    "--choose",
+    "chosen",
+    multiple=True,
+    metavar="MÃ_CŨ=MÃ_MỚI",
+    help="Xã mới cho học viên của một xã cũ bị chia (mã xã cũ = mã xã mới); hỏi nếu không cho.",
+)
 @click.option("--yes", is_flag=True, help="Chuyển luôn, không hỏi xác nhận.")
 def convert_units(province_code: int, chosen: tuple[str, ...], yes: bool) -> None:
     """Chuyển học viên và giảng viên từ đơn vị trước 1/7/2025 sang đơn vị hiện hành.
@@ -38,8 +43,10 @@ def convert_units(province_code: int, chosen: tuple[str, ...], yes: bool) -> Non
     except conversion.ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     given = _parse_choices(chosen, planned)
-    click.echo(f"{planned.province.name}: {planned.trainees} học viên ở {len(planned.moves)} xã cũ, "
-               f"{len(planned.trainers)} giảng viên.")
+    click.echo(
+        f"{planned.province.name}: {planned.trainees} học viên ở {len(planned.moves)} xã cũ, "
+        f"{len(planned.trainers)} giảng viên."
+    )
     for move in planned.moves:
         targets = ", ".join(f"{c.name} ({c.code})" for c in move.candidates) or "không rõ"
         click.echo(f"  {move.old.name} ({move.old.code}, {move.old.parent.name}) → {targets}: {move.trainees} học viên")
@@ -51,12 +58,19 @@ def convert_units(province_code: int, chosen: tuple[str, ...], yes: bool) -> Non
             continue
         options = move.candidates or planned.communes
         default = move.proposed.code if move.proposed else None
-        click.echo(f"{move.old.name} ({move.old.code}) "
-                   + ("bị chia; học viên của xã sang xã, phường nào?" if move.candidates else "không có trong bảng chuyển đổi; học viên sang xã, phường nào?"))
+        click.echo(
+            f"{move.old.name} ({move.old.code}) "
+            + (
+                "bị chia; học viên của xã sang xã, phường nào?"
+                if move.candidates
+                else "không có trong bảng chuyển đổi; học viên sang xã, phường nào?"
+            )
+        )
         for option in options:
             click.echo(f"    {option.code}  {option.name}")
-        picked = click.prompt("Mã xã, phường mới", type=click.Choice([o.code for o in options]), default=default,
-                              show_choices=False)
+        picked = click.prompt(
+            "Mã xã, phường mới", type=click.Choice([o.code for o in options]), default=default, show_choices=False
+        )
         choices[move.old.id] = next(o.id for o in options if o.code == picked)
     if not planned.moves and not planned.trainers:
         click.echo("Không còn gì phải chuyển.")
@@ -78,6 +92,8 @@ def _parse_choices(chosen: tuple[str, ...], planned: conversion.Plan) -> dict[st
     for pair in chosen:
         old, _, target = pair.partition("=")
         if target.strip() not in new:
-            raise click.ClickException(f"--choose {pair}: không có xã, phường mã {target.strip()} trong {planned.province.name}.")
+            raise click.ClickException(
+                f"--choose {pair}: không có xã, phường mã {target.strip()} trong {planned.province.name}."
+            )
         given[old.strip()] = new[target.strip()]
     return given

@@ -10,6 +10,7 @@ The successors come from the national conversion table; a commune that was split
 several new communes (or that the table does not know) is not guessed: whoever converts
 chooses where its people go.
 """
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -81,20 +82,29 @@ def plan(province_code: int) -> Plan:
             f"flask units load --province {province_code}."
         )
     old_codes = catalogue.legacy_province_codes(province_code)
-    old_provinces = list(db.session.scalars(
-        select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "province", Unit.code.in_(old_codes)).order_by(Unit.code)
-    ))
+    old_provinces = list(
+        db.session.scalars(
+            select(Unit)
+            .where(Unit.map == MAP_PRE2025, Unit.level == "province", Unit.code.in_(old_codes))
+            .order_by(Unit.code)
+        )
+    )
     old_ids = [p.id for p in old_provinces]
     old_ids += db.session.scalars(select(Unit.id).where(Unit.level == "district", Unit.parent_id.in_(old_ids))).all()
     # by old district, then commune, both in name order, as the admin reads the preview
     old_communes = sorted(
-        db.session.scalars(select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.parent_id.in_(old_ids))),
+        db.session.scalars(
+            select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.parent_id.in_(old_ids))
+        ),
         key=lambda c: (sort_key(c.parent.name), sort_key(c.name)),
     )
-    counts = dict(db.session.execute(
-        select(Trainee.commune_id, func.count()).where(Trainee.commune_id.in_([c.id for c in old_communes]))
-        .group_by(Trainee.commune_id)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            select(Trainee.commune_id, func.count())
+            .where(Trainee.commune_id.in_([c.id for c in old_communes]))
+            .group_by(Trainee.commune_id)
+        ).all()
+    )
     new_communes = {c.code: c for c in province.children}
     table = catalogue.successors(province_code)
     moves, quiet = [], 0
@@ -110,9 +120,11 @@ def plan(province_code: int) -> Plan:
         else:
             proposed = next((new_communes[s.code] for s in successors if s.default and s.code in new_communes), None)
         moves.append(CommuneMove(old, candidates, counts[old.id], proposed))
-    trainers = list(db.session.scalars(
-        select(User).where(User.role == "trainer", User.unit_id.in_(old_ids)).order_by(User.full_name)
-    ))
+    trainers = list(
+        db.session.scalars(
+            select(User).where(User.role == "trainer", User.unit_id.in_(old_ids)).order_by(User.full_name)
+        )
+    )
     return Plan(province, old_provinces, moves, trainers, quiet, in_name_order(province.children), old_communes)
 
 
@@ -140,8 +152,15 @@ def convert(province_code: int, choices: dict[int, int], actor_id: int | None = 
             trainee.commune = target
         if move.old.successor_id is None:
             move.old.successor = target
-        record("unit.convert", move.old, actor_id, to=f"{target.map}/{target.code}", to_name=target.name,
-               trainees=[t.id for t in moved], split=len(move.candidates) > 1)
+        record(
+            "unit.convert",
+            move.old,
+            actor_id,
+            to=f"{target.map}/{target.code}",
+            to_name=target.name,
+            trainees=[t.id for t in moved],
+            split=len(move.candidates) > 1,
+        )
     # Old communes without anyone still record a successor where the table names only one.
     table = catalogue.successors(province_code)
     by_code = {c.code: c for c in planned.communes}
@@ -160,7 +179,6 @@ def convert(province_code: int, choices: dict[int, int], actor_id: int | None = 
     return planned
 
 
-
 def merge_units(source: Unit, target: Unit, actor_id: int | None = None) -> int:
     """Merge commune `source` into `target` (after a decision merging them): its trainees
     move to `target`, and `source` stays, recording its successor, for the history that
@@ -171,18 +189,25 @@ def merge_units(source: Unit, target: Unit, actor_id: int | None = None) -> int:
     if source.id == target.id or source.level != "commune" or target.level != "commune":
         raise ConversionError("Chỉ sáp nhập một xã, phường vào một xã, phường khác.")
     if source.map != target.map or source.province.id != target.province.id:
-        raise ConversionError("Hai đơn vị phải cùng tỉnh, cùng bản đồ; chuyển sang bản đồ mới bằng chức năng chuyển đổi.")
+        raise ConversionError(
+            "Hai đơn vị phải cùng tỉnh, cùng bản đồ; chuyển sang bản đồ mới bằng chức năng chuyển đổi."
+        )
     if source.successor_id is not None or target.successor_id is not None:
         raise ConversionError("Đơn vị này đã được sáp nhập hoặc chuyển đổi trước đây.")
     moved = list(db.session.scalars(select(Trainee).where(Trainee.commune_id == source.id).order_by(Trainee.id)))
     for trainee in moved:
         trainee.commune = target
     source.successor = target
-    record("unit.merge", source, actor_id, to=f"{target.map}/{target.code}", to_name=target.name,
-           trainees=[t.id for t in moved])
+    record(
+        "unit.merge",
+        source,
+        actor_id,
+        to=f"{target.map}/{target.code}",
+        to_name=target.name,
+        trainees=[t.id for t in moved],
+    )
     db.session.flush()
     return len(moved)
-
 
 
 def assign_area(user: User, area: Area, actor_id: int | None = None) -> User:

@@ -14,7 +14,9 @@ class TraineeForm(Form):
     gender = SelectField(_l("Giới tính"), choices=[SelectChoice(code, label) for code, label in GENDER_LABELS.items()])
     position = StringField(_l("Chức vụ"), validators=[Optional(), Length(max=160)])
     commune_id = SelectField(_l("Xã/phường"), coerce=int, validate_choice=True)
-    group = SelectField(_l("Nhóm đối tượng"), choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()])
+    group = SelectField(
+        _l("Nhóm đối tượng"), choices=[SelectChoice(code, label) for code, label in GROUP_LABELS.items()]
+    )
     phone = StringField(
         _l("Điện thoại"),
         validators=[Optional(), Regexp(r"^0\d{9}$", message=_l("Số điện thoại gồm 10 chữ số, bắt đầu bằng 0."))],
@@ -25,7 +27,10 @@ class TraineeForm(Form):
 class TraineeImportForm(Form):
     file = FileField(
         _l("Tệp danh sách (.xlsx hoặc .csv)"),
-        validators=[FileRequired(_l("Chọn một tệp.")), FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv."))],
+        validators=[
+            FileRequired(_l("Chọn một tệp.")),
+            FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv.")),
+        ],
     )
     unit_id = SelectField(_l("Huyện"), coerce=int)
 
@@ -33,7 +38,11 @@ class TraineeImportForm(Form):
 class UserCreateForm(Form):
     username = StringField(
         _l("Tên đăng nhập"),
-        validators=[DataRequired(), Length(min=3, max=64), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang."))],
+        validators=[
+            DataRequired(),
+            Length(min=3, max=64),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang.")),
+        ],
     )
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
     unit_id = SelectField(_l("Huyện"), coerce=int)
@@ -41,9 +50,14 @@ class UserCreateForm(Form):
 
 
 class PasswordResetForm(Form):
-    password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
-                                                           Length(min=8, max=128, message=_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
-                                                           NotCommon()])
+    password = PasswordField(
+        _l("Mật khẩu mới"),
+        validators=[
+            DataRequired(_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
+            Length(min=8, max=128, message=_l("Mật khẩu mới cần từ 8 đến 128 ký tự.")),
+            NotCommon(),
+        ],
+    )
 
 
 class UserEditForm(Form):
@@ -59,6 +73,10 @@ class UserActiveForm(Form):
 class TraineeAccountForm(Form):
     username = StringField(
         _l("Tên đăng nhập"),
-        validators=[DataRequired(), Length(min=3, max=64), Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang."))],
+        validators=[
+            DataRequired(),
+            Length(min=3, max=64),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Chỉ dùng chữ không dấu, số, dấu chấm, gạch ngang.")),
+        ],
     )
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128), NotCommon()])

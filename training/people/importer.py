@@ -1,4 +1,5 @@
 """Trainee import from XLSX or CSV: all rows or none, every bad row named."""
+
 import codecs
 import csv
 import io
@@ -96,12 +97,25 @@ def _bounded(rows) -> list[list]:
     cells = 0
     for line, row in enumerate(rows, start=1):
         if line > MAX_LINES:
-            raise _refuse(_("Tệp có hơn %(max)d dòng (kể cả dòng trống); mỗi lần nhập tối đa %(rows)d dòng dữ liệu.",
-                            max=MAX_LINES, rows=MAX_ROWS))
+            raise _refuse(
+                _(
+                    "Tệp có hơn %(max)d dòng (kể cả dòng trống); mỗi lần nhập tối đa %(rows)d dòng dữ liệu.",
+                    max=MAX_LINES,
+                    rows=MAX_ROWS,
+                )
+            )
         if len(row) > MAX_COLUMNS and any(_filled(value) for value in itertools.islice(row, MAX_COLUMNS, None)):
             column = next(i for i in range(len(row) - 1, MAX_COLUMNS - 1, -1) if _filled(row[i])) + 1
-            raise _refuse(_("Dòng %(line)d có dữ liệu ở cột %(column)s; tệp nhập chỉ được có tối đa %(max)d cột. "
-                            "Hãy xóa các cột thừa rồi thử lại.", line=line, column=_column_name(column), max=MAX_COLUMNS), line)
+            raise _refuse(
+                _(
+                    "Dòng %(line)d có dữ liệu ở cột %(column)s; tệp nhập chỉ được có tối đa %(max)d cột. "
+                    "Hãy xóa các cột thừa rồi thử lại.",
+                    line=line,
+                    column=_column_name(column),
+                    max=MAX_COLUMNS,
+                ),
+                line,
+            )
         row = list(row[:MAX_COLUMNS])
         cells += sum(1 for value in row if _filled(value))
         if cells > MAX_CELLS:
@@ -131,8 +145,14 @@ def _xlsx_rows(content: bytes) -> list[list]:
     except (zipfile.BadZipFile, ValueError) as exc:
         raise _refuse(unreadable) from exc
     if size > MAX_XLSX_UNCOMPRESSED:
-        raise _refuse(_("Tệp Excel quá lớn khi giải nén (%(mb)d MB; tối đa %(max)d MB). Hãy chỉ giữ danh sách cần nhập "
-                        "trong một trang tính rồi lưu lại.", mb=size // 2**20, max=MAX_XLSX_UNCOMPRESSED // 2**20))
+        raise _refuse(
+            _(
+                "Tệp Excel quá lớn khi giải nén (%(mb)d MB; tối đa %(max)d MB). Hãy chỉ giữ danh sách cần nhập "
+                "trong một trang tính rồi lưu lại.",
+                mb=size // 2**20,
+                max=MAX_XLSX_UNCOMPRESSED // 2**20,
+            )
+        )
     try:
         rows = _sheet_rows(content, data_only=True)
         # A formula saved without its value (a file written by a program, never opened in
@@ -145,9 +165,16 @@ def _xlsx_rows(content: bytes) -> list[list]:
     for line, (values, written) in enumerate(zip(rows, formulas), start=1):
         for column, (value, text) in enumerate(zip(values, written), start=1):
             if value is None and isinstance(text, str) and text.startswith("="):
-                raise _refuse(_("Ô %(cell)s là công thức chưa có giá trị (%(formula)s): tệp được tạo bởi một chương trình "
-                                "và chưa từng được tính. Hãy mở tệp bằng Excel, lưu lại rồi tải lên, hoặc thay công thức "
-                                "bằng giá trị.", cell=f"{get_column_letter(column)}{line}", formula=text[:40]), line)
+                raise _refuse(
+                    _(
+                        "Ô %(cell)s là công thức chưa có giá trị (%(formula)s): tệp được tạo bởi một chương trình "
+                        "và chưa từng được tính. Hãy mở tệp bằng Excel, lưu lại rồi tải lên, hoặc thay công thức "
+                        "bằng giá trị.",
+                        cell=f"{get_column_letter(column)}{line}",
+                        formula=text[:40],
+                    ),
+                    line,
+                )
     return rows
 
 
@@ -156,8 +183,14 @@ def _sheet_rows(content: bytes, data_only: bool, lines: int | None = None) -> li
     try:
         sheet = workbook.worksheets[0]
         if (sheet.max_column or 0) > MAX_COLUMNS:  # from the sheet's own stated size, when it has one
-            raise _refuse(_("Trang tính có dữ liệu đến cột %(column)s; tệp nhập chỉ được có tối đa %(max)d cột. "
-                            "Hãy xóa các cột thừa rồi thử lại.", column=get_column_letter(sheet.max_column), max=MAX_COLUMNS))
+            raise _refuse(
+                _(
+                    "Trang tính có dữ liệu đến cột %(column)s; tệp nhập chỉ được có tối đa %(max)d cột. "
+                    "Hãy xóa các cột thừa rồi thử lại.",
+                    column=get_column_letter(sheet.max_column),
+                    max=MAX_COLUMNS,
+                )
+            )
         # Read on the rows themselves, not on that stated size (which may be wrong or absent),
         # one row at a time: a row is as wide as its last cell (at most Excel's 16,384
         # columns), and each is cut to MAX_COLUMNS before the next is read.
@@ -175,8 +208,12 @@ def _csv_rows(content: bytes):
     # UTF-16 ("Unicode Text" in Excel's save menu): a byte-order mark, or, without one, a NUL
     # beside nearly every Latin letter.
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or head.count(0) > len(head) // 4:
-        raise _refuse(_("Tệp CSV được lưu bằng mã hóa UTF-16 (“Unicode Text”), không đọc được. Hãy mở tệp bằng Excel "
-                        "và lưu lại với kiểu “CSV UTF-8 (Comma delimited)”."))
+        raise _refuse(
+            _(
+                "Tệp CSV được lưu bằng mã hóa UTF-16 (“Unicode Text”), không đọc được. Hãy mở tệp bằng Excel "
+                "và lưu lại với kiểu “CSV UTF-8 (Comma delimited)”."
+            )
+        )
     for encoding in ("utf-8-sig", "cp1258"):
         try:
             text = content.decode(encoding)
@@ -196,8 +233,13 @@ def _csv_rows(content: bytes):
     try:
         yield from reader
     except csv.Error as exc:  # e.g. a cell over the csv module's field size limit
-        raise _refuse(_("Không đọc được tệp CSV từ dòng %(line)d. Hãy mở tệp bằng Excel, lưu lại dạng CSV UTF-8 rồi thử lại.",
-                        line=reader.line_num), reader.line_num) from exc
+        raise _refuse(
+            _(
+                "Không đọc được tệp CSV từ dòng %(line)d. Hãy mở tệp bằng Excel, lưu lại dạng CSV UTF-8 rồi thử lại.",
+                line=reader.line_num,
+            ),
+            reader.line_num,
+        ) from exc
 
 
 def map_headers(header_row: list, spec: dict[str, tuple[str, ...]] = HEADERS) -> dict[str, int]:
@@ -245,12 +287,19 @@ def read_table(filename: str, content: bytes, spec: dict[str, tuple[str, ...]] =
     filled = [index for index, row in enumerate(rows) if not _blank(row)]
     if not filled:
         raise ImportRejected([RowError(0, _("Tệp không có dữ liệu."))])
-    header = next((index for index in filled[:HEADER_SEARCH_ROWS] if len(map_headers(rows[index], spec)) >= 2), filled[0])
-    body = rows[header + 1:]
+    header = next(
+        (index for index in filled[:HEADER_SEARCH_ROWS] if len(map_headers(rows[index], spec)) >= 2), filled[0]
+    )
+    body = rows[header + 1 :]
     if len(body) > MAX_ROWS:
-        raise ImportRejected([RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))])
-    return Table(map_headers(rows[header], spec), header + 1,
-                 [(header + offset + 2, row) for offset, row in enumerate(body) if not _blank(row) and not _example(row)])
+        raise ImportRejected(
+            [RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))]
+        )
+    return Table(
+        map_headers(rows[header], spec),
+        header + 1,
+        [(header + offset + 2, row) for offset, row in enumerate(body) if not _blank(row) and not _example(row)],
+    )
 
 
 def _example(row: list) -> bool:
@@ -304,8 +353,12 @@ def _parse_group(value, spellings: dict[str, str]) -> str:
     group = spellings.get(fold(str(value or "")))
     if group is None:
         raise ValueError(
-            _("Nhóm “%(value)s” không hợp lệ (1: %(one)s; 2: %(two)s)", value=clean(str(value or "")),
-              one=GROUP_SHORT_LABELS["commune_broadcast"], two=GROUP_SHORT_LABELS["party_mass_org"])
+            _(
+                "Nhóm “%(value)s” không hợp lệ (1: %(one)s; 2: %(two)s)",
+                value=clean(str(value or "")),
+                one=GROUP_SHORT_LABELS["commune_broadcast"],
+                two=GROUP_SHORT_LABELS["party_mass_org"],
+            )
         )
     return group
 
@@ -321,7 +374,9 @@ def _parse_phone(value) -> str:
     if digits.isdigit() and len(digits) == 9:
         digits = "0" + digits  # Excel drops the leading zero of a phone typed as a number
     if not (digits.isdigit() and len(digits) == 10 and digits.startswith("0")):
-        raise ValueError(_("Số điện thoại “%(value)s” không hợp lệ (10 chữ số, bắt đầu bằng 0)", value=clean(str(value))))
+        raise ValueError(
+            _("Số điện thoại “%(value)s” không hợp lệ (10 chữ số, bắt đầu bằng 0)", value=clean(str(value)))
+        )
     return digits
 
 
@@ -342,7 +397,9 @@ def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: se
     columns = table.columns
     missing = [TEMPLATE_HEADERS[list(HEADERS).index(k)] for k in REQUIRED if k not in columns]
     if missing:
-        raise ImportRejected([RowError(table.header_line, _("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))])
+        raise ImportRejected(
+            [RowError(table.header_line, _("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))]
+        )
 
     commune_list = communes_of(unit_id)
     communes: dict[str, list] = {}
@@ -402,8 +459,14 @@ def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: se
         raise ImportRejected([RowError(0, _("Tệp không có dòng dữ liệu nào."))])
     trainees = [save_trainee(None, data, flush=False) for _line, data in parsed]
     db.session.flush()
-    audit.record("trainee.import", db.session.get(Unit, unit_id), file=filename[:120], rows=len(trainees),
-                 first_id=trainees[0].id, last_id=trainees[-1].id)
+    audit.record(
+        "trainee.import",
+        db.session.get(Unit, unit_id),
+        file=filename[:120],
+        rows=len(trainees),
+        first_id=trainees[0].id,
+        last_id=trainees[-1].id,
+    )
     return trainees
 
 
@@ -417,7 +480,17 @@ def template_workbook(unit_id: int | None, commune_ids: set[int] | None = None) 
     sheet.append(TEMPLATE_HEADERS)
     communes = [c for c in communes_of(unit_id) if commune_ids is None or c.id in commune_ids] if unit_id else []
     example_commune = communes[0].name if communes else "Xã …"
-    sheet.append(["Ví dụ: Nguyễn Thị Hương", "15/03/1985", "Nữ", "Công chức Văn hóa - Xã hội", example_commune, str(GROUP_SHORT_LABELS["commune_broadcast"]), "0912345678"])
+    sheet.append(
+        [
+            "Ví dụ: Nguyễn Thị Hương",
+            "15/03/1985",
+            "Nữ",
+            "Công chức Văn hóa - Xã hội",
+            example_commune,
+            str(GROUP_SHORT_LABELS["commune_broadcast"]),
+            "0912345678",
+        ]
+    )
     for column, width in zip("ABCDEFG", (28, 14, 10, 32, 24, 40, 14)):
         sheet.column_dimensions[column].width = width
     lists = workbook.create_sheet("Danh muc")
@@ -426,11 +499,21 @@ def template_workbook(unit_id: int | None, commune_ids: set[int] | None = None) 
     groups = [str(label) for label in GROUP_SHORT_LABELS.values()]
     genders = [str(label) for label in GENDER_LABELS.values()]
     for i in range(max(len(values), len(groups), len(genders))):
-        lists.append([values[i] if i < len(values) else None, groups[i] if i < len(groups) else None, genders[i] if i < len(genders) else None])
+        lists.append(
+            [
+                values[i] if i < len(values) else None,
+                groups[i] if i < len(groups) else None,
+                genders[i] if i < len(genders) else None,
+            ]
+        )
     lists.column_dimensions["A"].width = 28
     lists.column_dimensions["B"].width = 40
     # Drop-down lists in the data sheet so a typo never gets that far.
-    for column, source in (("E", f"'Danh muc'!$A$2:$A${len(values) + 1}"), ("F", "'Danh muc'!$B$2:$B$3"), ("C", "'Danh muc'!$C$2:$C$3")):
+    for column, source in (
+        ("E", f"'Danh muc'!$A$2:$A${len(values) + 1}"),
+        ("F", "'Danh muc'!$B$2:$B$3"),
+        ("C", "'Danh muc'!$C$2:$C$3"),
+    ):
         if column == "E" and not values:
             continue
         validation = DataValidation(type="list", formula1=source, allow_blank=True)

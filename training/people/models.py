@@ -28,6 +28,8 @@ def random_code(length: int = 10) -> str:
 def random_device_key() -> str:
     """A random key (128 bits) that a phone remembers its trainee by."""
     return secrets.token_urlsafe(16)
+
+
 def new_session_token() -> str:
     """A random name for an account in its sign-in cookies (256 bits)."""
     return secrets.token_urlsafe(32)

@@ -17,6 +17,7 @@ outside the models (a GIN operator class, a virtual table): the listeners below 
 tables made by create_all, migrations make it elsewhere, and `is_search_index` keeps Alembic's
 comparisons from reporting it.
 """
+
 from sqlalchemy import DDL, event, text
 
 from ..extensions import db
@@ -58,8 +59,10 @@ def trigram_candidates(folded: str) -> list[int] | None:
     if len(folded) < 3 or db.session.get_bind().dialect.name != "sqlite":
         return None
     phrase = '"' + folded.replace('"', '""') + '"'
-    ids = db.session.scalars(text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit"),
-                             {"phrase": phrase, "limit": FEW + 1}).all()
+    ids = db.session.scalars(
+        text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit"),
+        {"phrase": phrase, "limit": FEW + 1},
+    ).all()
     return ids if len(ids) <= FEW else None
 
 
@@ -69,8 +72,10 @@ def ensure_sqlite_index(connection) -> None:
     re-read every name. Nothing to do where the index was never made."""
     if connection.dialect.name != "sqlite":
         return
-    names = {row[0] for row in connection.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")}
+    names = {
+        row[0]
+        for row in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")
+    }
     if FTS_TABLE not in names or SQLITE_TRIGGERS <= names:
         return
     for statement in SQLITE_DDL[1:]:

@@ -1,4 +1,5 @@
 """Use cases for people: trainees (list, search, create, edit, duplicates) and accounts."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,7 +35,12 @@ class TraineeFilter:
 def trainee_query(filters: TraineeFilter) -> Select:
     """Trainees matching the filters, in Vietnamese name order, each with its commune (loaded
     by the same query, so a page of the list is one query whatever its communes)."""
-    query = select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(Trainee.erased_at.is_(None))
+    query = (
+        select(Trainee)
+        .join(Trainee.commune)
+        .options(contains_eager(Trainee.commune))
+        .where(Trainee.erased_at.is_(None))
+    )
     if filters.q:
         folded = fold(filters.q)
         query = query.where(Trainee.name_folded.contains(folded, autoescape=True))
@@ -69,8 +75,12 @@ def get_trainees_or_404(trainee_ids: list[int]) -> list[Trainee]:
     :raises NotFound: an id with no trainee. :raises Forbidden: another district's trainee.
     """
     ids = list(dict.fromkeys(trainee_ids))
-    found = {t.id: t for t in db.session.scalars(
-        select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(Trainee.id.in_(ids)))}
+    found = {
+        t.id: t
+        for t in db.session.scalars(
+            select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(Trainee.id.in_(ids))
+        )
+    }
     if len(found) != len(ids):
         abort(404)
     for trainee in found.values():
@@ -92,11 +102,19 @@ def trainee_identity(full_name: str, birth_date: date, commune_id: int) -> tuple
 
 def identities_in(commune_ids: list[int]) -> set[tuple]:
     """trainee_identity of every trainee of these communes, in one query (an import's check)."""
-    return {tuple(row) for row in db.session.execute(
-        select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id).where(Trainee.commune_id.in_(commune_ids)))}
+    return {
+        tuple(row)
+        for row in db.session.execute(
+            select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id).where(
+                Trainee.commune_id.in_(commune_ids)
+            )
+        )
+    }
 
 
-def find_probable_duplicates(full_name: str, birth_date: date, commune_id: int, exclude_id: int | None = None) -> list[Trainee]:
+def find_probable_duplicates(
+    full_name: str, birth_date: date, commune_id: int, exclude_id: int | None = None
+) -> list[Trainee]:
     """Trainees of the same trainee_identity (the form's check, one trainee at a time)."""
     query = select(Trainee).where(
         Trainee.name_folded == fold(full_name),
@@ -168,7 +186,9 @@ def create_user(username: str, password: str, full_name: str, role: str, unit_id
         unit = db.session.get(Unit, unit_id or 0)
         if unit is None or unit.level == "commune":
             raise PeopleError(_("Giảng viên phải thuộc một huyện (hoặc tỉnh, nếu chỉ có hai cấp)."))
-    user = User(username=username, full_name=clean(full_name), role=role, unit_id=unit_id if role == "trainer" else None)
+    user = User(
+        username=username, full_name=clean(full_name), role=role, unit_id=unit_id if role == "trainer" else None
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -186,9 +206,11 @@ def get_user_or_404(user_id: int) -> User:
 
 # --- managing accounts (the admin) ----------------------------------------------------------
 
+
 def _other_active_admins(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(User).where(
-        User.role == "admin", User.is_active.is_(True), User.id != user.id))
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.is_active.is_(True), User.id != user.id)
+    )
 
 
 def update_user(user: User, full_name: str, role: str, unit_id: int | None) -> User:
@@ -203,7 +225,9 @@ def update_user(user: User, full_name: str, role: str, unit_id: int | None) -> U
     if (role == "trainee") != (user.role == "trainee") or role not in ROLES:
         raise PeopleError(_("Vai trò không hợp lệ."))
     if user.role == "admin" and role != "admin" and user.is_active and not _other_active_admins(user):
-        raise PeopleError(_("%(u)s là quản trị viên cuối cùng đang hoạt động: không đổi vai trò được.", u=user.username))
+        raise PeopleError(
+            _("%(u)s là quản trị viên cuối cùng đang hoạt động: không đổi vai trò được.", u=user.username)
+        )
     if role == "trainer":
         unit = db.session.get(Unit, unit_id or 0)
         if unit is None or unit.level == "commune":

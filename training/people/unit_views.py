@@ -1,6 +1,7 @@
 """The admin's pages that move people between units: converting live data to today's map,
 merging two communes, and giving trainers their areas. They sit in the people domain because they move trainees and
 trainers; renaming, which moves nobody, is here too so a unit's page is one page."""
+
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -34,8 +35,11 @@ def units_convert():
     if form.validate_on_submit() and form.confirmed.data == "1":
         choices = {old_id: new_id for old_id, new_id in chosen.items() if new_id}
         done = commit_or_flash(
-            lambda: conversion.convert(int(province.code), choices, current_user.id), conversion.ConversionError,
-            lambda p: _("Đã chuyển %(t)d học viên và %(g)d giảng viên sang bản đồ từ 1/7/2025.", t=p.trainees, g=len(p.trainers)),
+            lambda: conversion.convert(int(province.code), choices, current_user.id),
+            conversion.ConversionError,
+            lambda p: _(
+                "Đã chuyển %(t)d học viên và %(g)d giảng viên sang bản đồ từ 1/7/2025.", t=p.trainees, g=len(p.trainers)
+            ),
         )
         if done is not None:
             analyze()
@@ -56,26 +60,42 @@ def _unit_or_404(unit_id: int) -> Unit:
 def unit_edit(unit_id: int):
     unit = _unit_or_404(unit_id)
     rename, merge = RenameForm(prefix="rename"), MergeForm(prefix="merge")
-    siblings = units.in_name_order(c for c in unit.parent.children if c.id != unit.id and c.successor_id is None) if unit.parent else []
+    siblings = (
+        units.in_name_order(c for c in unit.parent.children if c.id != unit.id and c.successor_id is None)
+        if unit.parent
+        else []
+    )
     merge.target_id.choices = [SelectChoice(c.id, c.name) for c in siblings]
     target = None
     if request.method == "POST" and "rename-name" in request.form and rename.validate():
         if commit_or_flash(lambda: units.rename_unit(unit, rename.name.data), units.UnitError, _("Đã đổi tên đơn vị.")):
             return redirect(url_for("people.unit_edit", unit_id=unit.id))
-    elif request.method == "POST" and "merge-target_id" in request.form and unit.level == "commune" and merge.validate():
+    elif (
+        request.method == "POST" and "merge-target_id" in request.form and unit.level == "commune" and merge.validate()
+    ):
         target = db.session.get(Unit, merge.target_id.data)
         if merge.confirmed.data == "1":
-            moved = commit_or_flash(lambda: conversion.merge_units(unit, target, current_user.id), conversion.ConversionError,
-                                    lambda n: _("Đã sáp nhập %(a)s vào %(b)s: chuyển %(n)d học viên.", a=unit.name, b=target.name, n=n))
+            moved = commit_or_flash(
+                lambda: conversion.merge_units(unit, target, current_user.id),
+                conversion.ConversionError,
+                lambda n: _("Đã sáp nhập %(a)s vào %(b)s: chuyển %(n)d học viên.", a=unit.name, b=target.name, n=n),
+            )
             if moved is not None:
                 return redirect(url_for("units.index"))
         merge.confirmed.data = "1"  # asked once: the page now asks to confirm
     elif not rename.is_submitted():
         rename.name.data = unit.name
     counts = trainee_counts_by_commune()
-    return render_template("units/unit.html", unit=unit, rename=rename, merge=merge, target=target,
-                           trainees=counts.get(unit.id, 0), target_trainees=counts.get(target.id, 0) if target else 0,
-                           lineage=units.lineage().get(unit.id, []))
+    return render_template(
+        "units/unit.html",
+        unit=unit,
+        rename=rename,
+        merge=merge,
+        target=target,
+        trainees=counts.get(unit.id, 0),
+        target_trainees=counts.get(target.id, 0) if target else 0,
+        lineage=units.lineage().get(unit.id, []),
+    )
 
 
 @bp.route("/units/areas", methods=["GET", "POST"])
@@ -84,23 +104,42 @@ def units_areas():
     live = units.live_map()
     province = units.province(live)
     area_form, assign_form = AreaForm(prefix="area"), AssignForm(prefix="assign")
-    area_form.unit_id.choices = [SelectChoice(u.id, u.name) for u in ([province] if province else []) + units.managing_units(MAP_PRE2025)
-                                 if u.level in ("province", "district")]
+    area_form.unit_id.choices = [
+        SelectChoice(u.id, u.name)
+        for u in ([province] if province else []) + units.managing_units(MAP_PRE2025)
+        if u.level in ("province", "district")
+    ]
     communes = units.in_name_order(province.children) if province else []
     area_form.commune_ids.choices = [SelectChoice(c.id, c.name) for c in communes]
-    trainers = list(db.session.scalars(select(User).where(User.role == "trainer", User.is_active.is_(True)).order_by(User.full_name)))
+    trainers = list(
+        db.session.scalars(
+            select(User).where(User.role == "trainer", User.is_active.is_(True)).order_by(User.full_name)
+        )
+    )
     all_areas = unit_areas.areas()
     assign_form.user_id.choices = [SelectChoice(t.id, t.full_name) for t in trainers]
     assign_form.area_id.choices = [SelectChoice(a.id, a.name) for a in all_areas]
     if request.method == "POST" and "area-name" in request.form and area_form.validate():
         unit = db.session.get(Unit, area_form.unit_id.data)
-        if commit_or_flash(lambda: unit_areas.save_area(area_form.name.data, area_form.kind.data, unit, area_form.commune_ids.data),
-                           units.UnitError, _("Đã tạo địa bàn.")):
+        if commit_or_flash(
+            lambda: unit_areas.save_area(area_form.name.data, area_form.kind.data, unit, area_form.commune_ids.data),
+            units.UnitError,
+            _("Đã tạo địa bàn."),
+        ):
             return redirect(url_for("people.units_areas"))
     elif request.method == "POST" and "assign-user_id" in request.form and assign_form.validate():
         user, area = db.session.get(User, assign_form.user_id.data), db.session.get(Area, assign_form.area_id.data)
-        if commit_or_flash(lambda: conversion.assign_area(user, area, current_user.id), conversion.ConversionError,
-                           _("Đã giao địa bàn cho giảng viên.")):
+        if commit_or_flash(
+            lambda: conversion.assign_area(user, area, current_user.id),
+            conversion.ConversionError,
+            _("Đã giao địa bàn cho giảng viên."),
+        ):
             return redirect(url_for("people.units_areas"))
-    return render_template("units/areas.html", areas=all_areas, trainers=trainers, area_form=area_form, assign_form=assign_form,
-                           area_communes={a.id: units.in_name_order(a.communes) for a in all_areas})
+    return render_template(
+        "units/areas.html",
+        areas=all_areas,
+        trainers=trainers,
+        area_form=area_form,
+        assign_form=assign_form,
+        area_communes={a.id: units.in_name_order(a.communes) for a in all_areas},
+    )

@@ -33,7 +33,9 @@ def _commune_choices() -> list[SelectChoice]:
     if unit_id is not None:
         return [SelectChoice(c.id, c.name) for c in communes_of(unit_id) if scope is None or c.id in scope]
     communes = communes_by_unit()
-    return [SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units(live_map()) for c in communes.get(u.id, [])]
+    return [
+        SelectChoice(c.id, c.name, optgroup=u.name) for u in managing_units(live_map()) for c in communes.get(u.id, [])
+    ]
 
 
 def _unit_choices() -> list[SelectChoice]:
@@ -75,8 +77,11 @@ def _trainee_form_page(trainee, form: TraineeForm):
         if duplicates and not form.confirm_duplicate.data:
             flash(_("Có thể trùng với học viên đã có. Hãy kiểm tra trước khi lưu."), "warning")
         else:
-            saved = commit_or_flash(lambda: services.save_trainee(trainee, form.data), services.PeopleError,
-                                    lambda t: _("Đã lưu học viên %(name)s.", name=t.full_name))
+            saved = commit_or_flash(
+                lambda: services.save_trainee(trainee, form.data),
+                services.PeopleError,
+                lambda t: _("Đã lưu học viên %(name)s.", name=t.full_name),
+            )
             if saved is not None:
                 return redirect(url_for("people.trainee", trainee_id=saved.id))
     return render_template("people/trainee_form.html", form=form, trainee=trainee, duplicates=duplicates)
@@ -116,11 +121,16 @@ def trainee_import():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            created = importer.import_trainees(upload.filename, upload.read(), form.unit_id.data, commune_scope(current_user))
+            created = importer.import_trainees(
+                upload.filename, upload.read(), form.unit_id.data, commune_scope(current_user)
+            )
         except importer.ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
-            flash(_("Chưa nhập dòng nào: tệp có %(n)d dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.", n=len(errors)), "error")
+            flash(
+                _("Chưa nhập dòng nào: tệp có %(n)d dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.", n=len(errors)),
+                "error",
+            )
         else:
             db.session.commit()
             flash(_("Đã nhập %(n)d học viên.", n=len(created)), "success")
@@ -133,7 +143,9 @@ def trainee_import():
 def trainee_import_template():
     unit_id = managed_unit_id(current_user) or _int_arg("unit")
     content = importer.template_workbook(unit_id, commune_scope(current_user))
-    return send_file(io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="mau-nhap-hoc-vien.xlsx")
+    return send_file(
+        io.BytesIO(content), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name="mau-nhap-hoc-vien.xlsx"
+    )
 
 
 @bp.route("/users")
@@ -151,8 +163,12 @@ def user_new():
     form.unit_id.choices = _unit_choices()
     if form.validate_on_submit():
         user = commit_or_flash(
-            lambda: services.create_user(form.username.data, form.password.data, form.full_name.data, "trainer", form.unit_id.data),
-            services.PeopleError, lambda u: _("Đã tạo tài khoản giảng viên %(u)s.", u=u.username))
+            lambda: services.create_user(
+                form.username.data, form.password.data, form.full_name.data, "trainer", form.unit_id.data
+            ),
+            services.PeopleError,
+            lambda u: _("Đã tạo tài khoản giảng viên %(u)s.", u=u.username),
+        )
         if user is not None:
             return redirect(url_for("people.users"))
     return render_template("people/user_form.html", form=form)
@@ -185,7 +201,9 @@ def user_edit(user_id: int):
     if form.validate_on_submit():
         saved = commit_or_flash(
             lambda: services.update_user(user, form.full_name.data, form.role.data, form.unit_id.data or None),
-            services.PeopleError, lambda u: _("Đã lưu tài khoản %(u)s.", u=u.username))
+            services.PeopleError,
+            lambda u: _("Đã lưu tài khoản %(u)s.", u=u.username),
+        )
         if saved is not None:
             return redirect(url_for("people.users"))
     return render_template("people/user_edit.html", form=form, user=user, staff=staff)
@@ -200,9 +218,13 @@ def user_set_active(user_id: int):
         abort(400)  # say which, never deactivate by default
     active = request.form.get("active") == "1"
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.set_active(user, active, current_user, form.reason.data or ""), services.PeopleError,
-                        _("Đã mở khóa tài khoản %(u)s.", u=user.username) if active
-                        else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username))
+        commit_or_flash(
+            lambda: services.set_active(user, active, current_user, form.reason.data or ""),
+            services.PeopleError,
+            _("Đã mở khóa tài khoản %(u)s.", u=user.username)
+            if active
+            else _("Đã khóa tài khoản %(u)s; mọi phiên đăng nhập của tài khoản đã kết thúc.", u=user.username),
+        )
     else:
         flash_form_errors(form)
     return redirect(url_for("people.users"))
@@ -214,10 +236,15 @@ def trainee_account(trainee_id: int):
     trainee = services.get_trainee_or_404(trainee_id)
     form = TraineeAccountForm()
     if form.validate_on_submit():
-        commit_or_flash(lambda: services.create_trainee_account(trainee, form.username.data, form.password.data),
-                        services.PeopleError,
-                        lambda u: _("Đã tạo tài khoản %(u)s cho %(name)s: học viên đăng nhập để xem lịch học và thẻ học viên.",
-                                    u=u.username, name=trainee.full_name))
+        commit_or_flash(
+            lambda: services.create_trainee_account(trainee, form.username.data, form.password.data),
+            services.PeopleError,
+            lambda u: _(
+                "Đã tạo tài khoản %(u)s cho %(name)s: học viên đăng nhập để xem lịch học và thẻ học viên.",
+                u=u.username,
+                name=trainee.full_name,
+            ),
+        )
     else:
         flash_form_errors(form)
     return redirect(url_for("people.trainee", trainee_id=trainee.id))

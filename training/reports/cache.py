@@ -29,6 +29,7 @@ arrays of 8-byte ids (services.People), which the province's merge joins and the
 A kept report holds its units as plain UnitRefs (id, code, name, level, parent), never as
 objects of the database session of the request that built it.
 """
+
 import functools
 import sys
 import threading
@@ -92,13 +93,22 @@ def report(period: services.Period, area: services.AreaRef | None = None) -> ser
 
 def _next_starts(now: datetime) -> dict[int, datetime]:
     """unit id → the start of the next session of its courses."""
-    query = (select(Course.unit_id, func.min(CourseSession.starts_at)).join(Course)
-             .where(CourseSession.starts_at > now).group_by(Course.unit_id))
+    query = (
+        select(Course.unit_id, func.min(CourseSession.starts_at))
+        .join(Course)
+        .where(CourseSession.starts_at > now)
+        .group_by(Course.unit_id)
+    )
     return dict(db.session.execute(query).all())
 
 
-def _unit_entry(period: services.Period, unit_id: int, stamps: dict[int, int], now: datetime,
-                next_starts: Callable[[], dict[int, datetime]]) -> _Entry:
+def _unit_entry(
+    period: services.Period,
+    unit_id: int,
+    stamps: dict[int, int],
+    now: datetime,
+    next_starts: Callable[[], dict[int, datetime]],
+) -> _Entry:
     """One unit's kept part of the province report, with the people a merge needs, built
     afresh when its stamp or EVERY_UNIT's has moved; kept until its next session starts
     (`next_starts`)."""
@@ -200,8 +210,10 @@ def _snapshot(built: services.Report) -> services.Report:
         built,
         units=[ref(u) for u in built.units],
         communes={key: [ref(c) for c in communes] for key, communes in built.communes.items()},
-        uncovered={group: {key: [ref(c) for c in communes] for key, communes in by_unit.items()}
-                   for group, by_unit in built.uncovered.items()},
+        uncovered={
+            group: {key: [ref(c) for c in communes] for key, communes in by_unit.items()}
+            for group, by_unit in built.uncovered.items()
+        },
     )
 
 

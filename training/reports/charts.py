@@ -1,6 +1,7 @@
 """The report charts: their figures (report_charts), drawn with reportlab graphics as SVG for
 the page and inside the PDF, and as the spreadsheet's own charts in the XLSX, so that all three
 show identical figures."""
+
 import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -59,13 +60,23 @@ def report_charts(report: Report, kind: str) -> list[Chart]:
     # places with nobody trained would be rows of empty bars (the tables and the coverage
     # chart show them)
     places = [(name, tally) for name, tally in places if tally and tally.trainees]
-    trainees = Chart(place_title, place_table, [name for name, _t in places],
-                     [(str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g], [tally.groups.get(g, 0) for _name, tally in places])
-                      for g in GROUPS])
+    trainees = Chart(
+        place_title,
+        place_table,
+        [name for name, _t in places],
+        [
+            (str(GROUP_SHORT_LABELS[g]), GROUP_COLOURS[g], [tally.groups.get(g, 0) for _name, tally in places])
+            for g in GROUPS
+        ],
+    )
     programmes = sorted(report.by_programme)
-    attendance = Chart(_("Tỷ lệ tham dự theo chương trình"), _("Theo chương trình"), programmes,
-                       [(_("Tỷ lệ tham dự"), BAR, [report.by_programme[c].attendance_rate or 0 for c in programmes])],
-                       share=True)
+    attendance = Chart(
+        _("Tỷ lệ tham dự theo chương trình"),
+        _("Theo chương trình"),
+        programmes,
+        [(_("Tỷ lệ tham dự"), BAR, [report.by_programme[c].attendance_rate or 0 for c in programmes])],
+        share=True,
+    )
     coverage_series = []
     for group in GROUPS:
         values = []
@@ -74,8 +85,13 @@ def report_charts(report: Report, kind: str) -> list[Chart]:
             missing = len(report.uncovered[group].get(unit.id, []))
             values.append((total - missing) / total if total else 0)
         coverage_series.append((str(GROUP_SHORT_LABELS[group]), GROUP_COLOURS[group], values))
-    coverage = Chart(_("Tỷ lệ xã có cán bộ đã được bồi dưỡng"), _("Xã chưa có người được bồi dưỡng"),
-                     [u.name for u in report.units], coverage_series, share=True)
+    coverage = Chart(
+        _("Tỷ lệ xã có cán bộ đã được bồi dưỡng"),
+        _("Xã chưa có người được bồi dưỡng"),
+        [u.name for u in report.units],
+        coverage_series,
+        share=True,
+    )
     return [trainees, attendance, coverage]
 
 
@@ -159,8 +175,14 @@ def report_svgs(report: Report, kind: str) -> list[str]:
         svgs = []
         for number, (drawing, chart) in enumerate(zip(report_drawings(report, kind), report_charts(report, kind)), 1):
             svg = renderSVG.drawToString(drawing)
-            svgs.append(_labelled(svg[svg.index("<svg"):], f"chart{number}", chart.title,
-                                  _("Số liệu của biểu đồ ở bảng “%(table)s” phía dưới.", table=chart.table)))
+            svgs.append(
+                _labelled(
+                    svg[svg.index("<svg") :],
+                    f"chart{number}",
+                    chart.title,
+                    _("Số liệu của biểu đồ ở bảng “%(table)s” phía dưới.", table=chart.table),
+                )
+            )
         report.svgs[key] = svgs
     return report.svgs[key]
 

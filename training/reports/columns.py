@@ -2,6 +2,7 @@
 from a Tally and whether it is a count or a share. The page (templates/reports/_tally_head.html
 and _tally_cells.html), the XLSX and the PDF are all drawn from COLUMNS, so a new column is one
 line here."""
+
 from collections.abc import Callable
 from dataclasses import dataclass
 

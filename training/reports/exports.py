@@ -2,6 +2,7 @@
 date, "Kính gửi", a short text with the key figures, the signer, "Nơi nhận"), its tables and
 charts as the annex "Phụ lục: Biểu tổng hợp …". XLSX: one sheet per table of the annex, each
 under the same heading, numbers as numbers."""
+
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,8 +56,8 @@ from ..surveys.services import Figures, figures_for, min_answers
 from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit
-from .charts import report_charts, report_drawings
 from . import columns
+from .charts import report_charts, report_drawings
 from .columns import Column
 from .services import Report, Tally
 
@@ -70,7 +71,7 @@ CELL = 10
 
 @dataclass(frozen=True)
 class SurveyLine:
-    """"Mức độ hài lòng trung bình" and "Tỷ lệ phản hồi" of a report's courses, and the answers
+    """ "Mức độ hài lòng trung bình" and "Tỷ lệ phản hồi" of a report's courses, and the answers
     a mean needs before it is shown (surveys.services.min_answers)."""
 
     figures: Figures
@@ -95,10 +96,19 @@ def survey_sentence(line: SurveyLine, share: Callable[[float], str], number: Cal
     survey = line.figures
     rate = share(survey.response_rate) if survey.response_rate is not None else "—"
     if not line.enough:
-        return _("Phiếu đánh giá: mới có %(r)d phiếu, chưa đủ %(n)d phiếu để tính mức độ hài lòng trung bình; "
-                 "tỷ lệ phản hồi %(rate)s.", r=survey.responses, n=line.needed, rate=rate)
-    return _("Mức độ hài lòng trung bình %(s)s/5; tỷ lệ phản hồi %(rate)s (%(r)d phiếu).",
-             s=number(survey.satisfaction), rate=rate, r=survey.responses)
+        return _(
+            "Phiếu đánh giá: mới có %(r)d phiếu, chưa đủ %(n)d phiếu để tính mức độ hài lòng trung bình; "
+            "tỷ lệ phản hồi %(rate)s.",
+            r=survey.responses,
+            n=line.needed,
+            rate=rate,
+        )
+    return _(
+        "Mức độ hài lòng trung bình %(s)s/5; tỷ lệ phản hồi %(rate)s (%(r)d phiếu).",
+        s=number(survey.satisfaction),
+        rate=rate,
+        r=survey.responses,
+    )
 
 
 def _in_code_order(items: list) -> list:
@@ -110,9 +120,16 @@ def report_tables(report: Report, kind: str) -> list[tuple[str, str, list[tuple[
     """(sheet name, title, rows) for each table, in the order the page shows them."""
     tables = [
         (_("Tổng hợp"), _("Tổng hợp"), [(_("Tổng cộng"), report.total)]),
-        (_("Theo chương trình"), _("Theo chương trình"),
-         [(f"{c.code}. {c.title}", report.by_programme.get(c.code)) for c in catalogue().all_current()]),
-        (_("Theo nhóm đối tượng"), _("Theo nhóm đối tượng"), [(str(GROUP_LABELS[g]), report.by_group.get(g)) for g in GROUPS]),
+        (
+            _("Theo chương trình"),
+            _("Theo chương trình"),
+            [(f"{c.code}. {c.title}", report.by_programme.get(c.code)) for c in catalogue().all_current()],
+        ),
+        (
+            _("Theo nhóm đối tượng"),
+            _("Theo nhóm đối tượng"),
+            [(str(GROUP_LABELS[g]), report.by_group.get(g)) for g in GROUPS],
+        ),
     ]
     # on today's map the province is the one unit (its row would repeat the total): its
     # areas are the subtotals; a report of the old map lists its districts as well
@@ -121,7 +138,9 @@ def report_tables(report: Report, kind: str) -> list[tuple[str, str, list[tuple[
         districts = [(u.name, report.by_unit.get(u.id)) for u in _in_code_order(report.units)]
         tables.append((_("Theo huyện"), _("Theo huyện"), districts))
     if kind == "province" and report.areas:
-        tables.append((_("Theo địa bàn"), _("Theo địa bàn"), [(a.name, report.by_area.get(a.key)) for a in report.areas]))
+        tables.append(
+            (_("Theo địa bàn"), _("Theo địa bàn"), [(a.name, report.by_area.get(a.key)) for a in report.areas])
+        )
     communes = []
     for unit in _in_code_order(report.units):
         for commune in _in_code_order(report.communes.get(unit.id, [])):
@@ -146,6 +165,7 @@ def _coverage_annex(report: Report, width: float) -> list:
     """The PDF's coverage annex: a table of the counts, then each unit's list of communes as
     text. A list in a table cell could not break across pages, and a province of a hundred
     communes with nobody trained yet makes a cell taller than the page."""
+
     def counts(row: list) -> list:  # Đơn vị, Số xã, then each group's count (its list follows it)
         return row[:2] + row[2::2]
 
@@ -161,20 +181,29 @@ def _coverage_annex(report: Report, width: float) -> list:
         for group, names in zip(GROUPS, row[3::2]):
             if names:
                 lead = _("%(unit)s, chưa có %(g)s:", unit=row[0], g=in_text(str(GROUP_LABELS[group])))
-                lists.append(paragraph(tagged(escaped(lead), "b") + " " + escaped(names) + ".", CELL,
-                                       align=TA_JUSTIFY, leading=CELL * 1.3))
+                lists.append(
+                    paragraph(
+                        tagged(escaped(lead), "b") + " " + escaped(names) + ".",
+                        CELL,
+                        align=TA_JUSTIFY,
+                        leading=CELL * 1.3,
+                    )
+                )
     return [grid, Spacer(1, 3 * mm), *lists]
 
 
 def _coverage_headings(short: bool = False) -> list[str]:
     headings = [_("Đơn vị"), _("Số xã")]
     for group in GROUPS:
-        headings += [_("Số xã chưa có: %(g)s", g=(GROUP_SHORT_LABELS if short else GROUP_LABELS)[group]), _("Danh sách")]
+        headings += [
+            _("Số xã chưa có: %(g)s", g=(GROUP_SHORT_LABELS if short else GROUP_LABELS)[group]),
+            _("Danh sách"),
+        ]
     return headings
 
 
 def _subject(report: Report, kind: str) -> str:
-    """"Kết quả bồi dưỡng cán bộ thông tin cơ sở năm 2026" (or of the period asked)."""
+    """ "Kết quả bồi dưỡng cán bộ thông tin cơ sở năm 2026" (or of the period asked)."""
     start, end = report.period.start, report.period.end
     if (start.month, start.day, end.month, end.day) == (1, 1, 12, 31) and start.year == end.year:
         when = _("năm %(y)d", y=start.year)
@@ -329,14 +358,19 @@ def _chart_sheet(workbook: Workbook, report: Report, kind: str) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         number_format = "0%" if chart.share else INTEGER
         for index, label in enumerate(chart.labels):
-            _append(sheet, [label] + [values[index] for _n, _c, values in chart.series],
-                    [None] + [number_format] * len(chart.series))
+            _append(
+                sheet,
+                [label] + [values[index] for _n, _c, values in chart.series],
+                [None] + [number_format] * len(chart.series),
+            )
         last = head + max(1, len(chart.labels))
         bars = BarChart()
         bars.type, bars.grouping = "bar", "clustered"
         bars.title = Title(tx=Text(rich=_serif(chart.title, 1200, bold=True)), overlay=False)
-        bars.add_data(Reference(sheet, min_col=2, max_col=1 + len(chart.series), min_row=head, max_row=last),
-                      titles_from_data=True)
+        bars.add_data(
+            Reference(sheet, min_col=2, max_col=1 + len(chart.series), min_row=head, max_row=last),
+            titles_from_data=True,
+        )
         bars.set_categories(Reference(sheet, min_col=1, min_row=head + 1, max_row=last))
         for series, (_name, colour, _values) in zip(bars.series, chart.series):
             series.graphicalProperties.solidFill = colour.hexval()[2:]
@@ -390,13 +424,25 @@ def _text_body(report: Report, kind: str, issuer: Issuer) -> list:
     """The report's text: what was done, the key figures, where nobody was trained yet."""
     total = columns.by_key(report.total)
     para = {"align": TA_JUSTIFY, "leading": 13 * 1.35}
-    opening = _("Thực hiện nhiệm vụ bồi dưỡng cán bộ thông tin cơ sở, %(body)s báo cáo kết quả bồi dưỡng %(period)s như sau:",
-                body=issuer.body_lines[-1], period=_period_text(report).lower())
-    result = _("Đã tổ chức %(c)s lớp bồi dưỡng với %(s)s buổi học; %(t)s người tham gia (%(e)s lượt người); tỷ lệ tham dự "
-               "%(r)s; %(d)s lượt người hoàn thành chương trình; đã cấp %(i)s giấy chứng nhận (còn hiệu lực %(k)s), "
-               "thu hồi %(v)s.", c=total["courses"], s=total["sessions"], t=total["trainees"], e=total["enrolments"],
-               r=percent(total["attendance"]), d=total["completions"], i=total["issued"], k=total["valid"],
-               v=total["revoked"])
+    opening = _(
+        "Thực hiện nhiệm vụ bồi dưỡng cán bộ thông tin cơ sở, %(body)s báo cáo kết quả bồi dưỡng %(period)s như sau:",
+        body=issuer.body_lines[-1],
+        period=_period_text(report).lower(),
+    )
+    result = _(
+        "Đã tổ chức %(c)s lớp bồi dưỡng với %(s)s buổi học; %(t)s người tham gia (%(e)s lượt người); tỷ lệ tham dự "
+        "%(r)s; %(d)s lượt người hoàn thành chương trình; đã cấp %(i)s giấy chứng nhận (còn hiệu lực %(k)s), "
+        "thu hồi %(v)s.",
+        c=total["courses"],
+        s=total["sessions"],
+        t=total["trainees"],
+        e=total["enrolments"],
+        r=percent(total["attendance"]),
+        d=total["completions"],
+        i=total["issued"],
+        k=total["valid"],
+        v=total["revoked"],
+    )
     survey = survey_sentence(survey_line(report), percent, lambda mean: decimal(mean, 1))
     missing = []
     for group in GROUPS:
@@ -406,12 +452,15 @@ def _text_body(report: Report, kind: str, issuer: Issuer) -> list:
     annex = _("Số liệu chi tiết tại Phụ lục kèm theo.")
     indent = "&nbsp;" * 8
     return [
-        paragraph(indent + escaped(opening), 13, **para), Spacer(1, 2 * mm),
+        paragraph(indent + escaped(opening), 13, **para),
+        Spacer(1, 2 * mm),
         paragraph(indent + tagged(_("1. Kết quả chung"), "b"), 13, **para),
         paragraph(indent + escaped(result), 13, **para),
-        paragraph(indent + escaped(survey), 13, **para), Spacer(1, 2 * mm),
+        paragraph(indent + escaped(survey), 13, **para),
+        Spacer(1, 2 * mm),
         paragraph(indent + tagged(_("2. Xã, phường chưa có người được bồi dưỡng"), "b"), 13, **para),
-        paragraph(indent + escaped(coverage[0].upper() + coverage[1:]), 13, **para), Spacer(1, 2 * mm),
+        paragraph(indent + escaped(coverage[0].upper() + coverage[1:]), 13, **para),
+        Spacer(1, 2 * mm),
         paragraph(indent + escaped(annex), 13, **para),
     ]
 
@@ -424,37 +473,80 @@ def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date
     on = on or local_today()
     issuer = _issuer(report, issuer, on)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=LEFT, rightMargin=RIGHT, topMargin=TOP, bottomMargin=BOTTOM,
-                            title=_title(report, kind), author=issuer.body_lines[-1], initialFontName=SERIF)
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=_title(report, kind),
+        author=issuer.body_lines[-1],
+        initialFontName=SERIF,
+    )
     width = doc.width
     number = _("Số: ……/BC-%(symbol)s", symbol=issuer.symbol)
-    story = [header_block(issuer, width, number=number, dated=place_and_date(issuer.place, on)), Spacer(1, 8 * mm),
-             paragraph(tagged(_("BÁO CÁO"), "b"), 14, align=TA_CENTER),
-             paragraph(tagged(_subject(report, kind), "b"), 14, align=TA_CENTER), Rule(30 * mm), Spacer(1, 4 * mm),
-             paragraph(escaped(_("Kính gửi: %(to)s.", to=_addressee(issuer))), 14, align=TA_CENTER), Spacer(1, 5 * mm),
-             *_text_body(report, kind, issuer), Spacer(1, 6 * mm)]
+    story = [
+        header_block(issuer, width, number=number, dated=place_and_date(issuer.place, on)),
+        Spacer(1, 8 * mm),
+        paragraph(tagged(_("BÁO CÁO"), "b"), 14, align=TA_CENTER),
+        paragraph(tagged(_subject(report, kind), "b"), 14, align=TA_CENTER),
+        Rule(30 * mm),
+        Spacer(1, 4 * mm),
+        paragraph(escaped(_("Kính gửi: %(to)s.", to=_addressee(issuer))), 14, align=TA_CENTER),
+        Spacer(1, 5 * mm),
+        *_text_body(report, kind, issuer),
+        Spacer(1, 6 * mm),
+    ]
     sent_to = [_("- Như trên;"), _("- Lưu: VT.")]
     story.append(KeepTogether([closing(width, recipients(sent_to), signer_flowables(issuer), left_share=0.45)]))
 
     # The annex: the tables and the charts.
-    story += [PageBreak(), paragraph(tagged(_("Phụ lục"), "b"), 13, align=TA_CENTER),
-              paragraph(tagged(_("BIỂU TỔNG HỢP KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ"), "b"), 13, align=TA_CENTER),
-              paragraph(tagged(_("(Kèm theo Báo cáo số ……/BC-%(symbol)s ngày %(date)s của %(body)s)", symbol=issuer.symbol,
-                                 date=on.strftime("%d/%m/%Y"), body=issuer.body_lines[-1]), "i"), 12, align=TA_CENTER),
-              Rule(30 * mm), Spacer(1, 4 * mm)]
+    story += [
+        PageBreak(),
+        paragraph(tagged(_("Phụ lục"), "b"), 13, align=TA_CENTER),
+        paragraph(tagged(_("BIỂU TỔNG HỢP KẾT QUẢ BỒI DƯỠNG CÁN BỘ THÔNG TIN CƠ SỞ"), "b"), 13, align=TA_CENTER),
+        paragraph(
+            tagged(
+                _(
+                    "(Kèm theo Báo cáo số ……/BC-%(symbol)s ngày %(date)s của %(body)s)",
+                    symbol=issuer.symbol,
+                    date=on.strftime("%d/%m/%Y"),
+                    body=issuer.body_lines[-1],
+                ),
+                "i",
+            ),
+            12,
+            align=TA_CENTER,
+        ),
+        Rule(30 * mm),
+        Spacer(1, 4 * mm),
+    ]
     label_w = width * 0.28
     for number_, (_name, title, rows) in enumerate(report_tables(report, kind), start=1):
-        data = [[paragraph(tagged(_("Đơn vị") if title != _("Tổng hợp") else "", "b"), CELL)]
-                + [paragraph(tagged(str(column.heading), "b"), CELL - 2, align=TA_CENTER, leading=(CELL - 2) * 1.15)
-                   for column in columns.COLUMNS]]
-        data += [[paragraph(escaped(label), CELL)] + [_cell(column.of(t), column) for column in columns.COLUMNS]
-                 for label, t in rows]
+        data = [
+            [paragraph(tagged(_("Đơn vị") if title != _("Tổng hợp") else "", "b"), CELL)]
+            + [
+                paragraph(tagged(str(column.heading), "b"), CELL - 2, align=TA_CENTER, leading=(CELL - 2) * 1.15)
+                for column in columns.COLUMNS
+            ]
+        ]
+        data += [
+            [paragraph(escaped(label), CELL)] + [_cell(column.of(t), column) for column in columns.COLUMNS]
+            for label, t in rows
+        ]
         share = (width - label_w) / len(columns.COLUMNS)
         table = Table(data, colWidths=[label_w] + [share] * len(columns.COLUMNS), repeatRows=1)
         table.setStyle(_grid())
         story += [paragraph(tagged(f"{number_}. {title}", "b"), 12, keep_with_next=True), table, Spacer(1, 5 * mm)]
-    story += [paragraph(tagged(f"{len(report_tables(report, kind)) + 1}. " + _("Xã chưa có người được bồi dưỡng"), "b"), 12,
-                        keep_with_next=True), *_coverage_annex(report, width)]
+    story += [
+        paragraph(
+            tagged(f"{len(report_tables(report, kind)) + 1}. " + _("Xã chưa có người được bồi dưỡng"), "b"),
+            12,
+            keep_with_next=True,
+        ),
+        *_coverage_annex(report, width),
+    ]
     for drawing in report_drawings(report, kind, serif=True):
         story += [Spacer(1, 5 * mm), KeepTogether([_fit(drawing, width, doc.height - 10 * mm)])]
     doc.build(story, onFirstPage=page_number, onLaterPages=page_number)
@@ -472,9 +564,15 @@ def _fit(drawing, width: float, height: float):
 
 
 def _grid() -> TableStyle:
-    return TableStyle([
-        ("FONT", (0, 0), (-1, -1), SERIF, CELL), ("FONT", (0, 0), (-1, 0), SERIF_BOLD, CELL),
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ])
+    return TableStyle(
+        [
+            ("FONT", (0, 0), (-1, -1), SERIF, CELL),
+            ("FONT", (0, 0), (-1, 0), SERIF_BOLD, CELL),
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 3),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ]
+    )

@@ -24,7 +24,12 @@ class PeriodForm(Form):
             missing.errors.append(_("Nhập cả hai ngày để xem báo cáo theo khoảng ngày."))
             return False
         if start and end and start > end:
-            self.end.errors.append(_("“Đến ngày” (%(b)s) trước “Từ ngày” (%(a)s): hãy đổi lại hai ngày.",
-                                     a=start.strftime("%d/%m/%Y"), b=end.strftime("%d/%m/%Y")))
+            self.end.errors.append(
+                _(
+                    "“Đến ngày” (%(b)s) trước “Từ ngày” (%(a)s): hãy đổi lại hai ngày.",
+                    a=start.strftime("%d/%m/%Y"),
+                    b=end.strftime("%d/%m/%Y"),
+                )
+            )
             return False
         return True

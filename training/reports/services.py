@@ -25,6 +25,7 @@ of the map the period ends on (a 2024 period: the pre-2025 districts and commune
 province's communes), and of any other map its figures count communes of, with the areas the
 admin made as subtotals (an area may overlap another: each subtotal counts its own communes).
 """
+
 from array import array
 from collections import defaultdict
 from collections.abc import Hashable
@@ -42,7 +43,7 @@ from ..curricula import catalogue
 from ..extensions import db
 from ..people.models import GROUPS, Trainee
 from ..units.areas import areas
-from ..units.models import MAP_2025, MAPS, MAP_PRE2025, Area, Unit
+from ..units.models import MAP_2025, MAP_PRE2025, MAPS, Area, Unit
 from ..units.services import communes_by_unit, communes_of, live_map, managing_units
 
 HELD = ("running", "closed")
@@ -61,7 +62,9 @@ class Period:
 
     @property
     def utc_bounds(self) -> tuple[datetime, datetime]:
-        return to_utc(datetime.combine(self.start, time.min)), to_utc(datetime.combine(self.end + timedelta(days=1), time.min))
+        return to_utc(datetime.combine(self.start, time.min)), to_utc(
+            datetime.combine(self.end + timedelta(days=1), time.min)
+        )
 
 
 @dataclass(slots=True)
@@ -92,8 +95,16 @@ class Tally:
 
 
 #: the counts a merge adds up (courses and certificates belong to one unit's report each)
-_SUMMED = ("courses", "sessions", "enrolments", "attended_periods", "scheduled_periods", "certificates_issued",
-           "certificates_valid", "certificates_revoked")
+_SUMMED = (
+    "courses",
+    "sessions",
+    "enrolments",
+    "attended_periods",
+    "scheduled_periods",
+    "certificates_issued",
+    "certificates_valid",
+    "certificates_revoked",
+)
 #: the tables of tallies a report holds, each keyed by what its rows are
 TABLES = ("by_programme", "by_group", "by_programme_group", "by_unit", "by_area", "by_commune")
 
@@ -164,7 +175,17 @@ class Report:
 class _Counting:
     """A row's figures while a report is built, with the sets behind its distinct counts."""
 
-    __slots__ = ("courses", "trainees", "completers", "enrolments", "attended", "scheduled", "issued", "valid", "revoked")
+    __slots__ = (
+        "courses",
+        "trainees",
+        "completers",
+        "enrolments",
+        "attended",
+        "scheduled",
+        "issued",
+        "valid",
+        "revoked",
+    )
 
     def __init__(self):
         self.courses, self.trainees, self.completers = set(), set(), set()
@@ -176,16 +197,27 @@ class _Counting:
         groups: dict[str, int] = defaultdict(int)
         for trainee_id in self.trainees:
             groups[group_of[trainee_id]] += 1
-        return Tally(len(self.courses), sum(sessions_per_course.get(c, (0, 0))[0] for c in self.courses),
-                     len(self.trainees), self.enrolments, self.attended, self.scheduled, len(self.completers),
-                     self.issued, self.valid, self.revoked, dict(groups))
+        return Tally(
+            len(self.courses),
+            sum(sessions_per_course.get(c, (0, 0))[0] for c in self.courses),
+            len(self.trainees),
+            self.enrolments,
+            self.attended,
+            self.scheduled,
+            len(self.completers),
+            self.issued,
+            self.valid,
+            self.revoked,
+            dict(groups),
+        )
 
     def people(self) -> People:
         return People(array("q", sorted(self.trainees)), array("q", sorted(self.completers)))
 
 
-def build_report(period: Period, unit_id: int | None = None, area: AreaRef | None = None,
-                 keep_people: bool = False) -> Report:
+def build_report(
+    period: Period, unit_id: int | None = None, area: AreaRef | None = None, keep_people: bool = False
+) -> Report:
     """The figures of the courses of one managing unit (`unit_id`: a unit's part of the
     province, see merge_reports), of one area (its communes' trainees, wherever trained), or
     of the whole province: the rows read (_read), added up (_count), then turned into
@@ -193,17 +225,29 @@ def build_report(period: Period, unit_id: int | None = None, area: AreaRef | Non
     units and coverage, which the merge works out for the whole."""
     found = _read(period, *_filters(period, unit_id, area))
     counted = _count(period, area, found)
-    total, tables = _tables((key, row.tally(found.sessions_per_course, counted.group_of))
-                            for key, row in counted.rows.items())
+    total, tables = _tables(
+        (key, row.tally(found.sessions_per_course, counted.group_of)) for key, row in counted.rows.items()
+    )
     people = {key: row.people() for key, row in counted.rows.items()} if keep_people else None
     trained_groups, course_ids = dict(counted.trained_groups), tuple(row[0] for row in found.courses)
     del found, counted  # the rows and their sets go before the units are read
     if keep_people:  # a part of the province's, whose units merge_reports lists
-        return Report(period, area, total, *tables.values(), [], {}, [], {}, trained_groups, people,
-                      course_ids=course_ids)
+        return Report(
+            period, area, total, *tables.values(), [], {}, [], {}, trained_groups, people, course_ids=course_ids
+        )
     units, communes, uncovered = _coverage(period, area, trained_groups)
-    return Report(period, area, total, *tables.values(), units, communes, _areas_listed(units) if area is None else [],
-                  uncovered, trained_groups, course_ids=course_ids)
+    return Report(
+        period,
+        area,
+        total,
+        *tables.values(),
+        units,
+        communes,
+        _areas_listed(units) if area is None else [],
+        uncovered,
+        trained_groups,
+        course_ids=course_ids,
+    )
 
 
 def _filters(period: Period, unit_id: int | None, area: AreaRef | None) -> tuple:
@@ -247,46 +291,79 @@ class _Found:
 def _read(period: Period, course_filter, enrolment_filter, certificate_filter) -> _Found:
     """The rows a report adds up, under the conditions of _filters."""
     start_utc, end_utc = period.utc_bounds
-    courses = _rows(select(Course.id, Course.unit_id, Course.curriculum_code, Course.curriculum_version, Course.status)
-                    .where(course_filter))
+    courses = _rows(
+        select(Course.id, Course.unit_id, Course.curriculum_code, Course.curriculum_version, Course.status).where(
+            course_filter
+        )
+    )
     # Held sessions: a check-in opens before the start, so a session not yet held may already
     # have attendance, counted for completion but not in the rate.
-    in_period = and_(CourseSession.starts_at >= start_utc, CourseSession.starts_at < end_utc,
-                     CourseSession.starts_at <= utcnow())
+    in_period = and_(
+        CourseSession.starts_at >= start_utc, CourseSession.starts_at < end_utc, CourseSession.starts_at <= utcnow()
+    )
     session_rows = _rows(
         select(CourseSession.course_id, func.count(), func.coalesce(func.sum(CourseSession.periods), 0))
-        .join(Course).where(course_filter, in_period)
+        .join(Course)
+        .where(course_filter, in_period)
         .group_by(CourseSession.course_id)
     )
     # Counted enrolments with the trainee's group and the commune they were enrolled from.
     enrolments = _rows(
-        select(Enrolment.id, Enrolment.trainee_id, Enrolment.course_id, Trainee.group, Enrolment.commune_id, Unit.parent_id)
-        .join(Course, Course.id == Enrolment.course_id).join(Trainee, Trainee.id == Enrolment.trainee_id)
+        select(
+            Enrolment.id, Enrolment.trainee_id, Enrolment.course_id, Trainee.group, Enrolment.commune_id, Unit.parent_id
+        )
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(Trainee, Trainee.id == Enrolment.trainee_id)
         .join(Unit, Unit.id == Enrolment.commune_id)
         .where(course_filter, enrolment_filter)
     )
     # Periods attended per (trainee, course): at held sessions for the rate; overall for completion.
     attended_rows = _rows(
-        select(Attendance.trainee_id, CourseSession.course_id,
-               func.sum(case((and_(Attendance.status.in_(("present", "late")), in_period), CourseSession.periods), else_=0)),
-               func.sum(case((Attendance.status.in_(("present", "late")), CourseSession.periods), else_=0)),
-               func.sum(case((Attendance.status == "excused", CourseSession.periods), else_=0)))
-        .join(CourseSession, CourseSession.id == Attendance.session_id).join(Course, Course.id == CourseSession.course_id)
+        select(
+            Attendance.trainee_id,
+            CourseSession.course_id,
+            func.sum(
+                case((and_(Attendance.status.in_(("present", "late")), in_period), CourseSession.periods), else_=0)
+            ),
+            func.sum(case((Attendance.status.in_(("present", "late")), CourseSession.periods), else_=0)),
+            func.sum(case((Attendance.status == "excused", CourseSession.periods), else_=0)),
+        )
+        .join(CourseSession, CourseSession.id == Attendance.session_id)
+        .join(Course, Course.id == CourseSession.course_id)
         .where(course_filter)
         .group_by(Attendance.trainee_id, CourseSession.course_id)
     )
-    scores = dict(_rows(
-        select(Assessment.enrolment_id, Assessment.score).join(Enrolment).join(Course, Course.id == Enrolment.course_id).where(course_filter)
-    ))
+    scores = dict(
+        _rows(
+            select(Assessment.enrolment_id, Assessment.score)
+            .join(Enrolment)
+            .join(Course, Course.id == Enrolment.course_id)
+            .where(course_filter)
+        )
+    )
     certificates = _rows(
-        select(Certificate.issued_at, Certificate.revoked_at, Course.curriculum_code, Trainee.group, Enrolment.commune_id, Unit.parent_id)
-        .join(Enrolment, Enrolment.id == Certificate.enrolment_id).join(Course, Course.id == Enrolment.course_id)
-        .join(Trainee, Trainee.id == Enrolment.trainee_id).join(Unit, Unit.id == Enrolment.commune_id)
+        select(
+            Certificate.issued_at,
+            Certificate.revoked_at,
+            Course.curriculum_code,
+            Trainee.group,
+            Enrolment.commune_id,
+            Unit.parent_id,
+        )
+        .join(Enrolment, Enrolment.id == Certificate.enrolment_id)
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(Trainee, Trainee.id == Enrolment.trainee_id)
+        .join(Unit, Unit.id == Enrolment.commune_id)
         .where(certificate_filter)
     )
-    return _Found(courses, {row[0]: (row[1], row[2]) for row in session_rows}, enrolments,
-                  {(r[0], r[1]): (int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in attended_rows},
-                  scores, certificates)
+    return _Found(
+        courses,
+        {row[0]: (row[1], row[2]) for row in session_rows},
+        enrolments,
+        {(r[0], r[1]): (int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in attended_rows},
+        scores,
+        certificates,
+    )
 
 
 @dataclass
@@ -321,17 +398,24 @@ def _count_enrolments(found: _Found, rows: dict, areas_of: dict[int, tuple]) -> 
     counted per commune."""
     # What an enrolment needs from its course, looked up once per course rather than per row
     # (a province has tens of thousands of rows).
-    per_course = {course_id: (code, catalogue().get(code, version), status == "closed",
-                              found.sessions_per_course.get(course_id, (0, 0))[1])
-                  for course_id, _unit, code, version, status in found.courses}
+    per_course = {
+        course_id: (
+            code,
+            catalogue().get(code, version),
+            status == "closed",
+            found.sessions_per_course.get(course_id, (0, 0))[1],
+        )
+        for course_id, _unit, code, version, status in found.courses
+    }
     group_of: dict[int, str] = {}
     rows_of: dict[tuple, list[_Counting]] = {}
     trained_groups: dict[int, set[str]] = defaultdict(set)
     for enrolment_id, trainee_id, course_id, group, commune_id, unit in found.enrolments:
         code, curriculum, closed, scheduled = per_course[course_id]
         in_period_attended, overall_attended, excused = found.attended.get((trainee_id, course_id), (0, 0, 0))
-        completed = closed and curriculum.is_completed(curriculum.attendance_share(overall_attended, excused),
-                                                       found.scores.get(enrolment_id))
+        completed = closed and curriculum.is_completed(
+            curriculum.attendance_share(overall_attended, excused), found.scores.get(enrolment_id)
+        )
         group_of[trainee_id] = group
         trained_groups[commune_id].add(group)
         place = (code, group, unit, commune_id)
@@ -413,8 +497,10 @@ def report_areas() -> list[AreaRef]:
     communes, so a report never opens on an empty unit."""
     every_commune = communes_by_unit()
     made = [area_ref(a) for a in areas()]
-    whole = [AreaRef(None, u.name, u.level, u.id, tuple(c.id for c in every_commune.get(u.id, [])))
-             for u in managing_units(live_map()) + [u for m in MAPS if m != live_map() for u in managing_units(m)]]
+    whole = [
+        AreaRef(None, u.name, u.level, u.id, tuple(c.id for c in every_commune.get(u.id, [])))
+        for u in managing_units(live_map()) + [u for m in MAPS if m != live_map() for u in managing_units(m)]
+    ]
     return [a for a in made + whole if a.commune_ids]
 
 
@@ -458,7 +544,9 @@ def _coverage(period: Period, area: AreaRef | None, trained_groups: dict[int, se
             if kept:
                 communes[unit_id] = kept
         units = [u for u in managing_units() if u.id in communes]
-    uncovered = {g: {u.id: [c for c in communes[u.id] if g not in trained_groups.get(c.id, ())] for u in units} for g in GROUPS}
+    uncovered = {
+        g: {u.id: [c for c in communes[u.id] if g not in trained_groups.get(c.id, ())] for u in units} for g in GROUPS
+    }
     return units, communes, uncovered
 
 
@@ -482,12 +570,27 @@ def merge_reports(period: Period, parts: list[Report]) -> Report:
                 found[(table, key)].append((tally, part.people[(table, key)]))
         for commune_id, groups in part.trained_groups.items():
             trained_groups[commune_id] |= groups
-    group_of = {trainee_id: group for (table, group), pairs in found.items() if table == "by_group"
-                for _tally, people in pairs for trainee_id in people.trainees}
+    group_of = {
+        trainee_id: group
+        for (table, group), pairs in found.items()
+        if table == "by_group"
+        for _tally, people in pairs
+        for trainee_id in people.trainees
+    }
     total, tables = _tables((key, _merged(pairs, group_of)) for key, pairs in found.items())
     units, communes, uncovered = _coverage(period, None, trained_groups)
-    return Report(period, None, total, *tables.values(), units, communes, _areas_listed(units), uncovered,
-                  dict(trained_groups), course_ids=tuple(sorted({c for part in parts for c in part.course_ids})))
+    return Report(
+        period,
+        None,
+        total,
+        *tables.values(),
+        units,
+        communes,
+        _areas_listed(units),
+        uncovered,
+        dict(trained_groups),
+        course_ids=tuple(sorted({c for part in parts for c in part.course_ids})),
+    )
 
 
 def _merged(pairs: list[tuple[Tally, People]], group_of: dict[int, str]) -> Tally:
@@ -521,8 +624,11 @@ def trainee_record(trainee: Trainee) -> list[RecordRow]:
     """Every course of one trainee, newest first, with attendance share, result and
     certificates (a fixed number of queries)."""
     enrolments = db.session.scalars(
-        select(Enrolment).join(Course).options(contains_eager(Enrolment.course))
-        .where(Enrolment.trainee_id == trainee.id).order_by(Course.starts_on.desc())
+        select(Enrolment)
+        .join(Course)
+        .options(contains_eager(Enrolment.course))
+        .where(Enrolment.trainee_id == trainee.id)
+        .order_by(Course.starts_on.desc())
     ).all()
     ids = [e.course_id for e in enrolments]
     periods = {}
@@ -534,9 +640,19 @@ def trainee_record(trainee: Trainee) -> list[RecordRow]:
             .group_by(CourseSession.course_id, Attendance.status)
         ):
             periods[(course_id, status)] = int(total or 0)
-    scores = dict(db.session.execute(select(Assessment.enrolment_id, Assessment.score).where(Assessment.enrolment_id.in_([e.id for e in enrolments]))).all())
+    scores = dict(
+        db.session.execute(
+            select(Assessment.enrolment_id, Assessment.score).where(
+                Assessment.enrolment_id.in_([e.id for e in enrolments])
+            )
+        ).all()
+    )
     certificates: dict[int, list[Certificate]] = defaultdict(list)
-    for certificate in db.session.scalars(select(Certificate).where(Certificate.enrolment_id.in_([e.id for e in enrolments])).order_by(Certificate.copy_number)):
+    for certificate in db.session.scalars(
+        select(Certificate)
+        .where(Certificate.enrolment_id.in_([e.id for e in enrolments]))
+        .order_by(Certificate.copy_number)
+    ):
         certificates[certificate.enrolment_id].append(certificate)
     rows = []
     for enrolment in enrolments:
@@ -545,6 +661,10 @@ def trainee_record(trainee: Trainee) -> list[RecordRow]:
         attended = periods.get((course.id, "present"), 0) + periods.get((course.id, "late"), 0)
         share = curriculum.attendance_share(attended, periods.get((course.id, "excused"), 0))
         score = scores.get(enrolment.id)
-        completed = curriculum.is_completed(share, score) if course.status == "closed" and enrolment.status == "enrolled" else None
+        completed = (
+            curriculum.is_completed(share, score)
+            if course.status == "closed" and enrolment.status == "enrolled"
+            else None
+        )
         rows.append(RecordRow(enrolment, attended, share, score, completed, certificates.get(enrolment.id, [])))
     return rows

@@ -47,7 +47,7 @@ def _period(form: PeriodForm) -> services.Period:
 
 
 def _file_stem(report: services.Report) -> str:
-    """"báo-cáo-tỉnh-bắc-ninh-2026", or with the two dates for a period other than a calendar
+    """ "báo-cáo-tỉnh-bắc-ninh-2026", or with the two dates for a period other than a calendar
     year: the unit and the period a downloaded file is about."""
     period = report.period
     if (period.start, period.end) == (date(period.start.year, 1, 1), date(period.start.year, 12, 31)):
@@ -63,8 +63,9 @@ def _download(content, mimetype: str, name: str):
     it for old clients: the accents folded away and đ as d (Flask's own fallback drops đ)."""
     response = send_file(content, mimetype=mimetype, as_attachment=True, download_name=name)
     ascii_name = re.sub(r"[^a-z0-9.]+", "-", fold(name)).strip("-")
-    response.headers.set("Content-Disposition", "attachment", filename=ascii_name,
-                         **{"filename*": "UTF-8''" + quote(name, safe="")})
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=ascii_name, **{"filename*": "UTF-8''" + quote(name, safe="")}
+    )
     return response
 
 
@@ -84,9 +85,19 @@ def _respond(report: services.Report, kind: str, form: PeriodForm, choices: list
         return _download(exports.report_pdf(report, kind, issuer, on), "application/pdf", _file_stem(report) + ".pdf")
     if fmt != "html":
         abort(400)
-    return render_template("reports/report.html", report=report, kind=kind, curricula=catalogue().all_current(),
-                           groups=GROUPS, charts=charts.report_svgs(report, kind), units=choices or [],
-                           columns=columns.COLUMNS, is_blank=is_blank, form=form, survey=exports.survey_line(report))
+    return render_template(
+        "reports/report.html",
+        report=report,
+        kind=kind,
+        curricula=catalogue().all_current(),
+        groups=GROUPS,
+        charts=charts.report_svgs(report, kind),
+        units=choices or [],
+        columns=columns.COLUMNS,
+        is_blank=is_blank,
+        form=form,
+        survey=exports.survey_line(report),
+    )
 
 
 @bp.route("/reports/area")

@@ -1,5 +1,6 @@
 """A course's survey, who answered it, and the answers, kept apart so that no page, export or
 query of the app can say who gave which answer (see README: "Phiếu đánh giá")."""
+
 import secrets
 from datetime import datetime
 

@@ -6,6 +6,7 @@ questions are its `[[questions]]` tables, then one 1–5 question per module of 
 course follows, generated from `module_question`. Answers are stored with the questionnaire's
 code and version, so a later edit of a file never changes what an old answer meant.
 """
+
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +79,14 @@ class Questionnaire:
         if curriculum is None or not self.module_question:
             return self.questions
         generated = tuple(
-            Question(MODULE_PREFIX + m.code, "scale", self.module_question.format(module=f"{m.code}. {m.title}"),
-                     self.module_labels, False, m.code)
+            Question(
+                MODULE_PREFIX + m.code,
+                "scale",
+                self.module_question.format(module=f"{m.code}. {m.title}"),
+                self.module_labels,
+                False,
+                m.code,
+            )
             for m in curriculum.modules
         )
         return self.questions + generated
@@ -122,8 +129,15 @@ def parse_questionnaire(path: Path) -> Questionnaire:
                 if extra in raw:
                     reader.fail(f"{field}.{extra}", "câu hỏi trả lời ngắn (text) không có lựa chọn")
             options = ()
-        questions.append(Question(key, kind, reader.text(raw, "text", f"{field}.text"), options,
-                                  reader.flag(raw, "required", f"{field}.required", True)))
+        questions.append(
+            Question(
+                key,
+                kind,
+                reader.text(raw, "text", f"{field}.text"),
+                options,
+                reader.flag(raw, "required", f"{field}.required", True),
+            )
+        )
     module_question = reader.text(data, "module_question", "module_question", default="")
     if module_question and "{module}" not in module_question:
         reader.fail("module_question", "phải chứa {module} (chỗ điền tên chuyên đề)")
@@ -183,14 +197,20 @@ def load_questionnaires(directory: Path | str, curricula: Catalogue, curricula_d
     defaults = sorted({q.code for q in items if q.is_default})
     if len(defaults) != 1:
         where = next((p for (c, _v), p in origins.items() if c in defaults[1:]), directory)
-        raise QuestionnaireError(where, "default", "cần đúng một phiếu mặc định (default = true)"
-                                 + (f"; đang có: {', '.join(defaults)}" if defaults else ""))
+        raise QuestionnaireError(
+            where,
+            "default",
+            "cần đúng một phiếu mặc định (default = true)" + (f"; đang có: {', '.join(defaults)}" if defaults else ""),
+        )
     codes = {q.code for q in items}
     by_programme = {}
     for curriculum in curricula.all_current():
         if curriculum.questionnaire and curriculum.questionnaire not in codes:
-            raise CurriculumError(_programme_file(Path(curricula_dir), curriculum.code), "questionnaire",
-                                  f"không có phiếu đánh giá mã {curriculum.questionnaire} trong {directory.name}/")
+            raise CurriculumError(
+                _programme_file(Path(curricula_dir), curriculum.code),
+                "questionnaire",
+                f"không có phiếu đánh giá mã {curriculum.questionnaire} trong {directory.name}/",
+            )
         if curriculum.questionnaire:
             by_programme[curriculum.code] = curriculum.questionnaire
     return Questionnaires(items, by_programme)

@@ -3,6 +3,7 @@ from the answering device, and the results, per course and summed over courses.
 
 Services flush and never commit; the view that calls them commits once.
 """
+
 import hashlib
 import secrets
 from collections import defaultdict
@@ -44,6 +45,7 @@ def min_answers() -> int:
 
 # --- a course's survey and its window ----------------------------------------------------------
 
+
 def survey_of(course: Course) -> Survey | None:
     return db.session.scalar(select(Survey).where(Survey.course_id == course.id))
 
@@ -68,7 +70,9 @@ def ensure_survey(course: Course) -> Survey:
     survey = survey_of(course)
     if survey is None:
         questionnaire = questionnaire_of(course)
-        survey = Survey(course_id=course.id, questionnaire_code=questionnaire.code, questionnaire_version=questionnaire.version)
+        survey = Survey(
+            course_id=course.id, questionnaire_code=questionnaire.code, questionnaire_version=questionnaire.version
+        )
         db.session.add(survey)
         db.session.flush()
     return survey
@@ -127,6 +131,7 @@ def close_now(course: Course) -> Survey:
 
 # --- links ---------------------------------------------------------------------------------------
 
+
 def _link_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="course-survey")
 
@@ -152,15 +157,24 @@ def course_of_token(token: str) -> Course:
 
 # --- answering -----------------------------------------------------------------------------------
 
+
 def is_enrolled(course: Course, trainee_id: int) -> bool:
-    return db.session.scalar(select(func.count()).select_from(Enrolment).where(
-        Enrolment.course_id == course.id, Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled")) > 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Enrolment)
+            .where(Enrolment.course_id == course.id, Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled")
+        )
+        > 0
+    )
 
 
 def respondent_of(survey: Survey | None, trainee_id: int) -> Respondent | None:
     if survey is None:
         return None
-    return db.session.scalar(select(Respondent).where(Respondent.survey_id == survey.id, Respondent.trainee_id == trainee_id))
+    return db.session.scalar(
+        select(Respondent).where(Respondent.survey_id == survey.id, Respondent.trainee_id == trainee_id)
+    )
 
 
 def _hash(key: str) -> str:
@@ -171,8 +185,11 @@ def response_by_key(survey: Survey | None, key: str | None) -> Response | None:
     """The response of this survey whose device key is `key` (None for none or a wrong one)."""
     if survey is None or not key:
         return None
-    return db.session.scalar(select(Response).options(selectinload(Response.answers))
-                             .where(Response.survey_id == survey.id, Response.edit_hash == _hash(key)))
+    return db.session.scalar(
+        select(Response)
+        .options(selectinload(Response.answers))
+        .where(Response.survey_id == survey.id, Response.edit_hash == _hash(key))
+    )
 
 
 def parse_answers(questions: tuple[Question, ...], form) -> tuple[dict, dict]:
@@ -184,7 +201,9 @@ def parse_answers(questions: tuple[Question, ...], form) -> tuple[dict, dict]:
     for question in questions:
         name = f"q-{question.key}"
         if question.kind == "multi":
-            picked = sorted({int(v) for v in form.getlist(name) if v.isdigit() and 1 <= int(v) <= len(question.options)})
+            picked = sorted(
+                {int(v) for v in form.getlist(name) if v.isdigit() and 1 <= int(v) <= len(question.options)}
+            )
             if picked:
                 values[question.key] = picked
         elif question.kind == "text":
@@ -201,7 +220,9 @@ def parse_answers(questions: tuple[Question, ...], form) -> tuple[dict, dict]:
                 else:
                     errors[question.key] = _("Lựa chọn không hợp lệ.")
         if question.required and question.key not in values and question.key not in errors:
-            errors[question.key] = _("Xin chọn một câu trả lời.") if question.kind != "text" else _("Xin nhập câu trả lời.")
+            errors[question.key] = (
+                _("Xin chọn một câu trả lời.") if question.kind != "text" else _("Xin nhập câu trả lời.")
+            )
     return values, errors
 
 
@@ -235,15 +256,22 @@ def answer(course: Course, trainee_id: int, values: dict, device_key: str | None
     if respondent is not None:
         response = response_by_key(survey, device_key)
         if response is None:
-            raise SurveyError(_("Anh/chị đã gửi phiếu đánh giá của khóa học này. Chỉ sửa được trên thiết bị đã gửi phiếu."))
+            raise SurveyError(
+                _("Anh/chị đã gửi phiếu đánh giá của khóa học này. Chỉ sửa được trên thiết bị đã gửi phiếu.")
+            )
         response.answers = _answers(values)
         db.session.flush()
         return response, device_key
     key = secrets.token_urlsafe(24)
     db.session.add(Respondent(survey_id=survey.id, trainee_id=trainee_id, source="phone"))
-    response = Response(survey_id=survey.id, questionnaire_code=survey.questionnaire_code,
-                        questionnaire_version=survey.questionnaire_version, source="phone", edit_hash=_hash(key),
-                        answers=_answers(values))
+    response = Response(
+        survey_id=survey.id,
+        questionnaire_code=survey.questionnaire_code,
+        questionnaire_version=survey.questionnaire_version,
+        source="phone",
+        edit_hash=_hash(key),
+        answers=_answers(values),
+    )
     db.session.add(response)
     db.session.flush()
     return response, key
@@ -266,8 +294,13 @@ def enter_paper(course: Course, values: dict, trainee_id: int | None = None) -> 
         if respondent_of(survey, trainee_id) is not None:
             raise SurveyError(_("Học viên này đã trả lời phiếu đánh giá."))
         db.session.add(Respondent(survey_id=survey.id, trainee_id=trainee_id, source="paper"))
-    response = Response(survey_id=survey.id, questionnaire_code=survey.questionnaire_code,
-                        questionnaire_version=survey.questionnaire_version, source="paper", answers=_answers(values))
+    response = Response(
+        survey_id=survey.id,
+        questionnaire_code=survey.questionnaire_code,
+        questionnaire_version=survey.questionnaire_version,
+        source="paper",
+        answers=_answers(values),
+    )
     db.session.add(response)
     db.session.flush()
     return response
@@ -277,10 +310,16 @@ def unanswered(course: Course, survey: Survey | None) -> list:
     """Enrolled trainees who have not answered, in Vietnamese name order (for the paper form's
     "handed in by" list)."""
     answered = select(Respondent.trainee_id).where(Respondent.survey_id == (survey.id if survey else -1))
-    return list(db.session.scalars(
-        select(Trainee).join(Enrolment, Enrolment.trainee_id == Trainee.id).where(
-            Enrolment.course_id == course.id, Enrolment.status == "enrolled", Enrolment.trainee_id.not_in(answered))
-        .order_by(Trainee.name_key)))
+    return list(
+        db.session.scalars(
+            select(Trainee)
+            .join(Enrolment, Enrolment.trainee_id == Trainee.id)
+            .where(
+                Enrolment.course_id == course.id, Enrolment.status == "enrolled", Enrolment.trainee_id.not_in(answered)
+            )
+            .order_by(Trainee.name_key)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -301,13 +340,22 @@ def open_for_trainee(trainee_id: int | None) -> list[Reminder]:
         return []
     days = int(current_app.config.get("SURVEY_OPEN_DAYS", 14))
     today = to_local(utcnow()).date()
-    answered = select(Respondent.id).where(Respondent.survey_id == Survey.id, Respondent.trainee_id == trainee_id).exists()
+    answered = (
+        select(Respondent.id).where(Respondent.survey_id == Survey.id, Respondent.trainee_id == trainee_id).exists()
+    )
     rows = db.session.execute(
-        select(Course, Survey).join(Enrolment, Enrolment.course_id == Course.id)
+        select(Course, Survey)
+        .join(Enrolment, Enrolment.course_id == Course.id)
         .outerjoin(Survey, Survey.course_id == Course.id)
-        .where(Enrolment.trainee_id == trainee_id, Enrolment.status == "enrolled", Course.status != "cancelled",
-               Course.ends_on >= today - timedelta(days=days + 1),
-               or_(Course.ends_on <= today, Survey.opened_at.is_not(None)), ~answered)).all()
+        .where(
+            Enrolment.trainee_id == trainee_id,
+            Enrolment.status == "enrolled",
+            Course.status != "cancelled",
+            Course.ends_on >= today - timedelta(days=days + 1),
+            or_(Course.ends_on <= today, Survey.opened_at.is_not(None)),
+            ~answered,
+        )
+    ).all()
     reminders = []
     for course, survey in rows:
         if state(course, survey) == "open":
@@ -316,6 +364,7 @@ def open_for_trainee(trainee_id: int | None) -> list[Reminder]:
 
 
 # --- results -------------------------------------------------------------------------------------
+
 
 @dataclass
 class QuestionResult:
@@ -350,7 +399,9 @@ class CourseResults:
         return min(1.0, self.responses / self.enrolled) if self.enrolled else None
 
 
-def _question_results(questions: tuple[Question, ...], answers: list[tuple[str, int | None, str]]) -> list[QuestionResult]:
+def _question_results(
+    questions: tuple[Question, ...], answers: list[tuple[str, int | None, str]]
+) -> list[QuestionResult]:
     by_key = {q.key: QuestionResult(q, counts=[0] * len(q.options)) for q in questions}
     answered: dict[str, set] = defaultdict(set)
     for response_id, key, value, text in answers:
@@ -387,15 +438,30 @@ def course_results(course: Course) -> CourseResults:
     by_source: dict[str, int] = {}
     rows = []
     if survey is not None:
-        by_source = dict(db.session.execute(select(Response.source, func.count()).where(Response.survey_id == survey.id)
-                                            .group_by(Response.source)).all())
-        rows = db.session.execute(select(Answer.response_id, Answer.question_key, Answer.value, Answer.text)
-                                  .join(Response).where(Response.survey_id == survey.id)).all()
+        by_source = dict(
+            db.session.execute(
+                select(Response.source, func.count()).where(Response.survey_id == survey.id).group_by(Response.source)
+            ).all()
+        )
+        rows = db.session.execute(
+            select(Answer.response_id, Answer.question_key, Answer.value, Answer.text)
+            .join(Response)
+            .where(Response.survey_id == survey.id)
+        ).all()
     responses = sum(by_source.values())
     visible = responses >= min_answers()
     results = _question_results(questions, rows if visible else [])
-    return CourseResults(course, survey, questionnaire_of(course, survey), enrolled, responses, by_source, results,
-                         visible, _mean_of_scales(results) if visible else None)
+    return CourseResults(
+        course,
+        survey,
+        questionnaire_of(course, survey),
+        enrolled,
+        responses,
+        by_source,
+        results,
+        visible,
+        _mean_of_scales(results) if visible else None,
+    )
 
 
 # --- over many courses: by programme, trainer and area --------------------------------------------
@@ -458,16 +524,22 @@ def _course_figures(courses: list[Course]) -> dict[int, Figures]:
     surveys = {s.id: s for s in db.session.scalars(select(Survey).where(Survey.course_id.in_(ids)))}
     if not surveys:
         return figures
-    for survey_id, count in db.session.execute(select(Response.survey_id, func.count()).where(
-            Response.survey_id.in_(list(surveys))).group_by(Response.survey_id)):
+    for survey_id, count in db.session.execute(
+        select(Response.survey_id, func.count())
+        .where(Response.survey_id.in_(list(surveys)))
+        .group_by(Response.survey_id)
+    ):
         figures[surveys[survey_id].course_id].responses = count
     courses_by_id = {c.id: c for c in courses}
-    scale_keys = {sid: {q.key for q in questions_of(courses_by_id[s.course_id], s) if q.is_scale} for sid, s in surveys.items()}
+    scale_keys = {
+        sid: {q.key for q in questions_of(courses_by_id[s.course_id], s) if q.is_scale} for sid, s in surveys.items()
+    }
     rows = db.session.execute(
         select(Response.survey_id, Answer.question_key, func.sum(Answer.value), func.count())
         .join(Answer, Answer.response_id == Response.id)
         .where(Response.survey_id.in_(list(surveys)), Answer.value.is_not(None))
-        .group_by(Response.survey_id, Answer.question_key))
+        .group_by(Response.survey_id, Answer.question_key)
+    )
     for survey_id, key, total, count in rows:
         if key in scale_keys[survey_id]:
             figure = figures[surveys[survey_id].course_id]
@@ -479,7 +551,7 @@ def _course_figures(courses: list[Course]) -> dict[int, Figures]:
 
 
 def figures_for(courses: list[Course]) -> Figures:
-    """"Mức độ hài lòng trung bình" and "Tỷ lệ phản hồi" of a set of courses, for the area and
+    """ "Mức độ hài lòng trung bình" and "Tỷ lệ phản hồi" of a set of courses, for the area and
     province reports (`.satisfaction`, `.response_rate`). Cancelled courses are left out."""
     total = Figures()
     for figure in _course_figures([c for c in courses if c.status != "cancelled"]).values():
@@ -501,8 +573,11 @@ class Summary:
 
 def courses_between(first: date, last: date, user) -> list[Course]:
     """Courses whose last day falls in [first, last], of the units this user may see."""
-    query = (select(Course).options(joinedload(Course.unit), selectinload(Course.trainers), selectinload(Course.sessions))
-             .where(Course.ends_on >= first, Course.ends_on <= last, Course.status != "cancelled"))
+    query = (
+        select(Course)
+        .options(joinedload(Course.unit), selectinload(Course.trainers), selectinload(Course.sessions))
+        .where(Course.ends_on >= first, Course.ends_on <= last, Course.status != "cancelled")
+    )
     unit_id = managed_unit_id(user)
     if unit_id is not None:
         query = query.where(Course.unit_id == unit_id)
@@ -525,7 +600,12 @@ def summary(first: date, last: date, grouping: str, user) -> Summary:
             keys = [((unit_id,), name)]
         else:
             curriculum = catalogue().current(course.curriculum_code)
-            keys = [((course.curriculum_code,), f"{course.curriculum_code}. {curriculum.title}" if curriculum else course.curriculum_code)]
+            keys = [
+                (
+                    (course.curriculum_code,),
+                    f"{course.curriculum_code}. {curriculum.title}" if curriculum else course.curriculum_code,
+                )
+            ]
         for key, label in keys:
             groups[key].add(per_course[course.id])
             labels[key] = label

@@ -45,6 +45,7 @@ KEYS_KEPT = 20
 
 # --- for the other domains' pages (one include line each) -------------------------------------
 
+
 @bp.app_template_global("survey_reminders")
 def survey_reminders(trainee_id: int | None) -> list[services.Reminder]:
     return services.open_for_trainee(trainee_id)
@@ -55,8 +56,12 @@ def survey_course_line(course) -> dict:
     """State and response rate of a course's survey, for its course page."""
     survey = services.survey_of(course)
     figures = services.figures_for([course])
-    return {"state": services.state(course, survey), "responses": figures.responses, "enrolled": figures.enrolled,
-            "rate": figures.response_rate}
+    return {
+        "state": services.state(course, survey),
+        "responses": figures.responses,
+        "enrolled": figures.enrolled,
+        "rate": figures.response_rate,
+    }
 
 
 @bp.app_template_global("survey_projector")
@@ -73,6 +78,7 @@ def survey_projector(session) -> dict | None:
 
 
 # --- the trainee's phone: /survey/<token> ----------------------------------------------------------
+
 
 def _keys_serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt="survey-keys")
@@ -103,19 +109,32 @@ def _identifying() -> bool:
 @bp.route("/survey/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit("600 per minute", methods=["POST"])
-@limiter.limit("20 per 5 minutes", methods=["POST"], exempt_when=lambda: not _identifying(),
-               key_func=lambda: "survey-identify:" + "".join((request.form.get("code") or "").split())[:20].upper())
+@limiter.limit(
+    "20 per 5 minutes",
+    methods=["POST"],
+    exempt_when=lambda: not _identifying(),
+    key_func=lambda: "survey-identify:" + "".join((request.form.get("code") or "").split())[:20].upper(),
+)
 def answer(token: str):
     course = services.course_of_token(token)
     survey = services.survey_of(course)
     questions = services.questions_of(course, survey)
-    page = {"course": course, "token": token, "questionnaire": services.questionnaire_of(course, survey),
-            "questions": questions, "values": {}, "errors": {}}
+    page = {
+        "course": course,
+        "token": token,
+        "questionnaire": services.questionnaire_of(course, survey),
+        "questions": questions,
+        "values": {},
+        "errors": {},
+    }
     trainee_id, remembered = _who()
     if _identifying() and trainee_id is None:
         form = IdentifyForm()
-        found = identify_trainee(course.sessions[-1], form.code.data, form.born) \
-            if form.validate_on_submit() and course.sessions else None
+        found = (
+            identify_trainee(course.sessions[-1], form.code.data, form.born)
+            if form.validate_on_submit() and course.sessions
+            else None
+        )
         trainee = found.trainee if found is not None else None
         if trainee is None:
             form.code.errors = [_("Không tìm thấy học viên của khóa học với mã (hoặc số điện thoại) và ngày sinh này.")]
@@ -165,8 +184,14 @@ def _remember_phone(key: str) -> None:
 
 def _set_keys(response, keys: dict) -> None:
     kept = dict(list(keys.items())[-KEYS_KEPT:])
-    response.set_cookie(KEYS_COOKIE, _keys_serializer().dumps(kept), max_age=365 * 24 * 3600, httponly=True,
-                        samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    response.set_cookie(
+        KEYS_COOKIE,
+        _keys_serializer().dumps(kept),
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
 
 
 def _values_of(response, questions) -> dict:
@@ -189,15 +214,27 @@ def _page(view: str, page: dict, status: int = 200, **extra):
 
 # --- the trainer: a course's survey -----------------------------------------------------------------
 
+
 @bp.route("/courses/<int:course_id>/survey")
 @roles_required("admin", "trainer")
 def course(course_id: int):
     course = get_course_or_404(course_id)
     results = services.course_results(course)
     url = external_url("surveys.answer", token=services.link_token(course.id))
-    return no_store(make_response(render_template(
-        "surveys/course.html", course=course, results=results, state=services.state(course, results.survey),
-        window=services.window(course, results.survey), url=url, qr_svg=qr.qr_svg(url), min_answers=services.min_answers())))
+    return no_store(
+        make_response(
+            render_template(
+                "surveys/course.html",
+                course=course,
+                results=results,
+                state=services.state(course, results.survey),
+                window=services.window(course, results.survey),
+                url=url,
+                qr_svg=qr.qr_svg(url),
+                min_answers=services.min_answers(),
+            )
+        )
+    )
 
 
 @bp.route("/courses/<int:course_id>/survey/open", methods=["POST"])
@@ -229,14 +266,26 @@ def paper(course_id: int):
         values, errors = services.parse_answers(questions, request.form)
         handed_in = request.form.get("trainee", type=db_int)
         if not errors:
-            saved = commit_or_flash(lambda: services.enter_paper(course, values, handed_in), services.SurveyError,
-                                    _("Đã nhập một phiếu giấy."))
+            saved = commit_or_flash(
+                lambda: services.enter_paper(course, values, handed_in),
+                services.SurveyError,
+                _("Đã nhập một phiếu giấy."),
+            )
             if saved is not None:
                 return redirect(url_for("surveys.paper", course_id=course.id))
-    response = make_response(render_template(
-        "surveys/paper.html", course=course, questions=questions, values=values, errors=errors,
-        questionnaire=services.questionnaire_of(course, survey), trainees=services.unanswered(course, survey),
-        results=services.course_results(course)), 400 if errors else 200)
+    response = make_response(
+        render_template(
+            "surveys/paper.html",
+            course=course,
+            questions=questions,
+            values=values,
+            errors=errors,
+            questionnaire=services.questionnaire_of(course, survey),
+            trainees=services.unanswered(course, survey),
+            results=services.course_results(course),
+        ),
+        400 if errors else 200,
+    )
     return no_store(response)
 
 
@@ -246,7 +295,9 @@ def paper_pdf(course_id: int):
     course = get_course_or_404(course_id)
     survey = services.survey_of(course)
     with force_locale("vi"):
-        content = documents.paper_pdf(course, services.questionnaire_of(course, survey), services.questions_of(course, survey))
+        content = documents.paper_pdf(
+            course, services.questionnaire_of(course, survey), services.questions_of(course, survey)
+        )
     return _file(content, "application/pdf", f"phieu-danh-gia-{course.code}.pdf")
 
 
@@ -273,12 +324,15 @@ def results_json(course_id: int):
 
 
 def _file(content: bytes, mimetype: str, filename: str):
-    response = send_file(BytesIO(content), mimetype=mimetype, download_name=filename, as_attachment=mimetype == XLSX_MIMETYPE)
+    response = send_file(
+        BytesIO(content), mimetype=mimetype, download_name=filename, as_attachment=mimetype == XLSX_MIMETYPE
+    )
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 # --- the summaries: by programme, trainer and area over a period ------------------------------------
+
 
 def _period() -> tuple[date, date, str]:
     first, last = services.default_period(local_today())
@@ -300,9 +354,14 @@ def _period() -> tuple[date, date, str]:
 def summary():
     first, last, grouping = _period()
     result = services.summary(first, last, grouping, current_user)
-    return render_template("surveys/summary.html", summary=result, min_answers=services.min_answers(),
-                           rows=documents.summary_rows(result, services.min_answers()),
-                           headings=documents.summary_headings(result), groupings=services.GROUPINGS)
+    return render_template(
+        "surveys/summary.html",
+        summary=result,
+        min_answers=services.min_answers(),
+        rows=documents.summary_rows(result, services.min_answers()),
+        headings=documents.summary_headings(result),
+        groupings=services.GROUPINGS,
+    )
 
 
 @bp.route("/surveys.xlsx")
@@ -310,8 +369,11 @@ def summary():
 def summary_xlsx():
     first, last, grouping = _period()
     result = services.summary(first, last, grouping, current_user)
-    return _file(documents.summary_xlsx(result, services.min_answers()), XLSX_MIMETYPE,
-                 f"danh-gia-{first:%Y%m%d}-{last:%Y%m%d}.xlsx")
+    return _file(
+        documents.summary_xlsx(result, services.min_answers()),
+        XLSX_MIMETYPE,
+        f"danh-gia-{first:%Y%m%d}-{last:%Y%m%d}.xlsx",
+    )
 
 
 @bp.route("/surveys.pdf")
@@ -322,4 +384,3 @@ def summary_pdf():
     with force_locale("vi"):
         content = documents.summary_pdf(result, services.min_answers())
     return _file(content, "application/pdf", f"danh-gia-{first:%Y%m%d}-{last:%Y%m%d}.pdf")
-

@@ -1,4 +1,5 @@
 """Administrative units: province → district → commune (or province → commune)."""
+
 from flask import Blueprint
 
 bp = Blueprint("units", __name__, url_prefix="/units")

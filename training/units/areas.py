@@ -1,4 +1,5 @@
 """Areas: what the admin gives a trainer to work in."""
+
 from sqlalchemy import select
 
 from ..extensions import db
@@ -18,13 +19,18 @@ def save_area(name: str, kind: str, unit: Unit, commune_ids: list[int] | None = 
     if not name or len(name) > 120:
         raise UnitError("Tên địa bàn phải có từ 1 đến 120 ký tự.")
     # a cụm groups communes of a province (or, on the old map, of a district)
-    fits = {"province": unit.level == "province", "district": unit.level == "district",
-            "cluster": unit.level in ("province", "district")}
+    fits = {
+        "province": unit.level == "province",
+        "district": unit.level == "district",
+        "cluster": unit.level in ("province", "district"),
+    }
     if not fits.get(kind, False):
         raise UnitError("Loại địa bàn không khớp với đơn vị đã chọn.")
     area = Area(name=name, kind=kind, unit=unit)
     if kind == "cluster":
-        communes = list(db.session.scalars(select(Unit).where(Unit.id.in_(commune_ids or []), Unit.parent_id == unit.id)))
+        communes = list(
+            db.session.scalars(select(Unit).where(Unit.id.in_(commune_ids or []), Unit.parent_id == unit.id))
+        )
         if not communes or len(communes) != len(set(commune_ids or [])):
             raise UnitError("Một cụm gồm các xã, phường trực thuộc đơn vị đã chọn; hãy chọn ít nhất một.")
         area.communes = communes

@@ -6,6 +6,7 @@ commune each old one went to, with the communes that were split among several.
 The package's own Python API geocodes addresses (shapely, geopy); only its data files are read
 here, with the standard library, so nothing of that is imported.
 """
+
 import functools
 import importlib.util
 import json
@@ -81,8 +82,9 @@ def successors(province_code: int) -> dict[str, list[Successor]]:
     """Old commune code → the new commune(s) of province `province_code` (on the 2025 map) it
     went to: one for a commune merged whole, several (one marked default) for a split one.
     Keys cover every old province merged into this one."""
-    new = _query("SELECT DISTINCT provinceKey, wardKey, wardCode FROM admin_units WHERE provinceCode = ?",
-                 f"{province_code:02d}")
+    new = _query(
+        "SELECT DISTINCT provinceKey, wardKey, wardCode FROM admin_units WHERE provinceCode = ?", f"{province_code:02d}"
+    )
     if not new:
         return {}
     province_key = new[0][0]
@@ -105,7 +107,9 @@ def successors(province_code: int) -> dict[str, list[Successor]]:
     for old_key, parts in _converter()["DICT_PROVINCE_WARD_DIVIDED"].get(province_key, {}).items():
         if old_key in old_codes:
             table[old_codes[old_key]] = [
-                Successor(new_codes[p["newWardKey"]], p["isDefaultNewWard"]) for p in parts if p["newWardKey"] in new_codes
+                Successor(new_codes[p["newWardKey"]], p["isDefaultNewWard"])
+                for p in parts
+                if p["newWardKey"] in new_codes
             ]
     return table
 
@@ -118,6 +122,11 @@ def legacy_province_codes(province_code: int) -> list[str]:
     keys = _converter()["DICT_PROVINCE"].get(found[0][0], [])
     marks = ",".join("?" * len(keys))
     return sorted(
-        {code(r[0]) for r in _query(f"SELECT DISTINCT provinceCode FROM admin_units_legacy WHERE provinceKey IN ({marks})", *keys)},
+        {
+            code(r[0])
+            for r in _query(
+                f"SELECT DISTINCT provinceCode FROM admin_units_legacy WHERE provinceKey IN ({marks})", *keys
+            )
+        },
         key=int,
     )

@@ -9,8 +9,13 @@ units_cli = AppGroup("units", help="Đơn vị hành chính (administrative unit
 
 
 @units_cli.command("load")
-@click.option("--province", "province_code", type=int, required=True,
-              help="Mã tỉnh, ví dụ 24 (Bắc Ninh; trước 1/7/2025: Bắc Giang).")
+@click.option(
+    "--province",
+    "province_code",
+    type=int,
+    required=True,
+    help="Mã tỉnh, ví dụ 24 (Bắc Ninh; trước 1/7/2025: Bắc Giang).",
+)
 @click.option("--legacy", is_flag=True, help="Bản đồ ba cấp trước 1/7/2025 (tỉnh → huyện → xã), cho dữ liệu cũ.")
 def load(province_code: int, legacy: bool) -> None:
     """Nạp tỉnh và các xã, phường của tỉnh theo danh mục hiện hành (từ 1/7/2025)."""

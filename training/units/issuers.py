@@ -5,6 +5,7 @@ Where the admin has set nothing yet, a default follows from the unit: a province
 2025-map unit's) papers come from its Sở Văn hóa, Thể thao và Du lịch; a pre-2025 district's,
 as they did then, from its Phòng Văn hóa và Thông tin.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -44,10 +45,10 @@ def lines(text: str) -> tuple[str, ...]:
 
 
 def place_of(unit: Unit) -> str:
-    """"Huyện Yên Thế" → "Yên Thế", the place in "Yên Thế, ngày … tháng … năm …"."""
+    """ "Huyện Yên Thế" → "Yên Thế", the place in "Yên Thế, ngày … tháng … năm …"."""
     for prefix in _UNIT_PREFIXES:
         if unit.name.startswith(prefix):
-            return unit.name[len(prefix):]
+            return unit.name[len(prefix) :]
     return unit.name
 
 
@@ -56,7 +57,10 @@ def default_for(unit: Unit) -> InForce:
     if unit.map == MAP_PRE2025 and unit.level == "district":
         issuer = Issuer(
             body_lines=(f"UBND {unit.name.upper()}", "PHÒNG VĂN HÓA VÀ THÔNG TIN"),
-            place=place_of(unit), signer_title=("TRƯỞNG PHÒNG",), signer_name="", symbol="PVHTT",
+            place=place_of(unit),
+            signer_title=("TRƯỞNG PHÒNG",),
+            signer_name="",
+            symbol="PVHTT",
             certifying_title=f"TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN {unit.name.upper()}",
         )
         # the district's own code keeps two districts' serials of that time apart
@@ -64,7 +68,10 @@ def default_for(unit: Unit) -> InForce:
     province = unit.province
     issuer = Issuer(
         body_lines=(f"UBND {province.name.upper()}", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),
-        place=place_of(province), signer_title=("GIÁM ĐỐC",), signer_name="", symbol="SVHTTDL",
+        place=place_of(province),
+        signer_title=("GIÁM ĐỐC",),
+        signer_name="",
+        symbol="SVHTTDL",
         certifying_title=f"GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH {province.name.upper()}",
     )
     return InForce(issuer, DEFAULT_SERIAL_PATTERN)
@@ -72,8 +79,12 @@ def default_for(unit: Unit) -> InForce:
 
 def _issuer(setting: IssuerSetting) -> Issuer:
     return Issuer(
-        body_lines=lines(setting.body_lines), place=setting.place, signer_title=lines(setting.signer_title),
-        signer_name=setting.signer_name, symbol=setting.symbol, certifying_title=setting.certifying_title,
+        body_lines=lines(setting.body_lines),
+        place=setting.place,
+        signer_title=lines(setting.signer_title),
+        signer_name=setting.signer_name,
+        symbol=setting.symbol,
+        certifying_title=setting.certifying_title,
     )
 
 
@@ -83,9 +94,12 @@ def in_force(on: date, unit: Unit) -> InForce:
     for scope in (unit.id, None):
         setting = db.session.scalar(
             select(IssuerSetting)
-            .where(IssuerSetting.unit_id.is_(None) if scope is None else IssuerSetting.unit_id == scope,
-                   IssuerSetting.valid_from <= on)
-            .order_by(IssuerSetting.valid_from.desc()).limit(1)
+            .where(
+                IssuerSetting.unit_id.is_(None) if scope is None else IssuerSetting.unit_id == scope,
+                IssuerSetting.valid_from <= on,
+            )
+            .order_by(IssuerSetting.valid_from.desc())
+            .limit(1)
         )
         if setting is not None:
             return InForce(_issuer(setting), setting.serial_pattern, setting)
@@ -142,9 +156,20 @@ def signer_title_lines(first: str, second: str) -> tuple[str, ...]:
     return (first, second) if second else (first,)
 
 
-def save_setting(*, valid_from: date, body_lines: str, place: str, signer_title: str, signer_title_2: str,
-                 signer_name: str, symbol: str, serial_pattern: str, certifying_title: str,
-                 unit_id: int | None = None, user_id: int | None = None) -> IssuerSetting:
+def save_setting(
+    *,
+    valid_from: date,
+    body_lines: str,
+    place: str,
+    signer_title: str,
+    signer_title_2: str,
+    signer_name: str,
+    symbol: str,
+    serial_pattern: str,
+    certifying_title: str,
+    unit_id: int | None = None,
+    user_id: int | None = None,
+) -> IssuerSetting:
     """Add (or, for the same scope and date, replace) a dated issuer setting. Flushes.
 
     Papers already issued keep what they were issued with (certificates store their PDF);
@@ -164,9 +189,12 @@ def save_setting(*, valid_from: date, body_lines: str, place: str, signer_title:
     pattern = check_pattern(serial_pattern or DEFAULT_SERIAL_PATTERN)
     if not clean(certifying_title):
         raise IssuerError("Cần ghi chức danh người chứng nhận.")
-    setting = db.session.scalar(select(IssuerSetting).where(
-        IssuerSetting.unit_id.is_(None) if unit_id is None else IssuerSetting.unit_id == unit_id,
-        IssuerSetting.valid_from == valid_from))
+    setting = db.session.scalar(
+        select(IssuerSetting).where(
+            IssuerSetting.unit_id.is_(None) if unit_id is None else IssuerSetting.unit_id == unit_id,
+            IssuerSetting.valid_from == valid_from,
+        )
+    )
     if setting is None:
         setting = IssuerSetting(unit_id=unit_id, valid_from=valid_from)
         db.session.add(setting)
@@ -180,6 +208,10 @@ def save_setting(*, valid_from: date, body_lines: str, place: str, signer_title:
 
 def settings() -> list[IssuerSetting]:
     """Every setting, the installation's first, newest first within a scope."""
-    return list(db.session.scalars(
-        select(IssuerSetting).order_by(IssuerSetting.unit_id.is_not(None), IssuerSetting.unit_id, IssuerSetting.valid_from.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(IssuerSetting).order_by(
+                IssuerSetting.unit_id.is_not(None), IssuerSetting.unit_id, IssuerSetting.valid_from.desc()
+            )
+        )
+    )

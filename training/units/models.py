@@ -36,9 +36,7 @@ class Unit(db.Model):
     #: by a merge); None while the unit is live
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
 
-    parent: Mapped["Unit | None"] = relationship(
-        remote_side=[id], back_populates="children", foreign_keys=[parent_id]
-    )
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], back_populates="children", foreign_keys=[parent_id])
     children: Mapped[list["Unit"]] = relationship(
         back_populates="parent", order_by="Unit.name", foreign_keys=[parent_id]
     )

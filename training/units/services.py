@@ -1,4 +1,5 @@
 """Loading and reading the administrative unit trees of the two maps."""
+
 from collections.abc import Iterable, Mapping
 from typing import TypeVar
 
@@ -8,7 +9,6 @@ from ..extensions import db
 from ..vietnamese import clean, sort_key
 from . import catalogue
 from .models import MAP_2025, MAP_PRE2025, Unit
-
 
 #: a unit, or anything else with a name (an area)
 T = TypeVar("T")
@@ -141,8 +141,12 @@ def lineage() -> dict[int, list[tuple[str, bool]]]:
     for old in db.session.scalars(select(Unit).where(Unit.successor_id.is_not(None), Unit.level == "commune")):
         found.setdefault(old.id, []).append((old.successor.name, True))
         found.setdefault(old.successor_id, []).append((old.name, True))
-    old_by_code = {u.code: u for u in db.session.scalars(
-        select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.successor_id.is_(None)))}
+    old_by_code = {
+        u.code: u
+        for u in db.session.scalars(
+            select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune", Unit.successor_id.is_(None))
+        )
+    }
     for new_province in db.session.scalars(select(Unit).where(Unit.map == MAP_2025, Unit.level == "province")):
         new_by_code = {c.code: c for c in new_province.children}
         for old_code, successors in catalogue.successors(int(new_province.code)).items():
@@ -167,8 +171,11 @@ def rename_unit(unit: Unit, name: str) -> Unit:
     name = clean(name)
     if not name or len(name) > 120:
         raise UnitError("Tên đơn vị phải có từ 1 đến 120 ký tự.")
-    sibling = db.session.scalar(select(Unit.id).where(
-        Unit.parent_id == unit.parent_id, Unit.map == unit.map, Unit.name == name, Unit.id != unit.id))
+    sibling = db.session.scalar(
+        select(Unit.id).where(
+            Unit.parent_id == unit.parent_id, Unit.map == unit.map, Unit.name == name, Unit.id != unit.id
+        )
+    )
     if sibling is not None:
         raise UnitError(f"Đã có đơn vị “{name}” cùng cấp.")
     unit.name = name

@@ -11,7 +11,10 @@ from . import bp, issuers, services
 from .forms import IssuerForm
 from .models import MAP_2025, MAP_PRE2025
 
-MAPS_SHOWN = {MAP_2025: _l("Bản đồ từ 1/7/2025 (tỉnh – xã, phường)"), MAP_PRE2025: _l("Bản đồ trước 1/7/2025 (tỉnh – huyện – xã)")}
+MAPS_SHOWN = {
+    MAP_2025: _l("Bản đồ từ 1/7/2025 (tỉnh – xã, phường)"),
+    MAP_PRE2025: _l("Bản đồ trước 1/7/2025 (tỉnh – huyện – xã)"),
+}
 
 
 @bp.route("/")
@@ -27,8 +30,14 @@ def index():
     rows.sort(key=lambda row: row["unit"].map != MAP_2025)
     lineage = services.lineage() if current_user.is_admin else {}
     waiting = sum(row["trainees"] for row in rows if row["unit"].map == MAP_PRE2025)
-    return render_template("units/index.html", rows=rows, lineage=lineage, maps=MAPS_SHOWN,
-                           convert=current_user.is_admin and waiting and services.live_map() == MAP_2025, waiting=waiting)
+    return render_template(
+        "units/index.html",
+        rows=rows,
+        lineage=lineage,
+        maps=MAPS_SHOWN,
+        convert=current_user.is_admin and waiting and services.live_map() == MAP_2025,
+        waiting=waiting,
+    )
 
 
 @bp.route("/issuers", methods=["GET", "POST"])
@@ -40,12 +49,24 @@ def issuer_settings():
         SelectChoice(u.id, u.name) for u in services.managing_units(MAP_PRE2025) if u.level == "district"
     ]
     if form.validate_on_submit():
-        data = {name: getattr(form, name).data for name in (
-            "valid_from", "body_lines", "place", "signer_title", "signer_title_2", "signer_name", "symbol",
-            "serial_pattern", "certifying_title")}
+        data = {
+            name: getattr(form, name).data
+            for name in (
+                "valid_from",
+                "body_lines",
+                "place",
+                "signer_title",
+                "signer_title_2",
+                "signer_name",
+                "symbol",
+                "serial_pattern",
+                "certifying_title",
+            )
+        }
         saved = commit_or_flash(
             lambda: issuers.save_setting(**data, unit_id=form.unit_id.data or None, user_id=current_user.id),
-            issuers.IssuerError, _("Đã lưu cơ quan ban hành và người ký."),
+            issuers.IssuerError,
+            _("Đã lưu cơ quan ban hành và người ký."),
         )
         if saved is not None:
             return redirect(url_for("units.issuer_settings"))
