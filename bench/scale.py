@@ -260,15 +260,15 @@ class Site:
 
 
 def pin_report_clock() -> None:
-    """Hold the reports' clock (training.reports.services.utcnow, which the report cache reads
+    """Hold the reports' clock (training.reports.reading.utcnow, which the report cache reads
     too) at this moment for the rest of the run. A kept report is rightly built again when one
     of its district's sessions starts, and the demo has sessions at 13:30: a run going past
     one would count that request's extra district among the statements of a page, depending on
     the time of day the benchmark was started rather than on the province's size."""
-    from training.reports import services
+    from training.reports import reading
 
-    now = services.utcnow()
-    services.utcnow = lambda: now
+    now = reading.utcnow()
+    reading.utcnow = lambda: now
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from training.courses.planning import save_session
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee
-from training.reports import services as report_services
+from training.reports import reading
 from training.reports import views as report_views
 from training.units.models import Unit
 
@@ -214,7 +214,7 @@ THREE_LEVEL_CERTIFICATES = [
 @pytest.fixture
 def frozen_now(monkeypatch):
     """Freeze "now" for the report: which sessions have started, and the default year."""
-    monkeypatch.setattr(report_services, "utcnow", lambda: utc_at(NOW_LOCAL.date(), NOW_LOCAL.time()))
+    monkeypatch.setattr(reading, "utcnow", lambda: utc_at(NOW_LOCAL.date(), NOW_LOCAL.time()))
     monkeypatch.setattr(report_views, "local_today", lambda: NOW_LOCAL.date())
     return NOW_LOCAL
 

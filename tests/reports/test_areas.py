@@ -18,15 +18,15 @@ from training.courses.models import Course, Enrolment
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee, User
-from training.reports import cache
-from training.reports import services as report_services
+from training.reports import cache, counting, merging, places
+from training.reports.figures import TABLES, Period, Report, Tally
 from training.units.models import MAP_2025, MAP_PRE2025, Area, Unit
 
 from .conftest import YEAR
 from .test_cache import assert_same_figures
 from .test_figures import body_rows, get_ok, page_tables
 
-HISTORY = report_services.Period.year(2024)
+HISTORY = Period.year(2024)
 
 
 @pytest.fixture
@@ -37,17 +37,17 @@ def demo(app):
     return app
 
 
-def this_year() -> report_services.Period:
+def this_year() -> Period:
     """The year of the demo's running courses."""
     running = db.session.scalar(select(Course.starts_on).where(Course.status == "running").limit(1))
-    return report_services.Period.year(running.year)
+    return Period.year(running.year)
 
 
 def province_2025() -> Unit:
     return db.session.scalar(select(Unit).where(Unit.map == MAP_2025, Unit.level == "province"))
 
 
-def figures(report: report_services.Report) -> dict:
+def figures(report: Report) -> dict:
     """Every count of a report, by table and key, with the units and communes it lists."""
     tables = {
         name: {
@@ -65,7 +65,7 @@ def figures(report: report_services.Report) -> dict:
             )
             for key, t in getattr(report, name).items()
         }
-        for name in ("total", *report_services.TABLES)
+        for name in ("total", *TABLES)
         if name != "total"
     }
     total = report.total
@@ -81,8 +81,8 @@ def test_a_2024_report_counts_the_old_map_and_stays_the_same_after_the_conversio
     """The demo's 2024 course of Huyện Yên Thế: its trainees are counted in their old
     communes, before and after `flask units convert` moves them to today's map."""
     yen_the = db.session.scalar(select(Unit).where(Unit.map == MAP_PRE2025, Unit.code == "215"))
-    area = report_services.unit_area(yen_the)
-    before = report_services.build_report(HISTORY), report_services.build_report(HISTORY, area=area)
+    area = places.unit_area(yen_the)
+    before = counting.build_report(HISTORY), counting.build_report(HISTORY, area=area)
     province, district = before
     assert province.total.trainees == province.total.completions == 10
     assert {u.map for u in province.units} == {MAP_PRE2025} and yen_the in province.units
@@ -94,7 +94,7 @@ def test_a_2024_report_counts_the_old_map_and_stays_the_same_after_the_conversio
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert {db.session.get(Unit, t.commune_id).map for t in db.session.scalars(select(Trainee))} == {MAP_2025}
-    after = report_services.build_report(HISTORY), report_services.build_report(HISTORY, area=area)
+    after = counting.build_report(HISTORY), counting.build_report(HISTORY, area=area)
     assert [figures(r) for r in after] == [figures(r) for r in before]
 
 
@@ -105,16 +105,16 @@ def test_the_demo_counts_its_2024_certificates_in_2024_and_not_in_the_year_of_lo
     of_old_course = Certificate.enrolment_id.in_(select(Enrolment.id).where(Enrolment.course_id == old_course.id))
     old_certificates = db.session.scalars(select(Certificate).where(of_old_course)).all()
     assert old_certificates and {c.issued_at.year for c in old_certificates} == {2024}
-    assert report_services.build_report(HISTORY).total.certificates_issued == len(old_certificates)
+    assert counting.build_report(HISTORY).total.certificates_issued == len(old_certificates)
     today_certificates = db.session.scalar(
         select(func.count()).select_from(Certificate).where(~of_old_course, Certificate.copy_number == 0)
     )
-    assert report_services.build_report(this_year()).total.certificates_issued == today_certificates
+    assert counting.build_report(this_year()).total.certificates_issued == today_certificates
 
 
 def test_the_province_report_of_today_lists_its_communes_with_the_areas_as_subtotals(demo):
     period = this_year()
-    report = report_services.build_report(period)
+    report = counting.build_report(period)
     province = province_2025()
     assert [u.id for u in report.units] == [province.id]  # no empty district of the old map
     assert len(report.communes[province.id]) == 99
@@ -136,10 +136,10 @@ def test_the_province_report_of_today_lists_its_communes_with_the_areas_as_subto
         assert people and subtotal.trainees == len(people)
         assert subtotal.enrolments == sum(report.by_commune[c].enrolments for c in ids if c in report.by_commune)
         # an area's own report counts the same
-        assert report_services.build_report(period, area=report_services.area_ref(area)).total.trainees == len(people)
+        assert counting.build_report(period, area=places.area_ref(area)).total.trainees == len(people)
     # the province put together from its units' parts counts as the province at once
-    parts = [report_services.build_report(period, unit, keep_people=True) for unit in report_services.reporting_units()]
-    assert_same_figures(report_services.merge_reports(period, parts), report)
+    parts = [counting.build_report(period, unit, keep_people=True) for unit in merging.reporting_units()]
+    assert_same_figures(merging.merge_reports(period, parts), report)
 
 
 def test_the_province_page_and_files_show_the_areas_as_subtotals_and_no_lone_province_row(demo, login):
@@ -149,7 +149,7 @@ def test_the_province_page_and_files_show_the_areas_as_subtotals_and_no_lone_pro
 
     admin = db.session.scalar(select(User).where(User.role == "admin"))
     year = this_year().start.year
-    report = report_services.build_report(this_year())
+    report = counting.build_report(this_year())
     titles = [title for _sheet, title, _rows in report_tables(report, "province")]
     assert "Theo địa bàn" in titles and "Theo huyện" not in titles
     page = get_ok(login(admin), f"/reports/province?year={year}").get_data(as_text=True)
@@ -166,16 +166,16 @@ def test_the_province_page_and_files_show_the_areas_as_subtotals_and_no_lone_pro
     ).stdout.decode()
     for area in db.session.scalars(select(Area)):
         assert area.name in page and area.name in sheet_labels and area.name in pdf
-    old = report_tables(report_services.build_report(HISTORY), "province")
+    old = report_tables(counting.build_report(HISTORY), "province")
     assert "Theo huyện" in [title for _sheet, title, _rows in old]  # the old map's districts stay
 
 
 def test_a_year_with_nothing_held_is_a_report_of_zeros(demo, login):
     """Every unit that ever ran a course has a part, empty in such a year."""
     with current_app.test_request_context():
-        report = cache.report(report_services.Period.year(2030))
-    assert len(cache._entries) == len(report_services.reporting_units()) + 1
-    assert report.total == report_services.Tally() and len(report.communes[province_2025().id]) == 99
+        report = cache.report(Period.year(2030))
+    assert len(cache._entries) == len(merging.reporting_units()) + 1
+    assert report.total == Tally() and len(report.communes[province_2025().id]) == 99
 
 
 def test_a_trainer_opens_the_report_of_their_area_and_the_admin_chooses_any(demo, login):
@@ -192,7 +192,7 @@ def test_a_trainer_opens_the_report_of_their_area_and_the_admin_chooses_any(demo
     assert f'<option value="a{other.id}" selected>' in html
     # the first choice without one: an area, never a unit without communes
     first = get_ok(admin, f"/reports/area?year={year}").get_data(as_text=True)
-    chosen = report_services.report_areas()[0]
+    chosen = places.report_areas()[0]
     assert chosen.key == f"a{min(db.session.scalars(select(Area)), key=lambda a: a.name).id}"
     assert f'<option value="{chosen.key}" selected>' in first
     assert len(body_rows(page_tables(first)["by-commune"])) == len(chosen.commune_ids) > 0
@@ -317,5 +317,5 @@ def test_a_cluster_given_other_communes_is_counted_afresh(demo):
         assert db.session.get(ReportStamp, EVERY_UNIT).version != before
         again = cache.report(period)
     assert again is not kept
-    assert again.by_area[f"a{area.id}"] == report_services.build_report(period).by_area[f"a{area.id}"]
+    assert again.by_area[f"a{area.id}"] == counting.build_report(period).by_area[f"a{area.id}"]
     assert again.by_area[f"a{area.id}"] != kept.by_area[f"a{area.id}"]

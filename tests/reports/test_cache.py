@@ -23,8 +23,8 @@ from training.courses.planning import delete_session, generate_sessions, save_se
 from training.extensions import db
 from training.people import services as people
 from training.people.models import Trainee
-from training.reports import cache
-from training.reports import services as report_services
+from training.reports import cache, counting, merging, places, reading
+from training.reports.figures import TABLES, AreaRef, Period, Report, Tally
 from training.stamps import EVERY_UNIT, REPORT_UNIT, ReportStamp
 from training.units.models import Unit
 
@@ -32,7 +32,7 @@ from .conftest import YEAR
 from .test_figures import body_rows, get_ok, page_tables
 
 URL = f"/reports/province?year={YEAR}"
-PERIOD = report_services.Period.year(YEAR)
+PERIOD = Period.year(YEAR)
 
 
 @pytest.fixture
@@ -40,13 +40,13 @@ def builds(world, monkeypatch):
     """The units whose reports were actually built (not served from the cache), in order."""
     cache.clear()
     calls = []
-    real = report_services.build_report
+    real = counting.build_report
 
-    def counting(period, unit_id=None, area=None, keep_people=False):
+    def counted(period, unit_id=None, area=None, keep_people=False):
         calls.append(unit_id if area is None else area.key)
         return real(period, unit_id, area, keep_people)
 
-    monkeypatch.setattr(report_services, "build_report", counting)
+    monkeypatch.setattr(counting, "build_report", counted)
     return calls
 
 
@@ -66,9 +66,9 @@ def moved(before: dict[int, int]) -> set[int]:
     return {scope for scope in after if after[scope] != before.get(scope)}
 
 
-def area(world, district: str) -> report_services.AreaRef:
+def area(world, district: str) -> AreaRef:
     """A district of the world taken whole, as its area report counts it."""
-    return report_services.unit_area(db.session.get(Unit, world.unit_ids[district]))
+    return places.unit_area(db.session.get(Unit, world.unit_ids[district]))
 
 
 def an_unenrolled_pair(world):
@@ -94,14 +94,14 @@ def an_unenrolled_pair(world):
     return session, trainee
 
 
-def assert_same_figures(merged: report_services.Report, counted: report_services.Report) -> None:
+def assert_same_figures(merged: Report, counted: Report) -> None:
     """Every figure, unit and coverage list of two reports alike."""
-    tally_fields = [f.name for f in fields(report_services.Tally)]
+    tally_fields = [f.name for f in fields(Tally)]
 
     def tallies(report, name):
         return {key: {f: getattr(t, f) for f in tally_fields} for key, t in getattr(report, name).items()}
 
-    for name in report_services.TABLES:
+    for name in TABLES:
         assert tallies(merged, name) == tallies(counted, name), name
     assert {f: getattr(merged.total, f) for f in tally_fields} == {f: getattr(counted.total, f) for f in tally_fields}
     assert [u.id for u in merged.units] == [u.id for u in counted.units]
@@ -137,18 +137,15 @@ def test_the_province_put_together_from_its_districts_counts_as_the_province_at_
             trainee = db.session.get(Trainee, world.trainee_ids["a1"])
             trainee.commune_id = world.unit_ids["Xã Ngọc Thiện"]
             db.session.commit()
-        for period in (PERIOD, report_services.Period(date(2024, 12, 1), date(2025, 6, 30))):
-            parts = [
-                report_services.build_report(period, unit, keep_people=True)
-                for unit in report_services.reporting_units()
-            ]
-            assert_same_figures(report_services.merge_reports(period, parts), report_services.build_report(period))
+        for period in (PERIOD, Period(date(2024, 12, 1), date(2025, 6, 30))):
+            parts = [counting.build_report(period, unit, keep_people=True) for unit in merging.reporting_units()]
+            assert_same_figures(merging.merge_reports(period, parts), counting.build_report(period))
 
 
 def test_a_two_level_province_puts_its_figures_together_too(flat_world):
-    assert report_services.reporting_units() == [flat_world.unit_ids["P"]]
-    parts = [report_services.build_report(PERIOD, flat_world.unit_ids["P"], keep_people=True)]
-    assert_same_figures(report_services.merge_reports(PERIOD, parts), report_services.build_report(PERIOD))
+    assert merging.reporting_units() == [flat_world.unit_ids["P"]]
+    parts = [counting.build_report(PERIOD, flat_world.unit_ids["P"], keep_people=True)]
+    assert_same_figures(merging.merge_reports(PERIOD, parts), counting.build_report(PERIOD))
 
 
 def test_a_committed_enrolment_shows_at_once_and_rebuilds_its_district_only(world, login, builds):
@@ -361,15 +358,15 @@ def test_a_session_starting_makes_the_report_count_it(world, login, builds, monk
     district's figures are built again, the other's stay."""
     client = login(world.users["admin"])
     get_ok(client, URL)
-    now = report_services.utcnow()
+    now = reading.utcnow()
     upcoming = db.session.scalars(
         select(CourseSession).where(CourseSession.starts_at > now).order_by(CourseSession.starts_at)
     ).first()
     assert upcoming is not None, "the fixture has a session after 'now'"
-    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming.starts_at - timedelta(minutes=1))
+    monkeypatch.setattr(reading, "utcnow", lambda: upcoming.starts_at - timedelta(minutes=1))
     get_ok(client, URL)
     assert len(builds) == 2
-    monkeypatch.setattr(report_services, "utcnow", lambda: upcoming.starts_at + timedelta(minutes=1))
+    monkeypatch.setattr(reading, "utcnow", lambda: upcoming.starts_at + timedelta(minutes=1))
     get_ok(client, URL)
     assert builds[2:] == [upcoming.course.unit_id]
 
@@ -431,7 +428,7 @@ def test_a_course_moved_without_its_unit_loaded_moves_every_units_stamp(world, b
     db.session.commit()
     assert moved(versions) == {EVERY_UNIT}
     for scope in (area(world, "B"), None):
-        assert_same_figures(cache.report(PERIOD, scope), report_services.build_report(PERIOD, area=scope))
+        assert_same_figures(cache.report(PERIOD, scope), counting.build_report(PERIOD, area=scope))
 
 
 def test_certificates_stay_with_the_unit_that_issued_them_when_their_course_moves(world, builds):
@@ -447,7 +444,7 @@ def test_certificates_stay_with_the_unit_that_issued_them_when_their_course_move
     holder.group = "party_mass_org" if holder.group == "commune_broadcast" else "commune_broadcast"
     db.session.commit()
     assert moved(versions) == {a, b}
-    assert_same_figures(cache.report(PERIOD), report_services.build_report(PERIOD))
+    assert_same_figures(cache.report(PERIOD), counting.build_report(PERIOD))
 
 
 def test_a_commit_with_a_savepoint_still_open_moves_the_stamps(world, builds):
@@ -514,7 +511,7 @@ def test_a_trainee_edited_while_another_request_enrols_them_is_counted_in_that_d
     other.join(timeout=30)
     monkeypatch.setattr(stamping, "_scopes", real)
     assert not other.is_alive()
-    assert_same_figures(cache.report(PERIOD), report_services.build_report(PERIOD))
+    assert_same_figures(cache.report(PERIOD), counting.build_report(PERIOD))
 
 
 def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, world):
@@ -527,7 +524,7 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
     from training.certificates.models import Certificate
 
     admin, course_ids, trainee_ids = world.users["admin"], world.course_ids, world.trainee_ids
-    periods = [PERIOD, report_services.Period(date(2025, 6, 1), date(2025, 6, 30))]
+    periods = [PERIOD, Period(date(2025, 6, 1), date(2025, 6, 30))]
 
     def enrolment(course, trainee):
         return db.session.scalar(
@@ -542,10 +539,10 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         for period in periods:
             for scope in [
                 None,
-                *(report_services.unit_area(db.session.get(Unit, unit)) for unit in report_services.reporting_units()),
+                *(places.unit_area(db.session.get(Unit, unit)) for unit in merging.reporting_units()),
             ]:
                 try:
-                    assert_same_figures(cache.report(period, scope), report_services.build_report(period, area=scope))
+                    assert_same_figures(cache.report(period, scope), counting.build_report(period, area=scope))
                 except AssertionError as exc:
                     raise AssertionError(f"after {label}: {scope}, {period}: {exc}") from None
 

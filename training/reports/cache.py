@@ -14,7 +14,7 @@ long as both of these hold:
   is also rebuilt when the clock passes the next session's start, with nothing written.
 
 The province's report is put together from the reports of every unit that runs courses
-(services.merge_reports), each kept as that unit's part, which depends on its own stamp and
+(merging.merge_reports), each kept as that unit's part, which depends on its own stamp and
 EVERY_UNIT's: in the middle of a training day on the old map, when check-ins move one
 district's stamp after another, opening the province report rebuilds only the districts that
 changed since it was last put together (on today's map the province runs every course: one
@@ -24,7 +24,7 @@ any unit's courses; a change to an Area (its communes) moves EVERY_UNIT.
 What is kept is bounded twice, per process, from the app's settings: REPORT_CACHE_ENTRIES
 reports and REPORT_CACHE_BYTES bytes (entry_size), the oldest dropped first. A kept report
 holds counts; a unit's part also the ids of the people behind its distinct counts, as sorted
-arrays of 8-byte ids (services.People), which the province's merge joins and then drops.
+arrays of 8-byte ids (figures.People), which the province's merge joins and then drops.
 
 A kept report holds its units as plain UnitRefs (id, code, name, level, parent), never as
 objects of the database session of the request that built it.
@@ -44,14 +44,15 @@ from ..courses.models import Course, CourseSession
 from ..extensions import db
 from ..stamps import EVERY_UNIT, ReportStamp
 from ..units.models import Unit
-from . import services
+from . import counting, merging, reading
+from .figures import AreaRef, Period, Report
 
 
 @dataclass
 class _Entry:
     versions: Hashable
     valid_until: datetime | None
-    report: services.Report
+    report: Report
     #: what the kept report holds in memory (entry_size)
     size: int = 0
     #: the charts the report held when measured (a page draws them into a kept report)
@@ -62,13 +63,14 @@ _lock = threading.Lock()
 _entries: dict[tuple, _Entry] = {}
 
 
-def report(period: services.Period, area: services.AreaRef | None = None) -> services.Report:
+def report(period: Period, area: AreaRef | None = None) -> Report:
     """The area's report (build_report(period, area=area)), or the province's when area is
     None, built afresh only when its figures may have changed (see the module's docstring)."""
     stamps = dict(db.session.execute(select(ReportStamp.scope, ReportStamp.version)).all())
     if not stamps:  # a database made without the migrations and never written to
-        return services.build_report(period, area=area)
-    now = services.utcnow()
+        return counting.build_report(period, area=area)
+    # the clock reading.read counts sessions as held by, so that what is kept agrees with it
+    now = reading.utcnow()
     # asked once, and only if a report is built: every unit's after a change everywhere
     next_starts = functools.cache(functools.partial(_next_starts, now))
     versions = frozenset(stamps.items())
@@ -79,14 +81,14 @@ def report(period: services.Period, area: services.AreaRef | None = None) -> ser
         kept = _kept(key, versions, now)
         if kept is not None:
             return kept.report
-        built = _snapshot(services.build_report(period, area=area))
+        built = _snapshot(counting.build_report(period, area=area))
         return _keep(key, _Entry(versions, min(next_starts().values(), default=None), built)).report
     key = (db.engine.url, period, None)
     kept = _kept(key, versions, now)
     if kept is not None:
         return kept.report
-    parts = [_unit_entry(period, unit, stamps, now, next_starts) for unit in services.reporting_units()]
-    merged = _snapshot(services.merge_reports(period, [part.report for part in parts]))
+    parts = [_unit_entry(period, unit, stamps, now, next_starts) for unit in merging.reporting_units()]
+    merged = _snapshot(merging.merge_reports(period, [part.report for part in parts]))
     ends = [part.valid_until for part in parts if part.valid_until is not None]
     return _keep(key, _Entry(versions, min(ends, default=None), merged)).report
 
@@ -103,7 +105,7 @@ def _next_starts(now: datetime) -> dict[int, datetime]:
 
 
 def _unit_entry(
-    period: services.Period,
+    period: Period,
     unit_id: int,
     stamps: dict[int, int],
     now: datetime,
@@ -117,7 +119,7 @@ def _unit_entry(
     kept = _kept(key, versions, now)
     if kept is not None:
         return kept
-    built = _snapshot(services.build_report(period, unit_id, keep_people=True))
+    built = _snapshot(counting.build_report(period, unit_id, keep_people=True))
     return _keep(key, _Entry(versions, next_starts().get(unit_id), built))
 
 
@@ -160,7 +162,7 @@ def kept_bytes() -> int:
         return sum(entry.size for entry in _entries.values())
 
 
-def entry_size(report: services.Report) -> int:
+def entry_size(report: Report) -> int:
     """The bytes a kept report holds: sys.getsizeof of every object it reaches, each once
     (the units a report lists in several tables count once; the tallies the province shares
     with a unit's report count in both entries, so the budget errs on the safe side). Not
@@ -197,7 +199,7 @@ class UnitRef:
     map: str
 
 
-def _snapshot(built: services.Report) -> services.Report:
+def _snapshot(built: Report) -> Report:
     """The report with its units replaced by UnitRefs."""
     refs: dict[int, UnitRef] = {}
 

@@ -18,7 +18,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from ..pdf import FONT, FONT_BOLD, SERIF, SERIF_BOLD, register_fonts
 from ..people import GROUP_SHORT_LABELS
 from ..people.models import GROUPS
-from .services import Report
+from .figures import Report
 
 GROUP_COLOURS = {"commune_broadcast": colors.HexColor("#b3261e"), "party_mass_org": colors.HexColor("#1f5fa8")}
 BAR = colors.HexColor("#2e7d32")

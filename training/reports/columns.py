@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from .services import Tally
+from .figures import Tally
 
 
 @dataclass(frozen=True)

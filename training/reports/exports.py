@@ -59,7 +59,7 @@ from ..units.models import Unit
 from . import columns
 from .charts import report_charts, report_drawings
 from .columns import Column
-from .services import Report, Tally
+from .figures import Report, Tally
 
 #: margins of Nghị định 30/2020 (top, bottom, left, right)
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm

@@ -16,9 +16,11 @@ from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit
 from ..vietnamese import fold
-from . import bp, cache, columns, services
+from . import bp, cache, columns, record
 from .columns import is_blank
+from .figures import Period, Report
 from .forms import PeriodForm
+from .places import area_ref, report_areas, unit_area
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def _period(form: PeriodForm) -> services.Period:
+def _period(form: PeriodForm) -> Period:
     """The period asked for: the form's two dates, else ?year=, else this calendar year. Dates
     that cannot be read, or one date alone, or an end before the start leave their message on
     the form and the year's report is shown.
@@ -39,14 +41,14 @@ def _period(form: PeriodForm) -> services.Period:
         start, end = form.start.data, form.end.data
         if not (FIRST_YEAR <= start.year <= LAST_YEAR and FIRST_YEAR <= end.year <= LAST_YEAR):
             abort(400, description=out_of_range)
-        return services.Period(start, end)
+        return Period(start, end)
     year = request.args.get("year", type=int) or local_today().year
     if not FIRST_YEAR <= year <= LAST_YEAR:
         abort(400, description=out_of_range)
-    return services.Period.year(year)
+    return Period.year(year)
 
 
-def _file_stem(report: services.Report) -> str:
+def _file_stem(report: Report) -> str:
     """ "báo-cáo-tỉnh-bắc-ninh-2026", or with the two dates for a period other than a calendar
     year: the unit and the period a downloaded file is about."""
     period = report.period
@@ -69,7 +71,7 @@ def _download(content, mimetype: str, name: str):
     return response
 
 
-def _respond(report: services.Report, kind: str, form: PeriodForm, choices: list | None = None):
+def _respond(report: Report, kind: str, form: PeriodForm, choices: list | None = None):
     """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf;
     `choices`: the areas the page offers to switch to (the admin's area report)."""
     from . import charts, exports
@@ -110,10 +112,10 @@ def area():
     if not current_user.is_admin:
         if current_user.area is None and current_user.unit is None:
             abort(404)
-        chosen = services.area_ref(current_user.area) if current_user.area else services.unit_area(current_user.unit)
+        chosen = area_ref(current_user.area) if current_user.area else unit_area(current_user.unit)
         form = PeriodForm(request.args)
         return _respond(cache.report(_period(form), chosen), "area", form)
-    choices = services.report_areas()
+    choices = report_areas()
     if not choices:
         abort(404)
     asked = request.args.get("area") or (f"u{request.args['unit']}" if request.args.get("unit") else None)
@@ -134,4 +136,4 @@ def province():
 @bp.route("/trainees/<int:trainee_id>/record")
 def trainee_record(trainee_id: int):
     trainee = get_trainee_or_404(trainee_id)
-    return render_template("reports/trainee_record.html", trainee=trainee, rows=services.trainee_record(trainee))
+    return render_template("reports/trainee_record.html", trainee=trainee, rows=record.trainee_record(trainee))
