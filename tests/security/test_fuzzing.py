@@ -31,7 +31,7 @@ from training.courses.models import Enrolment
 from training.extensions import db
 from training.people.importer import MAX_ROWS, TEMPLATE_HEADERS, ImportRejected, import_trainees
 from training.people.models import CODE_ALPHABET, Trainee
-from training.reports import counting, exports
+from training.reports import counting, exports_xlsx
 from training.reports.figures import Period
 from training.units.models import Unit
 
@@ -516,7 +516,9 @@ def test_report_xlsx_stores_formula_like_commune_names_as_text(app, world, commu
     commune_in_report.name = name
     db.session.flush()
     with app.test_request_context():
-        content = exports.report_xlsx(counting.build_report(Period.year(2026), world.trainer_a.unit_id), "district")
+        content = exports_xlsx.report_xlsx(
+            counting.build_report(Period.year(2026), world.trainer_a.unit_id), "district"
+        )
     db.session.rollback()
     assert_no_formula_and_escaped(read_xlsx(content.getvalue()), [name])
 

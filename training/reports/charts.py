@@ -32,7 +32,7 @@ TITLE_SIZE, LABEL_SIZE, VALUE_SIZE = 14, 12, 11
 @dataclass
 class Chart:
     """One chart's figures, drawn by reportlab for the page and the PDF, and by the
-    spreadsheet itself in the XLSX (exports.report_xlsx)."""
+    spreadsheet itself in the XLSX (exports_xlsx.report_xlsx)."""
 
     title: str
     #: the table of the report whose figures it shows

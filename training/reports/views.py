@@ -74,7 +74,7 @@ def _download(content, mimetype: str, name: str):
 def _respond(report: Report, kind: str, form: PeriodForm, choices: list | None = None):
     """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf;
     `choices`: the areas the page offers to switch to (the admin's area report)."""
-    from . import charts, exports
+    from . import charts, exports, exports_pdf, exports_xlsx
 
     fmt = request.args.get("format", "html")
     if fmt in ("xlsx", "pdf"):
@@ -83,8 +83,10 @@ def _respond(report: Report, kind: str, form: PeriodForm, choices: list | None =
         scope = db.session.get(Unit, report.scope.unit_id) if report.scope else units.province()
         issuer = issuer_for(on, scope)
         if fmt == "xlsx":
-            return _download(exports.report_xlsx(report, kind, issuer, on), XLSX, _file_stem(report) + ".xlsx")
-        return _download(exports.report_pdf(report, kind, issuer, on), "application/pdf", _file_stem(report) + ".pdf")
+            return _download(exports_xlsx.report_xlsx(report, kind, issuer, on), XLSX, _file_stem(report) + ".xlsx")
+        return _download(
+            exports_pdf.report_pdf(report, kind, issuer, on), "application/pdf", _file_stem(report) + ".pdf"
+        )
     if fmt != "html":
         abort(400)
     return render_template(
