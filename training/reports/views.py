@@ -16,7 +16,7 @@ from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit
 from ..vietnamese import fold
-from . import bp, cache, columns, record
+from . import bp, cache, charts, columns, exports, exports_pdf, exports_xlsx, record
 from .columns import is_blank
 from .figures import Period, Report
 from .forms import PeriodForm
@@ -74,8 +74,6 @@ def _download(content, mimetype: str, name: str):
 def _respond(report: Report, kind: str, form: PeriodForm, choices: list | None = None):
     """The report as HTML (default, print-friendly), or ?format=xlsx / ?format=pdf;
     `choices`: the areas the page offers to switch to (the admin's area report)."""
-    from . import charts, exports, exports_pdf, exports_xlsx
-
     fmt = request.args.get("format", "html")
     if fmt in ("xlsx", "pdf"):
         # the issuer in force at the end of the period (or today, for a period not over)
