@@ -29,6 +29,7 @@ def _course_just_ended() -> dict:
     from training.courses.enrolment import enrol_many
     from training.courses.planning import save_session
     from training.people import services as people
+    from training.surveys import answering
     from training.surveys import services as surveys
 
     district, commune, trainer = district_with_trainer(PASSWORD)
@@ -61,7 +62,7 @@ def _course_just_ended() -> dict:
     enrol_many(course, trainees)
     db.session.flush()
     for score in (5, 4, 4, 3, 5):
-        surveys.enter_paper(
+        answering.enter_paper(
             course,
             {
                 "noi_dung": score,

@@ -10,7 +10,7 @@ import pytest
 from tests.attendance.conftest import freeze_clock, remember_device
 from tests.certificates.conftest import Finished, start_course
 from training.people.models import Trainee
-from training.surveys import services
+from training.surveys import answering, services
 
 #: the course runs Monday 23 to Wednesday 25 February 2026; "now" is Tuesday 3 March, 08:05
 FIRST_DAY = date(2026, 2, 23)
@@ -20,7 +20,8 @@ NAMES = ["Đinh Thị Kín Đáo", "Trần Văn An", "Lê Thị Bình", "Phạm 
 @pytest.fixture
 def clock(monkeypatch):
     frozen = freeze_clock(monkeypatch)
-    monkeypatch.setattr(services, "utcnow", frozen.now)
+    for module in (services, answering):
+        monkeypatch.setattr(module, "utcnow", frozen.now)
     return frozen
 
 

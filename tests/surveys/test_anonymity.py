@@ -11,7 +11,7 @@ from tests.certificates.conftest import pdf_text
 from tests.surveys.conftest import answers
 from tests.surveys.test_results import FORMS
 from training.extensions import db
-from training.surveys import services
+from training.surveys import summaries
 from training.surveys.models import Answer, Respondent, Response
 
 SECRET_TEXT = "Một góp ý rất riêng tư"
@@ -48,9 +48,9 @@ def test_no_survey_page_export_or_api_names_who_answered(surveyed, phone, login,
         "results PDF": f"/courses/{course_id}/survey/results.pdf",
         "paper PDF": f"/courses/{course_id}/survey/paper.pdf",
         "JSON": f"/api/v1/courses/{course_id}/survey",
-        **{f"summary by {by}": f"/surveys{period}&by={by}" for by in services.GROUPINGS},
-        **{f"summary XLSX by {by}": f"/surveys.xlsx{period}&by={by}" for by in services.GROUPINGS},
-        **{f"summary PDF by {by}": f"/surveys.pdf{period}&by={by}" for by in services.GROUPINGS},
+        **{f"summary by {by}": f"/surveys{period}&by={by}" for by in summaries.GROUPINGS},
+        **{f"summary XLSX by {by}": f"/surveys.xlsx{period}&by={by}" for by in summaries.GROUPINGS},
+        **{f"summary PDF by {by}": f"/surveys.pdf{period}&by={by}" for by in summaries.GROUPINGS},
     }
     seen_answer = False
     for user in (trainer_a, admin):

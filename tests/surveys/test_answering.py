@@ -9,7 +9,7 @@ from tests.attendance.conftest import confirm, make_course_now
 from tests.helpers import count
 from tests.surveys.conftest import answers, texts
 from training.extensions import db
-from training.surveys import services
+from training.surveys import answering, services
 from training.surveys.models import Answer, Respondent, Response, Survey
 
 
@@ -79,7 +79,7 @@ def test_a_trainee_cannot_answer_for_another_course(surveyed, phone, units, make
     assert count(Response) == 0
     # and the service refuses it too, whatever the page does
     try:
-        services.answer(surveyed.course, stranger.id, {"noi_dung": 4}, None)
+        answering.answer(surveyed.course, stranger.id, {"noi_dung": 4}, None)
     except services.SurveyError:
         pass
     else:
@@ -157,11 +157,11 @@ def test_reminders_on_me_and_after_check_in(app, surveyed, phone, make_user, log
     db.session.commit()
     me = login(user).get("/me")
     assert surveyed.token in texts(me) and "Mời anh/chị đánh giá" in texts(me)
-    reminders = services.open_for_trainee(trainee.id)
+    reminders = answering.open_for_trainee(trainee.id)
     assert [r.course_id for r in reminders] == [surveyed.course.id]
     # signed in, the trainee answers from /me's link without identifying again
     assert login(user).post(surveyed.path, data=answers()).status_code == 303
-    assert services.open_for_trainee(trainee.id) == []
+    assert answering.open_for_trainee(trainee.id) == []
     assert "Mời anh/chị đánh giá" not in texts(login(user).get("/me"))
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tests.surveys.conftest import answers, texts
-from training.surveys import services
+from training.surveys import answering, summaries
 
 # Six forms. noi_dung, giang_vien, to_chuc, hai_long and the module CT1.1 are 1–5 scales;
 # thoi_luong is one choice of 3, hinh_thuc several of 4, de_xuat a short text.
@@ -89,7 +89,7 @@ def _answer_all(surveyed, phone, login, trainer, forms=FORMS):
 
 def test_results_match_a_hand_computation(surveyed, phone, login, trainer_a):
     _answer_all(surveyed, phone, login, trainer_a)
-    results = services.course_results(surveyed.course)
+    results = summaries.course_results(surveyed.course)
     assert (results.enrolled, results.responses, results.by_source) == (6, 6, {"phone": 4, "paper": 2})
     assert results.response_rate == 1.0 and results.visible
     by_key = {r.question.key: r for r in results.questions}
@@ -104,7 +104,7 @@ def test_results_match_a_hand_computation(surveyed, phone, login, trainer_a):
     assert by_key["de_xuat"].texts == ["A: tài liệu in sớm hơn", "b: thêm thực hành"]  # alphabetical
     # the mean of every 1–5 answer: (23 + 30 + 18 + 24 + 12) / (4 × 6 + 3)
     assert results.satisfaction == pytest.approx(107 / 27)
-    figures = services.figures_for([surveyed.course])
+    figures = summaries.figures_for([surveyed.course])
     assert (figures.responses, figures.enrolled, figures.response_rate) == (6, 6, 1.0)
     assert figures.satisfaction == pytest.approx(107 / 27)
     page = texts(login(trainer_a).get(f"/courses/{surveyed.course.id}/survey"))
@@ -115,16 +115,16 @@ def test_results_match_a_hand_computation(surveyed, phone, login, trainer_a):
 def test_paper_forms_count_like_phone_answers(surveyed, phone, login, trainer_a):
     _answer_all(surveyed, phone, login, trainer_a)
     # the trainee who handed in a paper form is counted as answered: no reminder, no second answer
-    assert services.open_for_trainee(surveyed.trainees[4].id) == []
+    assert answering.open_for_trainee(surveyed.trainees[4].id) == []
     assert phone(surveyed.trainees[4]).post(surveyed.path, data=answers()).status_code == 409
-    assert services.open_for_trainee(surveyed.trainees[5].id) != []
+    assert answering.open_for_trainee(surveyed.trainees[5].id) != []
     # a paper form with nothing ticked is refused
     empty = login(trainer_a).post(
         f"/courses/{surveyed.course.id}/survey/paper",
         data={k: v for k, v in answers().items() if not k.startswith("q-")},
     )
     assert empty.status_code == 400
-    assert services.course_results(surveyed.course).responses == 6
+    assert summaries.course_results(surveyed.course).responses == 6
 
 
 def test_nothing_is_shown_below_five_answers(surveyed, phone, login, trainer_a, admin):
@@ -136,7 +136,7 @@ def test_nothing_is_shown_below_five_answers(surveyed, phone, login, trainer_a, 
         assert "Kết quả hiện khi có từ 5 phiếu" in page and "thêm thực hành" not in page and "trung bình 4" not in page
         data = client.get(f"/api/v1/courses/{surveyed.course.id}/survey").get_json()
         assert (data["responses"], data["visible"], data["questions"], data["satisfaction"]) == (4, False, [], None)
-    results = services.course_results(surveyed.course)
+    results = summaries.course_results(surveyed.course)
     assert not results.visible and all(r.answered == 0 for r in results.questions)
     phone(surveyed.trainees[4]).post(surveyed.path, data=answers(FORMS[4]))
     data = login(trainer_a).get(f"/api/v1/courses/{surveyed.course.id}/survey").get_json()
@@ -148,15 +148,15 @@ def test_summaries_by_programme_trainer_and_area(surveyed, phone, login, trainer
     _answer_all(surveyed, phone, login, trainer_a)
     first, last = date(2026, 1, 1), date(2026, 3, 3)
     for grouping, label in (("programme", "CT1. "), ("trainer", trainer_a.full_name), ("area", "Huyện Yên Thế")):
-        summary = services.summary(first, last, grouping, admin)
+        summary = summaries.summary(first, last, grouping, admin)
         [(row_label, figures)] = summary.rows
         assert row_label.startswith(label)
         assert (figures.courses, figures.responses, figures.enrolled) == (1, 6, 6)
         assert figures.satisfaction == pytest.approx(107 / 27)
         assert figures.mean("noi_dung") == pytest.approx(23 / 6)
     # another district's trainer sees none of district A's courses; a period without them is empty
-    assert services.summary(first, last, "area", trainer_b).rows == []
-    assert services.summary(date(2026, 3, 1), last, "area", admin).rows == []
+    assert summaries.summary(first, last, "area", trainer_b).rows == []
+    assert summaries.summary(date(2026, 3, 1), last, "area", admin).rows == []
     page = texts(login(trainer_a).get("/surveys?from=01/01/2026&to=03/03/2026&by=area"))
     assert "Huyện Yên Thế" in page and "3,96" in page and "100%" in page
     b_page = texts(login(trainer_b).get("/surveys?from=01/01/2026&to=03/03/2026&by=area"))

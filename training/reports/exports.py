@@ -15,7 +15,8 @@ from ..pdf import in_text
 from ..pdf.issuer import Issuer
 from ..people import GROUP_LABELS, GROUP_SHORT_LABELS
 from ..people.models import GROUPS
-from ..surveys.services import Figures, figures_for, min_answers
+from ..surveys.services import min_answers
+from ..surveys.summaries import Figures, figures_for
 from ..units import services as units
 from ..units.issuers import issuer_for
 from ..units.models import Unit

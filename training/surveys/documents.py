@@ -18,7 +18,8 @@ from ..pdf import FONT, escaped, header_block, paragraph, tagged
 from ..spreadsheets import keep_text
 from ..units.issuers import issuer_for
 from .questionnaire import Question, Questionnaire
-from .services import CourseResults, QuestionResult, Summary, min_answers
+from .services import min_answers
+from .summaries import CourseResults, QuestionResult, Summary
 
 WIDTH = A4[0] - 30 * mm
 BOX = 4 * mm

@@ -35,7 +35,7 @@ from ..ids import db_int
 from ..people.models import Trainee
 from ..security import no_store
 from ..web import commit_or_flash, external_url
-from . import bp, documents, services
+from . import answering, bp, documents, services, summaries
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: the answering device's keys, one per (survey, trainee), in a signed cookie
@@ -47,15 +47,15 @@ KEYS_KEPT = 20
 
 
 @bp.app_template_global("survey_reminders")
-def survey_reminders(trainee_id: int | None) -> list[services.Reminder]:
-    return services.open_for_trainee(trainee_id)
+def survey_reminders(trainee_id: int | None) -> list[answering.Reminder]:
+    return answering.open_for_trainee(trainee_id)
 
 
 @bp.app_template_global("survey_course_line")
 def survey_course_line(course) -> dict:
     """State and response rate of a course's survey, for its course page."""
     survey = services.survey_of(course)
-    figures = services.figures_for([course])
+    figures = summaries.figures_for([course])
     return {
         "state": services.state(course, survey),
         "responses": figures.responses,
@@ -144,7 +144,7 @@ def answer(token: str):
     elif trainee_id is None:
         return _page("identify", page, form=IdentifyForm())
     page["remembered"] = remembered
-    if not services.is_enrolled(course, trainee_id):
+    if not answering.is_enrolled(course, trainee_id):
         return _page("not_enrolled", page, 403)
     current = services.state(course, survey)
     page["window"] = services.window(course, survey)
@@ -152,15 +152,15 @@ def answer(token: str):
         return _page(current, page)
     keys = _device_keys()
     key_name = f"{course.id}:{trainee_id}"
-    own = services.response_by_key(survey, keys.get(key_name))
-    answered = services.respondent_of(survey, trainee_id) is not None
+    own = answering.response_by_key(survey, keys.get(key_name))
+    answered = answering.respondent_of(survey, trainee_id) is not None
     if request.method == "POST" and request.form.get("action") == "answer":
-        values, errors = services.parse_answers(questions, request.form)
+        values, errors = answering.parse_answers(questions, request.form)
         page.update(values=values, errors=errors)
         if errors:
             return _page("form", page, 400, answered=answered, own=own)
         try:
-            response, key = services.answer(course, trainee_id, values, keys.get(key_name))
+            response, key = answering.answer(course, trainee_id, values, keys.get(key_name))
         except services.SurveyError as exc:
             db.session.rollback()
             return _page("already", page, 409, message=str(exc))
@@ -219,7 +219,7 @@ def _page(view: str, page: dict, status: int = 200, **extra):
 @roles_required("admin", "trainer")
 def course(course_id: int):
     course = get_course_or_404(course_id)
-    results = services.course_results(course)
+    results = summaries.course_results(course)
     url = external_url("surveys.answer", token=services.link_token(course.id))
     return no_store(
         make_response(
@@ -263,11 +263,11 @@ def paper(course_id: int):
     questions = services.questions_of(course, survey)
     values, errors = {}, {}
     if request.method == "POST" and request.form:
-        values, errors = services.parse_answers(questions, request.form)
+        values, errors = answering.parse_answers(questions, request.form)
         handed_in = request.form.get("trainee", type=db_int)
         if not errors:
             saved = commit_or_flash(
-                lambda: services.enter_paper(course, values, handed_in),
+                lambda: answering.enter_paper(course, values, handed_in),
                 services.SurveyError,
                 _("Đã nhập một phiếu giấy."),
             )
@@ -281,8 +281,8 @@ def paper(course_id: int):
             values=values,
             errors=errors,
             questionnaire=services.questionnaire_of(course, survey),
-            trainees=services.unanswered(course, survey),
-            results=services.course_results(course),
+            trainees=answering.unanswered(course, survey),
+            results=summaries.course_results(course),
         ),
         400 if errors else 200,
     )
@@ -304,14 +304,14 @@ def paper_pdf(course_id: int):
 @bp.route("/courses/<int:course_id>/survey/results.xlsx")
 @roles_required("admin", "trainer")
 def results_xlsx(course_id: int):
-    results = services.course_results(get_course_or_404(course_id))
+    results = summaries.course_results(get_course_or_404(course_id))
     return _file(documents.course_xlsx(results), XLSX_MIMETYPE, f"danh-gia-{results.course.code}.xlsx")
 
 
 @bp.route("/courses/<int:course_id>/survey/results.pdf")
 @roles_required("admin", "trainer")
 def results_pdf(course_id: int):
-    results = services.course_results(get_course_or_404(course_id))
+    results = summaries.course_results(get_course_or_404(course_id))
     with force_locale("vi"):
         content = documents.course_pdf(results)
     return _file(content, "application/pdf", f"danh-gia-{results.course.code}.pdf")
@@ -320,7 +320,7 @@ def results_pdf(course_id: int):
 @bp.route("/api/v1/courses/<int:course_id>/survey")
 @roles_required("admin", "trainer")
 def results_json(course_id: int):
-    return no_store(jsonify(documents.course_json(services.course_results(get_course_or_404(course_id)))))
+    return no_store(jsonify(documents.course_json(summaries.course_results(get_course_or_404(course_id)))))
 
 
 def _file(content: bytes, mimetype: str, filename: str):
@@ -335,7 +335,7 @@ def _file(content: bytes, mimetype: str, filename: str):
 
 
 def _period() -> tuple[date, date, str]:
-    first, last = services.default_period(local_today())
+    first, last = summaries.default_period(local_today())
     for name in ("from", "to"):
         text = request.args.get(name, "").strip()
         for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
@@ -345,7 +345,7 @@ def _period() -> tuple[date, date, str]:
                 continue
             first, last = (day, last) if name == "from" else (first, day)
             break
-    grouping = request.args.get("by") if request.args.get("by") in services.GROUPINGS else "programme"
+    grouping = request.args.get("by") if request.args.get("by") in summaries.GROUPINGS else "programme"
     return min(first, last), max(first, last), grouping
 
 
@@ -353,14 +353,14 @@ def _period() -> tuple[date, date, str]:
 @roles_required("admin", "trainer")
 def summary():
     first, last, grouping = _period()
-    result = services.summary(first, last, grouping, current_user)
+    result = summaries.summary(first, last, grouping, current_user)
     return render_template(
         "surveys/summary.html",
         summary=result,
         min_answers=services.min_answers(),
         rows=documents.summary_rows(result, services.min_answers()),
         headings=documents.summary_headings(result),
-        groupings=services.GROUPINGS,
+        groupings=summaries.GROUPINGS,
     )
 
 
@@ -368,7 +368,7 @@ def summary():
 @roles_required("admin", "trainer")
 def summary_xlsx():
     first, last, grouping = _period()
-    result = services.summary(first, last, grouping, current_user)
+    result = summaries.summary(first, last, grouping, current_user)
     return _file(
         documents.summary_xlsx(result, services.min_answers()),
         XLSX_MIMETYPE,
@@ -380,7 +380,7 @@ def summary_xlsx():
 @roles_required("admin", "trainer")
 def summary_pdf():
     first, last, grouping = _period()
-    result = services.summary(first, last, grouping, current_user)
+    result = summaries.summary(first, last, grouping, current_user)
     with force_locale("vi"):
         content = documents.summary_pdf(result, services.min_answers())
     return _file(content, "application/pdf", f"danh-gia-{first:%Y%m%d}-{last:%Y%m%d}.pdf")
