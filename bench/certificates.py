@@ -42,7 +42,7 @@ from reportlab.pdfgen import canvas as pdfcanvas  # noqa: E402
 from training import create_app  # noqa: E402
 from training import pdf as shared_pdf  # noqa: E402
 from training.certificates import pdf as certificate_pdf  # noqa: E402
-from training.certificates.services import new_verify_code  # noqa: E402
+from training.certificates.services import new_verify_code, verification_url  # noqa: E402
 from training.pdf.issuer import Issuer  # noqa: E402
 
 BASE_URL = "https://taphuan.bacgiang.gov.vn"
@@ -178,7 +178,8 @@ def render_chunk(chunk, draw, issuer: Issuer, on) -> tuple[float, int]:
     size = 0
     started = time.process_time()
     for certificate, enrolment in chunk:
-        size += len(certificate_pdf.render_certificate(certificate, enrolment, None, on, issuer))
+        url = verification_url(certificate)
+        size += len(certificate_pdf.render_certificate(certificate, enrolment, None, on, url, issuer))
     return time.process_time() - started, size
 
 

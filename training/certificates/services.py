@@ -29,6 +29,7 @@ from ..units.issuers import in_force, issuer_for, serial, serial_scope
 from ..vietnamese import fold
 from ..web import external_url
 from .models import REVOKE_CATEGORIES, Assessment, Certificate, SerialCounter, VerificationCount
+from .pdf import render_certificate
 
 VERIFY_CODE_LENGTH = 17  # 17 characters of a 31-letter alphabet ≈ 84 bits
 
@@ -345,8 +346,6 @@ def issue_batch(
     :raises CertificateError: the course is not closed, nobody is eligible, or people are held
         back without a reason.
     """
-    from .pdf import render_certificate
-
     if course.status != "closed":
         raise CertificateError(_("Chỉ cấp giấy chứng nhận khi khóa học đã kết thúc (trạng thái “Đã kết thúc”)."))
     if not signer.name.strip():
@@ -383,7 +382,7 @@ def issue_batch(
         certificate = _new_certificate(
             course, enrolment, make_serial(number), 0, user_id, holder_name=enrolment.trainee.full_name, **facts
         )
-        _store_pdf(certificate, render_certificate(certificate, enrolment, signer, on))
+        _store_pdf(certificate, render_certificate(certificate, enrolment, signer, on, verification_url(certificate)))
         issued.append(certificate)
     db.session.add_all(issued)
     db.session.flush()  # one INSERT each, the PDF included; the ids for the audit trail
@@ -460,8 +459,6 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
     :raises CertificateError: the original is revoked or is itself a copy, or another copy of
         it was issued at the same moment.
     """
-    from .pdf import render_certificate
-
     if original.is_copy:
         raise CertificateError(_("Hãy cấp bản sao từ giấy chứng nhận gốc."))
     if original.is_revoked:
@@ -481,7 +478,7 @@ def issue_copy(original: Certificate, signer: SignerInfo, user_id: int | None, o
         issuer_name=original.issuer_name,
     )
     copy.replaces = original
-    _store_pdf(copy, render_certificate(copy, original.enrolment, signer, on or local_today()))
+    _store_pdf(copy, render_certificate(copy, original.enrolment, signer, on or local_today(), verification_url(copy)))
     try:
         with db.session.begin_nested():
             db.session.add(copy)
