@@ -15,6 +15,7 @@ from tests.helpers import count
 from tests.together import run_together
 from training import audit
 from training.audit import AuditEvent
+from training.auth.permissions import may_print_certificate, may_see_certificate
 from training.certificates import services
 from training.certificates.models import Assessment, Certificate, SerialCounter, VerificationCount
 from training.certificates.services import CertificateError
@@ -457,6 +458,32 @@ def test_revoke_and_unrevoke_are_audited_and_need_a_reason(make_finished, traine
         "before": {"category": "fraud", "reason": "Điểm danh hộ"},
         "reason": "Xác minh lại: có mặt thật",
     }
+
+
+# --- who may see and print a certificate ----------------------------------------------------
+
+
+def test_a_trainee_sees_only_their_own_certificate_and_staff_those_of_their_courses(
+    make_finished, trainee_user, admin, trainer_a, trainer_b
+):
+    own, other, *_ = issue(make_finished())
+    holder = trainee_user(own.enrolment.trainee)
+    assert (may_see_certificate(holder, own), may_see_certificate(holder, other)) == (True, False)
+    assert may_see_certificate(trainer_a, own) is True
+    assert may_see_certificate(trainer_b, own) is False  # another district's course
+    assert may_see_certificate(admin, own) is True
+
+
+def test_a_revoked_certificate_is_no_longer_the_holders_to_print_but_staff_still_may(
+    make_finished, trainee_user, trainer_a, trainer_b
+):
+    own, other, *_ = issue(make_finished())
+    holder = trainee_user(own.enrolment.trainee)
+    assert (may_print_certificate(holder, own), may_print_certificate(holder, other)) == (True, False)
+    services.revoke(own, "error", "Sai ngày sinh", trainer_a.id)
+    db.session.commit()
+    assert may_print_certificate(holder, own) is False
+    assert (may_print_certificate(trainer_a, own), may_print_certificate(trainer_b, own)) == (True, False)
 
 
 # --- replacement copies ---------------------------------------------------------------------

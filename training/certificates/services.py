@@ -11,16 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import abort
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..attendance.shares import TraineeAttendance, course_attendance
-from ..auth.permissions import require_course
 from ..clock import local_today, to_local, utcnow
 from ..courses.models import Course, Enrolment
 from ..extensions import db, dialect_insert, insert_or_skip
@@ -41,20 +38,6 @@ class CertificateError(Exception):
 def new_verify_code() -> str:
     """A random verification code of about 84 bits, without confusable characters."""
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(VERIFY_CODE_LENGTH))
-
-
-def get_certificate_or_404(certificate_id: int) -> Certificate:
-    """A certificate of a course the current user may act on (a trainee: their own).
-
-    :raises NotFound, Forbidden:
-    """
-    certificate = db.get_or_404(Certificate, certificate_id)
-    if current_user.role == "trainee":
-        if current_user.trainee_id != certificate.enrolment.trainee_id:
-            abort(403)
-    else:
-        require_course(certificate.enrolment.course)
-    return certificate
 
 
 # --- results --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import public
-from ..auth.permissions import require_role, roles_required
+from ..auth.permissions import may_print_certificate, may_see_certificate, require_role, roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
 from ..ids import db_int
@@ -23,6 +23,18 @@ PDF = "application/pdf"
 
 def _pdf(content: bytes, name: str, download: bool = False):
     return send_file(io.BytesIO(content), mimetype=PDF, as_attachment=download, download_name=name)
+
+
+def get_certificate_or_404(certificate_id: int, may=may_see_certificate) -> Certificate:
+    """A certificate the current user `may` act on (auth.permissions.may_see_certificate:
+    a trainee their own, staff those of courses they may act on).
+
+    :raises NotFound, Forbidden:
+    """
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not may(current_user, certificate):
+        abort(403)
+    return certificate
 
 
 def _file_name(certificate: Certificate) -> str:
@@ -159,9 +171,7 @@ def issue(course_id: int):
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 def download(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
-    if certificate.is_revoked and current_user.role == "trainee":
-        abort(403)  # a revoked certificate is no longer the holder's to print; staff still see it
+    certificate = get_certificate_or_404(certificate_id, may_print_certificate)
     return _pdf(certificate.pdf, _file_name(certificate), download=request.args.get("download") == "1")
 
 
@@ -221,7 +231,7 @@ def mine():
 @bp.route("/certificates/<int:certificate_id>")
 @roles_required("admin", "trainer")
 def detail(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     signer = services.default_signer(certificate.enrolment.course)
     return render_template(
         "certificates/detail.html",
@@ -238,7 +248,7 @@ def detail(certificate_id: int):
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required("admin", "trainer")
 def revoke(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     form = RevokeForm()
     if form.validate_on_submit():
         commit_or_flash(
@@ -254,7 +264,7 @@ def revoke(certificate_id: int):
 @bp.route("/certificates/<int:certificate_id>/unrevoke", methods=["POST"])
 @roles_required("admin", "trainer")
 def unrevoke(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     form = UnrevokeForm()
     if form.validate_on_submit():
         commit_or_flash(
@@ -270,7 +280,7 @@ def unrevoke(certificate_id: int):
 @bp.route("/certificates/<int:certificate_id>/copy", methods=["POST"])
 @roles_required("admin", "trainer")
 def copy(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     form = IssueForm()
     if form.validate_on_submit():
         if (again := resubmitted()) is not None:  # a double click must not make two copies
