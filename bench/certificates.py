@@ -42,7 +42,7 @@ from reportlab.pdfgen import canvas as pdfcanvas  # noqa: E402
 from training import create_app  # noqa: E402
 from training import pdf as shared_pdf  # noqa: E402
 from training.certificates import pdf as certificate_pdf  # noqa: E402
-from training.certificates.services import new_verify_code, verification_url  # noqa: E402
+from training.certificates.verification import new_verify_code, verification_url  # noqa: E402
 from training.pdf.issuer import Issuer  # noqa: E402
 
 BASE_URL = "https://taphuan.bacgiang.gov.vn"

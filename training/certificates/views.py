@@ -13,7 +13,7 @@ from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
 from ..ids import db_int
 from ..web import commit_or_flash, flash_form_errors, mark_created, resubmitted
-from . import bp, services
+from . import bp, eligibility, issuing, services, verification
 from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
 from .merge import write_merged
 from .models import Certificate
@@ -46,17 +46,17 @@ def _file_name(certificate: Certificate) -> str:
 
 
 @bp.app_template_global()
-def course_eligibility(course) -> list[services.Eligibility]:
+def course_eligibility(course) -> list[eligibility.Eligibility]:
     """Each enrolment's eligibility for a certificate, for the page confirming that a course is
     closed: that page belongs to courses, which comes before certificates and so cannot ask."""
-    return services.course_eligibility(course)
+    return eligibility.course_eligibility(course)
 
 
 @bp.route("/courses/<int:course_id>/results", methods=["GET", "POST"])
 @roles_required("admin", "trainer")
 def results(course_id: int):
     course = get_course_or_404(course_id, write=request.method == "POST")
-    rows = services.course_eligibility(course)
+    rows = eligibility.course_eligibility(course)
     typed, problems = {}, {}
     if request.method == "POST":
         scores = {}
@@ -75,8 +75,8 @@ def results(course_id: int):
                     "%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw
                 )
         try:
-            changed = services.record_scores(rows, scores, current_user.id)
-        except services.ScoresRejected as rejected:
+            changed = eligibility.record_scores(rows, scores, current_user.id)
+        except eligibility.ScoresRejected as rejected:
             problems = {**rejected.problems, **problems}
         if not problems:
             db.session.commit()
@@ -86,7 +86,7 @@ def results(course_id: int):
         # every problem named beside its trainee.
         db.session.rollback()
         flash(_("Chưa lưu: %(n)d điểm cần sửa (tô đỏ bên dưới).", n=len(problems)), "error")
-        rows = services.course_eligibility(course)
+        rows = eligibility.course_eligibility(course)
     return render_template(
         "certificates/results.html",
         course=course,
@@ -101,7 +101,7 @@ def results(course_id: int):
 @roles_required("admin", "trainer")
 def course_certificates(course_id: int):
     course = get_course_or_404(course_id)
-    rows = services.course_eligibility(course)
+    rows = eligibility.course_eligibility(course)
     issued = db.session.scalars(
         select(Certificate)
         .where(Certificate.enrolment.has(course_id=course.id))
@@ -132,7 +132,7 @@ def _lines(title: str) -> str:
 @roles_required("admin", "trainer")
 def issue(course_id: int):
     course = get_course_or_404(course_id)
-    signer = services.default_signer(course)
+    signer = issuing.default_signer(course)
     form = IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place)
     # The page lists the people it offers, each ticked; whoever the trainer unticks is held back.
     offered = {i for i in request.form.getlist("offered", type=db_int) if i}
@@ -144,7 +144,7 @@ def issue(course_id: int):
             form.place.data.strip(),
         )
         issued = commit_or_flash(
-            lambda: services.issue_batch(
+            lambda: issuing.issue_batch(
                 course,
                 signer,
                 current_user.id,
@@ -156,7 +156,7 @@ def issue(course_id: int):
         )
         if issued is not None:  # an empty list is a success too
             return redirect(url_for("certificates.course_certificates", course_id=course.id))
-    todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
+    todo = [row for row in eligibility.course_eligibility(course) if row.eligible and row.certificate is None]
     return render_template(
         "certificates/issue.html",
         course=course,
@@ -232,7 +232,7 @@ def mine():
 @roles_required("admin", "trainer")
 def detail(certificate_id: int):
     certificate = get_certificate_or_404(certificate_id)
-    signer = services.default_signer(certificate.enrolment.course)
+    signer = issuing.default_signer(certificate.enrolment.course)
     return render_template(
         "certificates/detail.html",
         certificate=certificate,
@@ -241,7 +241,7 @@ def detail(certificate_id: int):
         unrevoke_form=UnrevokeForm(),
         copy_form=IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place),
         categories=REVOKE_CATEGORY_LABELS,
-        url=services.verification_url(certificate),
+        url=verification.verification_url(certificate),
     )
 
 
@@ -285,14 +285,14 @@ def copy(certificate_id: int):
     if form.validate_on_submit():
         if (again := resubmitted()) is not None:  # a double click must not make two copies
             return again
-        signer = services.default_signer(certificate.enrolment.course)
+        signer = issuing.default_signer(certificate.enrolment.course)
         signer.title, signer.name, signer.place = (
             _lines(form.signer_title.data),
             form.signer_name.data.strip(),
             form.place.data.strip(),
         )
         new = commit_or_flash(
-            lambda: services.issue_copy(certificate, signer, current_user.id),
+            lambda: issuing.issue_copy(certificate, signer, current_user.id),
             services.CertificateError,
             lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),
         )
@@ -311,7 +311,7 @@ def copy(certificate_id: int):
 @public
 @limiter.limit("30 per minute")
 def verify_code(code: str):
-    outcome, certificate = services.verify_by_code(code)
+    outcome, certificate = verification.verify_by_code(code)
     page = render_template(
         "certificates/verify.html",
         outcome=outcome,
@@ -330,7 +330,7 @@ def verify():
     form = VerifyForm()
     outcome = certificate = None
     if form.validate_on_submit():
-        outcome, certificate = services.verify_by_serial(form.serial.data, form.full_name.data)
+        outcome, certificate = verification.verify_by_serial(form.serial.data, form.full_name.data)
     page = render_template(
         "certificates/verify.html",
         outcome=outcome,
