@@ -13,20 +13,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from ..courses.models import Enrolment
-from ..pdf import (
-    MOTTO,
-    MOTTO_SUB,
-    SERIF,
-    SERIF_BOLD,
-    SERIF_ITALIC,
-    draw_qr,
-    even_lines,
-    in_text,
-    register_fonts,
-    with_signer,
-    written_date,
-)
-from ..pdf.issuer import Issuer
+from ..pdf.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, even_lines, register_fonts
+from ..pdf.issuer import Issuer, with_signer
+from ..pdf.paper import MOTTO, MOTTO_SUB
+from ..pdf.qr import draw_qr
+from ..pdf.words import in_text, written_date
 from ..units.issuers import issuer_for
 from .models import Certificate
 

@@ -28,27 +28,10 @@ from ..clock import local_today
 from ..courses.models import Course
 from ..curricula import catalogue
 from ..extensions import db
-from ..pdf import (
-    MOTTO,
-    MOTTO_SUB,
-    SERIF,
-    SERIF_BOLD,
-    Rule,
-    closing,
-    decimal,
-    escaped,
-    header_block,
-    in_text,
-    page_number,
-    paragraph,
-    percent,
-    place_and_date,
-    recipients,
-    register_fonts,
-    signer_flowables,
-    tagged,
-)
+from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, tagged
 from ..pdf.issuer import Issuer
+from ..pdf.paper import MOTTO, MOTTO_SUB, Rule, closing, header_block, page_number, recipients, signer_flowables
+from ..pdf.words import decimal, in_text, percent, place_and_date
 from ..people import GROUP_LABELS, GROUP_SHORT_LABELS
 from ..people.models import GROUPS
 from ..spreadsheets import keep_text
@@ -63,7 +46,7 @@ from .services import Report, Tally
 
 #: margins of Nghị định 30/2020 (top, bottom, left, right)
 TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
-#: the family of the PDF's serif (training.pdf.SERIF), so that the workbook prints like the paper
+#: the family of the PDF's serif (training.pdf.fonts.SERIF), so that the workbook prints like the paper
 XLSX_FONT = "Noto Serif"
 #: a table's cells in the annex
 CELL = 10
