@@ -9,7 +9,7 @@ URL with a fresh random code each) is rendered, one PDF per certificate as issue
 training.certificates.pdf.render_certificate three ways:
 
 - text only: draw_qr replaced by nothing, the reference for everything but the QR;
-- ours: the vector QR of training.pdf.draw_qr;
+- ours: the vector QR of training.pdf.qr.draw_qr;
 - widget: the QR drawn by reportlab's own QrCodeWidget in a Drawing, through renderPDF.draw.
 
 Costs are CPU time of this process (time.process_time), which other work on a busy machine
@@ -40,10 +40,11 @@ from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfgen import canvas as pdfcanvas  # noqa: E402
 
 from training import create_app  # noqa: E402
-from training import pdf as shared_pdf  # noqa: E402
 from training.certificates import pdf as certificate_pdf  # noqa: E402
-from training.certificates.services import new_verify_code  # noqa: E402
+from training.certificates.verification import new_verify_code, verification_url  # noqa: E402
+from training.pdf.fonts import register_fonts  # noqa: E402
 from training.pdf.issuer import Issuer  # noqa: E402
+from training.pdf.qr import draw_qr  # noqa: E402
 
 BASE_URL = "https://taphuan.bacgiang.gov.vn"
 FAMILY = [
@@ -167,7 +168,7 @@ def no_qr(canvas, data: str, x: float, y: float, size: float) -> None:
 
 WAYS = {
     "text only (no QR)": no_qr,
-    "ours: training.pdf.draw_qr": shared_pdf.draw_qr,
+    "ours: training.pdf.qr.draw_qr": draw_qr,
     "reportlab QrCodeWidget": widget_qr,
 }
 
@@ -178,7 +179,8 @@ def render_chunk(chunk, draw, issuer: Issuer, on) -> tuple[float, int]:
     size = 0
     started = time.process_time()
     for certificate, enrolment in chunk:
-        size += len(certificate_pdf.render_certificate(certificate, enrolment, None, on, issuer))
+        url = verification_url(certificate)
+        size += len(certificate_pdf.render_certificate(certificate, enrolment, None, on, url, issuer))
     return time.process_time() - started, size
 
 
@@ -212,7 +214,7 @@ def main() -> None:
     )
     original = certificate_pdf.draw_qr
     with app.test_request_context():  # the verify links are built as a request would
-        shared_pdf.register_fonts()
+        register_fonts()
         batch = fake_batch(args.count)
         issuer = Issuer(
             body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),
@@ -264,7 +266,7 @@ def main() -> None:
     print(f"widget / ours, per QR drawn (minus text): {(widget - text) / max(ours - text, 1e-9):6.1f}x")
     print(
         "widget / ours, per QR alone:              "
-        f"{alone['reportlab QrCodeWidget'] / alone['ours: training.pdf.draw_qr']:6.1f}x"
+        f"{alone['reportlab QrCodeWidget'] / alone['ours: training.pdf.qr.draw_qr']:6.1f}x"
         f"   (target: at least 10x)"
     )
     print(f"ours / text only, per certificate:        {ours / text:6.2f}x")

@@ -99,7 +99,7 @@ def test_every_extracted_string_has_an_english_translation(tmp_path, monkeypatch
 
 def test_no_message_hides_inside_an_f_string():
     """The extractor reads an f-string as one string token and never sees a _() inside it, so
-    such a message is never offered for translation (training.pdf.tagged is the way round)."""
+    such a message is never offered for translation (training.pdf.fonts.tagged is the way round)."""
     hidden = []
     for path in sorted((ROOT / "training").rglob("*.py")):
         with path.open("rb") as source:

@@ -3,19 +3,10 @@ comma, lower case in running text, the heading's balanced lines, the signer."""
 
 from datetime import date
 
-from training.pdf import (
-    SERIF_BOLD,
-    balanced_lines,
-    decimal,
-    in_text,
-    percent,
-    place_and_date,
-    register_fonts,
-    signer_flowables,
-    with_signer,
-    written_date,
-)
-from training.pdf.issuer import Issuer
+from training.pdf.fonts import SERIF_BOLD, balanced_lines, register_fonts
+from training.pdf.issuer import Issuer, with_signer
+from training.pdf.paper import signer_flowables
+from training.pdf.words import decimal, in_text, percent, place_and_date, written_date
 
 ISSUER = Issuer(
     body_lines=("UBND TỈNH BẮC NINH", "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"),

@@ -17,7 +17,9 @@ from flask import current_app
 from sqlalchemy import select
 
 from .attendance import roster
-from .certificates import services as certificates
+from .certificates.eligibility import record_score
+from .certificates.issuing import default_signer, issue_batch
+from .certificates.services import CertificateError
 from .clock import local_today, to_utc, utcnow
 from .courses import services as courses
 from .courses.enrolment import eligible_by_filter, enrol_many
@@ -306,7 +308,7 @@ def _record_attendance(course: Course, trainer: User, rng: random.Random) -> Non
             roster.mark(session, enrolment.trainee, status, "", trainer.id)
     if course.curriculum.completion.assessment_required and course.ends_on < local_today():
         for enrolment in course.active_enrolments:
-            certificates.record_score(enrolment, round(rng.uniform(4.0, 9.5) * 2) / 2, trainer.id)
+            record_score(enrolment, round(rng.uniform(4.0, 9.5) * 2) / 2, trainer.id)
 
 
 def _issue_certificates(course: Course, trainer: User, on: date | None = None) -> None:
@@ -314,10 +316,10 @@ def _issue_certificates(course: Course, trainer: User, on: date | None = None) -
     # `make run` serves on unless the deployment configured its public one.
     base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
     with current_app.test_request_context("/", base_url=base):
-        signer = certificates.default_signer(course, on)
+        signer = default_signer(course, on)
         try:
-            issued = certificates.issue_batch(course, signer, trainer.id, on=on)
-        except certificates.CertificateError:
+            issued = issue_batch(course, signer, trainer.id, on=on)
+        except CertificateError:
             return  # nobody met the rule this time: the course page shows why
     if on is not None:  # a course of the past was issued then, and its year's reports count it
         for certificate in issued:

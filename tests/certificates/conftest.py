@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from training.attendance import roster
-from training.certificates import services
+from training.certificates import eligibility, issuing
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
 from training.courses.models import Course, CourseSession, Enrolment
@@ -29,7 +29,7 @@ MONDAY = date(2026, 3, 2)
 #: the issue date the tests pass to issue_batch, so the serial's year and the printed date are known
 ISSUED_ON = date(2026, 3, 20)
 VENUE = "Hội trường UBND huyện Yên Thế"
-SIGNER = services.SignerInfo(
+SIGNER = issuing.SignerInfo(
     title="TRƯỞNG PHÒNG VĂN HÓA VÀ THÔNG TIN",
     name="Hoàng Văn Ký",
     place="Yên Thế",
@@ -161,7 +161,7 @@ def make_finished(units, trainer_a, make_trainee):
         for index, trainee in enumerate(trainees):
             mark_all(finished, trainee, (attendance or {}).get(index, "present"), trainer.id)
         for index, score in (scores or {}).items():
-            services.record_score(finished.enrolment(trainees[index]), score, trainer.id)
+            eligibility.record_score(finished.enrolment(trainees[index]), score, trainer.id)
         db.session.commit()
         if closed:
             close(finished.course)
@@ -184,7 +184,7 @@ def trainee_user(make_user):
 
 
 def issue(finished: Finished, on: date = ISSUED_ON, user_id: int | None = None):
-    issued = services.issue_batch(finished.course, SIGNER, user_id, on=on)
+    issued = issuing.issue_batch(finished.course, SIGNER, user_id, on=on)
     db.session.commit()
     return issued
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.certificates.conftest import issue
 from tests.helpers import count
-from training.certificates import services
+from training.certificates import issuing
 from training.certificates.models import Certificate
 from training.extensions import db
 
@@ -142,7 +142,7 @@ def test_a_copy_that_loses_the_race_for_its_number_is_refused(certified, login, 
     _finished, certificate = certified
     # Another trainer's copy took the number between the read and the insert: here, the
     # number is the original's own, which the unique (serial, copy number) index refuses.
-    monkeypatch.setattr(services, "_next_copy_number", lambda serial: 0)
+    monkeypatch.setattr(issuing, "_next_copy_number", lambda serial: 0)
     response = login(trainer_a).post(f"/certificates/{certificate.id}/copy", data=SIGNER_FORM, follow_redirects=True)
     assert response.status_code == 200
     assert (

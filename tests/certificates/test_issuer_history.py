@@ -5,7 +5,7 @@ from datetime import date
 
 from tests.certificates.conftest import issue, pdf_text
 from tests.units.test_issuers import SO_VHTTDL
-from training.certificates import services
+from training.certificates import issuing
 from training.certificates.models import Certificate
 from training.extensions import db
 from training.units import issuers
@@ -20,9 +20,9 @@ def test_a_certificate_keeps_its_issuer_serial_pdf_and_verify_page(make_finished
     issuers.save_setting(valid_from=date(2025, 7, 1), **SO_VHTTDL)
     db.session.commit()
     course = make_finished(names=["Trần Văn Bình"], first_day=date(2026, 3, 2)).course
-    signer = services.default_signer(course, on=date(2026, 3, 20))  # what the issue page starts from
+    signer = issuing.default_signer(course, on=date(2026, 3, 20))  # what the issue page starts from
     assert (signer.title, signer.name, signer.place) == ("KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC", "Nguyễn Văn Hùng", "Bắc Ninh")
-    [new] = services.issue_batch(course, signer, None, on=date(2026, 3, 20))
+    [new] = issuing.issue_batch(course, signer, None, on=date(2026, 3, 20))
     db.session.commit()
     assert new.serial == "1/2026/GCN-SVHTTDL"
     assert new.issuer_name == "UBND TỈNH BẮC NINH - SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH"

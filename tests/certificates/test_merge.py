@@ -10,7 +10,7 @@ from pypdf import PdfReader, PdfWriter
 
 from tests.certificates.conftest import issue, pdf_text, qr_codes_in
 from training.certificates.merge import write_merged
-from training.certificates.services import verification_url
+from training.certificates.verification import verification_url
 
 
 def _merged(pdfs) -> bytes:

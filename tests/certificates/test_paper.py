@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from tests.certificates.conftest import SIGNER, issue, pdf_text
-from training.certificates import services
+from training.certificates import issuing
 from training.extensions import db
 
 
@@ -33,7 +33,7 @@ def test_may_and_february_dates_follow_the_decree(make_finished):
 
 def test_a_kt_signer_is_printed_on_two_lines_with_the_name_under_them(make_finished):
     signer = replace(SIGNER, title="KT. TRƯỞNG PHÒNG\nPHÓ TRƯỞNG PHÒNG", name="Lê Thị Phó")
-    [certificate] = services.issue_batch(
+    [certificate] = issuing.issue_batch(
         make_finished(names=["Nguyễn Thị Hoa"]).course, signer, None, on=date(2026, 5, 4)
     )
     db.session.commit()
@@ -57,7 +57,7 @@ def test_the_body_names_the_certifying_head_and_the_course_in_words(make_finishe
 def test_a_replacement_says_which_reissue_it_is_and_the_stored_original_is_untouched(make_finished, trainer_a):
     [original] = issue(make_finished(names=["Nguyễn Thị Hoa"]))
     stored, digest = original.pdf, original.sha256
-    first = services.issue_copy(original, SIGNER, trainer_a.id)
+    first = issuing.issue_copy(original, SIGNER, trainer_a.id)
     db.session.commit()
     assert "(Cấp lại lần 1)" in pdf_text(first.pdf) and "(Cấp lại" not in pdf_text(original.pdf)
     db.session.refresh(original)

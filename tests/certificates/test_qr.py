@@ -14,7 +14,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from tests.certificates.conftest import qr_codes_in
-from training.pdf import QUIET_ZONE, draw_qr, qr
+from training.pdf import qr
+from training.pdf.qr import QUIET_ZONE, draw_qr
 from training.people.models import CODE_ALPHABET
 
 LEVELS = {"L": ERROR_CORRECT_L, "M": ERROR_CORRECT_M, "Q": ERROR_CORRECT_Q, "H": ERROR_CORRECT_H}

@@ -15,7 +15,8 @@ from tests.helpers import count
 from tests.together import run_together
 from training import audit
 from training.audit import AuditEvent
-from training.certificates import services
+from training.auth.permissions import may_print_certificate, may_see_certificate
+from training.certificates import eligibility, issuing, services, verification
 from training.certificates.models import Assessment, Certificate, SerialCounter, VerificationCount
 from training.certificates.services import CertificateError
 from training.courses.models import Course
@@ -60,7 +61,7 @@ def test_attendance_threshold_is_inclusive_and_counted_in_periods(
 ):
     finished = make_finished(names=["Nguyễn Thị Hoa"], plan=PLAN_20, attendance={0: statuses})
     assert finished.course.curriculum.periods == 20
-    [row] = services.course_eligibility(finished.course)
+    [row] = eligibility.course_eligibility(finished.course)
     assert (row.attendance.attended_periods, row.attendance.required_periods) == (attended, 20)
     assert row.eligible is eligible
     if eligible:
@@ -76,10 +77,10 @@ def test_threshold_comes_from_the_programme_file(programmes, make_finished):
         plan=[("CT1.1", 4), ("CT1.2", 4), ("CT1.3", 3), ("CT1.3", 1)],
         attendance={0: ["present", "present", "absent", "present"]},
     )
-    [row] = services.course_eligibility(finished.course)
+    [row] = eligibility.course_eligibility(finished.course)
     assert (row.attendance.attended_periods, row.eligible) == (9, False)
     programmes.set_completion("ct1.toml", min_attendance=0.75)
-    [row] = services.course_eligibility(finished.course)
+    [row] = eligibility.course_eligibility(finished.course)
     assert row.eligible, row.reasons
 
 
@@ -92,7 +93,7 @@ def test_excused_absences_count_only_when_the_programme_says_so(ct1_of_20_period
         plan=PLAN_20,
         attendance={0: ["present", "present", "excused", "present", "absent", "absent"]},
     )
-    [row] = services.course_eligibility(finished.course)
+    [row] = eligibility.course_eligibility(finished.course)
     assert row.attendance.attended_periods == (16 if excused_counts else 12)
     assert row.eligible is excused_counts
     if not excused_counts:
@@ -107,7 +108,7 @@ def test_an_assessed_programme_needs_a_passing_score(make_finished):
         scores={0: 5.0, 1: 4.9, 3: 9.5},
         attendance={3: ["present", "absent", "absent", "present"]},
     )
-    rows = by_name(services.course_eligibility(finished.course))
+    rows = by_name(eligibility.course_eligibility(finished.course))
     assert finished.course.curriculum.completion.assessment_required
     assert rows["Đạt Đúng Mốc"].eligible and rows["Đạt Đúng Mốc"].assessment.passed
     assert rows["Trượt Sát Nút"].reasons == ["điểm 4,9 dưới điểm đạt 5"]
@@ -119,14 +120,14 @@ def test_an_assessed_programme_needs_a_passing_score(make_finished):
 def test_pass_mark_comes_from_the_programme_file(programmes, make_finished):
     programmes.set_completion("ct2.toml", pass_mark=7)
     finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình"], programme="CT2", scores={0: 7, 1: 6.5})
-    rows = by_name(services.course_eligibility(finished.course))
+    rows = by_name(eligibility.course_eligibility(finished.course))
     assert rows["Nguyễn Thị Hoa"].eligible
     assert rows["Trần Văn Bình"].reasons == ["điểm 6,5 dưới điểm đạt 7"]
 
 
 def test_a_knowledge_programme_needs_no_score(make_finished):
     finished = make_finished(names=["Nguyễn Thị Hoa"])
-    [row] = services.course_eligibility(finished.course)
+    [row] = eligibility.course_eligibility(finished.course)
     assert not finished.course.curriculum.completion.assessment_required
     assert row.assessment is None and row.eligible
 
@@ -138,7 +139,7 @@ def test_a_withdrawn_trainee_is_not_judged(make_finished):
     withdraw(finished.enrolment(finished.trainees[0]), "Chuyển công tác")
     db.session.commit()
     close(finished.course)
-    assert {r.enrolment.trainee.full_name for r in services.course_eligibility(finished.course)} == {
+    assert {r.enrolment.trainee.full_name for r in eligibility.course_eligibility(finished.course)} == {
         "Trần Văn Bình",
         "Lê Minh Châu",
     }
@@ -152,18 +153,18 @@ def test_scores_are_checked_and_audited(make_finished, trainer_a):
     enrolment = finished.enrolment(finished.trainees[0])
     for bad in (-0.5, 10.5):
         with pytest.raises(CertificateError, match="từ 0 đến 10"):
-            services.record_score(enrolment, bad, trainer_a.id)
+            eligibility.record_score(enrolment, bad, trainer_a.id)
     assert count(Assessment) == 0
 
-    services.record_score(enrolment, 6, trainer_a.id)
-    services.record_score(enrolment, 4, trainer_a.id)
+    eligibility.record_score(enrolment, 6, trainer_a.id)
+    eligibility.record_score(enrolment, 4, trainer_a.id)
     db.session.commit()
     assessment = db.session.scalar(select(Assessment))
     assert (assessment.score, assessment.passed, assessment.recorded_by_id) == (4, False, trainer_a.id)
     events = [e.data for e in audit.history(enrolment) if e.action == "result.score"]
     assert [(e["before"], e["after"]) for e in events] == [(6, 4), (None, 6)]
 
-    services.record_score(enrolment, None, trainer_a.id)  # cleared
+    eligibility.record_score(enrolment, None, trainer_a.id)  # cleared
     db.session.commit()
     assert count(Assessment) == 0
 
@@ -172,7 +173,7 @@ def test_scores_are_locked_once_a_certificate_exists(make_finished, trainer_a):
     finished = make_finished(names=["Nguyễn Thị Hoa"], programme="CT2", scores={0: 8})
     issue(finished)
     with pytest.raises(CertificateError, match="không sửa được điểm"):
-        services.record_score(finished.enrolment(finished.trainees[0]), 3, trainer_a.id)
+        eligibility.record_score(finished.enrolment(finished.trainees[0]), 3, trainer_a.id)
     db.session.rollback()
     assert db.session.scalar(select(Assessment.score)) == 8
 
@@ -211,9 +212,9 @@ def test_issue_gives_certificates_to_the_eligible_only_and_only_once(make_finish
 
 def test_issue_needs_a_signer(make_finished):
     finished = make_finished()
-    signer = services.SignerInfo(**{**SIGNER.__dict__, "name": "  "})
+    signer = issuing.SignerInfo(**{**SIGNER.__dict__, "name": "  "})
     with pytest.raises(CertificateError, match="người ký"):
-        services.issue_batch(finished.course, signer, None, on=ISSUED_ON)
+        issuing.issue_batch(finished.course, signer, None, on=ISSUED_ON)
     db.session.rollback()
     assert count(Certificate) == 0
 
@@ -235,9 +236,7 @@ def test_serials_follow_the_issuer_and_year_and_are_never_reused(make_finished, 
     )
     mark_all(other, other.trainees[0], "present", trainer_b.id)
     close(other.course)
-    assert [c.serial for c in services.issue_batch(other.course, SIGNER, None, on=ISSUED_ON)] == [
-        "1/2026/GCN-PVHTT-216"
-    ]
+    assert [c.serial for c in issuing.issue_batch(other.course, SIGNER, None, on=ISSUED_ON)] == ["1/2026/GCN-PVHTT-216"]
     # Revoking frees nothing: the next serial is still new.
     db.session.commit()
     services.revoke(
@@ -262,7 +261,7 @@ def test_two_batches_issued_at_the_same_moment_get_distinct_consecutive_serials(
     db.session.commit()
 
     def issue_course(i: int) -> list[str]:
-        issued = services.issue_batch(db.session.get(Course, courses[i]), SIGNER, None, on=ISSUED_ON)
+        issued = issuing.issue_batch(db.session.get(Course, courses[i]), SIGNER, None, on=ISSUED_ON)
         db.session.commit()
         return [c.serial for c in issued]
 
@@ -286,7 +285,7 @@ def test_the_same_course_issued_twice_at_once_gets_one_certificate_each(app, mak
 
     def issue_course(_i: int) -> list[str] | str:
         try:
-            issued = services.issue_batch(db.session.get(Course, course_id), SIGNER, None, on=ISSUED_ON)
+            issued = issuing.issue_batch(db.session.get(Course, course_id), SIGNER, None, on=ISSUED_ON)
         except CertificateError as exc:
             db.session.rollback()
             return str(exc)
@@ -307,7 +306,7 @@ def test_reserving_serials_from_many_threads_never_overlaps(app, units):
     threads, size = 8, 5
 
     def reserve(_i: int) -> list[int]:
-        numbers = services.reserve_serials(scope, size)
+        numbers = issuing.reserve_serials(scope, size)
         db.session.commit()
         return list(numbers)
 
@@ -315,8 +314,8 @@ def test_reserving_serials_from_many_threads_never_overlaps(app, units):
     numbers = [n for block in ranges for n in block]
     assert sorted(numbers) == list(range(1, threads * size + 1))
     assert all(block == list(range(block[0], block[0] + size)) for block in ranges)
-    assert services.reserve_serials(scope, 1) == range(41, 42)
-    assert services.reserve_serials("{number}/2027/GCN-SVHTTDL", 2) == range(1, 3)
+    assert issuing.reserve_serials(scope, 1) == range(41, 42)
+    assert issuing.reserve_serials("{number}/2027/GCN-SVHTTDL", 2) == range(1, 3)
 
 
 # --- verify codes ---------------------------------------------------------------------------
@@ -325,13 +324,13 @@ def test_reserving_serials_from_many_threads_never_overlaps(app, units):
 def test_verify_codes_are_long_random_and_unambiguous(make_finished):
     assert len(CODE_ALPHABET) == len(set(CODE_ALPHABET)) == 31
     assert not set("0O1IL") & set(CODE_ALPHABET)
-    assert services.VERIFY_CODE_LENGTH * math.log2(len(CODE_ALPHABET)) >= 80
+    assert verification.VERIFY_CODE_LENGTH * math.log2(len(CODE_ALPHABET)) >= 80
 
-    codes = [services.new_verify_code() for _ in range(5000)]
+    codes = [verification.new_verify_code() for _ in range(5000)]
     assert len(set(codes)) == len(codes)
-    assert all(len(code) == services.VERIFY_CODE_LENGTH and set(code) <= set(CODE_ALPHABET) for code in codes)
+    assert all(len(code) == verification.VERIFY_CODE_LENGTH and set(code) <= set(CODE_ALPHABET) for code in codes)
     # Every letter turns up in every position: nothing fixed or sequential in them.
-    assert all(len({code[i] for code in codes}) == len(CODE_ALPHABET) for i in range(services.VERIFY_CODE_LENGTH))
+    assert all(len({code[i] for code in codes}) == len(CODE_ALPHABET) for i in range(verification.VERIFY_CODE_LENGTH))
 
     issued = issue(make_finished())
     assert len({c.verify_code for c in issued}) == 3
@@ -415,7 +414,9 @@ def test_a_trainee_renamed_after_issue_leaves_the_certificate_unchanged(make_fin
     assert stored.pdf == pdf and stored.sha256 == digest == hashlib.sha256(stored.pdf).hexdigest()
     assert stored.holder_name == "Nguyễn Thị Hoa"
     assert "Nguyễn Thị Hoa" in pdf_text(stored.pdf) and "Hoà Bình" not in pdf_text(stored.pdf)
-    outcome, found = services.verify_by_serial(stored.serial, "Nguyễn Thị Hoa")  # the name on the paper still matches
+    outcome, found = verification.verify_by_serial(
+        stored.serial, "Nguyễn Thị Hoa"
+    )  # the name on the paper still matches
     assert (outcome, found) == ("valid", stored)
 
 
@@ -459,12 +460,38 @@ def test_revoke_and_unrevoke_are_audited_and_need_a_reason(make_finished, traine
     }
 
 
+# --- who may see and print a certificate ----------------------------------------------------
+
+
+def test_a_trainee_sees_only_their_own_certificate_and_staff_those_of_their_courses(
+    make_finished, trainee_user, admin, trainer_a, trainer_b
+):
+    own, other, *_ = issue(make_finished())
+    holder = trainee_user(own.enrolment.trainee)
+    assert (may_see_certificate(holder, own), may_see_certificate(holder, other)) == (True, False)
+    assert may_see_certificate(trainer_a, own) is True
+    assert may_see_certificate(trainer_b, own) is False  # another district's course
+    assert may_see_certificate(admin, own) is True
+
+
+def test_a_revoked_certificate_is_no_longer_the_holders_to_print_but_staff_still_may(
+    make_finished, trainee_user, trainer_a, trainer_b
+):
+    own, other, *_ = issue(make_finished())
+    holder = trainee_user(own.enrolment.trainee)
+    assert (may_print_certificate(holder, own), may_print_certificate(holder, other)) == (True, False)
+    services.revoke(own, "error", "Sai ngày sinh", trainer_a.id)
+    db.session.commit()
+    assert may_print_certificate(holder, own) is False
+    assert (may_print_certificate(trainer_a, own), may_print_certificate(trainer_b, own)) == (True, False)
+
+
 # --- replacement copies ---------------------------------------------------------------------
 
 
 def test_a_replacement_copy_keeps_the_serial_and_links_to_the_original(make_finished, trainer_a):
     [original, *_] = issue(make_finished())
-    copy = services.issue_copy(original, SIGNER, trainer_a.id, on=date(2026, 9, 1))
+    copy = issuing.issue_copy(original, SIGNER, trainer_a.id, on=date(2026, 9, 1))
     db.session.commit()
     assert (copy.serial, copy.copy_number, copy.replaces_id) == (original.serial, 1, original.id)
     assert copy.verify_code != original.verify_code and copy.holder_name == original.holder_name
@@ -477,22 +504,26 @@ def test_a_replacement_copy_keeps_the_serial_and_links_to_the_original(make_fini
     [event] = [e for e in audit.history(copy) if e.action == "certificate.copy"]
     assert event.actor_id == trainer_a.id and event.data["original"] == original.id
     # Both verify; a second copy is number 2; a copy of a copy is refused.
-    assert services.verify_by_code(original.verify_code)[0] == services.verify_by_code(copy.verify_code)[0] == "valid"
-    assert services.issue_copy(original, SIGNER, trainer_a.id).copy_number == 2
+    assert (
+        verification.verify_by_code(original.verify_code)[0]
+        == verification.verify_by_code(copy.verify_code)[0]
+        == "valid"
+    )
+    assert issuing.issue_copy(original, SIGNER, trainer_a.id).copy_number == 2
     with pytest.raises(CertificateError, match="gốc"):
-        services.issue_copy(copy, SIGNER, trainer_a.id)
+        issuing.issue_copy(copy, SIGNER, trainer_a.id)
 
 
 def test_two_copies_at_the_same_moment_refuse_the_second_politely(make_finished, trainer_a, monkeypatch):
     """Two requests read the same copy numbers; the one that writes second is refused with a
     message, and the first copy stands."""
     [original, *_] = issue(make_finished())
-    first = services.issue_copy(original, SIGNER, trainer_a.id)
+    first = issuing.issue_copy(original, SIGNER, trainer_a.id)
     db.session.commit()
     # The second request read the numbers before the first one's copy was committed.
-    monkeypatch.setattr(services, "_next_copy_number", lambda serial: 1)
+    monkeypatch.setattr(issuing, "_next_copy_number", lambda serial: 1)
     with pytest.raises(CertificateError, match="Vừa có một bản sao khác"):
-        services.issue_copy(original, SIGNER, trainer_a.id)
+        issuing.issue_copy(original, SIGNER, trainer_a.id)
     db.session.commit()
     copies = db.session.scalars(
         select(Certificate).where(Certificate.serial == original.serial, Certificate.copy_number > 0)
@@ -504,7 +535,7 @@ def test_no_copy_of_a_revoked_certificate(make_finished, trainer_a):
     [original, *_] = issue(make_finished())
     services.revoke(original, "fraud", "Hồ sơ giả", trainer_a.id)
     with pytest.raises(CertificateError, match="thu hồi"):
-        services.issue_copy(original, SIGNER, trainer_a.id)
+        issuing.issue_copy(original, SIGNER, trainer_a.id)
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -513,13 +544,13 @@ def test_no_copy_of_a_revoked_certificate(make_finished, trainer_a):
 def test_verification_by_code_gives_each_state_and_is_logged(make_finished, trainer_a):
     [certificate, *_] = issue(make_finished())
     code = certificate.verify_code
-    assert services.verify_by_code(code) == ("valid", certificate)
+    assert verification.verify_by_code(code) == ("valid", certificate)
     spaced = f" {code[:5].lower()}-{code[5:10]} {code[10:]} "  # as someone types it from paper
-    assert services.verify_by_code(spaced) == ("valid", certificate)
+    assert verification.verify_by_code(spaced) == ("valid", certificate)
     services.revoke(certificate, "error", "Sai ngày sinh", trainer_a.id)
-    assert services.verify_by_code(code) == ("revoked", certificate)
-    assert services.verify_by_code("2222222222222222Z") == ("unknown", None)
-    assert services.verify_by_code("not a code at all 0OIL") == ("unknown", None)
+    assert verification.verify_by_code(code) == ("revoked", certificate)
+    assert verification.verify_by_code("2222222222222222Z") == ("unknown", None)
+    assert verification.verify_by_code("not a code at all 0OIL") == ("unknown", None)
     db.session.commit()
     assert counted() == {
         ("qr", "valid", certificate.id): 2,
@@ -531,14 +562,14 @@ def test_verification_by_code_gives_each_state_and_is_logged(make_finished, trai
 def test_verification_by_serial_ignores_accents_and_case_but_needs_the_name(make_finished, trainer_a):
     issued = {c.holder_name: c for c in issue(make_finished(names=["Nguyễn Thị Hoa", "Đặng Đức Lưu"]))}
     hoa, luu = issued["Nguyễn Thị Hoa"], issued["Đặng Đức Lưu"]
-    assert services.verify_by_serial(hoa.serial, "nguyen thi hoa") == ("valid", hoa)
-    assert services.verify_by_serial(f" {luu.serial} ", "  DANG   duc LUU ") == ("valid", luu)
-    assert services.verify_by_serial(hoa.serial, "Đặng Đức Lưu") == ("unknown", None)  # the serial of someone else
-    assert services.verify_by_serial("9999/2026/GCN-PVHTT-215", "Nguyễn Thị Hoa") == ("unknown", None)
+    assert verification.verify_by_serial(hoa.serial, "nguyen thi hoa") == ("valid", hoa)
+    assert verification.verify_by_serial(f" {luu.serial} ", "  DANG   duc LUU ") == ("valid", luu)
+    assert verification.verify_by_serial(hoa.serial, "Đặng Đức Lưu") == ("unknown", None)  # the serial of someone else
+    assert verification.verify_by_serial("9999/2026/GCN-PVHTT-215", "Nguyễn Thị Hoa") == ("unknown", None)
     # A lost-and-replaced certificate: the copy answers, even after the original is revoked.
-    copy = services.issue_copy(hoa, SIGNER, trainer_a.id)
+    copy = issuing.issue_copy(hoa, SIGNER, trainer_a.id)
     services.revoke(hoa, "duplicate", "Đã cấp bản sao", trainer_a.id)
-    assert services.verify_by_serial(hoa.serial, "Nguyễn Thị Hoa") == ("valid", copy)
+    assert verification.verify_by_serial(hoa.serial, "Nguyễn Thị Hoa") == ("valid", copy)
     db.session.commit()
     assert counted() == {
         ("serial", "valid", hoa.id): 1,
@@ -550,9 +581,9 @@ def test_verification_by_serial_ignores_accents_and_case_but_needs_the_name(make
 
 def test_verification_url_is_absolute(app, make_finished):
     [certificate, *_] = issue(make_finished())
-    assert services.verification_url(certificate) == f"http://taphuan.test/v/{certificate.verify_code}"
+    assert verification.verification_url(certificate) == f"http://taphuan.test/v/{certificate.verify_code}"
     app.config["PUBLIC_BASE_URL"] = "https://taphuan.example.vn"
-    assert services.verification_url(certificate) == f"https://taphuan.example.vn/v/{certificate.verify_code}"
+    assert verification.verification_url(certificate) == f"https://taphuan.example.vn/v/{certificate.verify_code}"
 
 
 def counted() -> dict:
@@ -563,10 +594,10 @@ def counted() -> dict:
 def test_control_characters_in_a_look_up_are_counted_without_failing(make_finished):
     # PostgreSQL refuses NUL in text; a look-up is public input and must never fail.
     [certificate, *_] = issue(make_finished())
-    assert services.verify_by_code("\x00" + certificate.verify_code) == ("valid", certificate)
-    assert services.verify_by_code("\x00\x07") == ("unknown", None)
-    assert services.verify_by_serial(certificate.serial + "\x00", "x\x00y") == ("unknown", None)
-    assert services.verify_by_serial(f"\t{certificate.serial}\n", certificate.holder_name.replace(" ", "\t")) == (
+    assert verification.verify_by_code("\x00" + certificate.verify_code) == ("valid", certificate)
+    assert verification.verify_by_code("\x00\x07") == ("unknown", None)
+    assert verification.verify_by_serial(certificate.serial + "\x00", "x\x00y") == ("unknown", None)
+    assert verification.verify_by_serial(f"\t{certificate.serial}\n", certificate.holder_name.replace(" ", "\t")) == (
         "valid",
         certificate,
     )
@@ -577,12 +608,12 @@ def test_control_characters_in_a_look_up_are_counted_without_failing(make_finish
 def test_scores_for_someone_outside_the_course_are_refused_all_or_none(make_finished, trainer_a):
     finished = make_finished(names=["Nguyễn Thị Hoa"], programme="CT2", closed=False)
     hoa = finished.enrolment(finished.trainees[0])
-    with pytest.raises(services.ScoresRejected) as refused:
-        services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8, 999999: 7}, trainer_a.id)
+    with pytest.raises(eligibility.ScoresRejected) as refused:
+        eligibility.record_scores(eligibility.course_eligibility(finished.course), {hoa.id: 8, 999999: 7}, trainer_a.id)
     assert refused.value.problems == {999999: "Không có học viên này trong khóa học."}
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Assessment)) == 0
-    assert services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 1
+    assert eligibility.record_scores(eligibility.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 1
     assert (
-        services.record_scores(services.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 0
+        eligibility.record_scores(eligibility.course_eligibility(finished.course), {hoa.id: 8}, trainer_a.id) == 0
     )  # unchanged

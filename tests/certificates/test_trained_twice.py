@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.certificates.conftest import SIGNER, Finished, close, issue, mark_all
 from tests.helpers import count
 from training.audit import AuditEvent
-from training.certificates import services
+from training.certificates import eligibility, issuing
 from training.certificates.models import Certificate
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
@@ -124,7 +124,7 @@ def test_no_second_certificate_of_the_same_programme_version(make_finished, unit
 
     page = html(login(trainer_a).get(f"/courses/{course.id}/certificates"))
     assert "đã có giấy chứng nhận 1/2026/GCN-PVHTT-215 của chương trình này (khóa 215-2026-CT1-01)" in page
-    [row] = services.course_eligibility(course)
+    [row] = eligibility.course_eligibility(course)
     assert not row.eligible
     response = login(trainer_a).post(
         f"/courses/{course.id}/certificates/issue",
@@ -134,7 +134,7 @@ def test_no_second_certificate_of_the_same_programme_version(make_finished, unit
     assert "Không còn học viên nào đủ điều kiện mà chưa được cấp giấy chứng nhận." in html(response)
     assert db.session.scalars(select(Certificate.serial)).all() == [original.serial]
     # A lost certificate is replaced by a copy of the original, which still works.
-    copy = services.issue_copy(original, SIGNER, trainer_a.id)
+    copy = issuing.issue_copy(original, SIGNER, trainer_a.id)
     assert copy.serial == original.serial and copy.copy_number == 1
 
 

@@ -14,7 +14,9 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from training.attendance import roster
-from training.certificates import services as certificates
+from training.certificates.eligibility import record_score
+from training.certificates.issuing import default_signer, issue_batch, issue_copy
+from training.certificates.services import revoke
 from training.clock import utc_at
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many, withdraw
@@ -276,15 +278,15 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
         withdraw(enrolment, "Chuyển công tác")
     enrolments = {e.trainee_id: e for e in course.enrolments}
     for key, score in spec.scores.items():
-        certificates.record_score(enrolments[trainees[key].id], score, admin.id)
+        record_score(enrolments[trainees[key].id], score, admin.id)
     if spec.status == "closed":
         courses.change_status(course, "closed")
     elif spec.status == "cancelled":
         courses.change_status(course, "cancelled", "Thiếu kinh phí")
     if spec.issued_on:
-        signer = certificates.default_signer(course)
+        signer = default_signer(course)
         signer.name = "Nguyễn Văn Ký"
-        issued = certificates.issue_batch(course, signer, admin.id, on=spec.issued_on)
+        issued = issue_batch(course, signer, admin.id, on=spec.issued_on)
         expected = {c.trainee for c in world.certificate_specs if c.course == spec.key and not c.copy}
         by_id = {v: k for k, v in world.trainee_ids.items()}
         assert {by_id[c.enrolment.trainee_id] for c in issued} == expected, f"{spec.key}: issue_batch issued to others"
@@ -300,12 +302,12 @@ def _build_course(world: World, spec: CourseSpec, admin) -> None:
                 continue
             original = world.certificates[(spec.key, cert_spec.trainee, False)]
             if cert_spec.copy:
-                copy = certificates.issue_copy(original, signer, admin.id, on=cert_spec.issued_on)
+                copy = issue_copy(original, signer, admin.id, on=cert_spec.issued_on)
                 copy.issued_at = utc_at(cert_spec.issued_on, time(9, 0))
                 world.certificates[(spec.key, cert_spec.trainee, True)] = copy
             if cert_spec.revoked_on:
                 target = world.certificates[(spec.key, cert_spec.trainee, cert_spec.copy)]
-                certificates.revoke(target, "error", "Cấp nhầm", admin.id)
+                revoke(target, "error", "Cấp nhầm", admin.id)
                 target.revoked_at = utc_at(cert_spec.revoked_on, time(14, 0))
     db.session.flush()
 

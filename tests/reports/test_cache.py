@@ -520,8 +520,9 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
     figures of one built afresh."""
     from datetime import time
 
-    from training.certificates import services as certificates
+    from training.certificates.eligibility import record_score
     from training.certificates.models import Certificate
+    from training.certificates.services import revoke, unrevoke
 
     admin, course_ids, trainee_ids = world.users["admin"], world.course_ids, world.trainee_ids
     periods = [PERIOD, Period(date(2025, 6, 1), date(2025, 6, 30))]
@@ -552,13 +553,13 @@ def test_after_every_kind_of_write_the_kept_reports_count_as_fresh_ones(app, wor
         after("nothing", lambda: None)
         after("a withdrawal", lambda: withdraw(enrolment("A2", "a4"), "Chuyển công tác"))
         # a1 attended all of A6 and failed its assessment: a passing score makes a completion
-        after("a passing score", lambda: certificates.record_score(enrolment("A6", "a1"), 9, admin.id))
-        after("a score cleared", lambda: certificates.record_score(enrolment("A6", "a1"), None, admin.id))
+        after("a passing score", lambda: record_score(enrolment("A6", "a1"), 9, admin.id))
+        after("a score cleared", lambda: record_score(enrolment("A6", "a1"), None, admin.id))
         certificate = db.session.scalar(
             select(Certificate).join(Enrolment).where(Enrolment.trainee_id == trainee_ids["b2"])
         )
-        after("a revocation", lambda: certificates.revoke(certificate, "error", "Cấp nhầm", admin.id))
-        after("its undoing", lambda: certificates.unrevoke(certificate, "Cấp đúng", admin.id))
+        after("a revocation", lambda: revoke(certificate, "error", "Cấp nhầm", admin.id))
+        after("its undoing", lambda: unrevoke(certificate, "Cấp đúng", admin.id))
         running = db.session.get(Course, course_ids["A2"])
         first = running.sessions[0]
         after(

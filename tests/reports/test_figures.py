@@ -22,7 +22,7 @@ from training.attendance.models import Attendance
 from training.certificates.models import Assessment, Certificate
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
-from training.pdf import in_text
+from training.pdf.words import in_text
 from training.people import GROUP_LABELS, GROUP_SHORT_LABELS
 from training.people.models import Trainee
 from training.units.models import Unit

@@ -21,7 +21,8 @@ from tests.attendance.conftest import Clock, CourseNow, freeze_clock, make_cours
 from tests.certificates.conftest import SIGNER, Finished, close, mark_all, start_course
 from training.attendance import checkin, roster
 from training.attendance.models import Attendance
-from training.certificates import services as certificates
+from training.certificates.eligibility import record_score
+from training.certificates.issuing import issue_batch
 from training.certificates.models import Certificate
 from training.courses.models import CourseSession, Enrolment
 from training.courses.planning import save_session
@@ -83,9 +84,9 @@ def world(app, units, admin, trainer_a, trainer_b, make_user, make_trainee, froz
 
     closed = start_course(units, trainer_a, [holder], "CT2", first_day=CLOSED_MONDAY)
     mark_all(closed, holder, "present", trainer_a.id)
-    certificates.record_score(closed.enrolment(holder), 8.0, trainer_a.id)  # CT2 requires the assessment
+    record_score(closed.enrolment(holder), 8.0, trainer_a.id)  # CT2 requires the assessment
     close(closed.course)
-    [certificate] = certificates.issue_batch(closed.course, SIGNER, trainer_a.id, on=ISSUED_ON)
+    [certificate] = issue_batch(closed.course, SIGNER, trainer_a.id, on=ISSUED_ON)
     db.session.commit()
 
     running = make_course_now(units, trainer_a, [holder, other])
@@ -94,7 +95,7 @@ def world(app, units, admin, trainer_a, trainer_b, make_user, make_trainee, froz
     enrolment = db.session.scalar(
         select(Enrolment).where(Enrolment.course_id == running.course.id, Enrolment.trainee_id == other.id)
     )
-    certificates.record_score(enrolment, 7.5, trainer_a.id)
+    record_score(enrolment, 7.5, trainer_a.id)
     db.session.commit()
     record = db.session.scalar(
         select(Attendance).where(Attendance.trainee_id == holder.id, Attendance.session_id == running.current.id)

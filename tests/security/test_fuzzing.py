@@ -25,7 +25,7 @@ from sqlalchemy import select
 from tests.conftest import PASSWORD
 from tests.helpers import count
 from training.attendance import qr, sheet, sheet_xlsx
-from training.certificates.services import verify_by_code
+from training.certificates.verification import verify_by_code
 from training.courses.enrolment import enrol_many, import_enrolments
 from training.courses.models import Enrolment
 from training.extensions import db

@@ -14,8 +14,8 @@ from tests.helpers import count
 from tests.security.conftest import HOLDER_BIRTH, HOLDER_NAME, HOLDER_PHONE, OTHER_NAME
 from training.attendance.models import Attendance, ScanLog
 from training.audit import AuditEvent
-from training.certificates import services as certificates
 from training.certificates.models import Assessment, Certificate
+from training.certificates.services import revoke
 from training.courses.models import CourseSession, Enrolment
 from training.extensions import db
 from training.people.models import Trainee, User
@@ -54,7 +54,7 @@ def test_the_public_verification_page_shows_the_minimum(app, world):
 
 def test_a_revoked_certificate_shows_the_category_not_the_written_reason(app, world):
     with app.test_request_context():
-        certificates.revoke(world.certificate, "error", "Ghi nhầm ngày sinh 05/06/1987 của học viên", world.admin.id)
+        revoke(world.certificate, "error", "Ghi nhầm ngày sinh 05/06/1987 của học viên", world.admin.id)
         db.session.commit()
     page = _text(app.test_client().get(f"/v/{world.certificate.verify_code}"))
     assert 'data-outcome="revoked"' in page and "Ghi nhầm ngày sinh" not in page

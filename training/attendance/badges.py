@@ -16,7 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from ..pdf import FONT, FONT_BOLD, draw_qr, escaped, even_lines, paragraph, register_fonts, style
+from ..pdf.fonts import FONT, FONT_BOLD, escaped, even_lines, paragraph, register_fonts, style
+from ..pdf.qr import draw_qr
 from .sheet import Row, SheetData
 
 # Badges keep the screen's sans-serif (Be Vietnam Pro): they are read at a glance, not filed.

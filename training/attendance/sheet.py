@@ -17,8 +17,8 @@ from ..clock import local_today, to_local
 from ..courses.calendar import course_dates
 from ..courses.models import Course, CourseSession
 from ..extensions import db
-from ..pdf import percent, place_and_date
 from ..pdf.issuer import Issuer
+from ..pdf.words import percent, place_and_date
 from ..people.models import Trainee
 from ..units.issuers import issuer_for
 from .models import Attendance

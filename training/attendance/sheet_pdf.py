@@ -15,26 +15,20 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..courses.models import Course
-from ..pdf import (
-    SERIF,
-    SERIF_BOLD,
+from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, style, tagged
+from ..pdf.issuer import Issuer
+from ..pdf.paper import (
     PageMark,
     build_keeping_signer,
     closing,
-    escaped,
     header_block,
     headless,
     keep_with,
     page_number,
-    paragraph,
-    place_and_date,
-    register_fonts,
     signer_flowables,
-    style,
     table_tail,
-    tagged,
 )
-from ..pdf.issuer import Issuer
+from ..pdf.words import place_and_date
 from .sheet import MORNING, Part, SheetData, day_groups, legend, split_parts
 
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
@@ -305,7 +299,7 @@ def _tables_by_part(
     """The sheet's tables for the story: a note when nobody is enrolled, else a table for each
     part (rows_of(data, part) gives its rows, style, widths and line height), each part after
     the first on a new page, headed by heading(part) when there are several. Returns the story
-    and the last part's last rows, which go with the signers (training.pdf.build_keeping_signer)."""
+    and the last part's last rows, which go with the signers (training.pdf.paper.build_keeping_signer)."""
     if not data.rows:
         return [paragraph(tagged(_("Lớp bồi dưỡng chưa có học viên."), "i"), 12), PageMark(log, "table")], []
     story, last_rows = [], []

@@ -10,7 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ..pdf import ISSUER_SIZE, MOTTO, MOTTO_SIZE, MOTTO_SUB, MOTTO_SUB_SIZE, place_and_date
+from ..pdf.fonts import ISSUER_SIZE, MOTTO_SIZE, MOTTO_SUB_SIZE
+from ..pdf.paper import MOTTO, MOTTO_SUB
+from ..pdf.words import place_and_date
 from ..spreadsheets import PAPER_FONT, keep_text
 from .sheet import SheetData, legend
 

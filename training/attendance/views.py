@@ -13,7 +13,7 @@ from flask_login import current_user
 from ..auth.permissions import roles_required
 from ..clock import utcnow
 from ..courses.services import get_course_or_404, get_session_or_404
-from ..pdf import MOTTO, MOTTO_SUB
+from ..pdf.paper import MOTTO, MOTTO_SUB
 from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash

@@ -69,6 +69,24 @@ def may_reopen_course(user) -> bool:
     return user is not None and user.is_authenticated and user.is_admin
 
 
+def may_see_certificate(user, certificate) -> bool:
+    """May this user see this certificate: a trainee their own only; staff one of a course
+    they may act on?"""
+    if not user.is_authenticated:
+        return False
+    if user.role == "trainee":
+        return user.trainee_id == certificate.enrolment.trainee_id
+    return may_act_on_course(user, certificate.enrolment.course)
+
+
+def may_print_certificate(user, certificate) -> bool:
+    """May this user download this certificate's PDF: one they may see, but a revoked one no
+    longer by its holder (it is no longer theirs to print; staff still see it)?"""
+    if not may_see_certificate(user, certificate):
+        return False
+    return not (certificate.is_revoked and user.role == "trainee")
+
+
 def require_trainee(trainee) -> None:
     """Abort with 403 unless the current user may act on this trainee.
 

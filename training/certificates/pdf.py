@@ -13,20 +13,11 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas as pdfcanvas
 
 from ..courses.models import Enrolment
-from ..pdf import (
-    MOTTO,
-    MOTTO_SUB,
-    SERIF,
-    SERIF_BOLD,
-    SERIF_ITALIC,
-    draw_qr,
-    even_lines,
-    in_text,
-    register_fonts,
-    with_signer,
-    written_date,
-)
-from ..pdf.issuer import Issuer
+from ..pdf.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC, even_lines, register_fonts
+from ..pdf.issuer import Issuer, with_signer
+from ..pdf.paper import MOTTO, MOTTO_SUB
+from ..pdf.qr import draw_qr
+from ..pdf.words import in_text, written_date
 from ..units.issuers import issuer_for
 from .models import Certificate
 
@@ -35,12 +26,11 @@ RED = colors.HexColor("#a31515")
 
 
 def render_certificate(
-    certificate: Certificate, enrolment: Enrolment, signer, on: date, issuer: Issuer | None = None
+    certificate: Certificate, enrolment: Enrolment, signer, on: date, url: str, issuer: Issuer | None = None
 ) -> bytes:
-    """One certificate as PDF bytes (A4 landscape). `issuer`: the issuer in force on `on`;
-    without it, training.units.issuers.issuer_for's, with the signer typed on the issue form."""
-    from .services import verification_url
-
+    """One certificate as PDF bytes (A4 landscape), its QR carrying `url`, the certificate's
+    public verification URL. `issuer`: the issuer in force on `on`; without it,
+    training.units.issuers.issuer_for's, with the signer typed on the issue form."""
     register_fonts()
     if issuer is None:
         issuer = with_signer(issuer_for(on, enrolment.course.unit), signer.title, signer.name, signer.place)
@@ -48,7 +38,7 @@ def render_certificate(
     page = pdfcanvas.Canvas(buffer, pagesize=landscape(A4), invariant=True, initialFontName=SERIF)
     page.setTitle(f"Giấy chứng nhận {certificate.serial}")
     page.setAuthor(issuer.body_lines[-1])
-    draw_certificate(page, certificate, enrolment, issuer, on, verification_url(certificate))
+    draw_certificate(page, certificate, enrolment, issuer, on, url)
     page.showPage()
     page.save()
     return buffer.getvalue()

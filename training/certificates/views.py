@@ -8,12 +8,12 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import public
-from ..auth.permissions import require_role, roles_required
+from ..auth.permissions import may_print_certificate, may_see_certificate, require_role, roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
 from ..ids import db_int
 from ..web import commit_or_flash, flash_form_errors, mark_created, resubmitted
-from . import bp, services
+from . import bp, eligibility, issuing, services, verification
 from .forms import REVOKE_CATEGORY_LABELS, IssueForm, RevokeForm, UnrevokeForm, VerifyForm
 from .merge import write_merged
 from .models import Certificate
@@ -25,6 +25,18 @@ def _pdf(content: bytes, name: str, download: bool = False):
     return send_file(io.BytesIO(content), mimetype=PDF, as_attachment=download, download_name=name)
 
 
+def get_certificate_or_404(certificate_id: int, may=may_see_certificate) -> Certificate:
+    """A certificate the current user `may` act on (auth.permissions.may_see_certificate:
+    a trainee their own, staff those of courses they may act on).
+
+    :raises NotFound, Forbidden:
+    """
+    certificate = db.get_or_404(Certificate, certificate_id)
+    if not may(current_user, certificate):
+        abort(403)
+    return certificate
+
+
 def _file_name(certificate: Certificate) -> str:
     suffix = f"-ban-sao-{certificate.copy_number}" if certificate.is_copy else ""
     return f"giay-chung-nhan-{certificate.serial.replace('/', '-')}{suffix}.pdf"
@@ -34,17 +46,17 @@ def _file_name(certificate: Certificate) -> str:
 
 
 @bp.app_template_global()
-def course_eligibility(course) -> list[services.Eligibility]:
+def course_eligibility(course) -> list[eligibility.Eligibility]:
     """Each enrolment's eligibility for a certificate, for the page confirming that a course is
     closed: that page belongs to courses, which comes before certificates and so cannot ask."""
-    return services.course_eligibility(course)
+    return eligibility.course_eligibility(course)
 
 
 @bp.route("/courses/<int:course_id>/results", methods=["GET", "POST"])
 @roles_required("admin", "trainer")
 def results(course_id: int):
     course = get_course_or_404(course_id, write=request.method == "POST")
-    rows = services.course_eligibility(course)
+    rows = eligibility.course_eligibility(course)
     typed, problems = {}, {}
     if request.method == "POST":
         scores = {}
@@ -63,8 +75,8 @@ def results(course_id: int):
                     "%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw
                 )
         try:
-            changed = services.record_scores(rows, scores, current_user.id)
-        except services.ScoresRejected as rejected:
+            changed = eligibility.record_scores(rows, scores, current_user.id)
+        except eligibility.ScoresRejected as rejected:
             problems = {**rejected.problems, **problems}
         if not problems:
             db.session.commit()
@@ -74,7 +86,7 @@ def results(course_id: int):
         # every problem named beside its trainee.
         db.session.rollback()
         flash(_("Chưa lưu: %(n)d điểm cần sửa (tô đỏ bên dưới).", n=len(problems)), "error")
-        rows = services.course_eligibility(course)
+        rows = eligibility.course_eligibility(course)
     return render_template(
         "certificates/results.html",
         course=course,
@@ -89,7 +101,7 @@ def results(course_id: int):
 @roles_required("admin", "trainer")
 def course_certificates(course_id: int):
     course = get_course_or_404(course_id)
-    rows = services.course_eligibility(course)
+    rows = eligibility.course_eligibility(course)
     issued = db.session.scalars(
         select(Certificate)
         .where(Certificate.enrolment.has(course_id=course.id))
@@ -120,7 +132,7 @@ def _lines(title: str) -> str:
 @roles_required("admin", "trainer")
 def issue(course_id: int):
     course = get_course_or_404(course_id)
-    signer = services.default_signer(course)
+    signer = issuing.default_signer(course)
     form = IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place)
     # The page lists the people it offers, each ticked; whoever the trainer unticks is held back.
     offered = {i for i in request.form.getlist("offered", type=db_int) if i}
@@ -132,7 +144,7 @@ def issue(course_id: int):
             form.place.data.strip(),
         )
         issued = commit_or_flash(
-            lambda: services.issue_batch(
+            lambda: issuing.issue_batch(
                 course,
                 signer,
                 current_user.id,
@@ -144,7 +156,7 @@ def issue(course_id: int):
         )
         if issued is not None:  # an empty list is a success too
             return redirect(url_for("certificates.course_certificates", course_id=course.id))
-    todo = [row for row in services.course_eligibility(course) if row.eligible and row.certificate is None]
+    todo = [row for row in eligibility.course_eligibility(course) if row.eligible and row.certificate is None]
     return render_template(
         "certificates/issue.html",
         course=course,
@@ -159,9 +171,7 @@ def issue(course_id: int):
 
 @bp.route("/certificates/<int:certificate_id>.pdf")
 def download(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
-    if certificate.is_revoked and current_user.role == "trainee":
-        abort(403)  # a revoked certificate is no longer the holder's to print; staff still see it
+    certificate = get_certificate_or_404(certificate_id, may_print_certificate)
     return _pdf(certificate.pdf, _file_name(certificate), download=request.args.get("download") == "1")
 
 
@@ -221,8 +231,8 @@ def mine():
 @bp.route("/certificates/<int:certificate_id>")
 @roles_required("admin", "trainer")
 def detail(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
-    signer = services.default_signer(certificate.enrolment.course)
+    certificate = get_certificate_or_404(certificate_id)
+    signer = issuing.default_signer(certificate.enrolment.course)
     return render_template(
         "certificates/detail.html",
         certificate=certificate,
@@ -231,14 +241,14 @@ def detail(certificate_id: int):
         unrevoke_form=UnrevokeForm(),
         copy_form=IssueForm(signer_title=_one_line(signer.title), signer_name=signer.name, place=signer.place),
         categories=REVOKE_CATEGORY_LABELS,
-        url=services.verification_url(certificate),
+        url=verification.verification_url(certificate),
     )
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
 @roles_required("admin", "trainer")
 def revoke(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     form = RevokeForm()
     if form.validate_on_submit():
         commit_or_flash(
@@ -254,7 +264,7 @@ def revoke(certificate_id: int):
 @bp.route("/certificates/<int:certificate_id>/unrevoke", methods=["POST"])
 @roles_required("admin", "trainer")
 def unrevoke(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     form = UnrevokeForm()
     if form.validate_on_submit():
         commit_or_flash(
@@ -270,19 +280,19 @@ def unrevoke(certificate_id: int):
 @bp.route("/certificates/<int:certificate_id>/copy", methods=["POST"])
 @roles_required("admin", "trainer")
 def copy(certificate_id: int):
-    certificate = services.get_certificate_or_404(certificate_id)
+    certificate = get_certificate_or_404(certificate_id)
     form = IssueForm()
     if form.validate_on_submit():
         if (again := resubmitted()) is not None:  # a double click must not make two copies
             return again
-        signer = services.default_signer(certificate.enrolment.course)
+        signer = issuing.default_signer(certificate.enrolment.course)
         signer.title, signer.name, signer.place = (
             _lines(form.signer_title.data),
             form.signer_name.data.strip(),
             form.place.data.strip(),
         )
         new = commit_or_flash(
-            lambda: services.issue_copy(certificate, signer, current_user.id),
+            lambda: issuing.issue_copy(certificate, signer, current_user.id),
             services.CertificateError,
             lambda c: _("Đã cấp bản sao số %(n)d của giấy chứng nhận %(s)s.", n=c.copy_number, s=c.serial),
         )
@@ -301,7 +311,7 @@ def copy(certificate_id: int):
 @public
 @limiter.limit("30 per minute")
 def verify_code(code: str):
-    outcome, certificate = services.verify_by_code(code)
+    outcome, certificate = verification.verify_by_code(code)
     page = render_template(
         "certificates/verify.html",
         outcome=outcome,
@@ -320,7 +330,7 @@ def verify():
     form = VerifyForm()
     outcome = certificate = None
     if form.validate_on_submit():
-        outcome, certificate = services.verify_by_serial(form.serial.data, form.full_name.data)
+        outcome, certificate = verification.verify_by_serial(form.serial.data, form.full_name.data)
     page = render_template(
         "certificates/verify.html",
         outcome=outcome,

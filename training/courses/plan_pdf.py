@@ -18,28 +18,22 @@ from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..clock import local_today, to_local
-from ..pdf import (
-    SERIF,
-    SERIF_BOLD,
+from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, tagged
+from ..pdf.issuer import Issuer
+from ..pdf.paper import (
     PageMark,
     Rule,
     build_keeping_signer,
     closing,
-    escaped,
     header_block,
     headless,
-    in_text,
     issuer_lines,
     keep_with,
     page_number,
-    paragraph,
-    place_and_date,
-    register_fonts,
     signer_flowables,
     table_tail,
-    tagged,
 )
-from ..pdf.issuer import Issuer
+from ..pdf.words import in_text, place_and_date
 from ..people import GROUP_LABELS
 from ..units.issuers import issuer_for
 from .calendar import course_dates, weekday_name

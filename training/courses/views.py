@@ -13,8 +13,9 @@ from ..clock import local_today, parse_day, to_local, utcnow
 from ..curricula import catalogue
 from ..extensions import db
 from ..ids import db_int
-from ..pdf import MOTTO, MOTTO_SUB, place_and_date
+from ..pdf.paper import MOTTO, MOTTO_SUB
 from ..pdf.qr import encode
+from ..pdf.words import place_and_date
 from ..people import services as people
 from ..people.models import Trainee
 from ..security import no_store

@@ -2,10 +2,11 @@
 
 The admin keeps the issuer settings in the app, dated (the `units` domain stores them); a paper
 takes the settings in force on its own date, so a 2024 paper keeps the issuer of 2024. The
-papers themselves only read this plain value.
+papers themselves only read this plain value, with the signer someone typed on a form
+(with_signer).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,16 @@ class Issuer:
     #: the head who certifies, in full, as a certificate's body says it:
     #: "GIÁM ĐỐC SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH TỈNH BẮC NINH"
     certifying_title: str
+
+
+def with_signer(issuer: Issuer, title: str | None = None, name: str | None = None, place: str | None = None) -> Issuer:
+    """`issuer` with the signer (and place) someone typed on a form, where they typed one; a
+    title of two lines ("KT. GIÁM ĐỐC" then "PHÓ GIÁM ĐỐC") is typed on two lines."""
+    changes = {}
+    if title and title.strip():
+        changes["signer_title"] = tuple(line.strip() for line in title.strip().splitlines() if line.strip())
+    if name is not None and name.strip():
+        changes["signer_name"] = name.strip()
+    if place and place.strip():
+        changes["place"] = place.strip()
+    return replace(issuer, **changes)

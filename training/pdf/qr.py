@@ -8,6 +8,7 @@ symbol is held as one big integer, one bit per module (row by row, and a second 
 column): placing a mask is one XOR and each of the standard's four penalty rules is a handful of
 shifts, ANDs and bit counts over all rows at once. The scores are qrcode.util.lost_point's, so
 the symbol is the very one `qrcode` makes; the tests compare the two module for module.
+draw_qr draws a symbol on a reportlab canvas as vector shapes.
 """
 
 from bisect import bisect_left
@@ -19,6 +20,10 @@ import qrcode
 from qrcode import LUT, base, util
 from qrcode.constants import ERROR_CORRECT_M
 from qrcode.exceptions import DataOverflowError
+from reportlab.lib import colors
+
+#: light modules around a QR code, as the standard asks (4)
+QUIET_ZONE = 4
 
 
 @dataclass(frozen=True)
@@ -279,3 +284,21 @@ def encode(data: str, error_correction: int = ERROR_CORRECT_M) -> QrSymbol:
     packed = layout.final[best] | (data_rows ^ layout.masks[best][0])
     n, line = layout.n, (1 << layout.n) - 1
     return QrSymbol(n, tuple((packed >> (r * n)) & line for r in range(n)))
+
+
+def draw_qr(canvas, data: str, x: float, y: float, size: float) -> None:
+    """Draw a QR code as vector shapes with its lower-left corner at (x, y), quiet zone included.
+
+    Dark modules are merged into horizontal runs and filled as one path, drawn in module units
+    (whole numbers) under a scaling transform: far cheaper than one rectangle object per module
+    or reportlab formatting four decimals per rectangle.
+    """
+    symbol = encode(data, ERROR_CORRECT_M)
+    count = symbol.size + 2 * QUIET_ZONE
+    top = count - 1 - QUIET_ZONE
+    path = " ".join(f"{QUIET_ZONE + column} {top - row} {length} 1 re" for row, column, length in symbol.runs())
+    canvas.saveState()
+    canvas.setFillColor(colors.black)
+    canvas.transform(size / count, 0, 0, size / count, x, y)
+    canvas.addLiteral(path + " f")
+    canvas.restoreState()

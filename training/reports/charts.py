@@ -15,7 +15,7 @@ from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from ..pdf import FONT, FONT_BOLD, SERIF, SERIF_BOLD, register_fonts
+from ..pdf.fonts import FONT, FONT_BOLD, SERIF, SERIF_BOLD, register_fonts
 from ..people import GROUP_SHORT_LABELS
 from ..people.models import GROUPS
 from .figures import Report

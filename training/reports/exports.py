@@ -11,8 +11,8 @@ from sqlalchemy import select
 from ..courses.models import Course
 from ..curricula import catalogue
 from ..extensions import db
-from ..pdf import in_text
 from ..pdf.issuer import Issuer
+from ..pdf.words import in_text
 from ..people import GROUP_LABELS, GROUP_SHORT_LABELS
 from ..people.models import GROUPS
 from ..surveys.services import min_answers

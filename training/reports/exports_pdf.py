@@ -14,25 +14,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..clock import local_today
-from ..pdf import (
-    SERIF,
-    SERIF_BOLD,
-    Rule,
-    closing,
-    decimal,
-    escaped,
-    header_block,
-    in_text,
-    page_number,
-    paragraph,
-    percent,
-    place_and_date,
-    recipients,
-    register_fonts,
-    signer_flowables,
-    tagged,
-)
+from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, tagged
 from ..pdf.issuer import Issuer
+from ..pdf.paper import Rule, closing, header_block, page_number, recipients, signer_flowables
+from ..pdf.words import decimal, in_text, percent, place_and_date
 from ..people import GROUP_LABELS
 from ..people.models import GROUPS
 from . import columns

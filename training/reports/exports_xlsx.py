@@ -15,8 +15,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..clock import local_today
-from ..pdf import MOTTO, MOTTO_SUB, in_text
 from ..pdf.issuer import Issuer
+from ..pdf.paper import MOTTO, MOTTO_SUB
+from ..pdf.words import in_text
 from ..people.models import GROUPS
 from ..spreadsheets import keep_text
 from . import columns
@@ -33,7 +34,7 @@ from .exports import (
 )
 from .figures import Report
 
-#: the family of the PDF's serif (training.pdf.SERIF), so that the workbook prints like the paper
+#: the family of the PDF's serif (training.pdf.fonts.SERIF), so that the workbook prints like the paper
 XLSX_FONT = "Noto Serif"
 
 

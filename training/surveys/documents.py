@@ -14,7 +14,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from ..clock import local_today
-from ..pdf import FONT, escaped, header_block, paragraph, tagged
+from ..pdf.fonts import FONT, escaped, paragraph, tagged
+from ..pdf.paper import header_block
 from ..spreadsheets import keep_text
 from ..units.issuers import issuer_for
 from .questionnaire import Question, Questionnaire
