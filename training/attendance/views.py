@@ -18,7 +18,7 @@ from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash
 from . import badges, bp, history, sheet, sheet_pdf, sheet_xlsx
-from .checkin import checkin_state, status_label
+from .answers import status_label
 from .models import STATUSES
 from .roster import (
     AttendanceError,
@@ -30,6 +30,7 @@ from .roster import (
     roster,
     save_roster,
 )
+from .window import checkin_state
 
 # --- the manual roster --------------------------------------------------------------------------
 
