@@ -17,7 +17,7 @@ from ..pdf import MOTTO, MOTTO_SUB
 from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash
-from . import badges, bp, history, sheet, sheet_pdf, sheet_xlsx
+from . import badges, bp, history, sheet, sheet_pdf, sheet_xlsx, signin_pdf
 from .answers import status_label
 from .models import STATUSES
 from .roster import (
@@ -193,7 +193,7 @@ def attendance_xlsx(course_id: int):
 @bp.route("/courses/<int:course_id>/signin-sheet.pdf")
 @roles_required("admin", "trainer")
 def signin_sheet_pdf(course_id: int):
-    return _course_document(course_id, sheet_pdf.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
+    return _course_document(course_id, signin_pdf.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
 
 
 @bp.route("/courses/<int:course_id>/badges.pdf")
