@@ -41,6 +41,9 @@ def post_fork(server, worker):
     close=False leaves the master's own connections open for the master."""
     app = getattr(server.app, "callable", None)  # the app the master loaded (preload_app)
     if app is not None and "sqlalchemy" in getattr(app, "extensions", {}):  # bench/bare_app.py has none
+        # Imported here, not at the top: gunicorn reads this file before it applies --chdir and
+        # --pythonpath, so `gunicorn -c /srv/taphuan/gunicorn.conf.py --chdir /srv/taphuan app:app`
+        # run from elsewhere could not import training yet; by the first fork the app is loaded.
         from training.extensions import db
 
         with app.app_context():

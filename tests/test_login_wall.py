@@ -92,7 +92,7 @@ def test_the_walk_covers_the_known_protected_routes():
         "people.trainee_edit",
         "people.trainee_import",
         "people.users",
-        "units.index",
+        "people.units_index",
         "curricula.index",
         "curricula.detail",
     } <= endpoints

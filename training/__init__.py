@@ -201,10 +201,11 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from . import attendance, auth, certificates, courses, main, people, privacy, reports, surveys, units
     from . import curricula as curricula_domain
+    from .auth import views as signin
 
     for package in (
         main,
-        auth,
+        signin,
         units,
         people,
         curricula_domain,

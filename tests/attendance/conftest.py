@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from training.attendance import checkin, phone_views, phones, qr, roster, scanner_views, views
+from training.attendance import checkin, phone_views, phones, qr, roster, scanner_views, views, window
 from training.clock import to_utc
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
@@ -66,7 +66,7 @@ def clock(monkeypatch) -> Clock:
 def freeze_clock(monkeypatch) -> Clock:
     """Freeze "now" at NOW_LOCAL for the attendance services, views and tokens."""
     frozen = Clock(NOW_LOCAL)
-    for module in (checkin, roster, phone_views, scanner_views, views):
+    for module in (checkin, window, roster, phone_views, scanner_views, views):
         monkeypatch.setattr(module, "utcnow", frozen.now)
     monkeypatch.setattr(qr, "time", SimpleNamespace(time=frozen.time))
     return frozen

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 from sqlalchemy import insert
 
-from training.attendance import badges, checkin, roster, sheet, sheet_pdf
+from training.attendance import badges, checkin, roster, sheet, signin_pdf
 from training.attendance.models import Attendance
 from training.clock import to_utc
 from training.courses import services as courses
@@ -422,7 +422,7 @@ def test_signin_sheet_has_every_name_and_a_box_per_session(course, login, traine
 def test_signin_sheet_of_many_sessions_has_a_box_per_day(in_request, units, trainer_a, login):
     course, people = make_big_course(units, trainer_a, trainees=12, sessions=24)
     data = sheet.sheet_data(course)
-    boxes = sheet_pdf.signin_boxes(data)
+    boxes = signin_pdf.signin_boxes(data)
     assert len(boxes) == 12 and boxes[0].heading == "02/03"
     text = flat(pdf_text(login(trainer_a).get(f"/courses/{course.id}/signin-sheet.pdf").get_data()))
     assert "Phần 1/2" in text and "Phần 2/2" in text

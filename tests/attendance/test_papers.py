@@ -10,7 +10,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from training.attendance import roster, sheet, sheet_pdf
+from training.attendance import roster, sheet, sheet_pdf, signin_pdf
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
 from training.courses.planning import save_session
@@ -185,7 +185,7 @@ def test_the_blank_sign_in_sheet_keeps_its_last_rows_with_the_signers(in_request
     course, people = make_course(units, trainer_a, make_trainee, date(2026, 2, 9), 6)
     seen_two_pages = False
     for _attempt in range(20):
-        content = sheet_pdf.signin_pdf(sheet.sheet_data(course))
+        content = signin_pdf.signin_pdf(sheet.sheet_data(course))
         found = pages(content)
         if len(found) > 1:
             assert len(people) > 9, "nine trainees and the signers fit on one page"
@@ -211,6 +211,9 @@ def test_a_long_position_stays_on_its_trainees_line_when_the_page_has_room(in_re
     long = make_trainee("Lương Ngọc Thảo", position="Công chức Văn hóa - xã hội, phụ trách đài truyền thanh")
     enrol_many(course, [long])
     db.session.commit()
-    for content in (sheet_pdf.attendance_pdf(sheet.sheet_data(course)), sheet_pdf.signin_pdf(sheet.sheet_data(course))):
+    for content in (
+        sheet_pdf.attendance_pdf(sheet.sheet_data(course)),
+        signin_pdf.signin_pdf(sheet.sheet_data(course)),
+    ):
         line = next(line for line in pages(content)[0].splitlines() if "Lương Ngọc Thảo" in line)
         assert "phụ trách đài truyền thanh" in line, line

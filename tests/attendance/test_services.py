@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.helpers import count
-from training.attendance import checkin, roster
+from training.attendance import checkin, roster, window
 from training.attendance.models import Attendance, ScanLog
 from training.attendance.shares import course_attendance
 from training.audit import AuditEvent
@@ -186,7 +186,7 @@ def test_a_closed_course_takes_no_more_check_ins(course_now, trainer_a, login):
     login(trainer_a)  # change_status reads the signed-in user
     courses.change_status(course_now.course, "closed")
     db.session.commit()
-    assert checkin.checkin_state(course_now.current) == "ended"
+    assert window.checkin_state(course_now.current) == "ended"
     assert checkin.check_in(course_now.current, course_now.trainees[0].id, "qr_self").reason == "session_closed"
     assert count(Attendance) == 0
 

@@ -250,7 +250,7 @@ def test_an_import_names_the_lines_as_the_spreadsheet_shows_them(login, trainer_
 
 
 def test_an_import_of_too_many_rows_is_refused(login, trainer_a, make_course):
-    from training.people.importer import MAX_ROWS
+    from training.people.list_reader import MAX_ROWS
 
     course = make_course("CT1")
     response = post_import(login(trainer_a), course, upload([["KHONGCO99"]] * (MAX_ROWS + 1), header=("Mã cá nhân",)))

@@ -30,7 +30,7 @@ from training.courses.services import ConflictError, CourseError
 from training.curricula import catalogue
 from training.extensions import db
 from training.people import group_label
-from training.people.importer import ImportRejected
+from training.people.list_reader import ImportRejected
 
 pytestmark = pytest.mark.usefixtures("in_request")
 

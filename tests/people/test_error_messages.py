@@ -8,7 +8,7 @@ from html import unescape
 
 from tests.helpers import count, page_text
 from training.extensions import db
-from training.people.importer import MAX_ROWS
+from training.people.list_reader import MAX_ROWS
 from training.people.models import Trainee, User
 from training.units.models import Unit
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from training.extensions import db
-from training.people import importer
+from training.people import importer, list_reader
 from training.people.models import Trainee
 
 HEADER_VI = ["Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ", "Xã/phường", "Nhóm", "Điện thoại"]
@@ -479,7 +479,7 @@ def test_trainee_role_cannot_import(login, make_user, units):
 
 
 def test_service_all_or_nothing(units):
-    with pytest.raises(importer.ImportRejected) as rejected:
+    with pytest.raises(list_reader.ImportRejected) as rejected:
         importer.import_trainees("x.xlsx", xlsx(broken_rows()), units["A"].id)
     assert [e.line for e in rejected.value.errors] == [11, 26, 43]
     db.session.rollback()
@@ -490,6 +490,6 @@ def test_service_all_or_nothing(units):
 
 
 def test_commune_key():
-    assert importer.commune_key("Xã Đồng Kỳ") == importer.commune_key("dong ky") == "dong ky"
-    assert importer.commune_key("Thị trấn Phồn Xương") == importer.commune_key("TT. Phồn Xương") == "phon xuong"
-    assert importer.commune_key("Phường Trần Phú") == "tran phu"
+    assert list_reader.commune_key("Xã Đồng Kỳ") == list_reader.commune_key("dong ky") == "dong ky"
+    assert list_reader.commune_key("Thị trấn Phồn Xương") == list_reader.commune_key("TT. Phồn Xương") == "phon xuong"
+    assert list_reader.commune_key("Phường Trần Phú") == "tran phu"

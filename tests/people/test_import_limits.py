@@ -10,8 +10,9 @@ import zlib
 import pytest
 from openpyxl import Workbook
 
-from training.people import importer
-from training.people.importer import MAX_COLUMNS, MAX_LINES, ImportRejected, import_trainees
+from training.people import list_reader
+from training.people.importer import import_trainees
+from training.people.list_reader import MAX_COLUMNS, MAX_LINES, ImportRejected
 
 HEADER = ["Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ", "Xã/phường", "Nhóm", "Điện thoại"]
 #: what reading one file may allocate at its peak (the old importer took ~500 MB for these)
@@ -177,7 +178,7 @@ def test_a_csv_row_wider_than_the_limit_is_refused(units, in_request):
 
 
 def test_too_many_filled_cells_are_refused(units, in_request, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_CELLS", 50)
+    monkeypatch.setattr(list_reader, "MAX_CELLS", 50)
     content = (",".join(HEADER) + "\n" + "Nguyễn Văn A,15/03/1985,Nam,,Xã Đồng Kỳ,1,\n" * 10).encode()
     with pytest.raises(ImportRejected) as refused:
         import_trainees("danh-sach.csv", content, units["A"].id)

@@ -29,7 +29,8 @@ from training.certificates.verification import verify_by_code
 from training.courses.enrolment import enrol_many, import_enrolments
 from training.courses.models import Enrolment
 from training.extensions import db
-from training.people.importer import MAX_ROWS, TEMPLATE_HEADERS, ImportRejected, import_trainees
+from training.people.importer import TEMPLATE_HEADERS, import_trainees
+from training.people.list_reader import MAX_ROWS, ImportRejected
 from training.people.models import CODE_ALPHABET, Trainee
 from training.reports import counting, exports_xlsx
 from training.reports.figures import Period

@@ -159,10 +159,11 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "people.users": {"GET": ADMIN_PAGE},
     "people.user_new": {"GET": ADMIN_PAGE, "POST": profile(302, 403, 403, 403, 200)},
     "people.user_reset_password": {"POST": ADMIN_POST},
-    # units: conversion, merge and rename, areas (empty POSTs: the page again, nothing done)
+    # units: the list, conversion, merge and rename, areas (empty POSTs: the page again, nothing done)
     "people.units_convert": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     "people.unit_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     "people.units_areas": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
+    "people.units_index": {"GET": STAFF_OWN},
     "people.user_edit": {"GET": ADMIN_PAGE, "POST": ADMIN_POST},  # empty: saved unchanged
     "people.user_set_active": {"POST": profile(302, 403, 403, 403, 400)},  # an empty POST says neither
     "people.trainee_account": {"POST": ADMIN_POST},
@@ -174,7 +175,6 @@ EXPECTED: dict[str, dict[str, dict]] = {
     "reports.province": {"GET": ADMIN_PAGE},
     "reports.trainee_record": {"GET": STAFF_PAGE},
     # units
-    "units.index": {"GET": STAFF_OWN},
     "units.issuer_settings": {"GET": ADMIN_PAGE, "POST": ADMIN_PAGE},
     # surveys: the phone's page is public (it identifies the trainee itself); the rest is staff
     "surveys.answer": {"GET": everyone(200), "POST": everyone(200)},  # identification form, or a notice

@@ -1,148 +1,28 @@
-"""Check-in: the hours a session takes check-ins and the lateness rule, recording a
-trainee seen at a session (the session's QR on their phone, or their badge scanned by the
-trainer), and the answers a check-in gives.
+"""Check-in: recording a trainee seen at a session (the session's QR on their phone, or their
+badge scanned by the trainer). The hours a session takes check-ins are in window.py, the
+answers a check-in gives in answers.py.
 
 Services flush and never commit; the view or command that calls them commits once.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 
 from .. import audit
-from ..clock import to_local, utcnow
-from ..courses.models import Course, CourseSession, Enrolment
+from ..clock import utcnow
+from ..courses.models import CourseSession, Enrolment
 from ..extensions import db, insert_or_skip
 from ..people.models import Trainee
 from ..stamps import REPORT_UNIT
 from ..units.models import Unit
+from . import answers
+from .answers import CheckinResult, SeenRecord, SeenTrainee
 from .identify import normalise_code
 from .models import ATTENDED, Attendance, ScanLog
-
-
-@dataclass(frozen=True)
-class SeenTrainee:
-    """Who a check-in answer names."""
-
-    id: int
-    full_name: str
-    commune: str
-
-
-@dataclass(frozen=True)
-class SeenRecord:
-    """What a check-in answer shows of the trainee's record of the session."""
-
-    id: int
-    status: str
-    method: str
-    #: when the trainee was seen (or, for a record set by hand with no time, when it was set)
-    at: datetime
-
-
-@dataclass
-class CheckinResult:
-    """The answer to one check-in attempt: a reason code, a message, and whom and what it is
-    about if anyone. Plain values, so that an answer outlives the commit."""
-
-    reason: str
-    message: str
-    trainee: SeenTrainee | None = None
-    record: SeenRecord | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.reason == "ok"
-
-    def as_json(self) -> dict:
-        data = {"reason": self.reason, "ok": self.ok, "message": self.message}
-        if self.trainee is not None:
-            data["trainee"] = {"id": self.trainee.id, "name": self.trainee.full_name, "commune": self.trainee.commune}
-        if self.record is not None:
-            data["status"] = self.record.status
-            data["checked_in_at"] = to_local(self.record.at).strftime("%H:%M")
-        return data
-
-
-# --- the check-in window and lateness -------------------------------------------------------
-
-
-def checkin_opens_at(session: CourseSession) -> datetime:
-    minutes = current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15)
-    return session.starts_at - timedelta(minutes=minutes)
-
-
-#: the course statuses in which its sessions take check-ins
-CHECKIN_COURSE_STATUSES = ("open", "running")
-
-
-def checkin_state(session: CourseSession, at: datetime | None = None) -> str:
-    """'not_yet', 'open' or 'ended' for a (naive UTC) moment; a closed or cancelled course is
-    'ended' (its record is final), a course still in draft 'not_open' (it may yet move, and
-    nobody may be recorded at it: no live QR, no scan)."""
-    at = at or utcnow()
-    if session.course.status in ("closed", "cancelled") or at > session.ends_at:
-        return "ended"
-    if session.course.status not in CHECKIN_COURSE_STATUSES:
-        return "not_open"
-    if at < checkin_opens_at(session):
-        return "not_yet"
-    return "open"
-
-
-def status_for(session: CourseSession, at: datetime) -> str:
-    """present, or late when seen after the start plus the course's grace minutes."""
-    late_after = session.starts_at + timedelta(minutes=session.course.late_after_minutes)
-    return "late" if at > late_after else "present"
-
-
-def closed_message(session: CourseSession, state: str) -> str:
-    if state == "not_open":
-        return _("Khóa học chưa mở nên chưa điểm danh được.")
-    if state == "not_yet":
-        return _(
-            "Buổi học chưa mở điểm danh (mở từ %(t)s ngày %(d)s).",
-            t=to_local(checkin_opens_at(session)).strftime("%H:%M"),
-            d=to_local(session.starts_at).strftime("%d/%m/%Y"),
-        )
-    return _("Buổi học đã kết thúc điểm danh.")
-
-
-def open_session_ids(at: datetime | None = None) -> list[int]:
-    """The sessions taking check-ins at a (naive UTC) moment, as checkin_state would say
-    'open' of each: what a short code typed on /c may belong to (a handful at any time)."""
-    at = at or utcnow()
-    opens_before = timedelta(minutes=current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15))
-    return list(
-        db.session.scalars(
-            select(CourseSession.id)
-            .join(Course, Course.id == CourseSession.course_id)
-            .where(
-                Course.status.in_(CHECKIN_COURSE_STATUSES),
-                CourseSession.starts_at <= at + opens_before,
-                CourseSession.ends_at >= at,
-            )
-        )
-    )
-
-
-def reason_labels() -> dict[str, str]:
-    """A short phrase in the page's language for each scan reason code (REASONS)."""
-    return {
-        "ok": _("Đã ghi nhận"),
-        "already_checked_in": _("Đã điểm danh trước đó"),
-        "not_enrolled": _("Không có tên trong khóa học"),
-        "unknown_code": _("Mã không có trong hệ thống"),
-        "session_closed": _("Ngoài giờ điểm danh"),
-        "invalid_token": _("Mã không hợp lệ"),
-    }
-
-
-# --- recording a check-in --------------------------------------------------------------------
+from .window import checkin_state, closed_message, status_for
 
 
 def check_in(
@@ -197,9 +77,9 @@ def device_result(session: CourseSession, key: str) -> CheckinResult | None:
     if facts.record_id is None:
         return None
     if facts.status in ATTENDED:
-        return _recorded(_seen(facts), trainee)
+        return answers.recorded(_seen(facts), trainee)
     if facts.self_scan_at is not None:
-        return _kept(facts, trainee, facts.self_scan_at)
+        return answers.kept(facts, trainee, facts.self_scan_at)
     return None
 
 
@@ -285,7 +165,7 @@ def _record_checkin(
     status, device = status_for(session, at), device[:64]
     # Worded before the write lock is taken, which every other scan of the hall waits for:
     # a request's first translated sentence also loads its language.
-    said = _recorded_message(trainee, status, at)
+    said = answers.recorded_message(trainee, status, at)
     write_lock()
     written = {
         "status": status,
@@ -316,8 +196,8 @@ def _record_checkin(
             )
         record = _record_of(session.id, trainee.id)
         if record is not None and record.status in ATTENDED:  # accepted or scanned meanwhile
-            return _already(record, trainee)
-        return _kept(facts, trainee, at if kept else (facts.self_scan_at or at))
+            return answers.already(record, trainee)
+        return answers.kept(facts, trainee, at if kept else (facts.self_scan_at or at))
     if facts.record_id is not None:
         # Marked absent or excused by hand earlier, then the trainer scans the badge: the
         # trainer's own act, which changes the mark.
@@ -325,7 +205,7 @@ def _record_checkin(
             _SCAN_WINS, {"record_id": facts.record_id, **written}, execution_options=in_unit
         ).rowcount
         if not changed:
-            return _already(_record_of(session.id, trainee.id), trainee)
+            return answers.already(_record_of(session.id, trainee.id), trainee)
         row_id, before = facts.record_id, facts.status
     else:
         row_id = db.session.execute(
@@ -334,7 +214,7 @@ def _record_checkin(
             execution_options=in_unit,
         ).scalar()
         if row_id is None:  # another scan recorded this trainee a moment ago
-            return _already(_record_of(session.id, trainee.id), trainee)
+            return answers.already(_record_of(session.id, trainee.id), trainee)
         before = None
     audit.record_now(
         "attendance.checkin",
@@ -359,7 +239,7 @@ def _refusal(session: CourseSession, facts, trainee: SeenTrainee, at: datetime) 
             "not_enrolled", _("%(name)s không có tên trong khóa học này.", name=trainee.full_name), trainee
         )
     if facts.record_id is not None and facts.status in ATTENDED:
-        return _already(_seen(facts), trainee)
+        return answers.already(_seen(facts), trainee)
     return None
 
 
@@ -388,49 +268,6 @@ def _record_of(session_id: int, trainee_id: int) -> SeenRecord | None:
         .first()
     )
     return _seen(row) if row is not None else None
-
-
-def _recorded(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
-    return CheckinResult("ok", _recorded_message(trainee, record.status, record.at), trainee, record)
-
-
-def _recorded_message(trainee: SeenTrainee, status: str, at: datetime) -> str:
-    when = to_local(at).strftime("%H:%M")
-    if status == "late":
-        return _("%(name)s: đã điểm danh lúc %(t)s (đi muộn).", name=trainee.full_name, t=when)
-    return _("%(name)s: đã điểm danh lúc %(t)s (đúng giờ).", name=trainee.full_name, t=when)
-
-
-def _kept(facts, trainee: SeenTrainee, at: datetime) -> CheckinResult:
-    """The answer to a self-scan over the trainer's mark: the mark stands, the trainer will see it."""
-    label = status_label(facts.status)
-    return CheckinResult(
-        "kept_manual_mark",
-        _(
-            "Giảng viên đã ghi %(name)s là “%(status)s” ở buổi này. Lượt quét lúc %(t)s đã được gửi để giảng viên "
-            "xem lại; "
-            "nếu có nhầm lẫn, hãy báo giảng viên.",
-            name=trainee.full_name,
-            status=label,
-            t=to_local(at).strftime("%H:%M"),
-        ),
-        trainee,
-        SeenRecord(facts.record_id, facts.status, facts.method, at),
-    )
-
-
-def status_label(status: str | None) -> str:
-    """A status as people read it (never the code)."""
-    return {"present": _("Có mặt"), "late": _("Muộn"), "absent": _("Vắng"), "excused": _("Có phép")}.get(
-        status or "", _("Chưa ghi")
-    )
-
-
-def _already(record: SeenRecord, trainee: SeenTrainee) -> CheckinResult:
-    when = to_local(record.at).strftime("%H:%M")
-    return CheckinResult(
-        "already_checked_in", _("%(name)s đã điểm danh lúc %(t)s.", name=trainee.full_name, t=when), trainee, record
-    )
 
 
 def scan_badge(
@@ -462,7 +299,7 @@ def scan_badge(
     if facts is not None and facts.enrolment_id is None and facts.district_id != session.course.unit_id:
         # Someone of another area: the scanner learns nothing of them, not even in its log.
         facts = None
-        result = _not_in_course()
+        result = answers.not_in_course()
     elif canonical is None:
         result = CheckinResult("invalid_token", _("Mã vừa quét không phải mã học viên."))
     elif facts is None:
@@ -504,11 +341,6 @@ def recent_scans(session: CourseSession, limit: int = 500) -> list[ScanLog]:
     ).all()
 
 
-def _not_in_course() -> CheckinResult:
-    """The answer for a code of someone the scanner may not see: no name, id or commune."""
-    return CheckinResult("not_enrolled", _("Người mang mã này không có tên trong khóa học này."))
-
-
 def _replay(nonce: str, user_id: int | None) -> CheckinResult:
     """The answer a scan with this nonce got the first time; only to the user who sent it (a
     nonce is no secret once logged, and another user's resend must learn nothing from it)."""
@@ -520,9 +352,9 @@ def _replay(nonce: str, user_id: int | None) -> CheckinResult:
     trainee = SeenTrainee(log.trainee.id, log.trainee.full_name, log.trainee.commune.name) if log.trainee else None
     record = _record_of(log.session_id, log.trainee_id) if log.trainee_id else None
     if log.reason == "ok" and record is not None:
-        return _recorded(record, trainee)
+        return answers.recorded(record, trainee)
     if log.reason == "already_checked_in" and record is not None:
-        return _already(record, trainee)
+        return answers.already(record, trainee)
     return CheckinResult(log.reason, _("Lần quét này đã được xử lý trước đó."), trainee, record)
 
 

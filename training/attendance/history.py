@@ -13,7 +13,7 @@ from ..audit import AuditEvent
 from ..courses.models import CourseSession
 from ..extensions import db
 from ..people.models import Trainee
-from .checkin import status_label
+from .answers import status_label
 from .models import Attendance
 
 

@@ -21,18 +21,11 @@ from ..courses.models import CourseSession
 from ..extensions import db, limiter
 from ..security import no_store
 from . import bp, guesses, phones, qr
-from .checkin import (
-    CheckinResult,
-    check_in,
-    check_in_device,
-    checkin_state,
-    closed_message,
-    device_result,
-    open_session_ids,
-    preview_device,
-)
+from .answers import CheckinResult
+from .checkin import check_in, check_in_device, device_result, preview_device
 from .forms import IdentifyForm
 from .identify import identify_trainee, normalise_code, normalise_phone
+from .window import checkin_state, closed_message, open_session_ids
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from ..clock import to_local, utcnow
 from ..courses.models import CourseSession, Enrolment
 from ..extensions import db
 from ..people.models import Trainee
-from .checkin import status_for, status_label, write_lock
+from .answers import status_label
+from .checkin import write_lock
 from .models import ATTENDED, STATUSES, Attendance
+from .window import status_for
 
 
 class AttendanceError(Exception):

@@ -20,8 +20,10 @@ from ..extensions import csrf, db
 from ..security import no_store
 from ..web import external_url
 from . import bp, openapi, qr
-from .checkin import checked_in_count, checkin_state, reason_labels, recent_scans, scan_badge
+from .answers import reason_labels
+from .checkin import checked_in_count, recent_scans, scan_badge
 from .roster import roster
+from .window import checkin_state
 
 # --- the trainer's projector --------------------------------------------------------------------
 

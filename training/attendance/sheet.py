@@ -1,6 +1,6 @@
 """The attendance sheet (danh sách điểm danh) of a course, and the blank sign-in sheet printed
 before it starts: the data they show, assembled once (the HTML page renders it in
-templates/attendance/sheet.html, sheet_pdf.py and sheet_xlsx.py draw the papers from it).
+templates/attendance/sheet.html, sheet_pdf.py, signin_pdf.py and sheet_xlsx.py draw the papers from it).
 
 Pure document code: functions take a course and return plain data; the views send it.
 Strings go through gettext, and the views render the official papers in Vietnamese.

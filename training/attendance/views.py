@@ -17,8 +17,8 @@ from ..pdf.paper import MOTTO, MOTTO_SUB
 from ..people.services import get_trainee_or_404
 from ..security import no_store
 from ..web import commit_or_flash
-from . import badges, bp, history, sheet, sheet_pdf, sheet_xlsx
-from .checkin import checkin_state, status_label
+from . import badges, bp, history, sheet, sheet_pdf, sheet_xlsx, signin_pdf
+from .answers import status_label
 from .models import STATUSES
 from .roster import (
     AttendanceError,
@@ -30,6 +30,7 @@ from .roster import (
     roster,
     save_roster,
 )
+from .window import checkin_state
 
 # --- the manual roster --------------------------------------------------------------------------
 
@@ -192,7 +193,7 @@ def attendance_xlsx(course_id: int):
 @bp.route("/courses/<int:course_id>/signin-sheet.pdf")
 @roles_required("admin", "trainer")
 def signin_sheet_pdf(course_id: int):
-    return _course_document(course_id, sheet_pdf.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
+    return _course_document(course_id, signin_pdf.signin_pdf, "application/pdf", "ky-ten-{code}.pdf")
 
 
 @bp.route("/courses/<int:course_id>/badges.pdf")

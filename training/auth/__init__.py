@@ -1,16 +1,16 @@
-"""Sign-in, sign-out, own password, and the permission helpers every domain uses."""
+"""Authentication and authorisation.
 
-import functools
-import hmac
+Shared, importing no domain: the login wall and @public (here) and the role and scope checks
+(permissions.py) every domain uses. Sign-in stands after people, whose accounts it reads:
+views.py (the blueprint, the user loader, signing in and out, one's own password),
+throttle.py, forms.py.
+"""
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Flask, jsonify, request
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import bindparam, select
 
-from ..extensions import db, login_manager
-
-bp = Blueprint("auth", __name__)
+from ..extensions import login_manager
 
 
 def public(view):
@@ -33,40 +33,3 @@ def install_login_wall(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error="unauthorized", message=gettext("Cần đăng nhập.")), 401
         return login_manager.unauthorized()
-
-
-@functools.cache
-def _user_by_id():
-    """The statement reading an account by its id, built once (on first use: the models are
-    imported after this package): every signed-in request asks it, and Session.get builds
-    and keys a statement anew each time."""
-    from ..people.models import User
-
-    return select(User).where(User.id == bindparam("user_id"))
-
-
-@login_manager.user_loader
-def _load_user(cookie_id: str):
-    # The cookie names the account by its id and its session token (User.get_id); sign-out,
-    # a new password and deactivation replace the token, and no other account ever has it.
-    user_id, _dot, token = cookie_id.partition(".")
-    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 12 and token):
-        return None
-    user = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar()
-    if user is None or not user.is_active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
-        return None
-    return user
-
-
-def N_(message: str) -> str:
-    """Mark a string for extraction without translating it yet (gettext's N_ convention)."""
-    return message
-
-
-login_manager.login_view = "auth.login"
-# Flask-Login flashes this through localize_callback, in the visitor's language.
-login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
-login_manager.localize_callback = gettext
-login_manager.login_message_category = "info"
-
-from . import views  # noqa: E402,F401

@@ -1,13 +1,53 @@
-from flask import flash, redirect, render_template, request, url_for
+"""Sign-in: the blueprint, the user loader, signing in and out, and one's own password."""
+
+import functools
+import hmac
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from ..extensions import db, limiter
+from ..extensions import db, limiter, login_manager
 from ..people.models import User
 from ..web import safe_next
-from . import bp, public, throttle
+from . import public, throttle
 from .forms import LoginForm, PasswordChangeForm
+
+bp = Blueprint("auth", __name__)
+
+
+@functools.cache
+def _user_by_id():
+    """The statement reading an account by its id, built once: every signed-in request asks
+    it, and Session.get builds and keys a statement anew each time. Built on first use, not at
+    import: building it configures the mappers, which waits for every domain's models."""
+    return select(User).where(User.id == bindparam("user_id"))
+
+
+@login_manager.user_loader
+def _load_user(cookie_id: str):
+    # The cookie names the account by its id and its session token (User.get_id); sign-out,
+    # a new password and deactivation replace the token, and no other account ever has it.
+    user_id, _dot, token = cookie_id.partition(".")
+    if not (user_id.isascii() and user_id.isdigit() and len(user_id) < 12 and token):
+        return None
+    user = db.session.execute(_user_by_id(), {"user_id": int(user_id)}).scalar()
+    if user is None or not user.is_active or not hmac.compare_digest(user.session_token.encode(), token.encode()):
+        return None
+    return user
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it yet (gettext's N_ convention)."""
+    return message
+
+
+login_manager.login_view = "auth.login"
+# Flask-Login flashes this through localize_callback, in the visitor's language.
+login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
+login_manager.localize_callback = _
+login_manager.login_message_category = "info"
 
 
 @bp.route("/login", methods=["GET", "POST"])

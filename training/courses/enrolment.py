@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 from .. import audit
 from ..extensions import db
 from ..people import group_label
-from ..people.importer import HEADERS, ImportRejected, RowError, commune_key, parse_date, read_table
+from ..people.list_reader import HEADERS, ImportRejected, RowError, commune_key, parse_date, read_table
 from ..people.models import Trainee, User
 from ..units.models import Unit
 from ..units.services import communes_of

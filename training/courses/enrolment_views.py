@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..people import services as people
-from ..people.importer import ImportRejected
+from ..people.list_reader import ImportRejected
 from ..people.models import GROUPS
 from ..web import commit_or_flash, flash_form_errors
 from . import enrolment as enrolments

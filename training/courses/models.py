@@ -4,6 +4,7 @@ from sqlalchemy import Column, Date, DateTime, ForeignKey, Integer, String, Tabl
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
+from ..curricula import catalogue
 from ..extensions import db
 from ..people.models import Trainee, User
 from ..units.models import Area, Unit
@@ -64,8 +65,6 @@ class Course(db.Model):
 
     @property
     def curriculum(self):
-        from ..curricula import catalogue
-
         return catalogue().get(self.curriculum_code, self.curriculum_version)
 
     @property
@@ -99,8 +98,6 @@ class CourseSession(db.Model):
 
     @property
     def module(self):
-        from ..curricula import catalogue
-
         return catalogue().module(self.course.curriculum_code, self.course.curriculum_version, self.module_code)
 
     def __repr__(self) -> str:

@@ -1,14 +1,16 @@
-"""The admin's pages that move people between units: converting live data to today's map,
-merging two communes, and giving trainers their areas. They sit in the people domain because they move trainees and
-trainers; renaming, which moves nobody, is here too so a unit's page is one page."""
+"""The unit pages that need people: the list of units with their trainee counts, and the admin's
+pages that move people between units: converting live data to today's map, merging two communes,
+and giving trainers their areas. They sit in the people domain because they count or move
+trainees and trainers; renaming, which moves nobody, is here too so a unit's page is one page."""
 
 from flask import abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from ..auth.permissions import roles_required
+from ..auth.permissions import managed_unit_id, roles_required
 from ..extensions import analyze, db
 from ..ids import db_int
 from ..security import no_store
@@ -20,6 +22,30 @@ from ..web import commit_or_flash
 from . import bp, conversion
 from .models import User
 from .services import trainee_counts_by_commune
+
+MAPS_SHOWN = {
+    MAP_2025: _l("Bản đồ từ 1/7/2025 (tỉnh – xã, phường)"),
+    MAP_PRE2025: _l("Bản đồ trước 1/7/2025 (tỉnh – huyện – xã)"),
+}
+
+
+@bp.route("/units/")
+@roles_required("admin", "trainer")
+def units_index():
+    counts = trainee_counts_by_commune()
+    rows = units.unit_overview(managed_unit_id(current_user), counts)
+    # today's map first, then the pre-2025 one that history keeps
+    rows.sort(key=lambda row: row["unit"].map != MAP_2025)
+    lineage = units.lineage() if current_user.is_admin else {}
+    waiting = sum(row["trainees"] for row in rows if row["unit"].map == MAP_PRE2025)
+    return render_template(
+        "units/index.html",
+        rows=rows,
+        lineage=lineage,
+        maps=MAPS_SHOWN,
+        convert=current_user.is_admin and waiting and units.live_map() == MAP_2025,
+        waiting=waiting,
+    )
 
 
 @bp.route("/units/convert", methods=["GET", "POST"])
@@ -43,7 +69,7 @@ def units_convert():
         )
         if done is not None:
             analyze()
-            return redirect(url_for("units.index"))
+            return redirect(url_for("people.units_index"))
     form.confirmed.data = "1"  # the page itself is the preview: posting it confirms
     return no_store(make_response(render_template("units/convert.html", plan=planned, form=form, chosen=chosen)))
 
@@ -81,7 +107,7 @@ def unit_edit(unit_id: int):
                 lambda n: _("Đã sáp nhập %(a)s vào %(b)s: chuyển %(n)d học viên.", a=unit.name, b=target.name, n=n),
             )
             if moved is not None:
-                return redirect(url_for("units.index"))
+                return redirect(url_for("people.units_index"))
         merge.confirmed.data = "1"  # asked once: the page now asks to confirm
     elif not rename.is_submitted():
         rename.name.data = unit.name

@@ -21,6 +21,7 @@ from .forms import (
     UserCreateForm,
     UserEditForm,
 )
+from .list_reader import ImportRejected
 from .models import GROUPS, User
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -124,7 +125,7 @@ def trainee_import():
             created = importer.import_trainees(
                 upload.filename, upload.read(), form.unit_id.data, commune_scope(current_user)
             )
-        except importer.ImportRejected as rejected:
+        except ImportRejected as rejected:
             db.session.rollback()
             errors = rejected.errors
             flash(

@@ -1,43 +1,16 @@
+"""The units' pages that need no people: the issuers of the papers and their signers."""
+
 from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from ..auth.permissions import managed_unit_id, roles_required
+from ..auth.permissions import roles_required
 from ..clock import local_today
 from ..web import commit_or_flash
 from . import bp, issuers, services
 from .forms import IssuerForm
-from .models import MAP_2025, MAP_PRE2025
-
-MAPS_SHOWN = {
-    MAP_2025: _l("Bản đồ từ 1/7/2025 (tỉnh – xã, phường)"),
-    MAP_PRE2025: _l("Bản đồ trước 1/7/2025 (tỉnh – huyện – xã)"),
-}
-
-
-@bp.route("/")
-@roles_required("admin", "trainer")
-def index():
-    # Trainee counts come from the people domain, which sits above units in the import
-    # order; asking for them here keeps units/services free of that dependency.
-    from ..people.services import trainee_counts_by_commune
-
-    counts = trainee_counts_by_commune()
-    rows = services.unit_overview(managed_unit_id(current_user), counts)
-    # today's map first, then the pre-2025 one that history keeps
-    rows.sort(key=lambda row: row["unit"].map != MAP_2025)
-    lineage = services.lineage() if current_user.is_admin else {}
-    waiting = sum(row["trainees"] for row in rows if row["unit"].map == MAP_PRE2025)
-    return render_template(
-        "units/index.html",
-        rows=rows,
-        lineage=lineage,
-        maps=MAPS_SHOWN,
-        convert=current_user.is_admin and waiting and services.live_map() == MAP_2025,
-        waiting=waiting,
-    )
+from .models import MAP_PRE2025
 
 
 @bp.route("/issuers", methods=["GET", "POST"])
