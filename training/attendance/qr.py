@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from ..errors import DomainError
 from ..pdf.qr import encode
 
 STEP_SECONDS = 30
@@ -32,7 +33,7 @@ SHORT_CODE_DIGITS = 6
 _TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
 
 
-class TokenError(Exception):
+class TokenError(DomainError):
     """A refused token; `reason` is invalid_token or expired_token, the message is for people."""
 
     def __init__(self, reason: str, message: str):

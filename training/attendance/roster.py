@@ -14,13 +14,14 @@ from sqlalchemy.orm import contains_eager
 from .. import audit
 from ..clock import to_local, utcnow
 from ..courses.models import CourseSession, Enrolment
+from ..errors import DomainError
 from ..extensions import db
 from ..people.models import Trainee
 from .checkin import status_for, status_label, write_lock
 from .models import ATTENDED, STATUSES, Attendance
 
 
-class AttendanceError(Exception):
+class AttendanceError(DomainError):
     """An attendance operation that cannot be done; the message is for the user."""
 
 

@@ -7,7 +7,7 @@ import itertools
 import math
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 
@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import audit
+from ..errors import DomainError
 from ..extensions import db
 from ..spreadsheets import keep_text
 from ..units.models import Unit
@@ -61,11 +62,12 @@ class RowError:
     message: str
 
 
-@dataclass
-class ImportRejected(Exception):
-    """The file was refused as a whole; `errors` lists every bad row."""
+class ImportRejected(DomainError):
+    """The file was refused as a whole; `errors` lists every bad row (`reasons`, their messages)."""
 
-    errors: list[RowError] = field(default_factory=list)
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__([error.message for error in errors])
 
 
 def read_rows(filename: str, content: bytes) -> list[list]:

@@ -21,6 +21,7 @@ from ..clock import to_local, utcnow
 from ..courses.models import Course, Enrolment
 from ..courses.services import enrolment_counts
 from ..curricula import catalogue
+from ..errors import DomainError
 from ..extensions import db
 from ..people.models import Trainee
 from ..vietnamese import sort_key
@@ -28,7 +29,7 @@ from .models import Answer, Respondent, Response, Survey
 from .questionnaire import TEXT_MAX, Question, Questionnaire, Questionnaires
 
 
-class SurveyError(Exception):
+class SurveyError(DomainError):
     """A survey operation that cannot be done; the message is for the user."""
 
 
