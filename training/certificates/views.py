@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import public
-from ..auth.permissions import require_role, roles_required
+from ..auth.permissions import roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
 from ..ids import db_int
@@ -204,8 +204,8 @@ def _read_and_close(file):
 
 
 @bp.route("/me/certificates")
+@roles_required("trainee")
 def mine():
-    require_role("trainee")
     certificates = (
         db.session.scalars(
             select(Certificate)
