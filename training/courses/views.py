@@ -1,7 +1,18 @@
 import io
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -73,7 +84,7 @@ def index():
                 b=filters.date_to.strftime("%d/%m/%Y"),
             )
         )
-    page = db.paginate(services.course_query(filters), per_page=20, error_out=False)
+    page = db.paginate(services.course_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     counts = services.enrolment_counts([c.id for c in page.items])
     return render_template(
         "courses/index.html",

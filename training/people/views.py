@@ -152,7 +152,7 @@ def trainee_import_template():
 @roles_required("admin")
 def users():
     query = db.select(User).options(joinedload(User.unit)).order_by(User.role, User.username)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("people/users.html", page=page, active_form=UserActiveForm())
 
 

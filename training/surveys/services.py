@@ -41,7 +41,7 @@ def questionnaires() -> Questionnaires:
 def min_answers() -> int:
     """Below this many answers no result of a survey is shown (no answer can be traced to a
     person); SURVEY_MIN_ANSWERS, 5 by default."""
-    return int(current_app.config.get("SURVEY_MIN_ANSWERS", 5))
+    return int(current_app.config["SURVEY_MIN_ANSWERS"])
 
 
 # --- a course's survey and its window ----------------------------------------------------------
@@ -89,7 +89,7 @@ def window(course: Course, survey: Survey | None) -> tuple[datetime | None, date
     opens_at = (survey.opened_at if survey and survey.opened_at else None) or _last_end(course)
     if survey is not None and survey.closed_at is not None:
         return opens_at, survey.closed_at
-    days = int(current_app.config.get("SURVEY_OPEN_DAYS", 14))
+    days = int(current_app.config["SURVEY_OPEN_DAYS"])
     return opens_at, (opens_at + timedelta(days=days) if opens_at else None)
 
 
@@ -339,7 +339,7 @@ def open_for_trainee(trainee_id: int | None) -> list[Reminder]:
     opened, and that the trainee has not answered, are loaded further."""
     if trainee_id is None:
         return []
-    days = int(current_app.config.get("SURVEY_OPEN_DAYS", 14))
+    days = int(current_app.config["SURVEY_OPEN_DAYS"])
     today = to_local(utcnow()).date()
     answered = (
         select(Respondent.id).where(Respondent.survey_id == Survey.id, Respondent.trainee_id == trainee_id).exists()
