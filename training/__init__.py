@@ -50,7 +50,24 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Rows per page of the lists (trainees, courses, accounts).
         PAGE_SIZE=25,
+        # Days ahead the home page looks for sessions and under-filled courses.
+        DASHBOARD_DAYS=14,
+        # QR check-in (training/attendance/qr.py, phones.py, checkin.py): the projector's code
+        # changes every step (the same on every host); a phone has the ticket's seconds to
+        # answer its page after scanning, may show its result again for hours, and is
+        # remembered (its trainee) for days; a session takes check-ins from some minutes
+        # before it starts.
+        CHECKIN_QR_STEP_SECONDS=30,
+        CHECKIN_TICKET_SECONDS=300,
+        CHECKIN_RESULT_HOURS=12,
+        CHECKIN_OPENS_MINUTES_BEFORE=15,
+        PHONE_REMEMBER_DAYS=180,
+        # Course surveys (training/surveys/services.py): days open after the last session, and
+        # answers below which no result is shown (no answer can be traced to a person).
+        SURVEY_OPEN_DAYS=14,
+        SURVEY_MIN_ANSWERS=5,
         # Sign-in throttling (training/auth/throttle.py): attempts per account name and
         # address in a window; past the per-name figure, attempts from anywhere are slowed.
         LOGIN_MAX_FAILURES=5,

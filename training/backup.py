@@ -16,13 +16,14 @@ from flask import current_app
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, make_url
 
+from .errors import DomainError
 from .extensions import analyze, db
 
 #: tables every backup of this application has (and, checked too, every table of the models)
 BACKUP_TABLES = {"unit", "user", "trainee"}
 
 
-class BackupError(Exception):
+class BackupError(DomainError):
     """A backup or restore that could not be done; the message says why."""
 
 

@@ -1,4 +1,4 @@
-"""Error pages in the site's layout; users never see a stack trace."""
+"""The domain errors' base, and the error pages in the site's layout (users never see a stack trace)."""
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_babel import gettext as _
@@ -8,6 +8,19 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db, login_manager
+
+
+class DomainError(Exception):
+    """Something a use case cannot do, for the user to read: `reasons` lists each message (one,
+    or several when the service names every problem at once). The views flash them through
+    web.commit_or_flash; str() joins them with `separator`."""
+
+    separator = "; "
+
+    def __init__(self, reasons: str | list[str] | tuple[str, ...]):
+        self.reasons = list(reasons) if isinstance(reasons, list | tuple) else [reasons]
+        super().__init__(self.separator.join(str(reason) for reason in self.reasons))
+
 
 _TITLES = {
     400: _l("Yêu cầu không hợp lệ"),

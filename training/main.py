@@ -9,7 +9,7 @@ from . import audit
 from .auth import public
 from .auth.permissions import commune_scope, managed_unit_id
 from .clock import local_today, to_local
-from .courses.calendar import DASHBOARD_DAYS, dashboard
+from .courses.calendar import dashboard
 from .courses.services import status_label
 from .extensions import db, limiter
 from .web import once_token, safe_next
@@ -25,7 +25,7 @@ def home():
     return render_template(
         "main/home.html",
         dash=dashboard(managed_unit_id(current_user), area_id=area_id),
-        days=DASHBOARD_DAYS,
+        days=current_app.config["DASHBOARD_DAYS"],
         status_label=status_label,
     )
 

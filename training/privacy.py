@@ -8,7 +8,7 @@ kept (it names records, not people's details). SECURITY.md says what is kept and
 
 from datetime import date
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select, update
@@ -22,15 +22,17 @@ from .certificates.models import Assessment, Certificate
 from .clock import to_local, utcnow
 from .courses.forms import ConfirmForm
 from .courses.models import Course, CourseSession, Enrolment
+from .errors import DomainError
 from .extensions import db
 from .people.models import Trainee, User, random_code
 from .people.services import get_trainee_or_404
 from .security import no_store
+from .web import commit_or_flash
 
 bp = Blueprint("privacy", __name__)
 
 
-class PrivacyError(Exception):
+class PrivacyError(DomainError):
     """The data cannot be erased; the message says why."""
 
 
@@ -172,24 +174,21 @@ def erase(trainee_id: int):
     trainee = get_trainee_or_404(trainee_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        name = trainee.full_name
-        try:
-            masked = erase_trainee(trainee, current_user)
-        except PrivacyError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("people.trainee", trainee_id=trainee_id))
-        db.session.commit()
-        if masked:
-            flash(
+        name = trainee.full_name  # before it is masked
+        masked = commit_or_flash(
+            lambda: erase_trainee(trainee, current_user),
+            PrivacyError,
+            lambda masked: (
                 _(
                     "Đã xóa dữ liệu cá nhân của %(name)s. Hồ sơ đào tạo của các khóa đã kết thúc và giấy chứng nhận "
                     "đã cấp được giữ theo quy định (tên trong hồ sơ đã được che).",
                     name=name,
-                ),
-                "success",
-            )
-        else:
-            flash(_("Đã xóa dữ liệu của %(name)s.", name=name), "success")
+                )
+                if masked
+                else _("Đã xóa dữ liệu của %(name)s.", name=name)
+            ),
+        )
+        if masked is None:
+            return redirect(url_for("people.trainee", trainee_id=trainee_id))
         return redirect(url_for("people.trainees"))
     return render_template("privacy/erase.html", trainee=trainee, form=form, user=current_user)

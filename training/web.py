@@ -9,26 +9,40 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 
+from .errors import DomainError
 from .extensions import db
 
 T = TypeVar("T")
+E = TypeVar("E", bound=DomainError)
 
 
-def commit_or_flash(action: Callable[[], T], error: type[Exception], success: str | Callable[[T], str]) -> T | None:
-    """Run a service call; commit and flash `success` when it works, roll back and flash the
-    domain error's message when it raises `error` (each of its `reasons`, when it carries a
-    list of them, as EnrolmentRejected does). `success` may instead be a function of the call's
-    result, called after the commit, for a message that names what was done. Returns the call's
-    result, or None when it raised."""
+def commit_or_flash(
+    action: Callable[[], T],
+    error: type[E],
+    success: str | Callable[[T], str] | None,
+    failure: Callable[[E], str | None] | None = None,
+) -> T | None:
+    """Run a service call; commit and flash `success` when it works, roll back and flash each of
+    the domain error's `reasons` when it raises `error`. Returns the call's result, or None when
+    it raised.
+
+    `success` may instead be a function of the call's result, called after the commit, for a
+    message that names what was done; None flashes nothing (the page that follows says it).
+    `failure`, for a view that shows the page again with the error's details (the bad rows of
+    a file, the scores to correct), is called with the error after the rollback: it keeps what
+    the page needs, and what it returns is flashed instead of the reasons (None: nothing)."""
     try:
         result = action()
     except error as exc:
         db.session.rollback()
-        for message in getattr(exc, "reasons", None) or [str(exc)]:
-            flash(message, "error")
+        messages = exc.reasons if failure is None else [failure(exc)]
+        for message in messages:
+            if message:
+                flash(message, "error")
         return None
     db.session.commit()
-    flash(success(result) if callable(success) else success, "success")
+    if success is not None:
+        flash(success(result) if callable(success) else success, "success")
     return result
 
 

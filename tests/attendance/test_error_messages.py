@@ -32,7 +32,7 @@ def test_a_qr_of_a_session_that_is_over_says_so(client, course_now):
 
 
 def test_an_old_qr_is_expired(client, course_now, clock):
-    old = clock.time() - 3 * qr.STEP_SECONDS
+    old = clock.time() - 3 * qr.step_seconds()
     response = client.get(checkin_path(course_now.current, old))
     assert response.status_code == 410
     assert "Mã QR này đã hết hạn. Hãy quét lại mã đang chiếu trên màn hình." in page_text(response)

@@ -3,15 +3,17 @@ a borrowed phone, an erased trainee's phone, a self-scan over the trainer's mark
 page in another language, and what the page costs a weak network."""
 
 import re
+import time
 from datetime import date, datetime
 
 import pytest
+from itsdangerous import TimestampSigner
 from sqlalchemy import select
 
 from tests.attendance.conftest import checkin_path, confirm, make_course_now, roster_form, ticket_of
 from tests.helpers import count, page_text
 from tests.security.test_web_defences import rate_limited_app  # noqa: F401  (a fixture)
-from training.attendance import guesses, phones, roster
+from training.attendance import guesses, phones, qr, roster
 from training.attendance.models import Attendance
 from training.extensions import db
 from training.people.models import Trainee
@@ -340,3 +342,26 @@ def test_the_first_visit_needs_nothing_render_blocking_but_the_page(client, cour
     head = text[: text.index("</head>")]
     assert "<style>" in head and 'rel="stylesheet"' not in head
     assert not re.search(r"<script(?![^>]*\bdefer\b)[^>]*\bsrc=", text)  # scripts, if any, never block drawing
+
+
+# --- the timings are settings -------------------------------------------------------------------
+
+
+def test_a_shorter_qr_step_and_ticket_lifetime_refuse_what_the_defaults_take(app, client, course_now, monkeypatch):
+    """With 10-second codes, a QR drawn 25 s ago has had its two steps (the default's 30 s
+    would still take it); with a 60-second ticket, a page answered 61 s after scanning must
+    be scanned again (the default gives 5 minutes)."""
+    app.config.update(CHECKIN_QR_STEP_SECONDS=10, CHECKIN_TICKET_SECONDS=60)
+    now = qr.time.time()
+    stale = client.get(checkin_path(course_now.current, now - 25))
+    assert stale.status_code == 410 and "Mã QR này đã hết hạn" in page_text(stale)
+
+    hoa = course_now.trainees[0]
+    path = checkin_path(course_now.current)
+    form = client.get(path)
+    assert form.status_code == 200
+    later = int(time.time()) + 61  # itsdangerous reads the real clock
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    late = answer(client, path, form, hoa.personal_code, "15/03/1985")
+    assert late.status_code == 410 and "Đã quá thời gian điểm danh của lần quét này" in page_text(late)
+    assert record_of(hoa.id) is None

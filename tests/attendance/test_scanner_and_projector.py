@@ -39,7 +39,7 @@ def projector_state(client, session) -> dict:
 def test_a_host_a_little_behind_accepts_a_code_from_its_first_moment(app, clock, behind):
     """The projector's host drew the code of a step that has just begun; a second host whose
     clock is `behind` seconds slow, still in the previous step, accepts it."""
-    begun = (qr.current_step(clock.time()) + 1) * qr.STEP_SECONDS + 0.01  # a step's first moment
+    begun = (qr.current_step(clock.time()) + 1) * qr.step_seconds() + 0.01  # a step's first moment
     token = qr.make_token(7, begun)
     info = qr.read_token(token, begun - behind)
     assert (info.session_id, info.step) == (7, qr.current_step(begun))
@@ -48,14 +48,14 @@ def test_a_host_a_little_behind_accepts_a_code_from_its_first_moment(app, clock,
 def test_a_host_a_little_ahead_still_takes_the_previous_code(app, clock):
     """The grace step covers a host ahead: a code from 29 s ago on the maker's clock is 31 s
     old on a host 2 s ahead, and accepted."""
-    made = qr.current_step(clock.time()) * qr.STEP_SECONDS + 29
+    made = qr.current_step(clock.time()) * qr.step_seconds() + 29
     assert qr.read_token(qr.make_token(7, made - 29), made + 2).session_id == 7
 
 
 def test_a_code_of_a_step_well_ahead_is_still_refused(app, clock):
     now = clock.time() + 10  # mid-step
     with pytest.raises(qr.TokenError) as refused:
-        qr.read_token(qr.make_token(7, now + qr.STEP_SECONDS), now)
+        qr.read_token(qr.make_token(7, now + qr.step_seconds()), now)
     assert refused.value.reason == "invalid_token"
 
 
@@ -135,7 +135,7 @@ def test_the_short_code_leads_to_the_sessions_check_in(client, course_now, clock
 
 def test_a_short_code_is_valid_only_in_its_time_steps_and_keeps_what_was_typed(client, course_now, clock):
     code = qr.short_code(course_now.current.id, qr.current_step(clock.time()))
-    clock.advance(seconds=2 * qr.STEP_SECONDS)
+    clock.advance(seconds=2 * qr.step_seconds())
     response = client.post("/c", data={"code": code})
     assert response.status_code == 400 and f'value="{code}"' in response.get_data(as_text=True)
     assert "Mã không đúng hoặc đã đổi" in page_text(response)

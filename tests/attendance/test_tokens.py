@@ -47,9 +47,9 @@ def test_a_fresh_token_reads_back_its_session_and_step(app, clock):
 
 def test_the_previous_step_is_accepted_and_the_one_before_is_expired(app, clock):
     now = clock.time()
-    assert qr.read_token(qr.make_token(7, now - qr.STEP_SECONDS), now).session_id == 7
+    assert qr.read_token(qr.make_token(7, now - qr.step_seconds()), now).session_id == 7
     with pytest.raises(qr.TokenError) as refused:
-        qr.read_token(qr.make_token(7, now - 2 * qr.STEP_SECONDS), now)
+        qr.read_token(qr.make_token(7, now - 2 * qr.step_seconds()), now)
     assert refused.value.reason == "expired_token"
     assert EXPIRED in str(refused.value)
 
@@ -57,7 +57,7 @@ def test_the_previous_step_is_accepted_and_the_one_before_is_expired(app, clock)
 def test_a_token_from_a_later_step_is_refused(app, clock):
     now = clock.time()
     with pytest.raises(qr.TokenError) as refused:
-        qr.read_token(qr.make_token(7, now + qr.STEP_SECONDS), now)
+        qr.read_token(qr.make_token(7, now + qr.step_seconds()), now)
     assert refused.value.reason == "invalid_token"
 
 
@@ -101,7 +101,7 @@ def test_the_current_token_of_the_open_session_asks_a_new_phone_who_it_is(client
 
 def test_the_previous_step_still_works_on_the_phone(client, course_now, clock):
     path = checkin_path(course_now.current)
-    clock.advance(seconds=qr.STEP_SECONDS)
+    clock.advance(seconds=qr.step_seconds())
     response = client.get(path)
     assert response.status_code == 200
     assert 'name="ticket"' in page_text(response)
@@ -109,7 +109,7 @@ def test_the_previous_step_still_works_on_the_phone(client, course_now, clock):
 
 def test_a_token_two_steps_old_is_refused_as_expired(client, course_now, clock):
     path = checkin_path(course_now.current)
-    clock.advance(seconds=2 * qr.STEP_SECONDS)
+    clock.advance(seconds=2 * qr.step_seconds())
     response = client.get(path)
     assert response.status_code == 410
     assert EXPIRED in page_text(response)
@@ -122,14 +122,14 @@ def test_a_photo_of_the_qr_stops_working_within_a_minute(client, course_now, clo
     clock.advance(seconds=qr.seconds_left_in_step(clock.time()) - 0.5)  # taken at the very end of a step
     clock.advance(seconds=0.5)
     assert client.get(photo).status_code == 200  # the next step: still the grace window
-    clock.advance(seconds=qr.STEP_SECONDS)
+    clock.advance(seconds=qr.step_seconds())
     assert client.get(photo).status_code == 410
 
 
 def test_a_known_phone_with_an_expired_token_records_nothing(client, course_now, clock):
     remember_device(client, course_now.trainees[0])
     path = checkin_path(course_now.current)
-    clock.advance(seconds=2 * qr.STEP_SECONDS)
+    clock.advance(seconds=2 * qr.step_seconds())
     assert client.get(path).status_code == 410
     assert attendance_rows() == 0
 
@@ -250,7 +250,7 @@ def test_a_token_for_a_session_that_does_not_exist_is_refused(client, course_now
 
 def test_a_token_from_a_later_step_is_refused_on_the_phone(client, course_now, clock):
     remember_device(client, course_now.trainees[0])
-    response = client.get(f"/checkin/{qr.make_token(course_now.current.id, clock.time() + qr.STEP_SECONDS)}")
+    response = client.get(f"/checkin/{qr.make_token(course_now.current.id, clock.time() + qr.step_seconds())}")
     assert response.status_code == 400
     assert attendance_rows() == 0
 

@@ -245,7 +245,9 @@ def test_an_expired_ticket_is_refused(client, course_now, monkeypatch):
     hoa = course_now.trainees[0]
     form = client.get(checkin_path(course_now.current))
     ticket = ticket_of(form)
-    later = int(time.time()) + phones.TICKET_SECONDS + 1  # itsdangerous reads the real clock
+    later = (
+        int(time.time()) + client.application.config["CHECKIN_TICKET_SECONDS"] + 1
+    )  # itsdangerous reads the real clock
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
     response = client.post(
         checkin_path(course_now.current), data={"ticket": ticket, "code": hoa.personal_code, "birth_date": "15/03/1985"}
@@ -321,7 +323,7 @@ def test_projector_state_gives_a_url_that_verifies(login, trainer_a, course_now,
     assert state["state"] == "open"
     assert (state["checked_in"], state["enrolled"]) == (0, 3)
     assert state["server_time"] == "08:05:00"
-    assert 0 < state["seconds_left"] <= qr.STEP_SECONDS
+    assert 0 < state["seconds_left"] <= qr.step_seconds()
     url = urlsplit(state["url"])
     assert (url.scheme, url.netloc) == ("http", "taphuan.test") and url.path.startswith("/checkin/")
     info = qr.read_token(url.path.rsplit("/", 1)[1], clock.time())
@@ -336,7 +338,7 @@ def test_projector_state_counts_check_ins_and_rotates_the_code(login, trainer_a,
     checkin.check_in(course_now.current, course_now.trainees[1].id, "qr_self")
     roster.mark(course_now.current, course_now.trainees[2], "absent", "", trainer_a.id)
     db.session.commit()
-    clock.advance(seconds=qr.STEP_SECONDS)
+    clock.advance(seconds=qr.step_seconds())
     later = client.get(f"/sessions/{course_now.current.id}/projector.json").get_json()
     assert later["checked_in"] == 2  # absent is not checked in
     assert later["url"] != first["url"]
@@ -374,7 +376,7 @@ def test_projector_polls_leave_out_the_drawing_it_already_shows(login, trainer_a
     state = short.get_json()
     assert "svg" not in state and state["url"] == full.get_json()["url"] and state["checked_in"] == 1
     assert len(short.get_data()) * 5 < len(full.get_data())  # a few hundred bytes instead of ~4 kB
-    clock.advance(seconds=qr.STEP_SECONDS)  # the code the projector shows is no longer current
+    clock.advance(seconds=qr.step_seconds())  # the code the projector shows is no longer current
     rotated = client.get(path, query_string={"shown": shown}).get_json()
     assert rotated["step"] == shown + 1 and rotated["svg"].startswith("<svg")
 

@@ -116,8 +116,10 @@ def test_the_projector_shows_a_qr_that_opens_the_check_in_page(projector, new_pa
 def test_the_projector_polls_without_the_drawing_it_shows(trainer_page, server, tmp_path):
     from training.attendance import qr
 
-    if qr.seconds_left_in_step() < 5:  # the code would change between the page and its first poll
-        time.sleep(qr.seconds_left_in_step() + 0.5)
+    with server.app.app_context():  # the step's length is a setting of the served app
+        left = qr.seconds_left_in_step()
+    if left < 5:  # the code would change between the page and its first poll
+        time.sleep(left + 0.5)
     page = trainer_page()
     with page.expect_response(lambda r: "/projector.json" in r.url) as polled:
         page.goto(f"/sessions/{server.session_id}/projector")

@@ -11,11 +11,10 @@ from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 DEVICE_COOKIE = "taphuan_device"
-DEVICE_MAX_AGE = 180 * 24 * 3600
-#: how long a phone may take to answer its page (identify, confirm) after scanning
-TICKET_SECONDS = 300
-#: how long the result page of a check-in can be shown again (a language switch, a reload)
-RESULT_SECONDS = 12 * 3600
+# How long the cookie remembers the phone (PHONE_REMEMBER_DAYS), how long a phone may take to
+# answer its page after scanning (CHECKIN_TICKET_SECONDS), and how long the result page of a
+# check-in can be shown again, after a language switch or a reload (CHECKIN_RESULT_HOURS):
+# settings, in create_app.
 
 
 def _device_serializer() -> URLSafeSerializer:
@@ -52,7 +51,7 @@ def remember_phone(response, key: str, device: str):
     response.set_cookie(
         DEVICE_COOKIE,
         _device_serializer().dumps({"k": key, "d": device}),
-        max_age=DEVICE_MAX_AGE,
+        max_age=current_app.config["PHONE_REMEMBER_DAYS"] * 24 * 3600,
         httponly=True,
         samesite="Lax",
         secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
@@ -80,7 +79,7 @@ class Ticket:
 
 def read_ticket(text: str) -> Ticket:
     """:raises SignatureExpired, BadSignature:"""
-    data = _ticket_serializer().loads(text or "", max_age=TICKET_SECONDS)
+    data = _ticket_serializer().loads(text or "", max_age=current_app.config["CHECKIN_TICKET_SECONDS"])
     if not isinstance(data, dict) or not isinstance(data.get("s"), int):
         raise BadSignature("not a ticket")
     return Ticket(data["s"], str(data.get("n", ""))[:20])
@@ -94,10 +93,10 @@ def result_ticket(session_id: int, key: str) -> str:
 def read_result_ticket(text: str) -> tuple[int, str]:
     """The session id and device key a result ticket names.
 
-    :raises BadSignature: forged, malformed or older than RESULT_SECONDS.
+    :raises BadSignature: forged, malformed or older than CHECKIN_RESULT_HOURS.
     """
     try:
-        data = _result_serializer().loads(text, max_age=RESULT_SECONDS)
+        data = _result_serializer().loads(text, max_age=current_app.config["CHECKIN_RESULT_HOURS"] * 3600)
         return int(data["s"]), str(data["k"])
     except (KeyError, TypeError, ValueError):
         raise BadSignature("not a result ticket") from None

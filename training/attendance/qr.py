@@ -1,7 +1,7 @@
 """Rotating session check-in tokens and QR images.
 
-A token names a session and a 30-second time step and is signed with the app's secret,
-so it cannot be made for another session or another time. The current and the previous
+A token names a session and a time step (CHECKIN_QR_STEP_SECONDS, 30 seconds by default) and
+is signed with the app's secret, so it cannot be made for another session or another time. The current and the previous
 step are accepted: a photo of the projector stops working within a minute. Hosts behind one
 address may disagree on the time by a little (NTP keeps them within milliseconds, a host
 without it drifts): a host slightly behind the one that drew a code accepts it from the
@@ -23,16 +23,16 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from ..errors import DomainError
 from ..pdf.qr import encode
 
-STEP_SECONDS = 30
 #: how far apart two hosts' clocks may be and still accept each other's codes
 SKEW_SECONDS = 5
 SHORT_CODE_DIGITS = 6
 _TOKEN = re.compile(r"^(\d{1,12})\.(\d{1,12})\.([A-Za-z0-9_-]{22})$")
 
 
-class TokenError(Exception):
+class TokenError(DomainError):
     """A refused token; `reason` is invalid_token or expired_token, the message is for people."""
 
     def __init__(self, reason: str, message: str):
@@ -46,13 +46,18 @@ class TokenInfo:
     step: int
 
 
+def step_seconds() -> int:
+    """How long each code is shown: CHECKIN_QR_STEP_SECONDS, the same on every host."""
+    return current_app.config["CHECKIN_QR_STEP_SECONDS"]
+
+
 def current_step(now: float | None = None) -> int:
-    return int((time.time() if now is None else now) // STEP_SECONDS)
+    return int((time.time() if now is None else now) // step_seconds())
 
 
 def seconds_left_in_step(now: float | None = None) -> float:
     now = time.time() if now is None else now
-    return STEP_SECONDS - (now % STEP_SECONDS)
+    return step_seconds() - (now % step_seconds())
 
 
 def _digest(purpose: bytes, session_id: int, step: int) -> bytes:
@@ -78,7 +83,8 @@ def accepted_steps(now: float | None = None) -> list[int]:
 
 
 def _accepted(step: int, now: float) -> bool:
-    return step * STEP_SECONDS - SKEW_SECONDS <= now < (step + 2) * STEP_SECONDS
+    step_length = step_seconds()
+    return step * step_length - SKEW_SECONDS <= now < (step + 2) * step_length
 
 
 def find_short_code(code: str, session_ids: list[int], now: float | None = None) -> str | None:
@@ -134,5 +140,5 @@ def qr_svg(data: str) -> str:
     the encoder the certificates use (training/pdf/qr.py).
 
     Kept for the last 64 texts: a projector asks for its code every few seconds and the code
-    changes every 30."""
+    changes every step."""
     return encode(data).svg(border=2)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import contains_eager
 from .. import audit
 from ..clock import to_local, utcnow
 from ..courses.models import CourseSession, Enrolment
+from ..errors import DomainError
 from ..extensions import db
 from ..people.models import Trainee
 from .answers import status_label
@@ -22,7 +23,7 @@ from .models import ATTENDED, STATUSES, Attendance
 from .window import status_for
 
 
-class AttendanceError(Exception):
+class AttendanceError(DomainError):
     """An attendance operation that cannot be done; the message is for the user."""
 
 

@@ -13,7 +13,7 @@ from ..extensions import db
 
 
 def checkin_opens_at(session: CourseSession) -> datetime:
-    minutes = current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15)
+    minutes = current_app.config["CHECKIN_OPENS_MINUTES_BEFORE"]
     return session.starts_at - timedelta(minutes=minutes)
 
 
@@ -57,7 +57,7 @@ def open_session_ids(at: datetime | None = None) -> list[int]:
     """The sessions taking check-ins at a (naive UTC) moment, as checkin_state would say
     'open' of each: what a short code typed on /c may belong to (a handful at any time)."""
     at = at or utcnow()
-    opens_before = timedelta(minutes=current_app.config.get("CHECKIN_OPENS_MINUTES_BEFORE", 15))
+    opens_before = timedelta(minutes=current_app.config["CHECKIN_OPENS_MINUTES_BEFORE"])
     return list(
         db.session.scalars(
             select(CourseSession.id)

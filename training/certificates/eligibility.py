@@ -39,14 +39,21 @@ class ScoresRejected(CertificateError):
 
     def __init__(self, problems: dict[int, str]):
         self.problems = problems
-        super().__init__("; ".join(problems.values()))
+        super().__init__(list(problems.values()))
 
 
-def record_scores(eligibility: list["Eligibility"], scores: dict[int, float | None], user_id: int | None) -> int:
+def record_scores(
+    eligibility: list["Eligibility"],
+    scores: dict[int, float | None],
+    user_id: int | None,
+    unreadable: dict[int, str] | None = None,
+) -> int:
     """Set (or clear) the scores of several trainees of a course at once (enrolment id →
     score), as the results page saves them, all or none; returns how many changed.
     `eligibility` is the course's course_eligibility(), which the page has read already, so
-    what the course holds is read once, whatever the number of trainees. Flushes.
+    what the course holds is read once, whatever the number of trainees. `unreadable` names
+    the scores the page could not read as numbers (enrolment id → why): they are refused with
+    the others, so nothing is saved while one is wrong. Flushes.
 
     :raises ScoresRejected: with the reason for every score that cannot be recorded.
     """
@@ -61,6 +68,7 @@ def record_scores(eligibility: list["Eligibility"], scores: dict[int, float | No
         )
         if problem:
             problems[enrolment_id] = problem
+    problems.update(unreadable or {})
     if problems:
         raise ScoresRejected(problems)
     changed = 0

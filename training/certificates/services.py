@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 
 from .. import audit
 from ..clock import utcnow
+from ..errors import DomainError
 from ..extensions import db
 from .models import REVOKE_CATEGORIES, Certificate
 
 
-class CertificateError(Exception):
+class CertificateError(DomainError):
     """A certificate operation that cannot be done; the message is for the user."""
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import public
-from ..auth.permissions import may_print_certificate, may_see_certificate, require_role, roles_required
+from ..auth.permissions import may_print_certificate, may_see_certificate, roles_required
 from ..courses.services import get_course_or_404
 from ..extensions import db, limiter
 from ..ids import db_int
@@ -58,8 +58,13 @@ def results(course_id: int):
     course = get_course_or_404(course_id, write=request.method == "POST")
     rows = eligibility.course_eligibility(course)
     typed, problems = {}, {}
+
+    def refused(exc: eligibility.ScoresRejected) -> str:
+        problems.update(exc.problems)  # each named beside its trainee
+        return _("Chưa lưu: %(n)d điểm cần sửa (tô đỏ bên dưới).", n=len(problems))
+
     if request.method == "POST":
-        scores = {}
+        scores, unreadable = {}, {}
         for row in rows:
             raw = request.form.get(f"score-{row.enrolment.id}")
             if raw is None:  # not on the form: a certified trainee's box is disabled, and browsers leave it out
@@ -71,21 +76,19 @@ def results(course_id: int):
                 # "8,5" as Vietnamese write it, or "8.5"
                 scores[row.enrolment.id] = float(raw.replace(",", ".")) if raw else None
             except ValueError:
-                problems[row.enrolment.id] = _(
+                unreadable[row.enrolment.id] = _(
                     "%(name)s: “%(v)s” không phải là điểm.", name=row.enrolment.trainee.full_name, v=raw
                 )
-        try:
-            changed = eligibility.record_scores(rows, scores, current_user.id)
-        except eligibility.ScoresRejected as rejected:
-            problems = {**rejected.problems, **problems}
-        if not problems:
-            db.session.commit()
-            flash(_("Đã lưu kết quả: %(n)d thay đổi.", n=changed), "success")
+        changed = commit_or_flash(
+            lambda: eligibility.record_scores(rows, scores, current_user.id, unreadable),
+            eligibility.ScoresRejected,
+            lambda changed: _("Đã lưu kết quả: %(n)d thay đổi.", n=changed),
+            refused,
+        )
+        if changed is not None:
             return redirect(url_for("certificates.results", course_id=course.id))
         # Nothing saved while one score is wrong; the page comes back with what was typed,
         # every problem named beside its trainee.
-        db.session.rollback()
-        flash(_("Chưa lưu: %(n)d điểm cần sửa (tô đỏ bên dưới).", n=len(problems)), "error")
         rows = eligibility.course_eligibility(course)
     return render_template(
         "certificates/results.html",
@@ -211,8 +214,8 @@ def _read_and_close(file):
 
 
 @bp.route("/me/certificates")
+@roles_required("trainee")
 def mine():
-    require_role("trainee")
     certificates = (
         db.session.scalars(
             select(Certificate)

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
@@ -180,9 +181,6 @@ def ics_calendar(sessions: Iterable[CourseSession], name: str, course_url=None) 
 
 # --- calendar, schedules and the dashboard --------------------------------------------------
 
-#: how far ahead the dashboard looks for upcoming sessions and under-filled courses
-DASHBOARD_DAYS = 14
-
 
 def _scheduled(query: Select, unit_id: int | None = None) -> Select:
     """`query` (of sessions, or of their columns) limited to courses that are not cancelled, in
@@ -306,7 +304,7 @@ def dashboard(unit_id: int | None, today: date | None = None, area_id: int | Non
     """The home page's data for a managing unit (None: every unit), or only a cụm's courses
     with `area_id`, in a fixed number of queries however many courses there are."""
     today = today or local_today()
-    horizon = today + timedelta(days=DASHBOARD_DAYS)
+    horizon = today + timedelta(days=current_app.config["DASHBOARD_DAYS"])
     sessions = [s for s in sessions_between(today, horizon, unit_id) if area_id is None or s.course.area_id == area_id]
     today_sessions = [s for s in sessions if to_local(s.starts_at).date() == today]
     upcoming = [s for s in sessions if to_local(s.starts_at).date() > today]

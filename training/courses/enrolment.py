@@ -217,10 +217,6 @@ def _enrol(
 class EnrolmentRejected(CourseError):
     """Enrolment refused as a whole; `reasons` lists each problem."""
 
-    def __init__(self, reasons: list[str]):
-        self.reasons = reasons
-        super().__init__("; ".join(reasons))
-
 
 @dataclass
 class EnrolOutcome:

@@ -118,18 +118,21 @@ def enrol_import(course_id: int):
     course = services.get_course_or_404(course_id, write=True)
     form = EnrolImportForm()
     errors = []
+
+    def rejected(exc: ImportRejected) -> str:
+        errors.extend(exc.errors)  # listed on the page, beside the form
+        return _("Chưa ghi danh ai: tệp có %(n)d dòng lỗi.", n=len(errors))
+
     if form.validate_on_submit():
-        try:
-            outcome = enrolments.import_enrolments(
+        outcome = commit_or_flash(
+            lambda: enrolments.import_enrolments(
                 course, form.file.data.filename, form.file.data.read(), form.again_reason.data or "", current_user
-            )
-        except ImportRejected as rejected:
-            db.session.rollback()
-            errors = rejected.errors
-            flash(_("Chưa ghi danh ai: tệp có %(n)d dòng lỗi.", n=len(errors)), "error")
-        else:
-            db.session.commit()
-            flash(_("Đã ghi danh %(n)d học viên từ tệp.", n=len(outcome.enrolled)), "success")
+            ),
+            ImportRejected,
+            lambda outcome: _("Đã ghi danh %(n)d học viên từ tệp.", n=len(outcome.enrolled)),
+            rejected,
+        )
+        if outcome is not None:
             _flash_left_out(outcome)
             return redirect(url_for("courses.detail", course_id=course.id, _anchor="enrolments"))
     else:

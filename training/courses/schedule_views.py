@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..auth.permissions import managed_unit_id, require_role, roles_required
+from ..auth.permissions import managed_unit_id, roles_required
 from ..clock import local_today, to_local, utcnow
 from ..ids import db_int
 from ..pdf.paper import MOTTO, MOTTO_SUB
@@ -97,14 +97,10 @@ def trainee_ics(trainee_id: int):
     )
 
 
-def _my_trainee() -> Trainee | None:
-    require_role("trainee")
-    return current_user.trainee
-
-
 @bp.route("/me/calendar.ics")
+@roles_required("trainee")
 def my_ics():
-    trainee = _my_trainee()
+    trainee = current_user.trainee
     if trainee is None:
         abort(404)
     # A trainee may not open course pages, so their file carries no links to them.
@@ -126,8 +122,9 @@ def _schedule_page(trainee: Trainee | None, ics_url: str | None):
 
 
 @bp.route("/me")
+@roles_required("trainee")
 def me():
-    trainee = _my_trainee()
+    trainee = current_user.trainee
     upcoming, _past = cal.schedule_by_course(cal.trainee_sessions(trainee.id) if trainee else [], utcnow())
     next_session = min(
         (s for _course, sessions in upcoming for s in sessions if s.ends_at > utcnow()),
@@ -142,8 +139,9 @@ def me():
 
 
 @bp.route("/me/schedule")
+@roles_required("trainee")
 def my_schedule():
-    trainee = _my_trainee()
+    trainee = current_user.trainee
     return _schedule_page(trainee, url_for("courses.my_ics") if trainee else None)
 
 

@@ -17,6 +17,7 @@ from .. import audit
 from ..auth.permissions import may_reopen_course, require_course
 from ..clock import local_today, to_local
 from ..curricula import catalogue
+from ..errors import DomainError
 from ..extensions import db
 from ..people.models import User
 from ..units.models import Area, Unit
@@ -33,16 +34,14 @@ TRANSITIONS = {
 }
 
 
-class CourseError(Exception):
+class CourseError(DomainError):
     """A course operation that cannot be done; the message is for the user."""
 
 
 class ConflictError(CourseError):
     """Sessions clash with other bookings; `reasons` names every clash (the message joins them)."""
 
-    def __init__(self, reasons: list[str]):
-        self.reasons = reasons
-        super().__init__(" ".join(reasons))
+    separator = " "
 
 
 # --- reading, with permission checks -------------------------------------------------------

@@ -1,7 +1,7 @@
 """Course pages: the list, creating and editing a course, its status, and its sessions. Owns
 the courses blueprint; enrolment_views.py and schedule_views.py add their pages to it."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -64,7 +64,7 @@ def index():
                 b=filters.date_to.strftime("%d/%m/%Y"),
             )
         )
-    page = db.paginate(services.course_query(filters), per_page=20, error_out=False)
+    page = db.paginate(services.course_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
     counts = services.enrolment_counts([c.id for c in page.items])
     return render_template(
         "courses/index.html",

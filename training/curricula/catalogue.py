@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..errors import DomainError
 from ..people.models import GROUPS
 
 PERIOD_MINUTES = 45
@@ -16,7 +17,7 @@ STATUSES = ("provisional", "official")
 KINDS = ("knowledge", "skills")
 
 
-class CurriculumError(Exception):
+class CurriculumError(DomainError):
     """A programme file is invalid; the message names the file and the field."""
 
     def __init__(self, path: Path | str, field: str, message: str):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ..audit import record
+from ..errors import DomainError
 from ..extensions import db
 from ..units import catalogue
 from ..units.models import MAP_2025, MAP_PRE2025, Area, Unit
@@ -24,7 +25,7 @@ from ..vietnamese import sort_key
 from .models import Trainee, User
 
 
-class ConversionError(Exception):
+class ConversionError(DomainError):
     """A conversion that cannot be done; the message is for the user."""
 
 

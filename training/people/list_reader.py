@@ -8,13 +8,14 @@ import io
 import itertools
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from ..errors import DomainError
 from ..vietnamese import clean, fold
 
 #: data rows (not blank) one import may hold
@@ -50,11 +51,12 @@ class RowError:
     message: str
 
 
-@dataclass
-class ImportRejected(Exception):
-    """The file was refused as a whole; `errors` lists every bad row."""
+class ImportRejected(DomainError):
+    """The file was refused as a whole; `errors` lists every bad row (`reasons`, their messages)."""
 
-    errors: list[RowError] = field(default_factory=list)
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__([error.message for error in errors])
 
 
 def read_rows(filename: str, content: bytes) -> list[list]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import contains_eager
 from .. import audit
 from ..auth.permissions import require_role, require_trainee
 from ..clock import local_today
+from ..errors import DomainError
 from ..extensions import db
 from ..units.models import Unit
 from ..vietnamese import clean, fold
@@ -18,7 +19,7 @@ from . import search
 from .models import GENDERS, GROUPS, ROLES, Trainee, User
 
 
-class PeopleError(Exception):
+class PeopleError(DomainError):
     """A people operation that cannot be done; the message is for the user."""
 
 

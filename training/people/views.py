@@ -119,22 +119,22 @@ def trainee_import():
         # Another district's id is refused outright, not quietly swapped for one's own.
         require_unit(form.unit_id.data)
     errors = []
+
+    def rejected(exc: ImportRejected) -> str:
+        errors.extend(exc.errors)  # listed on the page, beside the form
+        return _("Chưa nhập dòng nào: tệp có %(n)d dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.", n=len(errors))
+
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            created = importer.import_trainees(
+        created = commit_or_flash(
+            lambda: importer.import_trainees(
                 upload.filename, upload.read(), form.unit_id.data, commune_scope(current_user)
-            )
-        except ImportRejected as rejected:
-            db.session.rollback()
-            errors = rejected.errors
-            flash(
-                _("Chưa nhập dòng nào: tệp có %(n)d dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.", n=len(errors)),
-                "error",
-            )
-        else:
-            db.session.commit()
-            flash(_("Đã nhập %(n)d học viên.", n=len(created)), "success")
+            ),
+            ImportRejected,
+            lambda created: _("Đã nhập %(n)d học viên.", n=len(created)),
+            rejected,
+        )
+        if created is not None:
             return redirect(url_for("people.trainees", unit=form.unit_id.data))
     return render_template("people/import.html", form=form, errors=errors)
 
@@ -153,7 +153,7 @@ def trainee_import_template():
 @roles_required("admin")
 def users():
     query = db.select(User).options(joinedload(User.unit)).order_by(User.role, User.username)
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
     return render_template("people/users.html", page=page, active_form=UserActiveForm())
 
 

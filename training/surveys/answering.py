@@ -204,7 +204,7 @@ def open_for_trainee(trainee_id: int | None) -> list[Reminder]:
     opened, and that the trainee has not answered, are loaded further."""
     if trainee_id is None:
         return []
-    days = int(current_app.config.get("SURVEY_OPEN_DAYS", 14))
+    days = int(current_app.config["SURVEY_OPEN_DAYS"])
     today = to_local(utcnow()).date()
     answered = (
         select(Respondent.id).where(Respondent.survey_id == Survey.id, Respondent.trainee_id == trainee_id).exists()

@@ -14,12 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from ..clock import utcnow
 from ..courses.models import Course
+from ..errors import DomainError
 from ..extensions import db
 from .models import Survey
 from .questionnaire import Question, Questionnaire, Questionnaires
 
 
-class SurveyError(Exception):
+class SurveyError(DomainError):
     """A survey operation that cannot be done; the message is for the user."""
 
 
@@ -31,7 +32,7 @@ def questionnaires() -> Questionnaires:
 def min_answers() -> int:
     """Below this many answers no result of a survey is shown (no answer can be traced to a
     person); SURVEY_MIN_ANSWERS, 5 by default."""
-    return int(current_app.config.get("SURVEY_MIN_ANSWERS", 5))
+    return int(current_app.config["SURVEY_MIN_ANSWERS"])
 
 
 # --- a course's survey and its window ----------------------------------------------------------
@@ -79,7 +80,7 @@ def window(course: Course, survey: Survey | None) -> tuple[datetime | None, date
     opens_at = (survey.opened_at if survey and survey.opened_at else None) or _last_end(course)
     if survey is not None and survey.closed_at is not None:
         return opens_at, survey.closed_at
-    days = int(current_app.config.get("SURVEY_OPEN_DAYS", 14))
+    days = int(current_app.config["SURVEY_OPEN_DAYS"])
     return opens_at, (opens_at + timedelta(days=days) if opens_at else None)
 
 

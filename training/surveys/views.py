@@ -159,12 +159,16 @@ def answer(token: str):
         page.update(values=values, errors=errors)
         if errors:
             return _page("form", page, 400, answered=answered, own=own)
-        try:
-            response, key = answering.answer(course, trainee_id, values, keys.get(key_name))
-        except services.SurveyError as exc:
-            db.session.rollback()
-            return _page("already", page, 409, message=str(exc))
-        db.session.commit()
+        refusal = []
+        saved = commit_or_flash(
+            lambda: answering.answer(course, trainee_id, values, keys.get(key_name)),
+            services.SurveyError,
+            None,  # the page it leads to says the answers were saved
+            lambda exc: refusal.append(str(exc)),  # said by the page below, not flashed
+        )
+        if saved is None:
+            return _page("already", page, 409, message=refusal[0])
+        response, key = saved
         keys.pop(key_name, None)
         keys[key_name] = key
         result = redirect(url_for("surveys.answer", token=token, saved=1), 303)

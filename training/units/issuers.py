@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..errors import DomainError
 from ..extensions import db
 from ..pdf.issuer import Issuer
 from ..vietnamese import clean
@@ -25,7 +26,7 @@ _FIELD = re.compile(r"\{(number|year|symbol)(:0?[1-9]d)?\}")
 _UNIT_PREFIXES = ("Thành phố ", "Thị xã ", "Huyện ", "Quận ", "Tỉnh ")
 
 
-class IssuerError(Exception):
+class IssuerError(DomainError):
     """Settings that cannot be saved; the message is for the user."""
 
 

@@ -5,6 +5,7 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
+from ..errors import DomainError
 from ..extensions import db
 from ..vietnamese import clean, sort_key
 from . import catalogue
@@ -14,7 +15,7 @@ from .models import MAP_2025, MAP_PRE2025, Unit
 T = TypeVar("T")
 
 
-class UnitError(Exception):
+class UnitError(DomainError):
     """A unit operation that cannot be done; the message is for the user."""
 
 
