@@ -57,7 +57,10 @@ def trainees():
         group=request.args.get("group") if request.args.get("group") in GROUPS else None,
         commune_ids=scope,
     )
-    page = db.paginate(services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(
+        services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False, count=False
+    )
+    page.total = services.count_trainees(filters)
     return render_template(
         "people/trainees.html",
         page=page,
