@@ -371,3 +371,48 @@ def test_non_admin_is_refused_user_management(login, trainer_a, make_user, metho
         assert response.status_code == 403
     db.session.expire_all()
     assert db.session.get(User, trainer_a.id).check_password(PASSWORD)
+
+
+def test_the_list_says_how_many_and_counts_only_when_a_page_is_full(app, login, admin, make_trainee, monkeypatch):
+    """The total under the filters is the trainees listed across the pages, in Vietnamese
+    digits; a page short of full (one person's name) gives it without a count statement."""
+    from sqlalchemy import event
+
+    for i in range(7):
+        make_trainee(f"Lê Thị Đếm {i}")
+    make_trainee("Phạm Văn Riêng")
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    client = login(admin)
+    sent = []
+
+    def keep(_conn, _cursor, statement, *_rest):
+        sent.append(statement)
+
+    def counted(path: str):
+        """The page, and whether a count statement was sent for it."""
+        sent.clear()
+        response = client.get(path)
+        return response, any("count(" in statement for statement in sent)
+
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        pages, counts = zip(*(counted(f"/trainees?q=dem&page={n}") for n in (1, 2, 3)))
+        alone, counted_alone = counted("/trainees?q=pham+van+rieng")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert [len(listed(p)) for p in pages] == [3, 3, 1]
+    assert all("7 học viên" in p.get_data(as_text=True) for p in pages)
+    assert counts == (True, True, False)  # the full pages 1 and 2; page 3's one row ends the list
+    assert listed(alone) == ["Phạm Văn Riêng"] and "1 học viên" in alone.get_data(as_text=True)
+    assert not counted_alone
+    beyond = client.get("/trainees?q=dem&page=9")
+    assert listed(beyond) == [] and "7 học viên" in beyond.get_data(as_text=True)
+
+
+def test_a_province_sized_total_is_written_with_vietnamese_thousands(app, login, admin, make_trainee, monkeypatch):
+    from training.people import services as people_services
+
+    make_trainee("Trần Văn Một")
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 1)
+    monkeypatch.setattr(people_services, "count_trainees", lambda _filters: 50061)
+    assert "50.061 học viên" in login(admin).get("/trainees").get_data(as_text=True)

@@ -2,7 +2,7 @@ import secrets
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, event
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -106,6 +106,17 @@ class Trainee(db.Model):
         # trigram index of search.py. The second also finds probable duplicates.
         Index("ix_trainee_name_order", "name_key", "id", "name_folded", "commune_id"),
         Index("ix_trainee_name_search", "name_folded", "commune_id"),
+        # The list's count (services.count_trainees) reads this index alone: the commune and
+        # group it filters on and the erasure it leaves out.
+        Index("ix_trainee_commune_group_erased", "commune_id", "group", "erased_at"),
+        # and the few erased names, which the search's count takes off what the trigram
+        # table finds
+        Index(
+            "ix_trainee_erased_name",
+            "name_folded",
+            sqlite_where=text("erased_at IS NOT NULL"),
+            postgresql_where=text("erased_at IS NOT NULL"),
+        ),
         # Never give an erased trainee's id to the next one (see User).
         {"sqlite_autoincrement": True},
     )
@@ -120,7 +131,7 @@ class Trainee(db.Model):
     #: male | female
     gender: Mapped[str] = mapped_column(String(10))
     position: Mapped[str] = mapped_column(String(160), default="")
-    commune_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    commune_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     #: commune_broadcast | party_mass_org
     group: Mapped[str] = mapped_column(String(20), index=True)
     phone: Mapped[str] = mapped_column(String(20), default="")

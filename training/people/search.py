@@ -58,12 +58,28 @@ def trigram_candidates(folded: str) -> list[int] | None:
     scan); PostgreSQL, whose GIN index serves the LIKE itself."""
     if len(folded) < 3 or db.session.get_bind().dialect.name != "sqlite":
         return None
-    phrase = '"' + folded.replace('"', '""') + '"'
     ids = db.session.scalars(
         text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase LIMIT :limit"),
-        {"phrase": phrase, "limit": FEW + 1},
+        {"phrase": _phrase(folded), "limit": FEW + 1},
     ).all()
     return ids if len(ids) <= FEW else None
+
+
+def count_matches(folded: str) -> int | None:
+    """On SQLite, how many trainees, erased ones included, have `folded` in their folded
+    name, read from the FTS table alone: a phrase of three letters or more matches exactly
+    the names that hold it (the trigrams in a row), as the LIKE does, without reading the
+    rows. None where there is no such count: a query under three letters, PostgreSQL."""
+    if len(folded) < 3 or db.session.get_bind().dialect.name != "sqlite":
+        return None
+    return db.session.scalar(
+        text(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :phrase"), {"phrase": _phrase(folded)}
+    )
+
+
+def _phrase(folded: str) -> str:
+    """`folded` as an FTS5 phrase: in double quotes, a quote in it doubled."""
+    return '"' + folded.replace('"', '""') + '"'
 
 
 def ensure_sqlite_index(connection) -> None:

@@ -33,14 +33,26 @@ class TraineeFilter:
     commune_ids: set[int] | None = None
 
 
+def _unit_conditions(filters: TraineeFilter) -> list:
+    """The filters other than the search, on the trainee's own columns (a unit as the ids of
+    its communes), so that counting needs no join."""
+    conditions = [Trainee.erased_at.is_(None)]
+    if filters.unit_id is not None:
+        conditions.append(Trainee.commune_id.in_(select(Unit.id).where(Unit.parent_id == filters.unit_id)))
+    if filters.commune_id is not None:
+        conditions.append(Trainee.commune_id == filters.commune_id)
+    if filters.commune_ids is not None:
+        conditions.append(Trainee.commune_id.in_(filters.commune_ids or [0]))
+    if filters.group in GROUPS:
+        conditions.append(Trainee.group == filters.group)
+    return conditions
+
+
 def trainee_query(filters: TraineeFilter) -> Select:
     """Trainees matching the filters, in Vietnamese name order, each with its commune (loaded
     by the same query, so a page of the list is one query whatever its communes)."""
     query = (
-        select(Trainee)
-        .join(Trainee.commune)
-        .options(contains_eager(Trainee.commune))
-        .where(Trainee.erased_at.is_(None))
+        select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(*_unit_conditions(filters))
     )
     if filters.q:
         folded = fold(filters.q)
@@ -48,15 +60,30 @@ def trainee_query(filters: TraineeFilter) -> Select:
         candidates = search.trigram_candidates(folded)
         if candidates is not None:  # SQLite: the trigram index narrows to a few, the LIKE decides
             query = query.where(Trainee.id.in_(candidates))
-    if filters.unit_id is not None:
-        query = query.where(Unit.parent_id == filters.unit_id)
-    if filters.commune_id is not None:
-        query = query.where(Trainee.commune_id == filters.commune_id)
-    if filters.commune_ids is not None:
-        query = query.where(Trainee.commune_id.in_(filters.commune_ids or [0]))
-    if filters.group in GROUPS:
-        query = query.where(Trainee.group == filters.group)
     return query.order_by(Trainee.name_key, Trainee.id)
+
+
+def count_trainees(filters: TraineeFilter) -> int:
+    """How many trainees trainee_query finds, without reading them: a count of the trainee
+    table alone, which ix_trainee_commune_group_erased covers; the province-wide search on
+    SQLite is counted from its trigram table (search.count_matches). At 50,000 trainees the
+    count of the whole list had cost 17 ms and of a common name's search 28, the rest of the
+    page 8."""
+    conditions = _unit_conditions(filters)
+    if filters.q:
+        folded = fold(filters.q)
+        if len(conditions) == 1 and (matches := search.count_matches(folded)) is not None:
+            erased = db.session.scalar(
+                select(func.count())
+                .select_from(Trainee)
+                .where(Trainee.erased_at.is_not(None), Trainee.name_folded.contains(folded, autoescape=True))
+            )
+            return matches - erased
+        conditions.append(Trainee.name_folded.contains(folded, autoescape=True))
+        candidates = search.trigram_candidates(folded)
+        if candidates is not None:
+            conditions.append(Trainee.id.in_(candidates))
+    return db.session.scalar(select(func.count()).select_from(Trainee).where(*conditions))
 
 
 def get_trainee_or_404(trainee_id: int) -> Trainee:

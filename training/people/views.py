@@ -58,7 +58,10 @@ def trainees():
         group=request.args.get("group") if request.args.get("group") in GROUPS else None,
         commune_ids=scope,
     )
-    page = db.paginate(services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = db.paginate(
+        services.trainee_query(filters), per_page=current_app.config["PAGE_SIZE"], error_out=False, count=False
+    )
+    page.total = _total(page, filters)
     return render_template(
         "people/trainees.html",
         page=page,
@@ -66,6 +69,14 @@ def trainees():
         units=managing_units() if current_user.is_admin else [],
         communes=[c for c in communes_of(unit_id) if scope is None or c.id in scope] if unit_id else [],
     )
+
+
+def _total(page, filters: services.TraineeFilter) -> int:
+    """How many trainees the list holds: a page short of full is the last one, so its rows
+    give the total (one person's name is found without a second search); else counted."""
+    if len(page.items) < page.per_page and (page.items or page.page == 1):
+        return (page.page - 1) * page.per_page + len(page.items)
+    return services.count_trainees(filters)
 
 
 def _trainee_form_page(trainee, form: TraineeForm):
