@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from . import demo
+from .demo_scale import load_scale
 from .backup import backup_command, restore_command
 from .extensions import analyze, db, migration_lock
 from .people.cli import convert_units, users_cli
@@ -27,8 +28,6 @@ def demo_load(scale: int | None) -> None:
     demo.load()
     db.session.commit()
     if scale:
-        from .demo_scale import load_scale
-
         click.echo(f"Nạp dữ liệu quy mô {scale} học viên…")
         load_scale(scale, echo=click.echo)
         db.session.commit()

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from ..errors import DomainError
 from ..pdf.qr import encode
@@ -118,8 +119,6 @@ def read_token(token: str, now: float | None = None) -> TokenInfo:
     :raises TokenError: malformed, forged, older than the previous step, or of a step that
         begins more than SKEW_SECONDS from now.
     """
-    from flask_babel import gettext as _
-
     match = _TOKEN.match(token or "")
     if not match:
         raise TokenError("invalid_token", _("Mã QR không hợp lệ. Hãy quét mã đang chiếu trên màn hình."))
