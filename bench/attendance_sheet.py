@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Report, arguments, make_app, median, temp_instance  # noqa: E402
+from common import Report, arguments, make_app, median, temp_instance
 
 TARGET_S = 2.0
 

@@ -33,18 +33,18 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reportlab.graphics import renderPDF  # noqa: E402
-from reportlab.graphics.barcode.qr import QrCodeWidget  # noqa: E402
-from reportlab.graphics.shapes import Drawing  # noqa: E402
-from reportlab.lib.units import mm  # noqa: E402
-from reportlab.pdfgen import canvas as pdfcanvas  # noqa: E402
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.units import mm
+from reportlab.pdfgen import canvas as pdfcanvas
 
-from training import create_app  # noqa: E402
-from training.certificates import pdf as certificate_pdf  # noqa: E402
-from training.certificates.verification import new_verify_code, verification_url  # noqa: E402
-from training.pdf.fonts import register_fonts  # noqa: E402
-from training.pdf.issuer import Issuer  # noqa: E402
-from training.pdf.qr import draw_qr  # noqa: E402
+from training import create_app
+from training.certificates import pdf as certificate_pdf
+from training.certificates.verification import new_verify_code, verification_url
+from training.pdf.fonts import register_fonts
+from training.pdf.issuer import Issuer
+from training.pdf.qr import draw_qr
 
 BASE_URL = "https://taphuan.bacgiang.gov.vn"
 FAMILY = [

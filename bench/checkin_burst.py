@@ -60,7 +60,7 @@ from common import (
     scanner_sign_in,
     server_env,
     temp_instance,
-)  # noqa: E402
+)
 
 HOST = "127.0.0.1"
 #: rounds of the hall, each client starting at a random moment (see the module's docstring)

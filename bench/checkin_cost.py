@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Report, arguments, make_app, median, postgres_url, scanner_sign_in, temp_instance  # noqa: E402
+from common import Report, arguments, make_app, median, postgres_url, scanner_sign_in, temp_instance
 
 
 def main() -> None:

@@ -34,8 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from checkin_burst import HOST, Server, sign_in  # noqa: E402
-from common import Report, arguments, make_app, percentile, postgres_url, server_env, temp_instance  # noqa: E402
+from checkin_burst import HOST, Server, sign_in
+from common import Report, arguments, make_app, percentile, postgres_url, server_env, temp_instance
 
 #: what the first visit must fetch before it can draw: stylesheets, and scripts neither deferred nor async
 _BLOCKING = re.compile(r'<link[^>]+rel="stylesheet"[^>]*>|<script(?![^>]*\b(?:defer|async)\b)[^>]*\bsrc=[^>]*>')

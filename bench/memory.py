@@ -51,9 +51,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from checkin_burst import HOST, Server  # noqa: E402
-from common import Report, arguments, form_token, fresh_database, make_app, server_env, sign_in, temp_instance  # noqa: E402
-from scale import cached_database  # noqa: E402
+from checkin_burst import HOST, Server
+from common import Report, arguments, form_token, fresh_database, make_app, server_env, sign_in, temp_instance
+from scale import cached_database
 
 MiB = 2**20
 WHOLE_SERVER_LIMIT = 1.2 * 1024 * MiB

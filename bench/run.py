@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import RESULTS, ROOT, Row, print_table  # noqa: E402
+from common import RESULTS, ROOT, Row, print_table
 
 BENCH = ROOT / "bench"
 #: name → (script, arguments, arguments with --quick, time limit in seconds)

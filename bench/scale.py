@@ -41,7 +41,7 @@ from common import (
     database_url,
     fresh_database,
     make_app,
-    median,  # noqa: E402
+    median,
     percentile,
     pg_admin,
     postgres_url,

@@ -32,7 +32,7 @@ def run_together(count: int, work, *, app=None) -> list:
         try:
             barrier.wait(timeout=BARRIER_SECONDS)
             results[i] = call(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below with the thread's number
+        except BaseException as exc:
             errors.append((i, repr(exc)))
 
     threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]

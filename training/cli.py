@@ -9,8 +9,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from . import demo
-from .demo_scale import load_scale
 from .backup import backup_command, restore_command
+from .demo_scale import load_scale
 from .extensions import analyze, db, migration_lock
 from .people.cli import convert_units, users_cli
 from .people.models import User

@@ -53,7 +53,7 @@ def _pages(app, district_world, role: str) -> list[str]:
     return paths
 
 
-def test_every_page_a_role_may_open_has_no_wcag_a_or_aa_violation(app, world, browser):  # noqa: F811
+def test_every_page_a_role_may_open_has_no_wcag_a_or_aa_violation(app, world, browser):
     problems, walked = [], 0
     for role in ROLES:
         client = app.test_client() if role == "anon" else app.test_client(user=world.users[role])

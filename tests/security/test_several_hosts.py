@@ -93,7 +93,7 @@ def dead_store_app(app, database_url):
     try:
         yield other
     finally:
-        limiter._storage_dead = False  # noqa: SLF001 (the switch Flask-Limiter flips when its store fails)
+        limiter._storage_dead = False
         limiter.enabled = was
         _dispose(other)
 
