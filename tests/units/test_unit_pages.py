@@ -65,6 +65,19 @@ def test_units_page_shows_both_maps_with_sources_successors_and_counts(both_maps
     assert "2 học viên còn ở xã, phường của bản đồ trước 1/7/2025." in html
 
 
+def test_a_province_of_trainees_is_counted_in_vietnamese_thousands(both_maps, login, admin, monkeypatch):
+    """Province-sized counts on the units page read as Vietnamese write them (50.010, not 50010)."""
+    from training.people import unit_views
+
+    monkeypatch.setattr(
+        unit_views, "trainee_counts_by_commune", lambda: {u.id: 25005 for u in db.session.scalars(select(Unit))}
+    )
+    html = login(admin).get("/units/").get_data(as_text=True)
+    on_the_old_map = len(db.session.scalars(select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune")).all())
+    assert f"{on_the_old_map * 25005:,}".replace(",", ".") + " học viên còn ở xã, phường" in html
+    assert re.search(r"\d{1,3}(\.\d{3})+ học viên</span>", html), "a district's total in thousands"
+
+
 def test_the_conversion_page_previews_then_moves_everyone(both_maps, login, admin):
     (hoa, binh), trainer = both_maps
     client = login(admin)
