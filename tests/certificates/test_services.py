@@ -210,6 +210,18 @@ def test_issue_gives_certificates_to_the_eligible_only_and_only_once(make_finish
     assert count(Certificate) == 2
 
 
+def test_a_batch_is_written_in_parts_and_lets_each_pdf_go_once_written(make_finished, monkeypatch):
+    # A batch of 300 held its 300 PDFs (11 MiB) until its end, and the process kept the space.
+    monkeypatch.setattr(issuing, "FLUSH_EVERY", 2)
+    finished = make_finished(names=["Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Minh Châu", "Phạm Quốc Dũng", "Vũ Thị Én"])
+    issued = issuing.issue_batch(finished.course, SIGNER, None, on=ISSUED_ON)
+    assert sorted(c.serial for c in issued) == [f"{n}/2026/GCN-PVHTT-215" for n in range(1, 6)]
+    assert all(c.id for c in issued) and not any("pdf" in vars(c) for c in issued)
+    assert count(AuditEvent, AuditEvent.action == "certificate.issue") == 5
+    db.session.commit()
+    assert all(hashlib.sha256(c.pdf).hexdigest() == c.sha256 for c in issued)
+
+
 def test_issue_needs_a_signer(make_finished):
     finished = make_finished()
     signer = issuing.SignerInfo(**{**SIGNER.__dict__, "name": "  "})

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from training.extensions import db
-from training.people import importer, list_reader
+from training.people import importer, list_reader, services
 from training.people.models import Trainee
 
 HEADER_VI = ["Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ", "Xã/phường", "Nhóm", "Điện thoại"]
@@ -339,6 +339,22 @@ def test_row_duplicating_an_existing_trainee(client_a, units, make_trainee):
     errors = page_errors(upload(client_a, xlsx(good_rows(3)), "x.xlsx", units["A"].id))
     assert errors == {"2": "Đã có học viên cùng họ tên, ngày sinh và xã trong hệ thống."}
     assert trainee_count() == 1
+
+
+def test_the_duplicate_check_reads_only_the_trainees_of_the_files_names(client_a, units, make_trainee, monkeypatch):
+    """Every trainee of the unit's communes was read for it: a province's 50,000 for a file
+    of ten rows. The names are asked for a few at a time (here 2)."""
+    make_trainee("Nguyễn Văn An", commune="Xã Đồng Kỳ", birth_date=date(1970, 1, 1))  # line 2
+    make_trainee("Phạm Văn An", commune="Xã Đồng Kỳ", birth_date=date(1973, 4, 4))  # line 5
+    for n in range(10):
+        make_trainee(commune="Xã Đồng Kỳ")
+    monkeypatch.setattr(services, "NAMES_PER_QUERY", 2)
+    read = []
+    monkeypatch.setattr(importer, "identities_in", lambda *args: read.append(services.identities_in(*args)) or read[-1])
+    errors = page_errors(upload(client_a, xlsx(good_rows(5)), "x.xlsx", units["A"].id))
+    assert set(errors) == {"2", "5"} and trainee_count() == 12
+    commune = units["Xã Đồng Kỳ"].id
+    assert read == [{("nguyen van an", date(1970, 1, 1), commune), ("pham van an", date(1973, 4, 4), commune)}]
 
 
 def test_importing_the_same_file_twice_is_refused(client_a, units):

@@ -24,6 +24,9 @@ from .pdf import render_certificate
 from .services import CertificateError
 from .verification import new_verify_code, verification_url
 
+#: certificates issue_batch renders, then writes, together: a PDF is held only until its INSERT
+FLUSH_EVERY = 20
+
 
 def reserve_serials(scope: str, count: int) -> range:
     """Reserve `count` consecutive serial numbers of a serial scope, atomically.
@@ -85,8 +88,8 @@ def issue_batch(
     except those whose enrolment ids are in `withheld`: they are held back, with the reason
     kept in the audit trail, and can be issued later.
 
-    Serials are reserved in one step; each PDF is made once, here, and stored with its hash.
-    Flushes.
+    Serials are reserved in one step; each PDF is made once, here, and stored with its hash,
+    FLUSH_EVERY certificates at a time. Flushes.
 
     :raises CertificateError: the course is not closed, nobody is eligible, or people are held
         back without a reason.
@@ -122,23 +125,31 @@ def issue_batch(
     numbers = reserve_serials(scope, len(todo))
     facts = {**_certificate_facts(course), "issuer_name": _issuer_name(course, on)}
     issued = []
-    for number, eligibility in zip(numbers, todo):
-        enrolment = eligibility.enrolment
-        certificate = _new_certificate(
-            course, enrolment, make_serial(number), 0, user_id, holder_name=enrolment.trainee.full_name, **facts
-        )
-        _store_pdf(certificate, render_certificate(certificate, enrolment, signer, on, verification_url(certificate)))
-        issued.append(certificate)
-    db.session.add_all(issued)
-    db.session.flush()  # one INSERT each, the PDF included; the ids for the audit trail
-    for certificate in issued:
-        audit.record(
-            "certificate.issue",
-            certificate,
-            actor_id=user_id,
-            serial=certificate.serial,
-            trainee=certificate.holder_name,
-        )
+    for start in range(0, len(todo), FLUSH_EVERY):
+        part = []
+        for number, eligibility in zip(numbers[start : start + FLUSH_EVERY], todo[start : start + FLUSH_EVERY]):
+            enrolment = eligibility.enrolment
+            certificate = _new_certificate(
+                course, enrolment, make_serial(number), 0, user_id, holder_name=enrolment.trainee.full_name, **facts
+            )
+            _store_pdf(
+                certificate, render_certificate(certificate, enrolment, signer, on, verification_url(certificate))
+            )
+            part.append(certificate)
+        db.session.add_all(part)
+        db.session.flush()  # one INSERT each, the PDF included; the ids for the audit trail
+        for certificate in part:
+            # Written, the PDF is let go (read again from the database if asked for): the 300
+            # PDFs of a batch (11 MiB) were all held until its end, and the process kept the space.
+            db.session.expire(certificate, ["pdf"])
+            audit.record(
+                "certificate.issue",
+                certificate,
+                actor_id=user_id,
+                serial=certificate.serial,
+                trainee=certificate.holder_name,
+            )
+        issued.extend(part)
     db.session.flush()
     return issued
 

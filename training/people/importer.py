@@ -99,8 +99,9 @@ def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: se
     for commune in commune_list:
         communes.setdefault(commune_key(commune.name), []).append(commune)
     groups = _group_spellings()
-    # Who is already there, asked once for the whole file rather than once a row.
-    existing = identities_in([c.id for c in commune_list])
+    # Who is already there, asked for the file's names together rather than once a row.
+    names = {fold(str(table.cell(row, "full_name") or "")) for _line, row in table.rows}
+    existing = identities_in([c.id for c in commune_list], names)
 
     errors: list[RowError] = []
     parsed: list[tuple[int, dict]] = []

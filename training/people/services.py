@@ -128,16 +128,27 @@ def trainee_identity(full_name: str, birth_date: date, commune_id: int) -> tuple
     return fold(full_name), birth_date, commune_id
 
 
-def identities_in(commune_ids: list[int]) -> set[tuple]:
-    """trainee_identity of every trainee of these communes, in one query (an import's check)."""
-    return {
-        tuple(row)
-        for row in db.session.execute(
-            select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id).where(
-                Trainee.commune_id.in_(commune_ids)
+#: names looked up in one query by identities_in: with the communes, within the 999 parameters
+#: an SQLite before 3.32 takes
+NAMES_PER_QUERY = 500
+
+
+def identities_in(commune_ids: list[int], names: set[str]) -> set[tuple]:
+    """trainee_identity of the trainees of these communes whose folded name is one of `names`
+    (an import's check), in a query per NAMES_PER_QUERY names. Asking for every trainee of the
+    communes read a province's 50,000 for a file of ten rows (17 MiB at once, a second)."""
+    names = sorted(names)
+    found = set()
+    for start in range(0, len(names), NAMES_PER_QUERY):
+        found.update(
+            tuple(row)
+            for row in db.session.execute(
+                select(Trainee.name_folded, Trainee.birth_date, Trainee.commune_id).where(
+                    Trainee.commune_id.in_(commune_ids), Trainee.name_folded.in_(names[start : start + NAMES_PER_QUERY])
+                )
             )
         )
-    }
+    return found
 
 
 def find_probable_duplicates(
