@@ -11,8 +11,11 @@ request (a 300-trainee attendance sheet takes about a second) holds one process,
 site. WEB_CONCURRENCY and GUNICORN_THREADS change the counts.
 """
 
+import ctypes
+import ctypes.util
 import gc
 import os
+import time
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
@@ -49,6 +52,35 @@ def post_fork(server, worker):
         with app.app_context():
             for engine in db.engines.values():
                 engine.dispose(close=False)
+
+
+def _malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (musl, macOS)."""
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+#: a request that took this long (an import, a certificate batch, a report file) is followed by a
+#: trim; a check-in (3–5 ms) never is
+TRIM_AFTER_SECONDS = float(os.environ.get("GUNICORN_TRIM_AFTER_SECONDS", "0.2"))
+
+
+def pre_request(worker, req):
+    req.taphuan_started = time.monotonic()
+
+
+def post_request(worker, req, environ, resp):
+    """After a long request, hand the C heap's free pages back to the system (malloc_trim; the
+    answer has been sent). Python frees what a large request made, but glibc keeps the space
+    between the objects that stay: bench/memory.py found the objects an import or a certificate
+    batch leaves at under 1 MiB while the worker stayed 7–17 MiB larger; a trim gave 12 MiB back
+    after the certificates, in under 1 ms."""
+    started = getattr(req, "taphuan_started", None)
+    if _TRIM is not None and started is not None and time.monotonic() - started >= TRIM_AFTER_SECONDS:
+        _TRIM(0)
 
 
 def post_worker_init(worker):

@@ -88,3 +88,37 @@ def test_a_forked_worker_opens_database_connections_of_its_own(app):
     masters.dispose()  # the master's own connection, closed as the master would at exit
     hook(SimpleNamespace(app=SimpleNamespace(callable=None)), worker=None)  # without preload_app: nothing to do
     hook(SimpleNamespace(app=SimpleNamespace(callable=Flask("bare"))), worker=None)  # an app without a database
+
+
+def test_a_long_request_gives_the_c_heaps_free_pages_back_and_a_short_one_does_not(tmp_path):
+    """Half a hundred MiB of blocks freed around a few that stay: glibc keeps the pages until a
+    trim. The hooks trim after a request that took TRIM_AFTER_SECONDS or more, not before."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "trim.py"
+    script.write_text(
+        f"""
+import os, runpy, time
+from types import SimpleNamespace
+hooks = runpy.run_path({str(CONF)!r})
+assert hooks["_TRIM"] is not None, "glibc's malloc_trim"
+page = os.sysconf("SC_PAGE_SIZE")
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * page // 2**20
+blocks = [bytes(4000) for _ in range(15000)]
+kept = blocks[::100]
+del blocks
+before = rss()
+short = SimpleNamespace()
+hooks["pre_request"](None, short)
+hooks["post_request"](None, short, {{}}, None)
+after_short = rss()
+long = SimpleNamespace(taphuan_started=time.monotonic() - hooks["TRIM_AFTER_SECONDS"])
+hooks["post_request"](None, long, {{}}, None)
+print(before, after_short, rss())
+"""
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True).stdout.split()
+    before, after_short, after_long = map(int, out)
+    assert after_short >= before - 1  # a short request: nothing given back
+    assert after_long <= before - 30, (before, after_short, after_long)
