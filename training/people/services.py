@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 from flask import abort
 from flask_babel import gettext as _
@@ -32,6 +33,30 @@ class TraineeFilter:
     #: a cụm trainer's communes (permissions.commune_scope); None: no such limit
     commune_ids: set[int] | None = None
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything but the search limits the list (a unit, commune, group or cụm)."""
+        return (
+            self.unit_id is not None
+            or self.commune_id is not None
+            or self.commune_ids is not None
+            or self.group in GROUPS
+        )
+
+    @cached_property
+    def search_conditions(self) -> list:
+        """The search's conditions, worked out once for a page and its count: the folded name
+        holds the query (LIKE); on SQLite also the ids the trigram index found, when they are
+        few (the LIKE decides)."""
+        if not self.q:
+            return []
+        folded = fold(self.q)
+        conditions = [Trainee.name_folded.contains(folded, autoescape=True)]
+        candidates = search.trigram_candidates(folded)
+        if candidates is not None:
+            conditions.append(Trainee.id.in_(candidates))
+        return conditions
+
 
 def _unit_conditions(filters: TraineeFilter) -> list:
     """The filters other than the search, on the trainee's own columns (a unit as the ids of
@@ -51,38 +76,31 @@ def _unit_conditions(filters: TraineeFilter) -> list:
 def trainee_query(filters: TraineeFilter) -> Select:
     """Trainees matching the filters, in Vietnamese name order, each with its commune (loaded
     by the same query, so a page of the list is one query whatever its communes)."""
-    query = (
-        select(Trainee).join(Trainee.commune).options(contains_eager(Trainee.commune)).where(*_unit_conditions(filters))
+    return (
+        select(Trainee)
+        .join(Trainee.commune)
+        .options(contains_eager(Trainee.commune))
+        .where(*_unit_conditions(filters), *filters.search_conditions)
+        .order_by(Trainee.name_key, Trainee.id)
     )
-    if filters.q:
-        folded = fold(filters.q)
-        query = query.where(Trainee.name_folded.contains(folded, autoescape=True))
-        candidates = search.trigram_candidates(folded)
-        if candidates is not None:  # SQLite: the trigram index narrows to a few, the LIKE decides
-            query = query.where(Trainee.id.in_(candidates))
-    return query.order_by(Trainee.name_key, Trainee.id)
 
 
 def count_trainees(filters: TraineeFilter) -> int:
     """How many trainees trainee_query finds, without reading them: a count of the trainee
     table alone, which ix_trainee_commune_group_erased covers; the province-wide search on
-    SQLite is counted from its trigram table (search.count_matches). At 50,000 trainees the
-    count of the whole list had cost 17 ms and of a common name's search 28, the rest of the
-    page 8."""
-    conditions = _unit_conditions(filters)
-    if filters.q:
+    SQLite is counted from its trigram table (search.count_matches), less the erased names
+    it holds. At 50,000 trainees the count of the whole list had cost 17 ms and of a common
+    name's search 28, the rest of the page 8."""
+    if filters.q and not filters.narrowed:
         folded = fold(filters.q)
-        if len(conditions) == 1 and (matches := search.count_matches(folded)) is not None:
+        if (matches := search.count_matches(folded)) is not None:
             erased = db.session.scalar(
                 select(func.count())
                 .select_from(Trainee)
                 .where(Trainee.erased_at.is_not(None), Trainee.name_folded.contains(folded, autoescape=True))
             )
             return matches - erased
-        conditions.append(Trainee.name_folded.contains(folded, autoescape=True))
-        candidates = search.trigram_candidates(folded)
-        if candidates is not None:
-            conditions.append(Trainee.id.in_(candidates))
+    conditions = [*_unit_conditions(filters), *filters.search_conditions]
     return db.session.scalar(select(func.count()).select_from(Trainee).where(*conditions))
 
 
