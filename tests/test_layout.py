@@ -32,28 +32,32 @@ def name_of(path: Path) -> str:
     return path.relative_to(PACKAGE.parent).as_posix()
 
 
-def imported_packages(path: Path, tree: ast.Module) -> set[str]:
-    """The first part below `training` of every module this file imports."""
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts  # ("training", "courses", "views")
+def _is_module(parts: tuple[str, ...]) -> bool:
+    """Whether training's tree holds these dotted parts as a module or a package."""
+    place = PACKAGE.parent.joinpath(*parts)
+    return place.with_suffix(".py").is_file() or (place / "__init__.py").is_file()
+
+
+def imported_modules(path: Path, tree: ast.Module) -> set[tuple[str, ...]]:
+    """Every module this file imports, as dotted parts ("training", "courses", "views"): for
+    `from X import name`, X.name where that is a module, else X; relative imports resolved
+    (a package's __init__ counts as a module in it)."""
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = list(parts[: len(parts) - node.level])  # a package's __init__ counts as a module in it
-                target = base + (node.module.split(".") if node.module else [])
-                if len(target) == 1:  # `from .. import a, b` at the package's top: each name is a module
-                    found.update(alias.name for alias in node.names)
-                elif len(target) > 1:
-                    found.add(target[1])
-            elif node.module and node.module.split(".")[0] == "training":
-                names = node.module.split(".")
-                found.update(names[1:2] or [alias.name for alias in node.names])
-        elif isinstance(node, ast.Import):
+        if isinstance(node, ast.Import):
+            found.update(tuple(alias.name.split(".")) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[: len(parts) - node.level] if node.level else ()
+            source = base + tuple(node.module.split(".") if node.module else ())
             for alias in node.names:
-                names = alias.name.split(".")
-                if names[0] == "training" and len(names) > 1:
-                    found.add(names[1])
+                found.add(source + (alias.name,) if _is_module(source + (alias.name,)) else source)
     return found
+
+
+def imported_packages(path: Path, tree: ast.Module) -> set[str]:
+    """The first part below `training` of every module this file imports."""
+    return {module[1] for module in imported_modules(path, tree) if module[0] == "training" and len(module) > 1}
 
 
 def owner(path: Path) -> str:
@@ -76,24 +80,11 @@ def allowed_domains(path: Path) -> set[str] | None:
 
 def auth_modules(path: Path, tree: ast.Module) -> set[str]:
     """The modules of training.auth this file imports ("__init__" for the package itself)."""
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    found = set()
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        if node.level:
-            target = list(parts[: len(parts) - node.level]) + (node.module.split(".") if node.module else [])
-        else:
-            target = (node.module or "").split(".")
-        if target[:2] != ["training", "auth"]:
-            if target == ["training"] and any(alias.name == "auth" for alias in node.names):
-                found.add("__init__")
-            continue
-        if len(target) > 2:
-            found.add(target[2])
-        else:
-            found.update(a.name if (PACKAGE / "auth" / f"{a.name}.py").exists() else "__init__" for a in node.names)
-    return found
+    return {
+        module[2] if len(module) > 2 else "__init__"
+        for module in imported_modules(path, tree)
+        if module[:2] == ("training", "auth")
+    }
 
 
 @pytest.mark.parametrize("path", modules(), ids=name_of)
