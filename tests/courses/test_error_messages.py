@@ -245,7 +245,7 @@ def test_an_import_names_the_lines_as_the_spreadsheet_shows_them(login, trainer_
     csv.writer(out).writerows([[], [], ["Mã cá nhân"], [trainee.personal_code], ["KHONGCO99"]])  # header on line 3
     response = post_import(login(trainer_a), course, {"file": (io.BytesIO(out.getvalue().encode()), "danh-sach.csv")})
     rows = re.findall(r'<tr><td class="num">(\d+)</td><td>(.*?)</td></tr>', import_errors(response))
-    assert rows == [("5", "Không có học viên mã KHONGCO99 trong huyện")], rows
+    assert rows == [("5", "Không có học viên mã KHONGCO99 trong Huyện Yên Thế")], rows
     assert count(Enrolment) == 0
 
 
@@ -291,7 +291,7 @@ def test_an_import_names_an_unknown_code_and_an_ambiguous_name(login, trainer_a,
     response = post_import(login(trainer_a), course, upload(rows))
     assert response.status_code == 200
     errors = import_errors(response)
-    assert "Không có học viên mã ZZZZ999999 trong huyện" in errors
+    assert "Không có học viên mã ZZZZ999999 trong Huyện Yên Thế" in errors
     assert "Có nhiều học viên Nguyễn Văn An cùng ngày sinh: hãy ghi mã cá nhân" in errors
     assert enrolled_ids(course) == set()
 

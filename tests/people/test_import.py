@@ -111,7 +111,7 @@ def test_fifty_rows_three_bad_writes_nothing_and_names_the_lines(client_a, units
     errors = page_errors(response)
     assert set(errors) == {"11", "26", "43"}
     assert "31/02/1990" in errors["11"] and "không có thật" in errors["11"]
-    assert "Không có xã/phường “Xã Ngọc Thiện” trong huyện" in errors["26"]
+    assert "Không có xã/phường “Xã Ngọc Thiện” trong Huyện Yên Thế" in errors["26"]
     assert "Nhóm “Nhóm 3” không hợp lệ" in errors["43"]
     assert "Chưa nhập dòng nào: tệp có 3 dòng lỗi" in response.get_data(as_text=True)
     assert trainee_count() == 0
@@ -509,3 +509,19 @@ def test_commune_key():
     assert list_reader.commune_key("Xã Đồng Kỳ") == list_reader.commune_key("dong ky") == "dong ky"
     assert list_reader.commune_key("Thị trấn Phồn Xương") == list_reader.commune_key("TT. Phồn Xương") == "phon xuong"
     assert list_reader.commune_key("Phường Trần Phú") == "tran phu"
+
+
+def test_on_todays_map_a_commune_not_there_is_said_to_be_missing_from_the_province(app, units):
+    """Since 1/7/2025 communes stand directly under the province: the refusal names the
+    province the file was imported for, never a "huyện" that no longer exists."""
+    from training.units.models import MAP_2025, Unit
+
+    assert app.test_cli_runner().invoke(args=["units", "load", "--province", "24"]).exit_code == 0
+    province = db.session.scalar(select(Unit).where(Unit.map == MAP_2025, Unit.level == "province"))
+    row = ["Nguyễn Văn Mới", "01/02/1980", "Nam", "Cán bộ", "Xã Không Có Thật", BROADCAST, ""]
+    with pytest.raises(list_reader.ImportRejected) as refused:
+        importer.import_trainees("x.xlsx", xlsx([row]), province.id)
+    assert [(e.line, e.message) for e in refused.value.errors] == [
+        (2, "Không có xã/phường “Xã Không Có Thật” trong Tỉnh Bắc Ninh.")
+    ]
+    assert trainee_count() == 0

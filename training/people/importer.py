@@ -94,6 +94,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: se
             [RowError(table.header_line, _("Thiếu cột: %(columns)s. Hãy dùng tệp mẫu.", columns=", ".join(missing)))]
         )
 
+    unit = db.session.get(Unit, unit_id)
     commune_list = communes_of(unit_id)
     communes: dict[str, list] = {}
     for commune in commune_list:
@@ -128,7 +129,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: se
         if not commune_name:
             problems.append(_("Thiếu xã/phường"))
         elif not matches:
-            problems.append(_("Không có xã/phường “%(name)s” trong huyện", name=commune_name))
+            problems.append(_("Không có xã/phường “%(name)s” trong %(place)s", name=commune_name, place=unit.name))
         elif len(matches) > 1:
             problems.append(_("Tên xã/phường “%(name)s” trùng nhau, hãy ghi rõ “Xã” hoặc “Phường”", name=commune_name))
         elif commune_ids is not None and matches[0].id not in commune_ids:
@@ -155,7 +156,7 @@ def import_trainees(filename: str, content: bytes, unit_id: int, commune_ids: se
     db.session.flush()
     audit.record(
         "trainee.import",
-        db.session.get(Unit, unit_id),
+        unit,
         file=filename[:120],
         rows=len(trainees),
         first_id=trainees[0].id,
