@@ -16,7 +16,7 @@ GROUP_SHORT_LABELS = {
     "party_mass_org": _l("Khối Đảng, đoàn thể xã"),
 }
 GENDER_LABELS = {"male": _l("Nam"), "female": _l("Nữ")}
-ROLE_LABELS = {"admin": _l("Quản trị (Sở)"), "trainer": _l("Giảng viên huyện"), "trainee": _l("Học viên")}
+ROLE_LABELS = {"admin": _l("Quản trị (Sở)"), "trainer": _l("Giảng viên"), "trainee": _l("Học viên")}
 
 
 @bp.app_template_global()

@@ -242,7 +242,7 @@ def create_user(username: str, password: str, full_name: str, role: str, unit_id
     if role == "trainer":
         unit = db.session.get(Unit, unit_id or 0)
         if unit is None or unit.level == "commune":
-            raise PeopleError(_("Giảng viên phải thuộc một huyện (hoặc tỉnh, nếu chỉ có hai cấp)."))
+            raise PeopleError(_("Giảng viên phải thuộc một đơn vị quản lý: tỉnh (trước 1/7/2025 là huyện)."))
     user = User(
         username=username, full_name=clean(full_name), role=role, unit_id=unit_id if role == "trainer" else None
     )
@@ -288,7 +288,7 @@ def update_user(user: User, full_name: str, role: str, unit_id: int | None) -> U
     if role == "trainer":
         unit = db.session.get(Unit, unit_id or 0)
         if unit is None or unit.level == "commune":
-            raise PeopleError(_("Giảng viên phải thuộc một huyện (hoặc tỉnh, nếu chỉ có hai cấp)."))
+            raise PeopleError(_("Giảng viên phải thuộc một đơn vị quản lý: tỉnh (trước 1/7/2025 là huyện)."))
     before = {"full_name": user.full_name, "role": user.role, "unit_id": user.unit_id}
     user.full_name, user.role = clean(full_name), role
     if role != "trainee":
