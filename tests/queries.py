@@ -29,3 +29,19 @@ def statements_sent():
         yield sent
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+
+
+@contextmanager
+def objects_loaded(model):
+    """with objects_loaded(Course) as loaded: … — `loaded` holds the id of every row of `model`
+    read into an object meanwhile (whether or not the object is still around afterwards)."""
+    loaded = []
+
+    def listener(target, _context):
+        loaded.append(target.id)
+
+    event.listen(model, "load", listener)
+    try:
+        yield loaded
+    finally:
+        event.remove(model, "load", listener)

@@ -3,10 +3,16 @@ typed in by the trainer), the five-answer threshold, and the summaries over a pe
 
 import re
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 
+from tests.queries import objects_loaded
 from tests.surveys.conftest import answers, texts
+from training.courses import services as courses
+from training.courses.models import Course
+from training.extensions import db
+from training.reports import exports
 from training.surveys import answering, summaries
 
 # Six forms. noi_dung, giang_vien, to_chuc, hai_long and the module CT1.1 are 1–5 scales;
@@ -104,12 +110,33 @@ def test_results_match_a_hand_computation(surveyed, phone, login, trainer_a):
     assert by_key["de_xuat"].texts == ["A: tài liệu in sớm hơn", "b: thêm thực hành"]  # alphabetical
     # the mean of every 1–5 answer: (23 + 30 + 18 + 24 + 12) / (4 × 6 + 3)
     assert results.satisfaction == pytest.approx(107 / 27)
-    figures = summaries.figures_for([surveyed.course])
+    figures = summaries.figures_for([surveyed.course.id])
     assert (figures.responses, figures.enrolled, figures.response_rate) == (6, 6, 1.0)
     assert figures.satisfaction == pytest.approx(107 / 27)
     page = texts(login(trainer_a).get(f"/courses/{surveyed.course.id}/survey"))
     assert "Mức độ hài lòng trung bình: 3,96/5" in page
     assert "trung bình 3,83" in page and "2 · 33%" in page
+
+
+def test_the_figures_of_many_courses_read_the_courses_only_where_they_have_a_survey(
+    surveyed, phone, login, trainer_a, units
+):
+    """A province's report of a few years names thousands of courses: its survey figures read
+    their ids and statuses, and a course itself only where its survey's questions need it."""
+    _answer_all(surveyed, phone, login, trainer_a)
+    quiet = courses.create_course(units["A"].id, "CT1", "", "Hội trường", date(2026, 3, 2), 30, [trainer_a.id])
+    dropped = courses.create_course(units["A"].id, "CT1", "", "Hội trường", date(2026, 3, 9), 30, [trainer_a.id])
+    courses.change_status(dropped, "cancelled", "Không đủ học viên")
+    db.session.commit()
+    ids = [surveyed.course.id, quiet.id, dropped.id]
+    db.session.expunge_all()
+    with objects_loaded(Course) as read:
+        # what a report's survey line reads: its courses by id (the rest of a report is not needed)
+        figures = exports.survey_line(SimpleNamespace(course_ids=tuple(ids))).figures
+    assert read == [surveyed.course.id]
+    # the cancelled course is left out; the one without a survey counts, with nobody enrolled
+    assert (figures.courses, figures.responses, figures.enrolled) == (2, 6, 6)
+    assert figures.satisfaction == pytest.approx(107 / 27)
 
 
 def test_paper_forms_count_like_phone_answers(surveyed, phone, login, trainer_a):

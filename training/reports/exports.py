@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from ..courses.models import Course
 from ..curricula import catalogue
 from ..extensions import db
 from ..pdf.issuer import Issuer
@@ -39,9 +37,7 @@ class SurveyLine:
 def survey_line(report: Report) -> SurveyLine:
     """The survey's figures of the report's courses. Read when asked, not kept with the
     report's figures: answers keep coming in after a course has closed."""
-    ids = list(report.course_ids)
-    courses = list(db.session.scalars(select(Course).where(Course.id.in_(ids)))) if ids else []
-    return SurveyLine(figures_for(courses), min_answers())
+    return SurveyLine(figures_for(list(report.course_ids)), min_answers())
 
 
 def in_code_order(items: list) -> list:

@@ -168,15 +168,20 @@ class Figures:
             self.by_key[key][1] += count
 
 
-def _course_figures(courses: list[Course]) -> dict[int, Figures]:
-    """Figures per course, in four queries whatever the number of courses."""
-    ids = [c.id for c in courses]
-    figures = {c.id: Figures(courses=1) for c in courses}
+def _course_figures(ids: list[int]) -> dict[int, Figures]:
+    """Figures per course id, in four queries whatever the number of courses; the courses
+    themselves are read only where they have a survey (its questions depend on them)."""
+    figures = {course_id: Figures(courses=1) for course_id in ids}
     for course_id, count in enrolment_counts(ids).items():
         figures[course_id].enrolled = count
     if not ids:
         return figures
-    surveys = {s.id: s for s in db.session.scalars(select(Survey).where(Survey.course_id.in_(ids)))}
+    surveys = {
+        s.id: s
+        for s in db.session.scalars(
+            select(Survey).options(selectinload(Survey.course)).where(Survey.course_id.in_(ids))
+        )
+    }
     if not surveys:
         return figures
     for survey_id, count in db.session.execute(
@@ -185,10 +190,7 @@ def _course_figures(courses: list[Course]) -> dict[int, Figures]:
         .group_by(Response.survey_id)
     ):
         figures[surveys[survey_id].course_id].responses = count
-    courses_by_id = {c.id: c for c in courses}
-    scale_keys = {
-        sid: {q.key for q in questions_of(courses_by_id[s.course_id], s) if q.is_scale} for sid, s in surveys.items()
-    }
+    scale_keys = {sid: {q.key for q in questions_of(s.course, s) if q.is_scale} for sid, s in surveys.items()}
     rows = db.session.execute(
         select(Response.survey_id, Answer.question_key, func.sum(Answer.value), func.count())
         .join(Answer, Answer.response_id == Response.id)
@@ -205,11 +207,18 @@ def _course_figures(courses: list[Course]) -> dict[int, Figures]:
     return figures
 
 
-def figures_for(courses: list[Course]) -> Figures:
-    """ "Mức độ hài lòng trung bình" and "Tỷ lệ phản hồi" of a set of courses, for the area and
-    province reports (`.satisfaction`, `.response_rate`). Cancelled courses are left out."""
+def figures_for(course_ids: list[int]) -> Figures:
+    """ "Mức độ hài lòng trung bình" and "Tỷ lệ phản hồi" of a set of courses (by id), for the
+    area and province reports (`.satisfaction`, `.response_rate`) and a course's page.
+    Cancelled courses are left out. Reads the courses' ids and statuses, not the courses: a
+    province's report of a few years names thousands."""
+    kept = (
+        list(db.session.scalars(select(Course.id).where(Course.id.in_(course_ids), Course.status != "cancelled")))
+        if course_ids
+        else []
+    )
     total = Figures()
-    for figure in _course_figures([c for c in courses if c.status != "cancelled"]).values():
+    for figure in _course_figures(kept).values():
         total.add(figure)
     return total
 
@@ -244,7 +253,7 @@ def summary(first: date, last: date, grouping: str, user) -> Summary:
     A group's means are shown only when it holds at least min_answers() responses (the view
     hides them below)."""
     courses = courses_between(first, last, user)
-    per_course = _course_figures(courses)
+    per_course = _course_figures([course.id for course in courses])
     groups: dict[tuple, Figures] = defaultdict(Figures)
     labels: dict[tuple, str] = {}
     for course in courses:

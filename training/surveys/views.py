@@ -55,7 +55,7 @@ def survey_reminders(trainee_id: int | None) -> list[answering.Reminder]:
 def survey_course_line(course) -> dict:
     """State and response rate of a course's survey, for its course page."""
     survey = services.survey_of(course)
-    figures = summaries.figures_for([course])
+    figures = summaries.figures_for([course.id])
     return {
         "state": services.state(course, survey),
         "responses": figures.responses,
