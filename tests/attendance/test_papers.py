@@ -2,6 +2,7 @@
 with pdftotext (page by page) and pdffonts (poppler-utils)."""
 
 import subprocess
+import tracemalloc
 import unicodedata
 from datetime import date
 from datetime import time as clock_time
@@ -10,7 +11,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from training.attendance import roster, sheet, sheet_pdf, signin_pdf
+from training.attendance import roster, sheet, sheet_layout, sheet_pdf, sheet_xlsx, signin_pdf
 from training.courses import services as courses
 from training.courses.enrolment import enrol_many
 from training.courses.planning import save_session
@@ -55,7 +56,7 @@ def make_course(units, trainer, make_trainee, first_day: date, trainees: int, re
     """A CT1 course of district A with two sessions on `first_day` and `trainees` trainees;
     the first trainee is excused from the second session with `remark`."""
     course = courses.create_course(
-        units["A"].id, "CT1", "Lớp bồi dưỡng thông tin cơ sở", VENUE, first_day, 60, [trainer.id]
+        units["A"].id, "CT1", "Lớp bồi dưỡng thông tin cơ sở", VENUE, first_day, max(60, trainees), [trainer.id]
     )
     modules = [m.code for m in course.curriculum.modules]
     sessions = [
@@ -217,3 +218,42 @@ def test_a_long_position_stays_on_its_trainees_line_when_the_page_has_room(in_re
     ):
         line = next(line for line in pages(content)[0].splitlines() if "Lương Ngọc Thảo" in line)
         assert "phụ trách đài truyền thanh" in line, line
+
+
+def test_a_long_sheet_is_laid_out_a_page_at_a_time(in_request, units, trainer_a, make_trainee, monkeypatch):
+    """A reportlab Table keeps a style record for each cell: a sheet of many trainees makes one
+    only of the rows a page shows, never one of all its rows, and loses no row between pages."""
+    course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4), 60)
+    data = sheet.sheet_data(course)
+    made, real = [], sheet_layout.Table
+
+    def counted(rows, *args, **kwargs):
+        made.append(len(rows))
+        return real(rows, *args, **kwargs)
+
+    monkeypatch.setattr(sheet_layout, "Table", counted)
+    for build in (sheet_pdf.attendance_pdf, signin_pdf.signin_pdf):
+        made.clear()
+        found = pages(build(data))
+        assert len(found) >= 3
+        on_page = [[row.name for row in data.rows if row.name in page] for page in found]
+        assert [name for names in on_page for name in names] == [row.name for row in data.rows]
+        # the heading's two rows and a page's trainees at most; never the 62 rows at once
+        assert max(made) <= 2 + max(len(names) for names in on_page) < 2 + len(data.rows)
+
+
+def test_a_long_sheet_is_written_to_its_workbook_row_by_row(in_request, units, trainer_a, make_trainee):
+    """The workbook of a sheet is written as its rows come (openpyxl's write-only mode), not
+    held as cells: building it takes little more memory for 150 trainees than for 10."""
+    sizes = {}
+    for week, count in enumerate((10, 150)):
+        course, _people = make_course(units, trainer_a, make_trainee, date(2026, 5, 4 + 7 * week), count)
+        data = sheet.sheet_data(course)
+        sheet_xlsx.attendance_xlsx(data)
+        tracemalloc.start()
+        content = sheet_xlsx.attendance_xlsx(data)
+        sizes[count] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        rows = list(load_workbook(BytesIO(content)).active.iter_rows(min_row=10, values_only=True))
+        assert [row[1] for row in rows[:count]] == [row.name for row in data.rows]
+    assert sizes[150] - sizes[10] < 300 * 1024, sizes

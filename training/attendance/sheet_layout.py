@@ -2,11 +2,13 @@
 the heading, the tables split into parts, and the signers at the end."""
 
 from io import BytesIO
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -14,7 +16,16 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from ..courses.models import Course
 from ..pdf.fonts import SERIF, escaped, paragraph, tagged
 from ..pdf.issuer import Issuer
-from ..pdf.paper import PageMark, closing, header_block, headless, keep_with, signer_flowables, table_tail
+from ..pdf.paper import (
+    PageMark,
+    TableByPage,
+    closing,
+    header_block,
+    headless,
+    keep_with,
+    signer_flowables,
+    table_tail,
+)
 from ..pdf.words import place_and_date
 from .sheet import Part, SheetData
 
@@ -136,31 +147,50 @@ def widen_to_fit(columns: list[tuple[list[float], int, list[str], float]], spare
     return spare
 
 
-def _table_maker(commands: list, widths: list[float], padding: float, line: float):
-    """Builds a table of the sheet from its heading rows and some of its body rows."""
+class Text(NamedTuple):
+    """A body cell's text, made a Paragraph only when the page that shows it is laid out: a
+    sheet of hundreds of trainees would otherwise hold all of them, wrapped, from the start."""
 
-    def make(rows: list[list], header: bool = True) -> Table:
+    markup: str
+    style: ParagraphStyle
+
+    def paragraph(self) -> Paragraph:
+        return Paragraph(self.markup, self.style)
+
+
+def _made(rows: list[list]) -> list[list]:
+    """The rows with their Text cells made into Paragraphs."""
+    return [[cell.paragraph() if isinstance(cell, Text) else cell for cell in row] for row in rows]
+
+
+def _table_maker(commands: list, widths: list[float], padding: float, line: float):
+    """Builds a table of the sheet from its heading rows and some of its body rows; one with
+    its heading is laid out a page at a time (TableByPage)."""
+
+    def table(rows: list[list], heights: list[float]) -> Table:
+        made = Table(_made(rows), colWidths=widths, rowHeights=[None, None] + heights)
+        made.setStyle(TableStyle(commands))
+        return made
+
+    def make(rows: list[list], header: bool = True):
         if header:
-            heights = [None, None] + _row_heights(rows[2:], widths, padding, line)
-            table = Table(rows, colWidths=widths, rowHeights=heights, repeatRows=2)
-            table.setStyle(TableStyle(commands))
-        else:
-            table = Table(rows, colWidths=widths, rowHeights=_row_heights(rows, widths, padding, line))
-            table.setStyle(TableStyle(headless(commands, 2)))
-        return table
+            return TableByPage(table, rows, 2, _row_heights(rows[2:], widths, padding, line))
+        made = Table(_made(rows), colWidths=widths, rowHeights=_row_heights(rows, widths, padding, line))
+        made.setStyle(TableStyle(headless(commands, 2)))
+        return made
 
     return make
 
 
 def _row_heights(rows: list[list], widths: list[float], padding: float, line: float) -> list[float]:
-    """Each row's height, computed once: reportlab would otherwise wrap every paragraph again
-    each time a long table is split across pages."""
+    """Each row's height, worked out once (a Paragraph wrapped and let go): reportlab would
+    otherwise wrap every paragraph again each time a long table is split across pages."""
     heights = []
     for cells in rows:
         tallest = line
         for cell, width in zip(cells, widths):
-            if isinstance(cell, Paragraph):
-                tallest = max(tallest, cell.wrap(width - 4, 10_000)[1])
+            if isinstance(cell, Text):
+                tallest = max(tallest, cell.paragraph().wrap(width - 4, 10_000)[1])
         heights.append(tallest + 2 * padding)
     return heights
 

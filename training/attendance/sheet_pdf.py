@@ -7,12 +7,22 @@ from flask_babel import gettext as _
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph
 
 from ..pdf.fonts import SERIF_BOLD, escaped, paragraph, register_fonts, style
 from ..pdf.paper import build_keeping_signer, page_number
 from .sheet import Part, SheetData, day_groups, legend
-from .sheet_layout import CELL_SIZE, STT_W, WIDTH, document, ending, grid_style, heading, tables_by_part, widen_to_fit
+from .sheet_layout import (
+    CELL_SIZE,
+    STT_W,
+    WIDTH,
+    Text,
+    document,
+    ending,
+    grid_style,
+    heading,
+    tables_by_part,
+    widen_to_fit,
+)
 
 #: widths (mm) of the fixed columns; the session columns share what is left
 NAME_W, POSITION_W, COMMUNE_W, PERIODS_W, SHARE_W, NOTE_W = 40, 32, 28, 14, 12, 24
@@ -112,12 +122,12 @@ def _attendance_rows(data: SheetData, part: Part) -> tuple[list[list], list, lis
     rows = [top, second]
     chunk = slice(part.first_column, part.first_column + n)
     for row in data.rows:
-        cells = [str(row.number), Paragraph(escaped(row.name), body_style)]
+        cells = [str(row.number), Text(escaped(row.name), body_style)]
         if part.first:
-            cells += [Paragraph(escaped(row.position), body_style), Paragraph(escaped(row.commune), body_style)]
+            cells += [Text(escaped(row.position), body_style), Text(escaped(row.commune), body_style)]
         cells += row.marks[chunk]
         if part.last:
-            cells += [row.periods_label, row.share_label, Paragraph(escaped(row.remark), note_style)]
+            cells += [row.periods_label, row.share_label, Text(escaped(row.remark), note_style)]
         rows.append(cells)
     return rows, commands, widths, body_style.leading
 

@@ -8,12 +8,22 @@ from datetime import date
 from flask_babel import gettext as _
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph
 
 from ..pdf.fonts import escaped, paragraph, register_fonts, style
 from ..pdf.paper import build_keeping_signer, page_number
 from .sheet import MORNING, Part, SheetData, split_parts
-from .sheet_layout import CELL_SIZE, STT_W, WIDTH, document, ending, grid_style, heading, tables_by_part, widen_to_fit
+from .sheet_layout import (
+    CELL_SIZE,
+    STT_W,
+    WIDTH,
+    Text,
+    document,
+    ending,
+    grid_style,
+    heading,
+    tables_by_part,
+    widen_to_fit,
+)
 
 #: signature boxes per part of the blank sign-in sheet (a box must be wide enough to sign in)
 MAX_BOXES_PER_PART = 8
@@ -96,9 +106,9 @@ def _signin_rows(data: SheetData, part: Part) -> tuple[list[list], list, list[fl
     )
     rows = [top, second]
     for row in data.rows:
-        cells = [str(row.number), Paragraph(escaped(row.name), name_style)]
+        cells = [str(row.number), Text(escaped(row.name), name_style)]
         if part.first:
-            cells += [Paragraph(escaped(row.position), small), Paragraph(escaped(row.commune), small)]
+            cells += [Text(escaped(row.position), small), Text(escaped(row.commune), small)]
         rows.append(cells + [""] * n + ([""] if part.last else []))
     widths = [w * mm for w in lead_widths + [box_w] * n + tail_widths]
     return rows, commands, widths, name_style.leading

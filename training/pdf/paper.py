@@ -177,6 +177,51 @@ class PageMark(Flowable):
         self.log[self.key] = self.canv.getPageNumber()
 
 
+class TableByPage(Flowable):
+    """A long table laid out a page at a time: its rows are kept as given, and a reportlab Table
+    is made only of the heading rows and the rows that fit where it lands. A Table keeps a style
+    record for every cell, and one split across pages copies them for the rest of its rows; a
+    sheet of hundreds of trainees by forty sessions would hold some 14,000 of them at once.
+
+    `make_table(rows, heights)` makes the Table of some rows (the `header_rows` first) with the
+    given heights of the body rows; `heights`: every body row's height, worked out beforehand."""
+
+    def __init__(self, make_table, rows: list[list], header_rows: int, heights: list[float]):
+        super().__init__()
+        self.make_table, self.rows, self.header_rows, self.heights = make_table, rows, header_rows, heights
+        self._head: tuple[float, float] | None = None
+
+    def _head_size(self) -> tuple[float, float]:
+        """The width of the table and the height of its heading rows."""
+        if self._head is None:
+            self._head = self.make_table(self.rows[: self.header_rows], []).wrap(0, 0)
+        return self._head
+
+    def wrap(self, availWidth, availHeight):
+        self.width, head = self._head_size()
+        self.height = head + sum(self.heights)
+        return self.width, self.height
+
+    def split(self, availWidth, availHeight):
+        room = availHeight - self._head_size()[1]
+        fit, used = 0, 0.0
+        for height in self.heights:
+            if used + height > room:
+                break
+            fit, used = fit + 1, used + height
+        if fit == 0:
+            return []  # not even one row under the heading: the page is ended and it goes on the next
+        head, body = self.rows[: self.header_rows], self.rows[self.header_rows :]
+        rest = TableByPage(self.make_table, head + body[fit:], self.header_rows, self.heights[fit:])
+        rest._head = self._head
+        return [self.make_table(head + body[:fit], self.heights[:fit])] + ([rest] if body[fit:] else [])
+
+    def draw(self):
+        table = self.make_table(self.rows, self.heights)
+        table.wrapOn(self.canv, self.width, self.height)
+        table.drawOn(self.canv, 0, 0)
+
+
 def build_keeping_signer(make_doc, make_story, **build_kw) -> bytes:
     """Build a paper whose signer block must not stand alone on a page.
 

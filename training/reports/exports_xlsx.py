@@ -13,13 +13,14 @@ from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphPrope
 from openpyxl.drawing.text import Font as TextFont
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..clock import local_today
 from ..pdf.issuer import Issuer
 from ..pdf.paper import MOTTO, MOTTO_SUB
 from ..pdf.words import in_text
 from ..people.models import GROUPS
-from ..spreadsheets import keep_text
+from ..spreadsheets import RowsInOrder, styled
 from . import columns
 from .charts import report_charts
 from .exports import (
@@ -45,21 +46,20 @@ def report_xlsx(report: Report, kind: str, issuer: Issuer | None = None, on: dat
     spreadsheet from their figures."""
     on = on or local_today()
     issuer = report_issuer(report, issuer, on)
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     headings = [_("Đơn vị")] + [str(column.heading) for column in columns.COLUMNS]
     formats = [None] + [column.number_format for column in columns.COLUMNS]
     for index, (name, title, rows) in enumerate(report_tables(report, kind)):
-        sheet = _sheet(workbook, name, title, headings, report, kind, issuer)
+        sheet_rows = _sheet(workbook, name, title, headings, report, kind, issuer)
         for label, tally in rows:
-            _append(sheet, [label] + columns.figures(tally), formats)
+            _append(sheet_rows, [label] + columns.figures(tally), formats)
         if index == 0:
-            _survey_rows(sheet, survey_line(report))
+            _survey_rows(sheet_rows, survey_line(report))
     coverage = coverage_headings()
     title = _("Xã chưa có người được bồi dưỡng")
-    sheet = _sheet(workbook, title, title, coverage, report, kind, issuer)
+    sheet_rows = _sheet(workbook, title, title, coverage, report, kind, issuer)
     for row in coverage_rows(report):
-        _append(sheet, row, [None, INTEGER] + [INTEGER, None] * len(GROUPS))
+        _append(sheet_rows, row, [None, INTEGER] + [INTEGER, None] * len(GROUPS))
     _chart_sheet(workbook, report, kind)
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -74,89 +74,99 @@ BOLD, PLAIN = Font(name=XLSX_FONT, bold=True), Font(name=XLSX_FONT)
 HEAD_FILL = PatternFill("solid", fgColor="EEEEEE")
 
 
-def _sheet(workbook: Workbook, name: str, title: str, headings: list[str], report: Report, kind: str, issuer: Issuer):
+def _sheet(
+    workbook: Workbook, name: str, title: str, headings: list[str], report: Report, kind: str, issuer: Issuer
+) -> RowsInOrder:
     """A sheet under the paper's heading (issuer and motto, the annex's title, the table's
-    title and period), its column headings in row HEAD_ROW, set to print on A4 landscape."""
+    title and period), its column headings in row HEAD_ROW, set to print on A4 landscape; the
+    writer of its rows, which are written as they come (a write-only workbook)."""
     sheet = workbook.create_sheet(_sheet_name(name))
-    last = get_column_letter(len(headings))
-    sheet.append([issuer.body_lines[0].upper(), None, None, MOTTO])
-    sheet.append([issuer.body_lines[-1].upper(), None, None, MOTTO_SUB])
-    sheet.append([])
-    sheet.append([_("Phụ lục: Biểu tổng hợp %(what)s", what=in_text(subject(report, kind)))])
-    sheet.append([f"{title} ({period_text(report).lower()})"])
-    sheet.append([])
-    sheet.append(headings)
-    for merge in ("A1:C1", "A2:C2", f"D1:{last}1", f"D2:{last}2", f"A4:{last}4", f"A5:{last}5"):
-        sheet.merge_cells(merge)
-    for row in sheet.iter_rows(min_row=1, max_row=5):
-        for cell in row:
-            cell.font = PLAIN
-            cell.alignment = Alignment(horizontal="center", wrap_text=True)
-    for ref in ("A2", "D1", "D2", "A4"):
-        sheet[ref].font = BOLD
-    for cell in sheet[HEAD_ROW]:
-        cell.font, cell.fill = BOLD, HEAD_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = f"B{HEAD_ROW + 1}"
+    rows = RowsInOrder(sheet)
+    last = len(headings)
     sheet.column_dimensions["A"].width = 48
-    for index in range(2, len(headings) + 1):
+    for index in range(2, last + 1):
         sheet.column_dimensions[get_column_letter(index)].width = 14
     _print_on_a4(sheet)
+    sheet.freeze_panes = f"B{HEAD_ROW + 1}"
     sheet.print_title_rows = f"{HEAD_ROW}:{HEAD_ROW}"
-    sheet.oddHeader.center.text = "&P"
+    sheet.HeaderFooter.oddHeader.center.text = "&P"
     sheet.HeaderFooter.differentFirst = True
-    return sheet
+
+    centred = Alignment(horizontal="center", wrap_text=True)
+
+    def line(text: str, font: Font = PLAIN):
+        return styled(sheet, text, font=font, alignment=centred)
+
+    gap = [line("")] * 2
+    rows.put(1, [line(issuer.body_lines[0].upper())] + gap + [line(MOTTO, BOLD)])
+    rows.put(2, [line(issuer.body_lines[-1].upper(), BOLD)] + gap + [line(MOTTO_SUB, BOLD)])
+    rows.put(4, [line(_("Phụ lục: Biểu tổng hợp %(what)s", what=in_text(subject(report, kind))), BOLD)])
+    rows.put(5, [line(f"{title} ({period_text(report).lower()})")])
+    for row in (1, 2):
+        rows.merge(row, 1, 3)
+        rows.merge(row, 4, last)
+    for row in (4, 5):
+        rows.merge(row, 1, last)
+    head = Alignment(wrap_text=True, vertical="top")
+    rows.put(HEAD_ROW, [styled(sheet, text, font=BOLD, fill=HEAD_FILL, alignment=head) for text in headings])
+    return rows
 
 
 def _print_on_a4(sheet) -> None:
     """A4 landscape, as wide as the page (a sheet would otherwise print its last columns on
     pages of their own), as long as it needs."""
     sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
 
 
-def _append(sheet, values: list, formats: list[str | None], font: Font = PLAIN) -> None:
-    """A row of values, each number in its format; text that a spreadsheet would run stays text."""
-    sheet.append(values)
-    for index, cell in enumerate(sheet[sheet.max_row]):
-        cell.font = font
-        if index < len(formats) and formats[index]:
-            cell.number_format = formats[index]
-        keep_text(cell)
+def _append(rows: RowsInOrder, values: list, formats: list[str | None], font: Font = PLAIN) -> None:
+    """The next row of values, each number in its format; text that a spreadsheet would run
+    stays text."""
+    cells = [
+        styled(
+            rows.sheet,
+            value,
+            font=font,
+            **({"number_format": formats[index]} if index < len(formats) and formats[index] else {}),
+        )
+        for index, value in enumerate(values)
+    ]
+    rows.append(cells)
 
 
-def _survey_rows(sheet, line: SurveyLine) -> None:
-    """The survey's two figures under the summary table; the mean only from the answers it
-    needs, else the reason it is missing."""
-    sheet.append([])
+def _survey_rows(rows: RowsInOrder, line: SurveyLine) -> None:
+    """The survey's two figures under the summary table, after an empty row; the mean only from
+    the answers it needs, else the reason it is missing."""
+    rows.append([])
     survey = line.figures
     too_few = _("Chưa đủ %(n)d phiếu đánh giá (mới có %(r)d)", n=line.needed, r=survey.responses)
     satisfaction = survey.satisfaction if line.enough else too_few
-    _append(sheet, [_("Mức độ hài lòng trung bình (thang 1–5)"), satisfaction], [None, "0.0"])
-    _append(sheet, [_("Tỷ lệ phản hồi phiếu đánh giá"), survey.response_rate], [None, "0.0%"])
+    _append(rows, [_("Mức độ hài lòng trung bình (thang 1–5)"), satisfaction], [None, "0.0"])
+    _append(rows, [_("Tỷ lệ phản hồi phiếu đánh giá"), survey.response_rate], [None, "0.0%"])
 
 
 def _chart_sheet(workbook: Workbook, report: Report, kind: str) -> None:
     """The charts of the page and the paper, as the spreadsheet's own bar charts, each beside
     the figures it is drawn from."""
     sheet = workbook.create_sheet(_sheet_name(_("Biểu đồ")))
+    rows = RowsInOrder(sheet)
     _print_on_a4(sheet)
     sheet.column_dimensions["A"].width = 36
     for letter in "BC":
         sheet.column_dimensions[letter].width = 16
     row = 1
+    heading = Alignment(wrap_text=True, vertical="top")
     for chart in report_charts(report, kind):
-        sheet.cell(row, 1, chart.title).font = BOLD
+        rows.put(row, [styled(sheet, chart.title, font=BOLD)])
         head = row + 1
-        _append(sheet, [_("Đơn vị")] + [name for name, _c, _v in chart.series], [], BOLD)
-        for cell in sheet[head]:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        names = [_("Đơn vị")] + [name for name, _c, _v in chart.series]
+        rows.put(head, [styled(sheet, name, font=BOLD, alignment=heading) for name in names])
         number_format = "0%" if chart.share else INTEGER
         for index, label in enumerate(chart.labels):
             _append(
-                sheet,
+                rows,
                 [label] + [values[index] for _n, _c, values in chart.series],
                 [None] + [number_format] * len(chart.series),
             )
