@@ -15,3 +15,8 @@ def count(model, *where) -> int:
 def page_text(response) -> str:
     """A response's text with HTML entities decoded, to look for messages in it."""
     return unescape(response.get_data(as_text=True))
+
+
+def vietnamese_number(number: int) -> str:
+    """A whole number as a Vietnamese page writes it: thousands set off by dots (5.001)."""
+    return f"{number:,}".replace(",", ".")

@@ -6,6 +6,8 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from tests.helpers import vietnamese_number
+
 
 def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(page, sign_in, live_server, tmp_path):
     sign_in(page, "admin")
@@ -53,9 +55,9 @@ def test_admin_opens_the_province_report_sees_the_charts_and_downloads_the_xlsx(
     # the page writes a share with the decimal comma and no ",0": 0.829 → "82,9%", 0.9 → "90%"
     share = None if rate is None else f"{rate * 100:.1f}".replace(".", ",").removesuffix(",0") + "%"
     as_shown = (
-        [f"{v:,}".replace(",", ".") for v in figures[:4]]
+        [vietnamese_number(v) for v in figures[:4]]
         + ["—" if rate is None else share]
-        + [f"{v:,}".replace(",", ".") for v in figures[5:]]
+        + [vietnamese_number(v) for v in figures[5:]]
     )
     assert as_shown == shown
 

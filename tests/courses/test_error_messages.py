@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 
 from tests.courses.conftest import MONDAY, VENUE, enrolled_ids, local_span
-from tests.helpers import count, page_text
+from tests.helpers import count, page_text, vietnamese_number
 from training.attendance import roster
 from training.courses.enrolment import enrol_many
 from training.courses.models import Course, CourseSession, Enrolment
@@ -254,7 +254,10 @@ def test_an_import_of_too_many_rows_is_refused(login, trainer_a, make_course):
 
     course = make_course("CT1")
     response = post_import(login(trainer_a), course, upload([["KHONGCO99"]] * (MAX_ROWS + 1), header=("Mã cá nhân",)))
-    assert f"Tệp có {MAX_ROWS + 1} dòng; mỗi lần nhập tối đa {MAX_ROWS} dòng." in import_errors(response)
+    assert (
+        f"Tệp có {vietnamese_number(MAX_ROWS + 1)} dòng; mỗi lần nhập tối đa {vietnamese_number(MAX_ROWS)} dòng."
+        in import_errors(response)
+    )
     assert count(Enrolment) == 0
 
 

@@ -6,7 +6,7 @@ import io
 import re
 from html import unescape
 
-from tests.helpers import count, page_text
+from tests.helpers import count, page_text, vietnamese_number
 from training.extensions import db
 from training.people.list_reader import MAX_ROWS
 from training.people.models import Trainee, User
@@ -76,7 +76,7 @@ def test_a_file_over_the_row_limit_is_refused(login, trainer_a, units):
     refused(
         upload(login(trainer_a), units, content),
         "—",
-        f"Tệp có {MAX_ROWS + 1} dòng; mỗi lần nhập tối đa {MAX_ROWS} dòng.",
+        f"Tệp có {vietnamese_number(MAX_ROWS + 1)} dòng; mỗi lần nhập tối đa {vietnamese_number(MAX_ROWS)} dòng.",
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
+from tests.helpers import vietnamese_number
 from training.audit import AuditEvent
 from training.extensions import db
 from training.people import services as people
@@ -74,7 +75,7 @@ def test_a_province_of_trainees_is_counted_in_vietnamese_thousands(both_maps, lo
     )
     html = login(admin).get("/units/").get_data(as_text=True)
     on_the_old_map = len(db.session.scalars(select(Unit).where(Unit.map == MAP_PRE2025, Unit.level == "commune")).all())
-    assert f"{on_the_old_map * 25005:,}".replace(",", ".") + " học viên còn ở xã, phường" in html
+    assert vietnamese_number(on_the_old_map * 25005) + " học viên còn ở xã, phường" in html
     assert re.search(r"\d{1,3}(\.\d{3})+ học viên</span>", html), "a district's total in thousands"
 
 

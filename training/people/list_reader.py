@@ -11,6 +11,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -284,7 +285,16 @@ def read_table(filename: str, content: bytes, spec: dict[str, tuple[str, ...]] =
     body = rows[header + 1 :]
     if len(body) > MAX_ROWS:
         raise ImportRejected(
-            [RowError(0, _("Tệp có %(n)d dòng; mỗi lần nhập tối đa %(max)d dòng.", n=len(body), max=MAX_ROWS))]
+            [
+                RowError(
+                    0,
+                    _(
+                        "Tệp có %(n)s dòng; mỗi lần nhập tối đa %(max)s dòng.",
+                        n=format_decimal(len(body)),
+                        max=format_decimal(MAX_ROWS),
+                    ),
+                )
+            ]
         )
     return Table(
         map_headers(rows[header], spec),

@@ -4,6 +4,7 @@ and giving trainers their areas. They sit in the people domain because they coun
 trainees and trainers; renaming, which moves nobody, is here too so a unit's page is one page."""
 
 from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -104,7 +105,12 @@ def unit_edit(unit_id: int):
             moved = commit_or_flash(
                 lambda: conversion.merge_units(unit, target, current_user.id),
                 conversion.ConversionError,
-                lambda n: _("Đã sáp nhập %(a)s vào %(b)s: chuyển %(n)d học viên.", a=unit.name, b=target.name, n=n),
+                lambda n: _(
+                    "Đã sáp nhập %(a)s vào %(b)s: chuyển %(n)s học viên.",
+                    a=unit.name,
+                    b=target.name,
+                    n=format_decimal(n),
+                ),
             )
             if moved is not None:
                 return redirect(url_for("people.units_index"))

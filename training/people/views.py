@@ -1,6 +1,7 @@
 import io
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -133,7 +134,10 @@ def trainee_import():
 
     def rejected(exc: ImportRejected) -> str:
         errors.extend(exc.errors)  # listed on the page, beside the form
-        return _("Chưa nhập dòng nào: tệp có %(n)d dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.", n=len(errors))
+        return _(
+            "Chưa nhập dòng nào: tệp có %(n)s dòng lỗi. Sửa các dòng dưới đây rồi tải lên lại.",
+            n=format_decimal(len(errors)),
+        )
 
     if form.validate_on_submit():
         upload = form.file.data
@@ -142,7 +146,7 @@ def trainee_import():
                 upload.filename, upload.read(), form.unit_id.data, commune_scope(current_user)
             ),
             ImportRejected,
-            lambda created: _("Đã nhập %(n)d học viên.", n=len(created)),
+            lambda created: _("Đã nhập %(n)s học viên.", n=format_decimal(len(created))),
             rejected,
         )
         if created is not None:
