@@ -1,8 +1,9 @@
 // Keeps the projector's QR current, and never shows one that phones would be refused. The
 // token is made by the server, so the page follows the server's clock, not the laptop's; it
-// asks again just after each 30-second step ends. When it cannot get a current code (no
-// network, the sign-in has ended, the server fails, or the step passed without an answer) it
-// hides the code at once, says why, and keeps asking: the code comes back by itself.
+// asks again just after each step ends (the server says when; CHECKIN_QR_STEP_SECONDS, 30 s
+// by default). When it cannot get a current code (no network, the sign-in has ended, the
+// server fails, or the step passed without an answer) it hides the code at once, says why,
+// and keeps asking: the code comes back by itself.
 (function () {
   "use strict";
   var root = document.getElementById("projector");
