@@ -1,4 +1,8 @@
-"""Courses: scheduling a programme in a district, its sessions, trainers and enrolment."""
+"""Courses: scheduling a programme in a managing unit (the province, or a district of the map
+before 1/7/2025), its sessions, trainers and enrolment."""
 
-from . import enrolment_views, schedule_views  # noqa: F401  (their routes are registered on the blueprint)
-from .views import bp  # noqa: F401
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__)
+
+from . import enrolment_views, schedule_views, views  # noqa: E402,F401  (their routes go on bp)

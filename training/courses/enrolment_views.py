@@ -10,11 +10,10 @@ from ..people import services as people
 from ..people.list_reader import ImportRejected
 from ..people.models import GROUPS
 from ..web import commit_or_flash, flash_form_errors
+from . import bp, services
 from . import enrolment as enrolments
-from . import services
 from .forms import EnrolFilterForm, EnrolForm, EnrolImportForm, WithdrawForm
 from .models import Enrolment
-from .views import bp
 
 
 @bp.route("/courses/<int:course_id>/enrol", methods=["GET", "POST"])

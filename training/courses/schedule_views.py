@@ -23,9 +23,9 @@ from ..security import no_store
 from ..units.issuers import issuer_for
 from ..units.services import managing_units
 from ..web import external_url
+from . import bp, plan_pdf, services
 from . import calendar as cal
-from . import plan_pdf, services
-from .views import bp, date_arg
+from .views import date_arg
 
 
 @bp.route("/calendar")

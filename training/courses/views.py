@@ -1,7 +1,7 @@
-"""Course pages: the list, creating and editing a course, its status, and its sessions. Owns
-the courses blueprint; enrolment_views.py and schedule_views.py add their pages to it."""
+"""Course pages: the list, creating and editing a course, its status, and its sessions;
+enrolment_views.py and schedule_views.py hold the course's other pages."""
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +15,7 @@ from ..units.areas import areas
 from ..units.models import Unit
 from ..units.services import live_map, managing_units
 from ..web import commit_or_flash, mark_created, resubmitted
-from . import planning, services
+from . import bp, planning, services
 from .enrolment import course_enrolments
 from .forms import (
     ConfirmForm,
@@ -26,8 +26,6 @@ from .forms import (
     WithdrawForm,
 )
 from .models import STATUSES
-
-bp = Blueprint("courses", __name__)
 
 #: the statuses a trainer cannot leave again, reached only through a confirmation page
 FINAL_STATUSES = ("closed", "cancelled")
