@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 
 from tests.conftest import PASSWORD
-from tests.helpers import count
+from tests.helpers import count, vietnamese_number
 from training.attendance import qr, sheet, sheet_xlsx
 from training.certificates.verification import verify_by_code
 from training.courses.enrolment import enrol_many, import_enrolments
@@ -258,7 +258,7 @@ def test_a_file_over_the_row_limit_is_refused_before_anything_is_checked(app, un
     content = ("Họ và tên,Ngày sinh,Giới tính,Xã/phường,Nhóm\n" + row * (MAX_ROWS + 1)).encode()
     with app.test_request_context(), pytest.raises(ImportRejected) as refused:
         import_trainees("lon.csv", content, units["A"].id)
-    assert len(refused.value.errors) == 1 and str(MAX_ROWS) in refused.value.errors[0].message
+    assert len(refused.value.errors) == 1 and vietnamese_number(MAX_ROWS) in refused.value.errors[0].message
     assert count(Trainee) == 0
 
 
