@@ -190,6 +190,7 @@ class TableByPage(Flowable):
         super().__init__()
         self.make_table, self.rows, self.header_rows, self.heights = make_table, rows, header_rows, heights
         self._head: tuple[float, float] | None = None
+        self.hAlign = "CENTER"  # placed on the page as its tables are (a Table is centred in its frame)
 
     def _head_size(self) -> tuple[float, float]:
         """The width of the table and the height of its heading rows."""
