@@ -3,7 +3,10 @@
 import gc
 import os
 import runpy
+import time
+import weakref
 from pathlib import Path
+from types import SimpleNamespace
 
 CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
@@ -30,7 +33,6 @@ class _Worker:
     """What post_worker_init reads of a gunicorn worker."""
 
     def __init__(self, age: int, workers: int, config: dict):
-        from types import SimpleNamespace
 
         self.age, self.cfg, self.wsgi = age, SimpleNamespace(workers=workers), SimpleNamespace(config=config)
         self.warnings: list[str] = []
@@ -68,7 +70,6 @@ def test_the_workers_are_forked_from_one_loaded_app(monkeypatch):
 def test_a_forked_worker_opens_database_connections_of_its_own(app):
     """What the master connected (nothing does today) stays the master's: the worker gets a
     new pool, and the master's connection is neither shared nor closed under it."""
-    from types import SimpleNamespace
 
     from flask import Flask
     from sqlalchemy import text
@@ -122,3 +123,34 @@ print(before, after_short, rss())
     before, after_short, after_long = map(int, out)
     assert after_short >= before - 1  # a short request: nothing given back
     assert after_long <= before - 30, (before, after_short, after_long)
+
+
+def test_a_long_request_collects_what_it_left_in_reference_cycles_and_a_short_one_does_not():
+    """A request's objects that refer to each other (its Request, a form and its upload) wait
+    for a full collection and meanwhile hold the memory they sit in: after a long request the
+    hooks collect them; after a short one (a check-in) they leave the collector alone."""
+    hooks = runpy.run_path(str(CONF))
+
+    class Form:
+        pass
+
+    def left_behind():
+        form, upload = Form(), Form()
+        form.upload, upload.form = upload, form  # a cycle, as a form and its field make
+        form.content = bytes(2**20)
+        return weakref.ref(form)
+
+    enabled = gc.isenabled()
+    gc.disable()  # only the hooks may collect here
+    try:
+        short = SimpleNamespace()
+        hooks["pre_request"](None, short)
+        form = left_behind()
+        hooks["post_request"](None, short, {}, None)
+        assert form() is not None
+        long = SimpleNamespace(taphuan_started=time.monotonic() - hooks["TRIM_AFTER_SECONDS"])
+        hooks["post_request"](None, long, {}, None)
+        assert form() is None
+    finally:
+        if enabled:
+            gc.enable()
