@@ -19,7 +19,7 @@ from openpyxl import load_workbook
 from tests.helpers import page_text
 from training.courses.models import Course
 from training.extensions import db
-from training.reports import columns
+from training.reports import columns, exports_pdf
 from training.reports.columns import Column
 from training.surveys import services as surveys
 from training.surveys.models import Answer, Response
@@ -312,3 +312,25 @@ def test_a_district_of_many_untrained_communes_prints_its_list_across_pages(worl
     db.session.commit()
     text, _fonts = _pdf(get_ok(login(world.users["admin"]), PROVINCE + "&format=pdf").data)
     assert names[0] in text and names[-1] in text
+
+
+def test_a_province_of_many_communes_has_its_tables_laid_out_a_page_at_a_time(world, login, units, monkeypatch):
+    """The commune table of a province of several hundred communes is never one reportlab
+    Table (a style record per cell, copied at each page break): tables of a few dozen rows,
+    with every commune still in the file."""
+    names = [f"Xã Thử Nghiệm Số {n}" for n in range(1, 301)]
+    db.session.add_all(
+        Unit(map="pre2025", code=str(90000 + n), name=name, level="commune", parent=units["B"])
+        for n, name in enumerate(names)
+    )
+    db.session.commit()
+    made, real = [], exports_pdf.Table
+
+    def counted(rows, *args, **kwargs):
+        made.append(len(rows))
+        return real(rows, *args, **kwargs)
+
+    monkeypatch.setattr(exports_pdf, "Table", counted)
+    text, _fonts = _pdf(get_ok(login(world.users["admin"]), PROVINCE + "&format=pdf").data)
+    assert all(name in text for name in names)
+    assert len(made) > 10 and max(made) < 100

@@ -223,6 +223,20 @@ class TableByPage(Flowable):
         table.drawOn(self.canv, 0, 0)
 
 
+def table_by_page(make_table, rows: list[list], header_rows: int, chunk: int = 40) -> TableByPage:
+    """A TableByPage whose row heights reportlab works out itself, `chunk` rows at a time (a
+    Table measures its rows when wrapped): laid out as one Table of all the rows would be,
+    without ever making one. `make_table(rows, heights)` as for TableByPage; `heights` None
+    lets the Table measure its rows."""
+    head, body = rows[:header_rows], rows[header_rows:]
+    heights: list[float] = []
+    for start in range(0, len(body), chunk):
+        measured = make_table(head + body[start : start + chunk], None)
+        measured.wrap(0, 0)
+        heights += measured._rowHeights[header_rows:]
+    return TableByPage(make_table, rows, header_rows, heights)
+
+
 def build_keeping_signer(make_doc, make_story, **build_kw) -> bytes:
     """Build a paper whose signer block must not stand alone on a page.
 

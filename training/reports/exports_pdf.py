@@ -16,7 +16,7 @@ from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Space
 from ..clock import local_today
 from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, tagged
 from ..pdf.issuer import Issuer
-from ..pdf.paper import Rule, closing, header_block, page_number, recipients, signer_flowables
+from ..pdf.paper import Rule, closing, header_block, page_number, recipients, signer_flowables, table_by_page
 from ..pdf.words import decimal, in_text, percent, place_and_date
 from ..people import GROUP_LABELS
 from ..people.models import GROUPS
@@ -75,8 +75,7 @@ def _coverage_annex(report: Report, width: float) -> list:
     table = [[paragraph(tagged(h, "b"), CELL - 1, leading=(CELL - 1) * 1.15) for h in headings]]
     table += [[paragraph(escaped(v), CELL - 1) for v in counts(row)] for row in rows]
     widths = [width * 0.34, width * 0.12] + [width * 0.54 / len(GROUPS)] * len(GROUPS)
-    grid = Table(table, colWidths=widths, repeatRows=1)
-    grid.setStyle(_grid())
+    grid = table_by_page(_gridded(widths), table, 1)
     lists = []
     for row in rows:
         for group, names in zip(GROUPS, row[3::2]):
@@ -232,8 +231,7 @@ def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date
             for label, t in rows
         ]
         share = (width - label_w) / len(columns.COLUMNS)
-        table = Table(data, colWidths=[label_w] + [share] * len(columns.COLUMNS), repeatRows=1)
-        table.setStyle(_grid())
+        table = table_by_page(_gridded([label_w] + [share] * len(columns.COLUMNS)), data, 1)
         story += [paragraph(tagged(f"{number_}. {title}", "b"), 12, keep_with_next=True), table, Spacer(1, 5 * mm)]
     story += [
         paragraph(
@@ -257,6 +255,18 @@ def _fit(drawing, width: float, height: float):
         drawing.scale(factor, factor)
         drawing.width, drawing.height = drawing.width * factor, drawing.height * factor
     return drawing
+
+
+def _gridded(widths: list[float]):
+    """Makes an annex table of some rows (the heading first) in the report's grid, for
+    table_by_page: a province's table of communes is laid out a page at a time."""
+
+    def make(rows: list[list], heights: list[float] | None) -> Table:
+        table = Table(rows, colWidths=widths, rowHeights=None if heights is None else [None] + heights)
+        table.setStyle(_grid())
+        return table
+
+    return make
 
 
 def _grid() -> TableStyle:
