@@ -13,14 +13,14 @@ from io import BytesIO
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from ..clock import local_today, to_local
 from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, tagged
 from ..pdf.issuer import Issuer
 from ..pdf.paper import (
+    TEXT_WIDTH,
     PageMark,
     Rule,
     build_keeping_signer,
@@ -30,6 +30,7 @@ from ..pdf.paper import (
     issuer_lines,
     keep_with,
     page_number,
+    portrait_document,
     signer_flowables,
     table_tail,
 )
@@ -40,13 +41,11 @@ from .calendar import course_dates, weekday_name
 from .models import Course, CourseSession
 from .planning import session_break
 
-#: margins of Nghị định 30/2020 (top, bottom, left, right)
-TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 #: STT, date, time, module, periods, venue, trainer (sums to the text width, 165 mm)
 COLUMNS = (10 * mm, 22 * mm, 24 * mm, 48 * mm, 11 * mm, 26 * mm, 24 * mm)
 CELL = 11
 #: the text width of the page and the issuing body's share of the heading (header_block's)
-WIDTH, HEADING_LEFT_SHARE = A4[0] - LEFT - RIGHT, 0.4
+WIDTH, HEADING_LEFT_SHARE = TEXT_WIDTH, 0.4
 
 
 def _facts(course: Course) -> list:
@@ -170,18 +169,8 @@ def course_plan_pdf(course: Course, on: date | None = None, issuer: Issuer | Non
     width = WIDTH
 
     def make_doc(buffer):
-        return SimpleDocTemplate(
-            buffer,
-            pagesize=A4,
-            leftMargin=LEFT,
-            rightMargin=RIGHT,
-            topMargin=TOP,
-            bottomMargin=BOTTOM,
-            title=_("Lịch học lớp bồi dưỡng %(code)s", code=course.code),
-            author=course.unit.name,
-            subject=course.curriculum.title,
-            initialFontName=SERIF,
-        )
+        title = _("Lịch học lớp bồi dưỡng %(code)s", code=course.code)
+        return portrait_document(buffer, title, course.unit.name, course.curriculum.title)
 
     attached = attached_to(issuer)
 

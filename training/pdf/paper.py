@@ -7,9 +7,10 @@ from io import BytesIO
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from .fonts import (
     BODY_SIZE,
@@ -34,6 +35,26 @@ MOTTO_SUB = "Độc lập - Tự do - Hạnh phúc"
 SIGNATURE_SPACE = 24 * mm
 #: rows of a table kept on the page of the signer block when that block would stand alone
 TAIL_ROWS = 3
+#: the margins of a portrait A4 paper, Nghị định 30/2020 (top, bottom, left, right), and the
+#: width of its text
+TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
+TEXT_WIDTH = A4[0] - LEFT - RIGHT
+
+
+def portrait_document(buffer, title: str, author: str, subject: str | None = None) -> SimpleDocTemplate:
+    """The doc template of a portrait A4 paper in Nghị định 30's margins, in the papers' serif."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=LEFT,
+        rightMargin=RIGHT,
+        topMargin=TOP,
+        bottomMargin=BOTTOM,
+        title=title,
+        author=author,
+        subject=subject,
+        initialFontName=SERIF,
+    )
 
 
 def _bare(table: Table, valign: str = "TOP") -> Table:

@@ -9,14 +9,22 @@ from datetime import date
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Spacer, Table, TableStyle
 
 from ..clock import local_today
 from ..pdf.fonts import SERIF, SERIF_BOLD, escaped, paragraph, register_fonts, tagged
 from ..pdf.issuer import Issuer
-from ..pdf.paper import Rule, closing, header_block, page_number, recipients, signer_flowables, table_by_page
+from ..pdf.paper import (
+    Rule,
+    closing,
+    header_block,
+    page_number,
+    portrait_document,
+    recipients,
+    signer_flowables,
+    table_by_page,
+)
 from ..pdf.words import decimal, in_text, percent, place_and_date
 from ..people import GROUP_LABELS
 from ..people.models import GROUPS
@@ -35,8 +43,6 @@ from .exports import (
 )
 from .figures import Report
 
-#: margins of Nghị định 30/2020 (top, bottom, left, right)
-TOP, BOTTOM, LEFT, RIGHT = 20 * mm, 20 * mm, 30 * mm, 15 * mm
 #: a table's cells in the annex
 CELL = 10
 
@@ -168,17 +174,7 @@ def report_pdf(report: Report, kind: str, issuer: Issuer | None = None, on: date
     on = on or local_today()
     issuer = report_issuer(report, issuer, on)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=LEFT,
-        rightMargin=RIGHT,
-        topMargin=TOP,
-        bottomMargin=BOTTOM,
-        title=_title(report, kind),
-        author=issuer.body_lines[-1],
-        initialFontName=SERIF,
-    )
+    doc = portrait_document(buffer, _title(report, kind), issuer.body_lines[-1])
     width = doc.width
     number = _("Số: ……/BC-%(symbol)s", symbol=issuer.symbol)
     story = [
