@@ -130,17 +130,7 @@ def answer(course: Course, trainee_id: int, values: dict, device_key: str | None
         return response, device_key
     key = secrets.token_urlsafe(24)
     db.session.add(Respondent(survey_id=survey.id, trainee_id=trainee_id, source="phone"))
-    response = Response(
-        survey_id=survey.id,
-        questionnaire_code=survey.questionnaire_code,
-        questionnaire_version=survey.questionnaire_version,
-        source="phone",
-        edit_hash=_hash(key),
-        answers=_answers(values),
-    )
-    db.session.add(response)
-    db.session.flush()
-    return response, key
+    return _add_response(survey, "phone", values, edit_hash=_hash(key)), key
 
 
 def enter_paper(course: Course, values: dict, trainee_id: int | None = None) -> Response:
@@ -160,11 +150,17 @@ def enter_paper(course: Course, values: dict, trainee_id: int | None = None) -> 
         if respondent_of(survey, trainee_id) is not None:
             raise SurveyError(_("Học viên này đã trả lời phiếu đánh giá."))
         db.session.add(Respondent(survey_id=survey.id, trainee_id=trainee_id, source="paper"))
+    return _add_response(survey, "paper", values)
+
+
+def _add_response(survey: Survey, source: str, values: dict, edit_hash: str = "") -> Response:
+    """A new set of answers to the questionnaire version the survey asks; flushes."""
     response = Response(
         survey_id=survey.id,
         questionnaire_code=survey.questionnaire_code,
         questionnaire_version=survey.questionnaire_version,
-        source="paper",
+        source=source,
+        edit_hash=edit_hash,
         answers=_answers(values),
     )
     db.session.add(response)
