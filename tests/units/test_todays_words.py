@@ -39,3 +39,15 @@ def test_a_province_on_todays_map_is_not_told_of_districts(demo, login):
     }
     for name, response in pages.items():
         assert "huyện" not in text_of(response), name
+    # Lists of what was done before 1/7/2025 name its districts ("Lớp … huyện Yên Thế", "Huyện
+    # Yên Thế"); their filters and forms speak of units, "Huyện" standing only in such a name.
+    lists = {
+        "admin: courses": login(admin).get("/courses"),
+        "admin: calendar": login(admin).get("/calendar"),
+        "admin: trainees": login(admin).get("/trainees"),
+        "admin: trainee import": login(admin).get("/trainees/import"),
+        "admin: a new account": login(admin).get("/users/new"),
+    }
+    for name, response in {**pages, **lists}.items():
+        followed_by = re.findall(r"Huyện(\s*\S?)", text_of(response))
+        assert all(after.strip()[:1].isupper() for after in followed_by), (name, followed_by)

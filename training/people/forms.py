@@ -32,7 +32,7 @@ class TraineeImportForm(Form):
             FileAllowed(["xlsx", "csv"], _l("Chỉ nhận tệp .xlsx hoặc .csv.")),
         ],
     )
-    unit_id = SelectField(_l("Huyện"), coerce=int)
+    unit_id = SelectField(_l("Đơn vị quản lý"), coerce=int)
 
 
 class UserCreateForm(Form):
@@ -45,7 +45,7 @@ class UserCreateForm(Form):
         ],
     )
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
-    unit_id = SelectField(_l("Huyện"), coerce=int)
+    unit_id = SelectField(_l("Đơn vị quản lý"), coerce=int)
     password = PasswordField(_l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=8, max=128), NotCommon()])
 
 
@@ -63,7 +63,7 @@ class PasswordResetForm(Form):
 class UserEditForm(Form):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
     role = SelectField(_l("Vai trò"))
-    unit_id = SelectField(_l("Huyện (giảng viên)"), coerce=int)
+    unit_id = SelectField(_l("Đơn vị quản lý (giảng viên)"), coerce=int)
 
 
 class UserActiveForm(Form):
